@@ -1,0 +1,36 @@
+"""Everything a run is configured by: schemas, rules and district settings, found in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .ruleset import RuleSet, load_rules
+from .schema import Schemas, load_schemas
+from .settings import DistrictSettings
+
+
+@dataclass(frozen=True)
+class Config:
+    schemas: Schemas
+    rules: RuleSet
+    settings: DistrictSettings
+
+
+def bundled_dir(name: str) -> Path:
+    """schemas/ or rules/ shipped with the program: the source checkout's, else the wheel's copy."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / name, package / "_data" / name):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError(f"找不到程序自带的 {name}/ 目录，安装可能不完整")
+
+
+def load_config(*, schemas_dir: Path | None = None, rules_dir: Path | None = None,
+                settings: DistrictSettings | None = None) -> Config:
+    return Config(
+        schemas=load_schemas(schemas_dir or bundled_dir("schemas")),
+        rules=load_rules(rules_dir or bundled_dir("rules")),
+        settings=settings or DistrictSettings(),
+    )

@@ -1,0 +1,30 @@
+"""Exceptions that stop a run. Problems in the data are Issue values, never exceptions."""
+
+
+class BridgeError(Exception):
+    """Base of every error excel_bridge raises on purpose; its message is Chinese and user-facing."""
+
+
+class ConfigError(BridgeError):
+    """A schema, rule or settings file is missing, malformed or inconsistent."""
+
+
+class UnreadableFile(BridgeError):
+    """A dropped file cannot be read as a workbook at all (empty, corrupt, password, foreign format)."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.hint = hint
+
+
+class LedgerError(BridgeError):
+    """The ledger database cannot be opened, is locked too long, or has a newer schema than this program."""
+
+
+class WorkspaceError(BridgeError):
+    """The workspace folder is missing, not initialised, or its settings are invalid."""
+
+
+class TransitionRefused(BridgeError):
+    """A state change was asked for that DOMAIN.md's state machine does not allow."""

@@ -1,0 +1,87 @@
+"""Resident ID numbers (GB 11643-1999) and phone numbers: normalise, check, mask. Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .normalize import halfwidth
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+def normalize_id(text: str) -> str:
+    """Half-width, no spaces anywhere, upper-case X: the form IDs are stored and compared in."""
+    return re.sub(r"\s+", "", halfwidth(text)).upper()
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    return CHECK_CHARS[total % 11]
+
+
+@dataclass(frozen=True)
+class IdProblem:
+    code: str  # ID_FORMAT / ID_BIRTH / ID_CHECKSUM
+    expected: str = ""
+
+
+def id_problem(normalized: str, *, today: dt.date | None = None) -> IdProblem | None:
+    """Why an already-normalised ID is invalid, or None when it is valid."""
+    if not _SHAPE.match(normalized):
+        return IdProblem("ID_FORMAT")
+    birth = birth_date(normalized)
+    if birth is None or birth.year < 1880 or (today is not None and birth > today):
+        return IdProblem("ID_BIRTH")
+    expected = check_char(normalized[:17])
+    if normalized[17] != expected:
+        return IdProblem("ID_CHECKSUM", expected)
+    return None
+
+
+def is_valid_id(text: str) -> bool:
+    return id_problem(normalize_id(text)) is None
+
+
+def birth_date(normalized: str) -> dt.date | None:
+    try:
+        return dt.date(int(normalized[6:10]), int(normalized[10:12]), int(normalized[12:14]))
+    except ValueError:
+        return None
+
+
+def sex(normalized: str) -> str:
+    """男 for an odd sequence digit (17th character), 女 for even."""
+    return "男" if int(normalized[16]) % 2 else "女"
+
+
+def make_id(region: str, birth: dt.date, sequence: int) -> str:
+    """Build a valid ID (used by the demo generator and tests)."""
+    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + check_char(first17)
+
+
+def mask_id(normalized: str) -> str:
+    """440205********1234: the form IDs take in public notices and logs."""
+    if len(normalized) < 10:
+        return "*" * len(normalized)
+    return normalized[:6] + "*" * (len(normalized) - 10) + normalized[-4:]
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(0\d{2,3})?[2-9]\d{6,7}(-\d{1,6})?$")
+
+
+def normalize_phone(text: str) -> str:
+    return re.sub(r"[\s()（）]+", "", halfwidth(text)).replace("—", "-").removeprefix("+86")
+
+
+def is_valid_phone(text: str) -> bool:
+    """An 11-digit mobile, or a landline with optional area code (0751-6669428, 6669428)."""
+    phone = normalize_phone(text)
+    if _MOBILE.match(phone):
+        return True
+    return bool(_LANDLINE.match(phone.replace("-", "", 1) if phone.startswith("0") else phone))

@@ -1,0 +1,214 @@
+"""The one catalogue of Chinese text users see: issue messages with fix hints, and interface labels.
+
+Every issue code has one message template and one hint, kept side by side so the wording can be
+reviewed without touching logic. Templates use ``str.format`` fields: {sheet} {row} {column}
+{value} and whatever the raising check passes (named in each entry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    severity: Severity
+    text: str
+    hint: str
+
+
+E, W = "error", "warning"
+
+CATALOGUE: dict[str, Entry] = {
+    # --- whole file (the file cannot be used at all; exit code 2) ---
+    "FILE_EMPTY": Entry(E, "文件是空的（0 字节），可能没有保存完整或复制时中断。",
+                        "请在 Excel/WPS 中打开原文件，确认内容无误并保存后，重新放入文件夹。"),
+    "FILE_CORRUPT": Entry(E, "文件已损坏，或者不是 Excel/WPS 表格文件，无法读取（{detail}）。",
+                          "请用 Excel 或 WPS 打开原文件，点“另存为”保存成 .xlsx 格式后重新提交。"),
+    "FILE_PASSWORD": Entry(E, "文件设置了打开密码，系统无法读取。",
+                           "请在 Excel/WPS 中取消打开密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新提交。"),
+    "FILE_FORMAT": Entry(E, "不支持“{value}”类型的文件，只能读取 .xlsx、.xlsm、.xls、.xlsb、.ods 表格。",
+                         "请用 Excel 或 WPS 把文件另存为 .xlsx 格式后重新提交。"),
+    "FILE_TOO_LARGE": Entry(E, "文件太大（{value}），超过了 {limit} 的上限。",
+                            "请删除与台账无关的工作表、图片和大片空白格式，只保留台账内容后重新提交。"),
+    "FILE_TOO_MANY_CELLS": Entry(E, "“{sheet}”表的数据区域过大（{value} 行 × {limit} 列），不像一份村级台账。",
+                                 "请检查表格最下方或最右侧是否有误填的内容或格式，删除多余的行和列后重新提交。"),
+    "FILE_NOT_MONITORING": Entry(E, "文件中没有找到“户信息”“家庭成员”“帮扶措施”“评议公示”中的任何一张表，不是村级监测台账。",
+                                 "请使用区里下发的《村级监测台账》模板填写，不要改动工作表名称和表头。"),
+    "FILE_READ_LIMIT": Entry(E, "读取文件时超出了时间或内存限制，文件结构异常。",
+                             "请用 Excel 或 WPS 打开原文件，复制台账内容到新的模板中保存后重新提交。"),
+    # --- sheets and columns ---
+    "SHEET_MISSING": Entry(E, "缺少“{sheet}”工作表。",
+                           "请使用模板中的“{sheet}”表填写，不要删除或改名。"),
+    "HEADER_NOT_FOUND": Entry(E, "“{sheet}”表中没有找到表头行（应包含“{value}”等列名）。",
+                              "请保留模板的表头行，不要删除或改动列名。"),
+    "COLUMN_MISSING": Entry(E, "“{sheet}”表缺少必填列“{column}”。",
+                            "请在表头中加上“{column}”列（可从模板复制），并逐户填写。"),
+    "COLUMN_UNKNOWN": Entry(W, "“{value}”不是模板中的列，本列内容不会被读取。",
+                            "如果这是模板某一列改过的名字，请改回模板列名；否则可以忽略本提示。"),
+    "COLUMN_DUPLICATE": Entry(E, "“{column}”列出现了不止一次，系统只读取第一列。",
+                              "请删除重复的“{column}”列，只保留一列。"),
+    # --- single cells ---
+    "REQUIRED": Entry(E, "“{column}”是必填项，不能为空。",
+                      "请填写“{column}”。"),
+    "NOT_ALLOWED": Entry(E, "“{value}”不是“{column}”的可选值。",
+                         "请从下拉列表中选择：{allowed}。"),
+    "HEALTH_EXCLUSIVE": Entry(E, "“健康”不能和其他健康状况同时填写（填的是“{value}”）。",
+                              "身体健康只填“健康”；有疾病或残疾时不要再填“健康”，多项用顿号“、”隔开。"),
+    "NOT_INTEGER": Entry(E, "“{column}”应填整数，填的是“{value}”。",
+                         "请只填阿拉伯数字，不带单位和小数，例如 4。"),
+    "NOT_NUMBER": Entry(E, "“{column}”应填金额数字，填的是“{value}”。",
+                        "请只填数字（单位：元），不要带“元”“万”等文字，例如 12000 或 12000.50。"),
+    "NEGATIVE": Entry(E, "“{column}”不能是负数，填的是“{value}”。",
+                      "请填写 0 或正数；没有这项收支时填 0。"),
+    "OUT_OF_RANGE": Entry(E, "“{column}”应在 {low} 到 {high} 之间，填的是“{value}”。",
+                          "请检查后填写 {low} 到 {high} 之间的数。"),
+    "NOT_DATE": Entry(E, "“{column}”不是有效日期，填的是“{value}”。",
+                      "请按“2021-08-11”的格式填写日期。"),
+    "NOT_YEAR": Entry(E, "“{column}”应是四位年份，填的是“{value}”。",
+                      "请填写收入所属年份，例如 2021。"),
+    "ID_AS_NUMBER": Entry(E, "身份证号被存成了数字，Excel 只保留 15 位有效数字，后几位已经丢失（显示为“{value}”）。",
+                          "请把该列设为文本格式（右键→设置单元格格式→文本）后重新填写完整的 18 位身份证号，不要由系统猜测补全。"),
+    "ID_FORMAT": Entry(E, "身份证号“{value}”格式不对：应为 18 位，前 17 位是数字，最后一位是数字或 X。",
+                       "请核对户口本或身份证，重新填写 18 位身份证号。"),
+    "ID_BIRTH": Entry(E, "身份证号“{value}”中的出生日期（第 7-14 位）不是有效日期。",
+                      "请核对身份证号第 7-14 位出生年月日。"),
+    "ID_CHECKSUM": Entry(E, "身份证号“{value}”的最后一位校验码不对，号码中有数字填错了。",
+                         "请对照身份证逐位核对；校验码应为“{expected}”。"),
+    "PHONE_FORMAT": Entry(W, "“{column}”“{value}”不像有效的电话号码。",
+                          "手机号填 11 位数字；座机填“区号-号码”，例如 0751-6669428。"),
+    "TOWN_UNKNOWN": Entry(E, "“{value}”不是本区登记的镇。",
+                          "请从下拉列表选择镇名：{allowed}。"),
+    "TOWN_FOLDER": Entry(E, "镇名“{value}”与文件所在的“{expected}”文件夹不一致。",
+                         "请确认是否放错了文件夹；如果镇名填错了，请改为“{expected}”。"),
+    "VILLAGE_UNKNOWN": Entry(W, "“{value}”不在{town}登记的村名单中。",
+                             "请核对村名是否写错；确属新设村的，请联系区乡村振兴局在设置中登记。"),
+    # --- links and duplicates across sheets ---
+    "DUPLICATE_HOUSEHOLD": Entry(E, "户主身份证号“{value}”在“户信息”中重复出现（第 {other_row} 行也有）。",
+                                 "每户只填一行，请删除或合并重复的行。"),
+    "DUPLICATE_HOUSEHOLD_NO": Entry(E, "户编号“{value}”在“户信息”中重复出现（第 {other_row} 行也有）。",
+                                    "每户的户编号不同，请核对。"),
+    "DUPLICATE_PERSON": Entry(E, "身份证号“{value}”在“家庭成员”中重复出现（第 {other_row} 行也有）。",
+                              "同一个人只能登记一次，请删除重复的行。"),
+    "PERSON_OTHER_VILLAGE": Entry(E, "身份证号“{value}”同时登记在{other}的台账中。",
+                                  "同一个人只能在一个村登记。请与{other}核实此人实际所在户，在多登记的一方删除。"),
+    "MEMBER_ORPHAN": Entry(E, "这名成员的户主身份证号“{value}”在“户信息”中找不到。",
+                           "请核对户主身份证号，或在“户信息”中补上这一户。"),
+    "MEASURE_ORPHAN": Entry(E, "这项措施的户主身份证号“{value}”在“户信息”中找不到。",
+                            "请核对户主身份证号，或在“户信息”中补上这一户。"),
+    "REVIEW_ORPHAN": Entry(E, "这条评议公示的户主身份证号“{value}”在“户信息”中找不到。",
+                           "请核对户主身份证号，或在“户信息”中补上这一户。"),
+    "HEAD_MISSING": Entry(E, "这一户在“家庭成员”中没有“与户主关系”为“户主”的人。",
+                          "请在“家庭成员”中登记户主本人，并把“与户主关系”选为“户主”。"),
+    "HEAD_MULTIPLE": Entry(E, "这一户在“家庭成员”中有 {value} 个“户主”。",
+                           "每户只能有一个户主，请把其他人的“与户主关系”改正。"),
+    "HEAD_ID_MISMATCH": Entry(E, "户主本人的身份证号“{value}”与本户的户主身份证号“{expected}”不一致。",
+                              "户主那一行的“身份证号”必须与“户主身份证号”相同，请核对。"),
+    "SIZE_MISMATCH": Entry(E, "家庭人口数填的是 {value}，但“家庭成员”中本户有 {expected} 人。",
+                           "请核对家庭人口数，或在“家庭成员”中补齐/删除成员。"),
+    # --- per person ---
+    "SEX_MISMATCH": Entry(E, "性别“{value}”与身份证号不符（身份证号显示为{expected}）。",
+                          "身份证号第 17 位单数为男、双数为女，请核对性别或身份证号。"),
+    "BIRTH_MISMATCH": Entry(E, "出生日期“{value}”与身份证号中的 {expected} 不符。",
+                            "请核对出生日期或身份证号第 7-14 位。"),
+    "EDU_BOTH": Entry(E, "“文化程度”和“在校生状况”只能填一项，两项都填了。",
+                      "在校生或学龄前儿童只填“在校生状况”，其他人只填“文化程度”。"),
+    "EDU_NONE": Entry(E, "“文化程度”和“在校生状况”都没有填。",
+                      "在校生或学龄前儿童填“在校生状况”，其他人填“文化程度”，两项必须填一项。"),
+    "DISABILITY_TYPE_MISSING": Entry(E, "健康状况含“残疾”，但没有填“残疾类别”。",
+                                     "请按残疾证填写残疾类别。"),
+    "DISABILITY_GRADE_MISSING": Entry(E, "填了残疾类别，但没有填“残疾等级”。",
+                                      "请按残疾证填写残疾等级（一级至四级）。"),
+    # --- reviews ---
+    "OBJECTION_RESULT_MISSING": Entry(E, "公示异议为“有”，但没有填“异议处理结果”。",
+                                      "请填写异议处理结果：异议不成立或异议成立。"),
+    "NOTICE_DATES": Entry(E, "公示结束日期（{value}）早于公示开始日期（{expected}）。",
+                          "请核对公示开始和结束日期。"),
+    "NOTICE_TOO_SHORT": Entry(E, "公示只有 {value} 天，少于规定的 {expected} 天（含首尾两天）。",
+                              "请重新公示满 {expected} 天后再提交。"),
+    # --- incomes and the monitoring line ---
+    "INCOME_MISMATCH": Entry(W, "人均纯收入填的是 {value} 元，按各项收入计算应为 {expected} 元，相差超过 {limit} 元，系统按计算值研判。",
+                             "人均纯收入 =（工资性收入+生产经营性收入+财产性收入+转移性收入−生产经营性支出）÷家庭人口数，请核对。"),
+    "LINE_UNCONFIGURED": Entry(E, "{value} 年还没有配置监测线，无法研判本户。",
+                               "请区乡村振兴局在 rules/monitoring_line.yaml 中增加 {value} 年的监测线后重新处理；或核对收入年度是否填错。"),
+    "LINE_BELOW_FLOOR": Entry(E, "{value} 年配置的监测线 {expected} 元低于底线 {limit} 元。",
+                              "请区乡村振兴局修改 rules/monitoring_line.yaml。"),
+    # --- consistency rules (rules/assessment.yaml) ---
+    "C-LABOUR-RISK": Entry(E, "风险类型填了“就业不稳定减收”，但本户没有普通劳动力或技能劳动力。",
+                           "请核对成员的“劳动技能”，或改选实际的风险类型。"),
+    "C-DEV-MEASURE": Entry(W, "本户有劳动力，纳入监测已满 {value} 个月，但还没有开发式帮扶措施。",
+                           "有劳动能力的户应落实产业帮扶、就业帮扶、技能培训、小额信贷或公益岗位等措施（方案六(一)）。"),
+    "C-RISK-MEASURE": Entry(W, "风险类型“{value}”还没有对应的帮扶措施（应有：{expected}）。",
+                            "请在“帮扶措施”中补充对应措施（方案六(二)：缺什么补什么）。"),
+}
+
+# Severity words as shown in workbooks.
+SEVERITY_WORD = {"error": "错误", "warning": "提示"}
+
+
+def render(code: str, **fields: object) -> tuple[str, str]:
+    """Return (message, hint) for an issue code with its fields filled in."""
+    entry = CATALOGUE[code]
+    safe = _SafeDict({k: show(v) for k, v in fields.items()})
+    return entry.text.format_map(safe), entry.hint.format_map(safe)
+
+
+def severity_of(code: str) -> Severity:
+    return CATALOGUE[code].severity
+
+
+def show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+class _SafeDict(dict):
+    def __missing__(self, key: str) -> str:  # a template field nobody passed shows empty, never crashes
+        return ""
+
+
+# Technical reasons from the reading library, in words a clerk can pass on (substring → Chinese).
+READ_DETAILS: tuple[tuple[str, str], ...] = (
+    ("Cannot detect file format", "无法识别文件格式"),
+    ("Cell limit exceeded", "数据区域大得异常"),
+    ("password", "文件有密码"),
+    ("EOCD", "压缩包不完整，可能没有复制完"),
+    ("Zip", "压缩包损坏"),
+    ("zip", "压缩包损坏"),
+    ("Cfb", "文件内部结构损坏"),
+    ("fill whole buffer", "文件被截断，可能没有复制完"),
+    ("larger than its declared", "文件内部结构损坏"),
+    ("Xml", "文件内部的 XML 内容损坏"),
+    ("xml", "文件内部的 XML 内容损坏"),
+)
+
+
+def read_detail(technical: str) -> str:
+    """A Chinese reason for a reading failure, keeping the technical text for support staff."""
+    for needle, words in READ_DETAILS:
+        if needle in technical:
+            return f"{words}；技术信息：{technical}"
+    return f"技术信息：{technical}"
+
+
+# --- interface text (CLI summaries, sheet titles, labels) ---
+TEXT: dict[str, str] = {
+    "check.ok": "{file}：通过校验，共 {households} 户、{members} 人，提示 {warnings} 条。",
+    "check.errors": "{file}：发现 {errors} 处错误、{warnings} 条提示（共 {households} 户、{members} 人）。",
+    "check.unreadable": "{file}：无法读取。{message}{hint}",
+    "check.out": "已写出反馈文件：{path}",
+    "check.proposed": "建议纳入监测 {n} 户。",
+    "check.more": "  ……另有 {n} 条，见反馈文件的“问题清单”。",
+    "template.written": "已写出模板：{path}",
+    "state.unsubmitted": "未入账（仅校验）",
+}

@@ -1,0 +1,166 @@
+"""Load schemas/*.yaml into sheet specs: headers, types, required flags, allowed values, aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from .errors import ConfigError
+from .normalize import norm_header
+
+ColumnType = Literal["text", "id", "phone", "choice", "multichoice", "integer", "money", "year", "date", "town"]
+SHEET_KINDS = ("household", "member", "measure", "review")
+
+
+class ColumnSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    header: str
+    type: ColumnType = "text"
+    required: bool = True
+    allowed: tuple[str, ...] | None = None
+    allowed_from: str | None = None
+    separator: str | None = None
+    exclusive: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    width: float = 12
+    hint: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_need_values(self) -> "ColumnSpec":
+        if self.type in ("choice", "multichoice") and not (self.allowed or self.allowed_from):
+            raise ValueError(f"列“{self.header}”是选择类型，但没有 allowed 或 allowed_from")
+        return self
+
+
+class SystemColumn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str
+    header: str
+    width: float = 14
+
+
+class SheetSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sheet: str
+    kind: Literal["household", "member", "measure", "review"]
+    version: int = 1
+    sheet_aliases: tuple[str, ...] = ()
+    columns: tuple[ColumnSpec, ...]
+    system_columns: tuple[SystemColumn, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> "SheetSpec":
+        keys = [c.key for c in self.columns]
+        dup = {k for k in keys if keys.count(k) > 1}
+        if dup:
+            raise ValueError(f"表“{self.sheet}”中 key 重复：{sorted(dup)}")
+        names = [norm_header(n) for c in self.columns for n in (c.header, *c.aliases)]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"表“{self.sheet}”中列名或别名重复：{sorted(dup)}")
+        return self
+
+    def column(self, key: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @cached_property
+    def header_lookup(self) -> dict[str, str]:
+        """Normalised header or alias → column key."""
+        out: dict[str, str] = {}
+        for c in self.columns:
+            for name in (c.header, *c.aliases):
+                out[norm_header(name)] = c.key
+        return out
+
+    @cached_property
+    def system_headers(self) -> frozenset[str]:
+        return frozenset(norm_header(s.header) for s in self.system_columns)
+
+    @cached_property
+    def sheet_names(self) -> frozenset[str]:
+        return frozenset(norm_header(n) for n in (self.sheet, *self.sheet_aliases))
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """The four village sheet specs, with shared value lists resolved."""
+
+    sheets: dict[str, SheetSpec]
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: Path | None = None
+
+    def __getitem__(self, kind: str) -> SheetSpec:
+        return self.sheets[kind]
+
+    @property
+    def household(self) -> SheetSpec:
+        return self.sheets["household"]
+
+    @property
+    def member(self) -> SheetSpec:
+        return self.sheets["member"]
+
+    @property
+    def measure(self) -> SheetSpec:
+        return self.sheets["measure"]
+
+    @property
+    def review(self) -> SheetSpec:
+        return self.sheets["review"]
+
+    def allowed(self, col: ColumnSpec) -> tuple[str, ...] | None:
+        if col.allowed is not None:
+            return col.allowed
+        if col.allowed_from is not None:
+            return self.lists[col.allowed_from]
+        return None
+
+    @property
+    def version(self) -> str:
+        return ".".join(str(self.sheets[k].version) for k in SHEET_KINDS)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件 {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+
+
+def load_schemas(directory: Path) -> Schemas:
+    """Read household/member/measure/review.yaml and lists.yaml from a schemas folder."""
+    directory = Path(directory)
+    lists_raw = _read_yaml(directory / "lists.yaml") if (directory / "lists.yaml").exists() else {}
+    if not isinstance(lists_raw, dict):
+        raise ConfigError(f"{directory / 'lists.yaml'} 应是“名字: [可选值…]”的清单")
+    lists = {str(k): tuple(str(v) for v in vals) for k, vals in lists_raw.items()}
+    sheets: dict[str, SheetSpec] = {}
+    for kind in SHEET_KINDS:
+        path = directory / f"{kind}.yaml"
+        raw = _read_yaml(path)
+        try:
+            spec = SheetSpec.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(f"配置文件 {path} 有误：{exc}") from exc
+        if spec.kind != kind:
+            raise ConfigError(f"配置文件 {path} 的 kind 应为 {kind}")
+        for col in spec.columns:
+            if col.allowed_from and col.allowed_from not in lists:
+                raise ConfigError(f"{path}：列“{col.header}”引用的清单 {col.allowed_from} 在 lists.yaml 中不存在")
+        sheets[kind] = spec
+    return Schemas(sheets=sheets, lists=lists, source=directory)
