@@ -1,0 +1,129 @@
+"""One village workbook end to end without a ledger: read → validate → assess → a CheckResult."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .errors import UnreadableFile
+from .issues import Issue, make_issue
+from .read import read_workbook
+from .rules import Assessment, Assessor
+from .validate import Household, Parsed, validate
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    readable: bool
+    sha256: str | None
+    checked_at: dt.datetime
+    issues: list[Issue]
+    parsed: Parsed | None = None
+    assessments: list[Assessment | None] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and self.errors == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if not self.readable else (1 if self.errors else 0)
+
+    @property
+    def households(self) -> list[Household]:
+        return self.parsed.households if self.parsed else []
+
+    def pairs(self) -> list[tuple[Household, Assessment | None]]:
+        return list(zip(self.households, self.assessments))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": str(self.path),
+            "readable": self.readable,
+            "valid": self.valid,
+            "issues": [i.to_json() for i in self.issues],
+            "households": [household_json(h, a) for h, a in self.pairs()],
+        }
+
+
+def household_json(hh: Household, a: Assessment | None) -> dict[str, object]:
+    return {
+        "head_id": hh.head_id,
+        "household_id": hh.get("household_no"),
+        "town": hh.get("town"),
+        "village": hh.get("village"),
+        "size": hh.get("size"),
+        "per_capita_income": hh.per_capita_income,
+        "line": hh.line,
+        "rules": a.holds if a else [],
+        "proposed": a.proposed if a else None,
+        "category": a.category if a else None,
+        "risk_types": a.risk_types if a else [],
+        "priority": a.priority if a else False,
+        "assistance": a.assistance if a else None,
+        "scope": a.scope if a else None,
+    }
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def unreadable_result(path: Path, exc: UnreadableFile, *, now: dt.datetime | None = None) -> CheckResult:
+    issue = Issue(code=exc.code, severity="error", sheet=None, row=None, column=None, value=None,
+                  message=str(exc), hint=exc.hint)
+    return CheckResult(path=Path(path), readable=False, sha256=_sha256(path), checked_at=now or dt.datetime.now(),
+                       issues=[issue])
+
+
+def folder_town_issues(parsed: Parsed, expected_town: str, config: Config) -> list[Issue]:
+    """镇 typed in the file must match the town folder it was dropped into."""
+    out: list[Issue] = []
+    column = config.schemas.household.column("town").header
+    for hh in parsed.households:
+        town = hh.get("town")
+        if town is not None and town != expected_town:
+            out.append(make_issue("TOWN_FOLDER", sheet=hh.sheet, row=hh.row, column=column, value=town,
+                                  expected=expected_town))
+            hh.invalid.add("town")
+    return out
+
+
+def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expected_town: str | None = None,
+               identified: dict[str, dt.date] | None = None, max_bytes: int | None = None) -> CheckResult:
+    """Check one workbook. Never raises for bad input: an unusable file is a result with readable=False."""
+    now = dt.datetime.now()
+    as_of = as_of or now.date()
+    limit = max_bytes or config.settings.max_file_mb * 1024 * 1024
+    try:
+        data = read_workbook(Path(path), config.schemas, max_bytes=limit)
+    except UnreadableFile as exc:
+        return unreadable_result(path, exc, now=now)
+    parsed = validate(data, config)
+    issues = list(parsed.issues)
+    if expected_town is not None:
+        issues.extend(folder_town_issues(parsed, expected_town, config))
+    assessor = Assessor(config)
+    known = identified or {}
+    assessments: list[Assessment | None] = []
+    for hh in parsed.households:
+        a = assessor.assess(hh, identified=known.get(hh.head_id or ""), as_of=as_of)
+        issues.extend(a.issues)
+        assessments.append(a)
+    return CheckResult(path=Path(path), readable=True, sha256=data.sha256, checked_at=now, issues=issues,
+                       parsed=parsed, assessments=assessments)

@@ -1,0 +1,308 @@
+"""Any workbook (xlsx/xlsm/xls/xlsb/ods/et) → the monitoring sheets as raw rows with Excel positions.
+
+Reading goes through python-calamine only (never cell by cell through openpyxl). The reader finds
+each sheet by name or, failing that, by its headers; finds the header row under title rows; maps
+headers to schema keys after normalising; skips blank and footer rows; keeps the Excel row of every
+row and the column index of every header, so any issue can point at its cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine as pc
+
+from .errors import UnreadableFile
+from .messages import read_detail, render
+from .normalize import clean_text, is_blank, norm_header
+from .schema import SHEET_KINDS, Schemas, SheetSpec
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et"})
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_SHEET_CELLS = 4_000_000
+HEADER_SCAN_ROWS = 30
+META_SHEET = "系统信息"
+IGNORED_HEADERS = frozenset(norm_header(h) for h in ("序号", "序", "编号序号", "行号"))
+FOOTER_WORDS = ("填表人", "制表人", "审核人", "负责人", "填报人", "合计", "总计", "说明", "注：", "备注：")
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass
+class SheetData:
+    """One recognised monitoring sheet: where its header is and its non-blank rows."""
+
+    kind: str
+    name: str
+    header_row: int  # Excel row number of the header
+    columns: dict[str, int]  # schema key → 0-based column index
+    headers: dict[str, str]  # schema key → header text as written in the file
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, int]] = field(default_factory=list)
+    rows: list[tuple[int, list[object]]] = field(default_factory=list)  # (Excel row, raw values)
+    last_column: int = 0  # 0-based index of the right-most header cell (system columns excluded)
+    system_columns: dict[str, int] = field(default_factory=dict)  # header → column index, if present
+
+    def value(self, row: list[object], key: str) -> object:
+        idx = self.columns.get(key)
+        if idx is None or idx >= len(row):
+            return None
+        return row[idx]
+
+
+@dataclass
+class WorkbookData:
+    path: Path
+    format: str  # xlsx, xlsm, xls, xlsb, ods
+    sheet_names: list[str]
+    sheets: dict[str, SheetData]
+    missing: list[str]  # kinds not found
+    header_problems: list[tuple[str, str]]  # (kind, sheet name) where no header row was found
+    meta: dict[str, str]
+    sha256: str = ""
+
+
+def _fail(code: str, **fields: object) -> UnreadableFile:
+    message, hint = render(code, **fields)
+    return UnreadableFile(code, message, hint)
+
+
+def sniff_format(path: Path, data: bytes) -> str:
+    """Decide the real format from the bytes (WPS and mail clients often give the wrong suffix)."""
+    suffix = path.suffix.lower()
+    if not data:
+        raise _fail("FILE_EMPTY")
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise _fail("FILE_CORRUPT", detail=f"压缩包不完整，可能没有复制完：{exc}") from exc
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "xl/workbook.xml" in names:
+            return "xlsm" if suffix == ".xlsm" or "xl/vbaProject.bin" in names else "xlsx"
+        if "content.xml" in names:
+            return "ods"
+        if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods"):
+            return suffix[1:]  # an unusual package layout: let the reader for its suffix decide
+        raise _fail("FILE_CORRUPT", detail="压缩包里没有工作簿内容")
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTION_INFO in data:
+            raise _fail("FILE_PASSWORD")
+        return "xls"
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise _fail("FILE_FORMAT", value=suffix or path.name)
+    raise _fail("FILE_CORRUPT", detail="文件开头不是任何表格格式")
+
+
+def open_workbook(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[pc.CalamineWorkbook, str, bytes]:
+    """Open with calamine after sniffing; every failure becomes UnreadableFile with a Chinese message."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _fail("FILE_CORRUPT", detail=f"无法打开文件：{exc.strerror}") from exc
+    if size == 0:
+        raise _fail("FILE_EMPTY")
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        raise _fail("FILE_FORMAT", value=path.suffix or path.name)
+    if size > max_bytes:
+        raise _fail("FILE_TOO_LARGE", value=f"{size / 1048576:.1f} MB", limit=f"{max_bytes // 1048576} MB")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail("FILE_CORRUPT", detail=f"无法打开文件：{exc.strerror}") from exc
+    fmt = sniff_format(path, data)
+    try:
+        book = _calamine_open(path, fmt, data)
+    except pc.PasswordError as exc:
+        raise _fail("FILE_PASSWORD") from exc
+    except BaseException as exc:  # calamine raises several types, a Rust panic is a BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+    return book, fmt, data
+
+
+def _calamine_open(path: Path, fmt: str, data: bytes) -> pc.CalamineWorkbook:
+    """calamine picks its reader by suffix; a file with the wrong suffix is read from memory by content."""
+    if path.suffix.lower() == "." + fmt:
+        return pc.CalamineWorkbook.from_path(str(path))
+    return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return read_detail(text[:120])
+
+
+def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int) -> list[list[object]]:
+    try:
+        sheet = book.get_sheet_by_name(name)
+        height, width = sheet.height, sheet.width
+        end = sheet.end
+        if end is not None:
+            height, width = end[0] + 1, end[1] + 1
+        if height * width > max_cells:
+            raise _fail("FILE_TOO_MANY_CELLS", sheet=name, value=height, limit=width)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges
+    except UnreadableFile:
+        raise
+    except pc.PasswordError as exc:
+        raise _fail("FILE_PASSWORD") from exc
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise _fail("FILE_CORRUPT", detail=f"工作表“{name}”：{_short(exc)}") from exc
+    if merged:
+        _fill_merged(rows, merged)
+    return rows
+
+
+def _fill_merged(rows: list[list[object]], merged: list) -> None:
+    """Copy a vertically merged value (镇/村 merged over many rows) into every row it covers."""
+    for (r0, c0), (r1, c1) in merged:
+        if r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            if c0 < len(rows[r]) and is_blank(rows[r][c0]):
+                rows[r][c0] = value
+
+
+def _match_header(spec: SheetSpec, rows: list[list[object]], idx: int) -> dict[int, str]:
+    """Column index → key for header row idx; a blank or unknown cell may take the cell above
+    (two-level headers where the upper cell is merged down)."""
+    lookup = spec.header_lookup
+    row = rows[idx]
+    above = rows[idx - 1] if idx > 0 else []
+    found: dict[int, str] = {}
+    for c, cell in enumerate(row):
+        key = lookup.get(norm_header(cell))
+        if key is None and is_blank(cell) and c < len(above):
+            key = lookup.get(norm_header(above[c]))
+        if key is not None:
+            found[c] = key
+    return found
+
+
+def _find_header(spec: SheetSpec, rows: list[list[object]]) -> tuple[int, dict[int, str]] | None:
+    best: tuple[int, dict[int, str]] | None = None
+    best_score = 0
+    for idx in range(min(HEADER_SCAN_ROWS, len(rows))):
+        found = _match_header(spec, rows, idx)
+        score = len(set(found.values()))
+        if score > best_score:
+            best, best_score = (idx, found), score
+    needed = min(3, len(spec.columns))
+    return best if best_score >= needed else None
+
+
+def _is_footer(values: list[object]) -> bool:
+    texts = [clean_text(v) for v in values if not is_blank(v)]
+    return len(texts) <= 2 and any(t.startswith(FOOTER_WORDS) for t in texts)
+
+
+def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetData | None:
+    located = _find_header(spec, rows)
+    if located is None:
+        return None
+    idx, found = located
+    header_cells = rows[idx]
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    duplicates: list[tuple[str, int]] = []
+    for c, key in sorted(found.items()):
+        if key in columns:
+            duplicates.append((key, c))
+            continue
+        columns[key] = c
+        headers[key] = clean_text(header_cells[c]) or spec.column(key).header
+    unknown: list[tuple[int, str]] = []
+    system: dict[str, int] = {}
+    last = max(columns.values())
+    for c, cell in enumerate(header_cells):
+        if c in found or is_blank(cell):
+            continue
+        normed = norm_header(cell)
+        if normed in spec.system_headers:
+            system[clean_text(cell)] = c
+        elif normed not in IGNORED_HEADERS:
+            unknown.append((c, clean_text(cell)))
+            last = max(last, c)
+        else:
+            last = max(last, c)
+    known = sorted(columns.values())
+    data_rows: list[tuple[int, list[object]]] = []
+    for r in range(idx + 1, len(rows)):
+        row = rows[r]
+        values = [row[c] for c in known if c < len(row)]
+        if all(is_blank(v) for v in values) or _is_footer(values):
+            continue
+        data_rows.append((r + 1, row))
+    return SheetData(kind=spec.kind, name=name, header_row=idx + 1, columns=columns, headers=headers,
+                     unknown=unknown, duplicates=duplicates, rows=data_rows, last_column=last,
+                     system_columns=system)
+
+
+def _read_meta(rows: list[list[object]]) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for row in rows:
+        if len(row) >= 2 and not is_blank(row[0]):
+            meta[clean_text(row[0])] = clean_text(row[1])
+    return meta
+
+
+def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYTES,
+                  max_cells: int = MAX_SHEET_CELLS) -> WorkbookData:
+    """Read the four village sheets from any supported workbook; raise UnreadableFile if unusable."""
+    path = Path(path)
+    book, fmt, raw = open_workbook(path, max_bytes=max_bytes)
+    try:
+        names = list(book.sheet_names)
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+    meta: dict[str, str] = {}
+    if META_SHEET in names:
+        meta = _read_meta(_sheet_rows(book, META_SHEET, max_cells=max_cells))
+    by_name: dict[str, str] = {}
+    for name in names:
+        for kind in SHEET_KINDS:
+            if norm_header(name) in schemas[kind].sheet_names and kind not in by_name.values():
+                by_name[name] = kind
+    sheets: dict[str, SheetData] = {}
+    header_problems: list[tuple[str, str]] = []
+    cache: dict[str, list[list[object]]] = {}
+    for name, kind in by_name.items():
+        rows = cache.setdefault(name, _sheet_rows(book, name, max_cells=max_cells))
+        built = _build_sheet(schemas[kind], name, rows)
+        if built is None:
+            header_problems.append((kind, name))
+        else:
+            sheets[kind] = built
+    # A renamed sheet (Sheet1, 2021年台账…) is still found by its headers.
+    leftovers = [n for n in names if n not in by_name and n != META_SHEET]
+    for kind in SHEET_KINDS:
+        if kind in sheets or any(k == kind for k, _ in header_problems):
+            continue
+        for name in leftovers:
+            rows = cache.setdefault(name, _sheet_rows(book, name, max_cells=max_cells))
+            built = _build_sheet(schemas[kind], name, rows)
+            if built is not None and len(built.columns) >= max(3, len(schemas[kind].columns) // 2):
+                sheets[kind] = built
+                leftovers.remove(name)
+                break
+    if not sheets and not header_problems:
+        raise _fail("FILE_NOT_MONITORING")
+    missing = [k for k in SHEET_KINDS if k not in sheets and all(k != hk for hk, _ in header_problems)]
+    return WorkbookData(path=path, format=fmt, sheet_names=names, sheets=sheets, missing=missing,
+                        header_problems=header_problems, meta=meta, sha256=hashlib.sha256(raw).hexdigest())

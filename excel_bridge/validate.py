@@ -1,0 +1,421 @@
+"""Raw rows → typed records + Issues: every cell check and every cross-sheet check of DOMAIN.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import idcard
+from .config import Config
+from .issues import Issue, make_issue
+from .normalize import clean_text, is_blank, parse_date, parse_number, parse_year
+from .read import SheetData, WorkbookData
+from .schema import ColumnSpec, Schemas, SheetSpec
+
+_MULTI_SPLIT = re.compile(r"[、,，/;；\s]+")
+
+
+@dataclass
+class Record:
+    """One row of a monitoring sheet with typed values (None where blank or invalid)."""
+
+    kind: str
+    sheet: str
+    row: int
+    values: dict[str, Any]
+    invalid: set[str] = field(default_factory=set)
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def ok(self, *keys: str) -> bool:
+        """True when none of these inputs is invalid (blank optional inputs are fine)."""
+        return not any(k in self.invalid for k in keys)
+
+
+@dataclass
+class Household(Record):
+    members: list[Record] = field(default_factory=list)
+    measures: list[Record] = field(default_factory=list)
+    reviews: list[Record] = field(default_factory=list)
+    duplicate: bool = False  # a second row with the same 户主身份证号: not linked to members
+    computed_income: float | None = None
+    per_capita_income: float | None = None
+    line: float | None = None
+
+    @property
+    def head_id(self) -> str | None:
+        return self.values.get("head_id")
+
+
+@dataclass
+class Parsed:
+    data: WorkbookData
+    households: list[Household]
+    members: list[Record]
+    measures: list[Record]
+    reviews: list[Record]
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+
+class _Sink:
+    """Collects issues for one sheet, filling in sheet name and canonical column header."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+
+    def add(self, code: str, rec_or_sheet: Record | str | None, col: ColumnSpec | str | None = None,
+            value: object = None, *, row: int | None = None, **fields: object) -> None:
+        if isinstance(rec_or_sheet, Record):
+            sheet, row = rec_or_sheet.sheet, rec_or_sheet.row
+        else:
+            sheet = rec_or_sheet
+        column = col.header if isinstance(col, ColumnSpec) else col
+        self.issues.append(make_issue(code, sheet=sheet, row=row, column=column, value=value, **fields))
+
+
+Converter = Callable[[ColumnSpec, object, Record, _Sink], Any]
+_INVALID = object()
+
+
+def _text(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    return clean_text(raw)
+
+
+def _id(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        shown = clean_text(raw) if float(raw).is_integer() else f"{raw:.15g}"
+        sink.add("ID_AS_NUMBER", rec, col, shown)
+        return _INVALID
+    normalized = idcard.normalize_id(str(raw))
+    problem = idcard.id_problem(normalized)
+    if problem is not None:
+        sink.add(problem.code, rec, col, clean_text(raw), expected=problem.expected)
+        return _INVALID
+    return normalized
+
+
+def _phone(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    text = clean_text(raw)
+    if not idcard.is_valid_phone(text):
+        sink.add("PHONE_FORMAT", rec, col, text)
+        return text  # a warning only: keep what was written
+    return idcard.normalize_phone(text)
+
+
+def _make_choice(allowed: tuple[str, ...]) -> Converter:
+    allowed_set = frozenset(allowed)
+
+    def convert(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+        text = clean_text(raw)
+        if text in allowed_set:
+            return text
+        sink.add("NOT_ALLOWED", rec, col, text, allowed="、".join(allowed))
+        return _INVALID
+
+    return convert
+
+
+def _make_multichoice(allowed: tuple[str, ...]) -> Converter:
+    allowed_set = frozenset(allowed)
+
+    def convert(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+        text = clean_text(raw)
+        parts = tuple(dict.fromkeys(p for p in _MULTI_SPLIT.split(text) if p))
+        bad = [p for p in parts if p not in allowed_set]
+        if bad or not parts:
+            sink.add("NOT_ALLOWED", rec, col, text, allowed="、".join(allowed))
+            return _INVALID
+        if len(parts) > 1 and any(p in col.exclusive for p in parts):
+            sink.add("HEALTH_EXCLUSIVE", rec, col, text)
+            return _INVALID
+        return parts
+
+    return convert
+
+
+def _integer(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    num = parse_number(raw)
+    if num is None or not num.is_integer():
+        sink.add("NOT_INTEGER", rec, col, clean_text(raw))
+        return _INVALID
+    if (col.min is not None and num < col.min) or (col.max is not None and num > col.max):
+        sink.add("OUT_OF_RANGE", rec, col, clean_text(raw), low=_n(col.min), high=_n(col.max))
+        return _INVALID
+    return int(num)
+
+
+def _money(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    num = parse_number(raw)
+    if num is None:
+        sink.add("NOT_NUMBER", rec, col, clean_text(raw))
+        return _INVALID
+    if num < 0:
+        sink.add("NEGATIVE", rec, col, clean_text(raw))
+        return _INVALID
+    return round(num, 2)
+
+
+def _year(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    year = parse_year(raw)
+    if year is None:
+        sink.add("NOT_YEAR", rec, col, clean_text(raw))
+        return _INVALID
+    return year
+
+
+def _date(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    value = parse_date(raw)
+    if value is None or not 1900 <= value.year <= 2200:
+        sink.add("NOT_DATE", rec, col, clean_text(raw))
+        return _INVALID
+    return value
+
+
+def _n(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+def _converters(spec: SheetSpec, schemas: Schemas, config: Config) -> dict[str, Converter]:
+    out: dict[str, Converter] = {}
+    for col in spec.columns:
+        allowed = schemas.allowed(col)
+        if col.type == "choice":
+            out[col.key] = _make_choice(allowed or ())
+        elif col.type == "multichoice":
+            out[col.key] = _make_multichoice(allowed or ())
+        elif col.type == "town":
+            out[col.key] = _make_town(config)
+        else:
+            out[col.key] = {"text": _text, "id": _id, "phone": _phone, "integer": _integer, "money": _money,
+                            "year": _year, "date": _date}[col.type]
+    return out
+
+
+def _make_town(config: Config) -> Converter:
+    settings = config.settings
+
+    def convert(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+        text = clean_text(raw)
+        town = settings.canonical_town(text)
+        if town is None:
+            sink.add("TOWN_UNKNOWN", rec, col, text, allowed="、".join(settings.towns))
+            return _INVALID
+        return town
+
+    return convert
+
+
+def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls: type[Record]) -> list[Any]:
+    convs = _converters(spec, config.schemas, config)
+    plan = [(col, sheet.columns[col.key], convs[col.key]) for col in spec.columns if col.key in sheet.columns]
+    records = []
+    for excel_row, row in sheet.rows:
+        rec = cls(kind=spec.kind, sheet=sheet.name, row=excel_row, values={})
+        values = rec.values
+        width = len(row)
+        for col, idx, conv in plan:
+            raw = row[idx] if idx < width else None
+            if is_blank(raw):
+                values[col.key] = None
+                if col.required:
+                    sink.add("REQUIRED", rec, col)
+                    rec.invalid.add(col.key)
+                continue
+            value = conv(col, raw, rec, sink)
+            if value is _INVALID:
+                values[col.key] = None
+                rec.invalid.add(col.key)
+            else:
+                values[col.key] = value
+        for col in spec.columns:  # a missing column: every row lacks it
+            if col.key not in sheet.columns:
+                values[col.key] = None
+                if col.required:
+                    rec.invalid.add(col.key)
+        records.append(rec)
+    return records
+
+
+def _sheet_issues(data: WorkbookData, schemas: Schemas, sink: _Sink) -> None:
+    for kind, name in data.header_problems:
+        spec = schemas[kind]
+        sink.add("HEADER_NOT_FOUND", name, value="、".join(c.header for c in spec.columns[:4]))
+    for kind in data.missing:
+        sheet_name = schemas[kind].sheet
+        severity = "error" if kind in ("household", "member") else "warning"
+        sink.issues.append(make_issue("SHEET_MISSING", sheet=sheet_name, severity=severity))
+    for kind, sheet in data.sheets.items():
+        spec = schemas[kind]
+        for col in spec.columns:
+            if col.key not in sheet.columns and col.required:
+                sink.add("COLUMN_MISSING", sheet.name, col, row=sheet.header_row)
+        for key, _ in sheet.duplicates:
+            sink.add("COLUMN_DUPLICATE", sheet.name, spec.column(key), row=sheet.header_row)
+        for _, header in sheet.unknown:
+            sink.add("COLUMN_UNKNOWN", sheet.name, header, header, row=sheet.header_row)
+
+
+def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
+    col = spec.column
+    seen: dict[str, int] = {}
+    for m in members:
+        pid = m.get("person_id")
+        if pid:
+            if pid in seen:
+                sink.add("DUPLICATE_PERSON", m, col("person_id"), pid, other_row=seen[pid])
+            else:
+                seen[pid] = m.row
+            sex = m.get("sex")
+            if sex and sex != idcard.sex(pid):
+                sink.add("SEX_MISMATCH", m, col("sex"), sex, expected=idcard.sex(pid))
+            birth = m.get("birth_date")
+            id_birth = idcard.birth_date(pid)
+            if birth and id_birth and birth != id_birth:
+                sink.add("BIRTH_MISMATCH", m, col("birth_date"), birth.isoformat(), expected=id_birth.isoformat())
+        edu_given = m.get("education") is not None or "education" in m.invalid
+        school_given = m.get("schooling") is not None or "schooling" in m.invalid
+        if edu_given and school_given:
+            sink.add("EDU_BOTH", m, col("schooling"), m.get("schooling"))
+        elif not edu_given and not school_given:
+            sink.add("EDU_NONE", m, col("education"))
+            m.invalid.add("education")
+        health = m.get("health") or ()
+        if "残疾" in health and m.get("disability_type") is None and "disability_type" not in m.invalid:
+            sink.add("DISABILITY_TYPE_MISSING", m, col("disability_type"))
+            m.invalid.add("disability_type")
+        if m.get("disability_type") is not None and m.get("disability_grade") is None \
+                and "disability_grade" not in m.invalid:
+            sink.add("DISABILITY_GRADE_MISSING", m, col("disability_grade"))
+            m.invalid.add("disability_grade")
+
+
+def _link(households: list[Household], members: list[Record], measures: list[Record], reviews: list[Record],
+          schemas: Schemas, sink: _Sink) -> None:
+    hh_spec = schemas.household
+    by_head: dict[str, Household] = {}
+    by_no: dict[str, Household] = {}
+    for hh in households:
+        head = hh.head_id
+        if head:
+            if head in by_head:
+                hh.duplicate = True
+                sink.add("DUPLICATE_HOUSEHOLD", hh, hh_spec.column("head_id"), head, other_row=by_head[head].row)
+            else:
+                by_head[head] = hh
+        no = hh.get("household_no")
+        if no:
+            if no in by_no:
+                sink.add("DUPLICATE_HOUSEHOLD_NO", hh, hh_spec.column("household_no"), no, other_row=by_no[no].row)
+            else:
+                by_no[no] = hh
+    for records, attr, code, spec in ((members, "members", "MEMBER_ORPHAN", schemas.member),
+                                      (measures, "measures", "MEASURE_ORPHAN", schemas.measure),
+                                      (reviews, "reviews", "REVIEW_ORPHAN", schemas.review)):
+        for rec in records:
+            head = rec.get("head_id")
+            if head is None:
+                continue
+            hh = by_head.get(head)
+            if hh is None:
+                sink.add(code, rec, spec.column("head_id"), head)
+            else:
+                getattr(hh, attr).append(rec)
+
+
+def _household_checks(households: list[Household], schemas: Schemas, sink: _Sink, members_found: bool) -> None:
+    col = schemas.household.column
+    mcol = schemas.member.column
+    for hh in households:
+        if hh.duplicate or hh.head_id is None or not members_found:
+            continue
+        heads = [m for m in hh.members if m.get("relation") == "户主"]
+        if not heads and not any("relation" in m.invalid for m in hh.members):
+            sink.add("HEAD_MISSING", hh, col("head_id"), hh.head_id)
+        elif len(heads) > 1:
+            for m in heads:
+                sink.add("HEAD_MULTIPLE", m, mcol("relation"), len(heads))
+        for m in heads:
+            pid = m.get("person_id")
+            if pid and pid != hh.head_id:
+                sink.add("HEAD_ID_MISMATCH", m, mcol("person_id"), pid, expected=hh.head_id)
+        size = hh.get("size")
+        if size is not None and size != len(hh.members):
+            sink.add("SIZE_MISMATCH", hh, col("size"), size, expected=len(hh.members))
+
+
+INCOME_KEYS = ("wage_income", "business_income", "property_income", "transfer_income")
+
+
+def _income_checks(households: list[Household], config: Config, sink: _Sink) -> None:
+    col = config.schemas.household.column
+    tolerance = float(config.rules.rule("INCOME-TOLERANCE").param("yuan"))
+    for hh in households:
+        parts = [hh.get(k) for k in (*INCOME_KEYS, "business_cost", "size")]
+        if all(p is not None for p in parts):
+            *incomes, cost, size = parts
+            total = sum((Decimal(str(x)) for x in incomes), Decimal(0)) - Decimal(str(cost))
+            hh.computed_income = float((total / size).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        filled = hh.get("per_capita_income")
+        if hh.computed_income is not None:
+            hh.per_capita_income = hh.computed_income
+            if filled is not None and abs(filled - hh.computed_income) > tolerance:
+                sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), filled,
+                         expected=f"{hh.computed_income:.2f}", limit=_n(tolerance))
+        elif filled is not None:
+            hh.per_capita_income = filled
+        year = hh.get("income_year")
+        if year is not None:
+            if config.rules.has_line(year):
+                hh.line = config.rules.line_for(year)
+            else:
+                sink.add("LINE_UNCONFIGURED", hh, col("income_year"), year)
+                hh.invalid.add("income_year")
+
+
+def _review_checks(reviews: list[Record], spec: SheetSpec, sink: _Sink) -> None:
+    col = spec.column
+    for r in reviews:
+        if r.get("objection") == "有" and r.get("objection_result") is None and "objection_result" not in r.invalid:
+            sink.add("OBJECTION_RESULT_MISSING", r, col("objection_result"))
+            r.invalid.add("objection_result")
+        start, end = r.get("notice_start"), r.get("notice_end")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            sink.add("NOTICE_DATES", r, col("notice_end"), end.isoformat(), expected=start.isoformat())
+            r.invalid.add("notice_end")
+
+
+def validate(data: WorkbookData, config: Config) -> Parsed:
+    """Type every cell and run the cross-sheet checks; problems become Issues, never exceptions."""
+    schemas = config.schemas
+    issues: list[Issue] = []
+    sink = _Sink(issues)
+    _sheet_issues(data, schemas, sink)
+
+    def records(kind: str, cls: type[Record] = Record) -> list[Any]:
+        sheet = data.sheets.get(kind)
+        return [] if sheet is None else _records(sheet, schemas[kind], config, sink, cls)
+
+    households: list[Household] = records("household", Household)
+    members = records("member")
+    measures = records("measure")
+    reviews = records("review")
+    _person_checks(members, schemas.member, sink)
+    _link(households, members, measures, reviews, schemas, sink)
+    _household_checks(households, schemas, sink, members_found="member" in data.sheets)
+    _income_checks(households, config, sink)
+    _review_checks(reviews, schemas.review, sink)
+    return Parsed(data=data, households=households, members=members, measures=measures, reviews=reviews,
+                  issues=issues)
