@@ -1,0 +1,87 @@
+"""Shared pieces of every workbook we write: colours, widths, the meta sheet, and atomic placement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+META_SHEET = "系统信息"
+LIST_SHEET = "下拉选项"
+ERROR_FILL = "FFC7CE"
+WARNING_FILL = "FFEB9C"
+HEADER_FILL = "DDEBF7"
+SYSTEM_FILL = "E7E6E6"
+OK_FILL = "C6EFCE"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MAX_INPUT_ROWS = 10000  # data validation and formats reach this far below the header
+
+
+def display_width(text: object) -> int:
+    """Width in Excel character units: CJK and full-width characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def fit_width(header: str, wanted: float, values: list[object] | None = None, *, cap: float = 40) -> float:
+    longest = max((display_width(v) for v in values or () if v is not None), default=0)
+    return min(cap, max(wanted, display_width(header) + 2, longest + 1))
+
+
+def col_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def meta_rows(kind: str, version: str, **fields: object) -> list[tuple[str, str]]:
+    rows = [("模板编号", kind), ("模板版本", version)]
+    rows += [(k, "" if v is None else str(v)) for k, v in fields.items()]
+    rows.append(("生成时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")))
+    return rows
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a workbook ended up: the target, or a side file when the target was locked."""
+
+    path: Path
+    locked: bool = False
+
+
+def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None) -> Placed:
+    """Write to a temporary file beside the target, then move it into place in one step.
+
+    When the target is open in Excel on Windows the move raises PermissionError: the new workbook is
+    kept as “<name>(更新于HHMMSS).xlsx” beside it instead, and the caller reports that. Nothing is lost.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~eb-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        try:
+            os.replace(tmp, target)
+            return Placed(target)
+        except PermissionError:
+            stamp = (now or dt.datetime.now()).strftime("%H%M%S")
+            side = target.with_name(f"{target.stem}(更新于{stamp}){target.suffix}")
+            os.replace(tmp, side)
+            log.warning("目标文件被占用（可能正在 Excel 中打开），已另存为 %s", side.name)
+            return Placed(side, locked=True)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

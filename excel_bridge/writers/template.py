@@ -1,0 +1,229 @@
+"""The village workbook (村级监测台账): instructions, the four sheets, dropdowns, formats, hidden meta.
+
+The same writer makes the blank template, the committed example and every demo village file, so what
+the tests and benchmark read is exactly what clerks receive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..config import Config
+from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
+from .common import (DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, col_letter, fit_width,
+                     meta_rows)
+
+TEMPLATE_KIND = "excel_bridge.village"
+FREEZE_COLUMNS = {"household": 5, "member": 2}  # keep 户编号…户主姓名 / 户主身份证号、姓名 in view
+
+INSTRUCTIONS = [
+    "1. 本台账一村一份，包含“户信息”“家庭成员”“帮扶措施”“评议公示”四张表，请不要改动工作表名称和表头。",
+    "2. 户信息每户一行；家庭成员每人一行（包括户主本人，“与户主关系”选“户主”）；帮扶措施每项措施一行；评议公示每次评议一行。",
+    "3. 四张表都用“户主身份证号”关联到同一户，请确保与“户信息”中一致。",
+    "4. 身份证号、户编号、电话列已设为文本格式，请直接输入完整号码；若从其他表格粘贴，请选择“只粘贴数值/文本”，避免变成科学计数法。",
+    "5. 带下拉箭头的列请从下拉列表中选择；日期请按 2021-08-11 的格式填写；金额单位为元，只填数字。",
+    "6. 表头为红色的列必须填写，黑色的列可以不填。选中表头可以看到该列的填写说明。",
+    "7. 人均纯收入可以不填，系统会按（四项收入−生产经营性支出）÷家庭人口数自动计算。",
+    "8. 保存后放入镇里的共享文件夹，几分钟内会收到“反馈”文件：有问题的格子标成红色（错误）或黄色（提示），批注中写明原因和改法。",
+    "9. 反馈文件最右侧的灰色列（校验结果、研判结论、流程状态等）由系统填写，请不要修改；可以直接在反馈文件上改正后再次提交。",
+]
+
+
+def _col_note(col: ColumnSpec, allowed: Sequence[str] | None) -> str:
+    kinds = {"text": "文字", "id": "18位身份证号（文本）", "phone": "电话号码（文本）", "choice": "下拉选择",
+             "multichoice": "下拉选择，可多选", "integer": "整数", "money": "金额（元）", "year": "四位年份",
+             "date": "日期，如 2021-08-11", "town": "镇名（下拉选择）"}
+    parts = [kinds[col.type]]
+    if col.min is not None or col.max is not None:
+        parts.append(f"{_num(col.min)}–{_num(col.max)}")
+    if allowed and col.type != "town":
+        parts.append("可选：" + "、".join(allowed))
+    if col.hint:
+        parts.append(col.hint)
+    return "；".join(parts)
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
+                                     "text_wrap": True, "align": "center"})
+        self.header_required = wb.add_format({**base, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
+                                              "text_wrap": True, "align": "center", "font_color": "#C00000"})
+        self.text = wb.add_format({**base, "num_format": "@"})
+        self.plain = wb.add_format(base)
+        self.date = wb.add_format({**base, "num_format": DATE_FORMAT})
+        self.money = wb.add_format({**base, "num_format": "0.00"})
+        self.integer = wb.add_format({**base, "num_format": "0"})
+        self.title = wb.add_format({**base, "bold": True, "font_size": 16})
+        self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.bold = wb.add_format({**base, "bold": True})
+
+    def for_column(self, col: ColumnSpec) -> Any:
+        if col.type in ("id", "phone", "text", "town", "choice", "multichoice"):
+            return self.text
+        if col.type == "date":
+            return self.date
+        if col.type == "money":
+            return self.money
+        if col.type in ("integer", "year"):
+            return self.integer
+        return self.plain
+
+
+def _write_value(ws: Any, r: int, c: int, value: Any, fmt: _Formats, col: ColumnSpec) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        ws.write_string(r, c, "是" if value else "否", fmt.text)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(r, c, value if isinstance(value, dt.datetime) else
+                          dt.datetime(value.year, value.month, value.day), fmt.date)
+    elif isinstance(value, (int, float)):
+        ws.write_number(r, c, value, fmt.for_column(col) if col.type not in ("id", "phone", "text") else fmt.plain)
+    else:
+        ws.write_string(r, c, str(value), fmt.for_column(col))
+
+
+class _Lists:
+    """Dropdown values live on one hidden sheet, so lists longer than Excel's 255-character inline limit work.
+
+    References are handed out first; the sheet is written last so it sits after the data sheets.
+    """
+
+    def __init__(self) -> None:
+        self.refs: dict[tuple[str, ...], str] = {}
+
+    def ref(self, values: Sequence[str]) -> str:
+        key = tuple(values)
+        if key not in self.refs:
+            letter = col_letter(len(self.refs))
+            self.refs[key] = f"='{LIST_SHEET}'!${letter}$1:${letter}${len(key)}"
+        return self.refs[key]
+
+    def write(self, wb: xlsxwriter.Workbook) -> None:
+        ws = wb.add_worksheet(LIST_SHEET)
+        for c, values in enumerate(self.refs):
+            for r, v in enumerate(values):
+                ws.write_string(r, c, v)
+        ws.hide()
+
+
+def _validation(col: ColumnSpec, allowed: Sequence[str] | None, lists: _Lists) -> dict[str, Any] | None:
+    title = col.header[:32]
+    if allowed:
+        return {"validate": "list", "source": lists.ref(allowed), "error_type": "warning" if col.type == "multichoice"
+                else "stop", "error_title": title, "error_message": "请从下拉列表中选择。"[:255]}
+    if col.type == "date":
+        return {"validate": "date", "criteria": "between", "minimum": dt.date(1900, 1, 1),
+                "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_title": title,
+                "error_message": "请填写有效日期，例如 2021-08-11。"}
+    if col.type == "money":
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": title,
+                "error_message": "请填写 0 或正数金额（单位：元），不要带文字。"}
+    if col.type in ("integer", "year"):
+        low = 1900 if col.type == "year" else (col.min if col.min is not None else -1e9)
+        high = 2200 if col.type == "year" else (col.max if col.max is not None else 1e9)
+        return {"validate": "integer", "criteria": "between", "minimum": low, "maximum": high,
+                "error_title": title, "error_message": f"请填写 {_num(low)} 到 {_num(high)} 之间的整数。"}
+    if col.type == "id":
+        return {"validate": "length", "criteria": "==", "value": 18, "error_type": "warning",
+                "error_title": title, "error_message": "身份证号应为 18 位，请核对。"}
+    return None
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: _Formats, lists: _Lists,
+                 rows: Sequence[Mapping[str, Any]]) -> None:
+    ws = wb.add_worksheet(spec.sheet)
+    schemas = config.schemas
+    for c, col in enumerate(spec.columns):
+        allowed = schemas.allowed(col) if col.type != "town" else tuple(config.settings.towns)
+        sample = [r.get(col.key) for r in rows[:200]]
+        ws.set_column(c, c, fit_width(col.header, col.width, sample), fmt.for_column(col))
+        ws.write_string(0, c, col.header, fmt.header_required if col.required else fmt.header)
+        message = _col_note(col, allowed)[:255]
+        ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header[:32],
+                                        "input_message": message})
+        rule = _validation(col, allowed, lists)
+        if rule is not None:
+            ws.data_validation(1, c, MAX_INPUT_ROWS, c, rule)
+    for r, row in enumerate(rows, start=1):
+        for c, col in enumerate(spec.columns):
+            _write_value(ws, r, c, row.get(col.key), fmt, col)
+    ws.set_row(0, 36)
+    ws.freeze_panes(1, FREEZE_COLUMNS.get(spec.kind, 0))
+    ws.autofilter(0, 0, max(len(rows), 1), len(spec.columns) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+
+
+def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, town: str | None,
+                        village: str | None) -> None:
+    ws = wb.add_worksheet("填表说明")
+    settings = config.settings
+    place = "".join(x for x in (settings.district, town, village) if x)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 90)
+    ws.write_string(0, 0, f"{place}防止返贫动态监测村级台账", fmt.title)
+    ws.write_string(1, 0, f"依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（韶曲农组〔2021〕6号）", fmt.plain)
+    r = 3
+    for line in INSTRUCTIONS:
+        ws.merge_range(r, 0, r, 2, line, fmt.wrap)
+        ws.set_row(r, 32)
+        r += 1
+    years = "、".join(f"{y}年 {v:g} 元" for y, v in sorted(config.rules.line.lines.items()))
+    ws.merge_range(r, 0, r, 2, f"10. 监测线（人均纯收入，元/人·年）：{years}。", fmt.wrap)
+    r += 2
+    for kind in SHEET_KINDS:
+        spec = config.schemas[kind]
+        ws.write_string(r, 0, spec.sheet, fmt.bold)
+        ws.write_string(r, 1, "是否必填", fmt.bold)
+        ws.write_string(r, 2, "填写要求", fmt.bold)
+        r += 1
+        for col in spec.columns:
+            allowed = config.schemas.allowed(col) if col.type != "town" else tuple(settings.towns)
+            ws.write_string(r, 0, col.header, fmt.plain)
+            ws.write_string(r, 1, "必填" if col.required else "选填", fmt.plain)
+            ws.write_string(r, 2, _col_note(col, allowed), fmt.wrap)
+            r += 1
+        r += 1
+    ws.activate()
+
+
+def write_village_workbook(path: Path, config: Config, *, town: str | None = None, village: str | None = None,
+                           rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+                           created: dt.datetime | None = None) -> Path:
+    """Write the village template (blank, or filled with rows per sheet kind keyed by schema keys)."""
+    rows = rows or {}
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"title": "村级防止返贫监测台账", "author": "excel_bridge",
+                       "created": created or dt.datetime.now()})
+    fmt = _Formats(wb)
+    _write_instructions(wb, config, fmt, town, village)
+    lists = _Lists()
+    for kind in SHEET_KINDS:
+        _write_sheet(wb, config.schemas[kind], config, fmt, lists, rows.get(kind, ()))
+    lists.write(wb)
+    meta = wb.add_worksheet(META_SHEET)
+    settings = config.settings
+    for r, (k, v) in enumerate(meta_rows(TEMPLATE_KIND, config.schemas.version, 区=settings.district,
+                                         区划代码=settings.district_code, 镇=town, 村=village)):
+        meta.write_string(r, 0, k)
+        meta.write_string(r, 1, v)
+    meta.hide()
+    wb.close()
+    return path
