@@ -78,6 +78,99 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .workspace import Workspace
+
+    ws = Workspace.init(Path(args.dir))
+    print(TEXT["init.done"].format(path=ws.root.resolve(), settings=ws.settings_path.name))
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on a terminal (stderr); silent when output is redirected."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not self.enabled or total <= 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _print_report(report, ws) -> None:
+    for f in report.files:
+        print(TEXT["pass.file"].format(town=f.town, name=f.name, status=TEXT["status." + f.status],
+                                       message=f.message))
+    if report.waiting:
+        print(TEXT["pass.waiting"].format(n=report.waiting))
+    locked = [o for o in report.outputs if o.locked]
+    for o in locked:
+        print(TEXT["pass.locked"].format(path=o.path))
+    if report.files:
+        print(TEXT["pass.summary"].format(n=len(report.files), seconds=report.seconds, master=ws.master_path))
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    from .process import Processor
+    from .workspace import Workspace
+
+    ws = Workspace.open(Path(args.dir))
+    wait = args.wait if args.wait is not None else ws.settings().poll_seconds
+    with Processor(ws, as_of=args.as_of, workers=args.workers) as processor:
+        report = processor.run_pass(wait=wait, progress=_Progress(), force_outputs=args.refresh)
+    _print_report(report, ws)
+    if not report.files:
+        print(TEXT["pass.nothing"])
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import signal
+
+    from .process import Processor
+    from .watch import Watcher
+    from .workspace import Workspace
+
+    ws = Workspace.open(Path(args.dir))
+    with Processor(ws, as_of=args.as_of, workers=args.workers) as processor:
+        watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws),
+                          on_error=lambda e: print(TEXT["watch.error"].format(error=e), file=sys.stderr))
+        signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        print(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
+        sys.stdout.flush()
+        try:
+            watcher.run()
+        except KeyboardInterrupt:
+            watcher.stop()
+    print(TEXT["watch.stopped"])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import build_demo
+    from .process import Processor
+    from .workspace import Workspace
+
+    demo = build_demo(Path(args.dir), villages=args.villages, households=args.households, seed=args.seed,
+                      mistakes=args.mistakes)
+    print(TEXT["demo.built"].format(files=len(demo.files), households=demo.households, mistakes=demo.mistakes,
+                                    path=demo.root.resolve()))
+    ws = Workspace.open(demo.root)
+    with Processor(ws, workers=args.workers) as processor:
+        report = processor.run_pass(wait=0.05, progress=_Progress())
+    _print_report(report, ws)
+    feedback = sorted({o.path.parent for o in report.outputs if o.path.parent != ws.district_dir})
+    print(TEXT["demo.where"].format(master=ws.master_path.resolve(), feedback=ws.root.resolve() / "反馈",
+                                    archive=ws.archive.resolve(), n=len(feedback)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="excel-bridge", description="防止返贫动态监测和帮扶：Excel/WPS 台账的校验、研判、汇总与审批")
     parser.add_argument("--version", action="version", version=f"excel-bridge {__version__}")
@@ -104,6 +197,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--village", help="村名")
     config_options(p)
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("init", help="建立区级工作目录（收件箱、反馈、归档、区级总台账、设置）")
+    p.add_argument("dir", help="工作目录")
+    p.set_defaults(func=cmd_init)
+
+    for name, func, text in (("process", cmd_process, "处理一轮收件箱后退出（供计划任务/cron 使用）"),
+                             ("watch", cmd_watch, "持续监视收件箱，文件放入后自动处理（Ctrl-C 停止）")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("dir", nargs="?", default=".", help="工作目录（默认当前目录）")
+        p.add_argument("--as-of", type=_date, default=None, help="按哪一天研判（默认今天）")
+        p.add_argument("--workers", type=int, default=None, help="并行进程数（默认每个 CPU 核一个）")
+        if name == "process":
+            p.add_argument("--wait", type=float, default=None, help="确认文件已复制完成的等待秒数（默认取设置）")
+            p.add_argument("--refresh", action="store_true", help="即使没有新文件也重新生成镇级核查表和区级总台账")
+        else:
+            p.add_argument("--poll", action="store_true", help="轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("demo", help="生成一个模拟的区（各镇各村台账），放入收件箱并处理一轮")
+    p.add_argument("dir", nargs="?", default="demo-district", help="演示工作目录（默认 demo-district）")
+    p.add_argument("--villages", type=int, default=3, help="每个镇的村数（默认 3）")
+    p.add_argument("--households", type=int, default=40, help="每个村的户数（默认 40）")
+    p.add_argument("--mistakes", type=int, default=3, help="每个村故意制造的填写错误数（默认 3）")
+    p.add_argument("--seed", type=int, default=2021, help="随机种子（相同种子生成相同数据）")
+    p.add_argument("--workers", type=int, default=None, help="并行进程数")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 

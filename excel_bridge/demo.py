@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .errors import WorkspaceError
 from .idcard import check_char, make_id
 
 SURNAMES = "陈李黄张刘王林吴邓何罗谢曾梁钟朱赖叶廖邱蔡温赵周许郑彭江欧潘"
@@ -330,3 +332,49 @@ def write_examples(directory: Path, config: Config) -> list[Path]:
     example = write_village_workbook(directory / EXAMPLE_FILE, config, town=EXAMPLE_TOWN, village=EXAMPLE_VILLAGE,
                                      rows=village.rows, created=created)
     return [blank, example]
+
+
+DEMO_MARKER = ".excel_bridge_demo"
+
+
+@dataclass
+class DemoDistrict:
+    root: Path
+    files: list[Path]
+    households: int
+    mistakes: int
+
+
+def build_demo(root: Path, *, villages: int = 3, households: int = 40, seed: int = 2021, mistakes: int = 3,
+               as_of: dt.date | None = None, towns: int | None = None) -> DemoDistrict:
+    """A synthetic district in a fresh workspace: every town, `villages` villages each, files in the inbox."""
+    from .settings import DistrictSettings
+    from .workspace import Workspace
+    from .writers.template import write_village_workbook
+
+    as_of = as_of or dt.date.today()
+    root = Path(root)
+    marker = root / DEMO_MARKER
+    if root.exists() and any(root.iterdir()):
+        if not marker.exists():
+            raise WorkspaceError(f"目录 {root} 已存在且不是演示目录，请换一个目录（演示不会覆盖真实数据）")
+        shutil.rmtree(root)
+    rng = random.Random(seed)
+    base = DistrictSettings()
+    town_names = list(base.towns)[: towns or None]
+    plan = {town: village_names(rng, villages) for town in town_names}
+    ws = Workspace.init(root, DistrictSettings(towns=plan))
+    marker.write_text("excel_bridge demo district: safe to delete\n", encoding="utf-8")
+    config = ws.config()
+    ids = IdPool(config.settings.district_code)
+    files, total, wrong = [], 0, 0
+    for town, names in plan.items():
+        for name in names:
+            village = generate_village(rng, config, ids, town=town, village=name, households=households,
+                                       as_of=as_of, mistakes=mistakes)
+            path = ws.town_inbox(town) / f"{town}{name}监测台账.xlsx"
+            write_village_workbook(path, config, town=town, village=name, rows=village.rows)
+            files.append(path)
+            total += len(village.rows["household"])
+            wrong += len(village.mistakes)
+    return DemoDistrict(root=ws.root, files=files, households=total, mistakes=wrong)

@@ -306,3 +306,21 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
     missing = [k for k in SHEET_KINDS if k not in sheets and all(k != hk for hk, _ in header_problems)]
     return WorkbookData(path=path, format=fmt, sheet_names=names, sheets=sheets, missing=missing,
                         header_problems=header_problems, meta=meta, sha256=hashlib.sha256(raw).hexdigest())
+
+
+KINDS_BY_TEMPLATE = {"excel_bridge.village": "village", "excel_bridge.town_review": "town_review",
+                     "excel_bridge.master": "master"}
+
+
+def peek_kind(path: Path) -> str:
+    """Which of our workbooks a file is, from its hidden 系统信息 sheet; anything else is a village file."""
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        if META_SHEET not in book.sheet_names:
+            return "village"
+        meta = _read_meta(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=50))
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return "village"
+    return KINDS_BY_TEMPLATE.get(meta.get("模板编号", ""), "village")

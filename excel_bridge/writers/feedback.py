@@ -92,15 +92,15 @@ def _system_values(hh: Household, a: Assessment | None, counts: tuple[int, int],
             "sys_updated": stamp}
 
 
-def _load(result: CheckResult) -> openpyxl.Workbook:
+def _load(result: CheckResult, source: Path) -> openpyxl.Workbook:
     """The clerk's workbook as openpyxl objects; non-OOXML formats are rebuilt from calamine values."""
     fmt = result.parsed.data.format if result.parsed else "xlsx"
     if fmt in ("xlsx", "xlsm"):
         try:
-            return openpyxl.load_workbook(result.path, rich_text=True)
+            return openpyxl.load_workbook(source, rich_text=True)
         except Exception as exc:  # openpyxl rejects some files calamine reads (strict OOXML…)
-            log.info("openpyxl 无法打开 %s（%s），按数值重建", result.path.name, exc)
-    return _rebuild(result.path)
+            log.info("openpyxl 无法打开 %s（%s），按数值重建", source.name, exc)
+    return _rebuild(source)
 
 
 def _rebuild(path: Path) -> openpyxl.Workbook:
@@ -317,12 +317,15 @@ def _receipt_sheet(wb: openpyxl.Workbook, result: CheckResult, stamp: str, extra
 
 def write_returned_copy(result: CheckResult, out: Path, config: Config, *,
                         statuses: Mapping[str, Status] | None = None,
-                        receipt: Mapping[str, object] | None = None) -> Placed:
-    """Write the returned copy of a readable checked file; returns where it was placed."""
+                        receipt: Mapping[str, object] | None = None, source: Path | None = None) -> Placed:
+    """Write the returned copy of a readable checked file; returns where it was placed.
+
+    `source` is the file to copy from when it is not result.path (the archived original).
+    """
     if result.parsed is None:
         raise ValueError("unreadable files have no returned copy; report the issue instead")
     stamp = result.checked_at.strftime("%Y-%m-%d %H:%M:%S")
-    wb = _load(result)
+    wb = _load(result, Path(source or result.path))
     _clear_previous(wb)
     _mark_cells(wb, _issue_cells(result, config))
     _system_columns(wb, result, config, statuses or {}, stamp)

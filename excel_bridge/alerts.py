@@ -1,0 +1,122 @@
+"""预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), people in two villages, and
+households ready for risk elimination — computed from the ledger for the town workbooks and the master."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from .config import Config
+from .ingest import household_from_ledger
+from .ledger import HouseholdRow, Ledger
+from .rules import Assessor
+from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    town: str
+    village: str
+    message: str
+    household_no: str = ""
+    head_name: str = ""
+
+
+def overdue(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Alert]:
+    limit = config.rules.workflow.identification_deadline_days
+    out = []
+    for r in rows:
+        if r.on_file and r.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and r.lead_date:
+            days = (as_of - dt.date.fromisoformat(r.lead_date)).days
+            if days > limit:
+                out.append(Alert("识别超期", r.town, r.village,
+                                 f"{r.lead_date} 发现线索，已 {days} 天仍未认定（规定不超过 {limit} 天），当前“{r.state}”",
+                                 r.household_no or "", r.head_name or ""))
+    return out
+
+
+def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Alert]:
+    params = config.rules.rule("SCALE")
+    share = float(params.param("new_share"))
+    per_type = int(params.param("risk_type_households"))
+    watched = set(params.param("risk_types_watched"))
+    period = int((params.model_extra or {}).get("period_days", 30))
+    since = as_of - dt.timedelta(days=period)
+    on_file: Counter[tuple[str, str]] = Counter()
+    new: Counter[tuple[str, str]] = Counter()
+    risks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        if not r.on_file:
+            continue
+        key = (r.town, r.village)
+        on_file[key] += 1
+        if r.lead_date and dt.date.fromisoformat(r.lead_date) >= since and r.state in MONITORED:
+            new[key] += 1
+        if r.state in MONITORED:
+            for risk in r.assessment.get("risk_types", []):
+                if risk in watched:
+                    risks[key][risk] += 1
+    out = []
+    for key, n in sorted(new.items()):
+        if on_file[key] and n / on_file[key] > share:
+            out.append(Alert("规模性返贫风险", key[0], key[1],
+                             f"近 {period} 天新增建议纳入 {n} 户，占在册 {on_file[key]} 户的 {n / on_file[key]:.1%}，"
+                             f"超过 {share:.0%}（方案六(四)）"))
+    towns_new: Counter[str] = Counter()
+    towns_all: Counter[str] = Counter()
+    for (town, _), n in new.items():
+        towns_new[town] += n
+    for (town, _), n in on_file.items():
+        towns_all[town] += n
+    for town, n in sorted(towns_new.items()):
+        if towns_all[town] and n / towns_all[town] > share:
+            out.append(Alert("规模性返贫风险", town, "（全镇）",
+                             f"近 {period} 天全镇新增建议纳入 {n} 户，占在册 {towns_all[town]} 户的 {n / towns_all[town]:.1%}，"
+                             f"超过 {share:.0%}（方案六(四)）"))
+    for key, counter in sorted(risks.items()):
+        for risk, n in sorted(counter.items()):
+            if n >= per_type:
+                out.append(Alert("规模性返贫风险", key[0], key[1],
+                                 f"“{risk}”风险涉及 {n} 户，达到 {per_type} 户的预警线（方案六(四)）"))
+    return out
+
+
+def conflicts(ledger: Ledger, town: str | None = None) -> list[Alert]:
+    out = []
+    seen = set()
+    for r in ledger.person_conflicts(town=town):
+        key = (r["person_id"], r["town"], r["village"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Alert("跨村重复登记", r["town"], r["village"],
+                         f"{r['name'] or ''}（身份证尾号{(r['person_id'] or '')[-4:]}）同时登记在{r['other_town']}{r['other_village']}"))
+    return out
+
+
+@dataclass(frozen=True)
+class Elimination:
+    row: HouseholdRow
+    eligible: bool | None
+    reason: str
+
+
+def elimination_candidates(ledger: Ledger, config: Config, rows: list[HouseholdRow], as_of: dt.date) -> list[Elimination]:
+    """Every 帮扶中 household evaluated for risk elimination (plan 五(二)): eligible, not yet, or 暂不标注."""
+    assessor = Assessor(config)
+    out = []
+    for r in rows:
+        if r.state != ASSISTING or not r.on_file:
+            continue
+        hh = household_from_ledger(r, ledger.members_of(r.id), ledger.measures_of(r.id), ledger.reviews_of(r.id))
+        identified = dt.date.fromisoformat(r.identified_date) if r.identified_date else None
+        eligible, reason = assessor.elimination(hh, identified=identified, as_of=as_of)
+        out.append(Elimination(r, eligible, reason))
+    return out
+
+
+def all_alerts(ledger: Ledger, config: Config, as_of: dt.date, *, town: str | None = None) -> list[Alert]:
+    rows = ledger.households(town=town)
+    return [*overdue(rows, config, as_of), *scale(rows, config, as_of), *conflicts(ledger, town)]

@@ -1,0 +1,312 @@
+"""Apply one checked village file to the ledger in one transaction: all of its effect or none.
+
+A newer file from a village replaces that village's current rows; households missing from it are
+marked 已移出 (kept, with history), never deleted. New households start as 线索 / 未纳入 / 帮扶中 per
+their assessment; the system moves 未纳入 ↔ 线索 when new data changes the proposal; the village step
+(评议公示 passed) moves a lead to the town. Problems found here become issues of the same submission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .check import CheckResult
+from .config import Config
+from .issues import Issue
+from .ledger import HouseholdRow, Ledger, now_text, to_json
+from .rules import Assessment
+from .validate import Household, Record
+from .village_step import village_step
+from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, SYSTEM, VILLAGE, initial_state, transition
+
+# Issues that come from the ledger (state, other villages), not from checking the file alone.
+LEDGER_CODES = frozenset({"NOTICE_TOO_SHORT", "CONSENT_MISSING", "PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY"})
+
+
+@dataclass
+class HouseholdPayload:
+    row: int
+    sheet: str
+    head_id: str | None
+    household_no: str | None
+    head_name: str | None
+    village: str | None
+    data: dict[str, Any]
+    assessment: dict[str, Any]
+    members: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    errors: int
+    warnings: int
+    duplicate: bool
+    invalid: list[str]
+
+
+@dataclass
+class FilePayload:
+    """What a worker hands back for one village file: plain data, cheap to pickle."""
+
+    sha256: str
+    file_name: str
+    town: str
+    issues: list[Issue]
+    households: list[HouseholdPayload]
+    members: int
+    village_hint: str | None
+
+
+def _record_dict(rec: Record) -> dict[str, Any]:
+    out = dict(rec.values)
+    out["_sheet"], out["_row"] = rec.sheet, rec.row
+    if rec.invalid:
+        out["_invalid"] = sorted(rec.invalid)
+    return out
+
+
+def assessment_dict(a: Assessment | None) -> dict[str, Any]:
+    if a is None:
+        return {}
+    return {"results": a.results, "holds": a.holds, "proposed": a.proposed, "category": a.category,
+            "risk_types": a.risk_types, "priority": a.priority, "assistance": a.assistance, "scope": a.scope,
+            "has_labour": a.has_labour}
+
+
+def _counts_by_household(result: CheckResult) -> dict[int, list[int]]:
+    owner: dict[tuple[str, int], int] = {}
+    for hh in result.households:
+        owner[(hh.sheet, hh.row)] = hh.row
+        for rec in (*hh.members, *hh.measures, *hh.reviews):
+            owner[(rec.sheet, rec.row)] = hh.row
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for issue in result.issues:
+        row = owner.get((issue.sheet or "", issue.row or 0))
+        if row is not None:
+            counts[row][0 if issue.severity == "error" else 1] += 1
+    return counts
+
+
+def payload_from(result: CheckResult, town: str) -> FilePayload:
+    """Reduce a CheckResult to what the ledger stores (runs in the worker process)."""
+    assert result.parsed is not None and result.sha256 is not None
+    counts = _counts_by_household(result)
+    meta_village = result.parsed.data.meta.get("村") or None
+    households = []
+    for hh, a in result.pairs():
+        data = dict(hh.values)
+        data["_per_capita_income"] = hh.per_capita_income
+        data["_line"] = hh.line
+        errors, warnings = counts.get(hh.row, [0, 0])
+        households.append(HouseholdPayload(
+            row=hh.row, sheet=hh.sheet, head_id=hh.head_id, household_no=hh.get("household_no"),
+            head_name=hh.get("head_name"), village=hh.get("village") or meta_village, data=data,
+            assessment=assessment_dict(a), members=[_record_dict(m) for m in hh.members],
+            measures=[_record_dict(m) for m in hh.measures], reviews=[_record_dict(r) for r in hh.reviews],
+            errors=errors, warnings=warnings, duplicate=hh.duplicate, invalid=sorted(hh.invalid)))
+    return FilePayload(sha256=result.sha256, file_name=result.path.name, town=town, issues=list(result.issues),
+                       households=households, members=len(result.parsed.members), village_hint=meta_village)
+
+
+@dataclass
+class Applied:
+    submission_id: int
+    villages: set[tuple[str, str]] = field(default_factory=set)
+    issues: list[Issue] = field(default_factory=list)  # issues found while applying (ledger codes)
+    removed: int = 0
+    created: int = 0
+
+
+def _find(existing: list[HouseholdRow], hp: HouseholdPayload, taken: set[int]) -> HouseholdRow | None:
+    if hp.household_no:
+        for row in existing:
+            if row.id not in taken and row.household_no == hp.household_no:
+                return row
+    if hp.head_id:
+        for row in existing:
+            if row.id not in taken and row.head_id == hp.head_id:
+                return row
+    if hp.head_id is None and hp.head_name:  # an ID typo must not make a household look removed
+        for row in existing:
+            if row.id not in taken and row.head_name == hp.head_name:
+                return row
+    return None
+
+
+def _provisional_no(ledger: Ledger, config: Config) -> str:
+    return f"LS{config.settings.district_code}{ledger.next_counter('provisional_no'):06d}"
+
+
+def apply_village_file(ledger: Ledger, payload: FilePayload, config: Config, *, as_of: dt.date,
+                       received_at: dt.datetime, archived_path: str) -> Applied:
+    """Apply a checked village file in one transaction; raises (and changes nothing) on any failure."""
+    stamp = now_text(received_at)
+    errors = sum(1 for i in payload.issues if i.severity == "error")
+    warnings = len(payload.issues) - errors
+    with ledger.transaction():
+        villages = sorted({hp.village for hp in payload.households if hp.village})
+        sub_id = ledger.add_submission(
+            sha256=payload.sha256, kind="village", status="applied", file_name=payload.file_name,
+            received_at=stamp, town=payload.town, village="、".join(villages) or payload.village_hint,
+            archived_path=archived_path)
+        applied = Applied(submission_id=sub_id)
+        by_village: dict[str, list[HouseholdPayload]] = defaultdict(list)
+        for hp in payload.households:
+            if hp.village and not hp.duplicate:
+                by_village[hp.village].append(hp)
+        for village, rows in by_village.items():
+            applied.villages.add((payload.town, village))
+            _apply_village(ledger, payload, config, village, rows, sub_id, stamp, as_of, applied)
+        all_issues = [*payload.issues, *applied.issues]
+        errors = sum(1 for i in all_issues if i.severity == "error")
+        warnings = len(all_issues) - errors
+        ledger.conn.executemany(
+            "INSERT INTO issues(submission_id, code, severity, sheet, row, column_name, value, message, hint)"
+            " VALUES(?,?,?,?,?,?,?,?,?)",
+            [(sub_id, i.code, i.severity, i.sheet, i.row, i.column, i.value, i.message, i.hint)
+             for i in all_issues])
+        ledger.conn.execute("UPDATE submissions SET errors=?, warnings=?, households=?, members=? WHERE id=?",
+                            (errors, warnings, len(payload.households), payload.members, sub_id))
+    return applied
+
+
+def _apply_village(ledger: Ledger, payload: FilePayload, config: Config, village: str,
+                   rows: list[HouseholdPayload], sub_id: int, stamp: str, as_of: dt.date, applied: Applied) -> None:
+    town = payload.town
+    existing = ledger.households(town=town, village=village)
+    taken: set[int] = set()
+    for hp in rows:
+        match = _find(existing, hp, taken)
+        if match is not None:
+            taken.add(match.id)
+            if hp.head_id is None:
+                continue  # kept on file unchanged until the clerk fixes the head's ID
+            hh = _update(ledger, match, hp, sub_id, stamp, payload.sha256)
+        elif hp.head_id is not None:
+            hh = _create(ledger, config, town, village, hp, sub_id, stamp, payload.sha256)
+            applied.created += 1
+        else:
+            continue
+        _replace_children(ledger, hh, hp, town, village)
+        hh = _system_moves(ledger, config, hh, hp, stamp, payload.sha256)
+        applied.issues.extend(village_step(ledger, config, hh, hp, as_of=as_of, stamp=stamp,
+                                           sha256=payload.sha256))
+    for row in existing:
+        if row.id not in taken and row.on_file:
+            ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, row.id))
+            ledger.record_event(household_id=row.id, event="removed", level=VILLAGE, at=stamp,
+                                source_sha256=payload.sha256, comment="本村最新台账中已没有这一户，标记为已移出")
+            applied.removed += 1
+
+
+def _identified(hp: HouseholdPayload) -> str | None:
+    value = hp.data.get("identified_date")
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _create(ledger: Ledger, config: Config, town: str, village: str, hp: HouseholdPayload, sub_id: int,
+            stamp: str, sha: str) -> HouseholdRow:
+    identified = _identified(hp)
+    state = initial_state(proposed=hp.assessment.get("proposed"), identified=identified is not None)
+    number, provisional = hp.household_no, 0
+    if number is None and state != NOT_INCLUDED:
+        number, provisional = _provisional_no(ledger, config), 1
+    cur = ledger.conn.execute(
+        "INSERT INTO households(household_no, provisional, head_id, head_name, town, village, state, version,"
+        " on_file, lead_date, identified_date, submission_id, row, data, assessment, errors, warnings, updated_at)"
+        " VALUES(?,?,?,?,?,?,?,1,1,?,?,?,?,?,?,?,?,?)",
+        (number, provisional, hp.head_id, hp.head_name, town, village, state,
+         stamp[:10] if state == LEAD else None, identified, sub_id, hp.row, to_json(hp.data),
+         to_json(hp.assessment), hp.errors, hp.warnings, stamp))
+    hid = int(cur.lastrowid)
+    comment = {ASSISTING: "按台账中的识别纳入日期导入", LEAD: "研判建议纳入监测，登记为线索",
+               NOT_INCLUDED: "登记在册，研判暂不纳入"}[state]
+    ledger.record_event(household_id=hid, event="created", to_state=state, level=SYSTEM, at=stamp,
+                        source_sha256=sha, comment=comment)
+    row = ledger.household(hid)
+    assert row is not None
+    return row
+
+
+def _update(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, stamp: str, sha: str) -> HouseholdRow:
+    number, provisional = hh.household_no, int(hh.provisional)
+    if hp.household_no and hp.household_no != hh.household_no:
+        number, provisional = hp.household_no, 0  # the national number replaces a provisional one
+    identified = hh.identified_date or _identified(hp)
+    ledger.conn.execute(
+        "UPDATE households SET household_no=?, provisional=?, head_id=?, head_name=?, on_file=1, submission_id=?,"
+        " row=?, data=?, assessment=?, errors=?, warnings=?, updated_at=?, identified_date=? WHERE id=?",
+        (number, provisional, hp.head_id, hp.head_name, sub_id, hp.row, to_json(hp.data), to_json(hp.assessment),
+         hp.errors, hp.warnings, stamp, identified, hh.id))
+    if not hh.on_file:
+        ledger.record_event(household_id=hh.id, event="restored", level=VILLAGE, at=stamp, source_sha256=sha,
+                            comment="重新出现在本村台账中")
+    row = ledger.household(hh.id)
+    assert row is not None
+    return row
+
+
+def _replace_children(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload, town: str, village: str) -> None:
+    conn = ledger.conn
+    for table in ("members", "measures", "reviews"):
+        conn.execute(f"DELETE FROM {table} WHERE household_id=?", (hh.id,))
+    conn.executemany(
+        "INSERT INTO members(household_id, person_id, name, town, village, sheet, row, data) VALUES(?,?,?,?,?,?,?,?)",
+        [(hh.id, m.get("person_id"), m.get("name"), town, village, m.get("_sheet"), m.get("_row"), to_json(m))
+         for m in hp.members])
+    conn.executemany("INSERT INTO measures(household_id, data) VALUES(?,?)", [(hh.id, to_json(m)) for m in hp.measures])
+    conn.executemany("INSERT INTO reviews(household_id, data) VALUES(?,?)", [(hh.id, to_json(r)) for r in hp.reviews])
+
+
+def _system_moves(ledger: Ledger, config: Config, hh: HouseholdRow, hp: HouseholdPayload, stamp: str,
+                  sha: str) -> HouseholdRow:
+    proposed = hp.assessment.get("proposed")
+    action = None
+    if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True:
+        action = "研判建议纳入"
+    elif hh.state == LEAD and proposed is False:
+        action = "研判不再建议纳入"
+    if action is None:
+        return hh
+    at = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+    transition(ledger, hh, action, SYSTEM, at=at, source_sha256=sha)
+    row = ledger.household(hh.id)
+    assert row is not None
+    if row.state == LEAD and row.household_no is None:
+        ledger.conn.execute("UPDATE households SET household_no=?, provisional=1 WHERE id=?",
+                            (_provisional_no(ledger, config), hh.id))
+        row = ledger.household(hh.id)
+        assert row is not None
+    return row
+
+
+def household_from_ledger(row: HouseholdRow, members: list[dict[str, Any]], measures: list[dict[str, Any]],
+                          reviews: list[dict[str, Any]]) -> Household:
+    """Rebuild a validated Household from stored data, so the rules can run on the ledger's view."""
+    def record(kind: str, d: dict[str, Any]) -> Record:
+        values = {k: _revive(k, v) for k, v in d.items() if not k.startswith("_")}
+        return Record(kind=kind, sheet=d.get("_sheet", ""), row=d.get("_row", 0), values=values,
+                      invalid=set(d.get("_invalid", ())))
+
+    values = {k: _revive(k, v) for k, v in row.data.items() if not k.startswith("_")}
+    hh = Household(kind="household", sheet="户信息", row=row.row or 0, values=values,
+                   members=[record("member", m) for m in members], measures=[record("measure", m) for m in measures],
+                   reviews=[record("review", r) for r in reviews])
+    hh.per_capita_income = row.data.get("_per_capita_income")
+    hh.line = row.data.get("_line")
+    return hh
+
+
+_DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end"})
+
+
+def _revive(key: str, value: Any) -> Any:
+    if key in _DATE_KEYS and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if key == "health" and isinstance(value, list):
+        return tuple(value)
+    return value

@@ -1,0 +1,384 @@
+"""One processing pass over a workspace: intake → check (in parallel) → ledger (one transaction per
+file) → returned copies, town review workbooks and the district master (once per pass).
+
+`Processor.run_pass` is a plain function of the workspace's files and ledger; the watcher only
+decides when to call it. One bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import resource
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from .check import CheckResult, check_file, unreadable_result
+from .config import Config
+from .errors import UnreadableFile
+from .ingest import LEDGER_CODES, FilePayload, apply_village_file, payload_from
+from .intake import Candidate, Stability, archive, scan_inbox, sha256_of, write_notes
+from .issues import Issue
+from .ledger import Ledger, now_text
+from .messages import render
+from .read import peek_kind
+from .status import conflict_issues, statuses, stored_issues
+from .workspace import Workspace
+from .writers.common import Placed
+from .writers.feedback import Status, write_returned_copy
+
+log = logging.getLogger(__name__)
+
+WORKER_MEMORY_LIMIT = 4 * 1024**3
+POOL_THRESHOLD = 3  # fewer files than this are checked in-process (a pool costs more than it saves)
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    town: str
+    status: str  # applied / duplicate / unreadable / failed / decisions
+    message: str = ""
+    errors: int = 0
+    warnings: int = 0
+    households: int = 0
+    feedback: Path | None = None
+
+
+@dataclass
+class PassReport:
+    files: list[FileOutcome] = field(default_factory=list)
+    outputs: list[Placed] = field(default_factory=list)
+    waiting: int = 0  # files still being copied; the next pass looks again
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.files)
+
+
+# --- work that runs in worker processes (module level so it pickles) ---
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(root: str, limit: int | None) -> None:
+    if limit:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    _WORKER["config"] = Workspace(Path(root)).config()
+
+
+def _config_in_worker(root: str) -> Config:
+    if "config" not in _WORKER:
+        _WORKER["config"] = Workspace(Path(root)).config()
+    return _WORKER["config"]
+
+
+def parse_job(root: str, path: str, town: str, name: str, as_of: dt.date) -> tuple[str, Any]:
+    """Check one village file (its archived copy, reported under its original name); returns
+    ("payload", FilePayload) or ("unreadable", CheckResult)."""
+    config = _config_in_worker(root)
+    result = check_file(Path(path), config, as_of=as_of, expected_town=town)
+    result.path = Path(name)
+    if not result.readable:
+        return "unreadable", result
+    return "payload", payload_from(result, town)
+
+
+def feedback_job(root: str, archived: str, out: str, town: str, file_name: str, received: str,
+                 statuses_: dict[str, Status], extra: list[Issue], as_of: dt.date) -> Placed:
+    """Re-check the archived original and write its returned copy with the ledger's statuses."""
+    config = _config_in_worker(root)
+    identified = {k: s.identified for k, s in statuses_.items() if s.identified}
+    result = check_file(Path(archived), config, as_of=as_of, expected_town=town, identified=identified)
+    result.path = Path(file_name)
+    result.issues.extend(extra)
+    receipt = {"接收时间": received, "所属镇": town}
+    return write_returned_copy(result, Path(out), config, statuses=statuses_, receipt=receipt,
+                               source=Path(archived))
+
+
+class Runner:
+    """Runs jobs in a process pool (both cores) or in-process for small batches; a crashed worker
+    (a file that exhausts memory) fails only its own job."""
+
+    def __init__(self, root: Path, workers: int) -> None:
+        self.root = str(root)
+        self.workers = max(1, workers)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
+                                            initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
+        return self.pool
+
+    def map(self, fn: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
+        """Results in job order; an exception (or a dead worker) comes back as the exception object."""
+        if len(jobs) < POOL_THRESHOLD or self.workers == 1:
+            return [_safe(fn, job) for job in jobs]
+        futures = [self._pool().submit(fn, *job) for job in jobs]
+        results: list[Any] = []
+        broken: list[int] = []
+        for i, fut in enumerate(futures):
+            try:
+                results.append(fut.result())
+            except BrokenProcessPool as exc:
+                results.append(exc)
+                broken.append(i)
+            except Exception as exc:  # noqa: BLE001 - reported per file
+                results.append(exc)
+        if broken and len(broken) == len(jobs):
+            # every job failed: the pool itself could not work (not one bad file) — run them here instead
+            self.close()
+            log.warning("工作进程无法启动，改为在主进程中处理")
+            return [_safe(fn, job) for job in jobs]
+        if broken:
+            self.close()
+            for i in broken:  # retry alone, so only the file that kills a worker is blamed
+                single = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
+                                             initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
+                try:
+                    results[i] = single.submit(fn, *jobs[i]).result()
+                except BrokenProcessPool as exc:
+                    results[i] = exc
+                except Exception as exc:  # noqa: BLE001
+                    results[i] = exc
+                finally:
+                    single.shutdown(cancel_futures=True)
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
+def _safe(fn: Callable[..., Any], job: tuple[Any, ...]) -> Any:
+    try:
+        return fn(*job)
+    except Exception as exc:  # noqa: BLE001 - reported per file
+        log.exception("处理出错")
+        return exc
+
+
+@dataclass
+class _Stable:
+    cand: Candidate
+    sha: str
+    archived: Path
+    received: dt.datetime
+    kind: str
+
+
+class Processor:
+    """Keeps what must survive between passes: file stability observations and the worker pool."""
+
+    def __init__(self, ws: Workspace, *, as_of: dt.date | None = None, workers: int | None = None) -> None:
+        self.ws = ws
+        self.as_of = as_of
+        self.stability = Stability()
+        settings = ws.settings()
+        self.runner = Runner(ws.root, workers or settings.workers or os.cpu_count() or 1)
+
+    def close(self) -> None:
+        self.runner.close()
+
+    def __enter__(self) -> "Processor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def today(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+    def run_pass(self, *, wait: float | None = None, progress: Callable[[int, int, str], None] | None = None,
+                 force_outputs: bool = False) -> PassReport:
+        """One pass. `wait` seconds between the two stability polls (None: only compare with the last pass)."""
+        started = time.perf_counter()
+        config = self.ws.config()
+        self.ws.ensure_folders(config.settings)
+        report = PassReport()
+        ledger = Ledger.open(self.ws.ledger_path)
+        try:
+            scan = scan_inbox(self.ws, config.settings)
+            stable = self.stability.observe(scan.candidates)
+            if wait:
+                time.sleep(wait)
+                scan = scan_inbox(self.ws, config.settings)
+                stable = self.stability.observe(scan.candidates)
+            report.waiting = len(scan.candidates) - len(stable)
+            items = self._archive(stable, report)
+            dirty = self._ingest(ledger, config, items, report, progress)
+            if report.files or force_outputs:
+                self._outputs(ledger, config, dirty, report)
+            write_notes(self.ws, config.settings, scan, {})
+            for item in items:
+                _remove(item.cand.path)
+        finally:
+            ledger.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # --- stages ---
+    def _archive(self, stable: list[Candidate], report: PassReport) -> list[_Stable]:
+        items = []
+        for cand in sorted(stable, key=lambda c: c.mtime_ns):
+            received = dt.datetime.now()
+            try:
+                sha = sha256_of(cand.path)
+                archived = archive(self.ws, cand.path, sha, received)
+            except OSError as exc:
+                log.warning("无法读取或归档 %s：%s", cand.path.name, exc)
+                continue
+            items.append(_Stable(cand, sha, archived, received, peek_kind(archived)))
+        return items
+
+    def _ingest(self, ledger: Ledger, config: Config, items: list[_Stable], report: PassReport,
+                progress: Callable[[int, int, str], None] | None) -> set[tuple[str, str]]:
+        dirty: set[tuple[str, str]] = set()
+        to_parse: list[_Stable] = []
+        for item in items:
+            previous = ledger.applied_submission(item.sha)
+            if previous is not None:
+                with ledger.transaction():
+                    ledger.add_submission(sha256=item.sha, kind=previous["kind"], status="duplicate",
+                                          file_name=item.cand.path.name, received_at=now_text(item.received),
+                                          town=item.cand.town, village=previous["village"],
+                                          archived_path=str(item.archived), message=f"与第{previous['id']}号提交内容相同")
+                for village in (previous["village"] or "").split("、"):
+                    if village and previous["town"]:
+                        dirty.add((previous["town"], village))
+                report.files.append(FileOutcome(item.cand.path.name, item.cand.town, "duplicate",
+                                                "内容与已处理的文件相同，不重复入账，已重新发放反馈文件"))
+                continue
+            to_parse.append(item)
+        jobs = [(str(self.ws.root), str(it.archived), it.cand.town, it.cand.path.name, self.today())
+                for it in to_parse]
+        results = self.runner.map(parse_job, jobs)
+        for n, (item, result) in enumerate(zip(to_parse, results), start=1):
+            name = item.cand.path.name
+            if progress:
+                progress(n, len(to_parse), name)
+            outcome = self._apply_one(ledger, config, item, result)
+            report.files.append(outcome)
+            if outcome.status == "applied":
+                row = ledger.applied_submission(item.sha)
+                for village in (row["village"] or "").split("、") if row else ():
+                    if village:
+                        dirty.add((item.cand.town, village))
+            log.info("%s/%s：%s %s", item.cand.town, name, outcome.status, outcome.message)
+        # a person newly found in two villages: the other village's returned copy must say so too
+        for town, village in list(dirty):
+            for r in ledger.person_conflicts(town=town, village=village):
+                dirty.add((r["other_town"], r["other_village"]))
+        return dirty
+
+    def _apply_one(self, ledger: Ledger, config: Config, item: _Stable, result: Any) -> FileOutcome:
+        name, town = item.cand.path.name, item.cand.town
+        if isinstance(result, BaseException):
+            if isinstance(result, BrokenProcessPool):
+                result = unreadable_result(item.archived, UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
+                return self._unreadable(ledger, item, result)
+            return self._failed(ledger, item, result)
+        kind, value = result
+        if kind == "unreadable":
+            return self._unreadable(ledger, item, value)
+        payload: FilePayload = value
+        try:
+            applied = apply_village_file(ledger, payload, config, as_of=self.today(), received_at=item.received,
+                                         archived_path=str(item.archived))
+        except Exception as exc:  # noqa: BLE001 - the transaction rolled back; report and go on
+            return self._failed(ledger, item, exc)
+        issues = [*payload.issues, *applied.issues]
+        errors = sum(1 for i in issues if i.severity == "error")
+        return FileOutcome(name, town, "applied", f"{len(payload.households)}户，错误{errors}处，提示{len(issues) - errors}条",
+                           errors=errors, warnings=len(issues) - errors, households=len(payload.households))
+
+    def _unreadable(self, ledger: Ledger, item: _Stable, result: CheckResult) -> FileOutcome:
+        issue = result.issues[0]
+        with ledger.transaction():
+            sub = ledger.add_submission(sha256=item.sha, kind="village", status="unreadable",
+                                        file_name=item.cand.path.name, received_at=now_text(item.received),
+                                        town=item.cand.town, archived_path=str(item.archived), message=issue.message)
+            ledger.conn.execute("INSERT INTO issues(submission_id, code, severity, message, hint) VALUES(?,?,?,?,?)",
+                                (sub, issue.code, issue.severity, issue.message, issue.hint))
+            ledger.conn.execute("UPDATE submissions SET errors=1 WHERE id=?", (sub,))
+        note = self.ws.town_feedback(item.cand.town) / f"{Path(item.cand.path.name).stem}_无法读取.txt"
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text(f"文件：{item.cand.path.name}\r\n问题：{issue.message}\r\n改法：{issue.hint}\r\n",
+                        encoding="utf-8-sig")
+        return FileOutcome(item.cand.path.name, item.cand.town, "unreadable", issue.message, errors=1, feedback=note)
+
+    def _failed(self, ledger: Ledger, item: _Stable, exc: BaseException) -> FileOutcome:
+        log.error("处理 %s 时出错（台账未改动）：%r", item.cand.path.name, exc)
+        message = "处理时出现程序错误，台账没有改动；原文件已归档，请联系区乡村振兴局"
+        with ledger.transaction():
+            ledger.add_submission(sha256=item.sha, kind="village", status="failed", file_name=item.cand.path.name,
+                                  received_at=now_text(item.received), town=item.cand.town,
+                                  archived_path=str(item.archived), message=f"{message}（{type(exc).__name__}: {exc}）")
+        return FileOutcome(item.cand.path.name, item.cand.town, "failed", message, errors=1)
+
+    def _outputs(self, ledger: Ledger, config: Config, dirty: Iterable[tuple[str, str]], report: PassReport) -> None:
+        from .writers.master import write_master
+        from .writers.town import write_town_workbook
+
+        jobs, subs = [], []
+        for town, village in sorted(dirty):
+            sub = ledger.latest_village_submission(town, village)
+            if sub is None or not sub["archived_path"]:
+                continue
+            extra = stored_issues(ledger.issues_of(sub["id"]), LEDGER_CODES - {"PERSON_OTHER_VILLAGE"})
+            extra += conflict_issues(ledger, town=town, village=village)
+            out = self.ws.town_feedback(town) / f"{Path(sub['file_name']).stem}_反馈.xlsx"
+            jobs.append((str(self.ws.root), sub["archived_path"], str(out), town, sub["file_name"], sub["received_at"],
+                         statuses(ledger, config, town=town, village=village), extra, self.today()))
+            subs.append(sub["id"])
+        placed_all = self.runner.map(feedback_job, jobs)
+        stamp = now_text()
+        for sub_id, placed in zip(subs, placed_all):
+            if isinstance(placed, BaseException):
+                log.error("写反馈文件失败（第%s号提交）：%r", sub_id, placed)
+                continue
+            report.outputs.append(placed)
+            with ledger.transaction():
+                ledger.conn.execute("UPDATE submissions SET feedback_path=? WHERE id=?", (str(placed.path), sub_id))
+                ledger.remember_output(placed.path, sha256_of(placed.path), "feedback", stamp)
+        for outcome in report.files:
+            for placed in report.outputs:
+                if placed.path.parent == self.ws.town_feedback(outcome.town) and \
+                        placed.path.name.startswith(Path(outcome.name).stem + "_反馈") and outcome.feedback is None:
+                    outcome.feedback = placed.path
+        for town in config.settings.towns:
+            self._place(ledger, report, write_town_workbook(self.ws, ledger, config, town, as_of=self.today()), "town")
+        self._place(ledger, report, write_master(self.ws, ledger, config, as_of=self.today()), "master")
+
+    def _place(self, ledger: Ledger, report: PassReport, placed: Placed, kind: str) -> None:
+        report.outputs.append(placed)
+        with ledger.transaction():
+            ledger.remember_output(placed.path, sha256_of(placed.path), kind, now_text())
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # locked on Windows: the next pass sees the same content and only re-issues
+        log.warning("无法从收件箱移走 %s：%s", path.name, exc)
+
+
+def describe(outcome: FileOutcome) -> str:
+    """One log line per file; IDs never appear in full."""
+    return f"{outcome.town}/{outcome.name}：{outcome.message}"
+

@@ -1,0 +1,112 @@
+"""The state machine of DOMAIN.md ("States and who moves them"): both chains, 退回, 不予认定, and the
+system's own moves when new data proposes (or no longer proposes) a household.
+
+Every move goes through `transition`, which refuses anything the table does not allow and records
+the event in the same transaction as the state change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .errors import TransitionRefused
+from .ledger import HouseholdRow, Ledger, now_text
+
+LEAD = "线索"
+TOWN_CHECK = "待镇核查"
+DISTRICT_CONFIRM = "待区认定"
+ASSISTING = "帮扶中"
+TOWN_ACCEPT = "待镇验收"
+DISTRICT_APPROVE = "待区审批"
+ELIMINATED = "风险已消除"
+NOT_INCLUDED = "未纳入"
+REMOVED = "已移出"  # not a state: shown for households no longer in their village's current file
+
+STATES = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, ELIMINATED, NOT_INCLUDED)
+MONITORED = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE)
+
+VILLAGE, TOWN, DISTRICT, SYSTEM = "村", "镇", "区", "系统"
+AGREE, RETURN, REJECT = "同意", "退回", "不予认定"
+
+# (from state, action, level) → to state
+TRANSITIONS: dict[tuple[str, str, str], str] = {
+    (LEAD, "评议公示通过", VILLAGE): TOWN_CHECK,
+    (TOWN_CHECK, AGREE, TOWN): DISTRICT_CONFIRM,
+    (TOWN_CHECK, RETURN, TOWN): LEAD,
+    (DISTRICT_CONFIRM, AGREE, DISTRICT): ASSISTING,
+    (DISTRICT_CONFIRM, RETURN, DISTRICT): LEAD,
+    (DISTRICT_CONFIRM, REJECT, DISTRICT): NOT_INCLUDED,
+    (ASSISTING, "风险消除评议公示通过", VILLAGE): TOWN_ACCEPT,
+    (TOWN_ACCEPT, AGREE, TOWN): DISTRICT_APPROVE,
+    (TOWN_ACCEPT, RETURN, TOWN): ASSISTING,
+    (DISTRICT_APPROVE, AGREE, DISTRICT): ELIMINATED,
+    (DISTRICT_APPROVE, RETURN, DISTRICT): ASSISTING,
+    # the system, on new data in a village file
+    (NOT_INCLUDED, "研判建议纳入", SYSTEM): LEAD,
+    (ELIMINATED, "研判建议纳入", SYSTEM): LEAD,
+    (LEAD, "研判不再建议纳入", SYSTEM): NOT_INCLUDED,
+}
+
+# Which level decides in which state (the workbook a decision must come from).
+DECIDER = {TOWN_CHECK: TOWN, TOWN_ACCEPT: TOWN, DISTRICT_CONFIRM: DISTRICT, DISTRICT_APPROVE: DISTRICT}
+MATTER = {TOWN_CHECK: "纳入监测核查", TOWN_ACCEPT: "风险消除验收", DISTRICT_CONFIRM: "纳入监测认定",
+          DISTRICT_APPROVE: "风险消除审批"}
+
+
+def allowed_actions(state: str, level: str) -> list[str]:
+    return [action for (s, action, lv) in TRANSITIONS if s == state and lv == level]
+
+
+@dataclass(frozen=True)
+class Move:
+    household: HouseholdRow
+    to_state: str
+
+
+def check_move(hh: HouseholdRow, action: str, level: str) -> str:
+    """The state an action leads to, or TransitionRefused naming the household, state and attempted move."""
+    to = TRANSITIONS.get((hh.state, action, level))
+    if to is None:
+        who = hh.head_name or hh.household_no or hh.head_id[-4:]
+        raise TransitionRefused(
+            f"{hh.village}{who}户当前状态为“{hh.state}”，{level}级不能执行“{action}”"
+            + (f"（{level}级此时可选：{'、'.join(allowed_actions(hh.state, level))}）"
+               if allowed_actions(hh.state, level) else ""))
+    return to
+
+
+def transition(ledger: Ledger, hh: HouseholdRow, action: str, level: str, *, at: dt.datetime | None = None,
+               person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
+               decided_on: dt.date | None = None) -> str:
+    """Move a household (inside the caller's transaction) and record the event; returns the new state."""
+    to = check_move(hh, action, level)
+    stamp = now_text(at)
+    day = (decided_on or (at or dt.datetime.now()).date()).isoformat()
+    fields = {"state": to, "version": hh.version + 1, "updated_at": stamp}
+    if to == ASSISTING and hh.state == DISTRICT_CONFIRM:
+        fields["identified_date"] = day
+    if to == ELIMINATED:
+        fields["eliminated_date"] = day
+    if to == LEAD and hh.state in (NOT_INCLUDED, ELIMINATED):
+        fields["lead_date"] = day
+        fields["identified_date"] = None if hh.state == NOT_INCLUDED else hh.identified_date
+    if action == RETURN:
+        fields["opinion"] = f"{level}级退回：{comment or '未写明原因'}"
+    elif level in (TOWN, DISTRICT):
+        fields["opinion"] = f"{level}级{action}" + (f"：{comment}" if comment else "")
+    elif level == VILLAGE:
+        fields["opinion"] = ""
+    sets = ", ".join(f"{k}=?" for k in fields)
+    ledger.conn.execute(f"UPDATE households SET {sets} WHERE id=?", (*fields.values(), hh.id))
+    ledger.record_event(household_id=hh.id, event="transition", from_state=hh.state, to_state=to, level=level,
+                        at=stamp, person=person, source_sha256=source_sha256,
+                        comment=f"{action}" + (f"：{comment}" if comment else ""))
+    return to
+
+
+def initial_state(*, proposed: bool | None, identified: bool) -> str:
+    """Where a household first seen in a village file starts."""
+    if identified:
+        return ASSISTING
+    return LEAD if proposed else NOT_INCLUDED

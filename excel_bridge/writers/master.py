@@ -1,0 +1,267 @@
+"""The district master workbook (区级/区级总台账.xlsx), regenerated from the ledger once per pass:
+总览 with counts and native charts, 监测户台账, 家庭成员, 待区审核 (decision columns), 预警, 问题汇总,
+提交记录, 变更记录. Written with XlsxWriter in constant-memory mode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+from ..alerts import all_alerts
+from ..config import Config
+from ..ledger import Ledger
+from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, REMOVED, STATES
+from ..workspace import Workspace
+from .common import Placed, meta_rows, place_atomically
+from .tables import Col, Formats, new_workbook, write_meta, write_table
+from .town import add_decision_validation, household_cells, household_columns, row_token
+
+MASTER_KIND = "excel_bridge.master"
+DECISION_SHEET = "待区审核"
+DECISION_HEADERS = ("区级结论", "审核意见", "审核人", "审核日期")
+RECENT_EVENTS = 1000
+
+
+def write_master(ws: Workspace, ledger: Ledger, config: Config, *, as_of: dt.date,
+                 notes: list[str] | None = None) -> Placed:
+    def build(tmp: Path) -> None:
+        wb, fmt = new_workbook(str(tmp))
+        counts = _overview(wb, fmt, ledger, config)
+        _households(wb, fmt, ledger, config)
+        _members(wb, fmt, ledger)
+        _decisions(wb, fmt, ledger, config, notes or [])
+        _alerts(wb, fmt, ledger, config, as_of)
+        _issues(wb, fmt, ledger)
+        _submissions(wb, fmt, ledger)
+        _events(wb, fmt, ledger)
+        write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
+                                 区划代码=config.settings.district_code, 户数=str(counts)))
+        wb.close()
+
+    return place_atomically(ws.master_path, build)
+
+
+def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
+    sheet = wb.add_worksheet("总览")
+    settings = config.settings
+    year = settings.income_year
+    line = config.rules.line.lines.get(year)
+    rows = ledger.conn.execute("SELECT town, state, on_file, assessment FROM households").fetchall()
+    by_town_state: Counter[tuple[str, str]] = Counter()
+    by_category: Counter[str] = Counter()
+    by_risk: Counter[str] = Counter()
+    monitored_states = [s for s in STATES]
+    for r in rows:
+        state = r["state"] if r["on_file"] else REMOVED
+        by_town_state[(r["town"], state)] += 1
+        if r["on_file"] and r["state"] not in ("未纳入",):
+            a = json.loads(r["assessment"])
+            if a.get("category"):
+                by_category[a["category"]] += 1
+            for risk in a.get("risk_types", []):
+                by_risk[risk] += 1
+    sheet.set_column(0, 0, 14)
+    sheet.set_column(1, 12, 10)
+    sheet.write_string(0, 0, f"{settings.district}防止返贫动态监测总台账", fmt.title)
+    sheet.write_string(1, 0, f"监测线：{year}年 {line:g} 元/人·年" if line else f"监测线：{year}年尚未配置", fmt.bold)
+    sheet.write_string(2, 0, f"更新时间：{dt.datetime.now():%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，请勿在此表中修改数据）",
+                       fmt.note)
+    # counts by town × state
+    states = [*monitored_states, REMOVED]
+    top = 4
+    sheet.write_string(top, 0, "镇", fmt.header)
+    for c, s in enumerate(states, start=1):
+        sheet.write_string(top, c, s, fmt.header)
+    sheet.write_string(top, len(states) + 1, "合计", fmt.header)
+    towns = list(settings.towns)
+    for r, town in enumerate(towns, start=top + 1):
+        sheet.write_string(r, 0, town, fmt.plain)
+        total = 0
+        for c, s in enumerate(states, start=1):
+            n = by_town_state.get((town, s), 0)
+            total += n
+            sheet.write_number(r, c, n, fmt.by_kind["int"])
+        sheet.write_number(r, len(states) + 1, total, fmt.by_kind["int"])
+    last_town_row = top + len(towns)
+    r = last_town_row + 1
+    sheet.write_string(r, 0, "全区", fmt.bold)
+    for c, s in enumerate([*states, "合计"], start=1):
+        n = sum(by_town_state.get((t, s), 0) for t in towns) if s != "合计" else sum(by_town_state.values())
+        sheet.write_number(r, c, n, fmt.by_kind["int"])
+    # by category and by risk type
+    r += 2
+    cat_top = r
+    sheet.write_string(r, 0, "监测类别", fmt.header)
+    sheet.write_string(r, 1, "户数", fmt.header)
+    categories = ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]
+    for i, cat in enumerate(categories, start=1):
+        sheet.write_string(r + i, 0, cat, fmt.plain)
+        sheet.write_number(r + i, 1, by_category.get(cat, 0), fmt.by_kind["int"])
+    r += len(categories) + 2
+    risk_top = r
+    risks = list(config.schemas.lists.get("risk_types", ()))
+    sheet.write_string(r, 0, "风险类型", fmt.header)
+    sheet.write_string(r, 1, "户数", fmt.header)
+    for i, risk in enumerate(risks, start=1):
+        sheet.write_string(r + i, 0, risk, fmt.plain)
+        sheet.write_number(r + i, 1, by_risk.get(risk, 0), fmt.by_kind["int"])
+    # native charts
+    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+    for c, s in enumerate(states, start=1):
+        if s in ("未纳入", REMOVED):
+            continue
+        chart.add_series({"name": ["总览", top, c], "categories": ["总览", top + 1, 0, last_town_row, 0],
+                          "values": ["总览", top + 1, c, last_town_row, c]})
+    chart.set_title({"name": "各镇监测户（按流程状态）"})
+    chart.set_size({"width": 620, "height": 320})
+    sheet.insert_chart(top, len(states) + 3, chart)
+    pie = wb.add_chart({"type": "pie"})
+    pie.add_series({"name": "监测类别", "categories": ["总览", cat_top + 1, 0, cat_top + len(categories), 0],
+                    "values": ["总览", cat_top + 1, 1, cat_top + len(categories), 1], "data_labels": {"value": True}})
+    pie.set_title({"name": "监测类别"})
+    sheet.insert_chart(cat_top, 3, pie)
+    bar = wb.add_chart({"type": "bar"})
+    bar.add_series({"name": "风险类型", "categories": ["总览", risk_top + 1, 0, risk_top + len(risks), 0],
+                    "values": ["总览", risk_top + 1, 1, risk_top + len(risks), 1]})
+    bar.set_title({"name": "风险类型（户数）"})
+    bar.set_legend({"none": True})
+    sheet.insert_chart(risk_top, 11, bar)
+    return len(rows)
+
+
+HOUSEHOLD_COLUMNS = [
+    Col("镇", 9), Col("村", 10), Col("组", 6), Col("户编号", 18, "id"), Col("临时编号", 8), Col("户主姓名", 10),
+    Col("户主身份证号", 20, "id"), Col("联系电话", 13, "id"), Col("户类型", 9), Col("家庭人口数", 8, "int"),
+    Col("收入年度", 8, "int"), Col("人均纯收入", 11, "money"), Col("上年人均纯收入", 12, "money"),
+    Col("监测线", 8, "money"), Col("成立的规则", 26), Col("建议纳入", 8), Col("建议类别", 13), Col("风险类型", 20),
+    Col("重点关注", 8), Col("帮扶建议", 16), Col("流程状态", 10), Col("在册", 6), Col("线索日期", 11),
+    Col("识别纳入日期", 11), Col("风险消除日期", 11), Col("审核意见", 30, "wrap"), Col("错误", 6, "int"),
+    Col("提示", 6, "int"), Col("更新时间", 17),
+]
+
+
+def _households(wb, fmt: Formats, ledger: Ledger, config: Config) -> None:
+    sheet = wb.add_worksheet("监测户台账")
+
+    def cells():
+        for r in ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id"):
+            d = json.loads(r["data"])
+            a = json.loads(r["assessment"])
+            proposed = a.get("proposed")
+            yield [r["town"], r["village"], d.get("group"), r["household_no"], "是" if r["provisional"] else "",
+                   r["head_name"], r["head_id"], d.get("phone"), d.get("household_type"), d.get("size"),
+                   d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
+                   "、".join(a.get("holds", [])), {True: "是", False: "否"}.get(proposed, "无法研判"),
+                   a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
+                   "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r["state"],
+                   "在册" if r["on_file"] else REMOVED, r["lead_date"], r["identified_date"], r["eliminated_date"],
+                   r["opinion"], r["errors"], r["warnings"], r["updated_at"]]
+
+    write_table(sheet, fmt, HOUSEHOLD_COLUMNS, cells())
+
+
+MEMBER_COLUMNS = [
+    Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主身份证号", 20, "id"), Col("姓名", 10),
+    Col("身份证号", 20, "id"), Col("与户主关系", 10), Col("性别", 5), Col("出生日期", 11), Col("文化程度", 11),
+    Col("在校生状况", 11), Col("健康状况", 14), Col("残疾类别", 8), Col("残疾等级", 8), Col("劳动技能", 15),
+    Col("务工时间（月）", 8, "int"), Col("参加基本医疗保险", 8), Col("享受低保", 8), Col("特困供养", 8), Col("失能", 6),
+    Col("在册", 6),
+]
+
+
+def _members(wb, fmt: Formats, ledger: Ledger) -> None:
+    sheet = wb.add_worksheet("家庭成员")
+
+    def cells():
+        for r in ledger.conn.execute(
+                "SELECT m.data, m.town, m.village, h.household_no, h.head_id, h.on_file FROM members m"
+                " JOIN households h ON h.id = m.household_id ORDER BY m.town, m.village, m.household_id, m.id"):
+            d = json.loads(r["data"])
+            health = d.get("health")
+            yield [r["town"], r["village"], r["household_no"], r["head_id"], d.get("name"), d.get("person_id"),
+                   d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
+                   "、".join(health) if isinstance(health, list) else health, d.get("disability_type"),
+                   d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
+                   d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r["on_file"] else REMOVED]
+
+    write_table(sheet, fmt, MEMBER_COLUMNS, cells())
+
+
+def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str]) -> None:
+    sheet = wb.add_worksheet(DECISION_SHEET)
+    rows = ledger.households(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
+    sheet.write_string(0, 0, "待区审核：请在黄色列选择“同意”“退回”或“不予认定”（仅纳入监测认定可选），退回或不予认定时写明原因，"
+                             "填写审核人和日期后保存本工作簿。", fmt.bold)
+    first = 1
+    if notes:
+        sheet.write_string(1, 0, "上次提交中未生效的决定：" + "；".join(notes), fmt.note)
+        first = 2
+    columns = [Col("镇", 9), *household_columns(DECISION_HEADERS)]
+    n = write_table(sheet, fmt, columns, ([hh.town, *household_cells(ledger, hh, config), None, None, None, None,
+                                          row_token(ledger, hh)] for hh in rows), first_row=first)
+    add_decision_validation(sheet, first, n, len(columns) - 5, ["同意", "退回", "不予认定"])
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+
+
+def _alerts(wb, fmt: Formats, ledger: Ledger, config: Config, as_of: dt.date) -> None:
+    sheet = wb.add_worksheet("预警")
+    columns = [Col("类型", 14), Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10),
+               Col("说明", 80, "wrap")]
+    alerts = all_alerts(ledger, config, as_of)
+    write_table(sheet, fmt, columns, ([a.kind, a.town, a.village, a.household_no, a.head_name, a.message]
+                                      for a in alerts))
+
+
+def _issues(wb, fmt: Formats, ledger: Ledger) -> None:
+    """Open problems: those of each village's latest applied file (and unreadable files since)."""
+    sheet = wb.add_worksheet("问题汇总")
+    latest = ledger.conn.execute(
+        "SELECT s.* FROM submissions s JOIN (SELECT town, village, MAX(id) AS id FROM submissions"
+        " WHERE kind='village' AND status IN ('applied','unreadable','failed') GROUP BY town, village) t ON t.id = s.id"
+        " ORDER BY s.town, s.village").fetchall()
+    summary_cols = [Col("镇", 9), Col("村", 12), Col("文件", 30), Col("提交时间", 17), Col("错误", 6, "int"),
+                    Col("提示", 6, "int"), Col("工作表", 9), Col("行", 6, "int"), Col("列", 14), Col("级别", 6),
+                    Col("代码", 20), Col("说明", 70, "wrap")]
+
+    def cells():
+        for s in latest:
+            issues = ledger.issues_of(s["id"])
+            if not issues:
+                continue
+            for i in issues:
+                yield [s["town"], s["village"] or "", s["file_name"], s["received_at"], s["errors"], s["warnings"],
+                       i["sheet"], i["row"], i["column_name"], "错误" if i["severity"] == "error" else "提示",
+                       i["code"], i["message"]]
+
+    write_table(sheet, fmt, summary_cols, cells())
+
+
+def _submissions(wb, fmt: Formats, ledger: Ledger) -> None:
+    sheet = wb.add_worksheet("提交记录")
+    columns = [Col("序号", 6, "int"), Col("接收时间", 17), Col("镇", 9), Col("村", 12), Col("文件", 30),
+               Col("类型", 8), Col("结果", 8), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
+               Col("提示", 6, "int"), Col("文件指纹（SHA-256）", 22, "id"), Col("说明", 50, "wrap")]
+    kinds = {"village": "村级台账", "town_review": "镇级核查", "master": "区级审核"}
+    status = {"applied": "已入账", "duplicate": "重复", "unreadable": "无法读取", "failed": "出错", "decisions": "已读取决定"}
+
+    def cells():
+        for s in ledger.conn.execute("SELECT * FROM submissions ORDER BY id DESC"):
+            yield [s["id"], s["received_at"], s["town"], s["village"], s["file_name"], kinds.get(s["kind"], s["kind"]),
+                   status.get(s["status"], s["status"]), s["households"], s["members"], s["errors"], s["warnings"],
+                   s["sha256"], s["message"]]
+
+    write_table(sheet, fmt, columns, cells())
+
+
+def _events(wb, fmt: Formats, ledger: Ledger) -> None:
+    sheet = wb.add_worksheet("变更记录")
+    columns = [Col("时间", 17), Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10),
+               Col("原状态", 9), Col("新状态", 9), Col("层级", 5), Col("经办人", 8), Col("说明", 50, "wrap"),
+               Col("来源文件指纹", 20, "id")]
+    write_table(sheet, fmt, columns, ([e["at"], e["town"], e["village"], e["household_no"], e["head_name"],
+                                       e["from_state"], e["to_state"], e["level"], e["person"], e["comment"],
+                                       (e["source_sha256"] or "")[:16]] for e in ledger.recent_events(RECENT_EVENTS)))
+
+

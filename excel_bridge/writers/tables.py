@@ -1,0 +1,102 @@
+"""Tidy government-form tables with XlsxWriter: header style, text-format IDs, widths, filter, frozen header."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .common import DATE_FORMAT, DATETIME_FORMAT, HEADER_FILL, SYSTEM_FILL, display_width
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    width: float = 12
+    kind: str = "text"  # text / id / money / int / date / datetime / wrap / decision
+    hidden: bool = False
+
+
+class Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
+                                     "text_wrap": True, "align": "center"})
+        self.decision_header = wb.add_format({**base, "bold": True, "bg_color": "#FFF2CC", "border": 1,
+                                              "text_wrap": True, "align": "center", "font_color": "#C00000"})
+        self.by_kind = {
+            "text": wb.add_format({**base, "num_format": "@"}),
+            "id": wb.add_format({**base, "num_format": "@"}),
+            "money": wb.add_format({**base, "num_format": "#,##0.00"}),
+            "int": wb.add_format({**base, "num_format": "0"}),
+            "date": wb.add_format({**base, "num_format": DATE_FORMAT}),
+            "datetime": wb.add_format({**base, "num_format": DATETIME_FORMAT}),
+            "wrap": wb.add_format({**base, "num_format": "@", "text_wrap": True}),
+            "decision": wb.add_format({**base, "num_format": "@", "bg_color": "#FFF2CC", "locked": False,
+                                       "border": 1}),
+            "decision_date": wb.add_format({**base, "num_format": DATE_FORMAT, "bg_color": "#FFF2CC",
+                                            "locked": False, "border": 1}),
+        }
+        self.title = wb.add_format({**base, "bold": True, "font_size": 16})
+        self.bold = wb.add_format({**base, "bold": True})
+        self.plain = wb.add_format(base)
+        self.note = wb.add_format({**base, "font_color": "#595959", "text_wrap": True})
+        self.system = wb.add_format({**base, "bg_color": "#" + SYSTEM_FILL})
+
+
+def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(r, c, "是" if value else "否", fmt)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(r, c, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def write_table(ws: Worksheet, fmt: Formats, columns: Sequence[Col], rows: Iterable[Sequence[Any]], *,
+                first_row: int = 0, freeze: bool = True, autofilter: bool = True) -> int:
+    """Write a header and rows from first_row; returns the number of data rows written."""
+    for c, col in enumerate(columns):
+        width = max(col.width, display_width(col.header) + 2)
+        cell_fmt = fmt.by_kind["decision_date" if col.kind == "decision" and "日期" in col.header else col.kind]
+        ws.set_column(c, c, width, cell_fmt, {"hidden": True} if col.hidden else None)
+        ws.write_string(first_row, c, col.header, fmt.decision_header if col.kind == "decision" else fmt.header)
+    ws.set_row(first_row, 30)
+    n = 0
+    kinds = [fmt.by_kind["decision_date" if col.kind == "decision" and "日期" in col.header else col.kind]
+             for col in columns]
+    for n, row in enumerate(rows, start=1):
+        r = first_row + n
+        for c, value in enumerate(row):
+            write_cell(ws, r, c, value, kinds[c])
+    if freeze:
+        ws.freeze_panes(first_row + 1, 0)
+    if autofilter and columns:
+        ws.autofilter(first_row, 0, first_row + max(n, 1), len(columns) - 1)
+    return n
+
+
+def new_workbook(path: str) -> tuple[xlsxwriter.Workbook, Formats]:
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
+                                    "strings_to_formulas": False, "strings_to_urls": False})
+    return wb, Formats(wb)
+
+
+def write_meta(wb: xlsxwriter.Workbook, rows: Sequence[tuple[str, str]]) -> None:
+    from .common import META_SHEET
+
+    ws = wb.add_worksheet(META_SHEET)
+    for r, (k, v) in enumerate(rows):
+        ws.write_string(r, 0, k)
+        ws.write_string(r, 1, v)
+    ws.hide()
