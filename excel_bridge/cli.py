@@ -171,6 +171,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from .history import find_stories
+    from .ledger import Ledger
+    from .workspace import Workspace
+
+    ws = Workspace.open(Path(args.workspace))
+    with Ledger.open(ws.ledger_path) as ledger:
+        stories = find_stories(ledger, args.id)
+    if not stories:
+        print(TEXT["history.none"].format(key=args.id))
+        return 1
+    for story in stories:
+        print(story.title)
+        for s in story.steps:
+            move = f"{s.from_state or '—'} → {s.to_state}" if s.to_state else ""
+            who = f"{s.level}级" + (f"（{s.person}）" if s.person else "")
+            source = TEXT["history.source"].format(sha=s.source) if s.source else ""
+            print(f"  {s.at}  {s.event:<4} {move:<16} {who:<10} {s.comment or ''}{source}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="excel-bridge", description="防止返贫动态监测和帮扶：Excel/WPS 台账的校验、研判、汇总与审批")
     parser.add_argument("--version", action="version", version=f"excel-bridge {__version__}")
@@ -214,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--poll", action="store_true", help="轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("history", help="列出一户的全部流程记录（谁、何时、从什么状态到什么状态、依据哪个文件）")
+    p.add_argument("id", help="户编号或户主身份证号")
+    p.add_argument("--workspace", default=".", help="工作目录（默认当前目录）")
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("demo", help="生成一个模拟的区（各镇各村台账），放入收件箱并处理一轮")
     p.add_argument("dir", nargs="?", default="demo-district", help="演示工作目录（默认 demo-district）")

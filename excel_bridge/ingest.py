@@ -15,7 +15,7 @@ from typing import Any
 
 from .check import CheckResult
 from .config import Config
-from .issues import Issue
+from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger, now_text, to_json
 from .rules import Assessment
 from .validate import Household, Record
@@ -23,7 +23,8 @@ from .village_step import village_step
 from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, SYSTEM, VILLAGE, initial_state, transition
 
 # Issues that come from the ledger (state, other villages), not from checking the file alone.
-LEDGER_CODES = frozenset({"NOTICE_TOO_SHORT", "CONSENT_MISSING", "PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY"})
+LEDGER_CODES = frozenset({"NOTICE_TOO_SHORT", "CONSENT_MISSING", "PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY",
+                          "IMPORT_NEEDS_NUMBER"})
 
 
 @dataclass
@@ -184,7 +185,7 @@ def _apply_village(ledger: Ledger, payload: FilePayload, config: Config, village
                 continue  # kept on file unchanged until the clerk fixes the head's ID
             hh = _update(ledger, match, hp, sub_id, stamp, payload.sha256)
         elif hp.head_id is not None:
-            hh = _create(ledger, config, town, village, hp, sub_id, stamp, payload.sha256)
+            hh = _create(ledger, config, town, village, hp, sub_id, stamp, payload.sha256, applied)
             applied.created += 1
         else:
             continue
@@ -206,8 +207,15 @@ def _identified(hp: HouseholdPayload) -> str | None:
 
 
 def _create(ledger: Ledger, config: Config, town: str, village: str, hp: HouseholdPayload, sub_id: int,
-            stamp: str, sha: str) -> HouseholdRow:
+            stamp: str, sha: str, applied: Applied) -> HouseholdRow:
     identified = _identified(hp)
+    if identified is not None and not hp.household_no:
+        # Only households already in the national system (with a 户编号) are imported as 帮扶中;
+        # otherwise a typed date would skip the village, town and district steps.
+        applied.issues.append(make_issue("IMPORT_NEEDS_NUMBER", sheet=hp.sheet, row=hp.row,
+                                         column=config.schemas.household.column("identified_date").header,
+                                         value=identified))
+        identified = None
     state = initial_state(proposed=hp.assessment.get("proposed"), identified=identified is not None)
     number, provisional = hp.household_no, 0
     if number is None and state != NOT_INCLUDED:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -125,6 +125,16 @@ MIGRATIONS: dict[int, str] = {
         written_at TEXT NOT NULL
     );
     CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    """,
+    2: """
+    CREATE TABLE decision_notes(
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        level TEXT NOT NULL,
+        town TEXT,
+        message TEXT NOT NULL,
+        shown_at TEXT
+    );
     """,
 }
 

@@ -133,6 +133,8 @@ CATALOGUE: dict[str, Entry] = {
                              "请农户签署承诺书并授权查询家庭资产信息后，把“承诺授权”改为“是”再提交（方案五(一)）。"),
     "ELIMINATION_NOT_READY": Entry(W, "本户已评议风险消除，但系统研判尚不符合风险消除条件：{reason}。",
                                    "请核实收入、刚性支出和“两不愁三保障”情况；符合条件后再评议公示（方案五(二)、五(三)）。"),
+    "IMPORT_NEEDS_NUMBER": Entry(W, "本户填了识别纳入日期（{value}），但没有户编号，系统按新发现的线索处理。",
+                                 "已在全国系统中的监测户请填写户编号；新发现的户不要填识别纳入日期，认定后系统会写回。"),
     # --- incomes and the monitoring line ---
     "INCOME_MISMATCH": Entry(W, "人均纯收入填的是 {value} 元，按各项收入计算应为 {expected} 元，相差超过 {limit} 元，系统按计算值研判。",
                              "人均纯收入 =（工资性收入+生产经营性收入+财产性收入+转移性收入−生产经营性支出）÷家庭人口数，请核对。"),
@@ -231,6 +233,8 @@ TEXT: dict[str, str] = {
     "watch.poll": "轮询模式",
     "watch.error": "本轮处理出错，继续监视：{error}",
     "watch.stopped": "已停止监视。",
+    "history.none": "没有找到户编号或户主身份证号为“{key}”的户。",
+    "history.source": "（来源文件指纹 {sha}…）",
     "demo.built": "已生成模拟区：{files} 个村级台账、共 {households} 户（故意制造了 {mistakes} 处填写错误），目录：{path}",
     "demo.where": "区级总台账：{master}\n各村反馈文件和镇级核查表：{feedback}（{n} 个镇）\n收到的原始文件（按内容指纹归档）：{archive}",
 }

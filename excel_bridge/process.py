@@ -28,9 +28,11 @@ from .intake import Candidate, Stability, archive, scan_inbox, sha256_of, write_
 from .issues import Issue
 from .ledger import Ledger, now_text
 from .messages import render
-from .read import peek_kind
+from .decisions import apply_decisions, mark_notes_shown, pending_notes, read_decisions
+from .read import peek_kind, peek_meta
+from .workflow import DISTRICT, TOWN
 from .status import conflict_issues, statuses, stored_issues
-from .workspace import Workspace
+from .workspace import MASTER_NAME, Workspace
 from .writers.common import Placed
 from .writers.feedback import Status, write_returned_copy
 
@@ -211,15 +213,18 @@ class Processor:
         report = PassReport()
         ledger = Ledger.open(self.ws.ledger_path)
         try:
-            scan = scan_inbox(self.ws, config.settings)
-            stable = self.stability.observe(scan.candidates)
+            scan, in_place = self._observe(config, wait)
+            stable = self.stability.observe([*scan.candidates, *in_place])
             if wait:
                 time.sleep(wait)
-                scan = scan_inbox(self.ws, config.settings)
-                stable = self.stability.observe(scan.candidates)
-            report.waiting = len(scan.candidates) - len(stable)
-            items = self._archive(stable, report)
-            dirty = self._ingest(ledger, config, items, report, progress)
+                scan, in_place = self._observe(config, wait)
+                stable = self.stability.observe([*scan.candidates, *in_place])
+            inbox_paths = {c.path for c in scan.candidates}
+            report.waiting = sum(1 for c in scan.candidates if c not in stable)
+            items = self._archive([c for c in stable if c.path in inbox_paths], report)
+            dirty = self._decisions(ledger, config, [c for c in stable if c.path not in inbox_paths],
+                                    [i for i in items if i.kind != "village"], report)
+            dirty |= self._ingest(ledger, config, [i for i in items if i.kind == "village"], report, progress)
             if report.files or force_outputs:
                 self._outputs(ledger, config, dirty, report)
             write_notes(self.ws, config.settings, scan, {})
@@ -231,6 +236,80 @@ class Processor:
         return report
 
     # --- stages ---
+    def _observe(self, config: Config, wait: float | None) -> tuple[Any, list[Candidate]]:
+        """The inbox scan, and the decision workbooks in place (town workbooks, the master) that someone
+        changed since the system wrote or read them."""
+        scan = scan_inbox(self.ws, config.settings)
+        places: list[tuple[Path, str]] = []
+        for town in config.settings.towns:
+            places += [(p, town) for p in self.ws.town_feedback(town).glob(f"{town}_镇级核查表*.xlsx")]
+        places += [(p, "") for p in self.ws.district_dir.glob(f"{Path(MASTER_NAME).stem}*.xlsx")]
+        changed = []
+        with Ledger.open(self.ws.ledger_path) as ledger:
+            for path, town in places:
+                if path.name.startswith((".~eb-", "~$")):
+                    continue
+                try:
+                    st = path.stat()
+                    if ledger.output_sha(path) == sha256_of(path):
+                        continue
+                except OSError:
+                    continue
+                changed.append(Candidate(path, town, st.st_size, st.st_mtime_ns))
+        return scan, changed
+
+    def _decisions(self, ledger: Ledger, config: Config, in_place: list[Candidate], dropped: list["_Stable"],
+                   report: PassReport) -> set[tuple[str, str]]:
+        """Read and apply decisions before anything is regenerated (a decision workbook is never overwritten
+        unread)."""
+        dirty: set[tuple[str, str]] = set()
+        work: list[tuple[Path, str, str, str, str]] = []  # (path, folder town, kind, sha, archived)
+        for cand in in_place:
+            received = dt.datetime.now()
+            try:
+                sha = sha256_of(cand.path)
+                archived = archive(self.ws, cand.path, sha, received)
+            except OSError:
+                continue
+            kind = "master" if cand.town == "" else "town_review"
+            work.append((cand.path, cand.town, kind, sha, str(archived)))
+        for item in dropped:
+            work.append((item.archived, item.cand.town, item.kind, item.sha, str(item.archived)))
+        for path, town, kind, sha, archived in work:
+            name = Path(path).name
+            meta = peek_meta(Path(archived))
+            refusal = None
+            if kind == "master" and town:
+                refusal = "区级总台账只能由区里在“区级”文件夹中直接修改保存，放入镇收件箱的不会生效"
+            elif kind == "town_review" and meta.get("镇") != town:
+                refusal = f"这是{meta.get('镇') or '其他'}的镇级核查表，放在{town}的文件夹中不会生效"
+            level = DISTRICT if kind == "master" else TOWN
+            if refusal:
+                with ledger.transaction():
+                    ledger.add_submission(sha256=sha, kind=kind, status="decisions", file_name=name,
+                                          received_at=now_text(), town=town or None, archived_path=archived,
+                                          message=refusal)
+                    ledger.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
+                                        (now_text(), TOWN, town, f"{name}：{refusal}"))
+                report.files.append(FileOutcome(name, town, "decisions", refusal))
+                continue
+            try:
+                rows = read_decisions(Path(archived), level)
+                result = apply_decisions(ledger, rows, level=level, town=town or None, sha256=sha, file_name=name)
+            except Exception as exc:  # noqa: BLE001 - rolled back; the workbook is kept and re-read next time
+                log.error("读取审核决定出错 %s：%r", name, exc)
+                report.files.append(FileOutcome(name, town, "failed", f"读取审核决定时出错：{exc}"))
+                continue
+            with ledger.transaction():
+                ledger.remember_output(Path(path), sha, "read", now_text())
+            dirty |= result.villages
+            if rows:
+                message = f"{result.applied} 项决定生效" + (f"，{len(result.refused)} 项未生效（见新表格顶部说明）"
+                                                        if result.refused else "")
+                report.files.append(FileOutcome(name, town or "区级", "decisions", message))
+            log.info("%s：%d 项决定生效，%d 项未生效", name, result.applied, len(result.refused))
+        return dirty
+
     def _archive(self, stable: list[Candidate], report: PassReport) -> list[_Stable]:
         items = []
         for cand in sorted(stable, key=lambda c: c.mtime_ns):
@@ -331,6 +410,7 @@ class Processor:
 
     def _outputs(self, ledger: Ledger, config: Config, dirty: Iterable[tuple[str, str]], report: PassReport) -> None:
         from .writers.master import write_master
+        from .writers.notice import write_notice
         from .writers.town import write_town_workbook
 
         jobs, subs = [], []
@@ -342,7 +422,8 @@ class Processor:
             extra += conflict_issues(ledger, town=town, village=village)
             out = self.ws.town_feedback(town) / f"{Path(sub['file_name']).stem}_反馈.xlsx"
             jobs.append((str(self.ws.root), sub["archived_path"], str(out), town, sub["file_name"], sub["received_at"],
-                         statuses(ledger, config, town=town, village=village), extra, self.today()))
+                         statuses(ledger, config, town=town, village=village, as_of=self.today()), extra,
+                         self.today()))
             subs.append(sub["id"])
         placed_all = self.runner.map(feedback_job, jobs)
         stamp = now_text()
@@ -359,9 +440,25 @@ class Processor:
                 if placed.path.parent == self.ws.town_feedback(outcome.town) and \
                         placed.path.name.startswith(Path(outcome.name).stem + "_反馈") and outcome.feedback is None:
                     outcome.feedback = placed.path
+        for town, village in sorted(dirty):
+            placed = write_notice(self.ws, ledger, config, town, village, as_of=self.today())
+            if placed is not None:
+                report.outputs.append(placed)
         for town in config.settings.towns:
-            self._place(ledger, report, write_town_workbook(self.ws, ledger, config, town, as_of=self.today()), "town")
-        self._place(ledger, report, write_master(self.ws, ledger, config, as_of=self.today()), "master")
+            notes = pending_notes(ledger, level=TOWN, town=town)
+            placed = write_town_workbook(self.ws, ledger, config, town, as_of=self.today(), notes=notes,
+                                         only_if=self._unchanged(ledger))
+            self._place(ledger, report, placed, "town")
+            mark_notes_shown(ledger, level=TOWN, town=town)
+        notes = pending_notes(ledger, level=DISTRICT, town=None)
+        placed = write_master(self.ws, ledger, config, as_of=self.today(), notes=notes, only_if=self._unchanged(ledger))
+        self._place(ledger, report, placed, "master")
+        mark_notes_shown(ledger, level=DISTRICT, town=None)
+
+    @staticmethod
+    def _unchanged(ledger: Ledger) -> Callable[[Path], bool]:
+        """A decision workbook may be replaced only if it is what we wrote or last read."""
+        return lambda target: ledger.output_sha(target) == sha256_of(target)
 
     def _place(self, ledger: Ledger, report: PassReport, placed: Placed, kind: str) -> None:
         report.outputs.append(placed)

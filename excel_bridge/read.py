@@ -312,15 +312,19 @@ KINDS_BY_TEMPLATE = {"excel_bridge.village": "village", "excel_bridge.town_revie
                      "excel_bridge.master": "master"}
 
 
-def peek_kind(path: Path) -> str:
-    """Which of our workbooks a file is, from its hidden 系统信息 sheet; anything else is a village file."""
+def peek_meta(path: Path) -> dict[str, str]:
+    """The hidden 系统信息 sheet of one of our workbooks ({} for anything else or anything unreadable)."""
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
         if META_SHEET not in book.sheet_names:
-            return "village"
-        meta = _read_meta(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=50))
+            return {}
+        return _read_meta(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=50))
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        return "village"
-    return KINDS_BY_TEMPLATE.get(meta.get("模板编号", ""), "village")
+        return {}
+
+
+def peek_kind(path: Path) -> str:
+    """Which of our workbooks a file is: village (also any foreign workbook), town_review or master."""
+    return KINDS_BY_TEMPLATE.get(peek_meta(path).get("模板编号", ""), "village")

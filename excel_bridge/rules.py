@@ -106,18 +106,20 @@ class Assessor:
             return False
         return prev_c - cents(hh.per_capita_income) >= prev_c * self.drop_ratio
 
-    def rigid_per_person(self, hh: Household) -> Decimal | None:
-        if not hh.ok("medical_expense", "other_rigid_expense") or hh.get("size") is None:
+    def rigid_total(self, hh: Household) -> Decimal | None:
+        if not hh.ok("medical_expense", "other_rigid_expense"):
             return None
-        total = cents(hh.get("medical_expense") or 0) + cents(hh.get("other_rigid_expense") or 0)
-        return total / Decimal(hh.get("size"))
+        return cents(hh.get("medical_expense") or 0) + cents(hh.get("other_rigid_expense") or 0)
 
     def r_rigid(self, hh: Household) -> bool | None:
-        rigid = self.rigid_per_person(hh)
-        if rigid is None:
+        total = self.rigid_total(hh)
+        if total is None:
             return None
-        if rigid == 0 and self.rigid_needs_expense:
+        if total == 0 and self.rigid_needs_expense:
             return False
+        if hh.get("size") is None:
+            return None
+        rigid = total / Decimal(hh.get("size"))
         if hh.per_capita_income is None or hh.line is None:
             return None
         return cents(hh.per_capita_income) - rigid < cents(hh.line)
@@ -233,6 +235,7 @@ class Assessor:
     # --- risk elimination (plan 五(二)、五(三)) ---
     def elimination(self, hh: Household, *, identified: dt.date | None, as_of: dt.date) -> tuple[bool | None, str]:
         """(eligible, reason in Chinese). None = 暂不标注 (nobody can work) or inputs invalid."""
+        identified = identified or hh.get("identified_date")
         a = self.assess(hh, identified=identified, as_of=as_of)
         if identified is None:
             return False, "没有识别纳入日期"

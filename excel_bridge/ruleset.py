@@ -46,6 +46,8 @@ class Workflow(BaseModel):
     identification_deadline_days: int = 15
 
 
+PLAN_FLOOR = 9060  # plan 三: the 2020 provincial relative-poverty standard; no line may be below it
+
 REQUIRED_RULES = ("R-INCOME", "R-DROP", "R-RIGID", "R-GUARANTEE", "R-SPECIAL", "CATEGORY", "ASSISTANCE",
                   "C-LABOUR-RISK", "C-DEV-MEASURE", "C-RISK-MEASURE", "R-ELIMINATE", "SCALE", "INCOME-TOLERANCE")
 
@@ -91,6 +93,9 @@ def load_rules(directory: Path) -> RuleSet:
         ruleset = RuleSet.model_validate({"line": line_raw, "rules": rules_raw, "workflow": workflow_raw})
     except ValidationError as exc:
         raise ConfigError(f"规则文件（{directory}）有误：{exc}") from exc
+    if ruleset.line.floor < PLAN_FLOOR:
+        raise ConfigError(f"rules/monitoring_line.yaml 中的底线 {ruleset.line.floor:g} 元低于方案规定的 {PLAN_FLOOR} 元"
+                          "（2020年省相对贫困标准），不能下调")
     for year, value in ruleset.line.lines.items():
         if value < ruleset.line.floor:
             raise ConfigError(render("LINE_BELOW_FLOOR", value=year, expected=value, limit=ruleset.line.floor)[0])

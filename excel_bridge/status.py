@@ -34,12 +34,20 @@ def state_text(row: HouseholdRow) -> str:
     return row.state if row.on_file else REMOVED
 
 
-def statuses(ledger: Ledger, config: Config, *, town: str, village: str) -> dict[str, Status]:
-    """户主身份证号 → Status for one village's current households."""
+def statuses(ledger: Ledger, config: Config, *, town: str, village: str, as_of: dt.date) -> dict[str, Status]:
+    """户主身份证号 → Status for one village's current households (帮扶中 ones with their elimination研判)."""
+    from .alerts import elimination_candidates
+
+    rows = ledger.households(town=town, village=village)
+    elimination = {c.row.id: c for c in elimination_candidates(ledger, config, rows, as_of)}
     out: dict[str, Status] = {}
-    for row in ledger.households(town=town, village=village):
+    for row in rows:
         identified = dt.date.fromisoformat(row.identified_date) if row.identified_date else None
-        out[row.head_id] = Status(state=state_text(row), opinion=opinion_text(row, config),
+        opinion = opinion_text(row, config)
+        cand = elimination.get(row.id)
+        if cand is not None and not row.opinion:
+            opinion = f"{opinion}；风险消除研判：{cand.reason}"
+        out[row.head_id] = Status(state=state_text(row), opinion=opinion,
                                   household_no=row.household_no if row.provisional else None,
                                   identified=identified)
     return out

@@ -96,8 +96,7 @@ def _text(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
 
 def _id(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        shown = clean_text(raw) if float(raw).is_integer() else f"{raw:.15g}"
-        sink.add("ID_AS_NUMBER", rec, col, shown)
+        sink.add("ID_AS_NUMBER", rec, col, excel_shows(raw))
         return _INVALID
     normalized = idcard.normalize_id(str(raw))
     problem = idcard.id_problem(normalized)
@@ -105,6 +104,12 @@ def _id(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
         sink.add(problem.code, rec, col, clean_text(raw), expected=problem.expected)
         return _INVALID
     return normalized
+
+
+def excel_shows(number: float) -> str:
+    """A number as Excel shows it: 15 significant digits, the rest zeros (never digits it did not keep)."""
+    kept = Decimal(f"{float(number):.14e}")
+    return format(kept, "f") if kept == kept.to_integral_value() else format(kept.normalize(), "f")
 
 
 def _phone(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
@@ -216,6 +221,16 @@ def _make_town(config: Config) -> Converter:
         return town
 
     return convert
+
+
+def _village_checks(households: list[Household], config: Config, sink: _Sink) -> None:
+    """A village not in its town's registered list (checked only where the settings list villages)."""
+    col = config.schemas.household.column("village")
+    for hh in households:
+        town, village = hh.get("town"), hh.get("village")
+        listed = config.settings.towns.get(town or "", [])
+        if town and village and listed and village not in listed:
+            sink.add("VILLAGE_UNKNOWN", hh, col, village, town=town)
 
 
 def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls: type[Record]) -> list[Any]:
@@ -416,6 +431,7 @@ def validate(data: WorkbookData, config: Config) -> Parsed:
     _link(households, members, measures, reviews, schemas, sink)
     _household_checks(households, schemas, sink, members_found="member" in data.sheets)
     _income_checks(households, config, sink)
+    _village_checks(households, config, sink)
     _review_checks(reviews, schemas.review, sink)
     return Parsed(data=data, households=households, members=members, measures=measures, reviews=reviews,
                   issues=issues)

@@ -60,11 +60,14 @@ class Placed:
     locked: bool = False
 
 
-def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None) -> Placed:
+def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None,
+                     only_if: Callable[[Path], bool] | None = None) -> Placed:
     """Write to a temporary file beside the target, then move it into place in one step.
 
     When the target is open in Excel on Windows the move raises PermissionError: the new workbook is
     kept as “<name>(更新于HHMMSS).xlsx” beside it instead, and the caller reports that. Nothing is lost.
+    `only_if(target)` False (a decision workbook someone saved after we read it) also keeps the target
+    and writes the side file.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +77,8 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
     try:
         write(tmp)
         try:
+            if only_if is not None and target.exists() and not only_if(target):
+                raise PermissionError("target changed since it was read")
             os.replace(tmp, target)
             return Placed(target)
         except PermissionError:

@@ -234,10 +234,16 @@ def _system_columns(wb: openpyxl.Workbook, result: CheckResult, config: Config,
             cell = ws.cell(row=hh.row, column=col + 1, value=values[key] or None)
             cell.fill = _SYSTEM_FILL
             cell.number_format = "@"
-        if status and status.household_no and hh.get("household_no") is None:
+        # What the system assigned goes where the clerk's next file carries it — only into empty cells.
+        if status and status.household_no and hh.get("household_no") is None and "household_no" not in hh.invalid:
             col = sheet.columns.get("household_no")
-            if col is not None:  # the provisional number is written where the clerk's next file carries it
-                ws.cell(row=hh.row, column=col + 1, value=status.household_no)
+            if col is not None:
+                ws.cell(row=hh.row, column=col + 1, value=status.household_no).number_format = "@"
+        if status and status.identified and hh.get("identified_date") is None and "identified_date" not in hh.invalid:
+            col = sheet.columns.get("identified_date")
+            if col is not None:
+                cell = ws.cell(row=hh.row, column=col + 1, value=status.identified)
+                cell.number_format = DATE_FORMAT
     _protect(ws, system_cols)
 
 

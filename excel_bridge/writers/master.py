@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from ..alerts import all_alerts
@@ -25,7 +26,7 @@ RECENT_EVENTS = 1000
 
 
 def write_master(ws: Workspace, ledger: Ledger, config: Config, *, as_of: dt.date,
-                 notes: list[str] | None = None) -> Placed:
+                 notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None) -> Placed:
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         counts = _overview(wb, fmt, ledger, config)
@@ -40,7 +41,7 @@ def write_master(ws: Workspace, ledger: Ledger, config: Config, *, as_of: dt.dat
                                  区划代码=config.settings.district_code, 户数=str(counts)))
         wb.close()
 
-    return place_atomically(ws.master_path, build)
+    return place_atomically(ws.master_path, build, only_if=only_if)
 
 
 def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:

@@ -5,6 +5,7 @@ elimination assessment of its 帮扶中 households. Only that town's households 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from ..alerts import all_alerts, elimination_candidates
@@ -75,7 +76,7 @@ def add_decision_validation(ws, first_row: int, n: int, col: int, choices: list[
 
 
 def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str, *, as_of: dt.date,
-                        notes: list[str] | None = None) -> Placed:
+                        notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None) -> Placed:
     rows = ledger.households(town=town, states=[TOWN_CHECK, TOWN_ACCEPT], on_file=True)
     target = town_workbook_path(ws, town)
 
@@ -88,7 +89,7 @@ def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
         wb.close()
 
-    return place_atomically(target, build)
+    return place_atomically(target, build, only_if=only_if)
 
 
 def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, town: str, rows: list[HouseholdRow],

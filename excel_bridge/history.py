@@ -1,0 +1,46 @@
+"""A household's whole story from the audit log: every transition with when, who, where from and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .idcard import mask_id, normalize_id
+from .ledger import HouseholdRow, Ledger
+
+EVENT_WORDS = {"created": "登记", "transition": "状态变更", "removed": "移出", "restored": "恢复在册"}
+
+
+@dataclass(frozen=True)
+class Step:
+    at: str
+    event: str
+    from_state: str | None
+    to_state: str | None
+    level: str
+    person: str | None
+    comment: str | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class Story:
+    household: HouseholdRow
+    steps: list[Step]
+
+    @property
+    def title(self) -> str:
+        h = self.household
+        return (f"{h.town}{h.village} {h.head_name or ''}户（户编号 {h.household_no or '无'}，户主身份证号 "
+                f"{mask_id(h.head_id)}）当前状态：{h.state}{'' if h.on_file else '（已移出）'}")
+
+
+def find_stories(ledger: Ledger, key: str) -> list[Story]:
+    """By 户编号 or 户主身份证号 (normalised), oldest event first."""
+    rows = ledger.find_households(key.strip()) or ledger.find_households(normalize_id(key))
+    stories = []
+    for row in rows:
+        steps = [Step(at=e["at"], event=EVENT_WORDS.get(e["event"], e["event"]), from_state=e["from_state"],
+                      to_state=e["to_state"], level=e["level"], person=e["person"], comment=e["comment"],
+                      source=(e["source_sha256"] or "")[:12] or None) for e in ledger.events_of(row.id)]
+        stories.append(Story(row, steps))
+    return stories

@@ -1,0 +1,109 @@
+"""The printable 公示名单 of a village: households whose public notice is running or about to start.
+
+Privacy (DOMAIN.md): ID numbers masked as 440205********1234; no phone numbers, no health facts —
+reasons are given in plain words that do not reveal illness or disability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from ..config import Config
+from ..idcard import mask_id
+from ..ledger import HouseholdRow, Ledger
+from ..workspace import Workspace
+from .common import Placed, place_atomically
+
+PLAIN_REASONS = {
+    "R-INCOME": "家庭人均纯收入低于监测线",
+    "R-DROP": "家庭收入大幅缩减",
+    "R-RIGID": "刚性支出较大，基本生活出现困难",
+    "R-GUARANTEE": "“两不愁三保障”或饮水安全存在风险",
+}
+ELIMINATION_REASON = "收入持续稳定，“两不愁三保障”及饮水安全持续巩固"
+SUPERVISION_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
+
+
+def notice_path(ws: Workspace, town: str, village: str) -> Path:
+    return ws.town_feedback(town) / f"{village}_公示名单.xlsx"
+
+
+def _in_notice(ledger: Ledger, hh: HouseholdRow, as_of: dt.date) -> dict | None:
+    best = None
+    for r in ledger.reviews_of(hh.id):
+        end, start = r.get("notice_end"), r.get("notice_start")
+        if r.get("review_result") != "通过" or not end or not start or r.get("matter") is None:
+            continue
+        if dt.date.fromisoformat(end) >= as_of and (best is None or end > best["notice_end"]):
+            best = r
+    return best
+
+
+def notice_rows(ledger: Ledger, config: Config, town: str, village: str, as_of: dt.date) -> list[list[str]]:
+    rows = []
+    for hh in ledger.households(town=town, village=village, on_file=True):
+        review = _in_notice(ledger, hh, as_of)
+        if review is None:
+            continue
+        matter = review["matter"]
+        if matter == "纳入监测":
+            reasons = [PLAIN_REASONS[r] for r in hh.assessment.get("holds", []) if r in PLAIN_REASONS]
+            reason = "；".join(reasons) or "经村民主评议建议纳入监测"
+            category = hh.assessment.get("category") or ""
+        else:
+            reason, category = ELIMINATION_REASON, ""
+        rows.append([hh.data.get("group") or "", hh.head_name or "", mask_id(hh.head_id), str(hh.data.get("size") or ""),
+                     matter, category, reason, f"{review['notice_start']} 至 {review['notice_end']}"])
+    return rows
+
+
+def write_notice(ws: Workspace, ledger: Ledger, config: Config, town: str, village: str, *,
+                 as_of: dt.date) -> Placed | None:
+    """Write (or remove) the village's notice list; None when nobody is in notice."""
+    target = notice_path(ws, town, village)
+    rows = notice_rows(ledger, config, town, village, as_of)
+    if not rows:
+        if target.exists():
+            target.unlink()
+        return None
+
+    def build(tmp: Path) -> None:
+        wb = xlsxwriter.Workbook(str(tmp))
+        sheet = wb.add_worksheet("公示名单")
+        base = {"font_name": "宋体", "font_size": 12, "valign": "vcenter", "text_wrap": True}
+        title = wb.add_format({**base, "bold": True, "font_size": 18, "align": "center"})
+        head = wb.add_format({**base, "bold": True, "border": 1, "align": "center"})
+        cell = wb.add_format({**base, "border": 1, "num_format": "@"})
+        plain = wb.add_format(base)
+        widths = (8, 10, 22, 8, 10, 14, 36, 26)
+        headers = ("组", "户主姓名", "身份证号", "家庭人口", "事项", "类别", "原因", "公示期")
+        for c, w in enumerate(widths):
+            sheet.set_column(c, c, w)
+        sheet.merge_range(0, 0, 0, len(headers) - 1,
+                          f"{config.settings.district}{town}{village}防止返贫监测对象公示名单", title)
+        sheet.set_row(0, 36)
+        sheet.merge_range(1, 0, 1, len(headers) - 1,
+                          "根据《关于健全防止返贫动态监测和帮扶机制的实施方案》，经农户申请（或入户排查）、村民主评议，"
+                          "现将以下农户予以公示。如有异议，请在公示期内向村民委员会或镇人民政府反映。", plain)
+        sheet.set_row(1, 48)
+        for c, h in enumerate(headers):
+            sheet.write_string(3, c, h, head)
+        for r, row in enumerate(rows, start=4):
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value, cell)
+        end = 4 + len(rows) + 1
+        sheet.merge_range(end, 0, end, len(headers) - 1,
+                          f"监督电话：区乡村振兴局 {SUPERVISION_PHONE}        {village}村民委员会（盖章）    "
+                          f"{as_of.year}年{as_of.month}月{as_of.day}日", plain)
+        sheet.set_row(end, 30)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.repeat_rows(3)
+        sheet.fit_to_pages(1, 0)
+        sheet.center_horizontally()
+        wb.close()
+
+    return place_atomically(target, build)
