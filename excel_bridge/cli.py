@@ -36,12 +36,13 @@ def _config(args: argparse.Namespace):
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import check_file
-    from .writers.feedback import default_output, write_returned_copy
 
     config = _config(args)
     result = check_file(Path(args.file), config, as_of=args.as_of)
     placed = None
     if args.out is not None and result.parsed is not None:
+        from .writers.feedback import default_output, write_returned_copy  # openpyxl only when writing
+
         out = Path(args.out) if args.out != "" else default_output(Path(args.file))
         placed = write_returned_copy(result, out, config)
     if args.json:

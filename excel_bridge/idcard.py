@@ -10,7 +10,7 @@ from .normalize import halfwidth
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only: other scripts' digits are not IDs
 
 
 def normalize_id(text: str) -> str:
@@ -71,8 +71,8 @@ def mask_id(normalized: str) -> str:
     return normalized[:6] + "*" * (len(normalized) - 10) + normalized[-4:]
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})?[2-9]\d{6,7}(-\d{1,6})?$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^(0[0-9]{2,3})?[2-9][0-9]{6,7}(-[0-9]{1,6})?$")
 
 
 def normalize_phone(text: str) -> str:

@@ -28,6 +28,8 @@ CATALOGUE: dict[str, Entry] = {
                         "请在 Excel/WPS 中打开原文件，确认内容无误并保存后，重新放入文件夹。"),
     "FILE_CORRUPT": Entry(E, "文件已损坏，或者不是 Excel/WPS 表格文件，无法读取（{detail}）。",
                           "请用 Excel 或 WPS 打开原文件，点“另存为”保存成 .xlsx 格式后重新提交。"),
+    "FILE_NOT_FOUND": Entry(E, "找不到文件“{value}”。",
+                            "请确认文件名和所在文件夹是否正确。"),
     "FILE_PASSWORD": Entry(E, "文件设置了打开密码，系统无法读取。",
                            "请在 Excel/WPS 中取消打开密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新提交。"),
     "FILE_FORMAT": Entry(E, "不支持“{value}”类型的文件，只能读取 .xlsx、.xlsm、.xls、.xlsb、.ods 表格。",
@@ -197,6 +199,15 @@ READ_DETAILS: tuple[tuple[str, str], ...] = (
     ("Xml", "文件内部的 XML 内容损坏"),
     ("xml", "文件内部的 XML 内容损坏"),
 )
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system would not let us read a file, in Chinese."""
+    import errno
+
+    words = {errno.EACCES: "没有读取这个文件的权限", errno.EPERM: "没有读取这个文件的权限",
+             errno.EISDIR: "这是一个文件夹，不是文件", errno.EBUSY: "文件正被其他程序占用"}
+    return words.get(exc.errno or 0, f"无法打开文件；技术信息：{exc.strerror or exc}")
 
 
 def read_detail(technical: str) -> str:

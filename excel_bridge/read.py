@@ -9,7 +9,9 @@ row and the column index of every header, so any issue can point at its cell.
 from __future__ import annotations
 
 import hashlib
+import html
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import python_calamine as pc
 
 from .errors import UnreadableFile
-from .messages import read_detail, render
+from .messages import os_reason, read_detail, render
 from .normalize import clean_text, is_blank, norm_header
 from .schema import SHEET_KINDS, Schemas, SheetSpec
 
@@ -82,7 +84,7 @@ def sniff_format(path: Path, data: bytes) -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise _fail("FILE_CORRUPT", detail=f"压缩包不完整，可能没有复制完：{exc}") from exc
+            raise _fail("FILE_CORRUPT", detail="压缩包不完整，可能没有复制完") from exc
         if "xl/workbook.bin" in names:
             return "xlsb"
         if "xl/workbook.xml" in names:
@@ -106,18 +108,20 @@ def open_workbook(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[pc.Ca
     path = Path(path)
     try:
         size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise _fail("FILE_NOT_FOUND", value=path.name) from exc
     except OSError as exc:
-        raise _fail("FILE_CORRUPT", detail=f"无法打开文件：{exc.strerror}") from exc
+        raise _fail("FILE_CORRUPT", detail=os_reason(exc)) from exc
     if size == 0:
         raise _fail("FILE_EMPTY")
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         raise _fail("FILE_FORMAT", value=path.suffix or path.name)
     if size > max_bytes:
-        raise _fail("FILE_TOO_LARGE", value=f"{size / 1048576:.1f} MB", limit=f"{max_bytes // 1048576} MB")
+        raise _fail("FILE_TOO_LARGE", value=human_size(size), limit=human_size(max_bytes))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _fail("FILE_CORRUPT", detail=f"无法打开文件：{exc.strerror}") from exc
+        raise _fail("FILE_CORRUPT", detail=os_reason(exc)) from exc
     fmt = sniff_format(path, data)
     try:
         book = _calamine_open(path, fmt, data)
@@ -128,6 +132,14 @@ def open_workbook(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[pc.Ca
             raise
         raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
     return book, fmt, data
+
+
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1048576:.1f} MB".replace(".0 MB", " MB")
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB".replace(".0 KB", " KB")
+    return f"{n} 字节"
 
 
 def _calamine_open(path: Path, fmt: str, data: bytes) -> pc.CalamineWorkbook:
@@ -142,7 +154,81 @@ def _short(exc: BaseException) -> str:
     return read_detail(text[:120])
 
 
-def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int) -> list[list[object]]:
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+_CELL_WITH_CONTENT = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+
+
+def _cell_extent(zf: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(last row, last column) of the cells in a sheet XML that hold something, streamed in chunks."""
+    max_row = max_col = 0
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            for m in _CELL_WITH_CONTENT.finditer(buf):
+                max_row = max(max_row, int(m.group(2)))
+                max_col = max(max_col, _col_number(m.group(1)))
+            tail = buf[-200:]
+    return max_row, max_col
+
+
+def declared_sizes(data: bytes, max_cells: int) -> dict[str, tuple[int, int]]:
+    """Sheet name → (rows, columns) of each sheet of an .xlsx/.xlsm, known before calamine builds its grid,
+    so a stray cell at XFD1048576 is refused instead of exhausting memory. The sheet's <dimension> is
+    trusted when small; when it is large or absent, the cells themselves are scanned (Excel sometimes
+    declares the whole sheet)."""
+    sizes: dict[str, tuple[int, int]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                return sizes
+            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            targets = {}
+            for rel in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+                rid, target = re.search(r'Id="([^"]+)"', rel), re.search(r'Target="([^"]+)"', rel)
+                if rid and target:
+                    targets[rid.group(1)] = target.group(1)
+            for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+                name, rid = re.search(r'name="([^"]*)"', tag), re.search(r'r:id="([^"]+)"', tag)
+                if not name or not rid:
+                    continue
+                target = targets.get(rid.group(1), "")
+                part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                if part not in names:
+                    continue
+                with zf.open(part) as fh:
+                    head = fh.read(4096)
+                m = _DIMENSION.search(head)
+                size = None
+                if m and m.group(3):
+                    rows = int(m.group(4))
+                    cols = _col_number(m.group(3))
+                    if rows * cols <= max_cells:
+                        size = (rows, cols)
+                if size is None:
+                    size = _cell_extent(zf, part)
+                sizes[html.unescape(name.group(1))] = size
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        return {}
+    return sizes
+
+
+def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
+                declared: dict[str, tuple[int, int]] | None = None) -> list[list[object]]:
+    size = (declared or {}).get(name)
+    if size is not None and size[0] * size[1] > max_cells:
+        raise _fail("FILE_TOO_MANY_CELLS", sheet=name, value=size[0], limit=size[1])
     try:
         sheet = book.get_sheet_by_name(name)
         height, width = sheet.height, sheet.width
@@ -205,9 +291,21 @@ def _find_header(spec: SheetSpec, rows: list[list[object]]) -> tuple[int, dict[i
     return best if best_score >= needed else None
 
 
+_ID_LIKE = re.compile(r"[0-9]{17}[0-9Xx]")
+
+
 def _is_footer(values: list[object]) -> bool:
+    """填表人/审核人 lines under the table, and 合计/小计 rows of column sums (they name nobody)."""
     texts = [clean_text(v) for v in values if not is_blank(v)]
-    return len(texts) <= 2 and any(t.startswith(FOOTER_WORDS) for t in texts)
+    if len(texts) <= 2 and any(t.startswith(FOOTER_WORDS) for t in texts):
+        return True
+    words = [t for t in texts if isinstance(t, str) and not _NUMBERISH.match(t)]
+    return bool(words) and words[0].replace(" ", "").startswith(TOTAL_WORDS) \
+        and not any(_ID_LIKE.search(t) for t in texts)
+
+
+_NUMBERISH = re.compile(r"^[-+]?[0-9.,]+$")
+TOTAL_WORDS = ("合计", "总计", "小计")
 
 
 def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetData | None:
@@ -243,8 +341,11 @@ def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetD
     data_rows: list[tuple[int, list[object]]] = []
     for r in range(idx + 1, len(rows)):
         row = rows[r]
-        values = [row[c] for c in known if c < len(row)]
-        if all(is_blank(v) for v in values) or _is_footer(values):
+        values = [v for c in known if c < len(row) and not is_blank(v := row[c])]
+        if not values:
+            continue
+        first = values[0]
+        if isinstance(first, str) and first.strip().startswith(FOOTER_WORDS + TOTAL_WORDS) and _is_footer(values):
             continue
         data_rows.append((r + 1, row))
     return SheetData(kind=spec.kind, name=name, header_row=idx + 1, columns=columns, headers=headers,
@@ -260,6 +361,15 @@ def _read_meta(rows: list[list[object]]) -> dict[str, str]:
     return meta
 
 
+def _worksheet_names(book: pc.CalamineWorkbook, names: list[str]) -> list[str]:
+    try:
+        return [m.name for m in book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet]
+    except BaseException as exc:  # metadata is a nicety; fall back to every sheet
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return names
+
+
 def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYTES,
                   max_cells: int = MAX_SHEET_CELLS) -> WorkbookData:
     """Read the four village sheets from any supported workbook; raise UnreadableFile if unusable."""
@@ -271,9 +381,17 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+    declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
+    cache: dict[str, list[list[object]]] = {}
+
+    def rows_of(name: str) -> list[list[object]]:
+        if name not in cache:
+            cache[name] = _sheet_rows(book, name, max_cells=max_cells, declared=declared)
+        return cache[name]
+
     meta: dict[str, str] = {}
     if META_SHEET in names:
-        meta = _read_meta(_sheet_rows(book, META_SHEET, max_cells=max_cells))
+        meta = _read_meta(rows_of(META_SHEET))
     by_name: dict[str, str] = {}
     for name in names:
         for kind in SHEET_KINDS:
@@ -281,21 +399,26 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
                 by_name[name] = kind
     sheets: dict[str, SheetData] = {}
     header_problems: list[tuple[str, str]] = []
-    cache: dict[str, list[list[object]]] = {}
     for name, kind in by_name.items():
-        rows = cache.setdefault(name, _sheet_rows(book, name, max_cells=max_cells))
-        built = _build_sheet(schemas[kind], name, rows)
+        built = _build_sheet(schemas[kind], name, rows_of(name))
         if built is None:
             header_problems.append((kind, name))
         else:
             sheets[kind] = built
-    # A renamed sheet (Sheet1, 2021年台账…) is still found by its headers.
-    leftovers = [n for n in names if n not in by_name and n != META_SHEET]
+    # A renamed sheet (Sheet1, 2021年台账…) is still found by its headers; chart sheets and sheets that
+    # fail to read are simply not candidates.
+    leftovers = [n for n in _worksheet_names(book, names) if n not in by_name and n != META_SHEET]
     for kind in SHEET_KINDS:
         if kind in sheets or any(k == kind for k, _ in header_problems):
             continue
         for name in leftovers:
-            rows = cache.setdefault(name, _sheet_rows(book, name, max_cells=max_cells))
+            try:
+                rows = rows_of(name)
+            except UnreadableFile as exc:
+                if exc.code != "FILE_CORRUPT":
+                    raise
+                leftovers.remove(name)
+                break
             built = _build_sheet(schemas[kind], name, rows)
             if built is not None and len(built.columns) >= max(3, len(schemas[kind].columns) // 2):
                 sheets[kind] = built

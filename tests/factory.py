@@ -69,3 +69,133 @@ def write(path: Path, config: Config, rows: dict[str, list[dict[str, Any]]] | No
     write_village_workbook(path, config, town="马坝镇", village="石塘村", rows=rows or base_rows(),
                            created=dt.datetime(2021, 12, 20))
     return path
+
+
+# --- helpers added for test_validate / test_rules / test_schema_data (existing helpers above unchanged) ---
+
+OTHER_ID = make_id("440205", dt.date(1980, 5, 5), 55)   # a valid ID of nobody in base_rows()
+X_ID = make_id("440205", dt.date(1990, 4, 4), 9)        # a valid ID whose check character is X
+
+
+def measure(head_id: str, category: str = "就业帮扶", **over: Any) -> dict[str, Any]:
+    row = {"head_id": head_id, "category": category, "content": "推荐到县城工业园务工",
+           "start_date": dt.date(2021, 7, 1), "responsible": "马坝镇人社所"}
+    row.update(over)
+    return row
+
+
+def review(head_id: str, **over: Any) -> dict[str, Any]:
+    row = {"head_id": head_id, "matter": "纳入监测", "review_date": dt.date(2021, 11, 1), "review_result": "通过",
+           "notice_start": dt.date(2021, 11, 2), "notice_end": dt.date(2021, 11, 6), "objection": "无",
+           "objection_result": None}
+    row.update(over)
+    return row
+
+
+def check(tmp_path: Path, config: Config, rows: dict[str, list[dict[str, Any]]], *, name: str = "v.xlsx",
+          **kw: Any) -> Any:
+    """Write rows through the template writer, read the file back and check it."""
+    from excel_bridge.check import check_file
+
+    kw.setdefault("as_of", AS_OF)
+    return check_file(write(tmp_path / name, config, rows), config, **kw)
+
+
+def edit_headers(path: Path, sheet: str, *, rename: dict[str, str | None] | None = None,
+                 append: tuple[str, ...] = ()) -> Path:
+    """Change header cells of a written workbook the way a clerk would (openpyxl, saved in place)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    headers = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    for old, new in (rename or {}).items():
+        ws.cell(1, headers[old]).value = new
+    last = max(headers.values())
+    for i, new in enumerate(append, start=1):
+        ws.cell(1, last + i).value = new
+    wb.save(path)
+    return path
+
+
+def drop_sheet(path: Path, sheet: str) -> Path:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    del wb[sheet]
+    wb.save(path)
+    return path
+
+
+# --- helpers added for test_read / test_formats (plain layouts written with openpyxl) -----------------
+
+def small_village_rows() -> dict[str, list[dict[str, Any]]]:
+    """The rows of tests/data/village_small.*: base_rows plus one measure and one review, and ONE
+    deliberate mistake: 黄丽 (WIFE_A, an even sequence digit → 女) is entered as 男 (SEX_MISMATCH,
+    家庭成员 row 3, column 性别)."""
+    rows = base_rows()
+    rows["member"][1]["sex"] = "男"
+    rows["measure"] = [{"head_id": HEAD_B, "category": "低保", "content": "纳入农村低保", "start_date":
+                        dt.date(2021, 9, 1), "responsible": "马坝镇民政办"}]
+    rows["review"] = [{"head_id": HEAD_B, "matter": "纳入监测", "review_date": dt.date(2021, 11, 2),
+                       "review_result": "通过", "notice_start": dt.date(2021, 11, 3),
+                       "notice_end": dt.date(2021, 11, 9), "objection": "无", "objection_result": None}]
+    return rows
+
+
+def table(config: Config, kind: str, rows: list[dict[str, Any]] | None = None, *,
+          headers: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> list[list[Any]]:
+    """A sheet as a list of rows: the canonical header row (a key may be renamed through ``headers``, or
+    left out through ``drop``) followed by one row per record, values in schema order."""
+    cols = [c for c in config.schemas[kind].columns if c.key not in drop]
+    names = headers or {}
+    out: list[list[Any]] = [[names.get(c.key, c.header) for c in cols]]
+    for row in rows or []:
+        out.append([row.get(c.key) for c in cols])
+    return out
+
+
+def write_plain(path: Path, sheets: dict[str, list[list[Any]]], *,
+                merges: dict[str, list[str]] | None = None) -> Path:
+    """Write sheets of raw rows with openpyxl (no template): for odd layouts a clerk might produce.
+
+    Values go in as given: str stays text, int/float become numbers, dates become date cells. ``merges``
+    maps a sheet name to ranges like "B2:B4" merged after writing (openpyxl keeps the top-left value)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, (dt.date, dt.datetime)):
+                    cell.number_format = "yyyy-mm-dd"
+        for rng in (merges or {}).get(name, []):
+            ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
+def plain_village(config: Config, rows: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, list[list[Any]]]:
+    """The four sheets of a village workbook as raw tables (canonical names and headers)."""
+    rows = rows or base_rows()
+    return {config.schemas[k].sheet: table(config, k, rows[k]) for k in ("household", "member", "measure", "review")}
+
+
+HEAD_C = make_id("440205", dt.date(1960, 5, 5), 55)     # male, lives alone (third household of merged_town)
+
+
+def merged_town(config: Config) -> tuple[dict[str, list[list[Any]]], dict[str, list[str]]]:
+    """Three households on 户信息 rows 2-4 whose 镇 (B2:B4) and 村 (C2:C4) are merged cells, as clerks
+    often lay them out: the value is only in the top cell. Returns (sheets, merges) for write_plain."""
+    rows = base_rows()
+    rows["household"].append(household(HEAD_C, head_name="王五", size=1))
+    rows["member"].append(member(HEAD_C, HEAD_C, "户主", name="王五"))
+    sheets = plain_village(config, rows)
+    for row in sheets["户信息"][2:]:
+        row[1] = row[2] = None
+    return sheets, {"户信息": ["B2:B4", "C2:C4"]}

@@ -7,6 +7,8 @@ sheets and values. A returned copy dropped again is cleaned of the previous mark
 
 from __future__ import annotations
 
+import copy
+import math
 import datetime as dt
 import io
 import logging
@@ -107,6 +109,7 @@ def _rebuild(path: Path) -> openpyxl.Workbook:
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(Path(path).read_bytes()))
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    visibility = {m.name: m.visible for m in book.sheets_metadata}
     for name in book.sheet_names:
         ws = wb.create_sheet(name[:31])
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -125,23 +128,33 @@ def _rebuild(path: Path) -> openpyxl.Workbook:
                 widths[c] = max(widths.get(c, 8), min(40, display_width(value) + 2))
         for c, w in widths.items():
             ws.column_dimensions[col_letter(c - 1)].width = w
-        if name == "系统信息":
+        if visibility.get(name) == pc.SheetVisibleEnum.Hidden:
             ws.sheet_state = "hidden"
+        elif visibility.get(name) == pc.SheetVisibleEnum.VeryHidden:
+            ws.sheet_state = "veryHidden"
     return wb
 
 
+MARK = "【系统校验】"  # starts our part of a cell comment; whatever precedes it is the clerk's own
+
+
 def _clear_previous(wb: openpyxl.Workbook) -> None:
+    """Remove what an earlier returned copy added: our sheets, our comment text and our fills.
+
+    Our comment part is recognised by its marker, not its author (LibreOffice rewrites the author)."""
     for name in (ISSUES_SHEET, RECEIPT_SHEET):
         if name in wb.sheetnames:
             wb.remove(wb[name])
     for ws in wb.worksheets:
         for cell in list(ws._cells.values()):  # only cells that exist; iter_rows would create empties
             comment = cell.comment
-            if comment is not None and comment.author == AUTHOR:
-                cell.comment = None
-                colour = cell.fill.start_color.rgb if cell.fill is not None and cell.fill.fill_type else None
-                if isinstance(colour, str) and colour[-6:].upper() in _OUR_COLOURS:
-                    cell.fill = _NO_FILL
+            if comment is None or MARK not in (comment.text or ""):
+                continue
+            own = comment.text.split(MARK, 1)[0].rstrip()
+            cell.comment = Comment(own, comment.author) if own else None
+            colour = cell.fill.start_color.rgb if cell.fill is not None and cell.fill.fill_type else None
+            if isinstance(colour, str) and colour[-6:].upper() in _OUR_COLOURS:
+                cell.fill = _NO_FILL
 
 
 def _locate(issue, sheets: Mapping[str, SheetData], config: Config) -> tuple[str, int, int | None] | None:
@@ -180,10 +193,13 @@ def _mark_cells(wb: openpyxl.Workbook, cells: Mapping[tuple[str, int, int], list
         cell = wb[sheet].cell(row=row, column=col + 1)
         worst = "error" if any(i.severity == "error" for i in issues) else "warning"
         cell.fill = _FILLS[worst]
-        text = "\n".join(f"【{SEVERITY_WORD[i.severity]}】{i.message}\n改法：{i.hint}" for i in issues)
-        comment = Comment(text, AUTHOR)
+        ours = MARK + "\n" + "\n".join(f"【{SEVERITY_WORD[i.severity]}】{i.message}\n改法：{i.hint}" for i in issues)
+        previous = cell.comment
+        text = f"{previous.text.rstrip()}\n\n{ours}" if previous is not None and previous.text else ours
+        comment = Comment(text, previous.author if previous is not None and previous.text else AUTHOR)
         comment.width = 320
-        comment.height = min(400, 40 + 18 * (sum(display_width(x) for x in text.splitlines()) // 40 + len(issues)))
+        comment.height = min(480, 40 + 18 * (sum(display_width(x) for x in text.splitlines()) // 40
+                                             + text.count("\n") + 1))
         cell.comment = comment
 
 
@@ -210,6 +226,7 @@ def _system_columns(wb: openpyxl.Workbook, result: CheckResult, config: Config,
     if sheet is None or sheet.name not in wb.sheetnames:
         return
     ws = wb[sheet.name]
+    _ungroup_columns(ws)
     spec = config.schemas.household
     existing = {norm_header(h): c for h, c in sheet.system_columns.items()}
     next_col = max([sheet.last_column, *existing.values()]) + 1
@@ -227,11 +244,17 @@ def _system_columns(wb: openpyxl.Workbook, result: CheckResult, config: Config,
         ws.column_dimensions[col_letter(col)].width = sc.width
     counts = _household_counts(result)
     system_cols = set(positions.values())
+    if existing:  # a returned copy dropped again: nothing of the previous run may linger
+        for (r, c), cell in list(ws._cells.items()):
+            if r > sheet.header_row and c - 1 in system_cols:
+                cell.value = None
+                cell.fill = _NO_FILL
     for hh, a in result.pairs():
         status = statuses.get(hh.head_id or "") if hh.head_id else None
         values = _system_values(hh, a, counts.get(hh.row, (0, 0)), status, config, stamp)
         for key, col in positions.items():
-            cell = ws.cell(row=hh.row, column=col + 1, value=values[key] or None)
+            cell = ws.cell(row=hh.row, column=col + 1)
+            cell.value = values[key] or None
             cell.fill = _SYSTEM_FILL
             cell.number_format = "@"
         # What the system assigned goes where the clerk's next file carries it — only into empty cells.
@@ -245,6 +268,19 @@ def _system_columns(wb: openpyxl.Workbook, result: CheckResult, config: Config,
                 cell = ws.cell(row=hh.row, column=col + 1, value=status.identified)
                 cell.number_format = DATE_FORMAT
     _protect(ws, system_cols)
+
+
+def _ungroup_columns(ws: Worksheet) -> None:
+    """One column-dimension entry per column: openpyxl loads grouped <col min max> ranges as one entry, and
+    touching a column inside such a range would write overlapping ranges (which Excel must repair)."""
+    for key, dim in list(ws.column_dimensions.items()):
+        if dim.min is not None and dim.max is not None and dim.max > dim.min:
+            del ws.column_dimensions[key]
+            for c in range(dim.min, dim.max + 1):
+                single = copy.copy(dim)
+                single.index = col_letter(c - 1)
+                single.min = single.max = c
+                ws.column_dimensions[single.index] = single
 
 
 def _protect(ws: Worksheet, system_cols: set[int]) -> None:
@@ -282,6 +318,9 @@ def _issues_sheet(wb: openpyxl.Workbook, result: CheckResult, config: Config) ->
         ws.cell(row=r, column=2).fill = _FILLS[issue.severity]
         for c in (6, 7, 8):
             ws.cell(row=r, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+        lines = max(math.ceil(display_width(text or "") / (widths[c] - 1)) for c, text in
+                    ((5, issue.value), (6, issue.message), (7, issue.hint)))
+        ws.row_dimensions[r].height = max(15, 14 * lines + 2)  # wrapped text shows whole when opened or printed
         where = _locate(issue, sheets, config)
         if where is not None:
             name, row, col = where
@@ -293,6 +332,11 @@ def _issues_sheet(wb: openpyxl.Workbook, result: CheckResult, config: Config) ->
         ws.append((None, None, None, None, None, None, "本文件未发现问题。", None, None))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:I{max(ws.max_row, 2)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False

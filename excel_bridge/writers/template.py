@@ -165,7 +165,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
     ws.set_landscape()
     ws.set_paper(9)
     ws.repeat_rows(0)
-    ws.fit_to_pages(1, 0)
+    total = sum(fit_width(c.header, c.width) for c in spec.columns)
+    if total <= PRINT_FIT_WIDTH:
+        ws.fit_to_pages(1, 0)
+    else:  # too wide to shrink onto one page legibly: print across pages, keeping who-is-who in view
+        ws.repeat_columns(0, max(0, FREEZE_COLUMNS.get(spec.kind, 1) - 1))
+
+
+PRINT_FIT_WIDTH = 190  # character units that still print legibly on one A4 landscape page
 
 
 def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, town: str | None,
@@ -199,6 +206,8 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
             ws.write_string(r, 2, _col_note(col, allowed), fmt.wrap)
             r += 1
         r += 1
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     ws.activate()
 
 
