@@ -127,3 +127,19 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
         assessments.append(a)
     return CheckResult(path=Path(path), readable=True, sha256=data.sha256, checked_at=now, issues=issues,
                        parsed=parsed, assessments=assessments)
+
+
+def _check_positional(path: Path, config: Config, as_of: dt.date | None) -> CheckResult:
+    return check_file(path, config, as_of=as_of)
+
+
+def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None) -> CheckResult:
+    """check_file in a memory-capped child process: a file that would exhaust memory or crash the reader
+    becomes one FILE_READ_LIMIT issue instead of killing the caller."""
+    from .isolate import Died, run_isolated
+    from .messages import render
+
+    try:
+        return run_isolated(_check_positional, Path(path), config, as_of)
+    except Died:
+        return unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))

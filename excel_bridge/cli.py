@@ -35,10 +35,10 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_file
+    from .check import isolated_check
 
     config = _config(args)
-    result = check_file(Path(args.file), config, as_of=args.as_of)
+    result = isolated_check(Path(args.file), config, as_of=args.as_of)
     placed = None
     if args.out is not None and result.parsed is not None:
         from .writers.feedback import default_output, write_returned_copy  # openpyxl only when writing
@@ -143,6 +143,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws),
                           on_error=lambda e: print(TEXT["watch.error"].format(error=e), file=sys.stderr))
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        processor.runner.warm()
         print(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
         sys.stdout.flush()
         try:

@@ -124,9 +124,17 @@ class Runner:
                                             initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
         return self.pool
 
-    def map(self, fn: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
-        """Results in job order; an exception (or a dead worker) comes back as the exception object."""
-        if len(jobs) < POOL_THRESHOLD or self.workers == 1:
+    def warm(self) -> None:
+        """Start the workers now (a watcher does this at start, so the first file is not kept waiting)."""
+        self._pool().submit(_noop).result()
+
+    def map(self, fn: Callable[..., Any], jobs: list[tuple[Any, ...]], *, isolate: bool = False) -> list[Any]:
+        """Results in job order; an exception (or a dead worker) comes back as the exception object.
+
+        isolate: always in a worker process (reading untrusted files), never in this one."""
+        if not jobs:
+            return []
+        if not isolate and (len(jobs) < POOL_THRESHOLD or self.workers == 1):
             return [_safe(fn, job) for job in jobs]
         futures = [self._pool().submit(fn, *job) for job in jobs]
         results: list[Any] = []
@@ -139,7 +147,7 @@ class Runner:
                 broken.append(i)
             except Exception as exc:  # noqa: BLE001 - reported per file
                 results.append(exc)
-        if broken and len(broken) == len(jobs):
+        if broken and len(broken) == len(jobs) and len(jobs) > 1:
             # every job failed: the pool itself could not work (not one bad file) — run them here instead
             self.close()
             log.warning("工作进程无法启动，改为在主进程中处理")
@@ -163,6 +171,10 @@ class Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+
+
+def _noop() -> None:
+    return None
 
 
 def _safe(fn: Callable[..., Any], job: tuple[Any, ...]) -> Any:
@@ -344,7 +356,7 @@ class Processor:
             to_parse.append(item)
         jobs = [(str(self.ws.root), str(it.archived), it.cand.town, it.cand.path.name, self.today())
                 for it in to_parse]
-        results = self.runner.map(parse_job, jobs)
+        results = self.runner.map(parse_job, jobs, isolate=True)
         for n, (item, result) in enumerate(zip(to_parse, results), start=1):
             name = item.cand.path.name
             if progress:

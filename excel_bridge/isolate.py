@@ -1,0 +1,56 @@
+"""Run a risky read in a child process with a memory cap, so a file built to exhaust memory (a Rust
+allocation failure aborts the whole process) costs only the child. POSIX only; elsewhere it runs inline."""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from collections.abc import Callable
+from typing import Any
+
+DEFAULT_MEMORY = 4 * 1024**3
+DEFAULT_TIMEOUT = 300.0
+
+
+class Died(Exception):
+    """The child process was killed (memory cap, crash) or ran out of time."""
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ValueError, OSError):
+        pass
+    try:
+        conn.send((True, fn(*args)))
+    except BaseException as exc:  # noqa: BLE001 - sent to the parent, which decides
+        conn.send((False, exc))
+    finally:
+        conn.close()
+
+
+def run_isolated(fn: Callable[..., Any], *args: Any, memory: int = DEFAULT_MEMORY,
+                 timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """fn(*args) in a forked child; its exception is re-raised here; Died if the child did not finish."""
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # no fork (Windows): run inline
+        return fn(*args)
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, fn, args, memory), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise Died(f"超过 {timeout:.0f} 秒")
+        ok, value = receive.recv()
+    except EOFError as exc:
+        raise Died(f"子进程异常退出（{proc.exitcode}）") from exc
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receive.close()
+    if not ok:
+        raise value
+    return value
