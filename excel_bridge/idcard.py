@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class IdProblem:
     expected: str = ""
 
 
+@functools.lru_cache(maxsize=65536)  # a head's ID is checked once per member row
 def id_problem(normalized: str, *, today: dt.date | None = None) -> IdProblem | None:
     """Why an already-normalised ID is invalid, or None when it is valid."""
     if not _SHAPE.match(normalized):

@@ -28,6 +28,13 @@ def norm_header(text: object) -> str:
 
 def clean_text(value: object) -> str:
     """A cell as trimmed half-width text ('' for empty); numbers lose a spurious '.0'."""
+    if type(value) is str:
+        cached = _TEXT_CACHE.get(value)
+        if cached is None:
+            cached = _WS.sub(" ", halfwidth(value)).strip()
+            if len(_TEXT_CACHE) < 50_000:  # the same few hundred words fill most cells
+                _TEXT_CACHE[value] = cached
+        return cached
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -43,10 +50,13 @@ def clean_text(value: object) -> str:
     return _WS.sub(" ", halfwidth(str(value))).strip()
 
 
+_TEXT_CACHE: dict[str, str] = {}
+
+
 def is_blank(value: object) -> bool:
-    if value is None:
+    if value is None or value == "":
         return True
-    if isinstance(value, str):
+    if type(value) is str:
         return not value.strip()
     return False
 

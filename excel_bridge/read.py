@@ -341,7 +341,8 @@ def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetD
     data_rows: list[tuple[int, list[object]]] = []
     for r in range(idx + 1, len(rows)):
         row = rows[r]
-        values = [v for c in known if c < len(row) and not is_blank(v := row[c])]
+        width = len(row)
+        values = [v for c in known if c < width and (v := row[c]) is not None and v != "" and not is_blank(v)]
         if not values:
             continue
         first = values[0]

@@ -124,6 +124,8 @@ def _make_choice(allowed: tuple[str, ...]) -> Converter:
     allowed_set = frozenset(allowed)
 
     def convert(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+        if raw in allowed_set:  # the common case: exactly a dropdown value
+            return raw
         text = clean_text(raw)
         if text in allowed_set:
             return text
@@ -243,7 +245,7 @@ def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls
         width = len(row)
         for col, idx, conv in plan:
             raw = row[idx] if idx < width else None
-            if is_blank(raw):
+            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
                 values[col.key] = None
                 if col.required:
                     sink.add("REQUIRED", rec, col)

@@ -143,24 +143,25 @@ HOUSEHOLD_COLUMNS = [
 ]
 
 
+def household_cells_row(r) -> list[object]:
+    """One 监测户台账 row from a households table row."""
+    d = json.loads(r["data"])
+    a = json.loads(r["assessment"])
+    proposed = a.get("proposed")
+    return [r["town"], r["village"], d.get("group"), r["household_no"], "是" if r["provisional"] else "",
+            r["head_name"], r["head_id"], d.get("phone"), d.get("household_type"), d.get("size"),
+            d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
+            "、".join(a.get("holds", [])), {True: "是", False: "否"}.get(proposed, "无法研判"),
+            a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
+            "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r["state"],
+            "在册" if r["on_file"] else REMOVED, r["lead_date"], r["identified_date"], r["eliminated_date"],
+            r["opinion"], r["errors"], r["warnings"], r["updated_at"]]
+
+
 def _households(wb, fmt: Formats, ledger: Ledger, config: Config) -> None:
     sheet = wb.add_worksheet("监测户台账")
-
-    def cells():
-        for r in ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id"):
-            d = json.loads(r["data"])
-            a = json.loads(r["assessment"])
-            proposed = a.get("proposed")
-            yield [r["town"], r["village"], d.get("group"), r["household_no"], "是" if r["provisional"] else "",
-                   r["head_name"], r["head_id"], d.get("phone"), d.get("household_type"), d.get("size"),
-                   d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
-                   "、".join(a.get("holds", [])), {True: "是", False: "否"}.get(proposed, "无法研判"),
-                   a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
-                   "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r["state"],
-                   "在册" if r["on_file"] else REMOVED, r["lead_date"], r["identified_date"], r["eliminated_date"],
-                   r["opinion"], r["errors"], r["warnings"], r["updated_at"]]
-
-    write_table(sheet, fmt, HOUSEHOLD_COLUMNS, cells())
+    rows = ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id")
+    write_table(sheet, fmt, HOUSEHOLD_COLUMNS, map(household_cells_row, rows))
 
 
 MEMBER_COLUMNS = [
@@ -172,22 +173,24 @@ MEMBER_COLUMNS = [
 ]
 
 
+MEMBER_QUERY = ("SELECT m.data, m.town, m.village, h.household_no, h.head_id, h.on_file FROM members m"
+                " JOIN households h ON h.id = m.household_id ORDER BY m.town, m.village, m.household_id, m.id")
+
+
+def member_cells_row(r) -> list[object]:
+    """One 家庭成员 row from MEMBER_QUERY."""
+    d = json.loads(r["data"])
+    health = d.get("health")
+    return [r["town"], r["village"], r["household_no"], r["head_id"], d.get("name"), d.get("person_id"),
+            d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
+            "、".join(health) if isinstance(health, list) else health, d.get("disability_type"),
+            d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
+            d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r["on_file"] else REMOVED]
+
+
 def _members(wb, fmt: Formats, ledger: Ledger) -> None:
     sheet = wb.add_worksheet("家庭成员")
-
-    def cells():
-        for r in ledger.conn.execute(
-                "SELECT m.data, m.town, m.village, h.household_no, h.head_id, h.on_file FROM members m"
-                " JOIN households h ON h.id = m.household_id ORDER BY m.town, m.village, m.household_id, m.id"):
-            d = json.loads(r["data"])
-            health = d.get("health")
-            yield [r["town"], r["village"], r["household_no"], r["head_id"], d.get("name"), d.get("person_id"),
-                   d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
-                   "、".join(health) if isinstance(health, list) else health, d.get("disability_type"),
-                   d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
-                   d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r["on_file"] else REMOVED]
-
-    write_table(sheet, fmt, MEMBER_COLUMNS, cells())
+    write_table(sheet, fmt, MEMBER_COLUMNS, map(member_cells_row, ledger.conn.execute(MEMBER_QUERY)))
 
 
 def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str]) -> None:

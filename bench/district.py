@@ -1,0 +1,354 @@
+"""District benchmark: the product measured against floors measured in the same run, on the same files.
+
+A measurement, never a test. Run:
+
+    python bench/district.py [--villages 200 --households 250] [--repeat 3] [--seed 2021] [--keep DIR]
+
+Inputs are village workbooks made by excel_bridge.demo (the same generator `excel-bridge demo` uses).
+
+Floors (single process, sequential — what the libraries cost at least):
+  calamine      python-calamine reading every sheet of every input (to_python)
+  xlsxwriter    a plain XlsxWriter workbook holding the same rows as the master's 监测户台账 and 家庭成员
+  openpyxl      openpyxl load + save of every input unchanged (the unavoidable cost of a returned copy
+                that keeps the clerk's layout)
+Product (each in a fresh subprocess; RSS sampled over the whole process tree, workers included):
+  cold          one `process` pass over the whole inbox: every village new — returned copies, town
+                workbooks, master
+  turnaround    one village re-dropped into the full district: from the start of the pass that takes the
+                (settled) file to its returned copy being written; median of --repeat
+  master        regenerating the master alone from the full ledger
+  half          the cold run again at half the villages (how cost grows)
+Prints a table, then as its last line one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+# --- inputs -----------------------------------------------------------------------------------------
+
+def plan_district(villages: int, seed: int) -> dict[str, list[str]]:
+    from excel_bridge.demo import village_names
+    from excel_bridge.settings import QUJIANG_TOWNS
+
+    rng = random.Random(seed)
+    per_town = {t: 0 for t in QUJIANG_TOWNS}
+    for i in range(villages):
+        per_town[QUJIANG_TOWNS[i % len(QUJIANG_TOWNS)]] += 1
+    return {t: village_names(rng, n) for t, n in per_town.items()}
+
+
+def _make_village(args: tuple[str, str, int, int, int, str]) -> str:
+    from excel_bridge.config import load_config
+    from excel_bridge.demo import IdPool, generate_village
+    from excel_bridge.writers.template import write_village_workbook
+
+    town, village, households, seed, index, out = args
+    config = load_config()
+    rng = random.Random(seed * 100_003 + index)
+    ids = IdPool("440205")  # random birth dates and sequences: a clash across villages is rare and realistic
+    data = generate_village(rng, config, ids, town=town, village=village, households=households, as_of=AS_OF,
+                            mistakes=3)
+    write_village_workbook(Path(out), config, town=town, village=village, rows=data.rows,
+                           created=dt.datetime(2026, 11, 1))
+    return out
+
+
+def make_inputs(directory: Path, plan: dict[str, list[str]], households: int, seed: int) -> list[tuple[str, Path]]:
+    """(town, file) for every village; generated once per (size, seed) and reused."""
+    jobs, files = [], []
+    i = 0
+    for town, villages in plan.items():
+        for village in villages:
+            path = directory / town / f"{town}{village}监测台账.xlsx"
+            files.append((town, path))
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                jobs.append((town, village, households, seed, i, str(path)))
+            i += 1
+    if jobs:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(_make_village, jobs, chunksize=4))
+    return files
+
+
+# --- floors -------------------------------------------------------------------------------------------
+
+def floor_calamine(files: list[Path]) -> float:
+    import python_calamine as pc
+
+    start = time.perf_counter()
+    for f in files:
+        book = pc.CalamineWorkbook.from_path(str(f))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return time.perf_counter() - start
+
+
+def floor_openpyxl(files: list[Path], scratch: Path) -> float:
+    import openpyxl
+
+    start = time.perf_counter()
+    for f in files:
+        wb = openpyxl.load_workbook(f)
+        wb.save(scratch / "copy.xlsx")
+    return time.perf_counter() - start
+
+
+def master_rows(ledger_path: Path) -> tuple[list[list[object]], list[list[object]]]:
+    """The rows of the master's 监测户台账 and 家庭成员, materialised before timing the floor."""
+    from excel_bridge.ledger import Ledger
+    from excel_bridge.writers import master
+
+    with Ledger.open(ledger_path) as ledger:
+        households = [master.household_cells_row(r) for r in
+                      ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id")]
+        members = [master.member_cells_row(r) for r in ledger.conn.execute(master.MEMBER_QUERY)]
+    return households, members
+
+
+def floor_xlsxwriter(households: list[list[object]], members: list[list[object]], scratch: Path) -> float:
+    import xlsxwriter
+
+    from excel_bridge.writers.master import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+
+    start = time.perf_counter()
+    wb = xlsxwriter.Workbook(str(scratch / "plain.xlsx"), {"constant_memory": True})
+    for name, cols, rows in (("监测户台账", HOUSEHOLD_COLUMNS, households), ("家庭成员", MEMBER_COLUMNS, members)):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, [c.header for c in cols])
+        for r, row in enumerate(rows, start=1):
+            ws.write_row(r, 0, row)
+    wb.close()
+    return time.perf_counter() - start
+
+
+# --- the product, in subprocesses with the whole process tree's RSS sampled ----------------------------
+
+DRIVER = textwrap.dedent("""
+    import datetime as dt, json, sys, time
+    sys.path.insert(0, {root!r})
+    from pathlib import Path
+    from excel_bridge.process import Processor
+    from excel_bridge.workspace import Workspace
+    from excel_bridge.ledger import Ledger
+    mode, root = sys.argv[1], Path(sys.argv[2])
+    as_of = dt.date.fromisoformat({as_of!r})
+    ws = Workspace.open(root)
+    out = {{}}
+    if mode == "cold":
+        with Processor(ws, as_of=as_of) as p:
+            p.stability.seen = {{}}
+            p.run_pass(wait=0)  # first observation
+            t = time.perf_counter()
+            report = p.run_pass(wait=0)
+            out["seconds"] = time.perf_counter() - t
+            out["files"] = len(report.files)
+            out["applied"] = sum(1 for f in report.files if f.status == "applied")
+    elif mode == "turnaround":
+        import shutil
+        sources = [Path(s) for s in sys.argv[3:]]
+        times = []
+        with Processor(ws, as_of=as_of) as p:
+            p.runner.warm()
+            for i, src in enumerate(sources):
+                town = src.parent.name
+                target = ws.town_inbox(town) / src.name
+                shutil.copy(src, target)
+                p.run_pass(wait=0)          # the file is seen (first observation)
+                feedback = ws.town_feedback(town) / (src.stem + "_反馈.xlsx")
+                before = feedback.stat().st_mtime if feedback.exists() else 0
+                start = time.time()
+                report = p.run_pass(wait=0)  # settled: taken, applied, returned copy written
+                assert feedback.stat().st_mtime > before, "no returned copy"
+                times.append(feedback.stat().st_mtime - start)
+                out.setdefault("pass_seconds", []).append(report.seconds)
+        out["turnaround"] = times
+    elif mode == "master":
+        from excel_bridge.writers.master import write_master
+        with Ledger.open(ws.ledger_path) as ledger:
+            t = time.perf_counter()
+            write_master(ws, ledger, ws.config(), as_of=as_of)
+            out["seconds"] = time.perf_counter() - t
+    print(json.dumps(out))
+""")
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident set size (bytes) of a process and all its descendants, from /proc."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                stack.extend(int(x) for x in fh.read().split())
+        except OSError:
+            continue
+    return total
+
+
+def run_driver(mode: str, workspace: Path, *extra: str) -> tuple[dict, float, float]:
+    """(driver's JSON, wall seconds, peak RSS MiB of the process tree)."""
+    script = DRIVER.format(root=str(ROOT), as_of=AS_OF.isoformat())
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", script, mode, str(workspace), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"driver {mode} failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1]), wall, peak / 1048576
+
+
+def fresh_workspace(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]]) -> Path:
+    from excel_bridge.settings import DistrictSettings
+    from excel_bridge.workspace import Workspace
+
+    root = base / name
+    if root.exists():
+        shutil.rmtree(root)
+    ws = Workspace.init(root, DistrictSettings(towns=plan))
+    for town, path in files:
+        shutil.copy(path, ws.town_inbox(town) / path.name)
+    return root
+
+
+def cold(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]]) -> dict:
+    root = fresh_workspace(base, name, plan, files)
+    out, wall, rss = run_driver("cold", root)
+    return {"root": root, "seconds": out["seconds"], "applied": out["applied"], "rss_mib": rss}
+
+
+def edited_copies(files: list[tuple[str, Path]], n: int, scratch: Path) -> list[Path]:
+    """n villages with one income changed (a new SHA-256, so each drop is real work)."""
+    import openpyxl
+
+    out = []
+    for k, (town, path) in enumerate(files[:n]):
+        wb = openpyxl.load_workbook(path)
+        ws = wb["户信息"]
+        ws.cell(row=2, column=12).value = 12345 + k  # 工资性收入 of the first household
+        target = scratch / "edits" / town / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(target)
+        out.append(target)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villages", type=int, default=200)
+    parser.add_argument("--households", type=int, default=250)
+    parser.add_argument("--repeat", type=int, default=3, help="single-village turnarounds (median)")
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--keep", type=Path, default=None, help="keep inputs and workspaces here")
+    args = parser.parse_args()
+
+    base = args.keep or Path(tempfile.gettempdir()) / "excel-bridge-bench"
+    base.mkdir(parents=True, exist_ok=True)
+    inputs = base / f"inputs-{args.villages}x{args.households}-{args.seed}"
+    plan = plan_district(args.villages, args.seed)
+    t = time.perf_counter()
+    files = make_inputs(inputs, plan, args.households, args.seed)
+    generate_s = time.perf_counter() - t
+    paths = [p for _, p in files]
+    scratch = base / "scratch"
+    scratch.mkdir(exist_ok=True)
+
+    full = cold(base, "full", plan, files)
+    households, members = master_rows(full["root"] / "系统" / "ledger.sqlite")
+    floors = {
+        "calamine_s": floor_calamine(paths),
+        "xlsxwriter_s": floor_xlsxwriter(households, members, scratch),
+        "openpyxl_s": floor_openpyxl(paths, scratch),
+    }
+    floors_sum = sum(floors.values())
+    master_out, _, master_rss = run_driver("master", full["root"])
+    edits = edited_copies(files, args.repeat, scratch)
+    turn_out, _, turn_rss = run_driver("turnaround", full["root"], *map(str, edits))
+    half_plan = plan_district(args.villages // 2, args.seed)
+    half_files = make_inputs(base / f"inputs-{args.villages // 2}x{args.households}-{args.seed}", half_plan,
+                             args.households, args.seed)
+    half = cold(base, "half", half_plan, half_files)
+
+    turnaround = statistics.median(turn_out["turnaround"])
+    figures = {
+        "villages": args.villages, "households_per_village": args.households,
+        "households": len(households), "members": len(members), "cpus": os.cpu_count(),
+        "generate_inputs_s": round(generate_s, 2),
+        "floor_calamine_s": round(floors["calamine_s"], 2),
+        "floor_xlsxwriter_s": round(floors["xlsxwriter_s"], 2),
+        "floor_openpyxl_s": round(floors["openpyxl_s"], 2),
+        "floors_sum_s": round(floors_sum, 2),
+        "cold_s": round(full["seconds"], 2), "cold_rss_mib": round(full["rss_mib"]),
+        "cold_over_floors": round(full["seconds"] / floors_sum, 3),
+        "half_cold_s": round(half["seconds"], 2), "half_rss_mib": round(half["rss_mib"]),
+        "half_over_full": round(half["seconds"] / full["seconds"], 3),
+        "turnaround_s": round(turnaround, 3), "turnaround_runs_s": [round(x, 3) for x in turn_out["turnaround"]],
+        "turnaround_pass_s": [round(x, 2) for x in turn_out.get("pass_seconds", [])],
+        "turnaround_rss_mib": round(turn_rss),
+        "master_s": round(master_out["seconds"], 2), "master_rss_mib": round(master_rss),
+        "peak_rss_mib": round(max(full["rss_mib"], half["rss_mib"], turn_rss, master_rss)),
+    }
+    rows = [
+        ("inputs", f"{args.villages} villages × {args.households} households = {len(households)} households, "
+                   f"{len(members)} members"),
+        ("floor: calamine read all", f"{figures['floor_calamine_s']:.1f} s"),
+        ("floor: xlsxwriter master rows", f"{figures['floor_xlsxwriter_s']:.1f} s"),
+        ("floor: openpyxl load+save all", f"{figures['floor_openpyxl_s']:.1f} s"),
+        ("floors, sum", f"{floors_sum:.1f} s"),
+        ("cold process (full)", f"{full['seconds']:.1f} s = {figures['cold_over_floors']:.2f} × floors, "
+                                f"peak RSS {full['rss_mib']:.0f} MiB"),
+        ("cold process (half)", f"{half['seconds']:.1f} s = {figures['half_over_full']:.2f} × full, "
+                                f"peak RSS {half['rss_mib']:.0f} MiB"),
+        ("single village turnaround", f"{turnaround:.2f} s median of {len(turn_out['turnaround'])}, "
+                                      f"peak RSS {turn_rss:.0f} MiB"),
+        ("master regeneration", f"{master_out['seconds']:.1f} s, peak RSS {master_rss:.0f} MiB"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
