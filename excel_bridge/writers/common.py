@@ -76,6 +76,9 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); a shared folder needs it readable like any saved file
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        os.chmod(tmp, mode)
         try:
             if only_if is not None and target.exists() and not only_if(target):
                 raise PermissionError("target changed since it was read")

@@ -1,0 +1,218 @@
+"""Apply a returned-copy Plan with openpyxl: the path for .xls/.ods/.xlsb/.et (rebuilt from calamine
+values as .xlsx), .xlsm, and any .xlsx the XML patcher does not support."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import logging
+from pathlib import Path
+
+import openpyxl
+import python_calamine as pc
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .common import DATE_FORMAT, ERROR_FILL, SYSTEM_FILL, WARNING_FILL, col_letter, display_width
+from .feedback import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
+
+log = logging.getLogger(__name__)
+
+_FILLS = {"error": PatternFill("solid", start_color=ERROR_FILL, end_color=ERROR_FILL),
+          "warning": PatternFill("solid", start_color=WARNING_FILL, end_color=WARNING_FILL)}
+_SYSTEM_FILL = PatternFill("solid", start_color=SYSTEM_FILL, end_color=SYSTEM_FILL)
+_NO_FILL = PatternFill(fill_type=None)
+_OUR_COLOURS = {ERROR_FILL, WARNING_FILL}
+
+
+def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
+    wb = _load(source, fmt)
+    _clear_previous(wb)
+    _mark_cells(wb, plan)
+    _system_columns(wb, plan)
+    _issues_sheet(wb, plan)
+    _receipt_sheet(wb, plan)
+    return wb
+
+
+def _load(source: Path, fmt: str) -> openpyxl.Workbook:
+    """The clerk's workbook as openpyxl objects; non-OOXML formats are rebuilt from calamine values."""
+    if fmt in ("xlsx", "xlsm"):
+        try:
+            return openpyxl.load_workbook(source, rich_text=True)
+        except Exception as exc:  # openpyxl rejects some files calamine reads (strict OOXML…)
+            log.info("openpyxl 无法打开 %s（%s），按数值重建", source.name, exc)
+    return _rebuild(source)
+
+
+def _rebuild(path: Path) -> openpyxl.Workbook:
+    book = pc.CalamineWorkbook.from_filelike(io.BytesIO(Path(path).read_bytes()))
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    visibility = {m.name: m.visible for m in book.sheets_metadata}
+    for name in book.sheet_names:
+        ws = wb.create_sheet(name[:31])
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        widths: dict[int, int] = {}
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value == "" or value is None:
+                    continue
+                if isinstance(value, dt.timedelta):
+                    value = str(value)
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, (dt.date, dt.datetime)):
+                    cell.number_format = DATE_FORMAT
+                elif isinstance(value, str):
+                    cell.number_format = "@"
+                widths[c] = max(widths.get(c, 8), min(40, display_width(value) + 2))
+        for c, w in widths.items():
+            ws.column_dimensions[col_letter(c - 1)].width = w
+        if visibility.get(name) == pc.SheetVisibleEnum.Hidden:
+            ws.sheet_state = "hidden"
+        elif visibility.get(name) == pc.SheetVisibleEnum.VeryHidden:
+            ws.sheet_state = "veryHidden"
+    return wb
+
+
+def _clear_previous(wb: openpyxl.Workbook) -> None:
+    """Remove what an earlier returned copy added: our sheets, our comment text and our fills.
+
+    Our comment part is recognised by its marker, not its author (LibreOffice rewrites the author)."""
+    for name in (ISSUES_SHEET, RECEIPT_SHEET):
+        if name in wb.sheetnames:
+            wb.remove(wb[name])
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):  # only cells that exist; iter_rows would create empties
+            comment = cell.comment
+            if comment is None or MARK not in (comment.text or ""):
+                continue
+            own = comment.text.split(MARK, 1)[0].rstrip()
+            cell.comment = Comment(own, comment.author) if own else None
+            colour = cell.fill.start_color.rgb if cell.fill is not None and cell.fill.fill_type else None
+            if isinstance(colour, str) and colour[-6:].upper() in _OUR_COLOURS:
+                cell.fill = _NO_FILL
+
+
+def _mark_cells(wb: openpyxl.Workbook, plan: Plan) -> None:
+    for mark in plan.marks:
+        if mark.sheet not in wb.sheetnames:
+            continue
+        cell = wb[mark.sheet].cell(row=mark.row, column=mark.col + 1)
+        cell.fill = _FILLS[mark.severity]
+        previous = cell.comment
+        text = f"{previous.text.rstrip()}\n\n{mark.text}" if previous is not None and previous.text else mark.text
+        comment = Comment(text, previous.author if previous is not None and previous.text else AUTHOR)
+        comment.width = 320
+        comment.height = min(480, 40 + 18 * (sum(display_width(x) for x in text.splitlines()) // 40
+                                             + text.count("\n") + 1))
+        cell.comment = comment
+
+
+def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
+    if plan.household_sheet is None or plan.household_sheet not in wb.sheetnames:
+        return
+    ws = wb[plan.household_sheet]
+    _ungroup_columns(ws)
+    system_cols = plan.system_cols
+    for col, header, width in plan.system.values():
+        head = ws.cell(row=plan.header_row, column=col + 1)
+        head.value = header
+        head.fill = _SYSTEM_FILL
+        head.font = Font(bold=True)
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[col_letter(col)].width = width
+    if plan.existing_system:  # a returned copy dropped again: nothing of the previous run may linger
+        for (r, c), cell in list(ws._cells.items()):
+            if r > plan.header_row and c - 1 in system_cols:
+                cell.value = None
+                cell.fill = _NO_FILL
+    for row, values in plan.system_values.items():
+        for col, value in values.items():
+            cell = ws.cell(row=row, column=col + 1)
+            cell.value = value or None
+            cell.fill = _SYSTEM_FILL
+            cell.number_format = "@"
+    for sheet, row, col, value in plan.writes:
+        cell = wb[sheet].cell(row=row, column=col + 1)
+        cell.value = value
+        cell.number_format = DATE_FORMAT if isinstance(value, dt.date) else "@"
+    _protect(ws, system_cols)
+
+
+def _ungroup_columns(ws: Worksheet) -> None:
+    """One column-dimension entry per column: openpyxl loads grouped <col min max> ranges as one entry, and
+    touching a column inside such a range would write overlapping ranges (which Excel must repair)."""
+    for key, dim in list(ws.column_dimensions.items()):
+        if dim.min is not None and dim.max is not None and dim.max > dim.min:
+            del ws.column_dimensions[key]
+            for c in range(dim.min, dim.max + 1):
+                single = copy.copy(dim)
+                single.index = col_letter(c - 1)
+                single.min = single.max = c
+                ws.column_dimensions[single.index] = single
+
+
+def _protect(ws: Worksheet, system_cols: set[int]) -> None:
+    """Lock only the system columns: everything the clerk types stays editable."""
+    unlocked = Protection(locked=False)
+    # Each openpyxl cell owns a copy of its style array, so setting the protection id directly is safe and
+    # ~10× faster than the cell.protection descriptor on a 100k-cell sheet.
+    pid = ws.parent._protections.add(unlocked)
+    for cell in ws._cells.values():
+        if cell.column - 1 not in system_cols:
+            if not cell._style:
+                cell._style = StyleArray()
+            cell._style.protectionId = pid
+    for c in range(0, max(system_cols, default=0) + 30):
+        if c not in system_cols:
+            ws.column_dimensions[col_letter(c)].protection = unlocked
+    prot = ws.protection
+    prot.sheet = True
+    prot.formatColumns = prot.formatRows = prot.formatCells = False
+    prot.insertRows = prot.sort = prot.autoFilter = False
+    prot.selectLockedCells = prot.selectUnlockedCells = False
+
+
+def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
+    ws = wb.create_sheet(ISSUES_SHEET, 0)
+    ws.append(ISSUE_HEADERS)
+    for c, w in enumerate(ISSUE_WIDTHS):
+        ws.column_dimensions[col_letter(c)].width = w
+        ws.cell(row=1, column=c + 1).font = Font(bold=True)
+        ws.cell(row=1, column=c + 1).fill = _SYSTEM_FILL
+    for row in plan.issue_rows:
+        ws.append(row.values)
+        r = ws.max_row
+        if row.severity:
+            ws.cell(row=r, column=2).fill = _FILLS[row.severity]
+        for c in (6, 7, 8):
+            ws.cell(row=r, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = row.height  # wrapped text shows whole when opened or printed
+        if row.link:
+            link = ws.cell(row=r, column=9)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=row.link, display="转到")
+            link.font = Font(color="0563C1", underline="single")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:I{max(ws.max_row, 2)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    wb.active = 0
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+
+
+def _receipt_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
+    ws = wb.create_sheet(RECEIPT_SHEET, 1)
+    for k, v in plan.receipt:
+        ws.append((k, v))
+        ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 70
