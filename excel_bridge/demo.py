@@ -225,11 +225,11 @@ def generate_village(rng: random.Random, config: Config, ids: IdPool, *, town: s
                                      "start_date": identified + dt.timedelta(days=rng.randint(5, 60)),
                                      "responsible": rng.choice(RESPONSIBLE)})
         if actual < line and not identified:
-            review_day = as_of - dt.timedelta(days=rng.randint(8, 30))
+            review_day = as_of - dt.timedelta(days=rng.randint(2, 30))  # some notices are still running
             start = review_day + dt.timedelta(days=1)
             review_rows.append({"head_id": head_id, "matter": "纳入监测", "review_date": review_day,
                                 "review_result": "通过", "notice_start": start,
-                                "notice_end": start + dt.timedelta(days=rng.choice([4, 5, 6])),
+                                "notice_end": start + dt.timedelta(days=rng.choice([3, 4, 4, 5])),
                                 "objection": "无", "objection_result": None})
     rows = {"household": hh_rows, "member": member_rows, "measure": measure_rows, "review": review_rows}
     applied = inject_mistakes(rng, rows, mistakes)

@@ -383,12 +383,13 @@ class Ledger:
         return self.conn.execute(sql + " ORDER BY m.town, m.village, m.row", args).fetchall()
 
     # --- outputs we wrote (to tell our own files from edited ones) ---
-    def remember_output(self, path: Path, sha256: str, kind: str, at: str) -> None:
+    def remember_output(self, key: str, sha256: str, kind: str, at: str) -> None:
+        """What we last wrote (or read) at a workspace-relative path."""
         self.conn.execute("INSERT OR REPLACE INTO outputs(path, sha256, kind, written_at) VALUES(?,?,?,?)",
-                          (str(path), sha256, kind, at))
+                          (key, sha256, kind, at))
 
-    def output_sha(self, path: Path) -> str | None:
-        r = self.conn.execute("SELECT sha256 FROM outputs WHERE path=?", (str(path),)).fetchone()
+    def output_sha(self, key: str) -> str | None:
+        r = self.conn.execute("SELECT sha256 FROM outputs WHERE path=?", (key,)).fetchone()
         return r["sha256"] if r else None
 
     def is_our_output(self, sha256: str) -> bool:

@@ -263,7 +263,7 @@ class Processor:
                     continue
                 try:
                     st = path.stat()
-                    if ledger.output_sha(path) == sha256_of(path):
+                    if ledger.output_sha(self.ws.key(path)) == sha256_of(path):
                         continue
                 except OSError:
                     continue
@@ -313,7 +313,7 @@ class Processor:
                 report.files.append(FileOutcome(name, town, "failed", f"读取审核决定时出错：{exc}"))
                 continue
             with ledger.transaction():
-                ledger.remember_output(Path(path), sha, "read", now_text())
+                ledger.remember_output(self.ws.key(Path(path)), sha, "read", now_text())
             dirty |= result.villages
             if rows:
                 message = f"{result.applied} 项决定生效" + (f"，{len(result.refused)} 项未生效（见新表格顶部说明）"
@@ -446,7 +446,7 @@ class Processor:
             report.outputs.append(placed)
             with ledger.transaction():
                 ledger.conn.execute("UPDATE submissions SET feedback_path=? WHERE id=?", (str(placed.path), sub_id))
-                ledger.remember_output(placed.path, sha256_of(placed.path), "feedback", stamp)
+                ledger.remember_output(self.ws.key(placed.path), sha256_of(placed.path), "feedback", stamp)
         for outcome in report.files:
             for placed in report.outputs:
                 if placed.path.parent == self.ws.town_feedback(outcome.town) and \
@@ -467,15 +467,29 @@ class Processor:
         self._place(ledger, report, placed, "master")
         mark_notes_shown(ledger, level=DISTRICT, town=None)
 
-    @staticmethod
-    def _unchanged(ledger: Ledger) -> Callable[[Path], bool]:
+    def _unchanged(self, ledger: Ledger) -> Callable[[Path], bool]:
         """A decision workbook may be replaced only if it is what we wrote or last read."""
-        return lambda target: ledger.output_sha(target) == sha256_of(target)
+        return lambda target: ledger.output_sha(self.ws.key(target)) == sha256_of(target)
 
     def _place(self, ledger: Ledger, report: PassReport, placed: Placed, kind: str) -> None:
         report.outputs.append(placed)
         with ledger.transaction():
-            ledger.remember_output(placed.path, sha256_of(placed.path), kind, now_text())
+            ledger.remember_output(self.ws.key(placed.path), sha256_of(placed.path), kind, now_text())
+        if placed.locked:
+            self._drop_stale_side_files(ledger, placed)
+
+    def _drop_stale_side_files(self, ledger: Ledger, placed: Placed) -> None:
+        """Earlier “(更新于…)” copies of the same workbook that nobody edited are superseded by this one;
+        an edited one is kept (its decisions are read like any other)."""
+        stem = placed.path.name.split("(更新于", 1)[0]
+        for other in placed.path.parent.glob(f"{stem}(更新于*).xlsx"):
+            if other == placed.path:
+                continue
+            key = self.ws.key(other)
+            if ledger.output_sha(key) == sha256_of(other):
+                other.unlink(missing_ok=True)
+                with ledger.transaction():
+                    ledger.conn.execute("DELETE FROM outputs WHERE path=?", (key,))
 
 
 def _remove(path: Path) -> None:

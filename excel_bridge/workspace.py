@@ -79,6 +79,13 @@ class Workspace:
     def master_path(self) -> Path:
         return self.district_dir / MASTER_NAME
 
+    def key(self, path: Path) -> str:
+        """A path as stored in the ledger: relative to the workspace, so moving the workspace changes nothing."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).resolve().as_posix()
+
     def town_inbox(self, town: str) -> Path:
         return self.inbox / town
 
