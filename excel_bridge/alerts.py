@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .config import Config
-from .ingest import household_from_ledger
+from .stored import household_from_ledger
 from .ledger import HouseholdRow, Ledger
 from .rules import Assessor
 from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK

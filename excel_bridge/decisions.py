@@ -18,7 +18,7 @@ import python_calamine as pc
 
 from .errors import TransitionRefused
 from .ledger import Ledger, now_text
-from .normalize import clean_text, norm_header, parse_date
+from .normalize import clean_text, norm_header, parse_date, plain_text
 from .workflow import AGREE, DECIDER, DISTRICT, REJECT, RETURN, TOWN, check_move, transition
 
 log = logging.getLogger(__name__)
@@ -47,25 +47,33 @@ class DecisionResult:
     villages: set[tuple[str, str]] = field(default_factory=set)
 
 
+class Unreadable(Exception):
+    """A saved decision workbook whose structure was changed so its decisions cannot be identified."""
+
+
 def read_decisions(path: Path, level: str) -> list[DecisionRow]:
-    """Rows of the decision sheet where a decision was chosen (calamine; no openpyxl)."""
+    """Rows of the decision sheet where a decision was chosen (calamine; no openpyxl).
+
+    Raises Unreadable when the sheet, its header or its hidden 行令牌 column is gone."""
     book = pc.CalamineWorkbook.from_path(str(path))
     sheet_name = SHEETS[level]
     if sheet_name not in book.sheet_names:
-        return []
+        raise Unreadable(f"找不到“{sheet_name}”工作表（可能被改名或删除）")
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     wanted = TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS
     header_idx, cols = None, {}
-    for i, row in enumerate(rows[:10]):
+    for i, row in enumerate(rows[:40]):
         names = {norm_header(v): c for c, v in enumerate(row)}
-        if norm_header(wanted["decision"]) in names and TOKEN in names:
+        if norm_header(wanted["decision"]) in names:
             header_idx = i
             cols = {k: names.get(norm_header(h)) for k, h in wanted.items()}
-            cols["token"] = names[TOKEN]
+            cols["token"] = names.get(TOKEN)
             cols["name"] = names.get("户主姓名")
             break
     if header_idx is None:
-        return []
+        raise Unreadable(f"“{sheet_name}”中找不到“{wanted['decision']}”列")
+    if cols["token"] is None:
+        raise Unreadable(f"“{sheet_name}”中隐藏的“{TOKEN}”列被删除，无法确认每一行是哪一户")
     out = []
 
     def cell(row: list[object], key: str) -> object:
@@ -77,20 +85,45 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
         decision = clean_text(cell(row, "decision"))
         if not decision:
             continue
-        out.append(DecisionRow(row=i + 1, decision=decision, comment=clean_text(cell(row, "comment")),
-                               person=clean_text(cell(row, "person")), date=parse_date(cell(row, "date")),
-                               token=clean_text(cell(row, "token")), name=clean_text(cell(row, "name"))))
+        out.append(DecisionRow(row=i + 1, decision=decision, comment=plain_text(cell(row, "comment")),
+                               person=plain_text(cell(row, "person")), date=parse_date(cell(row, "date")),
+                               token=clean_text(cell(row, "token")), name=plain_text(cell(row, "name"))))
     return out
 
 
-def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town: str | None, sha256: str,
-                    file_name: str, now: dt.datetime | None = None) -> DecisionResult:
-    """Check each decision against the ledger and apply the valid ones, all in one transaction."""
-    result = DecisionResult()
+def note_unreadable(ledger: Ledger, *, level: str, town: str | None, sha256: str, file_name: str, reason: str,
+                    now: dt.datetime | None = None) -> str:
+    """Record that a saved decision workbook could not be read, with a note in its next copy."""
+    text = f"{file_name}：{reason}，其中的决定没有生效。原文件已归档，请在本表中重新选择"
     now = now or dt.datetime.now()
     with ledger.transaction():
+        ledger.add_submission(sha256=sha256, kind="town_review" if level == TOWN else "master", status="decisions",
+                              file_name=file_name, received_at=now_text(now), town=town, message=text)
+        ledger.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
+                            (now_text(now), level, town if level == TOWN else None, text))
+    return text
+
+
+def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town: str | None, sha256: str,
+                    file_name: str, today: dt.date | None = None, now: dt.datetime | None = None) -> DecisionResult:
+    """Check each decision against the ledger and apply the valid ones, all in one transaction.
+
+    A decision without a date counts for `today` (the processing day)."""
+    result = DecisionResult()
+    now = now or dt.datetime.now()
+    today = today or now.date()
+    seen: set[str] = set()
+    with ledger.transaction():
         for d in rows:
-            refusal = _apply_one(ledger, d, level=level, town=town, sha256=sha256, now=now, result=result)
+            hid = d.token.split("-", 1)[0]
+            if hid and hid in seen:
+                result.refused.append(f"第{d.row}行{('（' + d.name + '）') if d.name else ''}："
+                                      "这一户在本表中已有一行决定生效，这一行未采用")
+                continue
+            refusal = _apply_one(ledger, d, level=level, town=town, sha256=sha256, now=now, today=today,
+                                 result=result)
+            if refusal is None:
+                seen.add(hid)
             if refusal:
                 result.refused.append(f"第{d.row}行{('（' + d.name + '）') if d.name else ''}：{refusal}")
         who = "镇级核查表" if level == TOWN else "区级总台账"
@@ -105,7 +138,7 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
 
 
 def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
-               result: DecisionResult) -> str | None:
+               today: dt.date, result: DecisionResult) -> str | None:
     if d.decision not in (AGREE, RETURN, REJECT):
         return f"“{d.decision}”不是可选的结论（可选：同意、退回" + ("、不予认定）" if level == DISTRICT else "）")
     parts = d.token.split("-")
@@ -122,14 +155,19 @@ def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, 
         return f"{label}不属于{town}，不能在本镇核查表中决定"
     if DECIDER.get(hh.state) != level:
         return f"{label}当前状态为“{hh.state}”，不应由{level}级决定"
+    if not hh.on_file:
+        return f"{label}已不在本村最新台账中（已移出），本次决定未生效"
     if d.decision in (RETURN, REJECT) and not d.comment:
         return f"{label}选择了“{d.decision}”，但没有写明原因（意见栏），本次决定未生效"
+    if not d.person:
+        who = "核查人" if level == TOWN else "审核人"
+        return f"{label}的决定没有填写{who}，本次决定未生效（每项决定都要记录经办人）"
     try:
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:
         return str(exc)
     transition(ledger, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
-               comment=d.comment or None, decided_on=d.date)
+               comment=d.comment or None, decided_on=d.date or today)
     result.applied += 1
     result.villages.add((hh.town, hh.village))
     return None

@@ -18,7 +18,6 @@ from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger, now_text, to_json
 from .rules import Assessment
-from .validate import Household, Record
 from .village_step import village_step
 from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, SYSTEM, VILLAGE, initial_state, transition
 
@@ -185,14 +184,13 @@ def _apply_village(ledger: Ledger, payload: FilePayload, config: Config, village
                 continue  # kept on file unchanged until the clerk fixes the head's ID
             hh = _update(ledger, match, hp, sub_id, stamp, payload.sha256)
         elif hp.head_id is not None:
-            hh = _create(ledger, config, town, village, hp, sub_id, stamp, payload.sha256, applied)
+            hh = _create(ledger, config, town, village, hp, sub_id, stamp, payload.sha256, applied, as_of)
             applied.created += 1
         else:
             continue
         _replace_children(ledger, hh, hp, town, village)
-        hh = _system_moves(ledger, config, hh, hp, stamp, payload.sha256)
-        applied.issues.extend(village_step(ledger, config, hh, hp, as_of=as_of, stamp=stamp,
-                                           sha256=payload.sha256))
+        hh = _system_moves(ledger, config, hh, hp, stamp, payload.sha256, as_of)
+        applied.issues.extend(village_step(ledger, config, hh, as_of=as_of, stamp=stamp, sha256=payload.sha256))
     for row in existing:
         if row.id not in taken and row.on_file:
             ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, row.id))
@@ -207,7 +205,7 @@ def _identified(hp: HouseholdPayload) -> str | None:
 
 
 def _create(ledger: Ledger, config: Config, town: str, village: str, hp: HouseholdPayload, sub_id: int,
-            stamp: str, sha: str, applied: Applied) -> HouseholdRow:
+            stamp: str, sha: str, applied: Applied, as_of: dt.date) -> HouseholdRow:
     identified = _identified(hp)
     if identified is not None and not hp.household_no:
         # Only households already in the national system (with a 户编号) are imported as 帮扶中;
@@ -225,13 +223,13 @@ def _create(ledger: Ledger, config: Config, town: str, village: str, hp: Househo
         " on_file, lead_date, identified_date, submission_id, row, data, assessment, errors, warnings, updated_at)"
         " VALUES(?,?,?,?,?,?,?,1,1,?,?,?,?,?,?,?,?,?)",
         (number, provisional, hp.head_id, hp.head_name, town, village, state,
-         stamp[:10] if state == LEAD else None, identified, sub_id, hp.row, to_json(hp.data),
+         as_of.isoformat() if state == LEAD else None, identified, sub_id, hp.row, to_json(hp.data),
          to_json(hp.assessment), hp.errors, hp.warnings, stamp))
     hid = int(cur.lastrowid)
     comment = {ASSISTING: "按台账中的识别纳入日期导入", LEAD: "研判建议纳入监测，登记为线索",
                NOT_INCLUDED: "登记在册，研判暂不纳入"}[state]
     ledger.record_event(household_id=hid, event="created", to_state=state, level=SYSTEM, at=stamp,
-                        source_sha256=sha, comment=comment)
+                        source_sha256=sha, comment=comment, effective_date=as_of.isoformat())
     row = ledger.household(hid)
     assert row is not None
     return row
@@ -268,17 +266,17 @@ def _replace_children(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload, to
 
 
 def _system_moves(ledger: Ledger, config: Config, hh: HouseholdRow, hp: HouseholdPayload, stamp: str,
-                  sha: str) -> HouseholdRow:
+                  sha: str, as_of: dt.date) -> HouseholdRow:
     proposed = hp.assessment.get("proposed")
     action = None
-    if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True:
+    if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True and not _refused_and_unchanged(ledger, hh, hp):
         action = "研判建议纳入"
     elif hh.state == LEAD and proposed is False:
         action = "研判不再建议纳入"
     if action is None:
         return hh
     at = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
-    transition(ledger, hh, action, SYSTEM, at=at, source_sha256=sha)
+    transition(ledger, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of)
     row = ledger.household(hh.id)
     assert row is not None
     if row.state == LEAD and row.household_no is None:
@@ -289,32 +287,16 @@ def _system_moves(ledger: Ledger, config: Config, hh: HouseholdRow, hp: Househol
     return row
 
 
-def household_from_ledger(row: HouseholdRow, members: list[dict[str, Any]], measures: list[dict[str, Any]],
-                          reviews: list[dict[str, Any]]) -> Household:
-    """Rebuild a validated Household from stored data, so the rules can run on the ledger's view."""
-    def record(kind: str, d: dict[str, Any]) -> Record:
-        values = {k: _revive(k, v) for k, v in d.items() if not k.startswith("_")}
-        return Record(kind=kind, sheet=d.get("_sheet", ""), row=d.get("_row", 0), values=values,
-                      invalid=set(d.get("_invalid", ())))
-
-    values = {k: _revive(k, v) for k, v in row.data.items() if not k.startswith("_")}
-    hh = Household(kind="household", sheet="户信息", row=row.row or 0, values=values,
-                   members=[record("member", m) for m in members], measures=[record("measure", m) for m in measures],
-                   reviews=[record("review", r) for r in reviews])
-    hh.per_capita_income = row.data.get("_per_capita_income")
-    hh.line = row.data.get("_line")
-    return hh
-
-
-_DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end"})
-
-
-def _revive(key: str, value: Any) -> Any:
-    if key in _DATE_KEYS and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    if key == "health" and isinstance(value, list):
-        return tuple(value)
-    return value
+def _refused_and_unchanged(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload) -> bool:
+    """After the district's 不予认定, the same household is not a lead again until the village holds a new
+    review (dated after the refusal); otherwise every file would send it straight back."""
+    if hh.state != NOT_INCLUDED:
+        return False
+    last = ledger.conn.execute(
+        "SELECT comment, COALESCE(effective_date, substr(at, 1, 10)) AS day FROM events WHERE household_id=?"
+        " AND to_state=? ORDER BY id DESC LIMIT 1", (hh.id, NOT_INCLUDED)).fetchone()
+    if last is None or not (last["comment"] or "").startswith("不予认定"):
+        return False
+    refused = dt.date.fromisoformat(last["day"][:10])
+    return not any(r.get("matter") == "纳入监测" and isinstance(r.get("review_date"), dt.date)
+                   and r["review_date"] >= refused for r in hp.reviews)

@@ -141,17 +141,23 @@ def archive(ws: Workspace, path: Path, sha: str, received: dt.datetime) -> Path:
 def write_notes(ws: Workspace, settings: DistrictSettings, scan: Scan, extra: dict[str, list[str]]) -> None:
     """One note per town feedback folder listing what in its inbox was not processed (removed when none)."""
     for town in settings.towns:
-        lines = [*scan.notes.get(town, []), *extra.get(town, [])]
-        note = ws.town_feedback(town) / NOTE_NAME
-        if lines:
-            note.parent.mkdir(parents=True, exist_ok=True)
-            stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-            note.write_text(f"收件箱处理说明（{stamp}）\r\n" + "\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
-        elif note.exists():
+        _write_note(ws.town_feedback(town) / NOTE_NAME, [*scan.notes.get(town, []), *extra.get(town, [])])
+    _write_note(ws.inbox / NOTE_NAME, scan.notes.get(None, []))
+
+
+def _write_note(note: Path, lines: list[str]) -> None:
+    """Write the note only when what it says changes (a rewrite would wake a watcher for nothing)."""
+    body = "\r\n".join(lines) + "\r\n"
+    current = None
+    try:
+        with open(note, encoding="utf-8-sig", newline="") as fh:  # keep the \r\n the note was written with
+            current = fh.read().split("\r\n", 1)[-1]
+    except OSError:
+        pass
+    if not lines:
+        if note.exists():
             note.unlink()
-    root_lines = scan.notes.get(None, [])
-    note = ws.inbox / NOTE_NAME
-    if root_lines:
-        note.write_text("收件箱处理说明\r\n" + "\r\n".join(root_lines) + "\r\n", encoding="utf-8-sig")
-    elif note.exists():
-        note.unlink()
+    elif body != current:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        note.write_text(f"收件箱处理说明（{stamp}）\r\n" + body, encoding="utf-8-sig", newline="")

@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -135,6 +135,9 @@ MIGRATIONS: dict[int, str] = {
         message TEXT NOT NULL,
         shown_at TEXT
     );
+    """,
+    3: """
+    ALTER TABLE events ADD COLUMN effective_date TEXT;
     """,
 }
 
@@ -288,10 +291,15 @@ class Ledger:
             (sha256, kind, status, town, village, file_name, archived_path, received_at, message))
         return int(cur.lastrowid)
 
-    def applied_submission(self, sha256: str) -> sqlite3.Row | None:
+    def applied_submission(self, sha256: str, *, town: str | None = None) -> sqlite3.Row | None:
+        """The latest applied submission of this content (from this town's folder, if given)."""
+        if town is None:
+            return self.conn.execute(
+                "SELECT * FROM submissions WHERE sha256=? AND status='applied' ORDER BY id DESC LIMIT 1",
+                (sha256,)).fetchone()
         return self.conn.execute(
-            "SELECT * FROM submissions WHERE sha256=? AND status='applied' ORDER BY id DESC LIMIT 1",
-            (sha256,)).fetchone()
+            "SELECT * FROM submissions WHERE sha256=? AND status='applied' AND town=? ORDER BY id DESC LIMIT 1",
+            (sha256, town)).fetchone()
 
     def latest_village_submission(self, town: str, village: str) -> sqlite3.Row | None:
         return self.conn.execute(
@@ -348,11 +356,15 @@ class Ledger:
 
     def record_event(self, *, household_id: int | None, event: str, level: str, at: str,
                      from_state: str | None = None, to_state: str | None = None, person: str | None = None,
-                     source_sha256: str | None = None, comment: str | None = None) -> None:
+                     source_sha256: str | None = None, comment: str | None = None,
+                     effective_date: str | None = None) -> None:
+        """Append to the audit log. `at` is when the system recorded it; `effective_date` the day it counts
+        for (the date typed with a decision, or the processing day)."""
         self.conn.execute(
-            "INSERT INTO events(at, household_id, event, from_state, to_state, level, person, source_sha256, comment)"
-            " VALUES(?,?,?,?,?,?,?,?,?)",
-            (at, household_id, event, from_state, to_state, level, person, source_sha256, comment))
+            "INSERT INTO events(at, household_id, event, from_state, to_state, level, person, source_sha256, comment,"
+            " effective_date) VALUES(?,?,?,?,?,?,?,?,?,?)",
+            (at, household_id, event, from_state, to_state, level, person, source_sha256, comment,
+             effective_date or at[:10]))
 
     def events_of(self, household_id: int) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM events WHERE household_id=? ORDER BY id", (household_id,)).fetchall()

@@ -53,6 +53,13 @@ def clean_text(value: object) -> str:
 _TEXT_CACHE: dict[str, str] = {}
 
 
+def plain_text(value: object) -> str:
+    """Free text (a reason, a name) as typed: trimmed, runs of white space made one, nothing else changed."""
+    if type(value) is str:
+        return _WS.sub(" ", value).strip()
+    return clean_text(value)
+
+
 def is_blank(value: object) -> bool:
     if value is None or value == "":
         return True

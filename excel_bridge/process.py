@@ -28,10 +28,11 @@ from .intake import Candidate, Stability, archive, scan_inbox, sha256_of, write_
 from .issues import Issue
 from .ledger import Ledger, now_text
 from .messages import render
-from .decisions import apply_decisions, mark_notes_shown, pending_notes, read_decisions
+from .decisions import Unreadable, apply_decisions, mark_notes_shown, note_unreadable, pending_notes, read_decisions
 from .read import peek_kind, peek_meta
 from .workflow import DISTRICT, TOWN
 from .status import conflict_issues, statuses, stored_issues
+from .village_step import advance_due
 from .workspace import MASTER_NAME, Workspace
 from .writers.common import Placed
 from .writers.feedback import Status, write_returned_copy
@@ -237,11 +238,18 @@ class Processor:
             dirty = self._decisions(ledger, config, [c for c in stable if c.path not in inbox_paths],
                                     [i for i in items if i.kind != "village"], report)
             dirty |= self._ingest(ledger, config, [i for i in items if i.kind == "village"], report, progress)
-            if report.files or force_outputs:
+            moved = advance_due(ledger, config, as_of=self.today(), stamp=now_text())
+            dirty |= moved
+            new_day = ledger.meta("outputs_day") != self.today().isoformat()
+            if report.files or moved or new_day or force_outputs:
+                # a new day changes what is overdue and which notices run, even when no file arrived
                 self._outputs(ledger, config, dirty, report)
+                with ledger.transaction():
+                    ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('outputs_day', ?)",
+                                        (self.today().isoformat(),))
             write_notes(self.ws, config.settings, scan, {})
             for item in items:
-                _remove(item.cand.path)
+                _remove_if_unchanged(item.cand)
         finally:
             ledger.close()
         report.seconds = time.perf_counter() - started
@@ -275,7 +283,7 @@ class Processor:
         """Read and apply decisions before anything is regenerated (a decision workbook is never overwritten
         unread)."""
         dirty: set[tuple[str, str]] = set()
-        work: list[tuple[Path, str, str, str, str]] = []  # (path, folder town, kind, sha, archived)
+        work: list[tuple[Path, str, str, str, str, str]] = []  # (path, folder town, kind, sha, archived, name)
         for cand in in_place:
             received = dt.datetime.now()
             try:
@@ -284,11 +292,10 @@ class Processor:
             except OSError:
                 continue
             kind = "master" if cand.town == "" else "town_review"
-            work.append((cand.path, cand.town, kind, sha, str(archived)))
+            work.append((cand.path, cand.town, kind, sha, str(archived), cand.path.name))
         for item in dropped:
-            work.append((item.archived, item.cand.town, item.kind, item.sha, str(item.archived)))
-        for path, town, kind, sha, archived in work:
-            name = Path(path).name
+            work.append((item.archived, item.cand.town, item.kind, item.sha, str(item.archived), item.cand.path.name))
+        for path, town, kind, sha, archived, name in work:
             meta = peek_meta(Path(archived))
             refusal = None
             if kind == "master" and town:
@@ -307,7 +314,15 @@ class Processor:
                 continue
             try:
                 rows = read_decisions(Path(archived), level)
-                result = apply_decisions(ledger, rows, level=level, town=town or None, sha256=sha, file_name=name)
+                result = apply_decisions(ledger, rows, level=level, town=town or None, sha256=sha, file_name=name,
+                                         today=self.today())
+            except Unreadable as exc:
+                text = note_unreadable(ledger, level=level, town=town or None, sha256=sha, file_name=name,
+                                       reason=str(exc))
+                with ledger.transaction():
+                    ledger.remember_output(self.ws.key(Path(path)), sha, "read", now_text())
+                report.files.append(FileOutcome(name, town or "区级", "decisions", text))
+                continue
             except Exception as exc:  # noqa: BLE001 - rolled back; the workbook is kept and re-read next time
                 log.error("读取审核决定出错 %s：%r", name, exc)
                 report.files.append(FileOutcome(name, town, "failed", f"读取审核决定时出错：{exc}"))
@@ -339,20 +354,25 @@ class Processor:
                 progress: Callable[[int, int, str], None] | None) -> set[tuple[str, str]]:
         dirty: set[tuple[str, str]] = set()
         to_parse: list[_Stable] = []
+        this_pass: dict[tuple[str, str], _Stable] = {}
         for item in items:
-            previous = ledger.applied_submission(item.sha)
-            if previous is not None:
+            previous = ledger.applied_submission(item.sha, town=item.cand.town)
+            first = this_pass.get((item.sha, item.cand.town))
+            if previous is not None or first is not None:
+                same_as = f"第{previous['id']}号提交" if previous is not None else f"同一轮的“{first.cand.path.name}”"
                 with ledger.transaction():
-                    ledger.add_submission(sha256=item.sha, kind=previous["kind"], status="duplicate",
+                    ledger.add_submission(sha256=item.sha, kind="village", status="duplicate",
                                           file_name=item.cand.path.name, received_at=now_text(item.received),
-                                          town=item.cand.town, village=previous["village"],
-                                          archived_path=str(item.archived), message=f"与第{previous['id']}号提交内容相同")
-                for village in (previous["village"] or "").split("、"):
-                    if village and previous["town"]:
-                        dirty.add((previous["town"], village))
+                                          town=item.cand.town, village=previous["village"] if previous else None,
+                                          archived_path=str(item.archived), message=f"与{same_as}内容相同")
+                if previous is not None:
+                    for village in (previous["village"] or "").split("、"):
+                        if village:
+                            dirty.add((previous["town"], village))
                 report.files.append(FileOutcome(item.cand.path.name, item.cand.town, "duplicate",
                                                 "内容与已处理的文件相同，不重复入账，已重新发放反馈文件"))
                 continue
+            this_pass[(item.sha, item.cand.town)] = item
             to_parse.append(item)
         jobs = [(str(self.ws.root), str(it.archived), it.cand.town, it.cand.path.name, self.today())
                 for it in to_parse]
@@ -361,19 +381,44 @@ class Processor:
             name = item.cand.path.name
             if progress:
                 progress(n, len(to_parse), name)
+            if isinstance(result, tuple) and result[0] == "payload":
+                # villages in conflict with this one before it changes: their copies must drop a resolved conflict
+                for village in {hp.village for hp in result[1].households if hp.village}:
+                    for r in ledger.person_conflicts(town=item.cand.town, village=village):
+                        dirty.add((r["other_town"], r["other_village"]))
             outcome = self._apply_one(ledger, config, item, result)
             report.files.append(outcome)
             if outcome.status == "applied":
-                row = ledger.applied_submission(item.sha)
+                row = ledger.applied_submission(item.sha, town=item.cand.town)
                 for village in (row["village"] or "").split("、") if row else ():
                     if village:
                         dirty.add((item.cand.town, village))
+                dirty |= self._moved_between_towns(ledger, item)
             log.info("%s/%s：%s %s", item.cand.town, name, outcome.status, outcome.message)
         # a person newly found in two villages: the other village's returned copy must say so too
         for town, village in list(dirty):
             for r in ledger.person_conflicts(town=town, village=village):
                 dirty.add((r["other_town"], r["other_village"]))
         return dirty
+
+    def _moved_between_towns(self, ledger: Ledger, item: _Stable) -> set[tuple[str, str]]:
+        """The same file applied earlier from another town's folder (dropped in the wrong folder, then moved):
+        the households it put there are marked 已移出, the folder it is in now being the right one."""
+        moved: set[tuple[str, str]] = set()
+        rows = ledger.conn.execute(
+            "SELECT id, town, village FROM submissions WHERE sha256=? AND status='applied' AND town != ?",
+            (item.sha, item.cand.town)).fetchall()
+        stamp = now_text()
+        with ledger.transaction():
+            for sub in rows:
+                for hh in ledger.conn.execute(
+                        "SELECT id, town, village FROM households WHERE submission_id=? AND on_file=1", (sub["id"],)):
+                    ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, hh["id"]))
+                    ledger.record_event(household_id=hh["id"], event="removed", level="系统", at=stamp,
+                                        source_sha256=item.sha,
+                                        comment=f"同一文件已改放到{item.cand.town}的文件夹，这里的登记作废")
+                    moved.add((hh["town"], hh["village"]))
+        return moved
 
     def _apply_one(self, ledger: Ledger, config: Config, item: _Stable, result: Any) -> FileOutcome:
         name, town = item.cand.path.name, item.cand.town
@@ -422,7 +467,7 @@ class Processor:
 
     def _outputs(self, ledger: Ledger, config: Config, dirty: Iterable[tuple[str, str]], report: PassReport) -> None:
         from .writers.master import write_master
-        from .writers.notice import write_notice
+        from .writers.notice import notice_villages, write_notice
         from .writers.town import write_town_workbook
 
         jobs, subs = [], []
@@ -452,7 +497,7 @@ class Processor:
                 if placed.path.parent == self.ws.town_feedback(outcome.town) and \
                         placed.path.name.startswith(Path(outcome.name).stem + "_反馈") and outcome.feedback is None:
                     outcome.feedback = placed.path
-        for town, village in sorted(dirty):
+        for town, village in sorted(dirty | notice_villages(self.ws, ledger, self.today())):
             placed = write_notice(self.ws, ledger, config, town, village, as_of=self.today())
             if placed is not None:
                 report.outputs.append(placed)
@@ -492,8 +537,15 @@ class Processor:
                     ledger.conn.execute("DELETE FROM outputs WHERE path=?", (key,))
 
 
-def _remove(path: Path) -> None:
+def _remove_if_unchanged(cand: Candidate) -> None:
+    """Take a processed file out of the inbox — unless it was saved again meanwhile (then the next pass
+    takes the new version)."""
+    path = cand.path
     try:
+        st = path.stat()
+        if (st.st_size, st.st_mtime_ns) != (cand.size, cand.mtime_ns):
+            log.info("%s 在处理期间又被保存，留待下一轮处理", path.name)
+            return
         path.unlink()
     except FileNotFoundError:
         pass

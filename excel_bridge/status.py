@@ -19,7 +19,8 @@ def opinion_text(row: HouseholdRow, config: Config) -> str:
     if row.opinion and row.state in (LEAD, ASSISTING, NOT_INCLUDED):
         return row.opinion
     return {
-        LEAD: f"建议纳入监测：请组织民主评议并公示满{days}天，公示结束且农户签署承诺授权后，随台账提交即报镇核查",
+        LEAD: f"建议纳入监测：请组织民主评议并公示满{days}天，把评议公示情况填入台账提交；公示结束后（农户须已签承诺授权）"
+              "系统自动报镇核查",
         TOWN_CHECK: "村级评议公示已完成，等待镇里核查",
         DISTRICT_CONFIRM: "镇里核查同意，等待区乡村振兴局认定",
         ASSISTING: f"{row.identified_date or ''} 纳入监测，请落实帮扶措施".strip(),
@@ -45,7 +46,7 @@ def statuses(ledger: Ledger, config: Config, *, town: str, village: str, as_of: 
         identified = dt.date.fromisoformat(row.identified_date) if row.identified_date else None
         opinion = opinion_text(row, config)
         cand = elimination.get(row.id)
-        if cand is not None and not row.opinion:
+        if cand is not None:  # every 帮扶中 household is told where it stands on risk elimination
             opinion = f"{opinion}；风险消除研判：{cand.reason}"
         out[row.head_id] = Status(state=state_text(row), opinion=opinion,
                                   household_no=row.household_no if row.provisional else None,

@@ -12,7 +12,7 @@ from typing import Any
 from . import idcard
 from .config import Config
 from .issues import Issue, make_issue
-from .normalize import clean_text, is_blank, parse_date, parse_number, parse_year
+from .normalize import clean_text, is_blank, parse_date, parse_number, parse_year, plain_text
 from .read import SheetData, WorkbookData
 from .schema import ColumnSpec, Schemas, SheetSpec
 
@@ -91,7 +91,7 @@ _INVALID = object()
 
 
 def _text(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
-    return clean_text(raw)
+    return plain_text(raw)  # names and notes keep their Chinese punctuation
 
 
 def _id(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:

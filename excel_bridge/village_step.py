@@ -1,33 +1,27 @@
 """The village step of both chains (plan 五(一), 五(三)): 民主评议通过 + 公示 long enough and ended + no
 objection (or 异议不成立) + 承诺授权 → the household goes to the town.
 
-A notice still running waits; one too short is an error on its row; missing consent is an error on
-the household's row. A review only counts if it is not older than the last 退回 of that household.
+It works on what the ledger holds, so it runs both when a village file is applied (reporting what is
+wrong on the file's rows) and on every pass (a notice that has ended since moves on without the clerk
+sending the same file again). A review counts only if it is not older than the household's last 退回 or
+不予认定.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger
 from .rules import Assessor
-from .workflow import ASSISTING, LEAD, VILLAGE, transition
-
-if TYPE_CHECKING:
-    from .ingest import HouseholdPayload
+from .stored import household_from_ledger, revived
+from .workflow import ASSISTING, LEAD, VILLAGE, last_reset, transition
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
 ACTION_FOR_STATE = {LEAD: "评议公示通过", ASSISTING: "风险消除评议公示通过"}
-
-
-def last_return(ledger: Ledger, household_id: int) -> dt.date | None:
-    row = ledger.conn.execute(
-        "SELECT at FROM events WHERE household_id=? AND event='transition' AND comment LIKE '退回%'"
-        " ORDER BY id DESC LIMIT 1", (household_id,)).fetchone()
-    return dt.date.fromisoformat(row["at"][:10]) if row else None
+NEEDED = ("matter", "review_date", "review_result", "notice_start", "notice_end", "objection")
 
 
 def notice_days(start: dt.date, end: dt.date) -> int:
@@ -37,24 +31,27 @@ def notice_days(start: dt.date, end: dt.date) -> int:
 
 def _usable(review: dict[str, Any]) -> bool:
     invalid = set(review.get("_invalid", ()))
-    needed = {"matter", "review_date", "review_result", "notice_start", "notice_end", "objection"}
-    return not (needed & invalid) and all(review.get(k) is not None for k in needed)
+    return not (set(NEEDED) & invalid) and all(review.get(k) is not None for k in NEEDED)
 
 
-def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, hp: "HouseholdPayload", *, as_of: dt.date,
-                 stamp: str, sha256: str) -> list[Issue]:
+def current_reviews(ledger: Ledger, hh: HouseholdRow, matter: str) -> list[dict[str, Any]]:
+    """The household's usable reviews of this matter that are newer than its last 退回/不予认定."""
+    since = last_reset(ledger, hh.id)
+    reviews = [revived(r) for r in ledger.reviews_of(hh.id)]
+    return [r for r in reviews if _usable(r) and r["matter"] == matter and (since is None or r["review_date"] >= since)]
+
+
+def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, *, as_of: dt.date, stamp: str,
+                 sha256: str | None) -> list[Issue]:
     """Move the household to the town if its latest village review qualifies; return issues found."""
     matter = MATTER_FOR_STATE.get(hh.state)
-    if matter is None or not hp.reviews:
+    if matter is None or not hh.on_file:
         return []
-    since = last_return(ledger, hh.id)
-    reviews = [r for r in hp.reviews if _usable(r) and r["matter"] == matter
-               and (since is None or r["review_date"] >= since)]
+    reviews = current_reviews(ledger, hh, matter)
     if not reviews:
         return []
     review = max(reviews, key=lambda r: (r["notice_end"], r["review_date"], r.get("_row", 0)))
     review_cols = config.schemas.review.column
-    hh_cols = config.schemas.household.column
     if review["review_result"] != "通过":
         return []
     if review["objection"] == "有" and review.get("objection_result") != "异议不成立":
@@ -65,16 +62,15 @@ def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, hp: "Househol
         return [make_issue("NOTICE_TOO_SHORT", sheet=review.get("_sheet"), row=review.get("_row"),
                            column=review_cols("notice_end").header, value=days, expected=minimum)]
     if review["notice_end"] >= as_of:
-        return []  # the notice is still running: wait for the next file after it ends
-    if matter == "纳入监测" and hp.data.get("consent") != "是":
-        return [make_issue("CONSENT_MISSING", sheet=hp.sheet, row=hp.row, column=hh_cols("consent").header,
-                           value=hp.data.get("consent"))]
-    if hp.errors:
+        return []  # the notice is still running; a later pass moves the household once it has ended
+    if matter == "纳入监测" and hh.data.get("consent") != "是":
+        return [make_issue("CONSENT_MISSING", sheet="户信息", row=hh.row,
+                           column=config.schemas.household.column("consent").header, value=hh.data.get("consent"))]
+    if hh.errors:
         return []  # the household's own errors must be fixed before the town is asked to verify it
     if matter == "风险消除":
-        from .ingest import household_from_ledger
-
-        household = household_from_ledger(hh, hp.members, hp.measures, hp.reviews)
+        household = household_from_ledger(hh, ledger.members_of(hh.id), ledger.measures_of(hh.id),
+                                          ledger.reviews_of(hh.id))
         identified = dt.date.fromisoformat(hh.identified_date) if hh.identified_date else None
         eligible, reason = Assessor(config).elimination(household, identified=identified, as_of=as_of)
         if eligible is not True:
@@ -83,5 +79,25 @@ def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, hp: "Househol
     comment = (f"民主评议{review['review_date'].isoformat()}通过，公示{review['notice_start'].isoformat()}"
                f"至{review['notice_end'].isoformat()}")
     transition(ledger, hh, ACTION_FOR_STATE[hh.state], VILLAGE,
-               at=dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S"), source_sha256=sha256, comment=comment)
+               at=dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S"), source_sha256=sha256, comment=comment,
+               decided_on=as_of)
     return []
+
+
+def advance_due(ledger: Ledger, config: Config, *, as_of: dt.date, stamp: str) -> set[tuple[str, str]]:
+    """Every pass: households whose notice has ended since their file was applied move on now."""
+    rows = ledger.conn.execute(
+        "SELECT DISTINCT h.id FROM households h JOIN reviews r ON r.household_id = h.id"
+        " WHERE h.on_file = 1 AND h.state IN (?, ?)", (LEAD, ASSISTING)).fetchall()
+    moved: set[tuple[str, str]] = set()
+    with ledger.transaction():
+        for r in rows:
+            hh = ledger.household(r["id"])
+            if hh is None:
+                continue
+            sha = ledger.conn.execute("SELECT sha256 FROM submissions WHERE id=?", (hh.submission_id,)).fetchone()
+            village_step(ledger, config, hh, as_of=as_of, stamp=stamp, sha256=sha["sha256"] if sha else None)
+            after = ledger.household(hh.id)
+            if after is not None and after.state != hh.state:
+                moved.add((hh.town, hh.village))
+    return moved

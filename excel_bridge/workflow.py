@@ -91,6 +91,7 @@ def transition(ledger: Ledger, hh: HouseholdRow, action: str, level: str, *, at:
     if to == LEAD and hh.state in (NOT_INCLUDED, ELIMINATED):
         fields["lead_date"] = day
         fields["identified_date"] = None if hh.state == NOT_INCLUDED else hh.identified_date
+        fields["opinion"] = ""  # an old refusal or approval no longer describes a new lead
     if action == RETURN:
         fields["opinion"] = f"{level}级退回：{comment or '未写明原因'}"
     elif level in (TOWN, DISTRICT):
@@ -101,8 +102,17 @@ def transition(ledger: Ledger, hh: HouseholdRow, action: str, level: str, *, at:
     ledger.conn.execute(f"UPDATE households SET {sets} WHERE id=?", (*fields.values(), hh.id))
     ledger.record_event(household_id=hh.id, event="transition", from_state=hh.state, to_state=to, level=level,
                         at=stamp, person=person, source_sha256=source_sha256,
-                        comment=f"{action}" + (f"：{comment}" if comment else ""))
+                        comment=f"{action}" + (f"：{comment}" if comment else ""), effective_date=day)
     return to
+
+
+def last_reset(ledger: Ledger, household_id: int) -> dt.date | None:
+    """The effective day of the household's latest 退回 or 不予认定: village reviews older than it no longer count."""
+    row = ledger.conn.execute(
+        "SELECT COALESCE(effective_date, substr(at, 1, 10)) AS day FROM events WHERE household_id=?"
+        " AND event='transition' AND (comment LIKE '退回%' OR comment LIKE '不予认定%') ORDER BY id DESC LIMIT 1",
+        (household_id,)).fetchone()
+    return dt.date.fromisoformat(row["day"][:10]) if row else None
 
 
 def initial_state(*, proposed: bool | None, identified: bool) -> str:

@@ -199,3 +199,222 @@ def merged_town(config: Config) -> tuple[dict[str, list[list[Any]]], dict[str, l
     for row in sheets["户信息"][2:]:
         row[1] = row[2] = None
     return sheets, {"户信息": ["B2:B4", "C2:C4"]}
+
+
+# --- helpers added for test_ledger / test_intake / test_process / test_master / test_watch -----------
+
+WS_AS_OF = AS_OF
+
+
+def village_rows(town: str = "马坝镇", village: str = "石塘村",
+                 rows: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """A copy of rows (default base_rows()) whose households say this town and village."""
+    out = copy.deepcopy(rows or base_rows())
+    for hh in out["household"]:
+        hh["town"], hh["village"] = town, village
+    return out
+
+
+def write_village(path: Path, config: Config, rows: dict[str, list[dict[str, Any]]] | None = None, *,
+                  town: str = "马坝镇", village: str = "石塘村") -> Path:
+    """A village workbook whose hidden meta and 户信息 rows both name this town and village."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_village_workbook(path, config, town=town, village=village, rows=village_rows(town, village, rows),
+                           created=dt.datetime(2021, 12, 20))
+    return path
+
+
+def person(birth: dt.date, seq: int) -> str:
+    """A valid Qujiang ID number (odd seq → male)."""
+    return make_id("440205", birth, seq)
+
+
+def lone_household(head_id: str, name: str, **over: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(household row, member row) of a one-person household with a working head."""
+    hh = household(head_id, head_name=name, size=1, **over)
+    return hh, member(head_id, head_id, "户主", name=name)
+
+
+def dump_tables(db: Path, tables: tuple[str, ...] = ("households", "members", "measures", "reviews", "issues",
+                                                     "events", "counters")) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the given ledger tables (ordered by rowid), read through a fresh read-only connection."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+def calamine_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """A sheet's cells as python_calamine reads them (strings stay str, numbers come back as float/int)."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    return wb.get_sheet_by_name(sheet).to_python()
+
+
+def calamine_sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def calamine_records(path: Path, sheet: str, *, header_row: int = 0) -> list[dict[str, Any]]:
+    """Rows below header_row as {header: value}; fully empty rows are dropped."""
+    rows = calamine_rows(path, sheet)
+    if len(rows) <= header_row:
+        return []
+    headers = [str(h) for h in rows[header_row]]
+    out = []
+    for row in rows[header_row + 1:]:
+        if all(v in ("", None) for v in row):
+            continue
+        out.append(dict(zip(headers, row)))
+    return out
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
+    """Poll predicate() until it is true or timeout seconds have passed (never longer)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+# --- helpers added for test_workflow / test_approvals / test_notice / test_history (a workspace on disk) ---
+
+TOWN = "马坝镇"
+VILLAGE_FILE = "石塘村.xlsx"
+NOTE_PREFIX = "上次提交中未生效的决定："
+TOWN_SHEET, MASTER_SHEET = "待镇审核", "待区审核"
+TOWN_DECISION = ("核查结论", "核查意见", "核查人", "核查日期")
+MASTER_DECISION = ("区级结论", "审核意见", "审核人", "审核日期")
+
+
+def drop(ws: Any, config: Config, rows: dict[str, list[dict[str, Any]]], *, name: str = VILLAGE_FILE,
+         town: str = TOWN) -> Path:
+    """Write a village workbook aside, then copy it whole into the town's inbox (as a clerk's copy lands)."""
+    import shutil
+
+    staging = Path(ws.root) / "_staging"
+    staging.mkdir(exist_ok=True)
+    src = write(staging / name, config, rows)
+    target = ws.town_inbox(town) / name
+    shutil.copy2(src, target)
+    return target
+
+
+def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """One sheet of a written workbook as calamine reads it (values only)."""
+    import python_calamine as pc
+
+    book = pc.CalamineWorkbook.from_path(str(path))
+    return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def all_cell_text(path: Path) -> list[str]:
+    """Every non-empty cell of every sheet, as text."""
+    import python_calamine as pc
+
+    book = pc.CalamineWorkbook.from_path(str(path))
+    out = []
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+            out.extend(str(v) for v in row if v not in ("", None))
+    return out
+
+
+def table_of(path: Path, sheet: str, marker: str) -> list[dict[str, Any]]:
+    """Rows below the first row (of the top ten) that contains the header `marker`, as header → value."""
+    rows = sheet_rows(path, sheet)
+    for i, row in enumerate(rows[:10]):
+        if marker in row:
+            headers = [str(h) for h in row]
+            return [dict(zip(headers, r)) for r in rows[i + 1:] if any(v not in ("", None) for v in r)]
+    raise AssertionError(f"{path.name}/{sheet}: no header row with {marker}")
+
+
+def note_line(path: Path, sheet: str) -> str | None:
+    """The line above a decision table that lists refused decisions (None when there is none)."""
+    rows = sheet_rows(path, sheet)
+    if len(rows) > 1 and rows[1] and str(rows[1][0]).startswith(NOTE_PREFIX):
+        return str(rows[1][0])
+    return None
+
+
+def _decision_sheet(path: Path, sheet: str):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    for r in range(1, 11):
+        values = [c.value for c in ws[r]]
+        if "行令牌" in values:
+            return wb, ws, r, {v: i + 1 for i, v in enumerate(values) if v is not None}
+    raise AssertionError(f"{path.name}/{sheet}: no header row with 行令牌")
+
+
+def decide(path: Path, sheet: str, name: str, decision: str | None, comment: str | None = None,
+           person: str | None = None, date: dt.date | None = None, *, save_to: Path | None = None) -> Path:
+    """Choose a decision on the row of household head `name`, as a clerk would in Excel, and save
+    (in place, or to `save_to`). Column names come from the sheet's own header row."""
+    wb, ws, header, cols = _decision_sheet(path, sheet)
+    heads = TOWN_DECISION if sheet == TOWN_SHEET else MASTER_DECISION
+    for r in range(header + 1, ws.max_row + 1):
+        if ws.cell(r, cols["户主姓名"]).value == name:
+            for h, v in zip(heads, (decision, comment, person, date)):
+                cell = ws.cell(r, cols[h])
+                cell.value = v
+                if isinstance(v, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+            break
+    else:
+        raise AssertionError(f"{path.name}/{sheet}: no row for {name}")
+    out = save_to or path
+    wb.save(out)
+    return out
+
+
+def add_decision_row(path: Path, sheet: str, values: dict[str, Any], *, save_to: Path | None = None) -> int:
+    """Type a new row under the last filled row of a decision table (e.g. a row copied from another
+    workbook) and save; returns the Excel row number typed into."""
+    wb, ws, header, cols = _decision_sheet(path, sheet)
+    r = header + 1
+    while any(ws.cell(r, c).value not in (None, "") for c in cols.values()):
+        r += 1
+    for h, v in values.items():
+        ws.cell(r, cols[h]).value = v
+        if isinstance(v, dt.date):
+            ws.cell(r, cols[h]).number_format = "yyyy-mm-dd"
+    wb.save(save_to or path)
+    return r
+
+
+def ledger_row(ws: Any, head_id: str) -> Any:
+    from excel_bridge.ledger import Ledger
+
+    with Ledger.open(ws.ledger_path) as ledger:
+        rows = ledger.find_households(head_id)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def transitions_of(ws: Any, head_id: str) -> list[dict[str, Any]]:
+    from excel_bridge.ledger import Ledger
+
+    with Ledger.open(ws.ledger_path) as ledger:
+        hid = ledger.find_households(head_id)[0].id
+        return [dict(e) for e in ledger.events_of(hid) if e["event"] == "transition"]
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

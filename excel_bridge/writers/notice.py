@@ -27,6 +27,20 @@ ELIMINATION_REASON = "收入持续稳定，“两不愁三保障”及饮水安�
 SUPERVISION_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
 
 
+def notice_villages(ws: Workspace, ledger: Ledger, as_of: dt.date) -> set[tuple[str, str]]:
+    """Villages whose notice list may have changed with the date: a notice running or just ended, or a
+    list still on disk."""
+    since = (as_of - dt.timedelta(days=1)).isoformat()
+    rows = ledger.conn.execute(
+        "SELECT DISTINCT h.town, h.village FROM reviews r JOIN households h ON h.id = r.household_id"
+        " WHERE json_extract(r.data, '$.notice_end') >= ?", (since,)).fetchall()
+    out = {(r["town"], r["village"]) for r in rows}
+    for town_dir in (ws.root / "反馈").glob("*"):
+        for path in town_dir.glob("*_公示名单.xlsx"):
+            out.add((town_dir.name, path.name.removesuffix("_公示名单.xlsx")))
+    return out
+
+
 def notice_path(ws: Workspace, town: str, village: str) -> Path:
     return ws.town_feedback(town) / f"{village}_公示名单.xlsx"
 

@@ -1,0 +1,316 @@
+"""Processing passes against the ledger: one transaction per file (a failure half way changes nothing),
+replacement by a newer village file and 已移出, a person in two villages, one bad file among good ones,
+and `excel-bridge process` as a real subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_tables, lone_household, member,
+                     person, write_village)
+
+from excel_bridge.ledger import Ledger
+from excel_bridge.process import Processor
+from excel_bridge.workspace import Workspace
+
+TOWN = "马坝镇"
+FAILED_MESSAGE = "处理时出现程序错误，台账没有改动；原文件已归档，请联系区乡村振兴局"
+HEAD_C = person(dt.date(1966, 7, 7), 71)   # a new household in the second version of 石塘村
+HEAD_Y = person(dt.date(1975, 8, 8), 81)   # 大塘镇新村
+SHARED = person(dt.date(1985, 1, 1), 13)   # a son registered in two villages
+ALL_TABLES = ("households", "members", "measures", "reviews", "issues", "events", "counters", "decision_notes")
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return Workspace.init(tmp_path / "ws")
+
+
+@pytest.fixture
+def proc(ws):
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        yield processor
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _statuses(report) -> dict[str, str]:
+    return {o.name: o.status for o in report.files}
+
+
+def _boom_on(ws: Workspace, person_id: str) -> None:
+    """A real failure half way through applying a file: inserting this person's member row aborts."""
+    conn = sqlite3.connect(ws.ledger_path, isolation_level=None)
+    conn.execute(f"CREATE TRIGGER boom BEFORE INSERT ON members WHEN NEW.person_id = '{person_id}'"
+                 " BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    conn.close()
+
+
+def _no_boom(ws: Workspace) -> None:
+    conn = sqlite3.connect(ws.ledger_path, isolation_level=None)
+    conn.execute("DROP TRIGGER boom")
+    conn.close()
+
+
+def _v2_rows() -> dict:
+    """石塘村 again: A with a lower wage (updated first), then a new household C (whose member row fails
+    when the trigger is set), then B."""
+    rows = base_rows()
+    rows["household"][0]["wage_income"] = 12000
+    hh_c, m_c = lone_household(HEAD_C, "王五", wage_income=20000)
+    rows["household"].insert(1, hh_c)
+    rows["member"].insert(3, m_c)
+    return rows
+
+
+def _y_rows(*extra_members: dict) -> dict:
+    hh, head = lone_household(HEAD_Y, "张三", wage_income=40000)
+    hh["size"] = 1 + len(extra_members)
+    return {"household": [hh], "member": [head, *extra_members], "measure": [], "review": []}
+
+
+# --- an exception in the middle of a file leaves the ledger exactly as before ---
+
+def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_path, config):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
+    before = dump_tables(ws.ledger_path, ALL_TABLES)
+    subs_before = dump_tables(ws.ledger_path, ("submissions",))["submissions"]
+
+    _boom_on(ws, HEAD_C)
+    v2 = write_village(ws.town_inbox(TOWN) / "石塘村v2.xlsx", config, _v2_rows())
+    v2_bytes, v2_sha = v2.read_bytes(), _sha(v2)
+    report = proc.run_pass(wait=0.05)
+    assert [(o.name, o.status, o.message, o.errors) for o in report.files] == [
+        ("石塘村v2.xlsx", "failed", FAILED_MESSAGE, 1)]
+
+    assert dump_tables(ws.ledger_path, ALL_TABLES) == before
+    subs = dump_tables(ws.ledger_path, ("submissions",))["submissions"]
+    assert subs[:-1] == subs_before
+    with Ledger.open(ws.ledger_path) as ledger:
+        failed = dict(ledger.submissions()[-1])
+        assert (failed["status"], failed["kind"], failed["town"], failed["sha256"], failed["file_name"]) == (
+            "failed", "village", TOWN, v2_sha, "石塘村v2.xlsx")
+        assert failed["message"] == f"{FAILED_MESSAGE}（IntegrityError: boom）"
+        assert ledger.issues_of(failed["id"]) == []
+        archived = Path(failed["archived_path"])
+        assert archived.read_bytes() == v2_bytes
+        assert archived.name == f"{v2_sha[:16]}_石塘村v2.xlsx"
+        assert ledger.applied_submission(v2_sha) is None
+    assert not v2.exists()
+    submitted = [(r["文件"], r["结果"]) for r in calamine_records(ws.master_path, "提交记录")]
+    assert submitted == [("石塘村v2.xlsx", "出错"), ("石塘村.xlsx", "已入账")]
+
+    # once the cause is gone the same file can be dropped again and is applied (a failure is no duplicate)
+    _no_boom(ws)
+    v2.write_bytes(v2_bytes)
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村v2.xlsx": "applied"}
+    with Ledger.open(ws.ledger_path) as ledger:
+        rows = {r.head_id: r for r in ledger.households()}
+        assert set(rows) == {HEAD_A, HEAD_B, HEAD_C}
+        assert rows[HEAD_A].data["wage_income"] == 12000
+        assert [m["person_id"] for m in ledger.members_of(rows[HEAD_C].id)] == [HEAD_C]
+
+
+def test_exception_mid_file_does_not_stop_a_good_file_in_the_same_pass(ws, proc, config):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
+    before = dump_tables(ws.ledger_path, ALL_TABLES)
+
+    _boom_on(ws, HEAD_C)
+    write_village(ws.town_inbox(TOWN) / "石塘村v2.xlsx", config, _v2_rows())
+    write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config, _y_rows(), town="大塘镇", village="新村")
+    report = proc.run_pass(wait=0.05)
+    assert _statuses(report) == {"石塘村v2.xlsx": "failed", "新村.xlsx": "applied"}
+
+    with Ledger.open(ws.ledger_path) as ledger:
+        y_ids = {r.id for r in ledger.households(town="大塘镇")}
+        y_sub = ledger.latest_village_submission("大塘镇", "新村")["id"]
+        assert [r.head_id for r in ledger.households(town="大塘镇")] == [HEAD_Y]
+        assert [s["status"] for s in ledger.submissions()] == ["applied", "failed", "applied"]
+    after = dump_tables(ws.ledger_path, ALL_TABLES)
+    # everything except what the good file added is exactly as before
+    without_y = {
+        "households": [r for r in after["households"] if r[0] not in y_ids],
+        "members": [r for r in after["members"] if r[1] not in y_ids],
+        "measures": [r for r in after["measures"] if r[1] not in y_ids],
+        "reviews": [r for r in after["reviews"] if r[1] not in y_ids],
+        "issues": [r for r in after["issues"] if r[1] != y_sub],
+        "events": [r for r in after["events"] if r[2] not in y_ids],
+        "counters": after["counters"],
+        "decision_notes": after["decision_notes"],
+    }
+    assert without_y == before
+    assert len(after["households"]) == len(before["households"]) + 1
+    assert (ws.town_feedback("大塘镇") / "新村_反馈.xlsx").exists()
+
+
+# --- one bad file never stops the others ---
+
+def test_corrupt_file_is_unreadable_with_a_note_and_the_good_one_is_applied(ws, proc, config):
+    bad = ws.town_inbox(TOWN) / "坏文件.xlsx"
+    bad.write_bytes(b"this is not a workbook at all\n" * 20)
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    report = proc.run_pass(wait=0.05)
+    assert _statuses(report) == {"坏文件.xlsx": "unreadable", "石塘村.xlsx": "applied"}
+
+    note = ws.town_feedback(TOWN) / "坏文件_无法读取.txt"
+    outcome = next(o for o in report.files if o.name == "坏文件.xlsx")
+    assert outcome.feedback == note
+    lines = note.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "文件：坏文件.xlsx"
+    assert lines[1] == f"问题：{outcome.message}" and lines[1].startswith("问题：文件已损坏")
+    assert lines[2].startswith("改法：")
+    assert not (ws.town_feedback(TOWN) / "坏文件_反馈.xlsx").exists()
+    with Ledger.open(ws.ledger_path) as ledger:
+        subs = {s["file_name"]: s for s in ledger.submissions()}
+        assert (subs["坏文件.xlsx"]["status"], subs["坏文件.xlsx"]["errors"]) == ("unreadable", 1)
+        assert [i["code"] for i in ledger.issues_of(subs["坏文件.xlsx"]["id"])] == ["FILE_CORRUPT"]
+        assert subs["石塘村.xlsx"]["status"] == "applied"
+        assert sorted(r.head_id for r in ledger.households()) == sorted([HEAD_A, HEAD_B])
+    assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
+    assert not bad.exists()  # archived, not retried forever
+
+
+# --- replacement and 已移出 ---
+
+def test_newer_file_replaces_the_village_and_missing_households_are_marked_removed(ws, proc, config):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
+    with Ledger.open(ws.ledger_path) as ledger:
+        first = {r.head_id: r for r in ledger.households()}
+    assert first[HEAD_A].data["wage_income"] == 30000 and first[HEAD_A].state == "未纳入"
+    assert first[HEAD_B].state == "线索"
+
+    v2 = base_rows()
+    v2["household"] = [v2["household"][0]]
+    v2["household"][0]["wage_income"] = 12000   # (12000 + 6000 + 3000 − 3000) / 3 = 6000 < 9600
+    v2["member"] = [m for m in v2["member"] if m["head_id"] == HEAD_A]
+    write_village(ws.town_inbox(TOWN) / "石塘村（12月）.xlsx", config, v2)
+    report = proc.run_pass(wait=0.05)
+    assert [(o.name, o.status, o.households) for o in report.files] == [("石塘村（12月）.xlsx", "applied", 1)]
+
+    with Ledger.open(ws.ledger_path) as ledger:
+        rows = {r.head_id: r for r in ledger.households()}
+        assert set(rows) == {HEAD_A, HEAD_B}  # B kept, never deleted
+        a, b = rows[HEAD_A], rows[HEAD_B]
+        assert a.id == first[HEAD_A].id and a.on_file
+        assert a.data["wage_income"] == 12000 and a.data["_per_capita_income"] == 6000.0
+        assert a.state == "线索"  # the new data changed the proposal
+        assert (b.id, b.on_file, b.state, b.data) == (first[HEAD_B].id, False, "线索", first[HEAD_B].data)
+        b_events = [(e["event"], e["level"], e["comment"]) for e in ledger.events_of(b.id)]
+        assert b_events == [("created", "系统", "研判建议纳入监测，登记为线索"),
+                            ("removed", "村", "本村最新台账中已没有这一户，标记为已移出")]
+        assert [(e["event"], e["from_state"], e["to_state"]) for e in ledger.events_of(a.id)] == [
+            ("created", None, "未纳入"), ("transition", "未纳入", "线索")]
+        assert [m["person_id"] for m in ledger.members_of(b.id)] == [HEAD_B]  # history kept
+        assert ledger.person_conflicts() == []
+
+    master = {r["户主身份证号"]: r for r in calamine_records(ws.master_path, "监测户台账")}
+    assert set(master) == {HEAD_A, HEAD_B}
+    assert (master[HEAD_A]["在册"], master[HEAD_A]["流程状态"], master[HEAD_A]["人均纯收入"]) == ("在册", "线索", 6000)
+    assert (master[HEAD_B]["在册"], master[HEAD_B]["流程状态"]) == ("已移出", "线索")
+    members = {r["身份证号"]: r["在册"] for r in calamine_records(ws.master_path, "家庭成员")}
+    assert members[HEAD_B] == "已移出" and members[HEAD_A] == "在册"
+    overview = calamine_records(ws.master_path, "总览", header_row=4)
+    row = next(r for r in overview if r["镇"] == TOWN)
+    assert (row["线索"], row["未纳入"], row["已移出"], row["合计"]) == (1, 0, 1, 2)
+
+    # B comes back in the next file: restored, with its history
+    write_village(ws.town_inbox(TOWN) / "石塘村（补）.xlsx", config)
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村（补）.xlsx": "applied"}
+    with Ledger.open(ws.ledger_path) as ledger:
+        b = next(r for r in ledger.households() if r.head_id == HEAD_B)
+        assert b.on_file and b.id == first[HEAD_B].id
+        assert [e["event"] for e in ledger.events_of(b.id)] == ["created", "removed", "restored"]
+        assert ledger.conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
+
+
+# --- a person in two villages ---
+
+def _problems(path: Path) -> list[tuple]:
+    return [(r["严重程度"], r["工作表"], r["行号"], r["列名"], r["填写内容"], r["问题说明"])
+            for r in calamine_records(path, "问题清单")]
+
+
+def _two_villages(ws: Workspace, proc: Processor, config) -> tuple[Path, Path]:
+    x = base_rows()
+    x["household"][1]["size"] = 2
+    x["member"].append(member(HEAD_B, SHARED, "之孙子", name="李强"))
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config, x)
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
+    write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config,
+                  _y_rows(member(HEAD_Y, SHARED, "之子", name="李强")), town="大塘镇", village="新村")
+    report = proc.run_pass(wait=0.05)
+    assert _statuses(report) == {"新村.xlsx": "applied"}
+    return ws.town_feedback(TOWN) / "石塘村_反馈.xlsx", ws.town_feedback("大塘镇") / "新村_反馈.xlsx"
+
+
+def test_a_person_in_two_villages_is_an_error_in_both_returned_copies_and_a_master_alert(ws, proc, config):
+    x_copy, y_copy = _two_villages(ws, proc, config)
+    assert _problems(x_copy) == [("错误", "家庭成员", 6, "身份证号", SHARED,
+                                  f"身份证号“{SHARED}”同时登记在大塘镇新村的台账中。")]
+    assert _problems(y_copy) == [("错误", "家庭成员", 3, "身份证号", SHARED,
+                                  f"身份证号“{SHARED}”同时登记在马坝镇石塘村的台账中。")]
+    alerts = [(r["类型"], r["镇"], r["村"], r["说明"]) for r in calamine_records(ws.master_path, "预警")
+              if r["类型"] == "跨村重复登记"]
+    assert sorted(alerts) == sorted([
+        ("跨村重复登记", "大塘镇", "新村", f"李强（身份证尾号{SHARED[-4:]}）同时登记在马坝镇石塘村"),
+        ("跨村重复登记", "马坝镇", "石塘村", f"李强（身份证尾号{SHARED[-4:]}）同时登记在大塘镇新村")])
+    with Ledger.open(ws.ledger_path) as ledger:
+        assert sorted((r["town"], r["village"], r["other_town"], r["other_village"])
+                      for r in ledger.person_conflicts()) == [("大塘镇", "新村", "马坝镇", "石塘村"),
+                                                               ("马坝镇", "石塘村", "大塘镇", "新村")]
+
+
+def test_resolving_a_two_village_person_clears_the_error_in_the_other_returned_copy(ws, proc, config):
+    x_copy, y_copy = _two_villages(ws, proc, config)
+    write_village(ws.town_inbox(TOWN) / "石塘村（更正）.xlsx", config)  # without the shared person
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村（更正）.xlsx": "applied"}
+    assert not [r for r in calamine_records(ws.master_path, "预警") if r["类型"] == "跨村重复登记"]
+    assert [p[5] for p in _problems(y_copy)] == ["本文件未发现问题。"]
+
+
+# --- excel-bridge process ---
+
+def _process(root: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(root), "--wait", "0.05",
+                           "--as-of", AS_OF.isoformat(), "--workers", "1", *extra],
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_process_command_does_one_pass_with_one_line_per_file(ws, config):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config, _y_rows(), town="大塘镇", village="新村")
+    (ws.town_inbox(TOWN) / "~$石塘村.xlsx").write_bytes(b"lock")
+    proc = _process(ws.root)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert sorted(lines[:2]) == sorted(["马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条",
+                                        "大塘镇/新村.xlsx：已入账。1户，错误0处，提示0条"])
+    assert len(lines) == 3
+    assert lines[2].startswith("本轮处理 2 个文件，用时 ") and lines[2].endswith(f"区级总台账：{ws.master_path}")
+    assert ws.master_path.exists()
+    assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
+    assert (ws.town_feedback("大塘镇") / "新村_反馈.xlsx").exists()
+    assert (ws.town_inbox(TOWN) / "~$石塘村.xlsx").exists()
+    with Ledger.open(ws.ledger_path) as ledger:
+        assert len(ledger.households()) == 3
+
+    again = _process(ws.root)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == ["收件箱里没有新文件。"]
+
+    ws.master_path.unlink()
+    refreshed = _process(ws.root, "--refresh")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert refreshed.stdout.splitlines() == ["收件箱里没有新文件。"]
+    assert len(calamine_records(ws.master_path, "监测户台账")) == 3

@@ -1,0 +1,247 @@
+"""The watcher: the real `excel-bridge watch` on a temporary folder end to end (native events and --poll),
+Ctrl-C, and the Watcher object in-process (a pass that raises, debouncing, rescans). Every wait is bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from factory import AS_OF, calamine_records, lone_household, person, wait_until, write_village
+
+from excel_bridge.errors import ConfigError
+from excel_bridge.ledger import Ledger
+from excel_bridge.process import Processor
+from excel_bridge.settings import DistrictSettings
+from excel_bridge.watch import Watcher
+from excel_bridge.workspace import Workspace
+
+TOWN = "马坝镇"
+START_TIMEOUT = 60
+FILE_TIMEOUT = 60
+STOP_TIMEOUT = 10
+HEAD_Y = person(dt.date(1975, 8, 8), 81)
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return Workspace.init(tmp_path / "ws", DistrictSettings(poll_seconds=0.5))
+
+
+class WatchProcess:
+    """`excel-bridge watch` in a subprocess; stdout/stderr go to files so reading never blocks."""
+
+    def __init__(self, root: Path, logs: Path, *extra: str) -> None:
+        logs.mkdir(parents=True, exist_ok=True)
+        self.out_path, self.err_path = logs / "stdout.txt", logs / "stderr.txt"
+        self._out, self._err = open(self.out_path, "wb"), open(self.err_path, "wb")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "excel_bridge.cli", "watch", str(root), "--as-of",
+                                      AS_OF.isoformat(), "--workers", "1", *extra],
+                                     stdout=self._out, stderr=self._err, env=env)
+
+    @property
+    def stdout(self) -> str:
+        return self.out_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text(encoding="utf-8", errors="replace")
+
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=STOP_TIMEOUT)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        self._out.close()
+        self._err.close()
+
+
+def _processed(ws: Workspace, town: str, name: str) -> bool:
+    stem = Path(name).stem
+    return ((ws.town_feedback(town) / f"{stem}_反馈.xlsx").exists() and ws.master_path.exists()
+            and not (ws.town_inbox(town) / name).exists())
+
+
+def _write_y(ws: Workspace, config) -> None:
+    hh, m = lone_household(HEAD_Y, "张三", wage_income=40000)
+    write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config,
+                  {"household": [hh], "member": [m], "measure": [], "review": []}, town="大塘镇", village="新村")
+
+
+def _file_lines(lines: list[str], town: str, name: str) -> list[str]:
+    return [line for line in lines if line.startswith(f"{town}/{name}：")]
+
+
+def test_watch_native_events_end_to_end_and_ctrl_c(ws, tmp_path, config):
+    # a file that raises while being applied (a real SQLite abort on one person) is reported and skipped
+    conn = sqlite3.connect(ws.ledger_path, isolation_level=None)
+    conn.execute(f"CREATE TRIGGER boom BEFORE INSERT ON members WHEN NEW.person_id = '{HEAD_Y}'"
+                 " BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    conn.close()
+    watch = WatchProcess(ws.root, tmp_path / "logs")
+    try:
+        assert wait_until(lambda: "开始监视" in watch.stdout, START_TIMEOUT), (watch.stdout, watch.stderr)
+        assert watch.lines()[0] == f"开始监视 {ws.inbox.resolve()}（系统文件通知），按 Ctrl-C 停止。"
+        _write_y(ws, config)
+        write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+        assert wait_until(lambda: _processed(ws, TOWN, "石塘村.xlsx"), FILE_TIMEOUT), (watch.stdout, watch.stderr)
+        assert wait_until(lambda: not (ws.town_inbox("大塘镇") / "新村.xlsx").exists(), FILE_TIMEOUT), watch.stdout
+        assert wait_until(lambda: _file_lines(watch.lines(), TOWN, "石塘村.xlsx")
+                          and _file_lines(watch.lines(), "大塘镇", "新村.xlsx"), 10), watch.stdout
+        assert watch.interrupt() == 0, watch.stderr
+        lines = watch.lines()
+        assert _file_lines(lines, TOWN, "石塘村.xlsx") == ["马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条"]
+        assert _file_lines(lines, "大塘镇", "新村.xlsx") == [
+            "大塘镇/新村.xlsx：处理出错。处理时出现程序错误，台账没有改动；原文件已归档，请联系区乡村振兴局"]
+        assert lines[-1] == "已停止监视。"
+        assert "Traceback" not in watch.stderr
+    finally:
+        watch.kill()
+    with Ledger.open(ws.ledger_path) as ledger:
+        assert sorted((s["file_name"], s["status"]) for s in ledger.submissions()) == [
+            ("新村.xlsx", "failed"), ("石塘村.xlsx", "applied")]
+        assert len(ledger.households()) == 2
+    assert len(calamine_records(ws.master_path, "监测户台账")) == 2
+
+
+def test_watch_poll_processes_what_is_there_at_start_and_what_comes_later(ws, tmp_path, config):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)  # already waiting before the watcher starts
+    watch = WatchProcess(ws.root, tmp_path / "logs", "--poll")
+    try:
+        assert wait_until(lambda: "开始监视" in watch.stdout, START_TIMEOUT), (watch.stdout, watch.stderr)
+        assert watch.lines()[0] == f"开始监视 {ws.inbox.resolve()}（轮询模式），按 Ctrl-C 停止。"
+        assert wait_until(lambda: _processed(ws, TOWN, "石塘村.xlsx"), FILE_TIMEOUT), (watch.stdout, watch.stderr)
+
+        _write_y(ws, config)
+        assert wait_until(lambda: _processed(ws, "大塘镇", "新村.xlsx"), FILE_TIMEOUT), (watch.stdout, watch.stderr)
+        assert wait_until(lambda: _file_lines(watch.lines(), "大塘镇", "新村.xlsx"), 10), watch.stdout
+        assert watch.interrupt() == 0, watch.stderr
+        lines = watch.lines()
+        assert _file_lines(lines, TOWN, "石塘村.xlsx") == ["马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条"]
+        assert _file_lines(lines, "大塘镇", "新村.xlsx") == ["大塘镇/新村.xlsx：已入账。1户，错误0处，提示0条"]
+        assert lines[-1] == "已停止监视。"
+        assert "Traceback" not in watch.stderr
+    finally:
+        watch.kill()
+    heads = {r["户主身份证号"] for r in calamine_records(ws.master_path, "监测户台账")}
+    assert len(heads) == 3 and HEAD_Y in heads
+
+
+# --- the Watcher object in-process ---
+
+def _quiet(watcher: Watcher, *, quiet: float = 1.5, timeout: float = 20) -> int:
+    """Wait (bounded) until the watcher has run no pass for `quiet` seconds; returns its pass count."""
+    deadline = time.monotonic() + timeout
+    seen, since = watcher.passes, time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if watcher.passes != seen:
+            seen, since = watcher.passes, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return seen
+    raise AssertionError(f"watcher never went quiet ({watcher.passes} passes)")
+
+
+class Running:
+    """A Watcher running in a thread; stop() is bounded."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+        self.failure: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.watcher.run()
+        except BaseException as exc:  # noqa: BLE001 - surfaced by stop()
+            self.failure.append(exc)
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.thread.join(timeout=STOP_TIMEOUT)
+        assert not self.thread.is_alive(), "watcher did not stop"
+        assert self.failure == []
+
+
+def test_a_pass_that_raises_is_reported_and_the_watcher_goes_on(ws, config):
+    errors: list[BaseException] = []
+    reports = []
+    good = ws.settings_path.read_text(encoding="utf-8")
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        watcher = Watcher(ws, processor, debounce=0.2, rescan=300, poll_interval=0.3,
+                          on_report=reports.append, on_error=errors.append)
+        ws.settings_path.write_text("district: [这不是合法的 YAML\n", encoding="utf-8")
+        running = Running(watcher)
+        try:
+            assert wait_until(lambda: errors, 30)
+            assert isinstance(errors[0], ConfigError)
+            assert "格式错误" in str(errors[0])
+            assert running.thread.is_alive()
+            assert watcher.passes == 0
+
+            ws.settings_path.write_text(good, encoding="utf-8")
+            write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+            assert wait_until(lambda: _processed(ws, TOWN, "石塘村.xlsx"), FILE_TIMEOUT)
+        finally:
+            running.stop()
+    outcomes = [(o.name, o.status) for r in reports for o in r.files]
+    assert outcomes == [("石塘村.xlsx", "applied")]
+    assert len(errors) == 1
+
+
+def test_a_burst_of_events_is_debounced_into_one_pass(ws):
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        watcher = Watcher(ws, processor, debounce=0.6, rescan=300, poll_interval=0.3)
+        running = Running(watcher)
+        try:
+            assert wait_until(lambda: watcher.passes >= 1, 30)
+            start = _quiet(watcher)  # the first pass's own outputs may cause one follow-up pass
+            for i in range(6):  # an Excel save: several files and events within a fraction of a second
+                (ws.town_inbox(TOWN) / f"~$草稿{i}.xlsx").write_bytes(b"lock")
+                time.sleep(0.03)
+            assert wait_until(lambda: watcher.passes > start, 10)
+            time.sleep(1.5)  # bounded: no second pass for the same burst
+            assert watcher.passes == start + 1
+        finally:
+            running.stop()
+
+
+def test_the_watcher_rescans_periodically_without_events(ws):
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        watcher = Watcher(ws, processor, debounce=0.2, rescan=0.5, poll_interval=0.3)
+        running = Running(watcher)
+        try:
+            assert wait_until(lambda: watcher.passes >= 3, 20)
+        finally:
+            running.stop()
+
+
+def test_an_idle_watcher_with_a_note_does_not_keep_running_passes(ws):
+    (ws.town_inbox(TOWN) / "说明.docx").write_bytes(b"not a spreadsheet")
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        watcher = Watcher(ws, processor, debounce=0.2, rescan=300, poll_interval=0.3)
+        running = Running(watcher)
+        try:
+            assert wait_until(lambda: watcher.passes >= 1, 30)
+            assert wait_until(lambda: (ws.town_feedback(TOWN) / "收件箱说明.txt").exists(), 10)
+            time.sleep(1.0)  # bounded: at most one follow-up pass for the note we wrote
+            settled = watcher.passes
+            time.sleep(3.0)  # bounded: nothing changes in these seconds
+            assert watcher.passes == settled
+        finally:
+            running.stop()
