@@ -66,7 +66,7 @@ def _make_village(args: tuple[str, str, int, int, int, str]) -> str:
     town, village, households, seed, index, out = args
     config = load_config()
     rng = random.Random(seed * 100_003 + index)
-    ids = IdPool("440205")  # random birth dates and sequences: a clash across villages is rare and realistic
+    ids = IdPool("440205", share=index, shares=200)  # disjoint across villages, as real IDs are
     data = generate_village(rng, config, ids, town=town, village=village, households=households, as_of=AS_OF,
                             mistakes=3)
     write_village_workbook(Path(out), config, town=town, village=village, rows=data.rows,

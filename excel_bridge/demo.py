@@ -45,21 +45,24 @@ class Village:
 
 
 class IdPool:
-    """Hands out unique valid IDs across a whole synthetic district."""
+    """Hands out unique valid IDs across a whole synthetic district.
 
-    def __init__(self, region: str) -> None:
+    Villages generated in separate processes stay disjoint by taking `share` of `shares` slices of the
+    sequence numbers (a real district has no two people with one ID; random ones would clash)."""
+
+    def __init__(self, region: str, *, share: int = 0, shares: int = 1) -> None:
         self.region = region
         self.used: set[str] = set()
+        self.slots = [j for j in range(500) if j % shares == share % shares]
 
     def new(self, rng: random.Random, birth: dt.date, sex: str) -> str:
-        while True:
-            seq = rng.randrange(0, 999)
-            if (seq % 2 == 1) != (sex == "男"):
-                seq = (seq + 1) % 1000
+        for _ in range(10_000):
+            seq = 2 * rng.choice(self.slots) + (1 if sex == "男" else 0)  # odd = male (GB 11643)
             pid = make_id(self.region, birth, seq)
             if pid not in self.used:
                 self.used.add(pid)
                 return pid
+        raise ValueError("no ID left for this birth date")
 
 
 def _birth(rng: random.Random, age: int, as_of: dt.date) -> dt.date:

@@ -18,6 +18,7 @@ from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger, now_text, to_json
 from .rules import Assessment
+from .validate import Record
 from .village_step import village_step
 from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, SYSTEM, VILLAGE, initial_state, transition
 

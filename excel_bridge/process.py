@@ -10,22 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import resource
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .check import CheckResult, check_file, unreadable_result
+from .check import CheckResult, unreadable_result
 from .config import Config
 from .errors import UnreadableFile
-from .ingest import LEDGER_CODES, FilePayload, apply_village_file, payload_from
+from .ingest import LEDGER_CODES, FilePayload, apply_village_file
 from .intake import Candidate, Stability, archive, scan_inbox, sha256_of, write_notes
-from .issues import Issue
 from .ledger import Ledger, now_text
 from .messages import render
 from .decisions import Unreadable, apply_decisions, mark_notes_shown, note_unreadable, pending_notes, read_decisions
@@ -35,12 +31,10 @@ from .status import conflict_issues, statuses, stored_issues
 from .village_step import advance_due
 from .workspace import MASTER_NAME, Workspace
 from .writers.common import Placed
-from .writers.feedback import Status, write_returned_copy
+from .runner import Runner, feedback_job, parse_job
 
 log = logging.getLogger(__name__)
 
-WORKER_MEMORY_LIMIT = 4 * 1024**3
-POOL_THRESHOLD = 3  # fewer files than this are checked in-process (a pool costs more than it saves)
 
 
 @dataclass
@@ -65,125 +59,6 @@ class PassReport:
     @property
     def changed(self) -> bool:
         return bool(self.files)
-
-
-# --- work that runs in worker processes (module level so it pickles) ---
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(root: str, limit: int | None) -> None:
-    if limit:
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
-    _WORKER["config"] = Workspace(Path(root)).config()
-
-
-def _config_in_worker(root: str) -> Config:
-    if "config" not in _WORKER:
-        _WORKER["config"] = Workspace(Path(root)).config()
-    return _WORKER["config"]
-
-
-def parse_job(root: str, path: str, town: str, name: str, as_of: dt.date) -> tuple[str, Any]:
-    """Check one village file (its archived copy, reported under its original name); returns
-    ("payload", FilePayload) or ("unreadable", CheckResult)."""
-    config = _config_in_worker(root)
-    result = check_file(Path(path), config, as_of=as_of, expected_town=town)
-    result.path = Path(name)
-    if not result.readable:
-        return "unreadable", result
-    return "payload", payload_from(result, town)
-
-
-def feedback_job(root: str, archived: str, out: str, town: str, file_name: str, received: str,
-                 statuses_: dict[str, Status], extra: list[Issue], as_of: dt.date) -> Placed:
-    """Re-check the archived original and write its returned copy with the ledger's statuses."""
-    config = _config_in_worker(root)
-    identified = {k: s.identified for k, s in statuses_.items() if s.identified}
-    result = check_file(Path(archived), config, as_of=as_of, expected_town=town, identified=identified)
-    result.path = Path(file_name)
-    result.issues.extend(extra)
-    receipt = {"接收时间": received, "所属镇": town}
-    return write_returned_copy(result, Path(out), config, statuses=statuses_, receipt=receipt,
-                               source=Path(archived))
-
-
-class Runner:
-    """Runs jobs in a process pool (both cores) or in-process for small batches; a crashed worker
-    (a file that exhausts memory) fails only its own job."""
-
-    def __init__(self, root: Path, workers: int) -> None:
-        self.root = str(root)
-        self.workers = max(1, workers)
-        self.pool: ProcessPoolExecutor | None = None
-
-    def _pool(self) -> ProcessPoolExecutor:
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                            initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
-        return self.pool
-
-    def warm(self) -> None:
-        """Start the workers now (a watcher does this at start, so the first file is not kept waiting)."""
-        self._pool().submit(_noop).result()
-
-    def map(self, fn: Callable[..., Any], jobs: list[tuple[Any, ...]], *, isolate: bool = False) -> list[Any]:
-        """Results in job order; an exception (or a dead worker) comes back as the exception object.
-
-        isolate: always in a worker process (reading untrusted files), never in this one."""
-        if not jobs:
-            return []
-        if not isolate and (len(jobs) < POOL_THRESHOLD or self.workers == 1):
-            return [_safe(fn, job) for job in jobs]
-        futures = [self._pool().submit(fn, *job) for job in jobs]
-        results: list[Any] = []
-        broken: list[int] = []
-        for i, fut in enumerate(futures):
-            try:
-                results.append(fut.result())
-            except BrokenProcessPool as exc:
-                results.append(exc)
-                broken.append(i)
-            except Exception as exc:  # noqa: BLE001 - reported per file
-                results.append(exc)
-        if broken and len(broken) == len(jobs) and len(jobs) > 1:
-            # every job failed: the pool itself could not work (not one bad file) — run them here instead
-            self.close()
-            log.warning("工作进程无法启动，改为在主进程中处理")
-            return [_safe(fn, job) for job in jobs]
-        if broken:
-            self.close()
-            for i in broken:  # retry alone, so only the file that kills a worker is blamed
-                single = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
-                                             initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
-                try:
-                    results[i] = single.submit(fn, *jobs[i]).result()
-                except BrokenProcessPool as exc:
-                    results[i] = exc
-                except Exception as exc:  # noqa: BLE001
-                    results[i] = exc
-                finally:
-                    single.shutdown(cancel_futures=True)
-        return results
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
-
-
-def _noop() -> None:
-    return None
-
-
-def _safe(fn: Callable[..., Any], job: tuple[Any, ...]) -> Any:
-    try:
-        return fn(*job)
-    except Exception as exc:  # noqa: BLE001 - reported per file
-        log.exception("处理出错")
-        return exc
 
 
 @dataclass
@@ -238,12 +113,13 @@ class Processor:
             dirty = self._decisions(ledger, config, [c for c in stable if c.path not in inbox_paths],
                                     [i for i in items if i.kind != "village"], report)
             dirty |= self._ingest(ledger, config, [i for i in items if i.kind == "village"], report, progress)
-            moved = advance_due(ledger, config, as_of=self.today(), stamp=now_text())
-            dirty |= moved
             new_day = ledger.meta("outputs_day") != self.today().isoformat()
+            moved: set[tuple[str, str]] = set()
+            if new_day:  # notices end with the date: households whose notice has ended move on now
+                moved = advance_due(ledger, config, as_of=self.today(), stamp=now_text())
             if report.files or moved or new_day or force_outputs:
                 # a new day changes what is overdue and which notices run, even when no file arrived
-                self._outputs(ledger, config, dirty, report)
+                self._outputs(ledger, config, dirty | moved, report, first=dirty, new_day=new_day or force_outputs)
                 with ledger.transaction():
                     ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('outputs_day', ?)",
                                         (self.today().isoformat(),))
@@ -465,13 +341,17 @@ class Processor:
                                   archived_path=str(item.archived), message=f"{message}（{type(exc).__name__}: {exc}）")
         return FileOutcome(item.cand.path.name, item.cand.town, "failed", message, errors=1)
 
-    def _outputs(self, ledger: Ledger, config: Config, dirty: Iterable[tuple[str, str]], report: PassReport) -> None:
+    def _outputs(self, ledger: Ledger, config: Config, dirty: set[tuple[str, str]], report: PassReport, *,
+                 first: set[tuple[str, str]] | None = None, new_day: bool = False) -> None:
+        """Returned copies (the villages whose files arrived first), notices, town workbooks, the master."""
+        from .alerts import all_alerts, elimination_candidates
         from .writers.master import write_master
         from .writers.notice import notice_villages, write_notice
         from .writers.town import write_town_workbook
 
         jobs, subs = [], []
-        for town, village in sorted(dirty):
+        arrived = {(t, v) for f in report.files if f.status == "applied" for (t, v) in dirty if t == f.town}
+        for town, village in sorted(dirty, key=lambda tv: (tv not in (first or arrived), tv)):
             sub = ledger.latest_village_submission(town, village)
             if sub is None or not sub["archived_path"]:
                 continue
@@ -497,18 +377,23 @@ class Processor:
                 if placed.path.parent == self.ws.town_feedback(outcome.town) and \
                         placed.path.name.startswith(Path(outcome.name).stem + "_反馈") and outcome.feedback is None:
                     outcome.feedback = placed.path
-        for town, village in sorted(dirty | notice_villages(self.ws, ledger, self.today())):
+        # notice lists change with a village's data, and with the date (a notice starts or ends)
+        for town, village in sorted(dirty | (notice_villages(self.ws, ledger, self.today()) if new_day else set())):
             placed = write_notice(self.ws, ledger, config, town, village, as_of=self.today())
             if placed is not None:
                 report.outputs.append(placed)
+        alerts = all_alerts(ledger, config, self.today())  # once for the district, shared by all towns
+        eliminations = elimination_candidates(ledger, config, ledger.households(states=["帮扶中"], on_file=True),
+                                              self.today())
         for town in config.settings.towns:
             notes = pending_notes(ledger, level=TOWN, town=town)
             placed = write_town_workbook(self.ws, ledger, config, town, as_of=self.today(), notes=notes,
-                                         only_if=self._unchanged(ledger))
+                                         only_if=self._unchanged(ledger), alerts=alerts, eliminations=eliminations)
             self._place(ledger, report, placed, "town")
             mark_notes_shown(ledger, level=TOWN, town=town)
         notes = pending_notes(ledger, level=DISTRICT, town=None)
-        placed = write_master(self.ws, ledger, config, as_of=self.today(), notes=notes, only_if=self._unchanged(ledger))
+        placed = write_master(self.ws, ledger, config, as_of=self.today(), notes=notes, only_if=self._unchanged(ledger),
+                              alerts=alerts)
         self._place(ledger, report, placed, "master")
         mark_notes_shown(ledger, level=DISTRICT, town=None)
 

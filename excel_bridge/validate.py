@@ -12,7 +12,7 @@ from typing import Any
 from . import idcard
 from .config import Config
 from .issues import Issue, make_issue
-from .normalize import clean_text, is_blank, parse_date, parse_number, parse_year, plain_text
+from .normalize import clean_text, parse_date, parse_number, parse_year, plain_text
 from .read import SheetData, WorkbookData
 from .schema import ColumnSpec, Schemas, SheetSpec
 

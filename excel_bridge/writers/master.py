@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from ..alerts import all_alerts
+from ..alerts import Alert, all_alerts
 from ..config import Config
 from ..ledger import Ledger
 from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, REMOVED, STATES
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
+from .fastsheet import RowSpool, splice
 from .tables import Col, Formats, new_workbook, write_meta, write_table
 from .town import add_decision_validation, household_cells, household_columns, row_token
 
@@ -26,22 +27,41 @@ RECENT_EVENTS = 1000
 
 
 def write_master(ws: Workspace, ledger: Ledger, config: Config, *, as_of: dt.date,
-                 notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None) -> Placed:
+                 notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
+                 alerts: list[Alert] | None = None) -> Placed:
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
-        counts = _overview(wb, fmt, ledger, config)
-        _households(wb, fmt, ledger, config)
-        _members(wb, fmt, ledger)
-        _decisions(wb, fmt, ledger, config, notes or [])
-        _alerts(wb, fmt, ledger, config, as_of)
-        _issues(wb, fmt, ledger)
-        _submissions(wb, fmt, ledger)
-        _events(wb, fmt, ledger)
-        write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
-                                 区划代码=config.settings.district_code, 户数=str(counts)))
-        wb.close()
+        spools: dict[str, tuple[RowSpool, int]] = {}
+        try:
+            counts = _overview(wb, fmt, ledger, config)
+            _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS, map(household_cells_row, ledger.conn.execute(
+                "SELECT * FROM households ORDER BY town, village, id")), spools)
+            _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, ledger.conn.execute(MEMBER_QUERY)),
+                       spools)
+            _decisions(wb, fmt, ledger, config, notes or [])
+            _alerts(wb, fmt, alerts if alerts is not None else all_alerts(ledger, config, as_of))
+            _issues(wb, fmt, ledger)
+            _submissions(wb, fmt, ledger)
+            _events(wb, fmt, ledger)
+            write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
+                                     区划代码=config.settings.district_code, 户数=str(counts)))
+            wb.close()
+            splice(tmp, spools)
+        finally:
+            for spool, _ in spools.values():
+                spool.discard()
 
     return place_atomically(ws.master_path, build, only_if=only_if)
+
+
+def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]]) -> None:
+    """A table of the whole district: XlsxWriter writes the header and formats, the rows are streamed."""
+    sheet = wb.add_worksheet(name)
+    write_table(sheet, fmt, columns, [])
+    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns])
+    spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
+    spool.add_rows(rows)
+    sheet.autofilter(0, 0, max(spool.count, 1), len(columns) - 1)
 
 
 def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
@@ -209,11 +229,10 @@ def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
 
 
-def _alerts(wb, fmt: Formats, ledger: Ledger, config: Config, as_of: dt.date) -> None:
+def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
     sheet = wb.add_worksheet("预警")
     columns = [Col("类型", 14), Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10),
                Col("说明", 80, "wrap")]
-    alerts = all_alerts(ledger, config, as_of)
     write_table(sheet, fmt, columns, ([a.kind, a.town, a.village, a.household_no, a.head_name, a.message]
                                       for a in alerts))
 

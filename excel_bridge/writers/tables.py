@@ -47,6 +47,13 @@ class Formats:
         self.note = wb.add_format({**base, "font_color": "#595959", "text_wrap": True})
         self.system = wb.add_format({**base, "bg_color": "#" + SYSTEM_FILL})
 
+    def for_col(self, col: Col) -> Any:
+        return self.by_kind[_kind_key(col)]
+
+
+def _kind_key(col: Col) -> str:
+    return "decision_date" if col.kind == "decision" and "日期" in col.header else col.kind
+
 
 def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
     if value is None or value == "":
@@ -68,13 +75,12 @@ def write_table(ws: Worksheet, fmt: Formats, columns: Sequence[Col], rows: Itera
     """Write a header and rows from first_row; returns the number of data rows written."""
     for c, col in enumerate(columns):
         width = max(col.width, display_width(col.header) + 2)
-        cell_fmt = fmt.by_kind["decision_date" if col.kind == "decision" and "日期" in col.header else col.kind]
+        cell_fmt = fmt.for_col(col)
         ws.set_column(c, c, width, cell_fmt, {"hidden": True} if col.hidden else None)
         ws.write_string(first_row, c, col.header, fmt.decision_header if col.kind == "decision" else fmt.header)
     ws.set_row(first_row, 30)
     n = 0
-    kinds = [fmt.by_kind["decision_date" if col.kind == "decision" and "日期" in col.header else col.kind]
-             for col in columns]
+    kinds = [fmt.for_col(col) for col in columns]
     for n, row in enumerate(rows, start=1):
         r = first_row + n
         for c, value in enumerate(row):

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from ..alerts import all_alerts, elimination_candidates
+from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
 from ..ledger import HouseholdRow, Ledger
 from ..workflow import MATTER, TOWN_ACCEPT, TOWN_CHECK
@@ -76,16 +76,23 @@ def add_decision_validation(ws, first_row: int, n: int, col: int, choices: list[
 
 
 def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str, *, as_of: dt.date,
-                        notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None) -> Placed:
+                        notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
+                        alerts: list[Alert] | None = None, eliminations: list[Elimination] | None = None) -> Placed:
+    """The town's workbook; `alerts` and `eliminations` may be passed in when computed once for all towns."""
     rows = ledger.households(town=town, states=[TOWN_CHECK, TOWN_ACCEPT], on_file=True)
     target = town_workbook_path(ws, town)
+    if alerts is None:
+        alerts = all_alerts(ledger, config, as_of, town=town)
+    if eliminations is None:
+        eliminations = elimination_candidates(
+            ledger, config, ledger.households(town=town, states=["帮扶中"], on_file=True), as_of)
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         _decisions(wb, fmt, ledger, config, town, rows, notes or [])
         _villages(wb, fmt, ledger, config, town)
-        _alerts(wb, fmt, ledger, config, town, as_of)
-        _elimination(wb, fmt, ledger, config, town, as_of)
+        _alerts(wb, fmt, [a for a in alerts if a.town == town])
+        _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
         wb.close()
 
@@ -137,19 +144,23 @@ def _villages(wb, fmt: Formats, ledger: Ledger, config: Config, town: str) -> No
     write_table(sheet, fmt, columns, cells())
 
 
-def _alerts(wb, fmt: Formats, ledger: Ledger, config: Config, town: str, as_of: dt.date) -> None:
+def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
     sheet = wb.add_worksheet("预警")
     columns = [Col("类型", 14), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10), Col("说明", 80, "wrap")]
-    alerts = all_alerts(ledger, config, as_of, town=town)
     write_table(sheet, fmt, columns, ([a.kind, a.village, a.household_no, a.head_name, a.message] for a in alerts))
 
 
-def _elimination(wb, fmt: Formats, ledger: Ledger, config: Config, town: str, as_of: dt.date) -> None:
+def _elimination(wb, fmt: Formats, cands: list[Elimination]) -> None:
     sheet = wb.add_worksheet("风险消除研判")
-    rows = ledger.households(town=town, states=["帮扶中"], on_file=True)
     columns = [Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10), Col("识别纳入日期", 12),
                Col("研判结果", 12), Col("说明", 70, "wrap")]
-    words = {True: "可启动风险消除", False: "继续帮扶", None: "暂不标注"}
-    cands = elimination_candidates(ledger, config, rows, as_of)
     write_table(sheet, fmt, columns, ([c.row.village, c.row.household_no, c.row.head_name, c.row.identified_date,
-                                       words[c.eligible], c.reason] for c in cands))
+                                       elimination_word(c), c.reason] for c in cands))
+
+
+def elimination_word(c: Elimination) -> str:
+    if c.eligible is True:
+        return "可启动风险消除"
+    if c.eligible is False:
+        return "继续帮扶"
+    return "暂不标注" if "暂不标注" in c.reason else "无法判断"
