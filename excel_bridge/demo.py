@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import Config
 from .errors import WorkspaceError
-from .idcard import check_char, make_id
+from .idcard import birth_date, check_char, make_id
 
 SURNAMES = "陈李黄张刘王林吴邓何罗谢曾梁钟朱赖叶廖邱蔡温赵周许郑彭江欧潘"
 GIVEN = ("伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 建华 志强 海燕 国平 "
@@ -56,13 +56,18 @@ class IdPool:
         self.slots = [j for j in range(500) if j % shares == share % shares]
 
     def new(self, rng: random.Random, birth: dt.date, sex: str) -> str:
-        for _ in range(10_000):
-            seq = 2 * rng.choice(self.slots) + (1 if sex == "男" else 0)  # odd = male (GB 11643)
-            pid = make_id(self.region, birth, seq)
-            if pid not in self.used:
-                self.used.add(pid)
-                return pid
-        raise ValueError("no ID left for this birth date")
+        """A fresh ID for someone born on `birth` — or a day later when that day's numbers are taken
+        (the caller reads the birth date back from the ID)."""
+        for shift in range(366):
+            day = birth + dt.timedelta(days=shift)
+            slots = list(self.slots)
+            rng.shuffle(slots)
+            for slot in slots:
+                pid = make_id(self.region, day, 2 * slot + (1 if sex == "男" else 0))  # odd = male (GB 11643)
+                if pid not in self.used:
+                    self.used.add(pid)
+                    return pid
+        raise ValueError("no ID left near this birth date")
 
 
 def _birth(rng: random.Random, age: int, as_of: dt.date) -> dt.date:
@@ -121,8 +126,8 @@ def _members(rng: random.Random, ids: IdPool, head_id_holder: list[str], size: i
         people.append((rel, age, sex))
     rows = []
     for rel, age, sex in people:
-        birth = _birth(rng, age, as_of)
-        pid = ids.new(rng, birth, sex)
+        pid = ids.new(rng, _birth(rng, age, as_of), sex)
+        birth = birth_date(pid)
         if rel == "户主":
             head_id_holder.append(pid)
         edu, school = _education(rng, age)

@@ -255,12 +255,12 @@ def test_xls_input_out_named_xls_becomes_xlsx(xls_file, tmp_path):
 # --- the committed example workbook ---
 
 EXAMPLE_ISSUES = [
-    ("NOT_ALLOWED", "error", "户信息", 6, "户类型", "一般户"),
-    ("ID_AS_NUMBER", "error", "家庭成员", 22, "身份证号", "440205199302122000"),  # 15 significant digits, as Excel shows
-    ("EDU_BOTH", "error", "家庭成员", 40, "在校生状况", "高中"),
-    ("SIZE_MISMATCH", "error", "户信息", 6, "家庭人口数", "6"),
-    ("INCOME_MISMATCH", "warning", "户信息", 4, "人均纯收入", "8248.33"),
-    ("INCOME_MISMATCH", "warning", "户信息", 6, "人均纯收入", "8674.48"),
+    ("NOT_ALLOWED", "error", "户信息", 9, "户类型", "一般户"),
+    ("ID_AS_NUMBER", "error", "家庭成员", 12, "身份证号", "440205200806015000"),  # 15 significant digits, as Excel shows
+    ("EDU_BOTH", "error", "家庭成员", 36, "在校生状况", "高中"),
+    ("SIZE_MISMATCH", "error", "户信息", 4, "家庭人口数", "5"),
+    ("INCOME_MISMATCH", "warning", "户信息", 4, "人均纯收入", "20455.44"),
+    ("INCOME_MISMATCH", "warning", "户信息", 9, "人均纯收入", "5872.5"),
 ]
 
 
@@ -270,15 +270,16 @@ def test_example_workbook_known_issues():
     assert [(i["code"], i["severity"], i["sheet"], i["row"], i["column"], i["value"]) for i in obj["issues"]] \
         == EXAMPLE_ISSUES
     assert len(obj["households"]) == 12
-    assert sum(1 for h in obj["households"] if h["proposed"]) == 5
+    assert sum(1 for h in obj["households"] if h["proposed"]) == 3
     assert [h["rules"] for h in obj["households"] if h["proposed"]] == [
-        ["R-RIGID"], ["R-DROP", "R-SPECIAL"], ["R-GUARANTEE"], ["R-INCOME"], ["R-DROP", "R-GUARANTEE"]]
+        ["R-RIGID", "R-GUARANTEE", "R-SPECIAL"], ["R-GUARANTEE", "R-SPECIAL"],
+        ["R-INCOME", "R-DROP", "R-RIGID", "R-GUARANTEE"]]
 
 
 def test_example_workbook_summary():
     proc = run(EXAMPLE, "--as-of", "2021-12-20")
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert lines[0] == "示例_马坝镇石塘村监测台账.xlsx：发现 4 处错误、2 条提示（共 12 户、48 人）。"
-    assert lines[-1] == "建议纳入监测 5 户。"
+    assert lines[0] == "示例_马坝镇石塘村监测台账.xlsx：发现 4 处错误、2 条提示（共 12 户、43 人）。"
+    assert lines[-1] == "建议纳入监测 3 户。"
     assert len(lines) == 8
