@@ -31,7 +31,7 @@ from .status import conflict_issues, statuses, stored_issues
 from .village_step import advance_due
 from .workspace import MASTER_NAME, Workspace
 from .writers.common import Placed
-from .runner import Runner, feedback_job, parse_job
+from .runner import Runner, feedback_job, parse_job, workspace_config
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Processor:
         self.ws = ws
         self.as_of = as_of
         self.stability = Stability()
+        self._hashes: dict[str, tuple[tuple[str, int, int], str]] = {}
         settings = ws.settings()
         self.runner = Runner(ws.root, workers or settings.workers or os.cpu_count() or 1)
 
@@ -96,7 +97,7 @@ class Processor:
                  force_outputs: bool = False) -> PassReport:
         """One pass. `wait` seconds between the two stability polls (None: only compare with the last pass)."""
         started = time.perf_counter()
-        config = self.ws.config()
+        config = workspace_config(str(self.ws.root))  # cached until the district edits a settings/rules file
         self.ws.ensure_folders(config.settings)
         report = PassReport()
         ledger = Ledger.open(self.ws.ledger_path)
@@ -131,6 +132,16 @@ class Processor:
         report.seconds = time.perf_counter() - started
         return report
 
+    def _sha(self, path: Path, st: os.stat_result) -> str:
+        """SHA-256 of a workbook we may have written, recomputed only when its size or mtime changed (the
+        master is tens of megabytes and is looked at every pass)."""
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        cached = self._hashes.get(str(path))
+        if cached is None or cached[0] != key:
+            cached = (key, sha256_of(path))
+            self._hashes[str(path)] = cached
+        return cached[1]
+
     # --- stages ---
     def _observe(self, config: Config, wait: float | None) -> tuple[Any, list[Candidate]]:
         """The inbox scan, and the decision workbooks in place (town workbooks, the master) that someone
@@ -147,7 +158,7 @@ class Processor:
                     continue
                 try:
                     st = path.stat()
-                    if ledger.output_sha(self.ws.key(path)) == sha256_of(path):
+                    if ledger.output_sha(self.ws.key(path)) == self._sha(path, st):
                         continue
                 except OSError:
                     continue

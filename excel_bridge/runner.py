@@ -41,7 +41,7 @@ def _worker_init(root: str, limit: int | None) -> None:
             pass
 
 
-def _config_in_worker(root: str) -> Config:
+def workspace_config(root: str) -> Config:
     """The workspace's configuration, reloaded whenever its settings, schemas or rules files change
     (a district edits a threshold while the watcher runs)."""
     ws = Workspace(Path(root))
@@ -56,7 +56,7 @@ def _config_in_worker(root: str) -> Config:
 def parse_job(root: str, path: str, town: str, name: str, as_of: dt.date) -> tuple[str, Any]:
     """Check one village file (its archived copy, reported under its original name); returns
     ("payload", FilePayload) or ("unreadable", CheckResult)."""
-    config = _config_in_worker(root)
+    config = workspace_config(root)
     result = check_file(Path(path), config, as_of=as_of, expected_town=town)
     result.path = Path(name)
     if not result.readable:
@@ -67,7 +67,7 @@ def parse_job(root: str, path: str, town: str, name: str, as_of: dt.date) -> tup
 def feedback_job(root: str, archived: str, out: str, town: str, file_name: str, received: str,
                  statuses_: dict[str, Status], extra: list[Issue], as_of: dt.date) -> Placed:
     """Re-check the archived original and write its returned copy with the ledger's statuses."""
-    config = _config_in_worker(root)
+    config = workspace_config(root)
     identified = {k: s.identified for k, s in statuses_.items() if s.identified}
     result = check_file(Path(archived), config, as_of=as_of, expected_town=town, identified=identified)
     result.path = Path(file_name)
