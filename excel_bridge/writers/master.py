@@ -85,10 +85,13 @@ def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
                 by_risk[risk] += 1
     sheet.set_column(0, 0, 14)
     sheet.set_column(1, 12, 10)
-    sheet.write_string(0, 0, f"{settings.district}防止返贫动态监测总台账", fmt.title)
-    sheet.write_string(1, 0, f"监测线：{year}年 {line:g} 元/人·年" if line else f"监测线：{year}年尚未配置", fmt.bold)
-    sheet.write_string(2, 0, f"更新时间：{dt.datetime.now():%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，请勿在此表中修改数据）",
-                       fmt.note)
+    # title lines span the table's width (text in one narrow cell would spill over or wrap into the next row)
+    sheet.set_row(0, 28)
+    sheet.merge_range(0, 0, 0, 10, f"{settings.district}防止返贫动态监测总台账", fmt.title)
+    sheet.merge_range(1, 0, 1, 10, f"监测线：{year}年 {line:g} 元/人·年" if line else f"监测线：{year}年尚未配置",
+                      fmt.bold)
+    sheet.merge_range(2, 0, 2, 10, f"更新时间：{dt.datetime.now():%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，"
+                                   "请勿在此表中修改数据；审核决定请在“待区审核”表中选择）", fmt.plain)
     # counts by town × state
     states = [*monitored_states, REMOVED]
     top = 4
@@ -149,6 +152,9 @@ def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
     bar.set_title({"name": "风险类型（户数）"})
     bar.set_legend({"none": True})
     sheet.insert_chart(risk_top, 11, bar)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
     return len(rows)
 
 
