@@ -108,13 +108,22 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
                identified: dict[str, dt.date] | None = None, max_bytes: int | None = None) -> CheckResult:
     """Check one workbook. Never raises for bad input: an unusable file is a result with readable=False."""
     now = dt.datetime.now()
-    as_of = as_of or now.date()
     limit = max_bytes or config.settings.max_file_mb * 1024 * 1024
     try:
         data = read_workbook(Path(path), config.schemas, max_bytes=limit)
     except UnreadableFile as exc:
         return unreadable_result(path, exc, now=now)
-    parsed = validate(data, config)
+    return check_parsed(validate(data, config), config, path=Path(path), as_of=as_of, expected_town=expected_town,
+                        identified=identified, now=now)
+
+
+def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date | None = None,
+                 expected_town: str | None = None, identified: dict[str, dt.date] | None = None,
+                 now: dt.datetime | None = None) -> CheckResult:
+    """The rules applied to a workbook already read and validated (the returned copy of a file just
+    ingested reuses the worker's reading instead of reading the file again)."""
+    now = now or dt.datetime.now()
+    as_of = as_of or now.date()
     issues = list(parsed.issues)
     if expected_town is not None:
         issues.extend(folder_town_issues(parsed, expected_town, config))
@@ -125,7 +134,7 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
         a = assessor.assess(hh, identified=known.get(hh.head_id or ""), as_of=as_of)
         issues.extend(a.issues)
         assessments.append(a)
-    return CheckResult(path=Path(path), readable=True, sha256=data.sha256, checked_at=now, issues=issues,
+    return CheckResult(path=path, readable=True, sha256=parsed.data.sha256, checked_at=now, issues=issues,
                        parsed=parsed, assessments=assessments)
 
 

@@ -18,7 +18,7 @@ from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger, now_text, to_json
 from .rules import Assessment
-from .validate import Record
+from .validate import Parsed, Record
 from .village_step import village_step
 from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, SYSTEM, VILLAGE, initial_state, transition
 
@@ -57,6 +57,7 @@ class FilePayload:
     households: list[HouseholdPayload]
     members: int
     village_hint: str | None
+    parsed: Parsed | None = None  # the worker's reading, kept when the returned copy is written in this process
 
 
 def _record_dict(rec: Record) -> dict[str, Any]:
@@ -89,7 +90,7 @@ def _counts_by_household(result: CheckResult) -> dict[int, list[int]]:
     return counts
 
 
-def payload_from(result: CheckResult, town: str) -> FilePayload:
+def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -> FilePayload:
     """Reduce a CheckResult to what the ledger stores (runs in the worker process)."""
     assert result.parsed is not None and result.sha256 is not None
     counts = _counts_by_household(result)
@@ -107,7 +108,8 @@ def payload_from(result: CheckResult, town: str) -> FilePayload:
             measures=[_record_dict(m) for m in hh.measures], reviews=[_record_dict(r) for r in hh.reviews],
             errors=errors, warnings=warnings, duplicate=hh.duplicate, invalid=sorted(hh.invalid)))
     return FilePayload(sha256=result.sha256, file_name=result.path.name, town=town, issues=list(result.issues),
-                       households=households, members=len(result.parsed.members), village_hint=meta_village)
+                       households=households, members=len(result.parsed.members), village_hint=meta_village,
+                       parsed=result.parsed if keep_parsed else None)
 
 
 @dataclass

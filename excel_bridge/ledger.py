@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -138,6 +138,9 @@ MIGRATIONS: dict[int, str] = {
     """,
     3: """
     ALTER TABLE events ADD COLUMN effective_date TEXT;
+    """,
+    4: """
+    CREATE INDEX members_place ON members(town, village);  -- a village's people in two villages, per file
     """,
 }
 

@@ -31,7 +31,7 @@ from .status import conflict_issues, statuses, stored_issues
 from .village_step import advance_due
 from .workspace import MASTER_NAME, Workspace
 from .writers.common import Placed
-from .runner import Runner, feedback_job, parse_job, workspace_config
+from .runner import POOL_THRESHOLD, Runner, feedback_job, parse_job, workspace_config
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class Processor:
         self.as_of = as_of
         self.stability = Stability()
         self._hashes: dict[str, tuple[tuple[str, int, int], str]] = {}
+        self._readings: dict[str, Any] = {}  # archived path -> the reading made this pass (a few files only)
         settings = ws.settings()
         self.runner = Runner(ws.root, workers or settings.workers or os.cpu_count() or 1)
 
@@ -100,6 +101,7 @@ class Processor:
         config = workspace_config(str(self.ws.root))  # cached until the district edits a settings/rules file
         self.ws.ensure_folders(config.settings)
         report = PassReport()
+        self._readings.clear()
         ledger = Ledger.open(self.ws.ledger_path)
         try:
             scan, in_place = self._observe(config, wait)
@@ -128,6 +130,7 @@ class Processor:
             for item in items:
                 _remove_if_unchanged(item.cand)
         finally:
+            self._readings.clear()
             ledger.close()
         report.seconds = time.perf_counter() - started
         return report
@@ -261,7 +264,9 @@ class Processor:
                 continue
             this_pass[(item.sha, item.cand.town)] = item
             to_parse.append(item)
-        jobs = [(str(self.ws.root), str(it.archived), it.cand.town, it.cand.path.name, self.today())
+        # a few files: their returned copies are written in this process, from the reading made here
+        keep = len(to_parse) < POOL_THRESHOLD
+        jobs = [(str(self.ws.root), str(it.archived), it.cand.town, it.cand.path.name, self.today(), keep)
                 for it in to_parse]
         results = self.runner.map(parse_job, jobs, isolate=True)
         for n, (item, result) in enumerate(zip(to_parse, results), start=1):
@@ -273,6 +278,8 @@ class Processor:
                 for village in {hp.village for hp in result[1].households if hp.village}:
                     for r in ledger.person_conflicts(town=item.cand.town, village=village):
                         dirty.add((r["other_town"], r["other_village"]))
+            if isinstance(result, tuple) and result[0] == "payload" and result[1].parsed is not None:
+                self._readings[str(item.archived)] = result[1].parsed
             outcome = self._apply_one(ledger, config, item, result)
             report.files.append(outcome)
             if outcome.status == "applied":
@@ -371,7 +378,7 @@ class Processor:
             out = self.ws.town_feedback(town) / f"{Path(sub['file_name']).stem}_反馈.xlsx"
             jobs.append((str(self.ws.root), sub["archived_path"], str(out), town, sub["file_name"], sub["received_at"],
                          statuses(ledger, config, town=town, village=village, as_of=self.today()), extra,
-                         self.today()))
+                         self.today(), self._readings.pop(sub["archived_path"], None)))
             subs.append(sub["id"])
         placed_all = self.runner.map(feedback_job, jobs)
         stamp = now_text()

@@ -17,10 +17,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .check import check_file
+from .check import check_file, check_parsed
 from .config import Config
 from .ingest import payload_from
 from .issues import Issue
+from .validate import Parsed
 from .workspace import Workspace
 from .writers.common import Placed
 from .writers.feedback import Status, write_returned_copy
@@ -53,23 +54,29 @@ def workspace_config(root: str) -> Config:
     return _WORKER["config"][1]
 
 
-def parse_job(root: str, path: str, town: str, name: str, as_of: dt.date) -> tuple[str, Any]:
+def parse_job(root: str, path: str, town: str, name: str, as_of: dt.date, keep_parsed: bool = False) -> tuple[str, Any]:
     """Check one village file (its archived copy, reported under its original name); returns
-    ("payload", FilePayload) or ("unreadable", CheckResult)."""
+    ("payload", FilePayload) or ("unreadable", CheckResult). keep_parsed: the payload carries the reading
+    too, for a returned copy written in the calling process."""
     config = workspace_config(root)
     result = check_file(Path(path), config, as_of=as_of, expected_town=town)
     result.path = Path(name)
     if not result.readable:
         return "unreadable", result
-    return "payload", payload_from(result, town)
+    return "payload", payload_from(result, town, keep_parsed=keep_parsed)
 
 
 def feedback_job(root: str, archived: str, out: str, town: str, file_name: str, received: str,
-                 statuses_: dict[str, Status], extra: list[Issue], as_of: dt.date) -> Placed:
-    """Re-check the archived original and write its returned copy with the ledger's statuses."""
+                 statuses_: dict[str, Status], extra: list[Issue], as_of: dt.date, parsed: Parsed | None = None) -> Placed:
+    """Re-check the archived original (or the reading of it just made) and write its returned copy with
+    the ledger's statuses."""
     config = workspace_config(root)
     identified = {k: s.identified for k, s in statuses_.items() if s.identified}
-    result = check_file(Path(archived), config, as_of=as_of, expected_town=town, identified=identified)
+    if parsed is not None:
+        result = check_parsed(parsed, config, path=Path(archived), as_of=as_of, expected_town=town,
+                              identified=identified)
+    else:
+        result = check_file(Path(archived), config, as_of=as_of, expected_town=town, identified=identified)
     result.path = Path(file_name)
     result.issues.extend(extra)
     receipt = {"接收时间": received, "所属镇": town}

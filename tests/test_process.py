@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_tables, lone_household, member,
+from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names, dump_tables,
+                     lone_household, member,
                      person, write_village)
 
 from excel_bridge.ledger import Ledger
@@ -314,3 +315,28 @@ def test_process_command_does_one_pass_with_one_line_per_file(ws, config):
     assert refreshed.returncode == 0, refreshed.stderr
     assert refreshed.stdout.splitlines() == ["收件箱里没有新文件。"]
     assert len(calamine_records(ws.master_path, "监测户台账")) == 3
+
+
+def test_returned_copy_from_the_workers_reading_equals_one_from_reading_the_file_again(ws, proc, config):
+    """A file that arrives alone has its returned copy written from the reading made to ingest it; a
+    re-issued copy (the same file dropped again) reads the archived original afresh. Both say the same."""
+    rows = base_rows()
+    rows["household"][0]["wage_income"] = "三千"  # an error cell, so the copy has marks and a 问题清单
+    original = write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config, rows).read_bytes()
+    assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
+    copy = ws.town_feedback(TOWN) / "石塘村_反馈.xlsx"
+    first = {s: calamine_rows(copy, s) for s in calamine_sheet_names(copy)}
+    assert any("三千" in map(str, row) for row in first["户信息"])
+
+    (ws.town_inbox(TOWN) / "石塘村.xlsx").write_bytes(original)
+    report = proc.run_pass(wait=0.05)
+    assert _statuses(report) == {"石塘村.xlsx": "duplicate"}
+    again = {s: calamine_rows(copy, s) for s in calamine_sheet_names(copy)}
+    assert again.keys() == first.keys() and "问题清单" in again
+    def steady(rows):  # the receipt's 处理时间 and the 更新时间 column say when the copy was written
+        stamp = next((row.index("更新时间") for row in rows if "更新时间" in row), None)
+        return [[v for c, v in enumerate(row) if c != stamp] for row in rows if row[:1] != ["处理时间"]]
+    for sheet in again:
+        assert steady(again[sheet]) == steady(first[sheet]), sheet
+    assert len(steady(again["回执"])) == len(again["回执"]) - 1
+    assert len(steady(again["户信息"])[0]) == len(again["户信息"][0]) - 1
