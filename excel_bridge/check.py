@@ -48,6 +48,20 @@ class CheckResult:
     def pairs(self) -> list[tuple[Household, Assessment | None]]:
         return list(zip(self.households, self.assessments))
 
+    def counts_by_household(self) -> dict[int, tuple[int, int]]:
+        """户信息 row → (errors, warnings) over the household's own row and its members, measures, reviews."""
+        owner: dict[tuple[str, int], int] = {}
+        for hh in self.households:
+            owner[(hh.sheet, hh.row)] = hh.row
+            for rec in (*hh.members, *hh.measures, *hh.reviews):
+                owner[(rec.sheet, rec.row)] = hh.row
+        counts: dict[int, list[int]] = {}
+        for issue in self.issues:
+            row = owner.get((issue.sheet or "", issue.row or 0))
+            if row is not None:
+                counts.setdefault(row, [0, 0])[0 if issue.severity == "error" else 1] += 1
+        return {r: (c[0], c[1]) for r, c in counts.items()}
+
     def to_json(self) -> dict[str, object]:
         return {
             "file": str(self.path),

@@ -76,31 +76,17 @@ def assessment_dict(a: Assessment | None) -> dict[str, Any]:
             "has_labour": a.has_labour}
 
 
-def _counts_by_household(result: CheckResult) -> dict[int, list[int]]:
-    owner: dict[tuple[str, int], int] = {}
-    for hh in result.households:
-        owner[(hh.sheet, hh.row)] = hh.row
-        for rec in (*hh.members, *hh.measures, *hh.reviews):
-            owner[(rec.sheet, rec.row)] = hh.row
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for issue in result.issues:
-        row = owner.get((issue.sheet or "", issue.row or 0))
-        if row is not None:
-            counts[row][0 if issue.severity == "error" else 1] += 1
-    return counts
-
-
 def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -> FilePayload:
     """Reduce a CheckResult to what the ledger stores (runs in the worker process)."""
     assert result.parsed is not None and result.sha256 is not None
-    counts = _counts_by_household(result)
+    counts = result.counts_by_household()
     meta_village = result.parsed.data.meta.get("村") or None
     households = []
     for hh, a in result.pairs():
         data = dict(hh.values)
         data["_per_capita_income"] = hh.per_capita_income
         data["_line"] = hh.line
-        errors, warnings = counts.get(hh.row, [0, 0])
+        errors, warnings = counts.get(hh.row, (0, 0))
         households.append(HouseholdPayload(
             row=hh.row, sheet=hh.sheet, head_id=hh.head_id, household_no=hh.get("household_no"),
             head_name=hh.get("head_name"), village=hh.get("village") or meta_village, data=data,

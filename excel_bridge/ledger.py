@@ -315,13 +315,8 @@ class Ledger:
     # --- households ---
     def households(self, *, town: str | None = None, village: str | None = None,
                    states: Sequence[str] | None = None, on_file: bool | None = None) -> list[HouseholdRow]:
-        sql, args = "SELECT * FROM households WHERE 1=1", []
-        if town is not None:
-            sql += " AND town=?"
-            args.append(town)
-        if village is not None:
-            sql += " AND village=?"
-            args.append(village)
+        where, args = _place_filter("", town, village)
+        sql = "SELECT * FROM households WHERE 1=1" + where
         if states is not None:
             sql += f" AND state IN ({','.join('?' * len(states))})"
             args.extend(states)
@@ -388,13 +383,8 @@ class Ledger:
             JOIN members o ON o.person_id = m.person_id AND (o.town != m.town OR o.village != m.village)
             JOIN households oh ON oh.id = o.household_id AND oh.on_file = 1
             WHERE m.person_id IS NOT NULL"""
-        args: list[Any] = []
-        if town is not None:
-            sql += " AND m.town=?"
-            args.append(town)
-        if village is not None:
-            sql += " AND m.village=?"
-            args.append(village)
+        where, args = _place_filter("m.", town, village)
+        sql += where
         return self.conn.execute(sql + " ORDER BY m.town, m.village, m.row", args).fetchall()
 
     # --- outputs we wrote (to tell our own files from edited ones) ---
@@ -409,6 +399,16 @@ class Ledger:
 
     def is_our_output(self, sha256: str) -> bool:
         return self.conn.execute("SELECT 1 FROM outputs WHERE sha256=?", (sha256,)).fetchone() is not None
+
+
+def _place_filter(prefix: str, town: str | None, village: str | None) -> tuple[str, list[Any]]:
+    """' AND town=? AND village=?' for the parts given (prefix: a table alias with its dot)."""
+    sql, args = "", []
+    for column, value in (("town", town), ("village", village)):
+        if value is not None:
+            sql += f" AND {prefix}{column}=?"
+            args.append(value)
+    return sql, args
 
 
 def _statements(script: str) -> list[str]:

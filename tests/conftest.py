@@ -7,6 +7,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from excel_bridge.config import Config, load_config  # noqa: E402
+from excel_bridge.process import Processor  # noqa: E402
+from excel_bridge.workspace import Workspace  # noqa: E402
+from factory import AS_OF  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 DATA = Path(__file__).parent / "data"
@@ -15,6 +18,19 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def config() -> Config:
     return load_config()
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    """A fresh district workspace (the defaults of `excel-bridge init`)."""
+    return Workspace.init(tmp_path / "ws")
+
+
+@pytest.fixture
+def proc(ws):
+    """A processor on that workspace, dated AS_OF, one worker."""
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        yield processor
 
 
 def soffice_available() -> bool:

@@ -17,22 +17,10 @@ from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_ta
 from excel_bridge.check import check_file
 from excel_bridge.intake import NOTE_NAME, Candidate, Stability, is_lock_or_temp
 from excel_bridge.ledger import Ledger
-from excel_bridge.process import Processor
 from excel_bridge.workspace import Workspace
 from excel_bridge.writers.template import write_village_workbook
 
 TOWN = "马坝镇"
-
-
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
-
-
-@pytest.fixture
-def proc(ws):
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
-        yield processor
 
 
 def _submissions(ws: Workspace) -> list[dict]:

@@ -11,10 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names, dump_tables,
-                     lone_household, member,
-                     person, write_village)
+from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
+                     dump_tables, lone_household, member, person, write_village)
 
 from excel_bridge.ledger import Ledger
 from excel_bridge.process import Processor
@@ -26,17 +24,6 @@ HEAD_C = person(dt.date(1966, 7, 7), 71)   # a new household in the second versi
 HEAD_Y = person(dt.date(1975, 8, 8), 81)   # 大塘镇新村
 SHARED = person(dt.date(1985, 1, 1), 13)   # a son registered in two villages
 ALL_TABLES = ("households", "members", "measures", "reviews", "issues", "events", "counters", "decision_notes")
-
-
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
-
-
-@pytest.fixture
-def proc(ws):
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
-        yield processor
 
 
 def _sha(path: Path) -> str:

@@ -140,22 +140,6 @@ def locate(issue: Issue, sheets: Mapping[str, SheetData], config: Config) -> tup
     return sheet.name, issue.row, col
 
 
-def _household_counts(result: CheckResult) -> dict[int, tuple[int, int]]:
-    """户信息 row → (errors, warnings) over the household's own row and its members, measures, reviews."""
-    assert result.parsed is not None
-    owner: dict[tuple[str, int], int] = {}
-    for hh in result.parsed.households:
-        owner[(hh.sheet, hh.row)] = hh.row
-        for rec in (*hh.members, *hh.measures, *hh.reviews):
-            owner[(rec.sheet, rec.row)] = hh.row
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for issue in result.issues:
-        row = owner.get((issue.sheet or "", issue.row or 0))
-        if row is not None:
-            counts[row][0 if issue.severity == "error" else 1] += 1
-    return {r: (c[0], c[1]) for r, c in counts.items()}
-
-
 def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status],
               receipt: Mapping[str, object]) -> Plan:
     assert result.parsed is not None
@@ -185,7 +169,7 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
             if col is None:
                 col, next_col = next_col, next_col + 1
             plan.system[sc.key] = (col, sc.header, sc.width)
-        counts = _household_counts(result)
+        counts = result.counts_by_household()
         for hh, a in result.pairs():
             status = statuses.get(hh.head_id or "") if hh.head_id else None
             values = _system_values(a, counts.get(hh.row, (0, 0)), status, config, stamp)
