@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .messages import TEXT
 from .ruleset import RuleSet, load_rules
 from .schema import Schemas, load_schemas
 from .settings import DistrictSettings
@@ -24,7 +25,7 @@ def bundled_dir(name: str) -> Path:
     for candidate in (package.parent / name, package / "_data" / name):
         if candidate.is_dir():
             return candidate
-    raise ConfigError(f"找不到程序自带的 {name}/ 目录，安装可能不完整")
+    raise ConfigError(TEXT["config.bundled_missing"].format(name=name))
 
 
 def load_config(*, schemas_dir: Path | None = None, rules_dir: Path | None = None,

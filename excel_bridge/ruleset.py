@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from .config_files import invalid, read_yaml
 from .errors import ConfigError
-from .messages import render
+from .messages import TEXT, render
 
 
 class MonitoringLine(BaseModel):
@@ -36,7 +36,7 @@ class RuleParams(BaseModel):
     def param(self, name: str) -> Any:
         extra = self.model_extra or {}
         if name not in extra:
-            raise ConfigError(f"rules/assessment.yaml 中规则“{self.title}”缺少参数 {name}")
+            raise ConfigError(TEXT["config.rule_param"].format(title=self.title, name=name))
         return extra[name]
 
 
@@ -75,31 +75,21 @@ class RuleSet(BaseModel):
         return self.rules[rule_id].clause
 
 
-def _yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"找不到规则文件 {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"规则文件 {path} 格式错误：{exc}") from exc
-
-
 def load_rules(directory: Path) -> RuleSet:
     directory = Path(directory)
-    line_raw = _yaml(directory / "monitoring_line.yaml")
-    rules_raw = (_yaml(directory / "assessment.yaml") or {}).get("rules")
-    workflow_raw = _yaml(directory / "workflow.yaml") or {}
+    line_raw = read_yaml(directory / "monitoring_line.yaml", "规则")
+    rules_raw = (read_yaml(directory / "assessment.yaml", "规则") or {}).get("rules")
+    workflow_raw = read_yaml(directory / "workflow.yaml", "规则") or {}
     try:
         ruleset = RuleSet.model_validate({"line": line_raw, "rules": rules_raw, "workflow": workflow_raw})
     except ValidationError as exc:
-        raise ConfigError(f"规则文件（{directory}）有误：{exc}") from exc
+        raise invalid(directory, "规则", exc) from exc
     if ruleset.line.floor < PLAN_FLOOR:
-        raise ConfigError(f"rules/monitoring_line.yaml 中的底线 {ruleset.line.floor:g} 元低于方案规定的 {PLAN_FLOOR} 元"
-                          "（2020年省相对贫困标准），不能下调")
+        raise ConfigError(TEXT["config.floor_too_low"].format(floor=ruleset.line.floor, plan=PLAN_FLOOR))
     for year, value in ruleset.line.lines.items():
         if value < ruleset.line.floor:
             raise ConfigError(render("LINE_BELOW_FLOOR", value=year, expected=value, limit=ruleset.line.floor)[0])
     missing = [r for r in REQUIRED_RULES if r not in ruleset.rules]
     if missing:
-        raise ConfigError(f"rules/assessment.yaml 缺少规则：{'、'.join(missing)}")
+        raise ConfigError(TEXT["config.rules_missing"].format(rules="、".join(missing)))
     return ruleset

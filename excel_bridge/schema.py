@@ -7,10 +7,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from .config_files import invalid, read_yaml
 from .errors import ConfigError
+from .messages import TEXT
 from .normalize import norm_header
 
 ColumnType = Literal["text", "id", "phone", "choice", "multichoice", "integer", "money", "year", "date", "town"]
@@ -133,34 +134,26 @@ class Schemas:
         return ".".join(str(self.sheets[k].version) for k in SHEET_KINDS)
 
 
-def _read_yaml(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"找不到配置文件 {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
-
-
 def load_schemas(directory: Path) -> Schemas:
     """Read household/member/measure/review.yaml and lists.yaml from a schemas folder."""
     directory = Path(directory)
-    lists_raw = _read_yaml(directory / "lists.yaml") if (directory / "lists.yaml").exists() else {}
+    lists_raw = read_yaml(directory / "lists.yaml", "配置") if (directory / "lists.yaml").exists() else {}
     if not isinstance(lists_raw, dict):
-        raise ConfigError(f"{directory / 'lists.yaml'} 应是“名字: [可选值…]”的清单")
+        raise ConfigError(TEXT["config.lists_shape"].format(path=directory / "lists.yaml"))
     lists = {str(k): tuple(str(v) for v in vals) for k, vals in lists_raw.items()}
     sheets: dict[str, SheetSpec] = {}
     for kind in SHEET_KINDS:
         path = directory / f"{kind}.yaml"
-        raw = _read_yaml(path)
+        raw = read_yaml(path, "配置")
         try:
             spec = SheetSpec.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(f"配置文件 {path} 有误：{exc}") from exc
+            raise invalid(path, "配置", exc) from exc
         if spec.kind != kind:
-            raise ConfigError(f"配置文件 {path} 的 kind 应为 {kind}")
+            raise ConfigError(TEXT["config.kind"].format(path=path, kind=kind))
         for col in spec.columns:
             if col.allowed_from and col.allowed_from not in lists:
-                raise ConfigError(f"{path}：列“{col.header}”引用的清单 {col.allowed_from} 在 lists.yaml 中不存在")
+                raise ConfigError(TEXT["config.list_unknown"].format(path=path, header=col.header,
+                                                                     name=col.allowed_from))
         sheets[kind] = spec
     return Schemas(sheets=sheets, lists=lists, source=directory)

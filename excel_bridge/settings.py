@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigError
+from .config_files import invalid, read_yaml
 
 # 曲江区's nine towns (马坝镇 is the district seat).
 QUJIANG_TOWNS = ("马坝镇", "大塘镇", "枫湾镇", "小坑镇", "沙溪镇", "乌石镇", "樟市镇", "白土镇", "罗坑镇")
@@ -49,16 +49,11 @@ class DistrictSettings(BaseModel):
 
 
 def load_settings(path: Path) -> DistrictSettings:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as exc:
-        raise ConfigError(f"找不到设置文件 {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"设置文件 {path} 格式错误：{exc}") from exc
+    raw = read_yaml(Path(path), "设置") or {}
     try:
         return DistrictSettings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"设置文件 {path} 有误：{exc}") from exc
+        raise invalid(path, "设置", exc) from exc
 
 
 def dump_settings(settings: DistrictSettings) -> str:

@@ -1,0 +1,57 @@
+"""Reading the district's YAML files (settings, schemas, rules) and saying in Chinese what is wrong with
+one: which file, which line, which entry. The C loader of PyYAML is used where it is installed (it
+reads the bundled schemas and rules about ten times faster than the pure-Python one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import ConfigError
+from .messages import TEXT
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# pydantic error types → what a district clerk reads
+_PROBLEMS = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识此项（名字写错了？）",
+    "int_parsing": "应填整数", "int_type": "应填整数", "int_from_float": "应填整数",
+    "float_parsing": "应填数字", "float_type": "应填数字",
+    "bool_parsing": "应填 true 或 false", "bool_type": "应填 true 或 false",
+    "string_type": "应填文字", "list_type": "应是清单（每行以“- ”开头）", "dict_type": "应是“名字: 值”的形式",
+    "literal_error": "不是允许的值", "greater_than_equal": "数值太小", "less_than_equal": "数值太大",
+    "greater_than": "数值太小", "less_than": "数值太大",
+}
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The file's content; ConfigError naming the file (and the line) if it is missing or malformed.
+    what: 设置/配置/规则, as the message calls the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(TEXT["config.missing"].format(what=what, path=path)) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(TEXT["config.encoding"].format(what=what, path=path)) from exc
+    try:
+        return yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = TEXT["config.where"].format(line=mark.line + 1, column=mark.column + 1) if mark else ""
+        raise ConfigError(TEXT["config.syntax"].format(what=what, path=path, where=where)) from exc
+
+
+def invalid(path: Path | str, what: str, exc: ValidationError) -> ConfigError:
+    """A ConfigError listing each wrong entry of a file that parsed but does not say what it must."""
+    parts = []
+    for err in exc.errors()[:5]:
+        place = ".".join(str(p) for p in err["loc"]) or "（整个文件）"
+        parts.append(TEXT["config.entry"].format(place=place, problem=_PROBLEMS.get(err["type"], err["msg"])))
+    more = len(exc.errors()) - len(parts)
+    text = "；".join(parts) + (TEXT["config.more"].format(n=more) if more > 0 else "")
+    return ConfigError(TEXT["config.invalid"].format(what=what, path=path, problems=text))
