@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .config import Config
 from .stored import household_from_ledger
 from .ledger import HouseholdRow, Ledger
+from .messages import TEXT
 from .rules import Assessor
 from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK
 
@@ -32,7 +33,8 @@ def overdue(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Al
             days = (as_of - dt.date.fromisoformat(r.lead_date)).days
             if days > limit:
                 out.append(Alert("识别超期", r.town, r.village,
-                                 f"{r.lead_date} 发现线索，已 {days} 天仍未认定（规定不超过 {limit} 天），当前“{r.state}”",
+                                 TEXT["alert.overdue"].format(lead_date=r.lead_date, days=days, limit=limit,
+                                                              state=r.state),
                                  r.household_no or "", r.head_name or ""))
     return out
 
@@ -62,8 +64,8 @@ def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Aler
     for key, n in sorted(new.items()):
         if on_file[key] and n / on_file[key] > share:
             out.append(Alert("规模性返贫风险", key[0], key[1],
-                             f"近 {period} 天新增建议纳入 {n} 户，占在册 {on_file[key]} 户的 {n / on_file[key]:.1%}，"
-                             f"超过 {share:.0%}（方案六(四)）"))
+                             TEXT["alert.scale_village"].format(period=period, n=n, total=on_file[key],
+                                                                ratio=n / on_file[key], share=share)))
     towns_new: Counter[str] = Counter()
     towns_all: Counter[str] = Counter()
     for (town, _), n in new.items():
@@ -72,14 +74,14 @@ def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Aler
         towns_all[town] += n
     for town, n in sorted(towns_new.items()):
         if towns_all[town] and n / towns_all[town] > share:
-            out.append(Alert("规模性返贫风险", town, "（全镇）",
-                             f"近 {period} 天全镇新增建议纳入 {n} 户，占在册 {towns_all[town]} 户的 {n / towns_all[town]:.1%}，"
-                             f"超过 {share:.0%}（方案六(四)）"))
+            out.append(Alert("规模性返贫风险", town, TEXT["alert.whole_town"],
+                             TEXT["alert.scale_town"].format(period=period, n=n, total=towns_all[town],
+                                                             ratio=n / towns_all[town], share=share)))
     for key, counter in sorted(risks.items()):
         for risk, n in sorted(counter.items()):
             if n >= per_type:
                 out.append(Alert("规模性返贫风险", key[0], key[1],
-                                 f"“{risk}”风险涉及 {n} 户，达到 {per_type} 户的预警线（方案六(四)）"))
+                                 TEXT["alert.scale_risk"].format(risk=risk, n=n, per_type=per_type)))
     return out
 
 
@@ -92,7 +94,8 @@ def conflicts(ledger: Ledger, town: str | None = None) -> list[Alert]:
             continue
         seen.add(key)
         out.append(Alert("跨村重复登记", r["town"], r["village"],
-                         f"{r['name'] or ''}（身份证尾号{(r['person_id'] or '')[-4:]}）同时登记在{r['other_town']}{r['other_village']}"))
+                         TEXT["alert.conflict"].format(name=r["name"] or "", tail=(r["person_id"] or "")[-4:],
+                                                       other_town=r["other_town"], other_village=r["other_village"])))
     return out
 
 

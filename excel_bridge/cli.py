@@ -23,7 +23,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"日期格式应为 2021-08-11：{text}") from exc
+        raise argparse.ArgumentTypeError(TEXT["cli.date_format"].format(text=text)) from exc
 
 
 def _config(args: argparse.Namespace):
@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except BridgeError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(TEXT["cli.error"].format(error=exc), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

@@ -18,6 +18,7 @@ import python_calamine as pc
 
 from .errors import TransitionRefused
 from .ledger import Ledger, now_text
+from .messages import TEXT
 from .normalize import clean_text, norm_header, parse_date, plain_text
 from .workflow import AGREE, DECIDER, DISTRICT, REJECT, RETURN, TOWN, check_move, transition
 
@@ -58,7 +59,7 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     book = pc.CalamineWorkbook.from_path(str(path))
     sheet_name = SHEETS[level]
     if sheet_name not in book.sheet_names:
-        raise Unreadable(f"找不到“{sheet_name}”工作表（可能被改名或删除）")
+        raise Unreadable(TEXT["decision.no_sheet"].format(sheet=sheet_name))
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     wanted = TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS
     header_idx, cols = None, {}
@@ -71,9 +72,9 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
             cols["name"] = names.get("户主姓名")
             break
     if header_idx is None:
-        raise Unreadable(f"“{sheet_name}”中找不到“{wanted['decision']}”列")
+        raise Unreadable(TEXT["decision.no_column"].format(sheet=sheet_name, column=wanted["decision"]))
     if cols["token"] is None:
-        raise Unreadable(f"“{sheet_name}”中隐藏的“{TOKEN}”列被删除，无法确认每一行是哪一户")
+        raise Unreadable(TEXT["decision.no_token"].format(sheet=sheet_name, token=TOKEN))
     out = []
 
     def cell(row: list[object], key: str) -> object:
@@ -94,7 +95,7 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
 def note_unreadable(ledger: Ledger, *, level: str, town: str | None, sha256: str, file_name: str, reason: str,
                     now: dt.datetime | None = None) -> str:
     """Record that a saved decision workbook could not be read, with a note in its next copy."""
-    text = f"{file_name}：{reason}，其中的决定没有生效。原文件已归档，请在本表中重新选择"
+    text = TEXT["decision.unreadable"].format(file=file_name, reason=reason)
     now = now or dt.datetime.now()
     with ledger.transaction():
         ledger.add_submission(sha256=sha256, kind="town_review" if level == TOWN else "master", status="decisions",
@@ -116,18 +117,20 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
     with ledger.transaction():
         for d in rows:
             hid = d.token.split("-", 1)[0]
+            name = TEXT["decision.row_name"].format(name=d.name) if d.name else ""
             if hid and hid in seen:
-                result.refused.append(f"第{d.row}行{('（' + d.name + '）') if d.name else ''}："
-                                      "这一户在本表中已有一行决定生效，这一行未采用")
+                result.refused.append(TEXT["decision.row"].format(row=d.row, name=name,
+                                                                  reason=TEXT["decision.repeated"]))
                 continue
             refusal = _apply_one(ledger, d, level=level, town=town, sha256=sha256, now=now, today=today,
                                  result=result)
             if refusal is None:
                 seen.add(hid)
             if refusal:
-                result.refused.append(f"第{d.row}行{('（' + d.name + '）') if d.name else ''}：{refusal}")
+                result.refused.append(TEXT["decision.row"].format(row=d.row, name=name, reason=refusal))
         who = "镇级核查表" if level == TOWN else "区级总台账"
-        message = f"{who}：{result.applied} 项决定生效" + (f"，{len(result.refused)} 项未生效" if result.refused else "")
+        refused = TEXT["decision.summary_refused"].format(n=len(result.refused)) if result.refused else ""
+        message = TEXT["decision.summary"].format(who=who, applied=result.applied, refused=refused)
         ledger.add_submission(sha256=sha256, kind="town_review" if level == TOWN else "master",
                               status="decisions", file_name=file_name, received_at=now_text(now), town=town,
                               message=message + ("：" + "；".join(result.refused) if result.refused else ""))
@@ -140,28 +143,29 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
 def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
                today: dt.date, result: DecisionResult) -> str | None:
     if d.decision not in (AGREE, RETURN, REJECT):
-        return f"“{d.decision}”不是可选的结论（可选：同意、退回" + ("、不予认定）" if level == DISTRICT else "）")
+        choices = (AGREE, RETURN, REJECT) if level == DISTRICT else (AGREE, RETURN)
+        return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(choices))
     parts = d.token.split("-")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return "这一行的隐藏行令牌缺失或被改动，无法确认是哪一户，请使用系统最新生成的表格"
+        return TEXT["decision.token_broken"]
     hid, version, mac = int(parts[0]), int(parts[1]), parts[2]
     hh = ledger.household(hid)
     if hh is None or not _token_ever_valid(ledger, hid, version, mac):
-        return "行令牌无效，无法确认是哪一户，请使用系统最新生成的表格"
-    label = f"{hh.village}{hh.head_name or ''}户"
+        return TEXT["decision.token_invalid"]
+    label = TEXT["decision.household"].format(village=hh.village, head=hh.head_name or "")
     if hh.version != version:
-        return f"{label}的状态已变为“{hh.state}”，这一行来自旧版表格，本次决定未生效"
+        return TEXT["decision.stale"].format(label=label, state=hh.state)
     if town is not None and hh.town != town:
-        return f"{label}不属于{town}，不能在本镇核查表中决定"
+        return TEXT["decision.other_town"].format(label=label, town=town)
     if DECIDER.get(hh.state) != level:
-        return f"{label}当前状态为“{hh.state}”，不应由{level}级决定"
+        return TEXT["decision.wrong_level"].format(label=label, state=hh.state, level=level)
     if not hh.on_file:
-        return f"{label}已不在本村最新台账中（已移出），本次决定未生效"
+        return TEXT["decision.removed"].format(label=label)
     if d.decision in (RETURN, REJECT) and not d.comment:
-        return f"{label}选择了“{d.decision}”，但没有写明原因（意见栏），本次决定未生效"
+        return TEXT["decision.no_reason"].format(label=label, decision=d.decision)
     if not d.person:
-        who = "核查人" if level == TOWN else "审核人"
-        return f"{label}的决定没有填写{who}，本次决定未生效（每项决定都要记录经办人）"
+        who = (TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS)["person"]
+        return TEXT["decision.no_person"].format(label=label, who=who)
     try:
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:

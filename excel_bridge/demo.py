@@ -17,6 +17,7 @@ from typing import Any
 from .config import Config
 from .errors import WorkspaceError
 from .idcard import birth_date, check_char, make_id
+from .messages import TEXT
 
 SURNAMES = "陈李黄张刘王林吴邓何罗谢曾梁钟朱赖叶廖邱蔡温赵周许郑彭江欧潘"
 GIVEN = ("伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 建华 志强 海燕 国平 "
@@ -365,7 +366,7 @@ def build_demo(root: Path, *, villages: int = 3, households: int = 40, seed: int
     marker = root / DEMO_MARKER
     if root.exists() and any(root.iterdir()):
         if not marker.exists():
-            raise WorkspaceError(f"目录 {root} 已存在且不是演示目录，请换一个目录（演示不会覆盖真实数据）")
+            raise WorkspaceError(TEXT["demo.not_demo_dir"].format(path=root))
         shutil.rmtree(root)
     rng = random.Random(seed)
     base = DistrictSettings()

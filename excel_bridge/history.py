@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .idcard import mask_id, normalize_id
 from .ledger import HouseholdRow, Ledger
+from .messages import TEXT
 
 EVENT_WORDS = {"created": "登记", "transition": "状态变更", "removed": "移出", "restored": "恢复在册"}
 
@@ -30,8 +31,10 @@ class Story:
     @property
     def title(self) -> str:
         h = self.household
-        return (f"{h.town}{h.village} {h.head_name or ''}户（户编号 {h.household_no or '无'}，户主身份证号 "
-                f"{mask_id(h.head_id)}）当前状态：{h.state}{'' if h.on_file else '（已移出）'}")
+        return TEXT["history.title"].format(town=h.town, village=h.village, head=h.head_name or "",
+                                            number=h.household_no or TEXT["history.no_number"],
+                                            masked=mask_id(h.head_id), state=h.state,
+                                            removed="" if h.on_file else TEXT["history.removed"])
 
 
 def find_stories(ledger: Ledger, key: str) -> list[Story]:

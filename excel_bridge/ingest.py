@@ -17,6 +17,7 @@ from .check import CheckResult
 from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger, now_text, to_json
+from .messages import TEXT
 from .rules import Assessment
 from .validate import Parsed, Record
 from .village_step import village_step
@@ -184,7 +185,7 @@ def _apply_village(ledger: Ledger, payload: FilePayload, config: Config, village
         if row.id not in taken and row.on_file:
             ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, row.id))
             ledger.record_event(household_id=row.id, event="removed", level=VILLAGE, at=stamp,
-                                source_sha256=payload.sha256, comment="本村最新台账中已没有这一户，标记为已移出")
+                                source_sha256=payload.sha256, comment=TEXT["ingest.removed"])
             applied.removed += 1
 
 
@@ -215,8 +216,8 @@ def _create(ledger: Ledger, config: Config, town: str, village: str, hp: Househo
          as_of.isoformat() if state == LEAD else None, identified, sub_id, hp.row, to_json(hp.data),
          to_json(hp.assessment), hp.errors, hp.warnings, stamp))
     hid = int(cur.lastrowid)
-    comment = {ASSISTING: "按台账中的识别纳入日期导入", LEAD: "研判建议纳入监测，登记为线索",
-               NOT_INCLUDED: "登记在册，研判暂不纳入"}[state]
+    comment = {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"],
+               NOT_INCLUDED: TEXT["ingest.created_not_included"]}[state]
     ledger.record_event(household_id=hid, event="created", to_state=state, level=SYSTEM, at=stamp,
                         source_sha256=sha, comment=comment, effective_date=as_of.isoformat())
     row = ledger.household(hid)
@@ -236,7 +237,7 @@ def _update(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int,
          hp.errors, hp.warnings, stamp, identified, hh.id))
     if not hh.on_file:
         ledger.record_event(household_id=hh.id, event="restored", level=VILLAGE, at=stamp, source_sha256=sha,
-                            comment="重新出现在本村台账中")
+                            comment=TEXT["ingest.restored"])
     row = ledger.household(hh.id)
     assert row is not None
     return row

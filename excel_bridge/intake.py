@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .messages import TEXT
 from .read import SPREADSHEET_SUFFIXES
 from .settings import DistrictSettings
 from .workspace import Workspace
@@ -53,17 +54,17 @@ def scan_inbox(ws: Workspace, settings: DistrictSettings) -> Scan:
         if is_lock_or_temp(entry.name) or entry.name == NOTE_NAME:
             continue
         if entry.is_file():
-            scan.note(None, f"“{entry.name}”直接放在了收件箱里，请放到所属镇的文件夹中。")
+            scan.note(None, TEXT["intake.loose_file"].format(name=entry.name))
             continue
         if entry.name not in settings.towns:
-            scan.note(None, f"文件夹“{entry.name}”不是区里登记的镇，其中的文件不会处理。")
+            scan.note(None, TEXT["intake.unknown_town"].format(name=entry.name))
             continue
         for path in sorted(p for p in entry.rglob("*") if p.is_file()):
             rel_parts = path.relative_to(entry).parts
             if any(is_lock_or_temp(part) for part in rel_parts):
                 continue
             if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-                scan.note(entry.name, f"“{'/'.join(rel_parts)}”不是表格文件（xlsx/xls/ods 等），没有处理。")
+                scan.note(entry.name, TEXT["intake.not_spreadsheet"].format(name="/".join(rel_parts)))
                 continue
             try:
                 st = path.stat()
@@ -160,4 +161,5 @@ def _write_note(note: Path, lines: list[str]) -> None:
     elif body != current:
         note.parent.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        note.write_text(f"收件箱处理说明（{stamp}）\r\n" + body, encoding="utf-8-sig", newline="")
+        note.write_text(TEXT["intake.note_title"].format(stamp=stamp) + "\r\n" + body, encoding="utf-8-sig",
+                        newline="")

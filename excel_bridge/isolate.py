@@ -8,6 +8,8 @@ import resource
 from collections.abc import Callable
 from typing import Any
 
+from .messages import TEXT
+
 DEFAULT_MEMORY = 4 * 1024**3
 DEFAULT_TIMEOUT = 300.0
 
@@ -42,10 +44,10 @@ def run_isolated(fn: Callable[..., Any], *args: Any, memory: int = DEFAULT_MEMOR
     send.close()
     try:
         if not receive.poll(timeout):
-            raise Died(f"超过 {timeout:.0f} 秒")
+            raise Died(TEXT["isolate.timeout"].format(seconds=timeout))
         ok, value = receive.recv()
     except EOFError as exc:
-        raise Died(f"子进程异常退出（{proc.exitcode}）") from exc
+        raise Died(TEXT["isolate.died"].format(code=proc.exitcode)) from exc
     finally:
         if proc.is_alive():
             proc.kill()

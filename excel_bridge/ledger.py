@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LedgerError
+from .messages import TEXT
 
 SCHEMA_VERSION = 4
 
@@ -216,7 +217,7 @@ class Ledger:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
-            raise LedgerError(f"无法打开台账数据库 {path}：{exc}") from exc
+            raise LedgerError(TEXT["ledger.cannot_open"].format(path=path, error=exc)) from exc
         ledger = cls(conn, path)
         ledger._migrate()
         return ledger
@@ -242,7 +243,7 @@ class Ledger:
     def _migrate(self) -> None:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
-            raise LedgerError(f"台账数据库版本（{current}）比本程序（{SCHEMA_VERSION}）新，请升级 excel_bridge")
+            raise LedgerError(TEXT["ledger.too_new"].format(current=current, supported=SCHEMA_VERSION))
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with self.transaction():
                 for statement in _statements(MIGRATIONS[version]):
@@ -259,7 +260,7 @@ class Ledger:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise LedgerError(f"台账数据库被占用：{exc}") from exc
+            raise LedgerError(TEXT["ledger.busy"].format(error=exc)) from exc
         try:
             yield self.conn
         except BaseException:

@@ -23,7 +23,7 @@ from .errors import UnreadableFile
 from .ingest import LEDGER_CODES, FilePayload, apply_village_file
 from .intake import Candidate, Stability, archive, scan_inbox, sha256_of, write_notes
 from .ledger import Ledger, now_text
-from .messages import render
+from .messages import TEXT, render
 from .decisions import Unreadable, apply_decisions, mark_notes_shown, note_unreadable, pending_notes, read_decisions
 from .read import peek_kind, peek_meta
 from .workflow import DISTRICT, TOWN
@@ -189,9 +189,10 @@ class Processor:
             meta = peek_meta(Path(archived))
             refusal = None
             if kind == "master" and town:
-                refusal = "区级总台账只能由区里在“区级”文件夹中直接修改保存，放入镇收件箱的不会生效"
+                refusal = TEXT["process.master_in_inbox"]
             elif kind == "town_review" and meta.get("镇") != town:
-                refusal = f"这是{meta.get('镇') or '其他'}的镇级核查表，放在{town}的文件夹中不会生效"
+                refusal = TEXT["process.review_elsewhere"].format(town=meta.get("镇") or TEXT["process.other_town"],
+                                                                  folder=town)
             level = DISTRICT if kind == "master" else TOWN
             if refusal:
                 with ledger.transaction():
@@ -199,7 +200,8 @@ class Processor:
                                           received_at=now_text(), town=town or None, archived_path=archived,
                                           message=refusal)
                     ledger.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
-                                        (now_text(), TOWN, town, f"{name}：{refusal}"))
+                                        (now_text(), TOWN, town,
+                                         TEXT["process.file_note"].format(name=name, message=refusal)))
                 report.files.append(FileOutcome(name, town, "decisions", refusal))
                 continue
             try:
@@ -214,17 +216,18 @@ class Processor:
                 report.files.append(FileOutcome(name, town or "区级", "decisions", text))
                 continue
             except Exception as exc:  # noqa: BLE001 - rolled back; the workbook is kept and re-read next time
-                log.error("读取审核决定出错 %s：%r", name, exc)
-                report.files.append(FileOutcome(name, town, "failed", f"读取审核决定时出错：{exc}"))
+                log.error(TEXT["process.log.decisions_failed"], name, exc)
+                report.files.append(FileOutcome(name, town, "failed",
+                                                TEXT["process.decisions_failed"].format(error=exc)))
                 continue
             with ledger.transaction():
                 ledger.remember_output(self.ws.key(Path(path)), sha, "read", now_text())
             dirty |= result.villages
             if rows:
-                message = f"{result.applied} 项决定生效" + (f"，{len(result.refused)} 项未生效（见新表格顶部说明）"
-                                                        if result.refused else "")
+                refused = TEXT["process.decisions_refused"].format(n=len(result.refused)) if result.refused else ""
+                message = TEXT["process.decisions"].format(applied=result.applied, refused=refused)
                 report.files.append(FileOutcome(name, town or "区级", "decisions", message))
-            log.info("%s：%d 项决定生效，%d 项未生效", name, result.applied, len(result.refused))
+            log.info(TEXT["process.log.decisions"], name, result.applied, len(result.refused))
         return dirty
 
     def _archive(self, stable: list[Candidate], report: PassReport) -> list[_Stable]:
@@ -235,7 +238,7 @@ class Processor:
                 sha = sha256_of(cand.path)
                 archived = archive(self.ws, cand.path, sha, received)
             except OSError as exc:
-                log.warning("无法读取或归档 %s：%s", cand.path.name, exc)
+                log.warning(TEXT["process.log.archive_failed"], cand.path.name, exc)
                 continue
             items.append(_Stable(cand, sha, archived, received, peek_kind(archived)))
         return items
@@ -249,18 +252,20 @@ class Processor:
             previous = ledger.applied_submission(item.sha, town=item.cand.town)
             first = this_pass.get((item.sha, item.cand.town))
             if previous is not None or first is not None:
-                same_as = f"第{previous['id']}号提交" if previous is not None else f"同一轮的“{first.cand.path.name}”"
+                same_as = (TEXT["process.same_submission"].format(id=previous["id"]) if previous is not None
+                           else TEXT["process.same_pass"].format(name=first.cand.path.name))
                 with ledger.transaction():
                     ledger.add_submission(sha256=item.sha, kind="village", status="duplicate",
                                           file_name=item.cand.path.name, received_at=now_text(item.received),
                                           town=item.cand.town, village=previous["village"] if previous else None,
-                                          archived_path=str(item.archived), message=f"与{same_as}内容相同")
+                                          archived_path=str(item.archived),
+                                          message=TEXT["process.same_content"].format(same_as=same_as))
                 if previous is not None:
                     for village in (previous["village"] or "").split("、"):
                         if village:
                             dirty.add((previous["town"], village))
                 report.files.append(FileOutcome(item.cand.path.name, item.cand.town, "duplicate",
-                                                "内容与已处理的文件相同，不重复入账，已重新发放反馈文件"))
+                                                TEXT["process.duplicate"]))
                 continue
             this_pass[(item.sha, item.cand.town)] = item
             to_parse.append(item)
@@ -288,7 +293,7 @@ class Processor:
                     if village:
                         dirty.add((item.cand.town, village))
                 dirty |= self._moved_between_towns(ledger, item)
-            log.info("%s/%s：%s %s", item.cand.town, name, outcome.status, outcome.message)
+            log.info(TEXT["process.log.file"], item.cand.town, name, outcome.status, outcome.message)
         # a person newly found in two villages: the other village's returned copy must say so too
         for town, village in list(dirty):
             for r in ledger.person_conflicts(town=town, village=village):
@@ -310,7 +315,7 @@ class Processor:
                     ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, hh["id"]))
                     ledger.record_event(household_id=hh["id"], event="removed", level="系统", at=stamp,
                                         source_sha256=item.sha,
-                                        comment=f"同一文件已改放到{item.cand.town}的文件夹，这里的登记作废")
+                                        comment=TEXT["process.moved_town"].format(town=item.cand.town))
                     moved.add((hh["town"], hh["village"]))
         return moved
 
@@ -332,8 +337,10 @@ class Processor:
             return self._failed(ledger, item, exc)
         issues = [*payload.issues, *applied.issues]
         errors = sum(1 for i in issues if i.severity == "error")
-        return FileOutcome(name, town, "applied", f"{len(payload.households)}户，错误{errors}处，提示{len(issues) - errors}条",
-                           errors=errors, warnings=len(issues) - errors, households=len(payload.households))
+        warnings = len(issues) - errors
+        message = TEXT["process.applied"].format(households=len(payload.households), errors=errors, warnings=warnings)
+        return FileOutcome(name, town, "applied", message, errors=errors, warnings=warnings,
+                           households=len(payload.households))
 
     def _unreadable(self, ledger: Ledger, item: _Stable, result: CheckResult) -> FileOutcome:
         issue = result.issues[0]
@@ -346,17 +353,19 @@ class Processor:
             ledger.conn.execute("UPDATE submissions SET errors=1 WHERE id=?", (sub,))
         note = self.ws.town_feedback(item.cand.town) / f"{Path(item.cand.path.name).stem}_无法读取.txt"
         note.parent.mkdir(parents=True, exist_ok=True)
-        note.write_text(f"文件：{item.cand.path.name}\r\n问题：{issue.message}\r\n改法：{issue.hint}\r\n",
-                        encoding="utf-8-sig")
+        note.write_text(TEXT["process.unreadable_note"].format(name=item.cand.path.name, message=issue.message,
+                                                               hint=issue.hint), encoding="utf-8-sig")
         return FileOutcome(item.cand.path.name, item.cand.town, "unreadable", issue.message, errors=1, feedback=note)
 
     def _failed(self, ledger: Ledger, item: _Stable, exc: BaseException) -> FileOutcome:
-        log.error("处理 %s 时出错（台账未改动）：%r", item.cand.path.name, exc)
-        message = "处理时出现程序错误，台账没有改动；原文件已归档，请联系区乡村振兴局"
+        log.error(TEXT["process.log.failed"], item.cand.path.name, exc)
+        message = TEXT["process.failed"]
         with ledger.transaction():
             ledger.add_submission(sha256=item.sha, kind="village", status="failed", file_name=item.cand.path.name,
                                   received_at=now_text(item.received), town=item.cand.town,
-                                  archived_path=str(item.archived), message=f"{message}（{type(exc).__name__}: {exc}）")
+                                  archived_path=str(item.archived),
+                                  message=TEXT["process.failed_detail"].format(message=message, type=type(exc).__name__,
+                                                                               error=exc))
         return FileOutcome(item.cand.path.name, item.cand.town, "failed", message, errors=1)
 
     def _outputs(self, ledger: Ledger, config: Config, dirty: set[tuple[str, str]], report: PassReport, *,
@@ -384,7 +393,7 @@ class Processor:
         stamp = now_text()
         for sub_id, placed in zip(subs, placed_all):
             if isinstance(placed, BaseException):
-                log.error("写反馈文件失败（第%s号提交）：%r", sub_id, placed)
+                log.error(TEXT["process.log.feedback_failed"], sub_id, placed)
                 continue
             report.outputs.append(placed)
             with ledger.transaction():
@@ -447,16 +456,16 @@ def _remove_if_unchanged(cand: Candidate) -> None:
     try:
         st = path.stat()
         if (st.st_size, st.st_mtime_ns) != (cand.size, cand.mtime_ns):
-            log.info("%s 在处理期间又被保存，留待下一轮处理", path.name)
+            log.info(TEXT["process.log.saved_again"], path.name)
             return
         path.unlink()
     except FileNotFoundError:
         pass
     except OSError as exc:  # locked on Windows: the next pass sees the same content and only re-issues
-        log.warning("无法从收件箱移走 %s：%s", path.name, exc)
+        log.warning(TEXT["process.log.not_removed"], path.name, exc)
 
 
 def describe(outcome: FileOutcome) -> str:
     """One log line per file; IDs never appear in full."""
-    return f"{outcome.town}/{outcome.name}：{outcome.message}"
+    return TEXT["process.file"].format(town=outcome.town, name=outcome.name, message=outcome.message)
 
