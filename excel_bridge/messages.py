@@ -299,7 +299,6 @@ TEXT: dict[str, str] = {
     "intake.unknown_town": "文件夹“{name}”不是区里登记的镇，其中的文件不会处理。",
     "intake.not_spreadsheet": "“{name}”不是表格文件（xlsx/xls/ods 等），没有处理。",
     # one processing pass: outcome of each file, decision workbooks in the wrong place (process.py)
-    "process.file": "{town}/{name}：{message}",
     "process.file_note": "{name}：{message}",
     "process.master_in_inbox": "区级总台账只能由区里在“区级”文件夹中直接修改保存，放入镇收件箱的不会生效",
     "process.review_elsewhere": "这是{town}的镇级核查表，放在{folder}的文件夹中不会生效",

@@ -464,8 +464,3 @@ def _remove_if_unchanged(cand: Candidate) -> None:
     except OSError as exc:  # locked on Windows: the next pass sees the same content and only re-issues
         log.warning(TEXT["process.log.not_removed"], path.name, exc)
 
-
-def describe(outcome: FileOutcome) -> str:
-    """One log line per file; IDs never appear in full."""
-    return TEXT["process.file"].format(town=outcome.town, name=outcome.name, message=outcome.message)
-
