@@ -350,6 +350,8 @@ def test_receipt_sheet(made):
         "提示": 2,
         "建议纳入监测户数": 1,
     }
+    # counts and text line up on the left of the value column, as on a paper form
+    assert {ws.cell(r, 2).alignment.horizontal for r in range(1, ws.max_row + 1)} == {"left"}
 
 
 # --- a returned copy dropped again ---
@@ -471,6 +473,8 @@ def test_xls_returned_copy_is_xlsx_with_same_values(xls_input, config, tmp_path)
     src = pc.CalamineWorkbook.from_path(str(xls_input))
     out = pc.CalamineWorkbook.from_path(str(placed.path))
     assert out.sheet_names == ["问题清单", "回执", *src.sheet_names]
+    receipt = openpyxl.load_workbook(placed.path)["回执"]
+    assert {receipt.cell(r, 2).alignment.horizontal for r in range(1, receipt.max_row + 1)} == {"left"}
     for name in src.sheet_names:
         before = src.get_sheet_by_name(name).to_python(skip_empty_area=False)
         after = out.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -214,5 +214,6 @@ def _receipt_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
     for k, v in plan.receipt:
         ws.append((k, v))
         ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+        ws.cell(row=ws.max_row, column=2).alignment = Alignment(horizontal="left")
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 70

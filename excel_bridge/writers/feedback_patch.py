@@ -124,6 +124,7 @@ def _issue_sheets(wb: Workbook, plan: Plan) -> None:
     wrap = styles.xf(0, Look(wrap=True))
     link = styles.xf(0, Look(link=True, wrap=True))
     bold = styles.xf(0, Look(bold=True))
+    left = styles.xf(0, Look(left=True))
     severity = {"error": styles.xf(0, Look(fill=ERROR_FILL, wrap=True)),
                 "warning": styles.xf(0, Look(fill=WARNING_FILL, wrap=True))}
     issues = NewSheet(ISSUES_SHEET, widths=list(ISSUE_WIDTHS), freeze_header=True, autofilter=True,
@@ -142,7 +143,7 @@ def _issue_sheets(wb: Workbook, plan: Plan) -> None:
         issues.heights[n] = row.height
         if row.link:
             issues.links.append((f"I{n}", row.link, "转到"))
-    receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(k, bold), (v, None)] for k, v in plan.receipt],
+    receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(k, bold), (v, left)] for k, v in plan.receipt],
                        portrait_fit=True)
     wb.add_sheet(issues, 0)
     wb.add_sheet(receipt, 1)

@@ -119,6 +119,7 @@ class Look:
     wrap: bool = False
     link: bool = False
     center: bool = False
+    left: bool = False  # numbers beside text in a two-column form (the 回执) line up with it
 
 
 class Styles:
@@ -198,7 +199,7 @@ class Styles:
         if look.text or look.date:
             xf.set("numFmtId", str(self._date_format() if look.date else TEXT_FORMAT))
             xf.set("applyNumberFormat", "1")
-        if look.wrap or look.center:
+        if look.wrap or look.center or look.left:
             align = xf.find(q("alignment"))
             if align is None:
                 align = etree.Element(q("alignment"))
@@ -209,6 +210,8 @@ class Styles:
             if look.center:
                 align.set("horizontal", "center")
                 align.set("vertical", "center")
+            if look.left:
+                align.set("horizontal", "left")
             xf.set("applyAlignment", "1")
         if look.locked is not None:
             prot = xf.find(q("protection"))
