@@ -60,9 +60,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(TEXT["check.errors" if result.errors else "check.ok"].format(**counts))
     shown = sorted(result.issues, key=lambda i: (i.severity != "error", i.sheet or "", i.row or 0))
     for issue in shown[:SUMMARY_ISSUES]:
-        where = "".join(x for x in (issue.sheet or "", f" 第{issue.row}行" if issue.row else "",
-                                    f"“{issue.column}”" if issue.column else ""))
-        print(f"  [{SEVERITY_WORD[issue.severity]}] {where}：{issue.message}")
+        where = "".join(x for x in (issue.sheet or "",
+                                    TEXT["cli.issue_row"].format(row=issue.row) if issue.row else "",
+                                    TEXT["cli.issue_column"].format(column=issue.column) if issue.column else ""))
+        print(TEXT["cli.issue"].format(severity=SEVERITY_WORD[issue.severity], where=where, message=issue.message))
     if len(shown) > SUMMARY_ISSUES:
         print(TEXT["check.more"].format(n=len(shown) - SUMMARY_ISSUES))
     print(TEXT["check.proposed"].format(n=sum(1 for a in result.assessments if a and a.proposed)))
@@ -189,7 +190,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(story.title)
         for s in story.steps:
             move = f"{s.from_state or '—'} → {s.to_state}" if s.to_state else ""
-            who = f"{s.level}级" + (f"（{s.person}）" if s.person else "")
+            who = TEXT["cli.history_who"].format(
+                level=s.level, person=TEXT["cli.history_person"].format(person=s.person) if s.person else "")
             source = TEXT["history.source"].format(sha=s.source) if s.source else ""
             print(f"  {s.at}  {s.event:<4} {move:<16} {who:<10} {s.comment or ''}{source}")
     return 0

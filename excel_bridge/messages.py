@@ -266,6 +266,11 @@ TEXT: dict[str, str] = {
     # command line (cli.py)
     "cli.date_format": "日期格式应为 2021-08-11：{text}",
     "cli.error": "错误：{error}",
+    "cli.issue": "  [{severity}] {where}：{message}",
+    "cli.issue_row": " 第{row}行",
+    "cli.issue_column": "“{column}”",
+    "cli.history_who": "{level}级{person}",
+    "cli.history_person": "（{person}）",
     # town and district decisions read back from the saved workbooks (decisions.py); shown atop the next copy
     "decision.no_sheet": "找不到“{sheet}”工作表（可能被改名或删除）",
     "decision.no_column": "“{sheet}”中找不到“{column}”列",
@@ -343,4 +348,49 @@ TEXT: dict[str, str] = {
     "isolate.died": "子进程异常退出（{code}）",
     # the demo district (demo.py)
     "demo.not_demo_dir": "目录 {path} 已存在且不是演示目录，请换一个目录（演示不会覆盖真实数据）",
+    # comment of the event when a village's review and notice send a household on (village_step.py)
+    "village.review_passed": "民主评议{review_date}通过，公示{notice_start}至{notice_end}",
+    # the town review workbook (writers/town.py); the refused-decisions note also heads the master's 待区审核
+    "town.instruction": "{town}镇级核查表：请在黄色列选择“同意”或“退回”，退回时写明原因，填写核查人和日期后保存。",
+    "town.refused_notes": "上次提交中未生效的决定：{notes}",
+    "town.review_summary": "{matter}：{review_date}评议{result}，公示{notice_start}至{notice_end}，异议{objection}",
+    "town.not_submitted": "（尚未提交）",
+    "town.date_error": "请填写日期，如 2021-08-11",
+    # the district master workbook (writers/master.py)
+    "master.title": "{district}防止返贫动态监测总台账",
+    "master.line": "监测线：{year}年 {line:g} 元/人·年",
+    "master.no_line": "监测线：{year}年尚未配置",
+    "master.updated": "更新时间：{now:%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，请勿在此表中修改数据；审核决定请在“待区审核”表中选择）",
+    "master.instruction": "待区审核：请在黄色列选择“同意”“退回”或“不予认定”（仅纳入监测认定可选），退回或不予认定时写明原因，填写审核人和日期后保存本工作簿。",
+    # the printed 公示名单 (writers/notice.py); reasons in plain words that reveal no illness or disability
+    "notice.title": "{district}{town}{village}防止返贫监测对象公示名单",
+    "notice.body": "根据《关于健全防止返贫动态监测和帮扶机制的实施方案》，经农户申请（或入户排查）、村民主评议，现将以下农户予以公示。如有异议，请在公示期内向村民委员会或镇人民政府反映。",
+    "notice.footer": "监督电话：区乡村振兴局 {phone}        {village}村民委员会（盖章）    {year}年{month}月{day}日",
+    "notice.period": "{start} 至 {end}",
+    "notice.reason.income": "家庭人均纯收入低于监测线",
+    "notice.reason.drop": "家庭收入大幅缩减",
+    "notice.reason.rigid": "刚性支出较大，基本生活出现困难",
+    "notice.reason.guarantee": "“两不愁三保障”或饮水安全存在风险",
+    "notice.reason.reviewed": "经村民主评议建议纳入监测",
+    "notice.reason.elimination": "收入持续稳定，“两不愁三保障”及饮水安全持续巩固",
+    # the returned copy (writers/feedback.py): system columns, cell comments, 问题清单
+    "feedback.proposed": "建议纳入监测：{reasons}",
+    "feedback.rule": "{title}（{rule}，方案{clause}）",
+    "feedback.cannot_assess": "无法研判：有关收入或保障的格子填写有误，请先改正",
+    "feedback.not_proposed": "暂不纳入：收入高于监测线，未发现刚性支出、收入骤减或保障缺失",
+    "feedback.priority": "重点关注（R-SPECIAL，方案{clause}）",
+    "feedback.check_errors": "错误{errors}处{warnings}",
+    "feedback.check_and_warnings": "，提示{n}条",
+    "feedback.check_warnings": "提示{n}条",
+    "feedback.comment_issue": "【{severity}】{message}\n改法：{hint}",
+    "feedback.no_issues": "本文件未发现问题。",
+    # the returned copy's log (writers/feedback.py, feedback_openpyxl.py): logging's %-style arguments
+    "feedback.log.patch_unsupported": "%s 不能直接修改（%s），改用 openpyxl 生成反馈文件",
+    "feedback.log.openpyxl_rebuild": "openpyxl 无法打开 %s（%s），按数值重建",
+    # placing a written workbook (writers/common.py): logging's %-style arguments
+    "place.log.side_copy": "目标文件被占用（可能正在 Excel 中打开），已另存为 %s",
+    # worker processes (runner.py) and the watcher (watch.py): logging's %-style arguments
+    "runner.log.no_workers": "工作进程无法启动，改为在主进程中处理",
+    "runner.log.failed": "处理出错",
+    "watch.log.pass_failed": "本轮处理出错，继续监视",
 }

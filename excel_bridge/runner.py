@@ -21,6 +21,7 @@ from .check import check_file, check_parsed
 from .config import Config
 from .ingest import payload_from
 from .issues import Issue
+from .messages import TEXT
 from .validate import Parsed
 from .workspace import Workspace
 from .writers.common import Placed
@@ -125,7 +126,7 @@ class Runner:
         if broken and len(broken) == len(jobs) and len(jobs) > 1:
             # every job failed: the pool itself could not work (not one bad file) — run them here instead
             self.close()
-            log.warning("工作进程无法启动，改为在主进程中处理")
+            log.warning(TEXT["runner.log.no_workers"])
             return [_safe(fn, job) for job in jobs]
         if broken:
             self.close()
@@ -156,5 +157,5 @@ def _safe(fn: Callable[..., Any], job: tuple[Any, ...]) -> Any:
     try:
         return fn(*job)
     except Exception as exc:  # noqa: BLE001 - reported per file
-        log.exception("处理出错")
+        log.exception(TEXT["runner.log.failed"])
         return exc

@@ -15,6 +15,7 @@ from typing import Any
 from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger
+from .messages import TEXT
 from .rules import Assessor
 from .stored import household_from_ledger, revived
 from .workflow import ASSISTING, LEAD, VILLAGE, last_reset, transition
@@ -76,8 +77,9 @@ def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, *, as_of: dt.
         if eligible is not True:
             return [make_issue("ELIMINATION_NOT_READY", sheet=review.get("_sheet"), row=review.get("_row"),
                                column=review_cols("matter").header, value=matter, reason=reason)]
-    comment = (f"民主评议{review['review_date'].isoformat()}通过，公示{review['notice_start'].isoformat()}"
-               f"至{review['notice_end'].isoformat()}")
+    comment = TEXT["village.review_passed"].format(review_date=review["review_date"].isoformat(),
+                                                   notice_start=review["notice_start"].isoformat(),
+                                                   notice_end=review["notice_end"].isoformat())
     transition(ledger, hh, ACTION_FOR_STATE[hh.state], VILLAGE,
                at=dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S"), source_sha256=sha256, comment=comment,
                decided_on=as_of)

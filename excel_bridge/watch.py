@@ -14,6 +14,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from .messages import TEXT
 from .process import PassReport, Processor
 from .workspace import FEEDBACK, Workspace
 
@@ -74,7 +75,7 @@ class Watcher:
         try:
             report = self.processor.run_pass()
         except Exception as exc:  # noqa: BLE001 - a pass that raises never stops the watcher
-            log.exception("本轮处理出错，继续监视")
+            log.exception(TEXT["watch.log.pass_failed"])
             self.on_error(exc)
             return None
         self.passes += 1

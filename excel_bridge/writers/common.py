@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..messages import TEXT
+
 log = logging.getLogger(__name__)
 
 META_SHEET = "系统信息"
@@ -88,7 +90,7 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
             stamp = (now or dt.datetime.now()).strftime("%H%M%S")
             side = target.with_name(f"{target.stem}(更新于{stamp}){target.suffix}")
             os.replace(tmp, side)
-            log.warning("目标文件被占用（可能正在 Excel 中打开），已另存为 %s", side.name)
+            log.warning(TEXT["place.log.side_copy"], side.name)
             return Placed(side, locked=True)
     finally:
         if tmp.exists():

@@ -93,11 +93,12 @@ def assessment_text(a: Assessment | None, config: Config) -> str:
         return ""
     rules = config.rules
     if a.proposed is True:
-        reasons = [f"{rules.rule(r).title}（{r}，方案{rules.clause(r)}）" for r in a.holds if r != "R-SPECIAL"]
-        return "建议纳入监测：" + "；".join(reasons)
+        reasons = [TEXT["feedback.rule"].format(title=rules.rule(r).title, rule=r, clause=rules.clause(r))
+                   for r in a.holds if r != "R-SPECIAL"]
+        return TEXT["feedback.proposed"].format(reasons="；".join(reasons))
     if a.proposed is None:
-        return "无法研判：有关收入或保障的格子填写有误，请先改正"
-    return "暂不纳入：收入高于监测线，未发现刚性支出、收入骤减或保障缺失"
+        return TEXT["feedback.cannot_assess"]
+    return TEXT["feedback.not_proposed"]
 
 
 def risk_text(a: Assessment | None, config: Config) -> str:
@@ -105,15 +106,18 @@ def risk_text(a: Assessment | None, config: Config) -> str:
         return ""
     parts = list(a.risk_types)
     if a.priority:
-        parts.append(f"重点关注（R-SPECIAL，方案{config.rules.clause('R-SPECIAL')}）")
+        parts.append(TEXT["feedback.priority"].format(clause=config.rules.clause("R-SPECIAL")))
     return "、".join(parts)
 
 
 def _system_values(a: Assessment | None, counts: tuple[int, int], status: Status | None, config: Config,
                    stamp: str) -> dict[str, object]:
     errors, warnings = counts
-    check = "通过" if not errors and not warnings else (
-        f"错误{errors}处" + (f"，提示{warnings}条" if warnings else "") if errors else f"提示{warnings}条")
+    if errors:
+        more = TEXT["feedback.check_and_warnings"].format(n=warnings) if warnings else ""
+        check = TEXT["feedback.check_errors"].format(errors=errors, warnings=more)
+    else:
+        check = TEXT["feedback.check_warnings"].format(n=warnings) if warnings else "通过"
     assistance = "·".join(x for x in (a.assistance, a.scope) if x) if a else ""
     state = status.state if status else TEXT["state.unsubmitted"]
     return {"sys_check": check, "sys_assessment": assessment_text(a, config),
@@ -154,7 +158,8 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
             by_cell[(where[0], where[1], where[2])].append(issue)
     for (sheet, row, col), issues in by_cell.items():
         worst = "error" if any(i.severity == "error" for i in issues) else "warning"
-        text = MARK + "\n" + "\n".join(f"【{SEVERITY_WORD[i.severity]}】{i.message}\n改法：{i.hint}" for i in issues)
+        text = MARK + "\n" + "\n".join(TEXT["feedback.comment_issue"].format(
+            severity=SEVERITY_WORD[i.severity], message=i.message, hint=i.hint) for i in issues)
         plan.marks.append(Mark(sheet, row, col, worst, text))
     # system columns
     data = result.parsed.data.sheets.get("household")
@@ -187,7 +192,7 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
             (n, SEVERITY_WORD[issue.severity], issue.sheet or "", issue.row, issue.column or "", issue.value or "",
              issue.message, issue.hint, "转到" if link else None), issue.severity, link, max(15, 14 * lines + 2)))
     if not plan.issue_rows:
-        plan.issue_rows.append(IssueRow((None, None, None, None, None, None, "本文件未发现问题。", None, None),
+        plan.issue_rows.append(IssueRow((None, None, None, None, None, None, TEXT["feedback.no_issues"], None, None),
                                         None, None, 15))
     parsed = result.parsed
     plan.receipt = [
@@ -233,7 +238,7 @@ def write_returned_copy(result: CheckResult, out: Path, config: Config, *,
         try:
             data = patched_copy(source.read_bytes(), plan)
         except Unsupported as exc:
-            log.info("%s 不能直接修改（%s），改用 openpyxl 生成反馈文件", source.name, exc)
+            log.info(TEXT["feedback.log.patch_unsupported"], source.name, exc)
         else:
             return place_atomically(out, lambda tmp: tmp.write_bytes(data))
     from .feedback_openpyxl import openpyxl_copy

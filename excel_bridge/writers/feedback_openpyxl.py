@@ -17,6 +17,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..messages import TEXT
 from .common import DATE_FORMAT, ERROR_FILL, SYSTEM_FILL, WARNING_FILL, col_letter, display_width
 from .feedback import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
 
@@ -45,7 +46,7 @@ def _load(source: Path, fmt: str) -> openpyxl.Workbook:
         try:
             return openpyxl.load_workbook(source, rich_text=True)
         except Exception as exc:  # openpyxl rejects some files calamine reads (strict OOXML…)
-            log.info("openpyxl 无法打开 %s（%s），按数值重建", source.name, exc)
+            log.info(TEXT["feedback.log.openpyxl_rebuild"], source.name, exc)
     return _rebuild(source)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..alerts import Alert, all_alerts
 from ..config import Config
 from ..ledger import Ledger
+from ..messages import TEXT
 from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, REMOVED, STATES
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
@@ -87,11 +88,10 @@ def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
     sheet.set_column(1, 12, 10)
     # title lines span the table's width (text in one narrow cell would spill over or wrap into the next row)
     sheet.set_row(0, 28)
-    sheet.merge_range(0, 0, 0, 10, f"{settings.district}防止返贫动态监测总台账", fmt.title)
-    sheet.merge_range(1, 0, 1, 10, f"监测线：{year}年 {line:g} 元/人·年" if line else f"监测线：{year}年尚未配置",
-                      fmt.bold)
-    sheet.merge_range(2, 0, 2, 10, f"更新时间：{dt.datetime.now():%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，"
-                                   "请勿在此表中修改数据；审核决定请在“待区审核”表中选择）", fmt.plain)
+    sheet.merge_range(0, 0, 0, 10, TEXT["master.title"].format(district=settings.district), fmt.title)
+    sheet.merge_range(1, 0, 1, 10, TEXT["master.line"].format(year=year, line=line) if line
+                      else TEXT["master.no_line"].format(year=year), fmt.bold)
+    sheet.merge_range(2, 0, 2, 10, TEXT["master.updated"].format(now=dt.datetime.now()), fmt.plain)
     # counts by town × state
     states = [*monitored_states, REMOVED]
     top = 4
@@ -222,11 +222,10 @@ def _members(wb, fmt: Formats, ledger: Ledger) -> None:
 def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str]) -> None:
     sheet = wb.add_worksheet(DECISION_SHEET)
     rows = ledger.households(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
-    sheet.write_string(0, 0, "待区审核：请在黄色列选择“同意”“退回”或“不予认定”（仅纳入监测认定可选），退回或不予认定时写明原因，"
-                             "填写审核人和日期后保存本工作簿。", fmt.bold)
+    sheet.write_string(0, 0, TEXT["master.instruction"], fmt.bold)
     first = 1
     if notes:
-        sheet.write_string(1, 0, "上次提交中未生效的决定：" + "；".join(notes), fmt.note)
+        sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
         first = 2
     columns = [Col("镇", 9), *household_columns(DECISION_HEADERS)]
     n = write_table(sheet, fmt, columns, ([hh.town, *household_cells(ledger, hh, config), None, None, None, None,

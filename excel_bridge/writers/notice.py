@@ -14,16 +14,17 @@ import xlsxwriter
 from ..config import Config
 from ..idcard import mask_id
 from ..ledger import HouseholdRow, Ledger
+from ..messages import TEXT
 from ..workspace import Workspace
 from .common import Placed, place_atomically
 
 PLAIN_REASONS = {
-    "R-INCOME": "家庭人均纯收入低于监测线",
-    "R-DROP": "家庭收入大幅缩减",
-    "R-RIGID": "刚性支出较大，基本生活出现困难",
-    "R-GUARANTEE": "“两不愁三保障”或饮水安全存在风险",
+    "R-INCOME": TEXT["notice.reason.income"],
+    "R-DROP": TEXT["notice.reason.drop"],
+    "R-RIGID": TEXT["notice.reason.rigid"],
+    "R-GUARANTEE": TEXT["notice.reason.guarantee"],
 }
-ELIMINATION_REASON = "收入持续稳定，“两不愁三保障”及饮水安全持续巩固"
+ELIMINATION_REASON = TEXT["notice.reason.elimination"]
 SUPERVISION_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
 
 
@@ -65,12 +66,13 @@ def notice_rows(ledger: Ledger, config: Config, town: str, village: str, as_of: 
         matter = review["matter"]
         if matter == "纳入监测":
             reasons = [PLAIN_REASONS[r] for r in hh.assessment.get("holds", []) if r in PLAIN_REASONS]
-            reason = "；".join(reasons) or "经村民主评议建议纳入监测"
+            reason = "；".join(reasons) or TEXT["notice.reason.reviewed"]
             category = hh.assessment.get("category") or ""
         else:
             reason, category = ELIMINATION_REASON, ""
         rows.append([hh.data.get("group") or "", hh.head_name or "", mask_id(hh.head_id), str(hh.data.get("size") or ""),
-                     matter, category, reason, f"{review['notice_start']} 至 {review['notice_end']}"])
+                     matter, category, reason,
+                     TEXT["notice.period"].format(start=review["notice_start"], end=review["notice_end"])])
     return rows
 
 
@@ -97,11 +99,10 @@ def write_notice(ws: Workspace, ledger: Ledger, config: Config, town: str, villa
         for c, w in enumerate(widths):
             sheet.set_column(c, c, w)
         sheet.merge_range(0, 0, 0, len(headers) - 1,
-                          f"{config.settings.district}{town}{village}防止返贫监测对象公示名单", title)
+                          TEXT["notice.title"].format(district=config.settings.district, town=town, village=village),
+                          title)
         sheet.set_row(0, 36)
-        sheet.merge_range(1, 0, 1, len(headers) - 1,
-                          "根据《关于健全防止返贫动态监测和帮扶机制的实施方案》，经农户申请（或入户排查）、村民主评议，"
-                          "现将以下农户予以公示。如有异议，请在公示期内向村民委员会或镇人民政府反映。", plain)
+        sheet.merge_range(1, 0, 1, len(headers) - 1, TEXT["notice.body"], plain)
         sheet.set_row(1, 48)
         for c, h in enumerate(headers):
             sheet.write_string(3, c, h, head)
@@ -110,8 +111,8 @@ def write_notice(ws: Workspace, ledger: Ledger, config: Config, town: str, villa
                 sheet.write_string(r, c, value, cell)
         end = 4 + len(rows) + 1
         sheet.merge_range(end, 0, end, len(headers) - 1,
-                          f"监督电话：区乡村振兴局 {SUPERVISION_PHONE}        {village}村民委员会（盖章）    "
-                          f"{as_of.year}年{as_of.month}月{as_of.day}日", plain)
+                          TEXT["notice.footer"].format(phone=SUPERVISION_PHONE, village=village, year=as_of.year,
+                                                       month=as_of.month, day=as_of.day), plain)
         sheet.set_row(end, 30)
         sheet.set_landscape()
         sheet.set_paper(9)

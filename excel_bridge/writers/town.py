@@ -11,6 +11,7 @@ from pathlib import Path
 from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
 from ..ledger import HouseholdRow, Ledger
+from ..messages import TEXT
 from ..workflow import MATTER, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
@@ -35,8 +36,10 @@ def review_summary(ledger: Ledger, hh: HouseholdRow) -> str:
     if not reviews:
         return ""
     r = max(reviews, key=lambda x: (x.get("notice_end") or "", x.get("review_date") or ""))
-    return (f"{r.get('matter') or ''}：{r.get('review_date') or ''}评议{r.get('review_result') or ''}，"
-            f"公示{r.get('notice_start') or ''}至{r.get('notice_end') or ''}，异议{r.get('objection') or ''}")
+    return TEXT["town.review_summary"].format(
+        matter=r.get("matter") or "", review_date=r.get("review_date") or "", result=r.get("review_result") or "",
+        notice_start=r.get("notice_start") or "", notice_end=r.get("notice_end") or "",
+        objection=r.get("objection") or "")
 
 
 def rules_text(hh: HouseholdRow, config: Config) -> str:
@@ -72,7 +75,7 @@ def add_decision_validation(ws, first_row: int, n: int, col: int, choices: list[
             "input_message": "、".join(choices), "error_title": "只能选择", "error_message": "、".join(choices)})
         ws.data_validation(first_row + 1, col + 3, first_row + n, col + 3, {
             "validate": "date", "criteria": "between", "minimum": dt.date(2020, 1, 1),
-            "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_message": "请填写日期，如 2021-08-11"})
+            "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_message": TEXT["town.date_error"]})
 
 
 def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str, *, as_of: dt.date,
@@ -102,10 +105,10 @@ def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str
 def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, town: str, rows: list[HouseholdRow],
                notes: list[str]) -> None:
     sheet = wb.add_worksheet(DECISION_SHEET)
-    sheet.write_string(0, 0, f"{town}镇级核查表：请在黄色列选择“同意”或“退回”，退回时写明原因，填写核查人和日期后保存。", fmt.bold)
+    sheet.write_string(0, 0, TEXT["town.instruction"].format(town=town), fmt.bold)
     first = 1
     if notes:
-        sheet.write_string(1, 0, "上次提交中未生效的决定：" + "；".join(notes), fmt.note)
+        sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
         first = 2
     columns = household_columns(DECISION_HEADERS)
     n = write_table(sheet, fmt, columns, ([*household_cells(ledger, hh, config), None, None, None, None,
@@ -135,7 +138,7 @@ def _villages(wb, fmt: Formats, ledger: Ledger, config: Config, town: str) -> No
             s = latest[village]
             n, m = counts.get(village, (0, 0))
             if s is None:
-                yield [village, "（尚未提交）", None, None, None, None, n, m]
+                yield [village, TEXT["town.not_submitted"], None, None, None, None, n, m]
             else:
                 status = {"applied": "已入账", "duplicate": "重复提交", "unreadable": "无法读取", "failed": "处理出错"}
                 yield [village, s["file_name"], s["received_at"], status.get(s["status"], s["status"]), s["errors"],
