@@ -18,11 +18,16 @@ class Died(Exception):
     """The child process was killed (memory cap, crash) or ran out of time."""
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+def cap_memory(limit: int) -> None:
+    """Cap this process's address space (a reader that tries to allocate more fails in this process only)."""
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
         pass
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+    cap_memory(memory)
     try:
         conn.send((True, fn(*args)))
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which decides

@@ -297,13 +297,9 @@ class Ledger:
 
     def applied_submission(self, sha256: str, *, town: str | None = None) -> sqlite3.Row | None:
         """The latest applied submission of this content (from this town's folder, if given)."""
-        if town is None:
-            return self.conn.execute(
-                "SELECT * FROM submissions WHERE sha256=? AND status='applied' ORDER BY id DESC LIMIT 1",
-                (sha256,)).fetchone()
-        return self.conn.execute(
-            "SELECT * FROM submissions WHERE sha256=? AND status='applied' AND town=? ORDER BY id DESC LIMIT 1",
-            (sha256, town)).fetchone()
+        where, args = _place_filter("", town, None)
+        return self.conn.execute("SELECT * FROM submissions WHERE sha256=? AND status='applied'" + where +
+                                 " ORDER BY id DESC LIMIT 1", (sha256, *args)).fetchone()
 
     def latest_village_submission(self, town: str, village: str) -> sqlite3.Row | None:
         return self.conn.execute(

@@ -101,7 +101,6 @@ class Processor:
         config = workspace_config(str(self.ws.root))  # cached until the district edits a settings/rules file
         self.ws.ensure_folders(config.settings)
         report = PassReport()
-        self._readings.clear()
         ledger = Ledger.open(self.ws.ledger_path)
         try:
             scan, in_place = self._observe(config, wait)
@@ -177,7 +176,7 @@ class Processor:
         for cand in in_place:
             received = dt.datetime.now()
             try:
-                sha = sha256_of(cand.path)
+                sha = self._sha(cand.path, cand.path.stat())
                 archived = archive(self.ws, cand.path, sha, received)
             except OSError:
                 continue
@@ -369,7 +368,7 @@ class Processor:
         return FileOutcome(item.cand.path.name, item.cand.town, "failed", message, errors=1)
 
     def _outputs(self, ledger: Ledger, config: Config, dirty: set[tuple[str, str]], report: PassReport, *,
-                 first: set[tuple[str, str]] | None = None, new_day: bool = False) -> None:
+                 first: set[tuple[str, str]], new_day: bool = False) -> None:
         """Returned copies (the villages whose files arrived first), notices, town workbooks, the master."""
         from .alerts import all_alerts, elimination_candidates
         from .writers.master import write_master
@@ -377,8 +376,7 @@ class Processor:
         from .writers.town import write_town_workbook
 
         jobs, subs = [], []
-        arrived = {(t, v) for f in report.files if f.status == "applied" for (t, v) in dirty if t == f.town}
-        for town, village in sorted(dirty, key=lambda tv: (tv not in (first or arrived), tv)):
+        for town, village in sorted(dirty, key=lambda tv: (tv not in first, tv)):
             sub = ledger.latest_village_submission(town, village)
             if sub is None or not sub["archived_path"]:
                 continue
@@ -426,12 +424,13 @@ class Processor:
 
     def _unchanged(self, ledger: Ledger) -> Callable[[Path], bool]:
         """A decision workbook may be replaced only if it is what we wrote or last read."""
-        return lambda target: ledger.output_sha(self.ws.key(target)) == sha256_of(target)
+        return lambda target: ledger.output_sha(self.ws.key(target)) == self._sha(target, target.stat())
 
     def _place(self, ledger: Ledger, report: PassReport, placed: Placed, kind: str) -> None:
         report.outputs.append(placed)
         with ledger.transaction():
-            ledger.remember_output(self.ws.key(placed.path), sha256_of(placed.path), kind, now_text())
+            ledger.remember_output(self.ws.key(placed.path), self._sha(placed.path, placed.path.stat()), kind,
+                                   now_text())
         if placed.locked:
             self._drop_stale_side_files(ledger, placed)
 
@@ -443,7 +442,7 @@ class Processor:
             if other == placed.path:
                 continue
             key = self.ws.key(other)
-            if ledger.output_sha(key) == sha256_of(other):
+            if ledger.output_sha(key) == self._sha(other, other.stat()):
                 other.unlink(missing_ok=True)
                 with ledger.transaction():
                     ledger.conn.execute("DELETE FROM outputs WHERE path=?", (key,))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import resource
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -20,6 +19,7 @@ from typing import Any
 from .check import check_file, check_parsed
 from .config import Config
 from .ingest import payload_from
+from .isolate import DEFAULT_MEMORY, cap_memory
 from .issues import Issue
 from .messages import TEXT
 from .validate import Parsed
@@ -29,18 +29,13 @@ from .writers.feedback import Status, write_returned_copy
 
 log = logging.getLogger(__name__)
 
-WORKER_MEMORY_LIMIT = 4 * 1024**3
 POOL_THRESHOLD = 3  # fewer jobs than this run in this process (a pool costs more than it saves)
 
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(root: str, limit: int | None) -> None:
-    if limit:
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
+def _worker_init(limit: int) -> None:
+    cap_memory(limit)
 
 
 def workspace_config(root: str) -> Config:
@@ -97,7 +92,7 @@ class Runner:
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                            initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
+                                            initializer=_worker_init, initargs=(DEFAULT_MEMORY,))
         return self.pool
 
     def warm(self) -> None:
@@ -132,7 +127,7 @@ class Runner:
             self.close()
             for i in broken:  # retry alone, so only the file that kills a worker is blamed
                 single = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
-                                             initializer=_worker_init, initargs=(self.root, WORKER_MEMORY_LIMIT))
+                                             initializer=_worker_init, initargs=(DEFAULT_MEMORY,))
                 try:
                     results[i] = single.submit(fn, *jobs[i]).result()
                 except BrokenProcessPool as exc:
