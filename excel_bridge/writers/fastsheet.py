@@ -70,7 +70,8 @@ _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
 def splice(xlsx: Path, spools: dict[str, tuple[RowSpool, int]]) -> None:
-    """Put each spool's rows at the end of its sheet's <sheetData> ({part name: (spool, column count)})."""
+    """Put each spool's rows at the end of its sheet's <sheetData> ({part name: (spool, column count)}).
+    The spools stay for the caller to discard."""
     out = xlsx.with_name(xlsx.name + ".splice")
     with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zout:
         for info in zin.infolist():
@@ -94,5 +95,3 @@ def splice(xlsx: Path, spools: dict[str, tuple[RowSpool, int]]) -> None:
                     shutil.copyfileobj(rows, fh, 1 << 20)
                 fh.write(sep + tail)
     os.replace(out, xlsx)
-    for spool, _ in spools.values():
-        spool.discard()

@@ -186,13 +186,13 @@ def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
         ws.column_dimensions[col_letter(c)].width = w
         ws.cell(row=1, column=c + 1).font = Font(bold=True)
         ws.cell(row=1, column=c + 1).fill = _SYSTEM_FILL
-    for row in plan.issue_rows:
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(plan.issue_rows, start=2):  # (ws.max_row scans every cell: slow per row)
         ws.append(row.values)
-        r = ws.max_row
         if row.severity:
             ws.cell(row=r, column=2).fill = _FILLS[row.severity]
         for c in (6, 7, 8):
-            ws.cell(row=r, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row=r, column=c).alignment = wrap
         ws.row_dimensions[r].height = row.height  # wrapped text shows whole when opened or printed
         if row.link:
             link = ws.cell(row=r, column=9)
@@ -212,9 +212,9 @@ def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
 
 def _receipt_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
     ws = wb.create_sheet(RECEIPT_SHEET, 1)
-    for k, v in plan.receipt:
+    for r, (k, v) in enumerate(plan.receipt, start=1):
         ws.append((k, v))
-        ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
-        ws.cell(row=ws.max_row, column=2).alignment = Alignment(horizontal="left")
+        ws.cell(row=r, column=1).font = Font(bold=True)
+        ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 70

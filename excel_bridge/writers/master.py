@@ -58,7 +58,7 @@ def write_master(ws: Workspace, ledger: Ledger, config: Config, *, as_of: dt.dat
 def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]]) -> None:
     """A table of the whole district: XlsxWriter writes the header and formats, the rows are streamed."""
     sheet = wb.add_worksheet(name)
-    write_table(sheet, fmt, columns, [])
+    write_table(sheet, fmt, columns, [], autofilter=False)  # the filter spans the streamed rows, set below
     spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns])
     spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
     spool.add_rows(rows)
@@ -184,12 +184,6 @@ def household_cells_row(r) -> list[object]:
             r["opinion"], r["errors"], r["warnings"], r["updated_at"]]
 
 
-def _households(wb, fmt: Formats, ledger: Ledger, config: Config) -> None:
-    sheet = wb.add_worksheet("监测户台账")
-    rows = ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id")
-    write_table(sheet, fmt, HOUSEHOLD_COLUMNS, map(household_cells_row, rows))
-
-
 MEMBER_COLUMNS = [
     Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主身份证号", 20, "id"), Col("姓名", 10),
     Col("身份证号", 20, "id"), Col("与户主关系", 10), Col("性别", 5), Col("出生日期", 11), Col("文化程度", 11),
@@ -212,11 +206,6 @@ def member_cells_row(r) -> list[object]:
             "、".join(health) if isinstance(health, list) else health, d.get("disability_type"),
             d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
             d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r["on_file"] else REMOVED]
-
-
-def _members(wb, fmt: Formats, ledger: Ledger) -> None:
-    sheet = wb.add_worksheet("家庭成员")
-    write_table(sheet, fmt, MEMBER_COLUMNS, map(member_cells_row, ledger.conn.execute(MEMBER_QUERY)))
 
 
 def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str]) -> None:

@@ -15,7 +15,7 @@ from ..config import Config
 from ..idcard import mask_id
 from ..ledger import HouseholdRow, Ledger
 from ..messages import TEXT
-from ..workspace import Workspace
+from ..workspace import FEEDBACK, Workspace
 from .common import Placed, place_atomically
 
 PLAIN_REASONS = {
@@ -28,6 +28,9 @@ ELIMINATION_REASON = TEXT["notice.reason.elimination"]
 SUPERVISION_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
 
 
+NOTICE_SUFFIX = "_公示名单.xlsx"
+
+
 def notice_villages(ws: Workspace, ledger: Ledger, as_of: dt.date) -> set[tuple[str, str]]:
     """Villages whose notice list may have changed with the date: a notice running or just ended, or a
     list still on disk."""
@@ -36,14 +39,14 @@ def notice_villages(ws: Workspace, ledger: Ledger, as_of: dt.date) -> set[tuple[
         "SELECT DISTINCT h.town, h.village FROM reviews r JOIN households h ON h.id = r.household_id"
         " WHERE json_extract(r.data, '$.notice_end') >= ?", (since,)).fetchall()
     out = {(r["town"], r["village"]) for r in rows}
-    for town_dir in (ws.root / "反馈").glob("*"):
-        for path in town_dir.glob("*_公示名单.xlsx"):
-            out.add((town_dir.name, path.name.removesuffix("_公示名单.xlsx")))
+    for town_dir in (ws.root / FEEDBACK).glob("*"):
+        for path in town_dir.glob(f"*{NOTICE_SUFFIX}"):
+            out.add((town_dir.name, path.name.removesuffix(NOTICE_SUFFIX)))
     return out
 
 
 def notice_path(ws: Workspace, town: str, village: str) -> Path:
-    return ws.town_feedback(town) / f"{village}_公示名单.xlsx"
+    return ws.town_feedback(town) / f"{village}{NOTICE_SUFFIX}"
 
 
 def _in_notice(ledger: Ledger, hh: HouseholdRow, as_of: dt.date) -> dict | None:

@@ -8,6 +8,7 @@ this module does not handle raises Unsupported, and the caller falls back to ope
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import posixpath
@@ -159,7 +160,7 @@ class Styles:
         key = f"{base_font}:{kind}"
         if key not in self.fonts:
             fonts = self._section("fonts")
-            font = etree.fromstring(etree.tostring(fonts[base_font])) if base_font < len(fonts) else etree.Element(q("font"))
+            font = copy.deepcopy(fonts[base_font]) if base_font < len(fonts) else etree.Element(q("font"))
             if kind == "bold" and font.find(q("b")) is None:
                 font.insert(0, etree.Element(q("b")))
             if kind == "link":
@@ -189,7 +190,7 @@ class Styles:
         if key in self.cache:
             return self.cache[key]
         source = self.xfs[base] if base < len(self.xfs) else self.xfs[0]
-        xf = etree.fromstring(etree.tostring(source))
+        xf = copy.deepcopy(source)
         if look.fill:
             xf.set("fillId", str(self._fill(look.fill)))
             xf.set("applyFill", "1")
@@ -239,7 +240,7 @@ class Styles:
     def without_fill(self, xf_index: int) -> int:
         key = (xf_index, Look(fill="__none__"))
         if key not in self.cache:
-            xf = etree.fromstring(etree.tostring(self.xfs[xf_index]))
+            xf = copy.deepcopy(self.xfs[xf_index])
             xf.set("fillId", "0")
             self.cache[key] = self._append(self.xfs, xf)
         return self.cache[key]
@@ -394,7 +395,7 @@ class Sheet:
             lo, hi = int(col.get("min")), int(col.get("max"))
             cols.remove(col)
             for n in range(lo, hi + 1):
-                one = etree.fromstring(etree.tostring(col))
+                one = copy.deepcopy(col)
                 one.set("min", str(n))
                 one.set("max", str(n))
                 singles[n] = one
