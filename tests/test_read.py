@@ -134,6 +134,19 @@ def test_totals_row_skipped(tmp_path, config):
     assert [h.row for h in result.households] == [2, 3]
 
 
+def test_totals_row_with_a_sequence_number_and_spaced_word_skipped(tmp_path, config):
+    sheets = plain_village(config)
+    header = sheets["户信息"][0]
+    totals = [None] * len(header)
+    totals[header.index("组")] = "3"
+    totals[header.index("户主姓名")] = "合  计"
+    totals[header.index("家庭人口数")] = 4
+    sheets["户信息"].append(totals)
+    result = check(write_plain(tmp_path / "totals.xlsx", sheets), config)
+    assert cells(result) == []
+    assert [h.row for h in result.households] == [2, 3]
+
+
 # --- header matching ----------------------------------------------------------------------------------
 
 def test_header_variants_and_aliases_matched(tmp_path, config):
