@@ -423,14 +423,14 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
     for kind in SHEET_KINDS:
         if kind in sheets or any(k == kind for k, _ in header_problems):
             continue
-        for name in leftovers:
+        for name in list(leftovers):
             try:
                 rows = rows_of(name)
             except UnreadableFile as exc:
                 if exc.code != "FILE_CORRUPT":
                     raise
-                leftovers.remove(name)
-                break
+                leftovers.remove(name)  # not a candidate for any sheet; the next one may be the renamed one
+                continue
             built = _build_sheet(schemas[kind], name, rows)
             if built is not None and len(built.columns) >= max(3, len(schemas[kind].columns) // 2):
                 sheets[kind] = built
