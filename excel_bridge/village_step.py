@@ -37,9 +37,11 @@ def _usable(review: dict[str, Any]) -> bool:
 
 def current_reviews(ledger: Ledger, hh: HouseholdRow, matter: str) -> list[dict[str, Any]]:
     """The household's usable reviews of this matter that are newer than its last 退回/不予认定."""
+    reviews = [r for r in map(revived, ledger.reviews_of(hh.id)) if _usable(r) and r["matter"] == matter]
+    if not reviews:  # most households: no review of this matter, and no need to look at the event log
+        return []
     since = last_reset(ledger, hh.id)
-    reviews = [revived(r) for r in ledger.reviews_of(hh.id)]
-    return [r for r in reviews if _usable(r) and r["matter"] == matter and (since is None or r["review_date"] >= since)]
+    return [r for r in reviews if since is None or r["review_date"] >= since]
 
 
 def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, *, as_of: dt.date, stamp: str,
@@ -89,17 +91,16 @@ def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, *, as_of: dt.
 def advance_due(ledger: Ledger, config: Config, *, as_of: dt.date, stamp: str) -> set[tuple[str, str]]:
     """Every pass: households whose notice has ended since their file was applied move on now."""
     rows = ledger.conn.execute(
-        "SELECT DISTINCT h.id FROM households h JOIN reviews r ON r.household_id = h.id"
-        " WHERE h.on_file = 1 AND h.state IN (?, ?)", (LEAD, ASSISTING)).fetchall()
+        "SELECT h.*, s.sha256 AS source_sha256 FROM households h LEFT JOIN submissions s ON s.id = h.submission_id"
+        " WHERE h.on_file = 1 AND h.state IN (?, ?)"
+        " AND EXISTS (SELECT 1 FROM reviews r WHERE r.household_id = h.id)", (LEAD, ASSISTING)).fetchall()
     moved: set[tuple[str, str]] = set()
     with ledger.transaction():
         for r in rows:
-            hh = ledger.household(r["id"])
-            if hh is None:
-                continue
-            sha = ledger.conn.execute("SELECT sha256 FROM submissions WHERE id=?", (hh.submission_id,)).fetchone()
-            village_step(ledger, config, hh, as_of=as_of, stamp=stamp, sha256=sha["sha256"] if sha else None)
+            hh = HouseholdRow.from_sql(r)
+            state = hh.state
+            village_step(ledger, config, hh, as_of=as_of, stamp=stamp, sha256=r["source_sha256"])
             after = ledger.household(hh.id)
-            if after is not None and after.state != hh.state:
+            if after is not None and after.state != state:
                 moved.add((hh.town, hh.village))
     return moved
