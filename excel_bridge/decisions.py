@@ -100,8 +100,7 @@ def note_unreadable(ledger: Ledger, *, level: str, town: str | None, sha256: str
     with ledger.transaction():
         ledger.add_submission(sha256=sha256, kind="town_review" if level == TOWN else "master", status="decisions",
                               file_name=file_name, received_at=now_text(now), town=town, message=text)
-        ledger.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
-                            (now_text(now), level, town if level == TOWN else None, text))
+        ledger.add_decision_note(at=now_text(now), level=level, town=town if level == TOWN else None, message=text)
     return text
 
 
@@ -135,8 +134,8 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
                               status="decisions", file_name=file_name, received_at=now_text(now), town=town,
                               message=message + ("：" + "；".join(result.refused) if result.refused else ""))
         for text in result.refused:
-            ledger.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
-                                (now_text(now), level, town if level == TOWN else None, text))
+            ledger.add_decision_note(at=now_text(now), level=level, town=town if level == TOWN else None,
+                                     message=text)
     return result
 
 

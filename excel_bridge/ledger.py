@@ -384,6 +384,11 @@ class Ledger:
         sql += where
         return self.conn.execute(sql + " ORDER BY m.town, m.village, m.row", args).fetchall()
 
+    # --- notes shown at the top of the next copy of a decision workbook ---
+    def add_decision_note(self, *, at: str, level: str, town: str | None, message: str) -> None:
+        self.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
+                          (at, level, town, message))
+
     # --- outputs we wrote (to tell our own files from edited ones) ---
     def remember_output(self, key: str, sha256: str, kind: str, at: str) -> None:
         """What we last wrote (or read) at a workspace-relative path."""

@@ -198,9 +198,8 @@ class Processor:
                     ledger.add_submission(sha256=sha, kind=kind, status="decisions", file_name=name,
                                           received_at=now_text(), town=town or None, archived_path=archived,
                                           message=refusal)
-                    ledger.conn.execute("INSERT INTO decision_notes(at, level, town, message) VALUES(?,?,?,?)",
-                                        (now_text(), TOWN, town,
-                                         TEXT["process.file_note"].format(name=name, message=refusal)))
+                    ledger.add_decision_note(at=now_text(), level=TOWN, town=town,
+                                             message=TEXT["process.file_note"].format(name=name, message=refusal))
                 report.files.append(FileOutcome(name, town, "decisions", refusal))
                 continue
             try:
