@@ -11,7 +11,7 @@ from .config import Config
 from .stored import household_from_ledger
 from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
-from .rules import Assessor
+from .rules import ELIMINATION_ELIGIBLE, Assessor
 from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK
 
 
@@ -102,8 +102,12 @@ def conflicts(ledger: Ledger, town: str | None = None) -> list[Alert]:
 @dataclass(frozen=True)
 class Elimination:
     row: HouseholdRow
-    eligible: bool | None
+    verdict: str  # rules.ELIGIBLE / CONTINUE / HOLD / UNKNOWN
     reason: str
+
+    @property
+    def eligible(self) -> bool | None:
+        return ELIMINATION_ELIGIBLE[self.verdict]
 
 
 def elimination_candidates(ledger: Ledger, config: Config, rows: list[HouseholdRow], as_of: dt.date) -> list[Elimination]:
@@ -115,8 +119,8 @@ def elimination_candidates(ledger: Ledger, config: Config, rows: list[HouseholdR
             continue
         hh = household_from_ledger(r, ledger.members_of(r.id), ledger.measures_of(r.id), ledger.reviews_of(r.id))
         identified = dt.date.fromisoformat(r.identified_date) if r.identified_date else None
-        eligible, reason = assessor.elimination(hh, identified=identified, as_of=as_of)
-        out.append(Elimination(r, eligible, reason))
+        verdict, reason = assessor.elimination_verdict(hh, identified=identified, as_of=as_of)
+        out.append(Elimination(r, verdict, reason))
     return out
 
 

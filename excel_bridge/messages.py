@@ -393,4 +393,16 @@ TEXT: dict[str, str] = {
     "runner.log.no_workers": "工作进程无法启动，改为在主进程中处理",
     "runner.log.failed": "处理出错",
     "watch.log.pass_failed": "本轮处理出错，继续监视",
+    # risk elimination (rules.Assessor.elimination_verdict)
+    "elimination.not_identified": "没有识别纳入日期",
+    "elimination.too_soon": "纳入监测仅 {months} 个月，未满 {minimum} 个月",
+    "elimination.no_measure": "还没有落实任何帮扶措施",
+    "elimination.income_unknown": "人均纯收入无法判断",
+    "elimination.income_low": "人均纯收入仍低于监测线",
+    "elimination.falling": "收入比上年下降，稳定性较弱，继续帮扶",
+    "elimination.rigid": "刚性支出较大，继续帮扶",
+    "elimination.guarantee": "“两不愁三保障”及饮水安全尚未全部达标",
+    "elimination.no_labour": "家中无劳动能力成员，暂不标注风险消除，继续落实社会保障措施（方案五(二)）",
+    "elimination.labour_unknown": "成员劳动技能填写有误，无法判断",
+    "elimination.eligible": "收入稳定达标、“两不愁三保障”及饮水安全巩固，可以启动风险消除程序",
 }

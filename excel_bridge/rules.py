@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .config import Config
 from .issues import Issue, make_issue
+from .messages import TEXT
 from .validate import Household, Record
 
 GUARANTEE_KEYS = ("food_clothing", "education_secure", "medical_secure", "housing_secure", "water_secure")
@@ -60,6 +61,11 @@ class Assessment:
     @property
     def unknown(self) -> list[str]:
         return [rid for rid, v in self.results.items() if v is None]
+
+
+# risk-elimination verdicts (plan 五(二)), and whether each lets the chain start
+ELIGIBLE, CONTINUE, HOLD, UNKNOWN = "eligible", "continue", "hold", "unknown"
+ELIMINATION_ELIGIBLE: dict[str, bool | None] = {ELIGIBLE: True, CONTINUE: False, HOLD: None, UNKNOWN: None}
 
 
 class Assessor:
@@ -235,27 +241,34 @@ class Assessor:
     # --- risk elimination (plan 五(二)、五(三)) ---
     def elimination(self, hh: Household, *, identified: dt.date | None, as_of: dt.date) -> tuple[bool | None, str]:
         """(eligible, reason in Chinese). None = 暂不标注 (nobody can work) or inputs invalid."""
+        verdict, reason = self.elimination_verdict(hh, identified=identified, as_of=as_of)
+        return ELIMINATION_ELIGIBLE[verdict], reason
+
+    def elimination_verdict(self, hh: Household, *, identified: dt.date | None, as_of: dt.date) -> tuple[str, str]:
+        """(verdict, reason in Chinese); verdict is one of ELIMINATION_ELIGIBLE's keys."""
         identified = identified or hh.get("identified_date")
         a = self.assess(hh, identified=identified, as_of=as_of)
         if identified is None:
-            return False, "没有识别纳入日期"
+            return CONTINUE, TEXT["elimination.not_identified"]
         months = months_between(identified, as_of)
         if months < self.elim_months:
-            return False, f"纳入监测仅 {months} 个月，未满 {self.elim_months} 个月"
+            return CONTINUE, TEXT["elimination.too_soon"].format(months=months, minimum=self.elim_months)
         if not hh.measures:
-            return False, "还没有落实任何帮扶措施"
+            return CONTINUE, TEXT["elimination.no_measure"]
+        if a.results["R-INCOME"] is None:
+            return UNKNOWN, TEXT["elimination.income_unknown"]
         if a.results["R-INCOME"] is not False:
-            return (None, "人均纯收入无法判断") if a.results["R-INCOME"] is None else (False, "人均纯收入仍低于监测线")
+            return CONTINUE, TEXT["elimination.income_low"]
         if a.results["R-DROP"] is True or (hh.get("prev_per_capita_income") is not None
                                            and hh.per_capita_income is not None
                                            and cents(hh.per_capita_income) < cents(hh.get("prev_per_capita_income"))):
-            return False, "收入比上年下降，稳定性较弱，继续帮扶"
+            return CONTINUE, TEXT["elimination.falling"]
         if a.results["R-RIGID"] is not False:
-            return False, "刚性支出较大，继续帮扶"
+            return CONTINUE, TEXT["elimination.rigid"]
         if a.results["R-GUARANTEE"] is not False:
-            return False, "“两不愁三保障”及饮水安全尚未全部达标"
+            return CONTINUE, TEXT["elimination.guarantee"]
         if a.has_labour is False:
-            return None, "家中无劳动能力成员，暂不标注风险消除，继续落实社会保障措施（方案五(二)）"
+            return HOLD, TEXT["elimination.no_labour"]
         if a.has_labour is None:
-            return None, "成员劳动技能填写有误，无法判断"
-        return True, "收入稳定达标、“两不愁三保障”及饮水安全巩固，可以启动风险消除程序"
+            return UNKNOWN, TEXT["elimination.labour_unknown"]
+        return ELIGIBLE, TEXT["elimination.eligible"]

@@ -12,6 +12,7 @@ from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
 from ..ledger import HouseholdRow, Ledger
 from ..messages import TEXT
+from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
 from ..workflow import MATTER, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
@@ -161,9 +162,8 @@ def _elimination(wb, fmt: Formats, cands: list[Elimination]) -> None:
                                        elimination_word(c), c.reason] for c in cands))
 
 
+ELIMINATION_WORDS = {ELIGIBLE: "可启动风险消除", CONTINUE: "继续帮扶", HOLD: "暂不标注", UNKNOWN: "无法判断"}
+
+
 def elimination_word(c: Elimination) -> str:
-    if c.eligible is True:
-        return "可启动风险消除"
-    if c.eligible is False:
-        return "继续帮扶"
-    return "暂不标注" if "暂不标注" in c.reason else "无法判断"
+    return ELIMINATION_WORDS[c.verdict]
