@@ -405,4 +405,27 @@ TEXT: dict[str, str] = {
     "elimination.no_labour": "家中无劳动能力成员，暂不标注风险消除，继续落实社会保障措施（方案五(二)）",
     "elimination.labour_unknown": "成员劳动技能填写有误，无法判断",
     "elimination.eligible": "收入稳定达标、“两不愁三保障”及饮水安全巩固，可以启动风险消除程序",
+    # 审核意见 of each household: what happens next, and where it stands on risk elimination (status.py)
+    "opinion.lead": "建议纳入监测：请组织民主评议并公示满{days}天，把评议公示情况填入台账提交；公示结束后（农户须已签承诺授权）"
+                    "系统自动报镇核查",
+    "opinion.town_check": "村级评议公示已完成，等待镇里核查",
+    "opinion.district_confirm": "镇里核查同意，等待区乡村振兴局认定",
+    "opinion.assisting": "{date} 纳入监测，请落实帮扶措施",
+    "opinion.town_accept": "风险消除评议公示已完成，等待镇里验收",
+    "opinion.district_approve": "镇里验收同意，等待区乡村振兴局审批",
+    "opinion.eliminated": "{date} 风险已消除",
+    "opinion.not_included": "研判暂不纳入监测",
+    "opinion.elimination": "{opinion}；风险消除研判：{reason}",
+    # moves the state machine refuses, and the 审核意见 a town or district move leaves (workflow.py)
+    "workflow.refused": "{village}{who}户当前状态为“{state}”，{level}级不能执行“{action}”{choices}",
+    "workflow.refused_choices": "（{level}级此时可选：{actions}）",
+    "workflow.returned": "{level}级退回：{reason}",
+    "workflow.no_reason": "未写明原因",
+    "workflow.decided": "{level}级{action}{comment}",
+    "workflow.decided_comment": "：{comment}",
+    # why a workbook could not be read (read.py)
+    "read.zip_incomplete": "压缩包不完整，可能没有复制完",
+    "read.zip_no_workbook": "压缩包里没有工作簿内容",
+    "read.unknown_format": "文件开头不是任何表格格式",
+    "read.sheet_failed": "工作表“{name}”：{error}",
 }

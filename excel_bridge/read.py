@@ -19,7 +19,7 @@ from pathlib import Path
 import python_calamine as pc
 
 from .errors import UnreadableFile
-from .messages import os_reason, read_detail, render
+from .messages import TEXT, os_reason, read_detail, render
 from .normalize import clean_text, is_blank, norm_header
 from .schema import SHEET_KINDS, Schemas, SheetSpec
 
@@ -84,7 +84,7 @@ def sniff_format(path: Path, data: bytes) -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise _fail("FILE_CORRUPT", detail="压缩包不完整，可能没有复制完") from exc
+            raise _fail("FILE_CORRUPT", detail=TEXT["read.zip_incomplete"]) from exc
         if "xl/workbook.bin" in names:
             return "xlsb"
         if "xl/workbook.xml" in names:
@@ -93,14 +93,14 @@ def sniff_format(path: Path, data: bytes) -> str:
             return "ods"
         if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods"):
             return suffix[1:]  # an unusual package layout: let the reader for its suffix decide
-        raise _fail("FILE_CORRUPT", detail="压缩包里没有工作簿内容")
+        raise _fail("FILE_CORRUPT", detail=TEXT["read.zip_no_workbook"])
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTION_INFO in data:
             raise _fail("FILE_PASSWORD")
         return "xls"
     if suffix not in SPREADSHEET_SUFFIXES:
         raise _fail("FILE_FORMAT", value=suffix or path.name)
-    raise _fail("FILE_CORRUPT", detail="文件开头不是任何表格格式")
+    raise _fail("FILE_CORRUPT", detail=TEXT["read.unknown_format"])
 
 
 def open_workbook(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[pc.CalamineWorkbook, str, bytes]:
@@ -246,7 +246,7 @@ def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise _fail("FILE_CORRUPT", detail=f"工作表“{name}”：{_short(exc)}") from exc
+        raise _fail("FILE_CORRUPT", detail=TEXT["read.sheet_failed"].format(name=name, error=_short(exc))) from exc
     if merged:
         _fill_merged(rows, merged)
     return rows

@@ -8,6 +8,7 @@ import sqlite3
 from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger
+from .messages import TEXT
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
 from .writers.feedback import Status
@@ -19,15 +20,14 @@ def opinion_text(row: HouseholdRow, config: Config) -> str:
     if row.opinion and row.state in (LEAD, ASSISTING, NOT_INCLUDED):
         return row.opinion
     return {
-        LEAD: f"建议纳入监测：请组织民主评议并公示满{days}天，把评议公示情况填入台账提交；公示结束后（农户须已签承诺授权）"
-              "系统自动报镇核查",
-        TOWN_CHECK: "村级评议公示已完成，等待镇里核查",
-        DISTRICT_CONFIRM: "镇里核查同意，等待区乡村振兴局认定",
-        ASSISTING: f"{row.identified_date or ''} 纳入监测，请落实帮扶措施".strip(),
-        TOWN_ACCEPT: "风险消除评议公示已完成，等待镇里验收",
-        DISTRICT_APPROVE: "镇里验收同意，等待区乡村振兴局审批",
-        ELIMINATED: f"{row.eliminated_date or ''} 风险已消除".strip(),
-        NOT_INCLUDED: row.opinion or "研判暂不纳入监测",
+        LEAD: TEXT["opinion.lead"].format(days=days),
+        TOWN_CHECK: TEXT["opinion.town_check"],
+        DISTRICT_CONFIRM: TEXT["opinion.district_confirm"],
+        ASSISTING: TEXT["opinion.assisting"].format(date=row.identified_date or '').strip(),
+        TOWN_ACCEPT: TEXT["opinion.town_accept"],
+        DISTRICT_APPROVE: TEXT["opinion.district_approve"],
+        ELIMINATED: TEXT["opinion.eliminated"].format(date=row.eliminated_date or '').strip(),
+        NOT_INCLUDED: row.opinion or TEXT["opinion.not_included"],
     }.get(row.state, row.opinion)
 
 
@@ -47,7 +47,7 @@ def statuses(ledger: Ledger, config: Config, *, town: str, village: str, as_of: 
         opinion = opinion_text(row, config)
         cand = elimination.get(row.id)
         if cand is not None:  # every 帮扶中 household is told where it stands on risk elimination
-            opinion = f"{opinion}；风险消除研判：{cand.reason}"
+            opinion = TEXT["opinion.elimination"].format(opinion=opinion, reason=cand.reason)
         out[row.head_id] = Status(state=state_text(row), opinion=opinion,
                                   household_no=row.household_no if row.provisional else None,
                                   identified=identified)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .errors import TransitionRefused
 from .ledger import HouseholdRow, Ledger, now_text
+from .messages import TEXT
 
 LEAD = "线索"
 TOWN_CHECK = "待镇核查"
@@ -69,10 +70,10 @@ def check_move(hh: HouseholdRow, action: str, level: str) -> str:
     to = TRANSITIONS.get((hh.state, action, level))
     if to is None:
         who = hh.head_name or hh.household_no or hh.head_id[-4:]
-        raise TransitionRefused(
-            f"{hh.village}{who}户当前状态为“{hh.state}”，{level}级不能执行“{action}”"
-            + (f"（{level}级此时可选：{'、'.join(allowed_actions(hh.state, level))}）"
-               if allowed_actions(hh.state, level) else ""))
+        allowed = allowed_actions(hh.state, level)
+        choices = TEXT["workflow.refused_choices"].format(level=level, actions="、".join(allowed)) if allowed else ""
+        raise TransitionRefused(TEXT["workflow.refused"].format(village=hh.village, who=who, state=hh.state,
+                                                                level=level, action=action, choices=choices))
     return to
 
 
@@ -93,9 +94,10 @@ def transition(ledger: Ledger, hh: HouseholdRow, action: str, level: str, *, at:
         fields["identified_date"] = None if hh.state == NOT_INCLUDED else hh.identified_date
         fields["opinion"] = ""  # an old refusal or approval no longer describes a new lead
     if action == RETURN:
-        fields["opinion"] = f"{level}级退回：{comment or '未写明原因'}"
+        fields["opinion"] = TEXT["workflow.returned"].format(level=level, reason=comment or TEXT["workflow.no_reason"])
     elif level in (TOWN, DISTRICT):
-        fields["opinion"] = f"{level}级{action}" + (f"：{comment}" if comment else "")
+        said = TEXT["workflow.decided_comment"].format(comment=comment) if comment else ""
+        fields["opinion"] = TEXT["workflow.decided"].format(level=level, action=action, comment=said)
     elif level == VILLAGE:
         fields["opinion"] = ""
     sets = ", ".join(f"{k}=?" for k in fields)
