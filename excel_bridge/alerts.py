@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .config import Config
-from .stored import household_from_ledger
-from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
+from .store import HouseholdRow, Store
+from .stored import household_from_ledger
 from .rules import ELIMINATION_ELIGIBLE, Assessor
 from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK
 
@@ -30,10 +30,10 @@ def overdue(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Al
     out = []
     for r in rows:
         if r.on_file and r.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and r.lead_date:
-            days = (as_of - dt.date.fromisoformat(r.lead_date)).days
+            days = (as_of - r.lead_date).days
             if days > limit:
                 out.append(Alert("识别超期", r.town, r.village,
-                                 TEXT["alert.overdue"].format(lead_date=r.lead_date, days=days, limit=limit,
+                                 TEXT["alert.overdue"].format(lead_date=r.lead_date.isoformat(), days=days, limit=limit,
                                                               state=r.state),
                                  r.household_no or "", r.head_name or ""))
     return out
@@ -54,7 +54,7 @@ def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Aler
             continue
         key = (r.town, r.village)
         on_file[key] += 1
-        if r.lead_date and dt.date.fromisoformat(r.lead_date) >= since and r.state in MONITORED:
+        if r.lead_date and r.lead_date >= since and r.state in MONITORED:
             new[key] += 1
         if r.state in MONITORED:
             for risk in r.assessment.get("risk_types", []):
@@ -85,17 +85,17 @@ def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Aler
     return out
 
 
-def conflicts(ledger: Ledger, town: str | None = None) -> list[Alert]:
+def conflicts(store: Store, town: str | None = None) -> list[Alert]:
     out = []
     seen = set()
-    for r in ledger.person_conflicts(town=town):
-        key = (r["person_id"], r["town"], r["village"])
+    for c in store.views.person_conflicts(town=town):
+        key = (c.person_id, c.town, c.village)
         if key in seen:
             continue
         seen.add(key)
-        out.append(Alert("跨村重复登记", r["town"], r["village"],
-                         TEXT["alert.conflict"].format(name=r["name"] or "", tail=(r["person_id"] or "")[-4:],
-                                                       other_town=r["other_town"], other_village=r["other_village"])))
+        out.append(Alert("跨村重复登记", c.town, c.village,
+                         TEXT["alert.conflict"].format(name=c.name or "", tail=c.person_id[-4:],
+                                                       other_town=c.other_town, other_village=c.other_village)))
     return out
 
 
@@ -110,20 +110,19 @@ class Elimination:
         return ELIMINATION_ELIGIBLE[self.verdict]
 
 
-def elimination_candidates(ledger: Ledger, config: Config, rows: list[HouseholdRow], as_of: dt.date) -> list[Elimination]:
+def elimination_candidates(store: Store, config: Config, rows: list[HouseholdRow], as_of: dt.date) -> list[Elimination]:
     """Every 帮扶中 household evaluated for risk elimination (plan 五(二)): eligible, not yet, or 暂不标注."""
     assessor = Assessor(config)
     out = []
     for r in rows:
         if r.state != ASSISTING or not r.on_file:
             continue
-        hh = household_from_ledger(r, ledger.members_of(r.id), ledger.measures_of(r.id), ledger.reviews_of(r.id))
-        identified = dt.date.fromisoformat(r.identified_date) if r.identified_date else None
-        verdict, reason = assessor.elimination_verdict(hh, identified=identified, as_of=as_of)
+        hh = household_from_ledger(store, r)
+        verdict, reason = assessor.elimination_verdict(hh, identified=r.identified_date, as_of=as_of)
         out.append(Elimination(r, verdict, reason))
     return out
 
 
-def all_alerts(ledger: Ledger, config: Config, as_of: dt.date, *, town: str | None = None) -> list[Alert]:
-    rows = ledger.households(town=town)
-    return [*overdue(rows, config, as_of), *scale(rows, config, as_of), *conflicts(ledger, town)]
+def all_alerts(store: Store, config: Config, as_of: dt.date, *, town: str | None = None) -> list[Alert]:
+    rows = store.households.list(town=town)
+    return [*overdue(rows, config, as_of), *scale(rows, config, as_of), *conflicts(store, town)]

@@ -177,12 +177,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from .history import find_stories
-    from .ledger import Ledger
     from .workspace import Workspace
 
     ws = Workspace.open(Path(args.workspace))
-    with Ledger.open(ws.ledger_path) as ledger:
-        stories = find_stories(ledger, args.id)
+    with ws.open_store() as store:
+        stories = find_stories(store, args.id)
     if not stories:
         print(TEXT["history.none"].format(key=args.id))
         return 1
@@ -193,7 +192,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             who = TEXT["cli.history_who"].format(
                 level=s.level, person=TEXT["cli.history_person"].format(person=s.person) if s.person else "")
             source = TEXT["history.source"].format(sha=s.source) if s.source else ""
-            print(f"  {s.at}  {s.event:<4} {move:<16} {who:<10} {s.comment or ''}{source}")
+            print(f"  {s.at:%Y-%m-%d %H:%M:%S}  {s.event:<4} {move:<16} {who:<10} {s.comment or ''}{source}")
     return 0
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import python_calamine as pc
 
 from .errors import TransitionRefused
-from .ledger import Ledger, now_text
 from .messages import TEXT
+from .store import HouseholdRow, Store
 from .normalize import clean_text, norm_header, parse_date, plain_text
 from .workflow import AGREE, DECIDER, DISTRICT, REJECT, RETURN, TOWN, check_move, transition
 
@@ -92,28 +92,38 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     return out
 
 
-def note_unreadable(ledger: Ledger, *, level: str, town: str | None, sha256: str, file_name: str, reason: str,
+def token_mac(store: Store, household_id: int, state: str, version: int) -> str:
+    """The secret part of a row token: valid only for this household in this state and version."""
+    return store.sign(f"{household_id}:{state}:{version}")
+
+
+def row_token(store: Store, hh: HouseholdRow) -> str:
+    """The hidden 行令牌 of a decision row."""
+    return f"{hh.id}-{hh.version}-{token_mac(store, hh.id, hh.state, hh.version)}"
+
+
+def note_unreadable(store: Store, *, level: str, town: str | None, sha256: str, file_name: str, reason: str,
                     now: dt.datetime | None = None) -> str:
     """Record that a saved decision workbook could not be read, with a note in its next copy."""
     text = TEXT["decision.unreadable"].format(file=file_name, reason=reason)
-    now = now or dt.datetime.now()
-    with ledger.transaction():
-        ledger.add_submission(sha256=sha256, kind="town_review" if level == TOWN else "master", status="decisions",
-                              file_name=file_name, received_at=now_text(now), town=town, message=text)
-        ledger.add_decision_note(at=now_text(now), level=level, town=town if level == TOWN else None, message=text)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    with store.atomic():
+        store.submissions.add(sha256=sha256, kind="town_review" if level == TOWN else "master", status="decisions",
+                              file_name=file_name, received_at=now, town=town, message=text)
+        store.notes.add(at=now, level=level, town=town if level == TOWN else None, message=text)
     return text
 
 
-def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town: str | None, sha256: str,
+def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: str | None, sha256: str,
                     file_name: str, today: dt.date | None = None, now: dt.datetime | None = None) -> DecisionResult:
     """Check each decision against the ledger and apply the valid ones, all in one transaction.
 
     A decision without a date counts for `today` (the processing day)."""
     result = DecisionResult()
-    now = now or dt.datetime.now()
+    now = (now or dt.datetime.now()).replace(microsecond=0)
     today = today or now.date()
     seen: set[str] = set()
-    with ledger.transaction():
+    with store.atomic():
         for d in rows:
             hid = d.token.split("-", 1)[0]
             name = TEXT["decision.row_name"].format(name=d.name) if d.name else ""
@@ -121,7 +131,7 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
                 result.refused.append(TEXT["decision.row"].format(row=d.row, name=name,
                                                                   reason=TEXT["decision.repeated"]))
                 continue
-            refusal = _apply_one(ledger, d, level=level, town=town, sha256=sha256, now=now, today=today,
+            refusal = _apply_one(store, d, level=level, town=town, sha256=sha256, now=now, today=today,
                                  result=result)
             if refusal is None:
                 seen.add(hid)
@@ -130,16 +140,15 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
         who = "镇级核查表" if level == TOWN else "区级总台账"
         refused = TEXT["decision.summary_refused"].format(n=len(result.refused)) if result.refused else ""
         message = TEXT["decision.summary"].format(who=who, applied=result.applied, refused=refused)
-        ledger.add_submission(sha256=sha256, kind="town_review" if level == TOWN else "master",
-                              status="decisions", file_name=file_name, received_at=now_text(now), town=town,
+        store.submissions.add(sha256=sha256, kind="town_review" if level == TOWN else "master",
+                              status="decisions", file_name=file_name, received_at=now, town=town,
                               message=message + ("：" + "；".join(result.refused) if result.refused else ""))
         for text in result.refused:
-            ledger.add_decision_note(at=now_text(now), level=level, town=town if level == TOWN else None,
-                                     message=text)
+            store.notes.add(at=now, level=level, town=town if level == TOWN else None, message=text)
     return result
 
 
-def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
+def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
                today: dt.date, result: DecisionResult) -> str | None:
     if d.decision not in (AGREE, RETURN, REJECT):
         choices = (AGREE, RETURN, REJECT) if level == DISTRICT else (AGREE, RETURN)
@@ -148,8 +157,8 @@ def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, 
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         return TEXT["decision.token_broken"]
     hid, version, mac = int(parts[0]), int(parts[1]), parts[2]
-    hh = ledger.household(hid)
-    if hh is None or not _token_ever_valid(ledger, hid, version, mac):
+    hh = store.households.get(hid)
+    if hh is None or not _token_ever_valid(store, hh, version, mac):
         return TEXT["decision.token_invalid"]
     label = TEXT["decision.household"].format(village=hh.village, head=hh.head_name or "")
     if hh.version != version:
@@ -169,31 +178,23 @@ def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, 
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:
         return str(exc)
-    transition(ledger, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
+    transition(store, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
                comment=d.comment or None, decided_on=d.date or today)
     result.applied += 1
     result.villages.add((hh.town, hh.village))
     return None
 
 
-def _token_ever_valid(ledger: Ledger, hid: int, version: int, mac: str) -> bool:
+def _token_ever_valid(store: Store, hh: HouseholdRow, version: int, mac: str) -> bool:
     """A token the system once issued for this household (some earlier state at that version)."""
-    hh = ledger.household(hid)
-    states = {hh.state} if hh else set()
-    for e in ledger.events_of(hid):
-        states |= {e["from_state"], e["to_state"]}
-    return any(ledger.token(hid, s, version) == mac for s in states if s)
+    states = {hh.state} | store.events.states_seen(hh.id)
+    return any(token_mac(store, hh.id, s, version) == mac for s in states)
 
 
-def pending_notes(ledger: Ledger, *, level: str, town: str | None) -> list[str]:
-    rows = ledger.conn.execute(
-        "SELECT message FROM decision_notes WHERE level=? AND (town IS ? OR town=?) AND shown_at IS NULL ORDER BY id",
-        (level, town, town)).fetchall()
-    return [r["message"] for r in rows]
+def pending_notes(store: Store, *, level: str, town: str | None) -> list[str]:
+    return store.notes.pending(level=level, town=town)
 
 
-def mark_notes_shown(ledger: Ledger, *, level: str, town: str | None) -> None:
-    with ledger.transaction():
-        ledger.conn.execute(
-            "UPDATE decision_notes SET shown_at=? WHERE level=? AND (town IS ? OR town=?) AND shown_at IS NULL",
-            (now_text(), level, town, town))
+def mark_notes_shown(store: Store, *, level: str, town: str | None) -> None:
+    with store.atomic():
+        store.notes.mark_shown(level=level, town=town, at=dt.datetime.now().replace(microsecond=0))

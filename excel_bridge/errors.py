@@ -22,6 +22,14 @@ class LedgerError(BridgeError):
     """The ledger database cannot be opened, is locked too long, or has a newer schema than this program."""
 
 
+class StoreError(LedgerError):
+    """The database refused a statement inside a transaction (a constraint, a lost connection); it was rolled back."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind  # the kind of failure, the same word on every backend (IntegrityError, OperationalError…)
+
+
 class WorkspaceError(BridgeError):
     """The workspace folder is missing, not initialised, or its settings are invalid."""
 

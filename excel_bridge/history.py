@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import datetime as dt
+
 from .idcard import mask_id, normalize_id
-from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
+from .store import HouseholdRow, Store
 
 EVENT_WORDS = {"created": "登记", "transition": "状态变更", "removed": "移出", "restored": "恢复在册"}
 
 
 @dataclass(frozen=True)
 class Step:
-    at: str
+    at: dt.datetime
     event: str
     from_state: str | None
     to_state: str | None
@@ -37,13 +39,21 @@ class Story:
                                             removed="" if h.on_file else TEXT["history.removed"])
 
 
-def find_stories(ledger: Ledger, key: str) -> list[Story]:
+def event_text(action: str | None, event: str, comment: str | None) -> str:
+    """What a step says in history and the master's 变更记录: the action of a transition, then its comment."""
+    if event == "transition" and action:
+        return action + (f"：{comment}" if comment else "")
+    return comment or ""
+
+
+def find_stories(store: Store, key: str) -> list[Story]:
     """By 户编号 or 户主身份证号 (normalised), oldest event first."""
-    rows = ledger.find_households(key.strip()) or ledger.find_households(normalize_id(key))
+    rows = store.households.find(key.strip()) or store.households.find(normalize_id(key))
     stories = []
     for row in rows:
-        steps = [Step(at=e["at"], event=EVENT_WORDS.get(e["event"], e["event"]), from_state=e["from_state"],
-                      to_state=e["to_state"], level=e["level"], person=e["person"], comment=e["comment"],
-                      source=(e["source_sha256"] or "")[:12] or None) for e in ledger.events_of(row.id)]
+        steps = [Step(at=e.at, event=EVENT_WORDS.get(e.event, e.event), from_state=e.from_state,
+                      to_state=e.to_state, level=e.level, person=e.person,
+                      comment=event_text(e.action, e.event, e.comment),
+                      source=(e.source_sha256 or "")[:12] or None) for e in store.events.of(row.id)]
         stories.append(Story(row, steps))
     return stories

@@ -16,12 +16,12 @@ from typing import Any
 from .check import CheckResult
 from .config import Config
 from .issues import Issue, make_issue
-from .ledger import HouseholdRow, Ledger, now_text, to_json
 from .messages import TEXT
 from .rules import Assessment
+from .store import HouseholdRow, Store
 from .validate import Parsed, Record
 from .village_step import village_step
-from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, SYSTEM, VILLAGE, initial_state, transition
+from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, REJECT, SYSTEM, VILLAGE, initial_state, transition
 
 # Issues that come from the ledger (state, other villages), not from checking the file alone.
 LEDGER_CODES = frozenset({"NOTICE_TOO_SHORT", "CONSENT_MISSING", "PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY",
@@ -124,22 +124,20 @@ def _find(existing: list[HouseholdRow], hp: HouseholdPayload, taken: set[int]) -
     return None
 
 
-def _provisional_no(ledger: Ledger, config: Config) -> str:
-    return f"LS{config.settings.district_code}{ledger.next_counter('provisional_no'):06d}"
+def _provisional_no(store: Store, config: Config) -> str:
+    return f"LS{config.settings.district_code}{store.meta.next_counter('provisional_no'):06d}"
 
 
-def apply_village_file(ledger: Ledger, payload: FilePayload, config: Config, *, as_of: dt.date,
+def apply_village_file(store: Store, payload: FilePayload, config: Config, *, as_of: dt.date,
                        received_at: dt.datetime, archived_path: str) -> Applied:
     """Apply a checked village file in one transaction; raises (and changes nothing) on any failure."""
-    stamp = now_text(received_at)
-    errors = sum(1 for i in payload.issues if i.severity == "error")
-    warnings = len(payload.issues) - errors
-    with ledger.transaction():
+    at = received_at.replace(microsecond=0)
+    with store.atomic():
         villages = sorted({hp.village for hp in payload.households if hp.village})
-        sub_id = ledger.add_submission(
+        sub_id = store.submissions.add(
             sha256=payload.sha256, kind="village", status="applied", file_name=payload.file_name,
-            received_at=stamp, town=payload.town, village="、".join(villages) or payload.village_hint,
-            archived_path=archived_path)
+            received_at=at, town=payload.town, archived_path=archived_path,
+            villages=villages or ([payload.village_hint] if payload.village_hint else []))
         applied = Applied(submission_id=sub_id)
         by_village: dict[str, list[HouseholdPayload]] = defaultdict(list)
         for hp in payload.households:
@@ -147,24 +145,20 @@ def apply_village_file(ledger: Ledger, payload: FilePayload, config: Config, *, 
                 by_village[hp.village].append(hp)
         for village, rows in by_village.items():
             applied.villages.add((payload.town, village))
-            _apply_village(ledger, payload, config, village, rows, sub_id, stamp, as_of, applied)
+            _apply_village(store, payload, config, village, rows, sub_id, at, as_of, applied)
         all_issues = [*payload.issues, *applied.issues]
         errors = sum(1 for i in all_issues if i.severity == "error")
-        warnings = len(all_issues) - errors
-        ledger.conn.executemany(
-            "INSERT INTO issues(submission_id, code, severity, sheet, row, column_name, value, message, hint)"
-            " VALUES(?,?,?,?,?,?,?,?,?)",
-            [(sub_id, i.code, i.severity, i.sheet, i.row, i.column, i.value, i.message, i.hint)
-             for i in all_issues])
-        ledger.conn.execute("UPDATE submissions SET errors=?, warnings=?, households=?, members=? WHERE id=?",
-                            (errors, warnings, len(payload.households), payload.members, sub_id))
+        store.submissions.add_issues(sub_id, all_issues)
+        store.submissions.set_counts(sub_id, errors=errors, warnings=len(all_issues) - errors,
+                                     households=len(payload.households), members=payload.members)
     return applied
 
 
-def _apply_village(ledger: Ledger, payload: FilePayload, config: Config, village: str,
-                   rows: list[HouseholdPayload], sub_id: int, stamp: str, as_of: dt.date, applied: Applied) -> None:
+def _apply_village(store: Store, payload: FilePayload, config: Config, village: str,
+                   rows: list[HouseholdPayload], sub_id: int, at: dt.datetime, as_of: dt.date,
+                   applied: Applied) -> None:
     town = payload.town
-    existing = ledger.households(town=town, village=village)
+    existing = store.households.list(town=town, village=village)
     taken: set[int] = set()
     for hp in rows:
         match = _find(existing, hp, taken)
@@ -172,30 +166,31 @@ def _apply_village(ledger: Ledger, payload: FilePayload, config: Config, village
             taken.add(match.id)
             if hp.head_id is None:
                 continue  # kept on file unchanged until the clerk fixes the head's ID
-            hh = _update(ledger, match, hp, sub_id, stamp, payload.sha256)
+            hh = _update(store, match, hp, sub_id, at, payload.sha256)
         elif hp.head_id is not None:
-            hh = _create(ledger, config, town, village, hp, sub_id, stamp, payload.sha256, applied, as_of)
+            hh = _create(store, config, town, village, hp, sub_id, at, payload.sha256, applied, as_of)
             applied.created += 1
         else:
             continue
-        _replace_children(ledger, hh, hp, town, village)
-        hh = _system_moves(ledger, config, hh, hp, stamp, payload.sha256, as_of)
-        applied.issues.extend(village_step(ledger, config, hh, as_of=as_of, stamp=stamp, sha256=payload.sha256))
+        store.households.replace_children(hh.id, town=town, village=village, members=hp.members,
+                                          measures=hp.measures, reviews=hp.reviews)
+        hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of)
+        applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256))
     for row in existing:
         if row.id not in taken and row.on_file:
-            ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, row.id))
-            ledger.record_event(household_id=row.id, event="removed", level=VILLAGE, at=stamp,
+            store.households.mark_removed(row.id, at=at)
+            store.events.record(household_id=row.id, event="removed", level=VILLAGE, at=at,
                                 source_sha256=payload.sha256, comment=TEXT["ingest.removed"])
             applied.removed += 1
 
 
-def _identified(hp: HouseholdPayload) -> str | None:
+def _identified(hp: HouseholdPayload) -> dt.date | None:
     value = hp.data.get("identified_date")
-    return value.isoformat() if isinstance(value, dt.date) else None
+    return value if isinstance(value, dt.date) else None
 
 
-def _create(ledger: Ledger, config: Config, town: str, village: str, hp: HouseholdPayload, sub_id: int,
-            stamp: str, sha: str, applied: Applied, as_of: dt.date) -> HouseholdRow:
+def _create(store: Store, config: Config, town: str, village: str, hp: HouseholdPayload, sub_id: int,
+            at: dt.datetime, sha: str, applied: Applied, as_of: dt.date) -> HouseholdRow:
     identified = _identified(hp)
     if identified is not None and not hp.household_no:
         # Only households already in the national system (with a 户编号) are imported as 帮扶中;
@@ -205,88 +200,67 @@ def _create(ledger: Ledger, config: Config, town: str, village: str, hp: Househo
                                          value=identified))
         identified = None
     state = initial_state(proposed=hp.assessment.get("proposed"), identified=identified is not None)
-    number, provisional = hp.household_no, 0
+    number, provisional = hp.household_no, False
     if number is None and state != NOT_INCLUDED:
-        number, provisional = _provisional_no(ledger, config), 1
-    cur = ledger.conn.execute(
-        "INSERT INTO households(household_no, provisional, head_id, head_name, town, village, state, version,"
-        " on_file, lead_date, identified_date, submission_id, row, data, assessment, errors, warnings, updated_at)"
-        " VALUES(?,?,?,?,?,?,?,1,1,?,?,?,?,?,?,?,?,?)",
-        (number, provisional, hp.head_id, hp.head_name, town, village, state,
-         as_of.isoformat() if state == LEAD else None, identified, sub_id, hp.row, to_json(hp.data),
-         to_json(hp.assessment), hp.errors, hp.warnings, stamp))
-    hid = int(cur.lastrowid)
+        number, provisional = _provisional_no(store, config), True
+    hid = store.households.create(
+        household_no=number, provisional=provisional, head_id=hp.head_id or "", head_name=hp.head_name, town=town,
+        village=village, state=state, lead_date=as_of if state == LEAD else None, identified_date=identified,
+        submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment, errors=hp.errors,
+        warnings=hp.warnings, at=at)
     comment = {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"],
                NOT_INCLUDED: TEXT["ingest.created_not_included"]}[state]
-    ledger.record_event(household_id=hid, event="created", to_state=state, level=SYSTEM, at=stamp,
-                        source_sha256=sha, comment=comment, effective_date=as_of.isoformat())
-    row = ledger.household(hid)
+    store.events.record(household_id=hid, event="created", to_state=state, level=SYSTEM, at=at,
+                        source_sha256=sha, comment=comment, effective_date=as_of)
+    row = store.households.get(hid)
     assert row is not None
     return row
 
 
-def _update(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, stamp: str, sha: str) -> HouseholdRow:
-    number, provisional = hh.household_no, int(hh.provisional)
+def _update(store: Store, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, at: dt.datetime,
+            sha: str) -> HouseholdRow:
+    number, provisional = hh.household_no, hh.provisional
     if hp.household_no and hp.household_no != hh.household_no:
-        number, provisional = hp.household_no, 0  # the national number replaces a provisional one
-    identified = hh.identified_date or _identified(hp)
-    ledger.conn.execute(
-        "UPDATE households SET household_no=?, provisional=?, head_id=?, head_name=?, on_file=1, submission_id=?,"
-        " row=?, data=?, assessment=?, errors=?, warnings=?, updated_at=?, identified_date=? WHERE id=?",
-        (number, provisional, hp.head_id, hp.head_name, sub_id, hp.row, to_json(hp.data), to_json(hp.assessment),
-         hp.errors, hp.warnings, stamp, identified, hh.id))
+        number, provisional = hp.household_no, False  # the national number replaces a provisional one
+    store.households.update_from_file(
+        hh.id, household_no=number, provisional=provisional, head_id=hp.head_id or hh.head_id,
+        head_name=hp.head_name, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
+        errors=hp.errors, warnings=hp.warnings, identified_date=hh.identified_date or _identified(hp), at=at)
     if not hh.on_file:
-        ledger.record_event(household_id=hh.id, event="restored", level=VILLAGE, at=stamp, source_sha256=sha,
+        store.events.record(household_id=hh.id, event="restored", level=VILLAGE, at=at, source_sha256=sha,
                             comment=TEXT["ingest.restored"])
-    row = ledger.household(hh.id)
+    row = store.households.get(hh.id)
     assert row is not None
     return row
 
 
-def _replace_children(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload, town: str, village: str) -> None:
-    conn = ledger.conn
-    for table in ("members", "measures", "reviews"):
-        conn.execute(f"DELETE FROM {table} WHERE household_id=?", (hh.id,))
-    conn.executemany(
-        "INSERT INTO members(household_id, person_id, name, town, village, sheet, row, data) VALUES(?,?,?,?,?,?,?,?)",
-        [(hh.id, m.get("person_id"), m.get("name"), town, village, m.get("_sheet"), m.get("_row"), to_json(m))
-         for m in hp.members])
-    conn.executemany("INSERT INTO measures(household_id, data) VALUES(?,?)", [(hh.id, to_json(m)) for m in hp.measures])
-    conn.executemany("INSERT INTO reviews(household_id, data) VALUES(?,?)", [(hh.id, to_json(r)) for r in hp.reviews])
-
-
-def _system_moves(ledger: Ledger, config: Config, hh: HouseholdRow, hp: HouseholdPayload, stamp: str,
+def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload, at: dt.datetime,
                   sha: str, as_of: dt.date) -> HouseholdRow:
     proposed = hp.assessment.get("proposed")
     action = None
-    if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True and not _refused_and_unchanged(ledger, hh, hp):
+    if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True and not _refused_and_unchanged(store, hh, hp):
         action = "研判建议纳入"
     elif hh.state == LEAD and proposed is False:
         action = "研判不再建议纳入"
     if action is None:
         return hh
-    at = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
-    transition(ledger, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of)
-    row = ledger.household(hh.id)
+    transition(store, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of)
+    row = store.households.get(hh.id)
     assert row is not None
     if row.state == LEAD and row.household_no is None:
-        ledger.conn.execute("UPDATE households SET household_no=?, provisional=1 WHERE id=?",
-                            (_provisional_no(ledger, config), hh.id))
-        row = ledger.household(hh.id)
+        store.households.assign_number(hh.id, _provisional_no(store, config), provisional=True)
+        row = store.households.get(hh.id)
         assert row is not None
     return row
 
 
-def _refused_and_unchanged(ledger: Ledger, hh: HouseholdRow, hp: HouseholdPayload) -> bool:
+def _refused_and_unchanged(store: Store, hh: HouseholdRow, hp: HouseholdPayload) -> bool:
     """After the district's 不予认定, the same household is not a lead again until the village holds a new
     review (dated after the refusal); otherwise every file would send it straight back."""
     if hh.state != NOT_INCLUDED:
         return False
-    last = ledger.conn.execute(
-        "SELECT comment, COALESCE(effective_date, substr(at, 1, 10)) AS day FROM events WHERE household_id=?"
-        " AND to_state=? ORDER BY id DESC LIMIT 1", (hh.id, NOT_INCLUDED)).fetchone()
-    if last is None or not (last["comment"] or "").startswith("不予认定"):
+    last = store.events.last_entry_into(hh.id, NOT_INCLUDED)
+    if last is None or last.action != REJECT or last.effective_date is None:
         return False
-    refused = dt.date.fromisoformat(last["day"][:10])
     return not any(r.get("matter") == "纳入监测" and isinstance(r.get("review_date"), dt.date)
-                   and r["review_date"] >= refused for r in hp.reviews)
+                   and r["review_date"] >= last.effective_date for r in hp.reviews)

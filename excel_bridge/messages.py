@@ -339,6 +339,7 @@ TEXT: dict[str, str] = {
     "ledger.cannot_open": "无法打开台账数据库 {path}：{error}",
     "ledger.too_new": "台账数据库版本（{current}）比本程序（{supported}）新，请升级 excel_bridge",
     "ledger.busy": "台账数据库被占用：{error}",
+    "ledger.too_old": "台账数据库版本（{current}）过旧，只有 SQLite 台账可以自动升级；请用新版本重新建库后导入",
     # a household's story (history.py)
     "history.title": "{town}{village} {head}户（户编号 {number}，户主身份证号 {masked}）当前状态：{state}{removed}",
     "history.no_number": "无",

@@ -22,12 +22,12 @@ from .config import Config
 from .errors import UnreadableFile
 from .ingest import LEDGER_CODES, FilePayload, apply_village_file
 from .intake import Candidate, Stability, archive, scan_inbox, sha256_of, write_notes
-from .ledger import Ledger, now_text
 from .messages import TEXT, render
 from .decisions import Unreadable, apply_decisions, mark_notes_shown, note_unreadable, pending_notes, read_decisions
+from .store import Store
 from .read import peek_kind, peek_meta
 from .workflow import DISTRICT, TOWN
-from .status import conflict_issues, statuses, stored_issues
+from .status import conflict_issues, statuses
 from .village_step import advance_due
 from .workspace import MASTER_NAME, Workspace
 from .writers.common import Placed
@@ -101,13 +101,13 @@ class Processor:
         config = workspace_config(str(self.ws.root))  # cached until the district edits a settings/rules file
         self.ws.ensure_folders(config.settings)
         report = PassReport()
-        ledger = Ledger.open(self.ws.ledger_path)
+        ledger = self.ws.open_store()
         try:
-            scan, in_place = self._observe(config, wait)
+            scan, in_place = self._observe(ledger, config, wait)
             stable = self.stability.observe([*scan.candidates, *in_place])
             if wait:
                 time.sleep(wait)
-                scan, in_place = self._observe(config, wait)
+                scan, in_place = self._observe(ledger, config, wait)
                 stable = self.stability.observe([*scan.candidates, *in_place])
             inbox_paths = {c.path for c in scan.candidates}
             report.waiting = sum(1 for c in scan.candidates if c not in stable)
@@ -115,16 +115,15 @@ class Processor:
             dirty = self._decisions(ledger, config, [c for c in stable if c.path not in inbox_paths],
                                     [i for i in items if i.kind != "village"], report)
             dirty |= self._ingest(ledger, config, [i for i in items if i.kind == "village"], report, progress)
-            new_day = ledger.meta("outputs_day") != self.today().isoformat()
+            new_day = ledger.meta.get("outputs_day") != self.today().isoformat()
             moved: set[tuple[str, str]] = set()
             if new_day:  # notices end with the date: households whose notice has ended move on now
-                moved = advance_due(ledger, config, as_of=self.today(), stamp=now_text())
+                moved = advance_due(ledger, config, as_of=self.today(), at=_now())
             if report.files or moved or new_day or force_outputs:
                 # a new day changes what is overdue and which notices run, even when no file arrived
                 self._outputs(ledger, config, dirty | moved, report, first=dirty, new_day=new_day or force_outputs)
-                with ledger.transaction():
-                    ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('outputs_day', ?)",
-                                        (self.today().isoformat(),))
+                with ledger.atomic():
+                    ledger.meta.set("outputs_day", self.today().isoformat())
             write_notes(self.ws, config.settings, scan, {})
             for item in items:
                 _remove_if_unchanged(item.cand)
@@ -145,7 +144,7 @@ class Processor:
         return cached[1]
 
     # --- stages ---
-    def _observe(self, config: Config, wait: float | None) -> tuple[Any, list[Candidate]]:
+    def _observe(self, ledger: Store, config: Config, wait: float | None) -> tuple[Any, list[Candidate]]:
         """The inbox scan, and the decision workbooks in place (town workbooks, the master) that someone
         changed since the system wrote or read them."""
         scan = scan_inbox(self.ws, config.settings)
@@ -154,20 +153,19 @@ class Processor:
             places += [(p, town) for p in self.ws.town_feedback(town).glob(f"{town}_镇级核查表*.xlsx")]
         places += [(p, "") for p in self.ws.district_dir.glob(f"{Path(MASTER_NAME).stem}*.xlsx")]
         changed = []
-        with Ledger.open(self.ws.ledger_path) as ledger:
-            for path, town in places:
-                if path.name.startswith((".~eb-", "~$")):
+        for path, town in places:
+            if path.name.startswith((".~eb-", "~$")):
+                continue
+            try:
+                st = path.stat()
+                if ledger.outputs.sha_of(self.ws.key(path)) == self._sha(path, st):
                     continue
-                try:
-                    st = path.stat()
-                    if ledger.output_sha(self.ws.key(path)) == self._sha(path, st):
-                        continue
-                except OSError:
-                    continue
-                changed.append(Candidate(path, town, st.st_size, st.st_mtime_ns))
+            except OSError:
+                continue
+            changed.append(Candidate(path, town, st.st_size, st.st_mtime_ns))
         return scan, changed
 
-    def _decisions(self, ledger: Ledger, config: Config, in_place: list[Candidate], dropped: list["_Stable"],
+    def _decisions(self, ledger: Store, config: Config, in_place: list[Candidate], dropped: list["_Stable"],
                    report: PassReport) -> set[tuple[str, str]]:
         """Read and apply decisions before anything is regenerated (a decision workbook is never overwritten
         unread)."""
@@ -194,12 +192,12 @@ class Processor:
                                                                   folder=town)
             level = DISTRICT if kind == "master" else TOWN
             if refusal:
-                with ledger.transaction():
-                    ledger.add_submission(sha256=sha, kind=kind, status="decisions", file_name=name,
-                                          received_at=now_text(), town=town or None, archived_path=archived,
-                                          message=refusal)
-                    ledger.add_decision_note(at=now_text(), level=TOWN, town=town,
-                                             message=TEXT["process.file_note"].format(name=name, message=refusal))
+                with ledger.atomic():
+                    ledger.submissions.add(sha256=sha, kind=kind, status="decisions", file_name=name,
+                                           received_at=_now(), town=town or None, archived_path=archived,
+                                           message=refusal)
+                    ledger.notes.add(at=_now(), level=TOWN, town=town,
+                                     message=TEXT["process.file_note"].format(name=name, message=refusal))
                 report.files.append(FileOutcome(name, town, "decisions", refusal))
                 continue
             try:
@@ -209,8 +207,8 @@ class Processor:
             except Unreadable as exc:
                 text = note_unreadable(ledger, level=level, town=town or None, sha256=sha, file_name=name,
                                        reason=str(exc))
-                with ledger.transaction():
-                    ledger.remember_output(self.ws.key(Path(path)), sha, "read", now_text())
+                with ledger.atomic():
+                    ledger.outputs.remember(self.ws.key(Path(path)), sha, "read", at=_now())
                 report.files.append(FileOutcome(name, town or "区级", "decisions", text))
                 continue
             except Exception as exc:  # noqa: BLE001 - rolled back; the workbook is kept and re-read next time
@@ -218,8 +216,8 @@ class Processor:
                 report.files.append(FileOutcome(name, town, "failed",
                                                 TEXT["process.decisions_failed"].format(error=exc)))
                 continue
-            with ledger.transaction():
-                ledger.remember_output(self.ws.key(Path(path)), sha, "read", now_text())
+            with ledger.atomic():
+                ledger.outputs.remember(self.ws.key(Path(path)), sha, "read", at=_now())
             dirty |= result.villages
             if rows:
                 refused = TEXT["process.decisions_refused"].format(n=len(result.refused)) if result.refused else ""
@@ -241,27 +239,26 @@ class Processor:
             items.append(_Stable(cand, sha, archived, received, peek_kind(archived)))
         return items
 
-    def _ingest(self, ledger: Ledger, config: Config, items: list[_Stable], report: PassReport,
+    def _ingest(self, ledger: Store, config: Config, items: list[_Stable], report: PassReport,
                 progress: Callable[[int, int, str], None] | None) -> set[tuple[str, str]]:
         dirty: set[tuple[str, str]] = set()
         to_parse: list[_Stable] = []
         this_pass: dict[tuple[str, str], _Stable] = {}
         for item in items:
-            previous = ledger.applied_submission(item.sha, town=item.cand.town)
+            previous = ledger.submissions.applied(item.sha, town=item.cand.town)
             first = this_pass.get((item.sha, item.cand.town))
             if previous is not None or first is not None:
-                same_as = (TEXT["process.same_submission"].format(id=previous["id"]) if previous is not None
+                same_as = (TEXT["process.same_submission"].format(id=previous.id) if previous is not None
                            else TEXT["process.same_pass"].format(name=first.cand.path.name))
-                with ledger.transaction():
-                    ledger.add_submission(sha256=item.sha, kind="village", status="duplicate",
-                                          file_name=item.cand.path.name, received_at=now_text(item.received),
-                                          town=item.cand.town, village=previous["village"] if previous else None,
-                                          archived_path=str(item.archived),
-                                          message=TEXT["process.same_content"].format(same_as=same_as))
+                with ledger.atomic():
+                    ledger.submissions.add(sha256=item.sha, kind="village", status="duplicate",
+                                           file_name=item.cand.path.name, received_at=_now(item.received),
+                                           town=item.cand.town, villages=previous.villages if previous else (),
+                                           archived_path=str(item.archived),
+                                           message=TEXT["process.same_content"].format(same_as=same_as))
                 if previous is not None:
-                    for village in (previous["village"] or "").split("、"):
-                        if village:
-                            dirty.add((previous["town"], village))
+                    for village in previous.villages:
+                        dirty.add((previous.town or item.cand.town, village))
                 report.files.append(FileOutcome(item.cand.path.name, item.cand.town, "duplicate",
                                                 TEXT["process.duplicate"]))
                 continue
@@ -279,45 +276,40 @@ class Processor:
             if isinstance(result, tuple) and result[0] == "payload":
                 # villages in conflict with this one before it changes: their copies must drop a resolved conflict
                 for village in {hp.village for hp in result[1].households if hp.village}:
-                    for r in ledger.person_conflicts(town=item.cand.town, village=village):
-                        dirty.add((r["other_town"], r["other_village"]))
+                    for c in ledger.views.person_conflicts(town=item.cand.town, village=village):
+                        dirty.add((c.other_town, c.other_village))
             if isinstance(result, tuple) and result[0] == "payload" and result[1].parsed is not None:
                 self._readings[str(item.archived)] = result[1].parsed
             outcome = self._apply_one(ledger, config, item, result)
             report.files.append(outcome)
             if outcome.status == "applied":
-                row = ledger.applied_submission(item.sha, town=item.cand.town)
-                for village in (row["village"] or "").split("、") if row else ():
-                    if village:
-                        dirty.add((item.cand.town, village))
+                row = ledger.submissions.applied(item.sha, town=item.cand.town)
+                for village in row.villages if row else ():
+                    dirty.add((item.cand.town, village))
                 dirty |= self._moved_between_towns(ledger, item)
             log.info(TEXT["process.log.file"], item.cand.town, name, outcome.status, outcome.message)
         # a person newly found in two villages: the other village's returned copy must say so too
         for town, village in list(dirty):
-            for r in ledger.person_conflicts(town=town, village=village):
-                dirty.add((r["other_town"], r["other_village"]))
+            for c in ledger.views.person_conflicts(town=town, village=village):
+                dirty.add((c.other_town, c.other_village))
         return dirty
 
-    def _moved_between_towns(self, ledger: Ledger, item: _Stable) -> set[tuple[str, str]]:
+    def _moved_between_towns(self, ledger: Store, item: _Stable) -> set[tuple[str, str]]:
         """The same file applied earlier from another town's folder (dropped in the wrong folder, then moved):
         the households it put there are marked 已移出, the folder it is in now being the right one."""
         moved: set[tuple[str, str]] = set()
-        rows = ledger.conn.execute(
-            "SELECT id, town, village FROM submissions WHERE sha256=? AND status='applied' AND town != ?",
-            (item.sha, item.cand.town)).fetchall()
-        stamp = now_text()
-        with ledger.transaction():
-            for sub in rows:
-                for hh in ledger.conn.execute(
-                        "SELECT id, town, village FROM households WHERE submission_id=? AND on_file=1", (sub["id"],)):
-                    ledger.conn.execute("UPDATE households SET on_file=0, updated_at=? WHERE id=?", (stamp, hh["id"]))
-                    ledger.record_event(household_id=hh["id"], event="removed", level="系统", at=stamp,
-                                        source_sha256=item.sha,
-                                        comment=TEXT["process.moved_town"].format(town=item.cand.town))
-                    moved.add((hh["town"], hh["village"]))
+        at = _now()
+        with ledger.atomic():
+            for sub in ledger.submissions.applied_elsewhere(item.sha, item.cand.town):
+                for hh in ledger.households.from_submission(sub.id):
+                    ledger.households.mark_removed(hh.id, at=at)
+                    ledger.events.record(household_id=hh.id, event="removed", level="系统", at=at,
+                                         source_sha256=item.sha,
+                                         comment=TEXT["process.moved_town"].format(town=item.cand.town))
+                    moved.add((hh.town, hh.village))
         return moved
 
-    def _apply_one(self, ledger: Ledger, config: Config, item: _Stable, result: Any) -> FileOutcome:
+    def _apply_one(self, ledger: Store, config: Config, item: _Stable, result: Any) -> FileOutcome:
         name, town = item.cand.path.name, item.cand.town
         if isinstance(result, BaseException):
             if isinstance(result, BrokenProcessPool):
@@ -340,33 +332,32 @@ class Processor:
         return FileOutcome(name, town, "applied", message, errors=errors, warnings=warnings,
                            households=len(payload.households))
 
-    def _unreadable(self, ledger: Ledger, item: _Stable, result: CheckResult) -> FileOutcome:
+    def _unreadable(self, ledger: Store, item: _Stable, result: CheckResult) -> FileOutcome:
         issue = result.issues[0]
-        with ledger.transaction():
-            sub = ledger.add_submission(sha256=item.sha, kind="village", status="unreadable",
-                                        file_name=item.cand.path.name, received_at=now_text(item.received),
-                                        town=item.cand.town, archived_path=str(item.archived), message=issue.message)
-            ledger.conn.execute("INSERT INTO issues(submission_id, code, severity, message, hint) VALUES(?,?,?,?,?)",
-                                (sub, issue.code, issue.severity, issue.message, issue.hint))
-            ledger.conn.execute("UPDATE submissions SET errors=1 WHERE id=?", (sub,))
+        with ledger.atomic():
+            sub = ledger.submissions.add(sha256=item.sha, kind="village", status="unreadable",
+                                         file_name=item.cand.path.name, received_at=_now(item.received),
+                                         town=item.cand.town, archived_path=str(item.archived), message=issue.message)
+            ledger.submissions.add_issues(sub, [issue])
+            ledger.submissions.set_counts(sub, errors=1, warnings=0)
         note = self.ws.town_feedback(item.cand.town) / f"{Path(item.cand.path.name).stem}_无法读取.txt"
         note.parent.mkdir(parents=True, exist_ok=True)
         note.write_text(TEXT["process.unreadable_note"].format(name=item.cand.path.name, message=issue.message,
                                                                hint=issue.hint), encoding="utf-8-sig")
         return FileOutcome(item.cand.path.name, item.cand.town, "unreadable", issue.message, errors=1, feedback=note)
 
-    def _failed(self, ledger: Ledger, item: _Stable, exc: BaseException) -> FileOutcome:
+    def _failed(self, ledger: Store, item: _Stable, exc: BaseException) -> FileOutcome:
         log.error(TEXT["process.log.failed"], item.cand.path.name, exc)
         message = TEXT["process.failed"]
-        with ledger.transaction():
-            ledger.add_submission(sha256=item.sha, kind="village", status="failed", file_name=item.cand.path.name,
-                                  received_at=now_text(item.received), town=item.cand.town,
-                                  archived_path=str(item.archived),
-                                  message=TEXT["process.failed_detail"].format(message=message, type=type(exc).__name__,
-                                                                               error=exc))
+        with ledger.atomic():
+            ledger.submissions.add(sha256=item.sha, kind="village", status="failed", file_name=item.cand.path.name,
+                                   received_at=_now(item.received), town=item.cand.town,
+                                   archived_path=str(item.archived),
+                                   message=TEXT["process.failed_detail"].format(
+                                       message=message, type=getattr(exc, "kind", type(exc).__name__), error=exc))
         return FileOutcome(item.cand.path.name, item.cand.town, "failed", message, errors=1)
 
-    def _outputs(self, ledger: Ledger, config: Config, dirty: set[tuple[str, str]], report: PassReport, *,
+    def _outputs(self, ledger: Store, config: Config, dirty: set[tuple[str, str]], report: PassReport, *,
                  first: set[tuple[str, str]], new_day: bool = False) -> None:
         """Returned copies (the villages whose files arrived first), notices, town workbooks, the master."""
         from .alerts import all_alerts, elimination_candidates
@@ -376,26 +367,28 @@ class Processor:
 
         jobs, subs = [], []
         for town, village in sorted(dirty, key=lambda tv: (tv not in first, tv)):
-            sub = ledger.latest_village_submission(town, village)
-            if sub is None or not sub["archived_path"]:
+            sub = ledger.submissions.latest_for_village(town, village)
+            if sub is None or not sub.archived_path:
                 continue
-            extra = stored_issues(ledger.issues_of(sub["id"]), LEDGER_CODES - {"PERSON_OTHER_VILLAGE"})
+            keep = LEDGER_CODES - {"PERSON_OTHER_VILLAGE"}
+            extra = [i for i in ledger.submissions.issues_of(sub.id) if i.code in keep]
             extra += conflict_issues(ledger, town=town, village=village)
-            out = self.ws.town_feedback(town) / f"{Path(sub['file_name']).stem}_反馈.xlsx"
-            jobs.append((str(self.ws.root), sub["archived_path"], str(out), town, sub["file_name"], sub["received_at"],
+            out = self.ws.town_feedback(town) / f"{Path(sub.file_name).stem}_反馈.xlsx"
+            jobs.append((str(self.ws.root), sub.archived_path, str(out), town, sub.file_name,
+                         sub.received_at.strftime("%Y-%m-%d %H:%M:%S"),
                          statuses(ledger, config, town=town, village=village, as_of=self.today()), extra,
-                         self.today(), self._readings.pop(sub["archived_path"], None)))
-            subs.append(sub["id"])
+                         self.today(), self._readings.pop(sub.archived_path, None)))
+            subs.append(sub.id)
         placed_all = self.runner.map(feedback_job, jobs)
-        stamp = now_text()
+        at = _now()
         for sub_id, placed in zip(subs, placed_all):
             if isinstance(placed, BaseException):
                 log.error(TEXT["process.log.feedback_failed"], sub_id, placed)
                 continue
             report.outputs.append(placed)
-            with ledger.transaction():
-                ledger.conn.execute("UPDATE submissions SET feedback_path=? WHERE id=?", (str(placed.path), sub_id))
-                ledger.remember_output(self.ws.key(placed.path), sha256_of(placed.path), "feedback", stamp)
+            with ledger.atomic():
+                ledger.submissions.set_feedback(sub_id, self.ws.key(placed.path))
+                ledger.outputs.remember(self.ws.key(placed.path), sha256_of(placed.path), "feedback", at=at)
         for outcome in report.files:
             for placed in report.outputs:
                 if placed.path.parent == self.ws.town_feedback(outcome.town) and \
@@ -407,7 +400,7 @@ class Processor:
             if placed is not None:
                 report.outputs.append(placed)
         alerts = all_alerts(ledger, config, self.today())  # once for the district, shared by all towns
-        eliminations = elimination_candidates(ledger, config, ledger.households(states=["帮扶中"], on_file=True),
+        eliminations = elimination_candidates(ledger, config, ledger.households.list(states=["帮扶中"], on_file=True),
                                               self.today())
         for town in config.settings.towns:
             notes = pending_notes(ledger, level=TOWN, town=town)
@@ -421,19 +414,19 @@ class Processor:
         self._place(ledger, report, placed, "master")
         mark_notes_shown(ledger, level=DISTRICT, town=None)
 
-    def _unchanged(self, ledger: Ledger) -> Callable[[Path], bool]:
+    def _unchanged(self, ledger: Store) -> Callable[[Path], bool]:
         """A decision workbook may be replaced only if it is what we wrote or last read."""
-        return lambda target: ledger.output_sha(self.ws.key(target)) == self._sha(target, target.stat())
+        return lambda target: ledger.outputs.sha_of(self.ws.key(target)) == self._sha(target, target.stat())
 
-    def _place(self, ledger: Ledger, report: PassReport, placed: Placed, kind: str) -> None:
+    def _place(self, ledger: Store, report: PassReport, placed: Placed, kind: str) -> None:
         report.outputs.append(placed)
-        with ledger.transaction():
-            ledger.remember_output(self.ws.key(placed.path), self._sha(placed.path, placed.path.stat()), kind,
-                                   now_text())
+        with ledger.atomic():
+            ledger.outputs.remember(self.ws.key(placed.path), self._sha(placed.path, placed.path.stat()), kind,
+                                    at=_now())
         if placed.locked:
             self._drop_stale_side_files(ledger, placed)
 
-    def _drop_stale_side_files(self, ledger: Ledger, placed: Placed) -> None:
+    def _drop_stale_side_files(self, ledger: Store, placed: Placed) -> None:
         """Earlier “(更新于…)” copies of the same workbook that nobody edited are superseded by this one;
         an edited one is kept (its decisions are read like any other)."""
         stem = placed.path.name.split("(更新于", 1)[0]
@@ -441,10 +434,14 @@ class Processor:
             if other == placed.path:
                 continue
             key = self.ws.key(other)
-            if ledger.output_sha(key) == self._sha(other, other.stat()):
+            if ledger.outputs.sha_of(key) == self._sha(other, other.stat()):
                 other.unlink(missing_ok=True)
-                with ledger.transaction():
-                    ledger.conn.execute("DELETE FROM outputs WHERE path=?", (key,))
+                with ledger.atomic():
+                    ledger.outputs.forget(key)
+
+
+def _now(at: dt.datetime | None = None) -> dt.datetime:
+    return (at or dt.datetime.now()).replace(microsecond=0)
 
 
 def _remove_if_unchanged(cand: Candidate) -> None:

@@ -24,6 +24,7 @@ class DistrictSettings(BaseModel):
     poll_seconds: float = 2.0
     rescan_seconds: float = 300.0
     workers: int = 0  # 0 = one per CPU core
+    database: str | None = None  # a database URL (postgresql+psycopg://…); none: 系统/ledger.sqlite
 
     @field_validator("district_code")
     @classmethod

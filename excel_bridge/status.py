@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from .config import Config
 from .issues import Issue, make_issue
-from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
+from .store import HouseholdRow, Store
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
+from .alerts import elimination_candidates
 from .writers.feedback import Status
 
 
@@ -23,27 +23,29 @@ def opinion_text(row: HouseholdRow, config: Config) -> str:
         LEAD: TEXT["opinion.lead"].format(days=days),
         TOWN_CHECK: TEXT["opinion.town_check"],
         DISTRICT_CONFIRM: TEXT["opinion.district_confirm"],
-        ASSISTING: TEXT["opinion.assisting"].format(date=row.identified_date or '').strip(),
+        ASSISTING: TEXT["opinion.assisting"].format(date=_iso(row.identified_date)).strip(),
         TOWN_ACCEPT: TEXT["opinion.town_accept"],
         DISTRICT_APPROVE: TEXT["opinion.district_approve"],
-        ELIMINATED: TEXT["opinion.eliminated"].format(date=row.eliminated_date or '').strip(),
+        ELIMINATED: TEXT["opinion.eliminated"].format(date=_iso(row.eliminated_date)).strip(),
         NOT_INCLUDED: row.opinion or TEXT["opinion.not_included"],
     }.get(row.state, row.opinion)
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def state_text(row: HouseholdRow) -> str:
     return row.state if row.on_file else REMOVED
 
 
-def statuses(ledger: Ledger, config: Config, *, town: str, village: str, as_of: dt.date) -> dict[str, Status]:
+def statuses(store: Store, config: Config, *, town: str, village: str, as_of: dt.date) -> dict[str, Status]:
     """户主身份证号 → Status for one village's current households (帮扶中 ones with their elimination研判)."""
-    from .alerts import elimination_candidates
-
-    rows = ledger.households(town=town, village=village)
-    elimination = {c.row.id: c for c in elimination_candidates(ledger, config, rows, as_of)}
+    rows = store.households.list(town=town, village=village)
+    elimination = {c.row.id: c for c in elimination_candidates(store, config, rows, as_of)}
     out: dict[str, Status] = {}
     for row in rows:
-        identified = dt.date.fromisoformat(row.identified_date) if row.identified_date else None
+        identified = row.identified_date
         opinion = opinion_text(row, config)
         cand = elimination.get(row.id)
         if cand is not None:  # every 帮扶中 household is told where it stands on risk elimination
@@ -54,20 +56,15 @@ def statuses(ledger: Ledger, config: Config, *, town: str, village: str, as_of: 
     return out
 
 
-def conflict_issues(ledger: Ledger, *, town: str, village: str) -> list[Issue]:
+def conflict_issues(store: Store, *, town: str, village: str) -> list[Issue]:
     """A person in the current files of two villages: an error on the member's row, in both villages."""
     issues = []
     seen: set[tuple[str | None, int | None, str]] = set()
-    for r in ledger.person_conflicts(town=town, village=village):
-        key = (r["sheet"], r["row"], r["person_id"])
+    for c in store.views.person_conflicts(town=town, village=village):
+        key = (c.sheet, c.row, c.person_id)
         if key in seen:
             continue
         seen.add(key)
-        issues.append(make_issue("PERSON_OTHER_VILLAGE", sheet=r["sheet"], row=r["row"], column="身份证号",
-                                 value=r["person_id"], other=f"{r['other_town']}{r['other_village']}"))
+        issues.append(make_issue("PERSON_OTHER_VILLAGE", sheet=c.sheet, row=c.row, column="身份证号",
+                                 value=c.person_id, other=f"{c.other_town}{c.other_village}"))
     return issues
-
-
-def stored_issues(rows: list[sqlite3.Row], codes: frozenset[str]) -> list[Issue]:
-    return [Issue(code=r["code"], severity=r["severity"], sheet=r["sheet"], row=r["row"], column=r["column_name"],
-                  value=r["value"], message=r["message"], hint=r["hint"]) for r in rows if r["code"] in codes]

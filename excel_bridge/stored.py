@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from .ledger import HouseholdRow
+from .store import HouseholdRow, Store
 from .validate import Household, Record
 
 
-def household_from_ledger(row: HouseholdRow, members: list[dict[str, Any]], measures: list[dict[str, Any]],
-                          reviews: list[dict[str, Any]]) -> Household:
-    """A validated Household from stored data (dates revived from their ISO text)."""
+def household_from_ledger(store: Store, row: HouseholdRow) -> Household:
+    """A validated Household from the ledger's rows (dates already decoded by the store)."""
     def record(kind: str, d: dict[str, Any]) -> Record:
-        values = {k: revive(k, v) for k, v in d.items() if not k.startswith("_")}
+        values = {k: v for k, v in d.items() if not k.startswith("_")}
         return Record(kind=kind, sheet=d.get("_sheet", ""), row=d.get("_row", 0), values=values,
                       invalid=set(d.get("_invalid", ())))
 
-    values = {k: revive(k, v) for k, v in row.data.items() if not k.startswith("_")}
+    values = {k: v for k, v in row.data.items() if not k.startswith("_")}
     hh = Household(kind="household", sheet="户信息", row=row.row or 0, values=values,
-                   members=[record("member", m) for m in members], measures=[record("measure", m) for m in measures],
-                   reviews=[record("review", r) for r in reviews])
+                   members=[record("member", m) for m in store.households.members_of(row.id)],
+                   measures=[record("measure", m) for m in store.households.measures_of(row.id)],
+                   reviews=[record("review", r) for r in store.households.reviews_of(row.id)])
     hh.per_capita_income = row.data.get("_per_capita_income")
     hh.line = row.data.get("_line")
     return hh
-
-
-_DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end"})
-
-
-def revive(key: str, value: Any) -> Any:
-    if key in _DATE_KEYS and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    if key == "health" and isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def revived(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored member/measure/review dict with its dates as dates again."""
-    return {k: revive(k, v) for k, v in record.items()}

@@ -14,10 +14,10 @@ from typing import Any
 
 from .config import Config
 from .issues import Issue, make_issue
-from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
 from .rules import Assessor
-from .stored import household_from_ledger, revived
+from .store import HouseholdRow, Store
+from .stored import household_from_ledger
 from .workflow import ASSISTING, LEAD, VILLAGE, last_reset, transition
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
@@ -35,22 +35,22 @@ def _usable(review: dict[str, Any]) -> bool:
     return not (set(NEEDED) & invalid) and all(review.get(k) is not None for k in NEEDED)
 
 
-def current_reviews(ledger: Ledger, hh: HouseholdRow, matter: str) -> list[dict[str, Any]]:
+def current_reviews(store: Store, hh: HouseholdRow, matter: str) -> list[dict[str, Any]]:
     """The household's usable reviews of this matter that are newer than its last 退回/不予认定."""
-    reviews = [r for r in map(revived, ledger.reviews_of(hh.id)) if _usable(r) and r["matter"] == matter]
+    reviews = [r for r in store.households.reviews_of(hh.id) if _usable(r) and r["matter"] == matter]
     if not reviews:  # most households: no review of this matter, and no need to look at the event log
         return []
-    since = last_reset(ledger, hh.id)
+    since = last_reset(store, hh.id)
     return [r for r in reviews if since is None or r["review_date"] >= since]
 
 
-def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, *, as_of: dt.date, stamp: str,
+def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.date, at: dt.datetime,
                  sha256: str | None) -> list[Issue]:
     """Move the household to the town if its latest village review qualifies; return issues found."""
     matter = MATTER_FOR_STATE.get(hh.state)
     if matter is None or not hh.on_file:
         return []
-    reviews = current_reviews(ledger, hh, matter)
+    reviews = current_reviews(store, hh, matter)
     if not reviews:
         return []
     review = max(reviews, key=lambda r: (r["notice_end"], r["review_date"], r.get("_row", 0)))
@@ -72,35 +72,26 @@ def village_step(ledger: Ledger, config: Config, hh: HouseholdRow, *, as_of: dt.
     if hh.errors:
         return []  # the household's own errors must be fixed before the town is asked to verify it
     if matter == "风险消除":
-        household = household_from_ledger(hh, ledger.members_of(hh.id), ledger.measures_of(hh.id),
-                                          ledger.reviews_of(hh.id))
-        identified = dt.date.fromisoformat(hh.identified_date) if hh.identified_date else None
-        eligible, reason = Assessor(config).elimination(household, identified=identified, as_of=as_of)
+        household = household_from_ledger(store, hh)
+        eligible, reason = Assessor(config).elimination(household, identified=hh.identified_date, as_of=as_of)
         if eligible is not True:
             return [make_issue("ELIMINATION_NOT_READY", sheet=review.get("_sheet"), row=review.get("_row"),
                                column=review_cols("matter").header, value=matter, reason=reason)]
     comment = TEXT["village.review_passed"].format(review_date=review["review_date"].isoformat(),
                                                    notice_start=review["notice_start"].isoformat(),
                                                    notice_end=review["notice_end"].isoformat())
-    transition(ledger, hh, ACTION_FOR_STATE[hh.state], VILLAGE,
-               at=dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S"), source_sha256=sha256, comment=comment,
+    transition(store, hh, ACTION_FOR_STATE[hh.state], VILLAGE, at=at, source_sha256=sha256, comment=comment,
                decided_on=as_of)
     return []
 
 
-def advance_due(ledger: Ledger, config: Config, *, as_of: dt.date, stamp: str) -> set[tuple[str, str]]:
+def advance_due(store: Store, config: Config, *, as_of: dt.date, at: dt.datetime) -> set[tuple[str, str]]:
     """Every pass: households whose notice has ended since their file was applied move on now."""
-    rows = ledger.conn.execute(
-        "SELECT h.*, s.sha256 AS source_sha256 FROM households h LEFT JOIN submissions s ON s.id = h.submission_id"
-        " WHERE h.on_file = 1 AND h.state IN (?, ?)"
-        " AND EXISTS (SELECT 1 FROM reviews r WHERE r.household_id = h.id)", (LEAD, ASSISTING)).fetchall()
     moved: set[tuple[str, str]] = set()
-    with ledger.transaction():
-        for r in rows:
-            hh = HouseholdRow.from_sql(r)
-            state = hh.state
-            village_step(ledger, config, hh, as_of=as_of, stamp=stamp, sha256=r["source_sha256"])
-            after = ledger.household(hh.id)
-            if after is not None and after.state != state:
+    with store.atomic():
+        for hh, source_sha256 in store.households.with_reviews((LEAD, ASSISTING)):
+            village_step(store, config, hh, as_of=as_of, at=at, sha256=source_sha256)
+            after = store.households.get(hh.id)
+            if after is not None and after.state != hh.state:
                 moved.add((hh.town, hh.village))
     return moved

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .errors import TransitionRefused
-from .ledger import HouseholdRow, Ledger, now_text
 from .messages import TEXT
+from .store import HouseholdRow, Store
 
 LEAD = "线索"
 TOWN_CHECK = "待镇核查"
@@ -77,14 +77,14 @@ def check_move(hh: HouseholdRow, action: str, level: str) -> str:
     return to
 
 
-def transition(ledger: Ledger, hh: HouseholdRow, action: str, level: str, *, at: dt.datetime | None = None,
+def transition(store: Store, hh: HouseholdRow, action: str, level: str, *, at: dt.datetime | None = None,
                person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
                decided_on: dt.date | None = None) -> str:
-    """Move a household (inside the caller's transaction) and record the event; returns the new state."""
+    """Move a household (inside the caller's `store.atomic()`) and record the event; returns the new state."""
     to = check_move(hh, action, level)
-    stamp = now_text(at)
-    day = (decided_on or (at or dt.datetime.now()).date()).isoformat()
-    fields = {"state": to, "version": hh.version + 1, "updated_at": stamp}
+    at = (at or dt.datetime.now()).replace(microsecond=0)
+    day = decided_on or at.date()
+    fields: dict[str, object] = {}
     if to == ASSISTING and hh.state == DISTRICT_CONFIRM:
         fields["identified_date"] = day
     if to == ELIMINATED:
@@ -100,21 +100,16 @@ def transition(ledger: Ledger, hh: HouseholdRow, action: str, level: str, *, at:
         fields["opinion"] = TEXT["workflow.decided"].format(level=level, action=action, comment=said)
     elif level == VILLAGE:
         fields["opinion"] = ""
-    sets = ", ".join(f"{k}=?" for k in fields)
-    ledger.conn.execute(f"UPDATE households SET {sets} WHERE id=?", (*fields.values(), hh.id))
-    ledger.record_event(household_id=hh.id, event="transition", from_state=hh.state, to_state=to, level=level,
-                        at=stamp, person=person, source_sha256=source_sha256,
-                        comment=f"{action}" + (f"：{comment}" if comment else ""), effective_date=day)
+    store.households.set_state(hh.id, state=to, version=hh.version + 1, at=at, **fields)
+    store.events.record(household_id=hh.id, event="transition", action=action, from_state=hh.state, to_state=to,
+                        level=level, at=at, person=person, source_sha256=source_sha256, comment=comment,
+                        effective_date=day)
     return to
 
 
-def last_reset(ledger: Ledger, household_id: int) -> dt.date | None:
+def last_reset(store: Store, household_id: int) -> dt.date | None:
     """The effective day of the household's latest 退回 or 不予认定: village reviews older than it no longer count."""
-    row = ledger.conn.execute(
-        "SELECT COALESCE(effective_date, substr(at, 1, 10)) AS day FROM events WHERE household_id=?"
-        " AND event='transition' AND (comment LIKE '退回%' OR comment LIKE '不予认定%') ORDER BY id DESC LIMIT 1",
-        (household_id,)).fetchone()
-    return dt.date.fromisoformat(row["day"][:10]) if row else None
+    return store.events.last_action_day(household_id, (RETURN, REJECT))
 
 
 def initial_state(*, proposed: bool | None, identified: bool) -> str:

@@ -11,6 +11,7 @@ from .errors import WorkspaceError
 from .ruleset import load_rules
 from .schema import load_schemas
 from .settings import DistrictSettings, dump_settings, load_settings
+from .store import Store
 
 SETTINGS_FILE = "区级设置.yaml"
 INBOX = "收件箱"
@@ -39,9 +40,7 @@ class Workspace:
             if not target.exists():
                 shutil.copytree(bundled_dir(name), target)
         ws.ensure_folders(ws.settings())
-        from .ledger import Ledger
-
-        Ledger.open(ws.ledger_path).close()
+        ws.open_store().close()
         return ws
 
     @classmethod
@@ -58,6 +57,13 @@ class Workspace:
     @property
     def ledger_path(self) -> Path:
         return self.root / SYSTEM / "ledger.sqlite"
+
+    def database(self, override: str | None = None) -> str:
+        """Where the ledger lives: --database, else 区级设置's `database:` URL, else the SQLite file here."""
+        return override or self.settings().database or str(self.ledger_path)
+
+    def open_store(self, database: str | None = None) -> Store:
+        return Store.open(self.database(database))
 
     @property
     def inbox(self) -> Path:

@@ -1,5 +1,7 @@
+import os
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from excel_bridge.config import Config, load_config  # noqa: E402
 from excel_bridge.process import Processor  # noqa: E402
 from excel_bridge.workspace import Workspace  # noqa: E402
-from factory import AS_OF  # noqa: E402
+from factory import AS_OF, workspace_on  # noqa: E402
 
 # the odd real-world spreadsheets: the shared corpus beside the checkout where it is (it may grow), else the
 # copy committed under tests/corpus (MIT-licensed test data of calamine and python-calamine, see its README)
@@ -23,10 +25,63 @@ def config() -> Config:
     return load_config()
 
 
+# --- the ledger's backends -------------------------------------------------------------------------
+# Modules marked `pytestmark = pytest.mark.backends` run every test that uses `ws` or `store` on SQLite and on
+# PostgreSQL. EB_TEST_POSTGRES is a database URL (.ci/run sets it and starts the server); each test gets a
+# schema of its own. Without it the PostgreSQL half is skipped; with it, a server that cannot be reached fails.
+POSTGRES = os.environ.get("EB_TEST_POSTGRES", "")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends: run the module's ledger tests on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("backends") is not None
+        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True)
+
+
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
-    """A fresh district workspace (the defaults of `excel-bridge init`)."""
-    return Workspace.init(tmp_path / "ws")
+def backend(request):
+    """None for SQLite (the workspace's own file), or the URL of a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL: set EB_TEST_POSTGRES to a database URL to run this half")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(POSTGRES)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - configured but unreachable: a failure, never a skip
+        pytest.fail(f"EB_TEST_POSTGRES is set but the server cannot be used: {exc}")
+    url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture
+def ws(tmp_path, backend) -> Workspace:
+    """A fresh district workspace (the defaults of `excel-bridge init`), its ledger on the test's backend."""
+    return workspace_on(tmp_path / "ws", backend)
+
+
+@pytest.fixture
+def store(tmp_path, backend):
+    """A fresh ledger on the test's backend."""
+    from excel_bridge.store import Store
+
+    with Store.open(backend or tmp_path / "ledger.sqlite") as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -235,16 +235,22 @@ def lone_household(head_id: str, name: str, **over: Any) -> tuple[dict[str, Any]
     return hh, member(head_id, head_id, "户主", name=name)
 
 
-def dump_tables(db: Path, tables: tuple[str, ...] = ("households", "members", "measures", "reviews", "issues",
-                                                     "events", "counters")) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the given ledger tables (ordered by rowid), read through a fresh read-only connection."""
-    import sqlite3
+LEDGER_TABLES = ("households", "members", "measures", "reviews", "issues", "events", "counters")
 
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
-    finally:
-        conn.close()
+
+def dump_tables(ws: Any, tables: tuple[str, ...] = LEDGER_TABLES) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the given ledger tables (in key order), read through a fresh connection to the
+    workspace's ledger (SQLite or PostgreSQL)."""
+    from sqlalchemy import select
+
+    from excel_bridge.store import tables as t
+
+    with ws.open_store() as store:
+        out = {}
+        for name in tables:
+            table = t.metadata.tables[name]
+            out[name] = [tuple(r) for r in store.db.rows(select(table).order_by(*table.primary_key.columns))]
+        return out
 
 
 def calamine_rows(path: Path, sheet: str) -> list[list[Any]]:
@@ -398,20 +404,52 @@ def add_decision_row(path: Path, sheet: str, values: dict[str, Any], *, save_to:
 
 
 def ledger_row(ws: Any, head_id: str) -> Any:
-    from excel_bridge.ledger import Ledger
-
-    with Ledger.open(ws.ledger_path) as ledger:
-        rows = ledger.find_households(head_id)
+    with ws.open_store() as store:
+        rows = store.households.find(head_id)
     assert len(rows) == 1, rows
     return rows[0]
 
 
-def transitions_of(ws: Any, head_id: str) -> list[dict[str, Any]]:
-    from excel_bridge.ledger import Ledger
+def transitions_of(ws: Any, head_id: str) -> list[Any]:
+    with ws.open_store() as store:
+        hid = store.households.find(head_id)[0].id
+        return [e for e in store.events.of(hid) if e.event == "transition"]
 
-    with Ledger.open(ws.ledger_path) as ledger:
-        hid = ledger.find_households(head_id)[0].id
-        return [dict(e) for e in ledger.events_of(hid) if e["event"] == "transition"]
+
+def submissions_of(ws: Any) -> list[dict[str, Any]]:
+    """Every submission as a dict (its villages joined with 、 under "village", as a clerk reads them)."""
+    import dataclasses
+
+    with ws.open_store() as store:
+        return [{**dataclasses.asdict(s), "village": "、".join(s.villages) or None} for s in store.submissions.all()]
+
+
+def member_count(ws: Any, **where: Any) -> int:
+    from sqlalchemy import func, select
+
+    from excel_bridge.store import tables as t
+
+    with ws.open_store() as store:
+        q = select(func.count()).select_from(t.members)
+        for k, v in where.items():
+            q = q.where(t.members.c[k] == v)
+        return int(store.db.scalar(q))
+
+
+def workspace_on(root: Path, backend: str | None, **settings: Any) -> Any:
+    """A fresh workspace at root whose ledger is on `backend` (None: its own SQLite file)."""
+    from excel_bridge.settings import DistrictSettings
+    from excel_bridge.workspace import Workspace
+
+    Workspace.init(root, DistrictSettings(database=backend, **settings))
+    return Workspace.open(root)
+
+
+def said(event: Any) -> str:
+    """What an event says, as history and the master's 变更记录 show it ("同意：情况属实")."""
+    from excel_bridge.history import event_text
+
+    return event_text(event.action, event.event, event.comment)
 
 
 def sha256_file(path: Path) -> str:

@@ -19,9 +19,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, add_decision_row, base_rows, decide, drop,
-                     ledger_row, measure, note_line, review, sha256_file, table_of, transitions_of, write)
+                     ledger_row, measure, note_line, review, said, sha256_file, table_of, transitions_of, workspace_on,
+                     write)
 
-from excel_bridge.ledger import Ledger
 from excel_bridge.process import Processor
 from excel_bridge.rules import months_between
 from excel_bridge.workspace import Workspace
@@ -30,12 +30,14 @@ T = dt.date.today()
 D = dt.timedelta
 NOTE = "上次提交中未生效的决定："
 
+pytestmark = pytest.mark.backends
+
 
 # --- the district on disk -------------------------------------------------------------------------
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "曲江区")
+def ws(tmp_path: Path, backend) -> Workspace:
+    return workspace_on(tmp_path / "曲江区", backend)
 
 
 @pytest.fixture
@@ -176,7 +178,7 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     report = run(proc)
     assert outcomes(report) == [("区级总台账.xlsx", "区级", "decisions", "1 项决定生效")]
     b = ledger_row(ws, HEAD_B)
-    assert (b.state, b.version, b.identified_date, b.opinion) == ("帮扶中", 4, T.isoformat(), "区级同意：同意纳入监测")
+    assert (b.state, b.version, b.identified_date, b.opinion) == ("帮扶中", 4, T, "区级同意：同意纳入监测")
     assert pending(ws.master_path, MASTER_SHEET) == []
     rb = returned_row(ws, "李秀英")
     assert (rb["户编号"], rb["识别纳入日期"], rb["流程状态"], rb["审核意见"]) == (
@@ -184,7 +186,7 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     assert returned_row(ws, "陈伟")["识别纳入日期"] == ""  # only B's empty cell was filled
 
     # the audit trail: who, from which file
-    assert [(e["from_state"], e["to_state"], e["level"], e["person"], e["source_sha256"], e["comment"])
+    assert [(e.from_state, e.to_state, e.level, e.person, e.source_sha256, said(e))
             for e in transitions_of(ws, HEAD_B)] == [
         ("线索", "待镇核查", "村", None, village_sha,
          f"评议公示通过：民主评议{T - D(20)}通过，公示{T - D(19)}至{T - D(15)}"),
@@ -213,9 +215,9 @@ def test_returned_copy_dropped_back_is_the_same_household(ws, cfg, proc):
     assert outcomes(report) == [("石塘村.xlsx", TOWN, "applied", "2户，错误0处，提示0条")]
     after = ledger_row(ws, HEAD_B)
     assert (after.id, after.state, after.version, after.household_no, after.identified_date) == (
-        before.id, "帮扶中", before.version, "LS440205000001", T.isoformat())
-    with Ledger.open(ws.ledger_path) as ledger:
-        assert len(ledger.households()) == 2
+        before.id, "帮扶中", before.version, "LS440205000001", T)
+    with ws.open_store() as store:
+        assert len(store.households.list()) == 2
     assert returned_row(ws, "李秀英")["流程状态"] == "帮扶中"
 
 
@@ -227,7 +229,7 @@ def test_town_decision_in_a_copy_dropped_into_the_inbox(ws, cfg, proc):
     report = run(proc)
     assert outcomes(report) == [("马坝镇_镇级核查表(已填).xlsx", TOWN, "decisions", "1 项决定生效")]
     assert ledger_row(ws, HEAD_B).state == "待区认定"
-    assert transitions_of(ws, HEAD_B)[-1]["source_sha256"] == sha
+    assert transitions_of(ws, HEAD_B)[-1].source_sha256 == sha
     assert not copy.exists()
 
 
@@ -284,8 +286,8 @@ def test_district_refusal_marks_not_included_with_the_reason(ws, cfg, proc):
     rb = returned_row(ws, "李秀英")
     assert (rb["流程状态"], rb["审核意见"]) == ("未纳入", "区级不予认定：家庭有稳定务工收入不符合纳入条件")
     last = transitions_of(ws, HEAD_B)[-1]
-    assert (last["from_state"], last["to_state"], last["level"], last["person"], last["comment"]) == (
-        "待区认定", "未纳入", "区", "李审核", "不予认定：家庭有稳定务工收入不符合纳入条件")
+    assert (last.from_state, last.to_state, last.level, last.person, last.action, last.comment) == (
+        "待区认定", "未纳入", "区", "李审核", "不予认定", "家庭有稳定务工收入不符合纳入条件")
     assert pending(ws.master_path, MASTER_SHEET) == []
 
 
@@ -327,7 +329,7 @@ def test_town_return_then_resubmission_with_a_new_review(ws, cfg, proc):
     assert (b.state, b.opinion) == ("待镇核查", "")
     [row] = pending(town_book(ws), TOWN_SHEET)
     assert row["村级评议公示"] == f"纳入监测：{T + D(1)}评议通过，公示{T + D(2)}至{T + D(6)}，异议无"
-    assert [(e["from_state"], e["to_state"]) for e in transitions_of(ws, HEAD_B)] == [
+    assert [(e.from_state, e.to_state) for e in transitions_of(ws, HEAD_B)] == [
         ("线索", "待镇核查"), ("待镇核查", "线索"), ("线索", "待镇核查")]
 
     # the copy kept from before the return is stale although the state has the same name again
@@ -361,7 +363,8 @@ def test_reason_is_recorded_and_written_back_as_typed(ws, cfg, proc):
     decide(town_book(ws), TOWN_SHEET, "李秀英", "退回", "收入核算有误，请重新核实（见附件）", "王核查", T)
     run(proc)
     assert ledger_row(ws, HEAD_B).state == "线索"
-    assert transitions_of(ws, HEAD_B)[-1]["comment"] == "退回：收入核算有误，请重新核实（见附件）"
+    last = transitions_of(ws, HEAD_B)[-1]
+    assert (last.action, last.comment) == ("退回", "收入核算有误，请重新核实（见附件）")
     assert returned_row(ws, "李秀英")["审核意见"] == "镇级退回：收入核算有误，请重新核实（见附件）"
 
 
@@ -394,7 +397,7 @@ def test_town_decision_typed_into_the_master_is_refused(ws, cfg, proc):
     assert note_line(ws.master_path, MASTER_SHEET) == (
         NOTE + f"第{n}行（李秀英）：石塘村李秀英户当前状态为“待镇核查”，不应由区级决定")
     assert note_line(town_book(ws), TOWN_SHEET) is None
-    assert transitions_of(ws, HEAD_B)[-1]["to_state"] == "待镇核查"
+    assert transitions_of(ws, HEAD_B)[-1].to_state == "待镇核查"
 
 
 def test_master_dropped_into_a_town_inbox_is_refused(ws, cfg, proc):
@@ -450,7 +453,7 @@ def test_row_from_an_older_copy_is_refused(ws, cfg, proc):
     assert state_and_version(ws) == ("待区认定", 3)
     assert note_line(town_book(ws), TOWN_SHEET) == (
         NOTE + "第3行（李秀英）：石塘村李秀英户的状态已变为“待区认定”，这一行来自旧版表格，本次决定未生效")
-    assert [e["person"] for e in transitions_of(ws, HEAD_B)] == [None, "王核查"]
+    assert [e.person for e in transitions_of(ws, HEAD_B)] == [None, "王核查"]
 
 
 def test_stale_master_row_is_refused(ws, cfg, proc):
@@ -619,7 +622,7 @@ def test_system_columns_typed_by_a_clerk_change_nothing(ws, cfg, proc):
 def test_overdue_identification_is_a_warning(ws, cfg, proc):
     drop(ws, cfg, base_rows())  # B becomes a lead, no review yet
     run(proc)
-    lead = dt.date.fromisoformat(ledger_row(ws, HEAD_B).lead_date)
+    lead = ledger_row(ws, HEAD_B).lead_date
 
     def overdue(path: Path) -> list[dict]:
         return [r for r in table_of(path, "预警", "说明") if r["类型"] == "识别超期"]
@@ -662,7 +665,7 @@ def test_elimination_chain_end_to_end(ws, cfg, proc):
     village_sha = sha256_file(village)
     run(proc)
     a, b = ledger_row(ws, HEAD_A), ledger_row(ws, HEAD_B)
-    assert (a.state, a.identified_date, b.state) == ("待镇验收", identified.isoformat(), "帮扶中")
+    assert (a.state, a.identified_date, b.state) == ("待镇验收", identified, "帮扶中")
     # B: nobody can work → 暂不标注, said in the returned copy, the town's 研判 sheet and 问题清单
     assert returned_row(ws, "李秀英")["审核意见"] == f"{identified} 纳入监测，请落实帮扶措施；风险消除研判：{NOBODY_WORKS}"
     [p] = problems(ws)
@@ -690,11 +693,11 @@ def test_elimination_chain_end_to_end(ws, cfg, proc):
     master_sha = sha256_file(ws.master_path)
     run(proc)
     a = ledger_row(ws, HEAD_A)
-    assert (a.state, a.eliminated_date, a.identified_date) == ("风险已消除", (T - D(1)).isoformat(), identified.isoformat())
+    assert (a.state, a.eliminated_date, a.identified_date) == ("风险已消除", T - D(1), identified)
     ra = returned_row(ws, "陈伟")
     assert (ra["流程状态"], ra["审核意见"]) == ("风险已消除", f"{T - D(1)} 风险已消除")
     assert ledger_row(ws, HEAD_B).state == "帮扶中"
-    assert [(e["from_state"], e["to_state"], e["level"], e["person"], e["source_sha256"])
+    assert [(e.from_state, e.to_state, e.level, e.person, e.source_sha256)
             for e in transitions_of(ws, HEAD_A)] == [
         ("帮扶中", "待镇验收", "村", None, village_sha),
         ("待镇验收", "待区审批", "镇", "王核查", town_sha),

@@ -11,26 +11,27 @@ import time
 from pathlib import Path
 
 import pytest
-from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_tables, village_rows, write,
-                     write_village)
+from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_tables, member_count, submissions_of,
+                     village_rows, write, write_village)
 
 from excel_bridge.check import check_file
 from excel_bridge.intake import NOTE_NAME, Candidate, Stability, is_lock_or_temp
-from excel_bridge.ledger import Ledger
 from excel_bridge.workspace import Workspace
 from excel_bridge.writers.template import write_village_workbook
 
 TOWN = "马坝镇"
 
 
+pytestmark = pytest.mark.backends
+
+
 def _submissions(ws: Workspace) -> list[dict]:
-    with Ledger.open(ws.ledger_path) as ledger:
-        return [dict(r) for r in ledger.submissions()]
+    return submissions_of(ws)
 
 
 def _households(ws: Workspace):
-    with Ledger.open(ws.ledger_path) as ledger:
-        return ledger.households()
+    with ws.open_store() as store:
+        return store.households.list()
 
 
 def _archived(ws: Workspace) -> list[Path]:
@@ -76,8 +77,7 @@ def test_file_written_in_chunks_is_not_read_half_written(ws, proc, tmp_path, con
         ("applied", _sha(data), 2, 4)]
     rows = _households(ws)
     assert sorted(r.head_id for r in rows) == sorted([HEAD_A, HEAD_B])
-    with Ledger.open(ws.ledger_path) as ledger:
-        assert ledger.conn.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 4
+    assert member_count(ws) == 4
     assert [p.read_bytes() for p in _archived(ws)] == [data]
     assert not target.exists()
 
@@ -130,7 +130,7 @@ def test_duplicate_drop_applies_once_and_reissues_the_returned_copy(ws, proc, tm
     assert archived[0].read_bytes() == data
     assert _submissions(ws)[0]["archived_path"] == str(archived[0])
     assert not inbox_file.exists()
-    before = dump_tables(ws.ledger_path)
+    before = dump_tables(ws)
 
     returned.unlink()
     inbox_file.write_bytes(data)
@@ -141,7 +141,7 @@ def test_duplicate_drop_applies_once_and_reissues_the_returned_copy(ws, proc, tm
     assert [(s["id"], s["status"], s["sha256"], s["village"]) for s in subs] == [
         (1, "applied", _sha(data), "石塘村"), (2, "duplicate", _sha(data), "石塘村")]
     assert subs[1]["message"] == "与第1号提交内容相同"
-    assert dump_tables(ws.ledger_path) == before  # nothing applied a second time
+    assert dump_tables(ws) == before  # nothing applied a second time
     assert len(_households(ws)) == 2
     assert returned.exists()  # re-issued
     assert [r["问题说明"] for r in calamine_records(returned, "问题清单")] == ["本文件未发现问题。"]
@@ -152,7 +152,7 @@ def test_duplicate_drop_applies_once_and_reissues_the_returned_copy(ws, proc, tm
     (ws.town_inbox(TOWN) / "石塘村(1).xlsx").write_bytes(data)
     report = proc.run_pass(wait=0.05)
     assert [(o.name, o.status) for o in report.files] == [("石塘村(1).xlsx", "duplicate")]
-    assert dump_tables(ws.ledger_path) == before
+    assert dump_tables(ws) == before
 
 
 def test_same_bytes_twice_in_one_pass_apply_once(ws, proc, tmp_path, config):
@@ -246,18 +246,18 @@ def test_wrong_town_folder_is_an_error_and_the_folder_decides(ws, proc, config):
     assert [(o.town, o.name, o.status, o.errors) for o in report.files] == [("大塘镇", "石塘村.xlsx", "applied", 2)]
 
     message = "镇名“马坝镇”与文件所在的“大塘镇”文件夹不一致。"
-    with Ledger.open(ws.ledger_path) as ledger:
-        sub = ledger.submissions()[0]
-        assert (sub["town"], sub["village"], sub["status"], sub["errors"]) == ("大塘镇", "石塘村", "applied", 2)
-        issues = [(i["code"], i["severity"], i["sheet"], i["row"], i["column_name"], i["value"], i["message"])
-                  for i in ledger.issues_of(sub["id"])]
+    with ws.open_store() as store:
+        sub = store.submissions.all()[0]
+        assert (sub.town, sub.villages, sub.status, sub.errors) == ("大塘镇", ("石塘村",), "applied", 2)
+        issues = [(i.code, i.severity, i.sheet, i.row, i.column, i.value, i.message)
+                  for i in store.submissions.issues_of(sub.id)]
         assert issues == [("TOWN_FOLDER", "error", "户信息", 2, "镇", "马坝镇", message),
                           ("TOWN_FOLDER", "error", "户信息", 3, "镇", "马坝镇", message)]
-        rows = ledger.households()
+        rows = store.households.list()
         assert sorted((r.town, r.village, r.head_id) for r in rows) == sorted(
             [("大塘镇", "石塘村", HEAD_A), ("大塘镇", "石塘村", HEAD_B)])
-        assert ledger.households(town="马坝镇") == []
-        assert {m["town"] for m in ledger.conn.execute("SELECT town FROM members")} == {"大塘镇"}
+        assert store.households.list(town="马坝镇") == []
+    assert member_count(ws) == member_count(ws, town="大塘镇") == 4
 
     returned = ws.town_feedback("大塘镇") / "石塘村_反馈.xlsx"
     assert not (ws.town_feedback("马坝镇") / "石塘村_反馈.xlsx").exists()

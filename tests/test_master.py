@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 from factory import (AS_OF, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names, lone_household,
-                     person, review, write_village)
+                     person, review, submissions_of, write_village)
 from xlsx_helpers import MAIN_NS, sheet_xml
 
 from excel_bridge.alerts import all_alerts
 from excel_bridge.demo import build_demo
-from excel_bridge.ledger import Ledger
 from excel_bridge.process import Processor
 from excel_bridge.workflow import REMOVED, STATES
 from excel_bridge.workspace import Workspace
@@ -29,6 +28,15 @@ REQUIRED_SHEETS = ["总览", "监测户台账", "家庭成员", "待区审核", 
 TABLE_SHEETS = {"监测户台账": 0, "家庭成员": 0, "待区审核": 1, "预警": 0, "问题汇总": 0, "提交记录": 0}
 SIDE_NAME = re.compile(r"^区级总台账\(更新于\d{6}\)\.xlsx$")
 HEAD_Y = person(dt.date(1975, 8, 8), 81)
+
+
+def _sql(ws, query: str, **params) -> list:
+    """Rows of a plain SQL query on the workspace's ledger (the master is checked against the tables
+    themselves, not against the store's own read models)."""
+    from sqlalchemy import text
+
+    with ws.open_store() as store:
+        return [r._mapping for r in store.db.rows(text(query), params)]
 
 
 def _blank(v):
@@ -82,8 +90,7 @@ def test_master_sheet_names_and_structure(demo):
 def test_master_households_equal_ledger_households(demo):
     ws, *_ = demo
     sheet = calamine_records(ws.master_path, "监测户台账")
-    with Ledger.open(ws.ledger_path) as ledger:
-        rows = ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id").fetchall()
+    rows = _sql(ws, "SELECT * FROM households ORDER BY town, village, id")
     assert len(rows) == 32
     expected = []
     for r in rows:
@@ -103,11 +110,9 @@ def test_master_households_equal_ledger_households(demo):
 def test_master_members_equal_ledger_members(demo):
     ws, *_ = demo
     sheet = calamine_records(ws.master_path, "家庭成员")
-    with Ledger.open(ws.ledger_path) as ledger:
-        rows = ledger.conn.execute(
-            "SELECT m.*, h.head_id FROM members m JOIN households h ON h.id = m.household_id"
-            " ORDER BY m.town, m.village, m.household_id, m.id").fetchall()
-        total = ledger.conn.execute("SELECT COUNT(*) FROM members").fetchone()[0]
+    rows = _sql(ws, "SELECT m.*, h.head_id FROM members m JOIN households h ON h.id = m.household_id"
+                    " ORDER BY m.town, m.village, m.household_id, m.id")
+    total = _sql(ws, "SELECT COUNT(*) AS n FROM members")[0]["n"]
     assert len(sheet) == len(rows) == total > 32
     expected = [(r["town"], r["village"], r["head_id"], _blank(r["person_id"]), _blank(r["name"])) for r in rows]
     got = [(x["镇"], x["村"], x["户主身份证号"], x["身份证号"], x["姓名"]) for x in sheet]
@@ -122,20 +127,19 @@ def test_master_overview_counts_equal_sql_counts(demo):
     header_at = next(i for i, r in enumerate(rows) if r and r[0] == "镇")
     header = rows[header_at]
     assert header[1:len(STATES) + 3] == [*STATES, REMOVED, "合计"]
-    with Ledger.open(ws.ledger_path) as ledger:
-        sql = Counter()
-        for r in ledger.conn.execute("SELECT town, CASE WHEN on_file=1 THEN state ELSE ? END AS s, COUNT(*) AS n"
-                                     " FROM households GROUP BY town, s", (REMOVED,)):
-            sql[(r["town"], r["s"])] = r["n"]
-        towns = list(ws.settings().towns)
-        categories = Counter()
-        risks = Counter()
-        for r in ledger.conn.execute("SELECT assessment FROM households WHERE on_file=1 AND state != '未纳入'"):
-            a = json.loads(r["assessment"])
-            if a.get("category"):
-                categories[a["category"]] += 1
-            for risk in a.get("risk_types", []):
-                risks[risk] += 1
+    sql = Counter()
+    for r in _sql(ws, "SELECT town, CASE WHEN on_file=1 THEN state ELSE :removed END AS s, COUNT(*) AS n"
+                      " FROM households GROUP BY town, s", removed=REMOVED):
+        sql[(r["town"], r["s"])] = r["n"]
+    towns = list(ws.settings().towns)
+    categories = Counter()
+    risks = Counter()
+    for r in _sql(ws, "SELECT assessment FROM households WHERE on_file=1 AND state != '未纳入'"):
+        a = json.loads(r["assessment"])
+        if a.get("category"):
+            categories[a["category"]] += 1
+        for risk in a.get("risk_types", []):
+            risks[risk] += 1
     columns = [*STATES, REMOVED]
     by_label = {r[0]: r for r in rows[header_at + 1: header_at + 2 + len(towns)]}
     assert list(by_label) == [*towns, "全区"]
@@ -157,12 +161,12 @@ def test_master_overview_counts_equal_sql_counts(demo):
 
 def test_master_submissions_issues_alerts_and_decisions_equal_the_ledger(demo):
     ws, built, *_ = demo
-    with Ledger.open(ws.ledger_path) as ledger:
-        subs = ledger.submissions()
-        issues = Counter((s["village"], i["code"], i["sheet"], i["row"]) for s in subs for i in ledger.issues_of(s["id"]))
+    with ws.open_store() as store:
+        subs = submissions_of(ws)
+        issues = Counter((s["village"], i.code, i.sheet, i.row) for s in subs for i in store.submissions.issues_of(s["id"]))
         config = ws.config()
-        alerts = all_alerts(ledger, config, AS_OF)
-        waiting = ledger.households(states=["待区认定", "待区审批"], on_file=True)
+        alerts = all_alerts(store, config, AS_OF)
+        waiting = store.households.list(states=["待区认定", "待区审批"], on_file=True)
     submitted = calamine_records(ws.master_path, "提交记录")
     assert sorted(r["序号"] for r in submitted) == sorted(s["id"] for s in subs)
     assert {(r["文件"], r["结果"], r["类型"]) for r in submitted} == {(p.name, "已入账", "村级台账") for p in built.files}

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
-                     dump_tables, lone_household, member, person, write_village)
+import pytest
 
-from excel_bridge.ledger import Ledger
+from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
+                     dump_tables, lone_household, member, person, submissions_of, write_village)
+
 from excel_bridge.process import Processor
 from excel_bridge.workspace import Workspace
 
@@ -24,6 +24,8 @@ HEAD_C = person(dt.date(1966, 7, 7), 71)   # a new household in the second versi
 HEAD_Y = person(dt.date(1975, 8, 8), 81)   # 大塘镇新村
 SHARED = person(dt.date(1985, 1, 1), 13)   # a son registered in two villages
 ALL_TABLES = ("households", "members", "measures", "reviews", "issues", "events", "counters", "decision_notes")
+
+pytestmark = pytest.mark.backends
 
 
 def _sha(path: Path) -> str:
@@ -36,16 +38,20 @@ def _statuses(report) -> dict[str, str]:
 
 def _boom_on(ws: Workspace, person_id: str) -> None:
     """A real failure half way through applying a file: inserting this person's member row aborts."""
-    conn = sqlite3.connect(ws.ledger_path, isolation_level=None)
-    conn.execute(f"CREATE TRIGGER boom BEFORE INSERT ON members WHEN NEW.person_id = '{person_id}'"
-                 " BEGIN SELECT RAISE(ABORT, 'boom'); END")
-    conn.close()
+    with ws.open_store() as store, store.atomic() as conn:
+        if store.dialect == "sqlite":
+            conn.exec_driver_sql(f"CREATE TRIGGER boom BEFORE INSERT ON members WHEN NEW.person_id = '{person_id}'"
+                                 " BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        else:
+            conn.exec_driver_sql("CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                                 " RAISE EXCEPTION 'boom' USING ERRCODE = 'integrity_constraint_violation'; END $$")
+            conn.exec_driver_sql(f"CREATE TRIGGER boom BEFORE INSERT ON members FOR EACH ROW"
+                                 f" WHEN (NEW.person_id = '{person_id}') EXECUTE FUNCTION boom()")
 
 
 def _no_boom(ws: Workspace) -> None:
-    conn = sqlite3.connect(ws.ledger_path, isolation_level=None)
-    conn.execute("DROP TRIGGER boom")
-    conn.close()
+    with ws.open_store() as store, store.atomic() as conn:
+        conn.exec_driver_sql("DROP TRIGGER boom" if store.dialect == "sqlite" else "DROP TRIGGER boom ON members")
 
 
 def _v2_rows() -> dict:
@@ -70,8 +76,8 @@ def _y_rows(*extra_members: dict) -> dict:
 def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_path, config):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
-    before = dump_tables(ws.ledger_path, ALL_TABLES)
-    subs_before = dump_tables(ws.ledger_path, ("submissions",))["submissions"]
+    before = dump_tables(ws, ALL_TABLES)
+    subs_before = dump_tables(ws, ("submissions",))["submissions"]
 
     _boom_on(ws, HEAD_C)
     v2 = write_village(ws.town_inbox(TOWN) / "石塘村v2.xlsx", config, _v2_rows())
@@ -80,19 +86,19 @@ def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_pa
     assert [(o.name, o.status, o.message, o.errors) for o in report.files] == [
         ("石塘村v2.xlsx", "failed", FAILED_MESSAGE, 1)]
 
-    assert dump_tables(ws.ledger_path, ALL_TABLES) == before
-    subs = dump_tables(ws.ledger_path, ("submissions",))["submissions"]
+    assert dump_tables(ws, ALL_TABLES) == before
+    subs = dump_tables(ws, ("submissions",))["submissions"]
     assert subs[:-1] == subs_before
-    with Ledger.open(ws.ledger_path) as ledger:
-        failed = dict(ledger.submissions()[-1])
-        assert (failed["status"], failed["kind"], failed["town"], failed["sha256"], failed["file_name"]) == (
+    with ws.open_store() as store:
+        failed = store.submissions.all()[-1]
+        assert (failed.status, failed.kind, failed.town, failed.sha256, failed.file_name) == (
             "failed", "village", TOWN, v2_sha, "石塘村v2.xlsx")
-        assert failed["message"] == f"{FAILED_MESSAGE}（IntegrityError: boom）"
-        assert ledger.issues_of(failed["id"]) == []
-        archived = Path(failed["archived_path"])
+        assert failed.message == f"{FAILED_MESSAGE}（IntegrityError: boom）"
+        assert store.submissions.issues_of(failed.id) == []
+        archived = Path(failed.archived_path)
         assert archived.read_bytes() == v2_bytes
         assert archived.name == f"{v2_sha[:16]}_石塘村v2.xlsx"
-        assert ledger.applied_submission(v2_sha) is None
+        assert store.submissions.applied(v2_sha) is None
     assert not v2.exists()
     submitted = [(r["文件"], r["结果"]) for r in calamine_records(ws.master_path, "提交记录")]
     assert submitted == [("石塘村v2.xlsx", "出错"), ("石塘村.xlsx", "已入账")]
@@ -101,17 +107,17 @@ def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_pa
     _no_boom(ws)
     v2.write_bytes(v2_bytes)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村v2.xlsx": "applied"}
-    with Ledger.open(ws.ledger_path) as ledger:
-        rows = {r.head_id: r for r in ledger.households()}
+    with ws.open_store() as store:
+        rows = {r.head_id: r for r in store.households.list()}
         assert set(rows) == {HEAD_A, HEAD_B, HEAD_C}
         assert rows[HEAD_A].data["wage_income"] == 12000
-        assert [m["person_id"] for m in ledger.members_of(rows[HEAD_C].id)] == [HEAD_C]
+        assert [m["person_id"] for m in store.households.members_of(rows[HEAD_C].id)] == [HEAD_C]
 
 
 def test_exception_mid_file_does_not_stop_a_good_file_in_the_same_pass(ws, proc, config):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
-    before = dump_tables(ws.ledger_path, ALL_TABLES)
+    before = dump_tables(ws, ALL_TABLES)
 
     _boom_on(ws, HEAD_C)
     write_village(ws.town_inbox(TOWN) / "石塘村v2.xlsx", config, _v2_rows())
@@ -119,12 +125,12 @@ def test_exception_mid_file_does_not_stop_a_good_file_in_the_same_pass(ws, proc,
     report = proc.run_pass(wait=0.05)
     assert _statuses(report) == {"石塘村v2.xlsx": "failed", "新村.xlsx": "applied"}
 
-    with Ledger.open(ws.ledger_path) as ledger:
-        y_ids = {r.id for r in ledger.households(town="大塘镇")}
-        y_sub = ledger.latest_village_submission("大塘镇", "新村")["id"]
-        assert [r.head_id for r in ledger.households(town="大塘镇")] == [HEAD_Y]
-        assert [s["status"] for s in ledger.submissions()] == ["applied", "failed", "applied"]
-    after = dump_tables(ws.ledger_path, ALL_TABLES)
+    with ws.open_store() as store:
+        y_ids = {r.id for r in store.households.list(town="大塘镇")}
+        y_sub = store.submissions.latest_for_village("大塘镇", "新村").id
+        assert [r.head_id for r in store.households.list(town="大塘镇")] == [HEAD_Y]
+        assert [s.status for s in store.submissions.all()] == ["applied", "failed", "applied"]
+    after = dump_tables(ws, ALL_TABLES)
     # everything except what the good file added is exactly as before
     without_y = {
         "households": [r for r in after["households"] if r[0] not in y_ids],
@@ -158,12 +164,12 @@ def test_corrupt_file_is_unreadable_with_a_note_and_the_good_one_is_applied(ws, 
     assert lines[1] == f"问题：{outcome.message}" and lines[1].startswith("问题：文件已损坏")
     assert lines[2].startswith("改法：")
     assert not (ws.town_feedback(TOWN) / "坏文件_反馈.xlsx").exists()
-    with Ledger.open(ws.ledger_path) as ledger:
-        subs = {s["file_name"]: s for s in ledger.submissions()}
-        assert (subs["坏文件.xlsx"]["status"], subs["坏文件.xlsx"]["errors"]) == ("unreadable", 1)
-        assert [i["code"] for i in ledger.issues_of(subs["坏文件.xlsx"]["id"])] == ["FILE_CORRUPT"]
-        assert subs["石塘村.xlsx"]["status"] == "applied"
-        assert sorted(r.head_id for r in ledger.households()) == sorted([HEAD_A, HEAD_B])
+    with ws.open_store() as store:
+        subs = {s.file_name: s for s in store.submissions.all()}
+        assert (subs["坏文件.xlsx"].status, subs["坏文件.xlsx"].errors) == ("unreadable", 1)
+        assert [i.code for i in store.submissions.issues_of(subs["坏文件.xlsx"].id)] == ["FILE_CORRUPT"]
+        assert subs["石塘村.xlsx"].status == "applied"
+        assert sorted(r.head_id for r in store.households.list()) == sorted([HEAD_A, HEAD_B])
     assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
     assert not bad.exists()  # archived, not retried forever
 
@@ -173,8 +179,8 @@ def test_corrupt_file_is_unreadable_with_a_note_and_the_good_one_is_applied(ws, 
 def test_newer_file_replaces_the_village_and_missing_households_are_marked_removed(ws, proc, config):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
-    with Ledger.open(ws.ledger_path) as ledger:
-        first = {r.head_id: r for r in ledger.households()}
+    with ws.open_store() as store:
+        first = {r.head_id: r for r in store.households.list()}
     assert first[HEAD_A].data["wage_income"] == 30000 and first[HEAD_A].state == "未纳入"
     assert first[HEAD_B].state == "线索"
 
@@ -186,21 +192,21 @@ def test_newer_file_replaces_the_village_and_missing_households_are_marked_remov
     report = proc.run_pass(wait=0.05)
     assert [(o.name, o.status, o.households) for o in report.files] == [("石塘村（12月）.xlsx", "applied", 1)]
 
-    with Ledger.open(ws.ledger_path) as ledger:
-        rows = {r.head_id: r for r in ledger.households()}
+    with ws.open_store() as store:
+        rows = {r.head_id: r for r in store.households.list()}
         assert set(rows) == {HEAD_A, HEAD_B}  # B kept, never deleted
         a, b = rows[HEAD_A], rows[HEAD_B]
         assert a.id == first[HEAD_A].id and a.on_file
         assert a.data["wage_income"] == 12000 and a.data["_per_capita_income"] == 6000.0
         assert a.state == "线索"  # the new data changed the proposal
         assert (b.id, b.on_file, b.state, b.data) == (first[HEAD_B].id, False, "线索", first[HEAD_B].data)
-        b_events = [(e["event"], e["level"], e["comment"]) for e in ledger.events_of(b.id)]
+        b_events = [(e.event, e.level, e.comment) for e in store.events.of(b.id)]
         assert b_events == [("created", "系统", "研判建议纳入监测，登记为线索"),
                             ("removed", "村", "本村最新台账中已没有这一户，标记为已移出")]
-        assert [(e["event"], e["from_state"], e["to_state"]) for e in ledger.events_of(a.id)] == [
+        assert [(e.event, e.from_state, e.to_state) for e in store.events.of(a.id)] == [
             ("created", None, "未纳入"), ("transition", "未纳入", "线索")]
-        assert [m["person_id"] for m in ledger.members_of(b.id)] == [HEAD_B]  # history kept
-        assert ledger.person_conflicts() == []
+        assert [m["person_id"] for m in store.households.members_of(b.id)] == [HEAD_B]  # history kept
+        assert store.views.person_conflicts() == []
 
     master = {r["户主身份证号"]: r for r in calamine_records(ws.master_path, "监测户台账")}
     assert set(master) == {HEAD_A, HEAD_B}
@@ -215,11 +221,11 @@ def test_newer_file_replaces_the_village_and_missing_households_are_marked_remov
     # B comes back in the next file: restored, with its history
     write_village(ws.town_inbox(TOWN) / "石塘村（补）.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村（补）.xlsx": "applied"}
-    with Ledger.open(ws.ledger_path) as ledger:
-        b = next(r for r in ledger.households() if r.head_id == HEAD_B)
+    with ws.open_store() as store:
+        b = next(r for r in store.households.list() if r.head_id == HEAD_B)
         assert b.on_file and b.id == first[HEAD_B].id
-        assert [e["event"] for e in ledger.events_of(b.id)] == ["created", "removed", "restored"]
-        assert ledger.conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
+        assert [e.event for e in store.events.of(b.id)] == ["created", "removed", "restored"]
+        assert len(store.households.list()) == 2
 
 
 # --- a person in two villages ---
@@ -253,9 +259,9 @@ def test_a_person_in_two_villages_is_an_error_in_both_returned_copies_and_a_mast
     assert sorted(alerts) == sorted([
         ("跨村重复登记", "大塘镇", "新村", f"李强（身份证尾号{SHARED[-4:]}）同时登记在马坝镇石塘村"),
         ("跨村重复登记", "马坝镇", "石塘村", f"李强（身份证尾号{SHARED[-4:]}）同时登记在大塘镇新村")])
-    with Ledger.open(ws.ledger_path) as ledger:
-        assert sorted((r["town"], r["village"], r["other_town"], r["other_village"])
-                      for r in ledger.person_conflicts()) == [("大塘镇", "新村", "马坝镇", "石塘村"),
+    with ws.open_store() as store:
+        assert sorted((c.town, c.village, c.other_town, c.other_village)
+                      for c in store.views.person_conflicts()) == [("大塘镇", "新村", "马坝镇", "石塘村"),
                                                                ("马坝镇", "石塘村", "大塘镇", "新村")]
 
 
@@ -290,8 +296,8 @@ def test_process_command_does_one_pass_with_one_line_per_file(ws, config):
     assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
     assert (ws.town_feedback("大塘镇") / "新村_反馈.xlsx").exists()
     assert (ws.town_inbox(TOWN) / "~$石塘村.xlsx").exists()
-    with Ledger.open(ws.ledger_path) as ledger:
-        assert len(ledger.households()) == 3
+    with ws.open_store() as store:
+        assert len(store.households.list()) == 3
 
     again = _process(ws.root)
     assert again.returncode == 0, again.stderr

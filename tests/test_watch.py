@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,7 +16,6 @@ import pytest
 from factory import AS_OF, calamine_records, lone_household, person, wait_until, write_village
 
 from excel_bridge.errors import ConfigError
-from excel_bridge.ledger import Ledger
 from excel_bridge.process import Processor
 from excel_bridge.settings import DistrictSettings
 from excel_bridge.watch import Watcher
@@ -88,10 +86,9 @@ def _file_lines(lines: list[str], town: str, name: str) -> list[str]:
 
 def test_watch_native_events_end_to_end_and_ctrl_c(ws, tmp_path, config):
     # a file that raises while being applied (a real SQLite abort on one person) is reported and skipped
-    conn = sqlite3.connect(ws.ledger_path, isolation_level=None)
-    conn.execute(f"CREATE TRIGGER boom BEFORE INSERT ON members WHEN NEW.person_id = '{HEAD_Y}'"
-                 " BEGIN SELECT RAISE(ABORT, 'boom'); END")
-    conn.close()
+    with ws.open_store() as store, store.atomic() as conn:
+        conn.exec_driver_sql(f"CREATE TRIGGER boom BEFORE INSERT ON members WHEN NEW.person_id = '{HEAD_Y}'"
+                             " BEGIN SELECT RAISE(ABORT, 'boom'); END")
     watch = WatchProcess(ws.root, tmp_path / "logs")
     try:
         assert wait_until(lambda: "开始监视" in watch.stdout, START_TIMEOUT), (watch.stdout, watch.stderr)
@@ -111,10 +108,10 @@ def test_watch_native_events_end_to_end_and_ctrl_c(ws, tmp_path, config):
         assert "Traceback" not in watch.stderr
     finally:
         watch.kill()
-    with Ledger.open(ws.ledger_path) as ledger:
-        assert sorted((s["file_name"], s["status"]) for s in ledger.submissions()) == [
+    with ws.open_store() as store:
+        assert sorted((s.file_name, s.status) for s in store.submissions.all()) == [
             ("新村.xlsx", "failed"), ("石塘村.xlsx", "applied")]
-        assert len(ledger.households()) == 2
+        assert len(store.households.list()) == 2
     assert len(calamine_records(ws.master_path, "监测户台账")) == 2
 
 

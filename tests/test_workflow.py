@@ -1,4 +1,5 @@
-"""The state machine of DOMAIN.md (“States and who moves them”), unit-level on a real SQLite ledger.
+"""The state machine of DOMAIN.md (“States and who moves them”), unit-level on a real ledger (SQLite and
+PostgreSQL).
 
 Part 1 drives `workflow.transition` directly: every allowed move works and leaves one audit event
 (when, from → to, level, person, source SHA-256, comment); every other (state, action, level) is
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,15 +21,15 @@ from factory import AS_OF, HEAD_A, HEAD_B, base_rows, review, write
 
 from excel_bridge.check import check_file
 from excel_bridge.decisions import DecisionRow, apply_decisions
-from excel_bridge.errors import BridgeError, TransitionRefused
+from excel_bridge.errors import BridgeError, StoreError, TransitionRefused
 from excel_bridge.ingest import apply_village_file, payload_from
-from excel_bridge.ledger import HouseholdRow, Ledger, to_json
+from excel_bridge.store import HouseholdRow, Store
 from excel_bridge.village_step import notice_days
 from excel_bridge.workflow import (ASSISTING, DECIDER, DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED,
                                    LEAD, NOT_INCLUDED, STATES, SYSTEM, TOWN, TOWN_ACCEPT, TOWN_CHECK, TRANSITIONS,
                                    VILLAGE, allowed_actions, check_move, transition)
 from excel_bridge.workspace import Workspace
-from excel_bridge.writers.town import row_token
+from excel_bridge.decisions import row_token
 
 AT = dt.datetime(2021, 12, 20, 9, 30, 0)
 DECIDED = dt.date(2021, 12, 18)
@@ -58,29 +58,33 @@ DOMAIN_TABLE = {
 
 # --- a real ledger with households put straight into a state ---------------------------------------
 
+pytestmark = pytest.mark.backends
+
+
 @pytest.fixture
-def ledger(tmp_path: Path):
-    with Ledger.open(tmp_path / "ledger.sqlite") as led:
-        yield led
+def ledger(store):
+    return store
 
 
-def put(ledger: Ledger, state: str, *, name: str | None = "李秀英", no: str | None = "LS440205000009",
-        head_id: str = HEAD_B, version: int = 3, opinion: str = "旧意见", identified: str | None = None,
-        lead: str | None = "2021-11-01") -> HouseholdRow:
-    with ledger.transaction():
-        cur = ledger.conn.execute(
-            "INSERT INTO households(household_no, provisional, head_id, head_name, town, village, state, version,"
-            " opinion, on_file, lead_date, identified_date, data, assessment, updated_at)"
-            " VALUES(?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
-            (no, 1, head_id, name, "马坝镇", "石塘村", state, version, opinion, lead, identified,
-             to_json({"group": "一组"}), to_json({"proposed": True}), "2021-11-01 08:00:00"))
-    row = ledger.household(int(cur.lastrowid))
+def put(ledger: Store, state: str, *, name: str | None = "李秀英", no: str | None = "LS440205000009",
+        head_id: str = HEAD_B, version: int = 3, opinion: str = "旧意见", identified: dt.date | None = None,
+        lead: dt.date | None = dt.date(2021, 11, 1)) -> HouseholdRow:
+    """A household put straight into a state (as a later stage of its story would leave it)."""
+    with ledger.atomic():
+        hid = ledger.households.create(
+            household_no=no, provisional=True, head_id=head_id, head_name=name, town="马坝镇", village="石塘村",
+            state=state, lead_date=lead, identified_date=identified, submission_id=None, row=None,
+            data={"group": "一组"}, assessment={"proposed": True}, errors=0, warnings=0,
+            at=dt.datetime(2021, 11, 1, 8))
+        ledger.households.set_state(hid, state=state, version=version, at=dt.datetime(2021, 11, 1, 8),
+                                    opinion=opinion)
+    row = ledger.households.get(hid)
     assert row is not None
     return row
 
 
-def events(ledger: Ledger, hid: int) -> list[dict]:
-    return [dict(e) for e in ledger.events_of(hid)]
+def events(ledger: Store, hid: int) -> list:
+    return ledger.events.of(hid)
 
 
 # --- the table itself ----------------------------------------------------------------------------
@@ -104,20 +108,20 @@ def test_each_waiting_state_is_decided_by_one_level():
 @pytest.mark.parametrize("key", sorted(TRANSITIONS), ids=lambda k: f"{k[0]}-{k[1]}-{k[2]}")
 def test_allowed_transition_moves_and_records_one_event(ledger, key):
     state, action, level = key
-    identified = "2021-01-05" if state in (ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, ELIMINATED) else None
+    identified = dt.date(2021, 1, 5) if state in (ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, ELIMINATED) else None
     hh = put(ledger, state, identified=identified)
     deciding = level in (TOWN, DISTRICT)
-    with ledger.transaction():
+    with ledger.atomic():
         to = transition(ledger, hh, action, level, at=AT, person="王核查" if deciding else None,
                         source_sha256=SHA, comment="入户核实", decided_on=DECIDED if deciding else None)
     assert to == TRANSITIONS[key]
-    after = ledger.household(hh.id)
-    assert (after.state, after.version, after.updated_at) == (to, 4, "2021-12-20 09:30:00")
+    after = ledger.households.get(hh.id)
+    assert (after.state, after.version, after.updated_at) == (to, 4, AT)
     [event] = events(ledger, hh.id)
-    assert {k: event[k] for k in ("at", "event", "from_state", "to_state", "level", "person", "source_sha256",
-                                  "comment")} == {
-        "at": "2021-12-20 09:30:00", "event": "transition", "from_state": state, "to_state": to, "level": level,
-        "person": "王核查" if deciding else None, "source_sha256": SHA, "comment": f"{action}：入户核实"}
+    assert (event.at, event.event, event.action, event.from_state, event.to_state, event.level, event.person,
+            event.source_sha256, event.comment, event.effective_date) == (
+        AT, "transition", action, state, to, level, "王核查" if deciding else None, SHA, "入户核实",
+        DECIDED if deciding else AT.date())
     # what the household row shows afterwards
     if action == "退回":
         assert after.opinion == f"{level}级退回：入户核实"
@@ -126,22 +130,22 @@ def test_allowed_transition_moves_and_records_one_event(ledger, key):
     elif level == VILLAGE:
         assert after.opinion == ""
     if (state, to) == (DISTRICT_CONFIRM, ASSISTING):
-        assert after.identified_date == "2021-12-18"  # 识别纳入日期 = the decision date typed
+        assert after.identified_date == DECIDED  # 识别纳入日期 = the decision date typed
     else:
         assert after.identified_date == (None if state == NOT_INCLUDED else identified)
-    assert after.eliminated_date == ("2021-12-18" if to == ELIMINATED else None)
+    assert after.eliminated_date == (DECIDED if to == ELIMINATED else None)
     if to == LEAD and state in (NOT_INCLUDED, ELIMINATED):
-        assert after.lead_date == "2021-12-20"  # a new lead from the system's own move, dated that day
+        assert after.lead_date == AT.date()  # a new lead from the system's own move, dated that day
     else:
-        assert after.lead_date == "2021-11-01"
+        assert after.lead_date == dt.date(2021, 11, 1)
 
 
 def test_return_without_comment_is_recorded_as_unexplained(ledger):
     hh = put(ledger, TOWN_CHECK)
-    with ledger.transaction():
+    with ledger.atomic():
         transition(ledger, hh, "退回", TOWN, at=AT)
-    assert ledger.household(hh.id).opinion == "镇级退回：未写明原因"
-    assert events(ledger, hh.id)[0]["comment"] == "退回"
+    assert ledger.households.get(hh.id).opinion == "镇级退回：未写明原因"
+    assert (events(ledger, hh.id)[0].action, events(ledger, hh.id)[0].comment) == ("退回", None)
 
 
 def test_both_chains_walk_through_in_order_with_one_event_each(ledger):
@@ -150,13 +154,13 @@ def test_both_chains_walk_through_in_order_with_one_event_each(ledger):
              ("同意", TOWN), ("同意", DISTRICT)]
     seen = [LEAD]
     for action, level in chain:
-        with ledger.transaction():
-            seen.append(transition(ledger, ledger.household(hh.id), action, level, at=AT,
+        with ledger.atomic():
+            seen.append(transition(ledger, ledger.households.get(hh.id), action, level, at=AT,
                                    decided_on=dt.date(2021, 12, 1) if level == DISTRICT and len(seen) == 3 else None))
     assert seen == ["线索", "待镇核查", "待区认定", "帮扶中", "待镇验收", "待区审批", "风险已消除"]
-    final = ledger.household(hh.id)
-    assert (final.version, final.identified_date, final.eliminated_date) == (7, "2021-12-01", "2021-12-20")
-    assert [(e["from_state"], e["to_state"], e["level"]) for e in events(ledger, hh.id)] == list(
+    final = ledger.households.get(hh.id)
+    assert (final.version, final.identified_date, final.eliminated_date) == (7, dt.date(2021, 12, 1), AT.date())
+    assert [(e.from_state, e.to_state, e.level) for e in events(ledger, hh.id)] == list(
         zip(seen, seen[1:], [lv for _, lv in chain]))
 
 
@@ -177,10 +181,10 @@ def test_disallowed_move_is_refused_naming_household_state_and_move(ledger, key)
     expected = (f"石塘村李秀英户当前状态为“{state}”，{level}级不能执行“{action}”"
                 + (f"（{level}级此时可选：{'、'.join(allowed)}）" if allowed else ""))
     with pytest.raises(TransitionRefused) as info:
-        with ledger.transaction():
+        with ledger.atomic():
             transition(ledger, hh, action, level, at=AT, person="王核查", source_sha256=SHA, comment="理由")
     assert str(info.value) == expected
-    after = ledger.household(hh.id)
+    after = ledger.households.get(hh.id)
     assert (after.state, after.version, after.opinion) == (state, 3, "旧意见")
     assert events(ledger, hh.id) == []
 
@@ -215,22 +219,24 @@ def test_refusal_names_the_household_number_or_id_tail_when_no_head_name(ledger)
 def test_a_move_rolled_back_with_its_transaction_leaves_no_event(ledger):
     hh = put(ledger, TOWN_CHECK)
     with pytest.raises(RuntimeError):
-        with ledger.transaction():
+        with ledger.atomic():
             transition(ledger, hh, "同意", TOWN, at=AT, person="王核查")
             raise RuntimeError("the rest of the workbook failed")
-    assert ledger.household(hh.id).state == TOWN_CHECK
+    assert ledger.households.get(hh.id).state == TOWN_CHECK
     assert events(ledger, hh.id) == []
 
 
 def test_the_audit_log_cannot_be_rewritten(ledger):
     hh = put(ledger, TOWN_CHECK)
-    with ledger.transaction():
+    with ledger.atomic():
         transition(ledger, hh, "同意", TOWN, at=AT, person="王核查", source_sha256=SHA)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        ledger.conn.execute("UPDATE events SET person='别人'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        ledger.conn.execute("DELETE FROM events")
-    assert events(ledger, hh.id)[0]["person"] == "王核查"
+    with pytest.raises(StoreError, match="append-only"):
+        with ledger.atomic() as conn:
+            conn.exec_driver_sql("UPDATE events SET person='别人'")
+    with pytest.raises(StoreError, match="append-only"):
+        with ledger.atomic() as conn:
+            conn.exec_driver_sql("DELETE FROM events")
+    assert events(ledger, hh.id)[0].person == "王核查"
 
 
 # --- the village step, through the real intake path ----------------------------------------------
@@ -238,9 +244,9 @@ def test_the_audit_log_cannot_be_rewritten(ledger):
 class Village:
     """A ledger fed village files the way a pass feeds it (minus processes and outputs)."""
 
-    def __init__(self, tmp_path: Path, config) -> None:
+    def __init__(self, tmp_path: Path, config, database: str | None = None) -> None:
         self.tmp, self.config, self.n = tmp_path, config, 0
-        self.ledger = Ledger.open(tmp_path / "village.sqlite")
+        self.ledger = Store.open(database or tmp_path / "village.sqlite")
 
     def submit(self, rows: dict, *, as_of: dt.date = AS_OF, at: dt.datetime = dt.datetime(2021, 12, 20, 10)):
         self.n += 1
@@ -252,11 +258,11 @@ class Village:
         return payload, applied
 
     def row(self, head_id: str = HEAD_B) -> HouseholdRow:
-        [row] = self.ledger.find_households(head_id)
+        [row] = self.ledger.households.find(head_id)
         return row
 
-    def transitions(self, head_id: str = HEAD_B) -> list[dict]:
-        return [dict(e) for e in self.ledger.events_of(self.row(head_id).id) if e["event"] == "transition"]
+    def transitions(self, head_id: str = HEAD_B) -> list:
+        return [e for e in self.ledger.events.of(self.row(head_id).id) if e.event == "transition"]
 
     def decide(self, decision: str, comment: str, *, level: str = TOWN, now: dt.datetime):
         hh = self.row()
@@ -267,8 +273,8 @@ class Village:
 
 
 @pytest.fixture
-def village(tmp_path, config):
-    v = Village(tmp_path, config)
+def village(tmp_path, config, backend):
+    v = Village(tmp_path, config, backend)
     yield v
     v.ledger.close()
 
@@ -296,11 +302,11 @@ def test_passed_review_with_five_day_notice_sends_the_lead_to_the_town(village):
     assert village.row(HEAD_A).state == NOT_INCLUDED
     b = village.row()
     assert (b.state, b.version, b.lead_date, b.household_no, b.provisional) == (
-        TOWN_CHECK, 2, "2021-12-20", "LS440205000001", True)
+        TOWN_CHECK, 2, dt.date(2021, 12, 20), "LS440205000001", True)
     [event] = village.transitions()
-    assert {k: event[k] for k in ("from_state", "to_state", "level", "person", "source_sha256", "comment")} == {
-        "from_state": "线索", "to_state": "待镇核查", "level": "村", "person": None, "source_sha256": payload.sha256,
-        "comment": "评议公示通过：民主评议2021-11-01通过，公示2021-11-02至2021-11-06"}
+    assert (event.from_state, event.to_state, event.level, event.person, event.source_sha256, event.action,
+            event.comment) == ("线索", "待镇核查", "村", None, payload.sha256, "评议公示通过",
+                               "民主评议2021-11-01通过，公示2021-11-02至2021-11-06")
 
 
 def test_notice_of_four_days_is_an_error_on_the_review_row(village):
@@ -356,7 +362,7 @@ def test_the_latest_review_is_the_one_that_counts(village):
                                  notice_end=dt.date(2021, 11, 25)))
     village.submit(rows)
     assert village.row().state == TOWN_CHECK
-    assert village.transitions()[0]["comment"] == "评议公示通过：民主评议2021-11-20通过，公示2021-11-21至2021-11-25"
+    assert village.transitions()[0].comment == "民主评议2021-11-20通过，公示2021-11-21至2021-11-25"
 
 
 def test_a_household_with_its_own_errors_is_not_sent_to_the_town(village):
@@ -368,13 +374,13 @@ def test_a_household_with_its_own_errors_is_not_sent_to_the_town(village):
     assert village.row().state == LEAD
 
 
-def test_configured_notice_length_is_used(tmp_path):
+def test_configured_notice_length_is_used(tmp_path, backend):
     ws = Workspace.init(tmp_path / "区")
     (ws.root / "rules" / "workflow.yaml").write_text(
         "notice_min_days: 7\nidentification_deadline_days: 15\n", encoding="utf-8")
     config = ws.config()
     assert config.rules.workflow.notice_min_days == 7
-    v = Village(tmp_path, config)
+    v = Village(tmp_path, config, backend)
     try:
         _, applied = v.submit(lead_rows())  # 5 days: now too short
         assert codes(applied) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "5")]
@@ -403,7 +409,7 @@ def test_returned_lead_needs_a_review_held_after_the_return(village):
     village.submit(rows, at=dt.datetime(2021, 12, 20, 9))
     b = village.row()
     assert (b.state, b.opinion) == (TOWN_CHECK, "")
-    assert [(e["from_state"], e["to_state"], e["level"]) for e in village.transitions()] == [
+    assert [(e.from_state, e.to_state, e.level) for e in village.transitions()] == [
         ("线索", "待镇核查", "村"), ("待镇核查", "线索", "镇"), ("线索", "待镇核查", "村")]
 
 
@@ -434,8 +440,8 @@ def test_household_with_a_national_number_and_date_is_imported_as_assisted(villa
     assert codes(applied) == []
     b = village.row()
     assert (b.state, b.identified_date, b.household_no, b.provisional) == (
-        ASSISTING, "2021-03-01", "44020500000002", False)
+        ASSISTING, dt.date(2021, 3, 1), "44020500000002", False)
     assert village.transitions() == []
-    [created] = [dict(e) for e in village.ledger.events_of(b.id)]
-    assert (created["event"], created["to_state"], created["level"], created["comment"]) == (
+    [created] = village.ledger.events.of(b.id)
+    assert (created.event, created.to_state, created.level, created.comment) == (
         "created", "帮扶中", "系统", "按台账中的识别纳入日期导入")

@@ -5,21 +5,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from ..alerts import Alert, all_alerts
 from ..config import Config
-from ..ledger import Ledger
+from ..decisions import row_token
+from ..history import event_text
 from ..messages import TEXT
-from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, REMOVED, STATES
+from ..store import HouseholdRow, MemberRow, Store
+from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDED, REMOVED, STATES
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
 from .tables import Col, Formats, new_workbook, write_meta, write_table
-from .town import add_decision_validation, household_cells, household_columns, row_token
+from .town import add_decision_validation, household_cells, household_columns
 
 MASTER_KIND = "excel_bridge.master"
 DECISION_SHEET = "待区审核"
@@ -27,23 +27,23 @@ DECISION_HEADERS = ("区级结论", "审核意见", "审核人", "审核日期")
 RECENT_EVENTS = 1000
 
 
-def write_master(ws: Workspace, ledger: Ledger, config: Config, *, as_of: dt.date,
+def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
                  notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
                  alerts: list[Alert] | None = None) -> Placed:
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         spools: dict[str, tuple[RowSpool, int]] = {}
         try:
-            counts = _overview(wb, fmt, ledger, config)
-            _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS, map(household_cells_row, ledger.conn.execute(
-                "SELECT * FROM households ORDER BY town, village, id")), spools)
-            _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, ledger.conn.execute(MEMBER_QUERY)),
+            counts = _overview(wb, fmt, store, config)
+            _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS, map(household_cells_row,
+                                                                   store.views.master_households()), spools)
+            _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, store.views.master_members()),
                        spools)
-            _decisions(wb, fmt, ledger, config, notes or [])
-            _alerts(wb, fmt, alerts if alerts is not None else all_alerts(ledger, config, as_of))
-            _issues(wb, fmt, ledger)
-            _submissions(wb, fmt, ledger)
-            _events(wb, fmt, ledger)
+            _decisions(wb, fmt, store, config, notes or [])
+            _alerts(wb, fmt, alerts if alerts is not None else all_alerts(store, config, as_of))
+            _issues(wb, fmt, store)
+            _submissions(wb, fmt, store)
+            _events(wb, fmt, store)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()
@@ -65,25 +65,15 @@ def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: di
     sheet.autofilter(0, 0, max(spool.count, 1), len(columns) - 1)
 
 
-def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
+def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     sheet = wb.add_worksheet("总览")
     settings = config.settings
     year = settings.income_year
     line = config.rules.line.lines.get(year)
-    rows = ledger.conn.execute("SELECT town, state, on_file, assessment FROM households").fetchall()
-    by_town_state: Counter[tuple[str, str]] = Counter()
-    by_category: Counter[str] = Counter()
-    by_risk: Counter[str] = Counter()
-    monitored_states = [s for s in STATES]
-    for r in rows:
-        state = r["state"] if r["on_file"] else REMOVED
-        by_town_state[(r["town"], state)] += 1
-        if r["on_file"] and r["state"] not in ("未纳入",):
-            a = json.loads(r["assessment"])
-            if a.get("category"):
-                by_category[a["category"]] += 1
-            for risk in a.get("risk_types", []):
-                by_risk[risk] += 1
+    tally = store.views.tally(not_counted=NOT_INCLUDED)
+    by_town_state = {(town, state or REMOVED): n for (town, state), n in tally.by_town_state.items()}
+    by_category, by_risk = tally.by_category, tally.by_risk
+    monitored_states = list(STATES)
     sheet.set_column(0, 0, 14)
     sheet.set_column(1, 12, 10)
     # title lines span the table's width (text in one narrow cell would spill over or wrap into the next row)
@@ -155,7 +145,7 @@ def _overview(wb, fmt: Formats, ledger: Ledger, config: Config) -> int:
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
-    return len(rows)
+    return tally.total
 
 
 HOUSEHOLD_COLUMNS = [
@@ -169,19 +159,22 @@ HOUSEHOLD_COLUMNS = [
 ]
 
 
-def household_cells_row(r) -> list[object]:
-    """One 监测户台账 row from a households table row."""
-    d = json.loads(r["data"])
-    a = json.loads(r["assessment"])
+def household_cells_row(r: HouseholdRow) -> list[object]:
+    """One 监测户台账 row."""
+    d, a = r.data, r.assessment
     proposed = a.get("proposed")
-    return [r["town"], r["village"], d.get("group"), r["household_no"], "是" if r["provisional"] else "",
-            r["head_name"], r["head_id"], d.get("phone"), d.get("household_type"), d.get("size"),
+    return [r.town, r.village, d.get("group"), r.household_no, "是" if r.provisional else "",
+            r.head_name, r.head_id, d.get("phone"), d.get("household_type"), d.get("size"),
             d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
             "、".join(a.get("holds", [])), {True: "是", False: "否"}.get(proposed, "无法研判"),
             a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
-            "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r["state"],
-            "在册" if r["on_file"] else REMOVED, r["lead_date"], r["identified_date"], r["eliminated_date"],
-            r["opinion"], r["errors"], r["warnings"], r["updated_at"]]
+            "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r.state,
+            "在册" if r.on_file else REMOVED, _iso(r.lead_date), _iso(r.identified_date), _iso(r.eliminated_date),
+            r.opinion, r.errors, r.warnings, r.updated_at.strftime("%Y-%m-%d %H:%M:%S")]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 MEMBER_COLUMNS = [
@@ -193,32 +186,28 @@ MEMBER_COLUMNS = [
 ]
 
 
-MEMBER_QUERY = ("SELECT m.data, m.town, m.village, h.household_no, h.head_id, h.on_file FROM members m"
-                " JOIN households h ON h.id = m.household_id ORDER BY m.town, m.village, m.household_id, m.id")
-
-
-def member_cells_row(r) -> list[object]:
-    """One 家庭成员 row from MEMBER_QUERY."""
-    d = json.loads(r["data"])
+def member_cells_row(r: MemberRow) -> list[object]:
+    """One 家庭成员 row."""
+    d = r.data
     health = d.get("health")
-    return [r["town"], r["village"], r["household_no"], r["head_id"], d.get("name"), d.get("person_id"),
+    return [r.town, r.village, r.household_no, r.head_id, d.get("name"), d.get("person_id"),
             d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
             "、".join(health) if isinstance(health, list) else health, d.get("disability_type"),
             d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
-            d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r["on_file"] else REMOVED]
+            d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r.on_file else REMOVED]
 
 
-def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str]) -> None:
+def _decisions(wb, fmt: Formats, store: Store, config: Config, notes: list[str]) -> None:
     sheet = wb.add_worksheet(DECISION_SHEET)
-    rows = ledger.households(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
+    rows = store.households.list(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
     sheet.write_string(0, 0, TEXT["master.instruction"], fmt.bold)
     first = 1
     if notes:
         sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
         first = 2
     columns = [Col("镇", 9), *household_columns(DECISION_HEADERS)]
-    n = write_table(sheet, fmt, columns, ([hh.town, *household_cells(ledger, hh, config), None, None, None, None,
-                                          row_token(ledger, hh)] for hh in rows), first_row=first)
+    n = write_table(sheet, fmt, columns, ([hh.town, *household_cells(store, hh, config), None, None, None, None,
+                                          row_token(store, hh)] for hh in rows), first_row=first)
     add_decision_validation(sheet, first, n, len(columns) - 5, ["同意", "退回", "不予认定"])
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
 
@@ -231,31 +220,27 @@ def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
                                       for a in alerts))
 
 
-def _issues(wb, fmt: Formats, ledger: Ledger) -> None:
+def _issues(wb, fmt: Formats, store: Store) -> None:
     """Open problems: those of each village's latest applied file (and unreadable files since)."""
     sheet = wb.add_worksheet("问题汇总")
-    latest = ledger.conn.execute(
-        "SELECT s.* FROM submissions s JOIN (SELECT town, village, MAX(id) AS id FROM submissions"
-        " WHERE kind='village' AND status IN ('applied','unreadable','failed') GROUP BY town, village) t ON t.id = s.id"
-        " ORDER BY s.town, s.village").fetchall()
     summary_cols = [Col("镇", 9), Col("村", 12), Col("文件", 30), Col("提交时间", 17), Col("错误", 6, "int"),
                     Col("提示", 6, "int"), Col("工作表", 9), Col("行", 6, "int"), Col("列", 14), Col("级别", 6),
                     Col("代码", 20), Col("说明", 70, "wrap")]
 
     def cells():
-        for s in latest:
-            issues = ledger.issues_of(s["id"])
-            if not issues:
-                continue
+        for s, issues in store.views.open_issues():
             for i in issues:
-                yield [s["town"], s["village"] or "", s["file_name"], s["received_at"], s["errors"], s["warnings"],
-                       i["sheet"], i["row"], i["column_name"], "错误" if i["severity"] == "error" else "提示",
-                       i["code"], i["message"]]
+                yield [s.town, "、".join(s.villages), s.file_name, _stamp(s.received_at), s.errors, s.warnings,
+                       i.sheet, i.row, i.column, "错误" if i.severity == "error" else "提示", i.code, i.message]
 
     write_table(sheet, fmt, summary_cols, cells())
 
 
-def _submissions(wb, fmt: Formats, ledger: Ledger) -> None:
+def _stamp(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _submissions(wb, fmt: Formats, store: Store) -> None:
     sheet = wb.add_worksheet("提交记录")
     columns = [Col("序号", 6, "int"), Col("接收时间", 17), Col("镇", 9), Col("村", 12), Col("文件", 30),
                Col("类型", 8), Col("结果", 8), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
@@ -264,21 +249,19 @@ def _submissions(wb, fmt: Formats, ledger: Ledger) -> None:
     status = {"applied": "已入账", "duplicate": "重复", "unreadable": "无法读取", "failed": "出错", "decisions": "已读取决定"}
 
     def cells():
-        for s in ledger.conn.execute("SELECT * FROM submissions ORDER BY id DESC"):
-            yield [s["id"], s["received_at"], s["town"], s["village"], s["file_name"], kinds.get(s["kind"], s["kind"]),
-                   status.get(s["status"], s["status"]), s["households"], s["members"], s["errors"], s["warnings"],
-                   s["sha256"], s["message"]]
+        for s in reversed(store.submissions.all()):
+            yield [s.id, _stamp(s.received_at), s.town, "、".join(s.villages) or None, s.file_name,
+                   kinds.get(s.kind, s.kind), status.get(s.status, s.status), s.households, s.members, s.errors,
+                   s.warnings, s.sha256, s.message]
 
     write_table(sheet, fmt, columns, cells())
 
 
-def _events(wb, fmt: Formats, ledger: Ledger) -> None:
+def _events(wb, fmt: Formats, store: Store) -> None:
     sheet = wb.add_worksheet("变更记录")
     columns = [Col("时间", 17), Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10),
                Col("原状态", 9), Col("新状态", 9), Col("层级", 5), Col("经办人", 8), Col("说明", 50, "wrap"),
                Col("来源文件指纹", 20, "id")]
-    write_table(sheet, fmt, columns, ([e["at"], e["town"], e["village"], e["household_no"], e["head_name"],
-                                       e["from_state"], e["to_state"], e["level"], e["person"], e["comment"],
-                                       (e["source_sha256"] or "")[:16]] for e in ledger.recent_events(RECENT_EVENTS)))
-
-
+    write_table(sheet, fmt, columns, ([_stamp(e.at), e.town, e.village, e.household_no, e.head_name, e.from_state,
+                                       e.to_state, e.level, e.person, event_text(e.action, e.event, e.comment),
+                                       (e.source_sha256 or "")[:16]] for e in store.events.recent_transitions(RECENT_EVENTS)))

@@ -13,8 +13,8 @@ import xlsxwriter
 
 from ..config import Config
 from ..idcard import mask_id
-from ..ledger import HouseholdRow, Ledger
 from ..messages import TEXT
+from ..store import HouseholdRow, Store
 from ..workspace import FEEDBACK, Workspace
 from .common import Placed, place_atomically
 
@@ -31,14 +31,10 @@ SUPERVISION_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's 
 NOTICE_SUFFIX = "_公示名单.xlsx"
 
 
-def notice_villages(ws: Workspace, ledger: Ledger, as_of: dt.date) -> set[tuple[str, str]]:
+def notice_villages(ws: Workspace, store: Store, as_of: dt.date) -> set[tuple[str, str]]:
     """Villages whose notice list may have changed with the date: a notice running or just ended, or a
     list still on disk."""
-    since = (as_of - dt.timedelta(days=1)).isoformat()
-    rows = ledger.conn.execute(
-        "SELECT DISTINCT h.town, h.village FROM reviews r JOIN households h ON h.id = r.household_id"
-        " WHERE json_extract(r.data, '$.notice_end') >= ?", (since,)).fetchall()
-    out = {(r["town"], r["village"]) for r in rows}
+    out = store.households.places_with_notice_since(as_of - dt.timedelta(days=1))
     for town_dir in (ws.root / FEEDBACK).glob("*"):
         for path in town_dir.glob(f"*{NOTICE_SUFFIX}"):
             out.add((town_dir.name, path.name.removesuffix(NOTICE_SUFFIX)))
@@ -49,21 +45,22 @@ def notice_path(ws: Workspace, town: str, village: str) -> Path:
     return ws.town_feedback(town) / f"{village}{NOTICE_SUFFIX}"
 
 
-def _in_notice(ledger: Ledger, hh: HouseholdRow, as_of: dt.date) -> dict | None:
+def _in_notice(store: Store, hh: HouseholdRow, as_of: dt.date) -> dict | None:
     best = None
-    for r in ledger.reviews_of(hh.id):
+    for r in store.households.reviews_of(hh.id):
         end, start = r.get("notice_end"), r.get("notice_start")
-        if r.get("review_result") != "通过" or not end or not start or r.get("matter") is None:
+        if r.get("review_result") != "通过" or not isinstance(end, dt.date) or not isinstance(start, dt.date) \
+                or r.get("matter") is None:
             continue
-        if dt.date.fromisoformat(end) >= as_of and (best is None or end > best["notice_end"]):
+        if end >= as_of and (best is None or end > best["notice_end"]):
             best = r
     return best
 
 
-def notice_rows(ledger: Ledger, config: Config, town: str, village: str, as_of: dt.date) -> list[list[str]]:
+def notice_rows(store: Store, config: Config, town: str, village: str, as_of: dt.date) -> list[list[str]]:
     rows = []
-    for hh in ledger.households(town=town, village=village, on_file=True):
-        review = _in_notice(ledger, hh, as_of)
+    for hh in store.households.list(town=town, village=village, on_file=True):
+        review = _in_notice(store, hh, as_of)
         if review is None:
             continue
         matter = review["matter"]
@@ -75,15 +72,16 @@ def notice_rows(ledger: Ledger, config: Config, town: str, village: str, as_of: 
             reason, category = ELIMINATION_REASON, ""
         rows.append([hh.data.get("group") or "", hh.head_name or "", mask_id(hh.head_id), str(hh.data.get("size") or ""),
                      matter, category, reason,
-                     TEXT["notice.period"].format(start=review["notice_start"], end=review["notice_end"])])
+                     TEXT["notice.period"].format(start=review["notice_start"].isoformat(),
+                                                  end=review["notice_end"].isoformat())])
     return rows
 
 
-def write_notice(ws: Workspace, ledger: Ledger, config: Config, town: str, village: str, *,
+def write_notice(ws: Workspace, store: Store, config: Config, town: str, village: str, *,
                  as_of: dt.date) -> Placed | None:
     """Write (or remove) the village's notice list; None when nobody is in notice."""
     target = notice_path(ws, town, village)
-    rows = notice_rows(ledger, config, town, village, as_of)
+    rows = notice_rows(store, config, town, village, as_of)
     if not rows:
         if target.exists():
             target.unlink()

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
-from ..ledger import HouseholdRow, Ledger
+from ..decisions import row_token
 from ..messages import TEXT
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
-from ..workflow import MATTER, TOWN_ACCEPT, TOWN_CHECK
+from ..store import HouseholdRow, Store
+from ..workflow import MATTER, MONITORED, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .tables import Col, Formats, new_workbook, write_meta, write_table
@@ -28,15 +29,11 @@ def town_workbook_path(ws: Workspace, town: str) -> Path:
     return ws.town_feedback(town) / f"{town}_镇级核查表.xlsx"
 
 
-def row_token(ledger: Ledger, hh: HouseholdRow) -> str:
-    return f"{hh.id}-{hh.version}-{ledger.token(hh.id, hh.state, hh.version)}"
-
-
-def review_summary(ledger: Ledger, hh: HouseholdRow) -> str:
-    reviews = ledger.reviews_of(hh.id)
+def review_summary(store: Store, hh: HouseholdRow) -> str:
+    reviews = store.households.reviews_of(hh.id)
     if not reviews:
         return ""
-    r = max(reviews, key=lambda x: (x.get("notice_end") or "", x.get("review_date") or ""))
+    r = max(reviews, key=lambda x: (str(x.get("notice_end") or ""), str(x.get("review_date") or "")))
     return TEXT["town.review_summary"].format(
         matter=r.get("matter") or "", review_date=r.get("review_date") or "", result=r.get("review_result") or "",
         notice_start=r.get("notice_start") or "", notice_end=r.get("notice_end") or "",
@@ -59,14 +56,14 @@ def household_columns(decision_headers: tuple[str, ...]) -> list[Col]:
     ]
 
 
-def household_cells(ledger: Ledger, hh: HouseholdRow, config: Config) -> list[object]:
+def household_cells(store: Store, hh: HouseholdRow, config: Config) -> list[object]:
     a = hh.assessment
-    since = dt.datetime.strptime(hh.updated_at, "%Y-%m-%d %H:%M:%S")
+    since = hh.updated_at
     return [MATTER.get(hh.state, hh.state), hh.village, hh.data.get("group"), hh.household_no, hh.head_name,
             hh.head_id, hh.data.get("size"), hh.data.get("household_type"), hh.data.get("_per_capita_income"),
             hh.data.get("_line"), rules_text(hh, config), a.get("category"), "、".join(a.get("risk_types", [])),
             "是" if a.get("priority") else "", "·".join(x for x in (a.get("assistance"), a.get("scope")) if x),
-            review_summary(ledger, hh), since]
+            review_summary(store, hh), since]
 
 
 def add_decision_validation(ws, first_row: int, n: int, col: int, choices: list[str]) -> None:
@@ -79,22 +76,22 @@ def add_decision_validation(ws, first_row: int, n: int, col: int, choices: list[
             "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_message": TEXT["town.date_error"]})
 
 
-def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str, *, as_of: dt.date,
+def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, *, as_of: dt.date,
                         notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
                         alerts: list[Alert] | None = None, eliminations: list[Elimination] | None = None) -> Placed:
     """The town's workbook; `alerts` and `eliminations` may be passed in when computed once for all towns."""
-    rows = ledger.households(town=town, states=[TOWN_CHECK, TOWN_ACCEPT], on_file=True)
+    rows = store.households.list(town=town, states=[TOWN_CHECK, TOWN_ACCEPT], on_file=True)
     target = town_workbook_path(ws, town)
     if alerts is None:
-        alerts = all_alerts(ledger, config, as_of, town=town)
+        alerts = all_alerts(store, config, as_of, town=town)
     if eliminations is None:
         eliminations = elimination_candidates(
-            ledger, config, ledger.households(town=town, states=["帮扶中"], on_file=True), as_of)
+            store, config, store.households.list(town=town, states=["帮扶中"], on_file=True), as_of)
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
-        _decisions(wb, fmt, ledger, config, town, rows, notes or [])
-        _villages(wb, fmt, ledger, config, town)
+        _decisions(wb, fmt, store, config, town, rows, notes or [])
+        _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
@@ -103,7 +100,7 @@ def write_town_workbook(ws: Workspace, ledger: Ledger, config: Config, town: str
     return place_atomically(target, build, only_if=only_if)
 
 
-def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, town: str, rows: list[HouseholdRow],
+def _decisions(wb, fmt: Formats, store: Store, config: Config, town: str, rows: list[HouseholdRow],
                notes: list[str]) -> None:
     sheet = wb.add_worksheet(DECISION_SHEET)
     sheet.write_string(0, 0, TEXT["town.instruction"].format(town=town), fmt.bold)
@@ -112,38 +109,26 @@ def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, town: str, rows
         sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
         first = 2
     columns = household_columns(DECISION_HEADERS)
-    n = write_table(sheet, fmt, columns, ([*household_cells(ledger, hh, config), None, None, None, None,
-                                          row_token(ledger, hh)] for hh in rows), first_row=first)
+    n = write_table(sheet, fmt, columns, ([*household_cells(store, hh, config), None, None, None, None,
+                                          row_token(store, hh)] for hh in rows), first_row=first)
     add_decision_validation(sheet, first, n, len(columns) - 5, ["同意", "退回"])
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
 
 
-def _villages(wb, fmt: Formats, ledger: Ledger, config: Config, town: str) -> None:
+def _villages(wb, fmt: Formats, store: Store, config: Config, town: str) -> None:
     sheet = wb.add_worksheet("村级提交情况")
-    subs = ledger.conn.execute(
-        "SELECT * FROM submissions WHERE town=? AND kind='village' ORDER BY id", (town,)).fetchall()
-    latest: dict[str, object] = {}
-    for s in subs:
-        for village in (s["village"] or s["file_name"]).split("、"):
-            latest[village] = s
-    for village in config.settings.towns.get(town, []):
-        latest.setdefault(village, None)
-    counts = {r["village"]: (r["n"], r["m"]) for r in ledger.conn.execute(
-        "SELECT village, COUNT(*) AS n, SUM(state IN ('线索','待镇核查','待区认定','帮扶中','待镇验收','待区审批')) AS m"
-        " FROM households WHERE town=? AND on_file=1 GROUP BY village", (town,))}
     columns = [Col("村", 12), Col("最近提交文件", 30), Col("提交时间", 17), Col("处理结果", 10), Col("错误", 6, "int"),
                Col("提示", 6, "int"), Col("在册户数", 8, "int"), Col("监测户数（含线索）", 10, "int")]
+    status = {"applied": "已入账", "duplicate": "重复提交", "unreadable": "无法读取", "failed": "处理出错"}
 
     def cells():
-        for village in sorted(latest):
-            s = latest[village]
-            n, m = counts.get(village, (0, 0))
+        for v in store.views.village_summaries(town, config.settings.towns.get(town, []), monitored=MONITORED):
+            s = v.latest
             if s is None:
-                yield [village, TEXT["town.not_submitted"], None, None, None, None, n, m]
+                yield [v.village, TEXT["town.not_submitted"], None, None, None, None, v.on_file, v.monitored]
             else:
-                status = {"applied": "已入账", "duplicate": "重复提交", "unreadable": "无法读取", "failed": "处理出错"}
-                yield [village, s["file_name"], s["received_at"], status.get(s["status"], s["status"]), s["errors"],
-                       s["warnings"], n, m]
+                yield [v.village, s.file_name, s.received_at.strftime("%Y-%m-%d %H:%M:%S"),
+                       status.get(s.status, s.status), s.errors, s.warnings, v.on_file, v.monitored]
 
     write_table(sheet, fmt, columns, cells())
 
@@ -158,7 +143,8 @@ def _elimination(wb, fmt: Formats, cands: list[Elimination]) -> None:
     sheet = wb.add_worksheet("风险消除研判")
     columns = [Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10), Col("识别纳入日期", 12),
                Col("研判结果", 12), Col("说明", 70, "wrap")]
-    write_table(sheet, fmt, columns, ([c.row.village, c.row.household_no, c.row.head_name, c.row.identified_date,
+    write_table(sheet, fmt, columns, ([c.row.village, c.row.household_no, c.row.head_name,
+                                       c.row.identified_date.isoformat() if c.row.identified_date else None,
                                        elimination_word(c), c.reason] for c in cands))
 
 

@@ -1,0 +1,84 @@
+"""The store: the only package that talks to the database.
+
+    store = Store.open("系统/ledger.sqlite")            # or "postgresql+psycopg://user@host/db"
+    with store.atomic():                                  # all or nothing; nests (SAVEPOINT)
+        hid = store.households.create(...)
+        store.events.record(household_id=hid, ...)
+    rows = store.households.list(town="马坝镇")           # typed rows, dates decoded
+
+Commands (households, submissions, events, outputs, notes, meta) run inside `atomic()`; reads run anywhere,
+each in a short snapshot, or many in one `snapshot()`. `views` holds the read models of the workbooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from .db import Database, database_url, describe
+from .events import Events
+from .households import Households
+from .migrations import SCHEMA_VERSION, migrate, schema_version
+from .outputs import Meta, Notes, Outputs
+from .records import Conflict, Event, HouseholdRow, MemberRow, Submission, VillageSummary, revive, revived
+from .submissions import Submissions
+from .views import Tally, Views
+
+__all__ = ["SCHEMA_VERSION", "Conflict", "Event", "HouseholdRow", "MemberRow", "Store", "Submission", "Tally",
+           "VillageSummary", "database_url", "describe", "revive", "revived"]
+
+
+class Store:
+    """The ledger: households, members, measures, reviews, submissions, issues, the event log, outputs."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.households = Households(db)
+        self.submissions = Submissions(db)
+        self.events = Events(db)
+        self.outputs = Outputs(db)
+        self.notes = Notes(db)
+        self.meta = Meta(db)
+        self.views = Views(db, self.submissions)
+        self._secret: bytes | None = None
+
+    @classmethod
+    def open(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":
+        """Open (creating or upgrading) the ledger at a SQLite path or a database URL."""
+        db = Database(target, timeout=timeout)
+        try:
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def atomic(self):
+        return self.db.atomic()
+
+    def snapshot(self):
+        return self.db.snapshot()
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    def schema_version(self) -> int:
+        with self.db.snapshot() as conn:
+            return schema_version(conn)
+
+    def sign(self, message: str) -> str:
+        """A short MAC with the ledger's own secret (decision rows' hidden tokens)."""
+        if self._secret is None:
+            self._secret = (self.meta.get("token_secret") or "").encode()
+        return hmac.new(self._secret, message.encode(), hashlib.sha256).hexdigest()[:16]

@@ -1,0 +1,189 @@
+"""The database connection of the store: SQLite by default (one file in the workspace, nothing to install),
+PostgreSQL for a city or a province (`database: postgresql+psycopg://…` in 区级设置.yaml or --database).
+
+`atomic()` is the one way to write: all of a block or nothing, and it nests (an inner block is a SAVEPOINT,
+so callers compose without knowing who began the transaction). Reads outside a block each take a short
+snapshot; `snapshot()` holds one snapshot over many reads (a workbook written from one consistent state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+from ..errors import LedgerError, StoreError
+from ..messages import TEXT
+from .tables import dumps
+
+log = logging.getLogger(__name__)
+
+
+def database_url(target: str | Path) -> URL:
+    """A database URL from what a district writes: a URL, or the path of a SQLite file."""
+    text = str(target)
+    if "://" in text:
+        return make_url(text)
+    return URL.create("sqlite", database=str(Path(text)))
+
+
+def describe(url: URL) -> str:
+    """The database for messages and logs, without its password."""
+    return url.render_as_string(hide_password=True)
+
+
+class Database:
+    """One database, used by one thread at a time (each process opens its own)."""
+
+    def __init__(self, target: str | Path, *, timeout: float = 30.0) -> None:
+        self.url = database_url(target)
+        self.dialect = self.url.get_backend_name()
+        self.timeout = timeout
+        self._conn: Connection | None = None  # the connection of the open atomic() or snapshot() block
+        self._writing = False
+        try:
+            self.engine = self._engine()
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=exc)) from exc
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def _engine(self) -> Engine:
+        if self.is_sqlite:
+            path = self.url.database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(self.url, json_serializer=dumps,
+                                   connect_args={"timeout": self.timeout, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
+                             connect_args={"connect_timeout": max(1, int(self.timeout))})
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writing ---
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Connection]:
+        """All or nothing. Outermost: a transaction that takes the write lock at once (SQLite: BEGIN
+        IMMEDIATE, waiting up to `timeout` for another writer); inside another block: a SAVEPOINT."""
+        if self._conn is not None:
+            if not self._writing:
+                raise RuntimeError("atomic() inside snapshot(): a read snapshot cannot write")
+            with self._conn.begin_nested():
+                yield self._conn
+            return
+        conn = self._connect(immediate=True)
+        try:
+            trans = self._begin(conn)
+            self._conn, self._writing = conn, True
+            try:
+                yield conn
+            except DBAPIError as exc:
+                trans.rollback()
+                raise StoreError(type(exc).__name__, _short(exc)) from exc
+            except BaseException:
+                trans.rollback()
+                raise
+            else:
+                try:
+                    trans.commit()
+                except DBAPIError as exc:
+                    raise StoreError(type(exc).__name__, _short(exc)) from exc
+        finally:
+            self._conn, self._writing = None, False
+            conn.close()
+
+    @property
+    def conn(self) -> Connection:
+        """The connection of the open atomic() block: commands run only inside one."""
+        if self._conn is None or not self._writing:
+            raise RuntimeError("store commands run inside store.atomic()")
+        return self._conn
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn is not None and self._writing
+
+    # --- reading ---
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """Many reads from one consistent state (no lock taken; writers go on)."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        conn = self._connect(immediate=False)
+        try:
+            conn.begin()
+            self._conn = conn
+            yield conn
+        finally:
+            self._conn = None
+            conn.rollback()
+            conn.close()
+
+    def rows(self, statement: Executable, params: Any = None) -> list[Any]:
+        with self.snapshot() as conn:
+            return list(conn.execute(statement, params) if params is not None else conn.execute(statement))
+
+    def first(self, statement: Executable, params: Any = None) -> Any:
+        with self.snapshot() as conn:
+            return (conn.execute(statement, params) if params is not None else conn.execute(statement)).first()
+
+    def scalar(self, statement: Executable, params: Any = None) -> Any:
+        with self.snapshot() as conn:
+            return conn.execute(statement, params).scalar() if params is not None else conn.execute(statement).scalar()
+
+    def stream(self, statement: Executable, *, batch: int = 2000) -> Iterator[Any]:
+        """Rows one by one without holding them all (PostgreSQL: a server-side cursor)."""
+        with self.snapshot() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(statement)
+            yield from result
+
+    # --- connections ---
+    def _connect(self, *, immediate: bool) -> Connection:
+        try:
+            conn = self.engine.connect()
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=_short(exc))) from exc
+        conn.info["immediate"] = immediate
+        return conn
+
+    def _begin(self, conn: Connection) -> Any:
+        try:
+            return conn.begin()
+        except OperationalError as exc:
+            conn.close()
+            raise LedgerError(TEXT["ledger.busy"].format(error=_short(exc))) from exc
+
+
+def _short(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own transaction handling is off: the store says BEGIN itself (SQLAlchemy's recipe for
+    # SAVEPOINT on pysqlite), which also lets a writer take the lock at BEGIN (IMMEDIATE) instead of failing
+    # half way through when a second writer holds it.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")

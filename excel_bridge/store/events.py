@@ -1,0 +1,59 @@
+"""The audit log: every transition, creation, removal and restoration, append-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import insert, select
+
+from . import tables as t
+from .db import Database
+from .records import Event, day
+
+_E = t.events
+_H = t.households
+_INSERT = insert(_E)
+
+
+class Events:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, *, household_id: int | None, event: str, level: str, at: dt.datetime,
+               action: str | None = None, from_state: str | None = None, to_state: str | None = None,
+               person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
+               effective_date: dt.date | None = None) -> None:
+        """Append one event. `at` is when the system recorded it; `effective_date` the day it counts for (the
+        date typed with a decision, or the processing day)."""
+        self.db.conn.execute(_INSERT, {
+            "at": at, "household_id": household_id, "event": event, "action": action or event,
+            "from_state": from_state, "to_state": to_state, "level": level, "person": person,
+            "source_sha256": source_sha256, "comment": comment, "effective_date": effective_date or at.date()})
+
+    def of(self, household_id: int) -> list[Event]:
+        q = select(_E).where(_E.c.household_id == household_id).order_by(_E.c.id)
+        return [Event.of(r) for r in self.db.rows(q)]
+
+    def recent_transitions(self, limit: int) -> list[Event]:
+        q = (select(_E, _H.c.town, _H.c.village, _H.c.head_name, _H.c.household_no)
+             .select_from(_E.outerjoin(_H, _H.c.id == _E.c.household_id))
+             .where(_E.c.event == "transition").order_by(_E.c.id.desc()).limit(limit))
+        return [Event.of(r) for r in self.db.rows(q)]
+
+    def last_action_day(self, household_id: int, actions: tuple[str, ...]) -> dt.date | None:
+        """The effective day of the household's latest transition by one of these actions."""
+        q = (select(_E.c.effective_date).where(_E.c.household_id == household_id, _E.c.event == "transition",
+                                               _E.c.action.in_(actions))
+             .order_by(_E.c.id.desc()).limit(1))
+        return day(self.db.scalar(q))
+
+    def last_entry_into(self, household_id: int, state: str) -> Event | None:
+        """The latest event that brought the household into `state`."""
+        q = select(_E).where(_E.c.household_id == household_id, _E.c.to_state == state).order_by(_E.c.id.desc()).limit(1)
+        r = self.db.first(q)
+        return Event.of(r) if r is not None else None
+
+    def states_seen(self, household_id: int) -> set[str]:
+        """Every state the household has been in (a decision row's token is checked against them)."""
+        q = select(_E.c.from_state, _E.c.to_state).where(_E.c.household_id == household_id)
+        return {s for row in self.db.rows(q) for s in row if s}

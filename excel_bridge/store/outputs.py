@@ -1,0 +1,82 @@
+"""What the system wrote (to tell its own workbooks from ones people edited), notes for the next copy of a
+decision workbook, and small named values (settings of the ledger itself, counters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, insert, select, update
+
+from . import tables as t
+from .db import Database
+
+_O = t.outputs
+_N = t.decision_notes
+
+
+class Outputs:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def remember(self, key: str, sha256: str, kind: str, *, at: dt.datetime) -> None:
+        """What we last wrote (or read) at a workspace-relative path."""
+        conn = self.db.conn
+        conn.execute(delete(_O).where(_O.c.path == key))
+        conn.execute(insert(_O).values(path=key, sha256=sha256, kind=kind, written_at=at))
+
+    def forget(self, key: str) -> None:
+        self.db.conn.execute(delete(_O).where(_O.c.path == key))
+
+    def sha_of(self, key: str) -> str | None:
+        return self.db.scalar(select(_O.c.sha256).where(_O.c.path == key))
+
+    def is_ours(self, sha256: str) -> bool:
+        return self.db.first(select(_O.c.path).where(_O.c.sha256 == sha256).limit(1)) is not None
+
+
+class Notes:
+    """Messages shown at the top of the next copy of a town's (or the district's) decision workbook."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, *, level: str, town: str | None, message: str, at: dt.datetime) -> None:
+        self.db.conn.execute(insert(_N).values(at=at, level=level, town=town, message=message))
+
+    def pending(self, *, level: str, town: str | None) -> list[str]:
+        q = select(_N.c.message).where(*self._where(level, town)).order_by(_N.c.id)
+        return [r[0] for r in self.db.rows(q)]
+
+    def mark_shown(self, *, level: str, town: str | None, at: dt.datetime) -> None:
+        self.db.conn.execute(update(_N).where(*self._where(level, town)).values(shown_at=at))
+
+    @staticmethod
+    def _where(level: str, town: str | None) -> tuple:
+        place = _N.c.town.is_(None) if town is None else _N.c.town == town
+        return (_N.c.level == level, place, _N.c.shown_at.is_(None))
+
+
+class Meta:
+    """Named values of the ledger itself (its token secret, the day outputs were last refreshed) and counters."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, key: str) -> str | None:
+        return self.db.scalar(select(t.meta.c.value).where(t.meta.c.key == key))
+
+    def set(self, key: str, value: str) -> None:
+        conn = self.db.conn
+        conn.execute(delete(t.meta).where(t.meta.c.key == key))
+        conn.execute(insert(t.meta).values(key=key, value=value))
+
+    def next_counter(self, name: str) -> int:
+        """The next number of a sequence (provisional household numbers), inside the caller's transaction."""
+        conn = self.db.conn
+        c = t.counters
+        current = conn.execute(select(c.c.value).where(c.c.name == name).with_for_update()).scalar()
+        if current is None:
+            conn.execute(insert(c).values(name=name, value=1))
+            return 1
+        conn.execute(update(c).where(c.c.name == name).values(value=current + 1))
+        return int(current) + 1

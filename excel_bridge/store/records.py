@@ -1,0 +1,174 @@
+"""The store's typed rows: what the ledger holds, with dates and times decoded once, here.
+
+A household's values, and its members', measures' and reviews' rows, are kept as JSON; the keys listed in
+DATE_KEYS hold calendar days (written as ISO text) and come back as `datetime.date`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end",
+                       "received_date"})
+
+
+def revive(key: str, value: Any) -> Any:
+    """A stored value as the validator made it (dates as dates, multi-choice answers as tuples)."""
+    if key in DATE_KEYS and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    if key == "health" and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def revived(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: revive(k, v) for k, v in record.items()}
+
+
+def day(value: Any) -> dt.date | None:
+    """A DATE column (a date; in an older SQLite ledger possibly still ISO text)."""
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """A household as the ledger holds it."""
+
+    id: int
+    household_no: str | None
+    provisional: bool
+    head_id: str
+    head_name: str | None
+    town: str
+    village: str
+    state: str
+    version: int
+    opinion: str
+    on_file: bool
+    lead_date: dt.date | None
+    identified_date: dt.date | None
+    eliminated_date: dt.date | None
+    submission_id: int | None
+    row: int | None
+    data: dict[str, Any]
+    assessment: dict[str, Any]
+    errors: int
+    warnings: int
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, r: Any) -> "HouseholdRow":
+        m = r._mapping
+        return cls(id=m["id"], household_no=m["household_no"], provisional=bool(m["provisional"]),
+                   head_id=m["head_id"], head_name=m["head_name"], town=m["town"], village=m["village"],
+                   state=m["state"], version=m["version"], opinion=m["opinion"], on_file=bool(m["on_file"]),
+                   lead_date=day(m["lead_date"]), identified_date=day(m["identified_date"]),
+                   eliminated_date=day(m["eliminated_date"]), submission_id=m["submission_id"], row=m["row"],
+                   data=revived(m["data"]), assessment=m["assessment"], errors=m["errors"],
+                   warnings=m["warnings"], updated_at=m["updated_at"])
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file received: a village workbook, or a town's / the district's decision workbook."""
+
+    id: int
+    sha256: str
+    kind: str
+    status: str
+    town: str | None
+    file_name: str
+    archived_path: str | None
+    received_at: dt.datetime
+    errors: int
+    warnings: int
+    households: int
+    members: int
+    feedback_path: str | None
+    message: str | None
+    villages: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, r: Any, villages: tuple[str, ...] = ()) -> "Submission":
+        m = r._mapping
+        return cls(id=m["id"], sha256=m["sha256"], kind=m["kind"], status=m["status"], town=m["town"],
+                   file_name=m["file_name"], archived_path=m["archived_path"], received_at=m["received_at"],
+                   errors=m["errors"], warnings=m["warnings"], households=m["households"], members=m["members"],
+                   feedback_path=m["feedback_path"], message=m["message"], villages=villages)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a household's audit log."""
+
+    id: int
+    at: dt.datetime
+    household_id: int | None
+    event: str
+    action: str | None
+    from_state: str | None
+    to_state: str | None
+    level: str
+    person: str | None
+    source_sha256: str | None
+    comment: str | None
+    effective_date: dt.date | None
+    # the household's place and name, where the query joined them
+    town: str | None = None
+    village: str | None = None
+    head_name: str | None = None
+    household_no: str | None = None
+
+    @classmethod
+    def of(cls, r: Any) -> "Event":
+        m = r._mapping
+        return cls(id=m["id"], at=m["at"], household_id=m["household_id"], event=m["event"], action=m["action"],
+                   from_state=m["from_state"], to_state=m["to_state"], level=m["level"], person=m["person"],
+                   source_sha256=m["source_sha256"], comment=m["comment"], effective_date=day(m["effective_date"]),
+                   town=m.get("town"), village=m.get("village"), head_name=m.get("head_name"),
+                   household_no=m.get("household_no"))
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member with the place and key of its household (the master's 家庭成员 sheet)."""
+
+    town: str
+    village: str
+    household_no: str | None
+    head_id: str
+    on_file: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A person in the current rows of two villages (reported on both sides)."""
+
+    person_id: str
+    name: str | None
+    town: str
+    village: str
+    sheet: str | None
+    row: int | None
+    other_town: str
+    other_village: str
+
+
+@dataclass(frozen=True)
+class VillageSummary:
+    """One village of a town: its latest file and how many households it has on file and under monitoring."""
+
+    village: str
+    latest: Submission | None
+    on_file: int
+    monitored: int

@@ -1,0 +1,205 @@
+"""The ledger's tables as SQLAlchemy Core metadata: one definition for SQLite and PostgreSQL.
+
+A fresh database is created from these definitions at the latest schema version; an older SQLite ledger
+is brought here step by step by `migrations`. Timestamps are naive local times, dates are calendar days,
+record contents (a household's typed values, its assessment, a member's row) are JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        PrimaryKeyConstraint, Table, Text, event)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import DDL
+
+# Stored as "2021-12-20 09:30:00" in SQLite (the text earlier releases wrote), TIMESTAMP in PostgreSQL.
+Stamp = DateTime().with_variant(
+    sqlite.DATETIME(storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"),
+    "sqlite")
+Day = Date()
+Doc = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Text compared byte by byte on both backends: PostgreSQL's locale collation would order 镇/村 names
+# differently from SQLite (and from one server to another).
+Words = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+
+
+def json_default(value: Any) -> Any:
+    """Dates and sets inside a record's JSON (dates as ISO text; the read models turn them back)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, tuple, frozenset)):
+        return list(value)
+    raise TypeError(type(value).__name__)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=json_default, separators=(",", ":"))
+
+
+metadata = MetaData()
+
+meta = Table("meta", metadata, Column("key", Words, primary_key=True), Column("value", Words, nullable=False))
+
+counters = Table("counters", metadata, Column("name", Words, primary_key=True),
+                 Column("value", Integer, nullable=False))
+
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", Words, nullable=False),
+    Column("kind", Words, nullable=False),     # village / town_review / master
+    Column("status", Words, nullable=False),   # applied / duplicate / unreadable / failed / decisions / refused
+    Column("town", Words),
+    Column("file_name", Words, nullable=False),
+    Column("archived_path", Words),                  # workspace-relative
+    Column("received_at", Stamp, nullable=False),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
+    Column("households", Integer, nullable=False, default=0),
+    Column("members", Integer, nullable=False, default=0),
+    Column("feedback_path", Words),                  # workspace-relative
+    Column("message", Words),
+    Index("submissions_sha", "sha256"),
+    Index("submissions_town", "town"),
+)
+
+# The villages a village file holds (one file may carry several): the place of every household it applied.
+submission_villages = Table(
+    "submission_villages", metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("town", Words, nullable=False),
+    Column("village", Words, nullable=False),
+    PrimaryKeyConstraint("submission_id", "town", "village"),
+    Index("submission_villages_place", "town", "village"),
+)
+
+households = Table(
+    "households", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_no", Words),
+    Column("provisional", Boolean, nullable=False, default=False),
+    Column("head_id", Words, nullable=False),
+    Column("head_name", Words),
+    Column("town", Words, nullable=False),
+    Column("village", Words, nullable=False),
+    Column("state", Words, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("opinion", Words, nullable=False, default=""),
+    Column("on_file", Boolean, nullable=False, default=True),
+    Column("lead_date", Day),
+    Column("identified_date", Day),
+    Column("eliminated_date", Day),
+    Column("submission_id", Integer, ForeignKey("submissions.id")),
+    Column("row", Integer),
+    Column("data", Doc, nullable=False),
+    Column("assessment", Doc, nullable=False),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
+    Column("updated_at", Stamp, nullable=False),
+    Index("households_place", "town", "village"),
+    Index("households_head", "head_id"),
+    Index("households_no", "household_no"),
+    Index("households_state", "state"),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("households.id"), nullable=False),
+    Column("person_id", Words),
+    Column("name", Words),
+    Column("town", Words, nullable=False),
+    Column("village", Words, nullable=False),
+    Column("sheet", Words),
+    Column("row", Integer),
+    Column("data", Doc, nullable=False),
+    Index("members_household", "household_id"),
+    Index("members_person", "person_id"),
+    Index("members_place", "town", "village"),
+)
+
+measures = Table(
+    "measures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("households.id"), nullable=False),
+    Column("data", Doc, nullable=False),
+    Index("measures_household", "household_id"),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("households.id"), nullable=False),
+    Column("data", Doc, nullable=False),
+    Index("reviews_household", "household_id"),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("code", Words, nullable=False),
+    Column("severity", Words, nullable=False),
+    Column("sheet", Words),
+    Column("row", Integer),
+    Column("column_name", Words),
+    Column("value", Words),
+    Column("message", Words, nullable=False),
+    Column("hint", Words, nullable=False),
+    Index("issues_submission", "submission_id"),
+)
+
+# The audit log: append-only (triggers refuse UPDATE and DELETE on both backends).
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Stamp, nullable=False),              # when the system recorded it
+    Column("household_id", Integer, ForeignKey("households.id")),
+    Column("event", Words, nullable=False),      # created / transition / removed / restored
+    Column("action", Words),                           # for a transition: 同意, 退回, 不予认定, 评议公示通过 …
+    Column("from_state", Words),
+    Column("to_state", Words),
+    Column("level", Words, nullable=False),       # 村 / 镇 / 区 / 系统
+    Column("person", Words),
+    Column("source_sha256", Words),
+    Column("comment", Words),
+    Column("effective_date", Day),                    # the day it counts for
+    Index("events_household", "household_id"),
+)
+
+outputs = Table(
+    "outputs", metadata,
+    Column("path", Words, primary_key=True),           # workspace-relative
+    Column("sha256", Words, nullable=False),
+    Column("kind", Words, nullable=False),
+    Column("written_at", Stamp, nullable=False),
+)
+
+decision_notes = Table(
+    "decision_notes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Stamp, nullable=False),
+    Column("level", Words, nullable=False),
+    Column("town", Words),
+    Column("message", Words, nullable=False),
+    Column("shown_at", Stamp),
+)
+
+SQLITE_APPEND_ONLY = [
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+]
+POSTGRES_APPEND_ONLY = [
+    "CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION 'events are append-only'; END $$",
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+]
+for _statement in SQLITE_APPEND_ONLY:
+    event.listen(events, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRES_APPEND_ONLY:
+    event.listen(events, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

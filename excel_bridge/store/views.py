@@ -1,0 +1,120 @@
+"""Read models for the workbooks the system writes: each a typed answer to one question a sheet asks.
+
+The master's two big sheets are streamed (50,000 households and 180,000 members never sit in memory at
+once); everything else is small enough to return as a list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from ..issues import Issue
+from . import tables as t
+from .db import Database
+from .records import Conflict, HouseholdRow, MemberRow, Submission, VillageSummary
+from .submissions import Submissions
+
+_H = t.households
+_M = t.members
+_S = t.submissions
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the master's 总览 counts, from one pass over the households."""
+
+    by_town_state: Counter  # (town, state or None when removed) → households
+    by_category: Counter  # category → households on file and not 未纳入
+    by_risk: Counter  # risk type → households on file and not 未纳入
+    total: int
+
+
+class Views:
+    def __init__(self, db: Database, submissions: Submissions) -> None:
+        self.db = db
+        self.submissions = submissions
+
+    def master_households(self) -> Iterator[HouseholdRow]:
+        q = select(_H).order_by(_H.c.town, _H.c.village, _H.c.id)
+        return (HouseholdRow.of(r) for r in self.db.stream(q))
+
+    def master_members(self) -> Iterator[MemberRow]:
+        q = (select(_M.c.data, _M.c.town, _M.c.village, _H.c.household_no, _H.c.head_id, _H.c.on_file)
+             .select_from(_M.join(_H, _H.c.id == _M.c.household_id))
+             .order_by(_M.c.town, _M.c.village, _M.c.household_id, _M.c.id))
+        return (MemberRow(town=r.town, village=r.village, household_no=r.household_no, head_id=r.head_id,
+                          on_file=bool(r.on_file), data=r.data) for r in self.db.stream(q))
+
+    def tally(self, *, not_counted: str) -> Tally:
+        """Households by town × state (None = removed), and by category and risk type of those on file
+        whose state is not `not_counted` (未纳入)."""
+        by_town_state: Counter = Counter()
+        by_category: Counter = Counter()
+        by_risk: Counter = Counter()
+        total = 0
+        for town, state, on_file, assessment in self.db.stream(
+                select(_H.c.town, _H.c.state, _H.c.on_file, _H.c.assessment)):
+            total += 1
+            by_town_state[(town, state if on_file else None)] += 1
+            if on_file and state != not_counted:
+                if assessment.get("category"):
+                    by_category[assessment["category"]] += 1
+                for risk in assessment.get("risk_types", []):
+                    by_risk[risk] += 1
+        return Tally(by_town_state, by_category, by_risk, total)
+
+    def open_issues(self) -> list[tuple[Submission, list[Issue]]]:
+        """The problems of each village's latest file (an unreadable or failed file stands for its town until a
+        readable one arrives), with the file they were found in."""
+        q = select(_S).where(_S.c.kind == "village", _S.c.status.in_(("applied", "unreadable", "failed")))
+        latest: dict[tuple[str | None, str | None], Submission] = {}
+        for sub in self.submissions.with_villages(self.db.rows(q.order_by(_S.c.id))):
+            for village in sub.villages or (None,):
+                latest[(sub.town, village)] = sub
+        out = []
+        for (_, _), sub in sorted(latest.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+            issues = self.submissions.issues_of(sub.id)
+            if issues:
+                out.append((sub, issues))
+        return out
+
+    def village_summaries(self, town: str, registered: list[str], *, monitored: tuple[str, ...]) -> list[VillageSummary]:
+        """Each village of a town: its latest file (a file nobody could read is listed under its own name)
+        and its households on file / in the `monitored` states."""
+        q = select(_S).where(_S.c.town == town, _S.c.kind == "village").order_by(_S.c.id)
+        latest: dict[str, Submission | None] = {}
+        for sub in self.submissions.with_villages(self.db.rows(q)):
+            for village in sub.villages or (sub.file_name,):
+                latest[village] = sub
+        for village in registered:
+            latest.setdefault(village, None)
+        counts = self.db.rows(
+            select(_H.c.village, func.count(), func.sum(case((_H.c.state.in_(monitored), 1), else_=0)))
+            .where(_H.c.town == town, _H.c.on_file.is_(True)).group_by(_H.c.village))
+        by_village = {v: (int(n), int(m or 0)) for v, n, m in counts}
+        return [VillageSummary(village=v, latest=latest[v], on_file=by_village.get(v, (0, 0))[0],
+                               monitored=by_village.get(v, (0, 0))[1]) for v in sorted(latest)]
+
+    def person_conflicts(self, *, town: str | None = None, village: str | None = None) -> list[Conflict]:
+        """Members whose ID is in the current rows of another village too (both sides reported)."""
+        o = aliased(_M)
+        h, oh = aliased(_H), aliased(_H)
+        q = (select(_M.c.person_id, _M.c.name, _M.c.town, _M.c.village, _M.c.sheet, _M.c.row,
+                    o.c.town.label("other_town"), o.c.village.label("other_village"))
+             .select_from(_M.join(h, and_(h.c.id == _M.c.household_id, h.c.on_file.is_(True)))
+                          .join(o, and_(o.c.person_id == _M.c.person_id,
+                                        (o.c.town != _M.c.town) | (o.c.village != _M.c.village)))
+                          .join(oh, and_(oh.c.id == o.c.household_id, oh.c.on_file.is_(True))))
+             .where(_M.c.person_id.is_not(None)))
+        if town is not None:
+            q = q.where(_M.c.town == town)
+        if village is not None:
+            q = q.where(_M.c.village == village)
+        q = q.order_by(_M.c.town, _M.c.village, _M.c.row)
+        return [Conflict(person_id=r.person_id, name=r.name, town=r.town, village=r.village, sheet=r.sheet,
+                         row=r.row, other_town=r.other_town, other_village=r.other_village) for r in self.db.rows(q)]

@@ -1,0 +1,309 @@
+"""The store (the ledger database) and the workspace that holds it: `excel-bridge init`, schema versions and
+upgrades of older ledgers, the append-only event log, all-or-nothing transactions that nest, a second
+writer, and the boundary (no module outside store/ talks to the database). Real SQLite files, a real
+PostgreSQL server where EB_TEST_POSTGRES is set, real subprocesses."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from excel_bridge.config import bundled_dir
+from excel_bridge.errors import LedgerError, StoreError
+from excel_bridge.settings import QUJIANG_TOWNS, load_settings
+from excel_bridge.store import SCHEMA_VERSION, Store
+from excel_bridge.workspace import Workspace
+
+pytestmark = pytest.mark.backends
+
+AT = dt.datetime(2021, 12, 20, 9, 0, 0)
+TABLES = {"meta", "submissions", "submission_villages", "households", "members", "measures", "reviews", "issues",
+          "events", "outputs", "counters", "decision_notes"}
+LEGACY = Path(__file__).parent / "data" / "ledger_legacy.sql"
+PACKAGE = Path(__file__).resolve().parents[1] / "excel_bridge"
+
+
+def _init(directory: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "excel_bridge.cli", "init", str(directory)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _submission(store: Store, **over) -> int:
+    fields = dict(sha256="a" * 64, kind="village", status="applied", file_name="x.xlsx", received_at=AT)
+    fields.update(over)
+    return store.submissions.add(**fields)
+
+
+# --- excel-bridge init ---
+
+def test_init_subprocess_creates_the_district_workspace(tmp_path):
+    root = tmp_path / "曲江"
+    proc = _init(root)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == f"已建立工作目录：{root.resolve()}"
+    assert "区级设置.yaml" in proc.stdout
+
+    settings = load_settings(root / "区级设置.yaml")
+    assert (settings.district, settings.district_code, tuple(settings.towns)) == ("曲江区", "440205", QUJIANG_TOWNS)
+    raw = yaml.safe_load((root / "区级设置.yaml").read_text(encoding="utf-8"))
+    assert raw["district"] == "曲江区" and raw["district_code"] == "440205"
+    for town in QUJIANG_TOWNS:
+        assert (root / "收件箱" / town).is_dir(), town
+        assert (root / "反馈" / town).is_dir(), town
+    for name in ("归档", "部门数据", "区级"):
+        assert (root / name).is_dir(), name
+    for name in ("schemas", "rules"):  # editable copies, byte for byte the bundled ones
+        copied = _files(root / name)
+        assert copied and copied == _files(bundled_dir(name)), name
+
+    ledger_path = root / "系统" / "ledger.sqlite"
+    conn = sqlite3.connect(ledger_path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+        assert TABLES <= _tables(conn)
+        for table in ("submissions", "households", "members", "events"):
+            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_init_again_keeps_edited_settings_schemas_rules_and_the_ledger(tmp_path):
+    root = tmp_path / "ws"
+    assert _init(root).returncode == 0
+    settings_file = root / "区级设置.yaml"
+    edited = settings_file.read_text(encoding="utf-8").replace("income_year: 2021", "income_year: 2022")
+    edited = edited.replace("  罗坑镇: []\n", "  罗坑镇: []\n  新设镇: []\n")
+    settings_file.write_text(edited, encoding="utf-8")
+    rules_file = root / "rules" / "monitoring_line.yaml"
+    rules_file.write_text(rules_file.read_text(encoding="utf-8") + "\n# 区里改过\n", encoding="utf-8")
+    with Store.open(root / "系统" / "ledger.sqlite") as store, store.atomic():
+        _submission(store)
+
+    proc = _init(root)
+    assert proc.returncode == 0, proc.stderr
+    assert settings_file.read_text(encoding="utf-8") == edited
+    assert rules_file.read_text(encoding="utf-8").endswith("# 区里改过\n")
+    assert load_settings(settings_file).income_year == 2022
+    assert (root / "收件箱" / "新设镇").is_dir() and (root / "反馈" / "新设镇").is_dir()
+    with Store.open(root / "系统" / "ledger.sqlite") as store:
+        assert [s.file_name for s in store.submissions.all()] == ["x.xlsx"]
+
+
+def test_workspace_open_refuses_a_folder_without_settings(tmp_path):
+    from excel_bridge.errors import WorkspaceError
+
+    with pytest.raises(WorkspaceError, match="不是 excel_bridge 工作目录"):
+        Workspace.open(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3
+    assert "excel-bridge init" in proc.stderr
+
+
+def test_a_workspace_whose_settings_name_a_database_uses_it(ws, backend):
+    with ws.open_store() as store:
+        assert store.dialect == ("sqlite" if backend is None else "postgresql")
+        with store.atomic():
+            _submission(store)
+    with ws.open_store() as store:
+        assert [s.file_name for s in store.submissions.all()] == ["x.xlsx"]
+    assert ws.ledger_path.exists() == (backend is None)
+
+
+# --- schema versions and upgrades ---
+
+def _legacy_database(path: Path, version: int) -> None:
+    """A ledger as an earlier release left it at `version` (1–4), with some data."""
+    parts = LEGACY.read_text(encoding="utf-8").split("-- @version ")[1:]
+    conn = sqlite3.connect(path, isolation_level=None)
+    for part in parts[:version]:
+        conn.executescript(part.split("\n", 1)[1])
+    conn.executescript(f"""
+        INSERT INTO meta(key, value) VALUES('schema_version', '{version}');
+        INSERT INTO meta(key, value) VALUES('token_secret', 'feedfacefeedfacefeedfacefeedface');
+        INSERT INTO submissions(id, sha256, kind, status, town, village, file_name, received_at)
+            VALUES(1, 'abc', 'village', 'applied', '马坝镇', '石塘村、新塘村', '马坝镇两村.xlsx', '2021-12-01 10:00:00');
+        INSERT INTO submissions(id, sha256, kind, status, town, village, file_name, received_at)
+            VALUES(2, 'def', 'village', 'unreadable', '马坝镇', NULL, '坏.xlsx', '2021-12-02 10:00:00');
+        INSERT INTO households(id, head_id, head_name, town, village, state, data, assessment, updated_at,
+                               lead_date, on_file, provisional)
+            VALUES(7, '440205195001200440', '李秀英', '马坝镇', '石塘村', '线索', '{{"size":1,"identified_date":null}}',
+                   '{{"proposed":true}}', '2021-12-01 10:00:00', '2021-12-01', 1, 1);
+        INSERT INTO members(household_id, person_id, name, town, village, data)
+            VALUES(7, '440205195001200440', '李秀英', '马坝镇', '石塘村', '{{"birth_date":"1950-01-20"}}');
+        INSERT INTO events(at, household_id, event, to_state, level, comment)
+            VALUES('2021-12-01 10:00:00', 7, 'created', '线索', '系统', '研判建议纳入监测，登记为线索');
+        INSERT INTO events(at, household_id, event, from_state, to_state, level, person, comment)
+            VALUES('2021-12-05 10:00:00', 7, 'transition', '待镇核查', '线索', '镇', '王核查', '退回：收入核算有误');
+        INSERT INTO events(at, household_id, event, from_state, to_state, level, comment)
+            VALUES('2021-12-06 10:00:00', 7, 'transition', '线索', '待镇核查', '村', '评议公示通过');
+    """)
+    conn.close()
+
+
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
+def test_an_older_ledger_is_upgraded_on_open_and_keeps_its_data(tmp_path, version):
+    db = tmp_path / "ledger.sqlite"
+    _legacy_database(db, version)
+    with Store.open(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.meta.get("token_secret") == "feedfacefeedfacefeedfacefeedface"
+        hh = store.households.get(7)
+        assert (hh.head_name, hh.state, hh.data, hh.lead_date, hh.on_file, hh.provisional) == (
+            "李秀英", "线索", {"size": 1, "identified_date": None}, dt.date(2021, 12, 1), True, True)
+        assert store.households.members_of(7) == [{"birth_date": dt.date(1950, 1, 20)}]
+        # what a step did is now a column; its comment keeps only what was said with it
+        assert [(e.event, e.action, e.comment, e.effective_date) for e in store.events.of(7)] == [
+            ("created", "created", "研判建议纳入监测，登记为线索", dt.date(2021, 12, 1)),
+            ("transition", "退回", "收入核算有误", dt.date(2021, 12, 5)),
+            ("transition", "评议公示通过", None, dt.date(2021, 12, 6))]
+        assert store.events.last_action_day(7, ("退回", "不予认定")) == dt.date(2021, 12, 5)
+        # a file's villages are a table now, not one joined string
+        [two, bad] = store.submissions.all()
+        assert (two.villages, bad.villages) == (("新塘村", "石塘村"), ())
+        assert store.submissions.latest_for_village("马坝镇", "新塘村").id == 1
+        assert two.received_at == dt.datetime(2021, 12, 1, 10)
+    conn = sqlite3.connect(db)
+    try:
+        assert TABLES <= _tables(conn)
+        assert "village" not in [r[1] for r in conn.execute("PRAGMA table_info(submissions)")]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # the log is still append-only
+            conn.execute("DELETE FROM events")
+    finally:
+        conn.close()
+    with Store.open(db) as store:  # opening again migrates nothing more, and the ledger takes new rows
+        assert store.schema_version() == SCHEMA_VERSION
+        with store.atomic():
+            store.events.record(household_id=7, event="removed", level="村", at=AT)
+        assert [e.event for e in store.events.of(7)][-1] == "removed"
+
+
+def test_a_database_newer_than_the_program_is_refused_untouched(tmp_path):
+    db = tmp_path / "ledger.sqlite"
+    Store.open(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    conn.close()
+    with pytest.raises(LedgerError, match=f"台账数据库版本（{SCHEMA_VERSION + 1}）比本程序（{SCHEMA_VERSION}）新"):
+        Store.open(db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION + 1)
+    conn.close()
+
+
+def test_a_fresh_database_is_created_once_with_its_own_secret(store, backend, tmp_path):
+    assert store.schema_version() == SCHEMA_VERSION
+    secret = store.meta.get("token_secret")
+    assert secret is not None and len(secret) == 32
+    with Store.open(backend or tmp_path / "ledger.sqlite") as again:
+        assert again.meta.get("token_secret") == secret
+        assert again.schema_version() == SCHEMA_VERSION
+
+
+def test_an_unreachable_database_is_a_chinese_error(tmp_path):
+    with pytest.raises(LedgerError, match="无法打开台账数据库 postgresql\\+psycopg://eb:\\*\\*\\*@127.0.0.1:9/x"):
+        Store.open("postgresql+psycopg://eb:secret@127.0.0.1:9/x", timeout=1)
+
+
+# --- the event log is append-only, on every backend ---
+
+def test_events_refuse_update_and_delete(store):
+    with store.atomic():
+        store.events.record(household_id=None, event="created", level="系统", at=AT, comment="原始记录")
+    before = store.events.recent_transitions(10), _all_events(store)
+    for statement in ("UPDATE events SET comment='改过'", "DELETE FROM events"):
+        with pytest.raises(StoreError, match="events are append-only"):
+            with store.atomic() as conn:
+                conn.exec_driver_sql(statement)
+    with pytest.raises(StoreError, match="events are append-only"):
+        with store.atomic() as conn:
+            store.events.record(household_id=None, event="x", level="系统", at=AT)
+            conn.exec_driver_sql("DELETE FROM events WHERE event='created'")
+    assert (store.events.recent_transitions(10), _all_events(store)) == before
+    assert [(e.event, e.comment) for e in before[1]] == [("created", "原始记录")]
+
+
+def _all_events(store: Store) -> list:
+    from sqlalchemy import select
+
+    from excel_bridge.store import tables as t
+    from excel_bridge.store.records import Event
+
+    return [Event.of(r) for r in store.db.rows(select(t.events).order_by(t.events.c.id))]
+
+
+# --- transactions: all or nothing, nesting ---
+
+def test_atomic_is_all_or_nothing(store):
+    with pytest.raises(RuntimeError, match="half way"):
+        with store.atomic():
+            _submission(store, file_name="y.xlsx")
+            store.meta.next_counter("provisional_no")
+            raise RuntimeError("half way")
+    assert store.submissions.all() == []
+    with store.atomic():
+        assert store.meta.next_counter("provisional_no") == 1
+        assert store.meta.next_counter("provisional_no") == 2
+
+
+def test_atomic_nests_an_inner_failure_undoes_only_the_inner_block(store):
+    with store.atomic():
+        _submission(store, file_name="outer.xlsx")
+        with pytest.raises(RuntimeError):
+            with store.atomic():
+                _submission(store, file_name="inner.xlsx")
+                raise RuntimeError("inner")
+        with store.atomic():
+            _submission(store, file_name="second.xlsx")
+    assert [s.file_name for s in store.submissions.all()] == ["outer.xlsx", "second.xlsx"]
+
+
+def test_commands_outside_a_transaction_are_a_programming_error(store):
+    with pytest.raises(RuntimeError, match="store.atomic"):
+        _submission(store)
+
+
+def test_a_second_writer_waits_then_reports_the_database_busy(tmp_path):
+    db = tmp_path / "l.sqlite"
+    with Store.open(db) as first, Store.open(db, timeout=0.2) as second:
+        with first.atomic():
+            _submission(first)
+            with pytest.raises(LedgerError, match="台账数据库被占用"):
+                with second.atomic():
+                    pass
+            assert second.submissions.all() == []  # readers are never blocked by the writer (WAL)
+        assert [s.file_name for s in second.submissions.all()] == ["x.xlsx"]
+
+
+# --- the boundary ---
+
+DRIVERS = {"sqlite3", "sqlalchemy", "psycopg", "psycopg2"}
+
+
+def test_no_module_outside_the_store_talks_to_the_database():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] == "store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            offenders += [f"{path.relative_to(PACKAGE)}: {n}" for n in names if n.split(".")[0] in DRIVERS]
+    assert offenders == []
