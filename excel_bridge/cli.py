@@ -42,7 +42,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = isolated_check(Path(args.file), config, as_of=args.as_of)
     placed = None
     if args.out is not None and result.parsed is not None:
-        from .writers.feedback import default_output, write_returned_copy  # openpyxl only when writing
+        from .returned import default_output, write_returned_copy  # openpyxl only when writing
 
         out = Path(args.out) if args.out != "" else default_output(Path(args.file))
         placed = write_returned_copy(result, out, config)

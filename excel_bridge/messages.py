@@ -373,7 +373,7 @@ TEXT: dict[str, str] = {
     "notice.reason.guarantee": "“两不愁三保障”或饮水安全存在风险",
     "notice.reason.reviewed": "经村民主评议建议纳入监测",
     "notice.reason.elimination": "收入持续稳定，“两不愁三保障”及饮水安全持续巩固",
-    # the returned copy (writers/feedback.py): system columns, cell comments, 问题清单
+    # the returned copy (returned/plan.py): system columns, cell comments, 问题清单
     "feedback.proposed": "建议纳入监测：{reasons}",
     "feedback.rule": "{title}（{rule}，方案{clause}）",
     "feedback.cannot_assess": "无法研判：有关收入或保障的格子填写有误，请先改正",
@@ -384,7 +384,7 @@ TEXT: dict[str, str] = {
     "feedback.check_warnings": "提示{n}条",
     "feedback.comment_issue": "【{severity}】{message}\n改法：{hint}",
     "feedback.no_issues": "本文件未发现问题。",
-    # the returned copy's log (writers/feedback.py, feedback_openpyxl.py): logging's %-style arguments
+    # the returned copy's log (returned/write.py, via_openpyxl.py): logging's %-style arguments
     "feedback.log.patch_unsupported": "%s 不能直接修改（%s），改用 openpyxl 生成反馈文件",
     "feedback.log.openpyxl_rebuild": "openpyxl 无法打开 %s（%s），按数值重建",
     # placing a written workbook (writers/common.py): logging's %-style arguments

@@ -11,7 +11,7 @@ from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
-from .writers.feedback import Status
+from .returned import Status
 
 
 def opinion_text(row: HouseholdRow, config: Config) -> str:

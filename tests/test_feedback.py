@@ -23,7 +23,7 @@ from xlsx_helpers import (SYSTEM_HEADERS, VILLAGE_SHEETS, cell_values, col_range
                           pdf_pages, pdf_text, ranges_overlap, soffice_convert)
 
 from excel_bridge.check import check_file
-from excel_bridge.writers.feedback import Status, write_returned_copy
+from excel_bridge.returned import Status, write_returned_copy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "示例_马坝镇石塘村监测台账.xlsx"
 ERROR, WARNING = "FFC7CE", "FFEB9C"

@@ -17,8 +17,8 @@ from test_feedback import problem_rows
 from xlsx_helpers import col_ranges, fill_rgb, ranges_overlap
 
 from excel_bridge.check import check_file
-from excel_bridge.writers.feedback import MARK, write_returned_copy
-from excel_bridge.writers.xlsx_patch import Unsupported, Workbook, split_ref
+from excel_bridge.returned import MARK, write_returned_copy
+from excel_bridge.ooxml import Package as Workbook, Unsupported, split_ref
 
 
 def _png() -> bytes:
@@ -169,7 +169,7 @@ def test_cells_without_references_fall_back_to_openpyxl(tmp_path, config):
             z.writestr(name, data)
     with zipfile.ZipFile(bare) as z:
         try:
-            Workbook(bare.read_bytes()).sheet("户信息").cell(2, 8)
+            Workbook(bare.read_bytes()).sheet("户信息").style_of(2, 8)
             raised = False
         except Unsupported:
             raised = True
