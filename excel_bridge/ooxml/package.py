@@ -7,6 +7,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from typing import BinaryIO
 
 from lxml import etree
@@ -61,7 +62,7 @@ class Package:
             return self._zin.read(name)
         except KeyError as exc:
             raise Unsupported(f"missing part {name}") from exc
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as exc:
             raise Unsupported(f"unreadable part {name} ({exc})") from exc
 
     def _parse(self, name: str) -> etree._Element:
