@@ -16,18 +16,15 @@ from pathlib import Path
 
 import python_calamine as pc
 
+from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, Token, issued_for, ledger_secret,
+                             parse_token)
 from .errors import TransitionRefused
 from .ledger import Ledger, now_text
 from .messages import TEXT
 from .normalize import clean_text, norm_header, parse_date, plain_text
-from .workflow import AGREE, DECIDER, DISTRICT, REJECT, RETURN, TOWN, check_move, transition
+from .workflow import DECIDER, REJECT, RETURN, TOWN, check_move, transition
 
 log = logging.getLogger(__name__)
-
-TOWN_COLUMNS = {"decision": "核查结论", "comment": "核查意见", "person": "核查人", "date": "核查日期"}
-DISTRICT_COLUMNS = {"decision": "区级结论", "comment": "审核意见", "person": "审核人", "date": "审核日期"}
-TOKEN = "行令牌"
-SHEETS = {TOWN: "待镇审核", DISTRICT: "待区审核"}
 
 
 @dataclass
@@ -61,20 +58,20 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     if sheet_name not in book.sheet_names:
         raise Unreadable(TEXT["decision.no_sheet"].format(sheet=sheet_name))
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    wanted = TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS
+    wanted = COLUMNS[level]
     header_idx, cols = None, {}
     for i, row in enumerate(rows[:40]):
         names = {norm_header(v): c for c, v in enumerate(row)}
-        if norm_header(wanted["decision"]) in names:
+        if norm_header(wanted.decision) in names:
             header_idx = i
-            cols = {k: names.get(norm_header(h)) for k, h in wanted.items()}
-            cols["token"] = names.get(TOKEN)
+            cols = {k: names.get(norm_header(h)) for k, h in wanted._asdict().items()}
+            cols["token"] = names.get(TOKEN_HEADER)
             cols["name"] = names.get("户主姓名")
             break
     if header_idx is None:
-        raise Unreadable(TEXT["decision.no_column"].format(sheet=sheet_name, column=wanted["decision"]))
+        raise Unreadable(TEXT["decision.no_column"].format(sheet=sheet_name, column=wanted.decision))
     if cols["token"] is None:
-        raise Unreadable(TEXT["decision.no_token"].format(sheet=sheet_name, token=TOKEN))
+        raise Unreadable(TEXT["decision.no_token"].format(sheet=sheet_name, token=TOKEN_HEADER))
     out = []
 
     def cell(row: list[object], key: str) -> object:
@@ -115,7 +112,8 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
     seen: set[str] = set()
     with ledger.transaction():
         for d in rows:
-            hid = d.token.split("-", 1)[0]
+            token = parse_token(d.token)
+            hid = str(token.household_id) if token else ""
             name = TEXT["decision.row_name"].format(name=d.name) if d.name else ""
             if hid and hid in seen:
                 result.refused.append(TEXT["decision.row"].format(row=d.row, name=name,
@@ -141,18 +139,16 @@ def apply_decisions(ledger: Ledger, rows: list[DecisionRow], *, level: str, town
 
 def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
                today: dt.date, result: DecisionResult) -> str | None:
-    if d.decision not in (AGREE, RETURN, REJECT):
-        choices = (AGREE, RETURN, REJECT) if level == DISTRICT else (AGREE, RETURN)
-        return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(choices))
-    parts = d.token.split("-")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named
+        return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(CHOICES[level]))
+    token = parse_token(d.token)
+    if token is None:
         return TEXT["decision.token_broken"]
-    hid, version, mac = int(parts[0]), int(parts[1]), parts[2]
-    hh = ledger.household(hid)
-    if hh is None or not _token_ever_valid(ledger, hid, version, mac):
+    hh = ledger.household(token.household_id)
+    if hh is None or not _token_ever_valid(ledger, token):
         return TEXT["decision.token_invalid"]
     label = TEXT["decision.household"].format(village=hh.village, head=hh.head_name or "")
-    if hh.version != version:
+    if hh.version != token.version:
         return TEXT["decision.stale"].format(label=label, state=hh.state)
     if town is not None and hh.town != town:
         return TEXT["decision.other_town"].format(label=label, town=town)
@@ -163,7 +159,7 @@ def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, 
     if d.decision in (RETURN, REJECT) and not d.comment:
         return TEXT["decision.no_reason"].format(label=label, decision=d.decision)
     if not d.person:
-        who = (TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS)["person"]
+        who = COLUMNS[level].person
         return TEXT["decision.no_person"].format(label=label, who=who)
     try:
         check_move(hh, d.decision, level)
@@ -176,13 +172,14 @@ def _apply_one(ledger: Ledger, d: DecisionRow, *, level: str, town: str | None, 
     return None
 
 
-def _token_ever_valid(ledger: Ledger, hid: int, version: int, mac: str) -> bool:
+def _token_ever_valid(ledger: Ledger, token: Token) -> bool:
     """A token the system once issued for this household (some earlier state at that version)."""
-    hh = ledger.household(hid)
+    hh = ledger.household(token.household_id)
     states = {hh.state} if hh else set()
-    for e in ledger.events_of(hid):
+    for e in ledger.events_of(token.household_id):
         states |= {e["from_state"], e["to_state"]}
-    return any(ledger.token(hid, s, version) == mac for s in states if s)
+    secret = ledger_secret(ledger)
+    return any(issued_for(secret, token, s) for s in states if s)
 
 
 def pending_notes(ledger: Ledger, *, level: str, town: str | None) -> list[str]:

@@ -234,6 +234,7 @@ TEXT: dict[str, str] = {
     "pass.locked": "目标文件正被打开（可能在 Excel 中），新版本已另存为：{path}",
     "pass.summary": "本轮处理 {n} 个文件，用时 {seconds:.1f} 秒。区级总台账：{master}",
     "pass.nothing": "收件箱里没有新文件。",
+    # what became of a submitted file (submissions.status), in the pass report, the 镇级核查表 and the 区级总台账
     "status.applied": "已入账",
     "status.duplicate": "重复提交",
     "status.unreadable": "无法读取",
@@ -429,3 +430,8 @@ TEXT: dict[str, str] = {
     "read.unknown_format": "文件开头不是任何表格格式",
     "read.sheet_failed": "工作表“{name}”：{error}",
 }
+
+
+def status_word(status: str) -> str:
+    """A submission's status (applied, duplicate, unreadable, failed, decisions) in the words users see."""
+    return TEXT.get(f"status.{status}", status)

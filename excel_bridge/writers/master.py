@@ -13,17 +13,15 @@ from pathlib import Path
 from ..alerts import Alert, all_alerts
 from ..config import Config
 from ..ledger import Ledger
-from ..messages import TEXT
-from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, REMOVED, STATES
+from ..messages import SEVERITY_WORD, TEXT, status_word
+from ..workflow import DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, REMOVED, STATES
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
+from .decision_table import write_decision_sheet
 from .fastsheet import RowSpool, splice
 from .tables import Col, Formats, new_workbook, write_meta, write_table
-from .town import add_decision_validation, household_cells, household_columns, row_token
 
 MASTER_KIND = "excel_bridge.master"
-DECISION_SHEET = "待区审核"
-DECISION_HEADERS = ("区级结论", "审核意见", "审核人", "审核日期")
 RECENT_EVENTS = 1000
 
 
@@ -209,18 +207,9 @@ def member_cells_row(r) -> list[object]:
 
 
 def _decisions(wb, fmt: Formats, ledger: Ledger, config: Config, notes: list[str]) -> None:
-    sheet = wb.add_worksheet(DECISION_SHEET)
     rows = ledger.households(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
-    sheet.write_string(0, 0, TEXT["master.instruction"], fmt.bold)
-    first = 1
-    if notes:
-        sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
-        first = 2
-    columns = [Col("镇", 9), *household_columns(DECISION_HEADERS)]
-    n = write_table(sheet, fmt, columns, ([hh.town, *household_cells(ledger, hh, config), None, None, None, None,
-                                          row_token(ledger, hh)] for hh in rows), first_row=first)
-    add_decision_validation(sheet, first, n, len(columns) - 5, ["同意", "退回", "不予认定"])
-    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+    write_decision_sheet(wb, fmt, ledger, config, level=DISTRICT, rows=rows, notes=notes,
+                         instruction=TEXT["master.instruction"], with_town=True)
 
 
 def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
@@ -249,7 +238,7 @@ def _issues(wb, fmt: Formats, ledger: Ledger) -> None:
                 continue
             for i in issues:
                 yield [s["town"], s["village"] or "", s["file_name"], s["received_at"], s["errors"], s["warnings"],
-                       i["sheet"], i["row"], i["column_name"], "错误" if i["severity"] == "error" else "提示",
+                       i["sheet"], i["row"], i["column_name"], SEVERITY_WORD.get(i["severity"], i["severity"]),
                        i["code"], i["message"]]
 
     write_table(sheet, fmt, summary_cols, cells())
@@ -258,15 +247,14 @@ def _issues(wb, fmt: Formats, ledger: Ledger) -> None:
 def _submissions(wb, fmt: Formats, ledger: Ledger) -> None:
     sheet = wb.add_worksheet("提交记录")
     columns = [Col("序号", 6, "int"), Col("接收时间", 17), Col("镇", 9), Col("村", 12), Col("文件", 30),
-               Col("类型", 8), Col("结果", 8), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
+               Col("类型", 8), Col("结果", 14), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
                Col("提示", 6, "int"), Col("文件指纹（SHA-256）", 22, "id"), Col("说明", 50, "wrap")]
     kinds = {"village": "村级台账", "town_review": "镇级核查", "master": "区级审核"}
-    status = {"applied": "已入账", "duplicate": "重复", "unreadable": "无法读取", "failed": "出错", "decisions": "已读取决定"}
 
     def cells():
         for s in ledger.conn.execute("SELECT * FROM submissions ORDER BY id DESC"):
             yield [s["id"], s["received_at"], s["town"], s["village"], s["file_name"], kinds.get(s["kind"], s["kind"]),
-                   status.get(s["status"], s["status"]), s["households"], s["members"], s["errors"], s["warnings"],
+                   status_word(s["status"]), s["households"], s["members"], s["errors"], s["warnings"],
                    s["sha256"], s["message"]]
 
     write_table(sheet, fmt, columns, cells())
