@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from .alerts import elimination_candidates
 from .config import Config
 from .issues import Issue, make_issue
 from .ledger import HouseholdRow, Ledger
 from .messages import TEXT
+from .returned import Status
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
-from .returned import Status
 
 
 def opinion_text(row: HouseholdRow, config: Config) -> str:
@@ -37,8 +38,6 @@ def state_text(row: HouseholdRow) -> str:
 
 def statuses(ledger: Ledger, config: Config, *, town: str, village: str, as_of: dt.date) -> dict[str, Status]:
     """户主身份证号 → Status for one village's current households (帮扶中 ones with their elimination研判)."""
-    from .alerts import elimination_candidates
-
     rows = ledger.households(town=town, village=village)
     elimination = {c.row.id: c for c in elimination_candidates(ledger, config, rows, as_of)}
     out: dict[str, Status] = {}
