@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         # --- the work ---
         check_s, check_runs = median_time(lambda: check_file(src, config, as_of=AS_OF), args.runs)
 
-        from excel_bridge.writers.feedback import write_returned_copy
+        from excel_bridge.returned import write_returned_copy
 
         out = tmp / "out_反馈.xlsx"
         check_out_s, check_out_runs = median_time(

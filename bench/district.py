@@ -115,15 +115,14 @@ def floor_openpyxl(files: list[Path], scratch: Path) -> float:
     return time.perf_counter() - start
 
 
-def master_rows(ledger_path: Path) -> tuple[list[list[object]], list[list[object]]]:
+def master_rows(root: Path) -> tuple[list[list[object]], list[list[object]]]:
     """The rows of the master's 监测户台账 and 家庭成员, materialised before timing the floor."""
-    from excel_bridge.ledger import Ledger
+    from excel_bridge.workspace import Workspace
     from excel_bridge.writers import master
 
-    with Ledger.open(ledger_path) as ledger:
-        households = [master.household_cells_row(r) for r in
-                      ledger.conn.execute("SELECT * FROM households ORDER BY town, village, id")]
-        members = [master.member_cells_row(r) for r in ledger.conn.execute(master.MEMBER_QUERY)]
+    with Workspace.open(root).open_store() as store:
+        households = [master.household_cells_row(r) for r in store.views.master_households()]
+        members = [master.member_cells_row(r) for r in store.views.master_members()]
     return households, members
 
 
@@ -151,7 +150,6 @@ DRIVER = textwrap.dedent("""
     from pathlib import Path
     from excel_bridge.process import Processor
     from excel_bridge.workspace import Workspace
-    from excel_bridge.ledger import Ledger
     mode, root = sys.argv[1], Path(sys.argv[2])
     as_of = dt.date.fromisoformat({as_of!r})
     ws = Workspace.open(root)
@@ -186,9 +184,9 @@ DRIVER = textwrap.dedent("""
         out["turnaround"] = times
     elif mode == "master":
         from excel_bridge.writers.master import write_master
-        with Ledger.open(ws.ledger_path) as ledger:
+        with ws.open_store() as store:
             t = time.perf_counter()
-            write_master(ws, ledger, ws.config(), as_of=as_of)
+            write_master(ws, store, ws.config(), as_of=as_of)
             out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))
 """)
@@ -299,7 +297,7 @@ def main() -> None:
     edits = edited_copies(files, args.repeat, scratch)
     turn_out, _, turn_rss = run_driver("turnaround", full["root"], *map(str, edits))
     master_out, _, master_rss = run_driver("master", full["root"])
-    households, members = master_rows(full["root"] / "系统" / "ledger.sqlite")
+    households, members = master_rows(full["root"])
     floors = {
         "calamine_s": floor_calamine(paths),
         "xlsxwriter_s": floor_xlsxwriter(households, members, scratch),

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from .config import Config
 from .errors import UnreadableFile
+from .isolate import Died, run_isolated
 from .issues import Issue, make_issue
+from .messages import render
 from .read import read_workbook
 from .rules import Assessment, Assessor
 from .validate import Household, Parsed, validate
@@ -159,9 +161,6 @@ def _check_positional(path: Path, config: Config, as_of: dt.date | None) -> Chec
 def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None) -> CheckResult:
     """check_file in a memory-capped child process: a file that would exhaust memory or crash the reader
     becomes one FILE_READ_LIMIT issue instead of killing the caller."""
-    from .isolate import Died, run_isolated
-    from .messages import render
-
     try:
         return run_isolated(_check_positional, Path(path), config, as_of)
     except Died:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BridgeError
-from .messages import SEVERITY_WORD, TEXT
+from .messages import SEVERITY_WORD, TEXT, status_word
 
 EXIT_CONFIG = 3
 SUMMARY_ISSUES = 20
@@ -42,7 +42,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = isolated_check(Path(args.file), config, as_of=args.as_of)
     placed = None
     if args.out is not None and result.parsed is not None:
-        from .writers.feedback import default_output, write_returned_copy  # openpyxl only when writing
+        from .returned import default_output, write_returned_copy  # openpyxl only when writing
 
         out = Path(args.out) if args.out != "" else default_output(Path(args.file))
         placed = write_returned_copy(result, out, config)
@@ -108,7 +108,7 @@ class _Progress:
 
 def _print_report(report, ws) -> None:
     for f in report.files:
-        print(TEXT["pass.file"].format(town=f.town, name=f.name, status=TEXT["status." + f.status],
+        print(TEXT["pass.file"].format(town=f.town, name=f.name, status=status_word(f.status),
                                        message=f.message))
     if report.waiting:
         print(TEXT["pass.waiting"].format(n=report.waiting))

@@ -16,18 +16,15 @@ from pathlib import Path
 
 import python_calamine as pc
 
+from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, Token, issued_for, ledger_secret,
+                             parse_token)
 from .errors import TransitionRefused
 from .messages import TEXT
 from .store import HouseholdRow, Store
 from .normalize import clean_text, norm_header, parse_date, plain_text
-from .workflow import AGREE, DECIDER, DISTRICT, REJECT, RETURN, TOWN, check_move, transition
+from .workflow import DECIDER, REJECT, RETURN, TOWN, check_move, transition
 
 log = logging.getLogger(__name__)
-
-TOWN_COLUMNS = {"decision": "核查结论", "comment": "核查意见", "person": "核查人", "date": "核查日期"}
-DISTRICT_COLUMNS = {"decision": "区级结论", "comment": "审核意见", "person": "审核人", "date": "审核日期"}
-TOKEN = "行令牌"
-SHEETS = {TOWN: "待镇审核", DISTRICT: "待区审核"}
 
 
 @dataclass
@@ -61,20 +58,20 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     if sheet_name not in book.sheet_names:
         raise Unreadable(TEXT["decision.no_sheet"].format(sheet=sheet_name))
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    wanted = TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS
+    wanted = COLUMNS[level]
     header_idx, cols = None, {}
     for i, row in enumerate(rows[:40]):
         names = {norm_header(v): c for c, v in enumerate(row)}
-        if norm_header(wanted["decision"]) in names:
+        if norm_header(wanted.decision) in names:
             header_idx = i
-            cols = {k: names.get(norm_header(h)) for k, h in wanted.items()}
-            cols["token"] = names.get(TOKEN)
+            cols = {k: names.get(norm_header(h)) for k, h in wanted._asdict().items()}
+            cols["token"] = names.get(TOKEN_HEADER)
             cols["name"] = names.get("户主姓名")
             break
     if header_idx is None:
-        raise Unreadable(TEXT["decision.no_column"].format(sheet=sheet_name, column=wanted["decision"]))
+        raise Unreadable(TEXT["decision.no_column"].format(sheet=sheet_name, column=wanted.decision))
     if cols["token"] is None:
-        raise Unreadable(TEXT["decision.no_token"].format(sheet=sheet_name, token=TOKEN))
+        raise Unreadable(TEXT["decision.no_token"].format(sheet=sheet_name, token=TOKEN_HEADER))
     out = []
 
     def cell(row: list[object], key: str) -> object:
@@ -90,16 +87,6 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
                                person=plain_text(cell(row, "person")), date=parse_date(cell(row, "date")),
                                token=clean_text(cell(row, "token")), name=plain_text(cell(row, "name"))))
     return out
-
-
-def token_mac(store: Store, household_id: int, state: str, version: int) -> str:
-    """The secret part of a row token: valid only for this household in this state and version."""
-    return store.sign(f"{household_id}:{state}:{version}")
-
-
-def row_token(store: Store, hh: HouseholdRow) -> str:
-    """The hidden 行令牌 of a decision row."""
-    return f"{hh.id}-{hh.version}-{token_mac(store, hh.id, hh.state, hh.version)}"
 
 
 def note_unreadable(store: Store, *, level: str, town: str | None, sha256: str, file_name: str, reason: str,
@@ -125,7 +112,8 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
     seen: set[str] = set()
     with store.atomic():
         for d in rows:
-            hid = d.token.split("-", 1)[0]
+            token = parse_token(d.token)
+            hid = str(token.household_id) if token else ""
             name = TEXT["decision.row_name"].format(name=d.name) if d.name else ""
             if hid and hid in seen:
                 result.refused.append(TEXT["decision.row"].format(row=d.row, name=name,
@@ -150,18 +138,16 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
 
 def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
                today: dt.date, result: DecisionResult) -> str | None:
-    if d.decision not in (AGREE, RETURN, REJECT):
-        choices = (AGREE, RETURN, REJECT) if level == DISTRICT else (AGREE, RETURN)
-        return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(choices))
-    parts = d.token.split("-")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named
+        return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(CHOICES[level]))
+    token = parse_token(d.token)
+    if token is None:
         return TEXT["decision.token_broken"]
-    hid, version, mac = int(parts[0]), int(parts[1]), parts[2]
-    hh = store.households.get(hid)
-    if hh is None or not _token_ever_valid(store, hh, version, mac):
+    hh = store.households.get(token.household_id)
+    if hh is None or not _token_ever_valid(store, hh, token):
         return TEXT["decision.token_invalid"]
     label = TEXT["decision.household"].format(village=hh.village, head=hh.head_name or "")
-    if hh.version != version:
+    if hh.version != token.version:
         return TEXT["decision.stale"].format(label=label, state=hh.state)
     if town is not None and hh.town != town:
         return TEXT["decision.other_town"].format(label=label, town=town)
@@ -172,7 +158,7 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
     if d.decision in (RETURN, REJECT) and not d.comment:
         return TEXT["decision.no_reason"].format(label=label, decision=d.decision)
     if not d.person:
-        who = (TOWN_COLUMNS if level == TOWN else DISTRICT_COLUMNS)["person"]
+        who = COLUMNS[level].person
         return TEXT["decision.no_person"].format(label=label, who=who)
     try:
         check_move(hh, d.decision, level)
@@ -185,10 +171,10 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
     return None
 
 
-def _token_ever_valid(store: Store, hh: HouseholdRow, version: int, mac: str) -> bool:
+def _token_ever_valid(store: Store, hh: HouseholdRow, token: Token) -> bool:
     """A token the system once issued for this household (some earlier state at that version)."""
-    states = {hh.state} | store.events.states_seen(hh.id)
-    return any(token_mac(store, hh.id, s, version) == mac for s in states)
+    secret = ledger_secret(store)
+    return any(issued_for(secret, token, s) for s in {hh.state} | store.events.states_seen(hh.id))
 
 
 def pending_notes(store: Store, *, level: str, town: str | None) -> list[str]:

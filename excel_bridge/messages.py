@@ -234,6 +234,7 @@ TEXT: dict[str, str] = {
     "pass.locked": "目标文件正被打开（可能在 Excel 中），新版本已另存为：{path}",
     "pass.summary": "本轮处理 {n} 个文件，用时 {seconds:.1f} 秒。区级总台账：{master}",
     "pass.nothing": "收件箱里没有新文件。",
+    # what became of a submitted file (submissions.status), in the pass report, the 镇级核查表 and the 区级总台账
     "status.applied": "已入账",
     "status.duplicate": "重复提交",
     "status.unreadable": "无法读取",
@@ -374,7 +375,7 @@ TEXT: dict[str, str] = {
     "notice.reason.guarantee": "“两不愁三保障”或饮水安全存在风险",
     "notice.reason.reviewed": "经村民主评议建议纳入监测",
     "notice.reason.elimination": "收入持续稳定，“两不愁三保障”及饮水安全持续巩固",
-    # the returned copy (writers/feedback.py): system columns, cell comments, 问题清单
+    # the returned copy (returned/plan.py): system columns, cell comments, 问题清单
     "feedback.proposed": "建议纳入监测：{reasons}",
     "feedback.rule": "{title}（{rule}，方案{clause}）",
     "feedback.cannot_assess": "无法研判：有关收入或保障的格子填写有误，请先改正",
@@ -385,7 +386,7 @@ TEXT: dict[str, str] = {
     "feedback.check_warnings": "提示{n}条",
     "feedback.comment_issue": "【{severity}】{message}\n改法：{hint}",
     "feedback.no_issues": "本文件未发现问题。",
-    # the returned copy's log (writers/feedback.py, feedback_openpyxl.py): logging's %-style arguments
+    # the returned copy's log (returned/write.py, via_openpyxl.py): logging's %-style arguments
     "feedback.log.patch_unsupported": "%s 不能直接修改（%s），改用 openpyxl 生成反馈文件",
     "feedback.log.openpyxl_rebuild": "openpyxl 无法打开 %s（%s），按数值重建",
     # placing a written workbook (writers/common.py): logging's %-style arguments
@@ -430,3 +431,8 @@ TEXT: dict[str, str] = {
     "read.unknown_format": "文件开头不是任何表格格式",
     "read.sheet_failed": "工作表“{name}”：{error}",
 }
+
+
+def status_word(status: str) -> str:
+    """A submission's status (applied, duplicate, unreadable, failed, decisions) in the words users see."""
+    return TEXT.get(f"status.{status}", status)

@@ -12,8 +12,6 @@ _FULLWIDTH[0x3000] = 0x20
 _WS = re.compile(r"\s+")
 _HEADER_DROP = re.compile(r"[\s*＊:：]+")
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-
 
 def halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
@@ -112,8 +110,12 @@ def parse_date(value: object) -> dt.date | None:
             return None
         if 19000101 <= value <= 22001231 and float(value).is_integer():
             return _ymd(*_split_compact(str(int(value))))
-        if 1 <= value < 200000:  # a plain serial in a cell not formatted as a date
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if 1 <= value < 200000:  # a plain serial in a cell not formatted as a date (the 1900 date system)
+            # openpyxl knows Excel's serials (1 is 1900-01-01, the phantom 1900-02-29); imported only here, for
+            # the rare plain serial: reading never loads openpyxl otherwise (67 ms; bench/check_village.py)
+            from openpyxl.utils.datetime import from_excel
+
+            return from_excel(value).date()
         return None
     text = clean_text(value)
     for pattern in (_DATE_SEP, _DATE_CN, _DATE_COMPACT):

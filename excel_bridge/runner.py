@@ -25,7 +25,7 @@ from .messages import TEXT
 from .validate import Parsed
 from .workspace import Workspace
 from .writers.common import Placed
-from .writers.feedback import Status, write_returned_copy
+from .returned import Status, write_returned_copy
 
 log = logging.getLogger(__name__)
 

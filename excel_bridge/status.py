@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .alerts import elimination_candidates
 from .config import Config
 from .issues import Issue, make_issue
 from .messages import TEXT
+from .returned import Status
 from .store import HouseholdRow, Store
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
-from .alerts import elimination_candidates
-from .writers.feedback import Status
 
 
 def opinion_text(row: HouseholdRow, config: Config) -> str:

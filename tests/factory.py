@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from excel_bridge.config import Config
+from excel_bridge.decision_sheet import COLUMNS, SHEETS, TOKEN_HEADER
 from excel_bridge.idcard import make_id
+from excel_bridge.workflow import DISTRICT as DISTRICT_LEVEL
+from excel_bridge.workflow import TOWN as TOWN_LEVEL
 from excel_bridge.writers.template import write_village_workbook
 
 AS_OF = dt.date(2021, 12, 20)
@@ -299,9 +302,8 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
 TOWN = "马坝镇"
 VILLAGE_FILE = "石塘村.xlsx"
 NOTE_PREFIX = "上次提交中未生效的决定："
-TOWN_SHEET, MASTER_SHEET = "待镇审核", "待区审核"
-TOWN_DECISION = ("核查结论", "核查意见", "核查人", "核查日期")
-MASTER_DECISION = ("区级结论", "审核意见", "审核人", "审核日期")
+TOWN_SHEET, MASTER_SHEET = SHEETS[TOWN_LEVEL], SHEETS[DISTRICT_LEVEL]
+TOWN_DECISION, MASTER_DECISION = COLUMNS[TOWN_LEVEL], COLUMNS[DISTRICT_LEVEL]
 
 
 def drop(ws: Any, config: Config, rows: dict[str, list[dict[str, Any]]], *, name: str = VILLAGE_FILE,
@@ -362,9 +364,9 @@ def _decision_sheet(path: Path, sheet: str):
     ws = wb[sheet]
     for r in range(1, 11):
         values = [c.value for c in ws[r]]
-        if "行令牌" in values:
+        if TOKEN_HEADER in values:
             return wb, ws, r, {v: i + 1 for i, v in enumerate(values) if v is not None}
-    raise AssertionError(f"{path.name}/{sheet}: no header row with 行令牌")
+    raise AssertionError(f"{path.name}/{sheet}: no header row with {TOKEN_HEADER}")
 
 
 def decide(path: Path, sheet: str, name: str, decision: str | None, comment: str | None = None,

@@ -1,7 +1,9 @@
 """The returned copy (反馈), reopened and checked cell by cell (DOMAIN.md “Returned copy”).
 
 The input is a small village workbook written by the project's template writer with five known
-problems in three sheets; every expectation below is about that file.
+problems in three sheets; every expectation below is about that file. Each test of an .xlsx input runs
+twice: through the XML editor (what a plain .xlsx gets) and through openpyxl (what .xlsm and any .xlsx
+the editor does not take get), chosen with write_returned_copy's `via`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from xlsx_helpers import (SYSTEM_HEADERS, VILLAGE_SHEETS, cell_values, col_range
                           pdf_pages, pdf_text, ranges_overlap, soffice_convert)
 
 from excel_bridge.check import check_file
-from excel_bridge.writers.feedback import Status, write_returned_copy
+from excel_bridge.returned import Status, write_returned_copy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "示例_马坝镇石塘村监测台账.xlsx"
 ERROR, WARNING = "FFC7CE", "FFEB9C"
@@ -59,10 +61,16 @@ def returned(tmp: Path, config, rows: dict | None = None, *, name: str = "v.xlsx
     return src, result, placed.path
 
 
+@pytest.fixture(scope="module", params=["xml", "openpyxl"])
+def via(request) -> str:
+    """The writer of the returned copy of an .xlsx: the XML editor, or openpyxl."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def made(tmp_path_factory, config):
+def made(tmp_path_factory, config, via):
     tmp = tmp_path_factory.mktemp("feedback")
-    src, result, out = returned(tmp, config)
+    src, result, out = returned(tmp, config, via=via)
     return src, result, out
 
 
@@ -107,11 +115,11 @@ def test_every_original_cell_value_is_unchanged(made):
     assert len(before["下拉选项"]) > 50 and before["系统信息"]["B5"] == "马坝镇"
 
 
-def test_input_file_is_not_touched(tmp_path, config):
+def test_input_file_is_not_touched(tmp_path, config, via):
     src = write(tmp_path / "v.xlsx", config, problem_rows())
     digest = hashlib.sha256(src.read_bytes()).hexdigest()
     result = check_file(src, config, as_of=AS_OF)
-    write_returned_copy(result, tmp_path / "out.xlsx", config)
+    write_returned_copy(result, tmp_path / "out.xlsx", config, via=via)
     assert hashlib.sha256(src.read_bytes()).hexdigest() == digest
 
 
@@ -214,13 +222,13 @@ def test_system_column_values_per_household(made):
         assert set(row(r).values()) == {None}, r
 
 
-def test_statuses_fill_state_opinion_and_only_a_blank_household_number(tmp_path, config):
+def test_statuses_fill_state_opinion_and_only_a_blank_household_number(tmp_path, config, via):
     rows = problem_rows()
     rows["household"][0]["identified_date"] = dt.date(2021, 3, 1)
     statuses = {HEAD_A: Status(state="待镇核查", opinion="请补充收入证明", household_no="T-0001",
                                identified=dt.date(2021, 9, 9)),
                 HEAD_B: Status(state="帮扶中", household_no="T-0002", identified=dt.date(2021, 8, 11))}
-    src, _, out = returned(tmp_path, config, rows, statuses=statuses)
+    src, _, out = returned(tmp_path, config, rows, statuses=statuses, via=via)
     ws = openpyxl.load_workbook(out)["户信息"]
     pos = _system_positions(ws)
     assert ws.cell(2, pos["流程状态"]).value == "待镇核查"
@@ -241,7 +249,7 @@ def test_statuses_fill_state_opinion_and_only_a_blank_household_number(tmp_path,
     assert set(before) - set(after) == set()
 
 
-def test_title_row_and_extra_column_are_followed(tmp_path, config):
+def test_title_row_and_extra_column_are_followed(tmp_path, config, via):
     """A clerk's title row above the header and an extra column: marks, links and system columns follow them."""
     rows = base_rows()
     rows["household"][0]["household_type"] = "一般户"
@@ -256,7 +264,7 @@ def test_title_row_and_extra_column_are_followed(tmp_path, config):
     result = check_file(src, config, as_of=AS_OF)
     assert [(i.code, i.row, i.column) for i in sorted(result.issues, key=lambda i: i.row)] == [
         ("COLUMN_UNKNOWN", 2, "小组长"), ("NOT_ALLOWED", 3, "户类型")]
-    out = write_returned_copy(result, tmp_path / "o.xlsx", config).path
+    out = write_returned_copy(result, tmp_path / "o.xlsx", config, via=via).path
     wb = openpyxl.load_workbook(out)
     ws = wb["户信息"]
     assert ws["A1"].value == "马坝镇石塘村监测户信息表"
@@ -326,8 +334,8 @@ def test_issues_sheet_first_one_row_per_issue_with_links(made):
     }
 
 
-def test_issues_sheet_when_clean(tmp_path, config):
-    _, result, out = returned(tmp_path, config, base_rows())
+def test_issues_sheet_when_clean(tmp_path, config, via):
+    _, result, out = returned(tmp_path, config, base_rows(), via=via)
     assert result.issues == []
     ws = openpyxl.load_workbook(out)["问题清单"]
     assert ws.max_row == 2
@@ -364,10 +372,10 @@ def test_rechecking_returned_copy_gives_same_result(made, config):
     assert again.to_json()["households"] == result.to_json()["households"]
 
 
-def test_returned_copy_of_returned_copy_does_not_duplicate(made, config, tmp_path):
+def test_returned_copy_of_returned_copy_does_not_duplicate(made, config, tmp_path, via):
     _, result, out = made
     again = check_file(out, config, as_of=AS_OF)
-    out2 = write_returned_copy(again, tmp_path / "second.xlsx", config).path
+    out2 = write_returned_copy(again, tmp_path / "second.xlsx", config, via=via).path
     first, second = openpyxl.load_workbook(out), openpyxl.load_workbook(out2)
     assert second.sheetnames == first.sheetnames
     assert [c.value for c in second["户信息"][1]] == [c.value for c in first["户信息"][1]]
@@ -381,7 +389,7 @@ def test_returned_copy_of_returned_copy_does_not_duplicate(made, config, tmp_pat
         assert values[sheet] == originals[sheet], sheet
 
 
-def test_fixed_problem_loses_fill_and_comment(made, config, tmp_path):
+def test_fixed_problem_loses_fill_and_comment(made, config, tmp_path, via):
     _, _, out = made
     fixed = tmp_path / "fixed.xlsx"
     wb = openpyxl.load_workbook(out)
@@ -390,7 +398,7 @@ def test_fixed_problem_loses_fill_and_comment(made, config, tmp_path):
     result = check_file(fixed, config, as_of=AS_OF)
     assert ("NOT_ALLOWED", "户信息", 2) not in {(i.code, i.sheet, i.row) for i in result.issues}
     assert len(result.issues) == 4
-    out2 = write_returned_copy(result, tmp_path / "fixed_反馈.xlsx", config).path
+    out2 = write_returned_copy(result, tmp_path / "fixed_反馈.xlsx", config, via=via).path
     wb2 = openpyxl.load_workbook(out2)
     ws = wb2["户信息"]
     assert ws["H2"].value == "普通农户"
@@ -401,8 +409,8 @@ def test_fixed_problem_loses_fill_and_comment(made, config, tmp_path):
     assert wb2["问题清单"].max_row == 5
 
 
-def test_changed_assessment_clears_stale_system_values(tmp_path, config):
-    _, _, out = returned(tmp_path, config, base_rows())
+def test_changed_assessment_clears_stale_system_values(tmp_path, config, via):
+    _, _, out = returned(tmp_path, config, base_rows(), via=via)
     wb = openpyxl.load_workbook(out)
     ws = wb["户信息"]
     pos = _system_positions(ws)
@@ -412,13 +420,14 @@ def test_changed_assessment_clears_stale_system_values(tmp_path, config):
     wb.save(fixed)
     result = check_file(fixed, config, as_of=AS_OF)
     assert [a.proposed for _, a in result.pairs()] == [False, False]
-    ws2 = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "f_反馈.xlsx", config).path)["户信息"]
+    ws2 = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "f_反馈.xlsx", config, via=via).path)[
+        "户信息"]
     assert ws2.cell(3, pos["研判结论"]).value == "暂不纳入：收入高于监测线，未发现刚性支出、收入骤减或保障缺失"
     assert ws2.cell(3, pos["建议类别"]).value is None
     assert ws2.cell(3, pos["帮扶建议"]).value is None
 
 
-def test_cleared_household_row_has_no_stale_system_values(made, config, tmp_path):
+def test_cleared_household_row_has_no_stale_system_values(made, config, tmp_path, via):
     _, _, out = made
     wb = openpyxl.load_workbook(out)
     ws = wb["户信息"]
@@ -430,17 +439,18 @@ def test_cleared_household_row_has_no_stale_system_values(made, config, tmp_path
     wb.save(edited)
     result = check_file(edited, config, as_of=AS_OF)
     assert [h.head_id for h in result.households] == [HEAD_A]
-    ws2 = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "e_反馈.xlsx", config).path)["户信息"]
+    ws2 = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "e_反馈.xlsx", config, via=via).path)[
+        "户信息"]
     assert [ws2.cell(3, c).value for c in _system_positions(ws2).values()] == [None] * 8
 
 
-def test_clerk_comment_on_offending_cell_is_kept(tmp_path, config):
+def test_clerk_comment_on_offending_cell_is_kept(tmp_path, config, via):
     src = write(tmp_path / "v.xlsx", config, problem_rows())
     wb = openpyxl.load_workbook(src)
     wb["户信息"]["H2"].comment = Comment("户主说填一般户", "村干部")
     wb.save(src)
     result = check_file(src, config, as_of=AS_OF)
-    out = write_returned_copy(result, tmp_path / "o.xlsx", config).path
+    out = write_returned_copy(result, tmp_path / "o.xlsx", config, via=via).path
     text = openpyxl.load_workbook(out)["户信息"]["H2"].comment.text
     assert "户主说填一般户" in text
     assert "“一般户”不是“户类型”的可选值。" in text
@@ -533,7 +543,7 @@ def test_libreoffice_resaves_returned_copy_as_xlsx(made, config, lo_profile, tmp
 
 
 @needs_soffice
-def test_fixed_problem_unmarked_after_libreoffice_save(made, config, lo_profile, tmp_path):
+def test_fixed_problem_unmarked_after_libreoffice_save(made, config, lo_profile, tmp_path, via):
     _, _, out = made
     resaved = soffice_convert(out, "xlsx", tmp_path / "lo", lo_profile)
     wb = openpyxl.load_workbook(resaved)
@@ -542,6 +552,7 @@ def test_fixed_problem_unmarked_after_libreoffice_save(made, config, lo_profile,
     wb.save(fixed)
     result = check_file(fixed, config, as_of=AS_OF)
     assert "NOT_ALLOWED" not in {i.code for i in result.issues if i.sheet == "户信息"}
-    ws = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "f_反馈.xlsx", config).path)["户信息"]
+    ws = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "f_反馈.xlsx", config, via=via).path)[
+        "户信息"]
     assert ws["H2"].comment is None
     assert fill_rgb(ws["H2"]) is None

@@ -14,7 +14,7 @@ from factory import AS_OF, HEAD_A, HEAD_B, SON_A, WIFE_A
 
 from excel_bridge.check import check_file
 from excel_bridge.writers.common import ERROR_FILL
-from excel_bridge.writers.feedback import ISSUES_SHEET, RECEIPT_SHEET, write_returned_copy
+from excel_bridge.returned import ISSUES_SHEET, RECEIPT_SHEET, write_returned_copy
 
 SOURCE = DATA / "village_small.xlsx"
 CONVERTED = [DATA / "village_small.xls", DATA / "village_small.ods"]

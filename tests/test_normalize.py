@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl.utils.datetime import to_excel
 
-from excel_bridge.normalize import (EXCEL_EPOCH, clean_text, halfwidth, is_blank, norm_header, parse_date,
-                                    parse_number, parse_year)
+from excel_bridge.normalize import clean_text, halfwidth, is_blank, norm_header, parse_date, parse_number, parse_year
 
 AUG11 = dt.date(2021, 8, 11)
 
@@ -56,16 +56,16 @@ def test_parse_date_rejects(value):
 
 
 def test_parse_date_serial_edges():
-    assert EXCEL_EPOCH == dt.date(1899, 12, 30)
-    assert parse_date(1) == dt.date(1899, 12, 31)
-    assert parse_date(61) == dt.date(1900, 3, 1)   # Excel's serial 61 is 1900-03-01
-    assert parse_date(199999) == EXCEL_EPOCH + dt.timedelta(days=199999)
+    assert parse_date(1) == dt.date(1900, 1, 1)     # Excel's serial 1
+    assert parse_date(59) == dt.date(1900, 2, 28)
+    assert parse_date(61) == dt.date(1900, 3, 1)    # after the phantom 1900-02-29 (serial 60) Excel counts on
+    assert parse_date(199999) == dt.date(2447, 7, 29)
     assert parse_date(2958465) is None              # not a serial (< 200000) and not a YYYYMMDD number
 
 
 @given(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2200, 12, 31)))
 def test_parse_date_round_trips_every_written_form(day):
-    serial = (day - EXCEL_EPOCH).days
+    serial = int(to_excel(day))
     assert parse_date(serial) == day
     assert parse_date(float(serial)) == day
     assert parse_date(day.isoformat()) == day

@@ -15,6 +15,7 @@ import pytest
 from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
                      dump_tables, lone_household, member, person, submissions_of, write_village)
 
+from excel_bridge.messages import status_word
 from excel_bridge.process import Processor
 from excel_bridge.workspace import Workspace
 
@@ -101,7 +102,11 @@ def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_pa
         assert store.submissions.applied(v2_sha) is None
     assert not v2.exists()
     submitted = [(r["文件"], r["结果"]) for r in calamine_records(ws.master_path, "提交记录")]
-    assert submitted == [("石塘村v2.xlsx", "出错"), ("石塘村.xlsx", "已入账")]
+    assert submitted == [("石塘村v2.xlsx", "处理出错"), ("石塘村.xlsx", "已入账")]
+    # the same word for the same status in the town's workbook and in the pass report (one catalogue entry)
+    villages = calamine_records(ws.town_feedback(TOWN) / f"{TOWN}_镇级核查表.xlsx", "村级提交情况")
+    assert [r["处理结果"] for r in villages if r["最近提交文件"] == "石塘村v2.xlsx"] == ["处理出错"]
+    assert status_word(report.files[0].status) == "处理出错"
 
     # once the cause is gone the same file can be dropped again and is applied (a failure is no duplicate)
     _no_boom(ws)

@@ -126,3 +126,35 @@ def pdf_pages(pdf: Path) -> int:
 def pdf_text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
+
+
+def rewrite_part(src: Path, out: Path, part: str, change) -> Path:
+    """A copy of an .xlsx with one zip member replaced by change(old bytes) (a crafted or broken part)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        assert part in zin.namelist(), part
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info.filename, change(data) if info.filename == part else data)
+    return out
+
+
+def billion_laughs(element: str) -> bytes:
+    """An XML prolog whose entity &lol9; expands to 10⁹ "lol"s, for a part whose text uses it."""
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE {element} [{entities}]>\n'.encode()
+
+
+def malformed_parts(path: Path) -> list[str]:
+    """The XML parts of a package (.xml, .rels) that a strict parser refuses."""
+    from lxml import etree
+
+    bad = []
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                try:
+                    etree.fromstring(zf.read(name), etree.XMLParser(resolve_entities=False, no_network=True))
+                except etree.XMLSyntaxError:
+                    bad.append(name)
+    return bad

@@ -12,8 +12,6 @@ each in a short snapshot, or many in one `snapshot()`. `views` holds the read mo
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 
 from .db import Database, database_url, describe
@@ -41,7 +39,6 @@ class Store:
         self.notes = Notes(db)
         self.meta = Meta(db)
         self.views = Views(db, self.submissions)
-        self._secret: bytes | None = None
 
     @classmethod
     def open(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":
@@ -76,9 +73,3 @@ class Store:
     def schema_version(self) -> int:
         with self.db.snapshot() as conn:
             return schema_version(conn)
-
-    def sign(self, message: str) -> str:
-        """A short MAC with the ledger's own secret (decision rows' hidden tokens)."""
-        if self._secret is None:
-            self._secret = (self.meta.get("token_secret") or "").encode()
-        return hmac.new(self._secret, message.encode(), hashlib.sha256).hexdigest()[:16]

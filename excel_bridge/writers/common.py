@@ -37,16 +37,6 @@ def fit_width(header: str, wanted: float, values: list[object] | None = None, *,
     return min(cap, max(wanted, display_width(header) + 2, longest + 1))
 
 
-def col_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def meta_rows(kind: str, version: str, **fields: object) -> list[tuple[str, str]]:
     rows = [("模板编号", kind), ("模板版本", version)]
     rows += [(k, "" if v is None else str(v)) for k, v in fields.items()]

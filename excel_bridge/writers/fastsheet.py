@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .common import col_letter
+from xlsxwriter.utility import xl_col_to_name
 
 _ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
@@ -27,7 +27,7 @@ class RowSpool:
 
     def __init__(self, styles: Sequence[int], *, first_row: int = 2) -> None:
         self.styles = [f' s="{s}"' if s else "" for s in styles]
-        self.letters = [col_letter(c) for c in range(len(styles))]
+        self.letters = [xl_col_to_name(c) for c in range(len(styles))]
         self.next_row = first_row
         self.count = 0
         fd, name = tempfile.mkstemp(prefix="eb-rows-", suffix=".xml")
@@ -85,7 +85,7 @@ def splice(xlsx: Path, spools: dict[str, tuple[RowSpool, int]]) -> None:
             if not sep:
                 raise ValueError(f"{info.filename} has no sheetData")
             last_row = spool.next_row - 1
-            ref = f"A1:{col_letter(columns - 1)}{max(last_row, 1)}".encode()
+            ref = f"A1:{xl_col_to_name(columns - 1)}{max(last_row, 1)}".encode()
             head = _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1)
             entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED

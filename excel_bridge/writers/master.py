@@ -10,20 +10,17 @@ from pathlib import Path
 
 from ..alerts import Alert, all_alerts
 from ..config import Config
-from ..decisions import row_token
 from ..history import event_text
-from ..messages import TEXT
+from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..store import HouseholdRow, MemberRow, Store
-from ..workflow import DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDED, REMOVED, STATES
+from ..workflow import DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDED, REMOVED, STATES
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
+from .decision_table import write_decision_sheet
 from .tables import Col, Formats, new_workbook, write_meta, write_table
-from .town import add_decision_validation, household_cells, household_columns
 
 MASTER_KIND = "excel_bridge.master"
-DECISION_SHEET = "待区审核"
-DECISION_HEADERS = ("区级结论", "审核意见", "审核人", "审核日期")
 RECENT_EVENTS = 1000
 
 
@@ -198,18 +195,9 @@ def member_cells_row(r: MemberRow) -> list[object]:
 
 
 def _decisions(wb, fmt: Formats, store: Store, config: Config, notes: list[str]) -> None:
-    sheet = wb.add_worksheet(DECISION_SHEET)
     rows = store.households.list(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
-    sheet.write_string(0, 0, TEXT["master.instruction"], fmt.bold)
-    first = 1
-    if notes:
-        sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
-        first = 2
-    columns = [Col("镇", 9), *household_columns(DECISION_HEADERS)]
-    n = write_table(sheet, fmt, columns, ([hh.town, *household_cells(store, hh, config), None, None, None, None,
-                                          row_token(store, hh)] for hh in rows), first_row=first)
-    add_decision_validation(sheet, first, n, len(columns) - 5, ["同意", "退回", "不予认定"])
-    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+    write_decision_sheet(wb, fmt, store, config, level=DISTRICT, rows=rows, notes=notes,
+                         instruction=TEXT["master.instruction"], with_town=True)
 
 
 def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
@@ -231,7 +219,7 @@ def _issues(wb, fmt: Formats, store: Store) -> None:
         for s, issues in store.views.open_issues():
             for i in issues:
                 yield [s.town, "、".join(s.villages), s.file_name, _stamp(s.received_at), s.errors, s.warnings,
-                       i.sheet, i.row, i.column, "错误" if i.severity == "error" else "提示", i.code, i.message]
+                       i.sheet, i.row, i.column, SEVERITY_WORD.get(i.severity, i.severity), i.code, i.message]
 
     write_table(sheet, fmt, summary_cols, cells())
 
@@ -243,15 +231,14 @@ def _stamp(at: dt.datetime) -> str:
 def _submissions(wb, fmt: Formats, store: Store) -> None:
     sheet = wb.add_worksheet("提交记录")
     columns = [Col("序号", 6, "int"), Col("接收时间", 17), Col("镇", 9), Col("村", 12), Col("文件", 30),
-               Col("类型", 8), Col("结果", 8), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
+               Col("类型", 8), Col("结果", 14), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
                Col("提示", 6, "int"), Col("文件指纹（SHA-256）", 22, "id"), Col("说明", 50, "wrap")]
     kinds = {"village": "村级台账", "town_review": "镇级核查", "master": "区级审核"}
-    status = {"applied": "已入账", "duplicate": "重复", "unreadable": "无法读取", "failed": "出错", "decisions": "已读取决定"}
 
     def cells():
         for s in reversed(store.submissions.all()):
             yield [s.id, _stamp(s.received_at), s.town, "、".join(s.villages) or None, s.file_name,
-                   kinds.get(s.kind, s.kind), status.get(s.status, s.status), s.households, s.members, s.errors,
+                   kinds.get(s.kind, s.kind), status_word(s.status), s.households, s.members, s.errors,
                    s.warnings, s.sha256, s.message]
 
     write_table(sheet, fmt, columns, cells())

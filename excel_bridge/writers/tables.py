@@ -10,7 +10,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .common import DATE_FORMAT, DATETIME_FORMAT, HEADER_FILL, SYSTEM_FILL, display_width
+from .common import DATE_FORMAT, DATETIME_FORMAT, HEADER_FILL, META_SHEET, SYSTEM_FILL, display_width
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,6 @@ def new_workbook(path: str) -> tuple[xlsxwriter.Workbook, Formats]:
 
 
 def write_meta(wb: xlsxwriter.Workbook, rows: Sequence[tuple[str, str]]) -> None:
-    from .common import META_SHEET
-
     ws = wb.add_worksheet(META_SHEET)
     for r, (k, v) in enumerate(rows):
         ws.write_string(r, 0, k)

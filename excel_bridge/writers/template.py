@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from ..config import Config
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
-from .common import (DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, col_letter, fit_width,
-                     meta_rows)
+from .common import DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, fit_width, meta_rows
 
 TEMPLATE_KIND = "excel_bridge.village"
 FREEZE_COLUMNS = {"household": 5, "member": 2}  # keep 户编号…户主姓名 / 户主身份证号、姓名 in view
@@ -106,7 +106,7 @@ class _Lists:
     def ref(self, values: Sequence[str]) -> str:
         key = tuple(values)
         if key not in self.refs:
-            letter = col_letter(len(self.refs))
+            letter = xl_col_to_name(len(self.refs))
             self.refs[key] = f"='{LIST_SHEET}'!${letter}$1:${letter}${len(key)}"
         return self.refs[key]
 

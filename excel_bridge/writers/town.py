@@ -10,70 +10,20 @@ from pathlib import Path
 
 from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
-from ..decisions import row_token
-from ..messages import TEXT
+from ..messages import TEXT, status_word
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
-from ..store import HouseholdRow, Store
-from ..workflow import MATTER, MONITORED, TOWN_ACCEPT, TOWN_CHECK
+from ..store import Store
+from ..workflow import MONITORED, TOWN, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
+from .decision_table import write_decision_sheet
 from .tables import Col, Formats, new_workbook, write_meta, write_table
 
 TOWN_KIND = "excel_bridge.town_review"
-DECISION_SHEET = "待镇审核"
-DECISION_HEADERS = ("核查结论", "核查意见", "核查人", "核查日期")
-TOKEN_HEADER = "行令牌"
 
 
 def town_workbook_path(ws: Workspace, town: str) -> Path:
     return ws.town_feedback(town) / f"{town}_镇级核查表.xlsx"
-
-
-def review_summary(store: Store, hh: HouseholdRow) -> str:
-    reviews = store.households.reviews_of(hh.id)
-    if not reviews:
-        return ""
-    r = max(reviews, key=lambda x: (str(x.get("notice_end") or ""), str(x.get("review_date") or "")))
-    return TEXT["town.review_summary"].format(
-        matter=r.get("matter") or "", review_date=r.get("review_date") or "", result=r.get("review_result") or "",
-        notice_start=r.get("notice_start") or "", notice_end=r.get("notice_end") or "",
-        objection=r.get("objection") or "")
-
-
-def rules_text(hh: HouseholdRow, config: Config) -> str:
-    holds = [r for r in hh.assessment.get("holds", []) if r != "R-SPECIAL"]
-    return "；".join(f"{config.rules.rule(r).title}（{r}）" for r in holds)
-
-
-def household_columns(decision_headers: tuple[str, ...]) -> list[Col]:
-    return [
-        Col("事项", 12), Col("村", 10), Col("组", 6), Col("户编号", 18, "id"), Col("户主姓名", 10),
-        Col("户主身份证号", 20, "id"), Col("家庭人口数", 8, "int"), Col("户类型", 9), Col("人均纯收入", 11, "money"),
-        Col("监测线", 8, "money"), Col("研判依据", 40, "wrap"), Col("建议类别", 13), Col("风险类型", 20, "wrap"),
-        Col("重点关注", 8), Col("帮扶建议", 16), Col("村级评议公示", 40, "wrap"), Col("进入本环节", 17, "datetime"),
-        *(Col(h, 30 if "意见" in h else 10, "decision") for h in decision_headers),
-        Col(TOKEN_HEADER, 24, "id", hidden=True),
-    ]
-
-
-def household_cells(store: Store, hh: HouseholdRow, config: Config) -> list[object]:
-    a = hh.assessment
-    since = hh.updated_at
-    return [MATTER.get(hh.state, hh.state), hh.village, hh.data.get("group"), hh.household_no, hh.head_name,
-            hh.head_id, hh.data.get("size"), hh.data.get("household_type"), hh.data.get("_per_capita_income"),
-            hh.data.get("_line"), rules_text(hh, config), a.get("category"), "、".join(a.get("risk_types", [])),
-            "是" if a.get("priority") else "", "·".join(x for x in (a.get("assistance"), a.get("scope")) if x),
-            review_summary(store, hh), since]
-
-
-def add_decision_validation(ws, first_row: int, n: int, col: int, choices: list[str]) -> None:
-    if n:
-        ws.data_validation(first_row + 1, col, first_row + n, col, {
-            "validate": "list", "source": choices, "input_title": "请选择",
-            "input_message": "、".join(choices), "error_title": "只能选择", "error_message": "、".join(choices)})
-        ws.data_validation(first_row + 1, col + 3, first_row + n, col + 3, {
-            "validate": "date", "criteria": "between", "minimum": dt.date(2020, 1, 1),
-            "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_message": TEXT["town.date_error"]})
 
 
 def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, *, as_of: dt.date,
@@ -90,7 +40,8 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
-        _decisions(wb, fmt, store, config, town, rows, notes or [])
+        write_decision_sheet(wb, fmt, store, config, level=TOWN, rows=rows, notes=notes or [],
+                             instruction=TEXT["town.instruction"].format(town=town))
         _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
@@ -100,26 +51,10 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
     return place_atomically(target, build, only_if=only_if)
 
 
-def _decisions(wb, fmt: Formats, store: Store, config: Config, town: str, rows: list[HouseholdRow],
-               notes: list[str]) -> None:
-    sheet = wb.add_worksheet(DECISION_SHEET)
-    sheet.write_string(0, 0, TEXT["town.instruction"].format(town=town), fmt.bold)
-    first = 1
-    if notes:
-        sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
-        first = 2
-    columns = household_columns(DECISION_HEADERS)
-    n = write_table(sheet, fmt, columns, ([*household_cells(store, hh, config), None, None, None, None,
-                                          row_token(store, hh)] for hh in rows), first_row=first)
-    add_decision_validation(sheet, first, n, len(columns) - 5, ["同意", "退回"])
-    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
-
-
 def _villages(wb, fmt: Formats, store: Store, config: Config, town: str) -> None:
     sheet = wb.add_worksheet("村级提交情况")
     columns = [Col("村", 12), Col("最近提交文件", 30), Col("提交时间", 17), Col("处理结果", 10), Col("错误", 6, "int"),
                Col("提示", 6, "int"), Col("在册户数", 8, "int"), Col("监测户数（含线索）", 10, "int")]
-    status = {"applied": "已入账", "duplicate": "重复提交", "unreadable": "无法读取", "failed": "处理出错"}
 
     def cells():
         for v in store.views.village_summaries(town, config.settings.towns.get(town, []), monitored=MONITORED):
@@ -128,7 +63,7 @@ def _villages(wb, fmt: Formats, store: Store, config: Config, town: str) -> None
                 yield [v.village, TEXT["town.not_submitted"], None, None, None, None, v.on_file, v.monitored]
             else:
                 yield [v.village, s.file_name, s.received_at.strftime("%Y-%m-%d %H:%M:%S"),
-                       status.get(s.status, s.status), s.errors, s.warnings, v.on_file, v.monitored]
+                       status_word(s.status), s.errors, s.warnings, v.on_file, v.monitored]
 
     write_table(sheet, fmt, columns, cells())
 

@@ -1,5 +1,5 @@
 """Apply a returned-copy Plan with openpyxl: the path for .xls/.ods/.xlsb/.et (rebuilt from calamine
-values as .xlsx), .xlsm, and any .xlsx the XML patcher does not support."""
+values as .xlsx), .xlsm, and any .xlsx the ooxml editor does not take."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ import python_calamine as pc
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..messages import TEXT
-from .common import DATE_FORMAT, ERROR_FILL, SYSTEM_FILL, WARNING_FILL, col_letter, display_width
-from .feedback import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
+from ..writers.common import DATE_FORMAT, ERROR_FILL, SYSTEM_FILL, WARNING_FILL, display_width
+from .plan import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ _OUR_COLOURS = {ERROR_FILL, WARNING_FILL}
 
 
 def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
+    """The returned copy as an openpyxl workbook, for the caller to save."""
     wb = _load(source, fmt)
     _clear_previous(wb)
     _mark_cells(wb, plan)
@@ -72,7 +74,7 @@ def _rebuild(path: Path) -> openpyxl.Workbook:
                     cell.number_format = "@"
                 widths[c] = max(widths.get(c, 8), min(40, display_width(value) + 2))
         for c, w in widths.items():
-            ws.column_dimensions[col_letter(c - 1)].width = w
+            ws.column_dimensions[get_column_letter(c)].width = w
         if visibility.get(name) == pc.SheetVisibleEnum.Hidden:
             ws.sheet_state = "hidden"
         elif visibility.get(name) == pc.SheetVisibleEnum.VeryHidden:
@@ -126,7 +128,7 @@ def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
         head.fill = _SYSTEM_FILL
         head.font = Font(bold=True)
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[col_letter(col)].width = width
+        ws.column_dimensions[get_column_letter(col + 1)].width = width
     if plan.existing_system:  # a returned copy dropped again: nothing of the previous run may linger
         for (r, c), cell in list(ws._cells.items()):
             if r > plan.header_row and c - 1 in system_cols:
@@ -153,7 +155,7 @@ def _ungroup_columns(ws: Worksheet) -> None:
             del ws.column_dimensions[key]
             for c in range(dim.min, dim.max + 1):
                 single = copy.copy(dim)
-                single.index = col_letter(c - 1)
+                single.index = get_column_letter(c)
                 single.min = single.max = c
                 ws.column_dimensions[single.index] = single
 
@@ -171,7 +173,7 @@ def _protect(ws: Worksheet, system_cols: set[int]) -> None:
             cell._style.protectionId = pid
     for c in range(0, max(system_cols, default=0) + 30):
         if c not in system_cols:
-            ws.column_dimensions[col_letter(c)].protection = unlocked
+            ws.column_dimensions[get_column_letter(c + 1)].protection = unlocked
     prot = ws.protection
     prot.sheet = True
     prot.formatColumns = prot.formatRows = prot.formatCells = False
@@ -183,7 +185,7 @@ def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
     ws = wb.create_sheet(ISSUES_SHEET, 0)
     ws.append(ISSUE_HEADERS)
     for c, w in enumerate(ISSUE_WIDTHS):
-        ws.column_dimensions[col_letter(c)].width = w
+        ws.column_dimensions[get_column_letter(c + 1)].width = w
         ws.cell(row=1, column=c + 1).font = Font(bold=True)
         ws.cell(row=1, column=c + 1).fill = _SYSTEM_FILL
     wrap = Alignment(wrap_text=True, vertical="top")

@@ -1,21 +1,15 @@
-"""The returned copy (反馈): the clerk's own workbook, values untouched, with every problem marked in its
-cell, the system columns on 户信息 (protected), a 问题清单 sheet linking to each cell, and a 回执.
-
-What goes into the copy is decided once, here, as a Plan; two writers apply it. A plain .xlsx is
-patched at the XML level (feedback_patch: fast, and keeps pictures, charts and anything else the clerk's
-program wrote); .xls/.ods/.xlsb/.et/.xlsm and anything the patcher does not support go through openpyxl
-(feedback_openpyxl), .xls/.ods coming back as .xlsx with the same sheets and values.
-"""
+"""What a returned copy adds to the clerk's workbook, decided once as a Plan (marks, system columns and their
+texts, write-backs, 问题清单 rows, 回执 lines) that either writer — via_xml or via_openpyxl — applies."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from openpyxl.utils.cell import get_column_letter
 
 from ..check import CheckResult
 from ..config import Config
@@ -25,9 +19,7 @@ from ..normalize import norm_header
 from ..read import SheetData
 from ..rules import Assessment
 from ..validate import Household
-from .common import Placed, col_letter, display_width, place_atomically
-
-log = logging.getLogger(__name__)
+from ..writers.common import display_width
 
 AUTHOR = "excel_bridge"
 ISSUES_SHEET = "问题清单"
@@ -82,10 +74,6 @@ class Plan:
     @property
     def system_cols(self) -> set[int]:
         return {col for col, _, _ in self.system.values()}
-
-
-def default_output(path: Path) -> Path:
-    return Path(path).with_name(f"{Path(path).stem}_反馈.xlsx")
 
 
 def assessment_text(a: Assessment | None, config: Config) -> str:
@@ -146,6 +134,7 @@ def locate(issue: Issue, sheets: Mapping[str, SheetData], config: Config) -> tup
 
 def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status],
               receipt: Mapping[str, object]) -> Plan:
+    """The Plan of a readable checked file's returned copy, with the ledger's statuses and extra 回执 lines."""
     assert result.parsed is not None
     plan = Plan()
     sheets = _sheets(result)
@@ -185,7 +174,7 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
     for n, issue in enumerate(sorted(result.issues, key=lambda i: (order[i.severity], i.sheet or "", i.row or 0)),
                               start=1):
         where = locate(issue, sheets, config)
-        link = f"'{where[0]}'!{col_letter(where[2] or 0)}{where[1]}" if where is not None else None
+        link = f"'{where[0]}'!{get_column_letter((where[2] or 0) + 1)}{where[1]}" if where is not None else None
         lines = max(math.ceil(display_width(text or "") / (ISSUE_WIDTHS[c] - 1)) for c, text in
                     ((5, issue.value), (6, issue.message), (7, issue.hint)))
         plan.issue_rows.append(IssueRow(
@@ -216,32 +205,3 @@ def _writes_back(plan: Plan, data: SheetData, hh: Household, status: Status | No
         col = data.columns.get("identified_date")
         if col is not None:
             plan.writes.append((data.name, hh.row, col, status.identified))
-
-
-def write_returned_copy(result: CheckResult, out: Path, config: Config, *,
-                        statuses: Mapping[str, Status] | None = None,
-                        receipt: Mapping[str, object] | None = None, source: Path | None = None) -> Placed:
-    """Write the returned copy of a readable checked file; returns where it was placed.
-
-    `source` is the file to copy from when it is not result.path (the archived original).
-    """
-    if result.parsed is None:
-        raise ValueError("unreadable files have no returned copy; report the issue instead")
-    plan = plan_copy(result, config, statuses or {}, receipt or {})
-    source = Path(source or result.path)
-    out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        out = out.with_suffix(".xlsx")
-    if result.parsed.data.format == "xlsx":
-        from .feedback_patch import Unsupported, patched_copy
-
-        try:
-            data = patched_copy(source.read_bytes(), plan)
-        except Unsupported as exc:
-            log.info(TEXT["feedback.log.patch_unsupported"], source.name, exc)
-        else:
-            return place_atomically(out, lambda tmp: tmp.write_bytes(data))
-    from .feedback_openpyxl import openpyxl_copy
-
-    wb = openpyxl_copy(source, result.parsed.data.format, plan)
-    return place_atomically(out, lambda tmp: wb.save(tmp))

@@ -1,9 +1,10 @@
-"""The XML-level returned copy of a plain .xlsx: what it keeps byte for byte, what survives that an
-openpyxl round trip would lose, and when it hands over to the openpyxl path."""
+"""The returned copy of a plain .xlsx through the XML editor (returned/via_xml.py): what it keeps byte for
+byte, what survives that an openpyxl round trip would lose, and when it hands over to the openpyxl path."""
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 import struct
 import zipfile
@@ -11,14 +12,16 @@ import zlib
 from pathlib import Path
 
 import openpyxl
+import pytest
 import xlsxwriter
 from factory import AS_OF, HEAD_A, base_rows, write
+from openpyxl.comments import Comment as CellComment
 from test_feedback import problem_rows
-from xlsx_helpers import col_ranges, fill_rgb, ranges_overlap
+from xlsx_helpers import billion_laughs, cell_values, col_ranges, fill_rgb, malformed_parts, ranges_overlap, rewrite_part
 
 from excel_bridge.check import check_file
-from excel_bridge.writers.feedback import MARK, write_returned_copy
-from excel_bridge.writers.xlsx_patch import Unsupported, Workbook, split_ref
+from excel_bridge.returned import MARK, write_returned_copy
+from excel_bridge.ooxml import Package, Unsupported
 
 
 def _png() -> bytes:
@@ -167,30 +170,13 @@ def test_cells_without_references_fall_back_to_openpyxl(tmp_path, config):
     with zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
-    with zipfile.ZipFile(bare) as z:
-        try:
-            Workbook(bare.read_bytes()).sheet("户信息").cell(2, 8)
-            raised = False
-        except Unsupported:
-            raised = True
-    assert raised
+    with pytest.raises(Unsupported, match="cell without r"):
+        Package(bare.read_bytes()).sheet("户信息").style_of(2, 8)
     result = check_file(bare, config, as_of=AS_OF)
     out = write_returned_copy(result, tmp_path / "bare_反馈.xlsx", config).path
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "问题清单"
     assert wb["户信息"].cell(row=1, column=34).value == "校验结果"
-
-
-def test_split_ref():
-    assert split_ref("A1") == (1, 1)
-    assert split_ref("AB12") == (12, 28)
-    assert split_ref("XFD1048576") == (1048576, 16384)
-    for bad in ("12", "a1", "ABCD1"):
-        try:
-            split_ref(bad)
-        except Unsupported:
-            continue
-        raise AssertionError(bad)
 
 
 def test_base_rows_copy_has_no_marks(tmp_path, config):
@@ -200,3 +186,60 @@ def test_base_rows_copy_has_no_marks(tmp_path, config):
     assert all(c.comment is None for row in wb["户信息"].iter_rows() for c in row)
     by_head = {wb["户信息"].cell(row=r, column=6).value: r for r in (2, 3)}
     assert wb["户信息"].cell(row=by_head[HEAD_A], column=34).value == "通过"
+
+
+def test_via_openpyxl_skips_the_xml_editor(tmp_path, config):
+    """The dispatcher's `via`: the XML editor keeps the clerk's program's parts, openpyxl writes its own."""
+    src = write(tmp_path / "v.xlsx", config, problem_rows())
+    result = check_file(src, config, as_of=AS_OF)
+    by_xml = write_returned_copy(result, tmp_path / "xml.xlsx", config).path
+    by_openpyxl = write_returned_copy(result, tmp_path / "op.xlsx", config, via="openpyxl").path
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(by_xml) as b, zipfile.ZipFile(by_openpyxl) as c:
+        assert a.read("docProps/core.xml") == b.read("docProps/core.xml")
+        assert b"Openpyxl" not in b.read("docProps/app.xml")
+        assert b"Openpyxl" in c.read("docProps/app.xml")
+    assert cell_values(by_xml) == cell_values(by_openpyxl)
+
+
+def _commented(tmp: Path, config) -> Path:
+    src = write(tmp / "v.xlsx", config, problem_rows())
+    wb = openpyxl.load_workbook(src)
+    wb["户信息"]["B3"].comment = CellComment("户主说填一般户", "村干部")
+    wb.save(src)
+    return src
+
+
+def test_a_billion_laughs_comments_part_gets_a_copy_through_openpyxl(tmp_path, config, caplog):
+    src = _commented(tmp_path, config)
+    bomb = rewrite_part(src, tmp_path / "bomb.xlsx", "xl/comments/comment1.xml",
+                        lambda b: billion_laughs("comments") + b.replace("户主说填一般户".encode(), b"&lol9;"))
+    result = check_file(bomb, config, as_of=AS_OF)
+    with caplog.at_level(logging.INFO, logger="excel_bridge"):
+        out = write_returned_copy(result, tmp_path / "bomb_反馈.xlsx", config).path
+    assert "xl/comments/comment1.xml" in caplog.text and "改用 openpyxl" in caplog.text
+    assert malformed_parts(out) == []
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:2] == ["问题清单", "回执"]
+    assert fill_rgb(wb["户信息"]["H2"]) == "FFC7CE" and MARK in wb["户信息"]["H2"].comment.text
+    assert b"lollol" not in b"".join(zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist())
+    before = cell_values(src)
+    after = cell_values(out, skip_columns={"户信息": set(range(34, 42))})
+    for sheet in before:
+        assert after[sheet] == before[sheet], sheet
+
+
+def test_an_xxe_in_app_xml_gets_a_copy_without_the_file_it_names(tmp_path, config, caplog):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-4f2a")
+    src = write(tmp_path / "v.xlsx", config, problem_rows())
+    xxe = rewrite_part(src, tmp_path / "xxe.xlsx", "docProps/app.xml", lambda b: (
+        f'<?xml version="1.0"?><!DOCTYPE Properties [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>'.encode()
+        + re.sub(rb"^<\?xml[^>]*\?>", b"", b).replace(b"</Properties>", b"<Company>&xxe;</Company></Properties>")))
+    result = check_file(xxe, config, as_of=AS_OF)
+    with caplog.at_level(logging.INFO, logger="excel_bridge"):
+        out = write_returned_copy(result, tmp_path / "xxe_反馈.xlsx", config).path
+    assert "docProps/app.xml declares a DTD" in caplog.text
+    assert malformed_parts(out) == []  # (the XML path used to write app.xml with a dangling &xxe;)
+    with zipfile.ZipFile(out) as z:
+        assert not any(b"SECRET-4f2a" in z.read(n) or b"&xxe;" in z.read(n) for n in z.namelist())
+    assert cell_values(out, skip_columns={"户信息": set(range(34, 42))})["户信息"] == cell_values(src)["户信息"]

@@ -1,15 +1,13 @@
-"""Apply a returned-copy Plan to a plain .xlsx at the XML level (see xlsx_patch): only the sheets with
-marks, the styles, the workbook index and our two new sheets change; every other part is kept as is."""
+"""Apply a returned-copy Plan to a plain .xlsx through the ooxml editor: only the sheets with marks, the
+styles, the workbook index and our two new sheets change; every other part is kept as it was."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from .common import ERROR_FILL, SYSTEM_FILL, WARNING_FILL
-from .feedback import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
-from .xlsx_patch import REL_COMMENTS, Comment, Look, NewSheet, Sheet, Unsupported, Workbook
-
-__all__ = ["Unsupported", "patched_copy"]
+from ..ooxml import Comment, Look, NewSheet, Package, Unsupported
+from ..writers.common import ERROR_FILL, SYSTEM_FILL, WARNING_FILL
+from .plan import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
 
 FILL = {"error": ERROR_FILL, "warning": WARNING_FILL}
 OUR_FILLS = {ERROR_FILL, WARNING_FILL}
@@ -17,84 +15,73 @@ UNLOCK_SPARE_COLUMNS = 30  # columns right of the clerk's table stay editable fo
 
 
 def patched_copy(data: bytes, plan: Plan) -> bytes:
-    import io
-
-    wb = Workbook(data)
+    """The returned copy of an .xlsx's bytes; ooxml.Unsupported when the editor cannot take this file."""
+    package = Package(data)
     for name in (ISSUES_SHEET, RECEIPT_SHEET):
-        if name in wb.sheet_names():
-            wb.remove_sheet(name)
-    _clear_previous(wb)
-    _mark(wb, plan)
-    _system_columns(wb, plan)
-    _issue_sheets(wb, plan)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        if name in package.sheet_names():
+            package.remove_sheet(name)
+    _clear_previous(package)
+    _mark(package, plan)
+    _system_columns(package, plan)
+    _issue_sheets(package, plan)
+    return package.to_bytes()
 
 
-def _has_comments(wb: Workbook, name: str) -> bool:
-    rels_name = wb._sheet_rels_name(wb._sheet_part(name))
-    return rels_name in wb.names and REL_COMMENTS.encode() in wb.zin.read(rels_name)
-
-
-def _clear_previous(wb: Workbook) -> None:
+def _clear_previous(package: Package) -> None:
     """Our comment parts (found by their marker, whoever the author now is) and the fills we put with them."""
-    for name in wb.sheet_names():
+    for name in package.sheet_names():
         try:
-            if not _has_comments(wb, name):
+            if not package.has_comments(name):
                 continue
-        except (KeyError, Unsupported):
+        except (KeyError, Unsupported):  # a chart sheet, or a sheet we never touch: nothing of ours there
             continue
-        sheet = wb.sheet(name)
-        for ref, comment in list(sheet.comments.items()):
+        sheet = package.sheet(name)
+        for (row, col), comment in list(sheet.comments.items()):
             if MARK not in comment.text:
                 continue
             own = comment.text.split(MARK, 1)[0].rstrip()
             if own:
-                sheet.comments[ref] = Comment(own, comment.author)
+                sheet.set_comment(row, col, Comment(own, comment.author))
             else:
-                del sheet.comments[ref]
-            sheet.comments_changed = True
-            style = sheet.style_of(*ref)
-            if wb.styles.fill_of(style) in OUR_FILLS:
-                sheet.set_style(*ref, wb.styles.without_fill(style))
+                sheet.delete_comment(row, col)
+            style = sheet.style_of(row, col)
+            if package.styles.fill_of(style) in OUR_FILLS:
+                sheet.set_style(row, col, package.styles.without_fill(style))
 
 
-def _mark(wb: Workbook, plan: Plan) -> None:
+def _mark(package: Package, plan: Plan) -> None:
     for mark in plan.marks:
         try:
-            sheet = wb.sheet(mark.sheet)
+            sheet = package.sheet(mark.sheet)
         except KeyError:
             continue
         row, col = mark.row, mark.col + 1
-        sheet.set_style(row, col, wb.styles.xf(sheet.style_of(row, col), Look(fill=FILL[mark.severity])))
-        previous = sheet.comments.get((row, col))
+        sheet.set_style(row, col, package.styles.xf(sheet.style_of(row, col), Look(fill=FILL[mark.severity])))
+        previous = sheet.comment(row, col)
         if previous is not None and previous.text:
-            sheet.comments[(row, col)] = Comment(f"{previous.text.rstrip()}\n\n{mark.text}", previous.author)
+            sheet.set_comment(row, col, Comment(f"{previous.text.rstrip()}\n\n{mark.text}", previous.author))
         else:
-            sheet.comments[(row, col)] = Comment(mark.text, AUTHOR)
-        sheet.comments_changed = True
+            sheet.set_comment(row, col, Comment(mark.text, AUTHOR))
 
 
-def _system_columns(wb: Workbook, plan: Plan) -> None:
-    if plan.household_sheet is None or plan.household_sheet not in wb.sheet_names():
+def _system_columns(package: Package, plan: Plan) -> None:
+    if plan.household_sheet is None or plan.household_sheet not in package.sheet_names():
         return
-    sheet = wb.sheet(plan.household_sheet)
-    styles = wb.styles
+    sheet = package.sheet(plan.household_sheet)
+    styles = package.styles
     system_cols = {c + 1 for c in plan.system_cols}
     if plan.existing_system:  # a returned copy dropped again: nothing of the previous run may linger
-        for (r, c) in list(sheet.cells):
+        for r, c, _ in list(sheet.cell_styles()):
             if r > plan.header_row and c in system_cols:
                 sheet.clear(r, c)
     # every clerk cell stays editable; only the system columns are locked
     unlocked: dict[int, int] = {}
-    for (r, c), cell in sheet.all_cells():
+    for r, c, base in sheet.cell_styles():
         if c in system_cols:
             continue
-        base = int(cell.get("s", "0"))
         if base not in unlocked:
             unlocked[base] = styles.xf(base, Look(locked=False))
-        cell.set("s", str(unlocked[base]))
+        sheet.set_style(r, c, unlocked[base])
     col_styles = sheet.col_styles()
     new_col_styles = {c: styles.xf(col_styles.get(c, 0), Look(locked=False))
                       for c in range(1, max(system_cols, default=plan.last_column + 1) + UNLOCK_SPARE_COLUMNS)
@@ -111,15 +98,15 @@ def _system_columns(wb: Workbook, plan: Plan) -> None:
             sheet.set_value(row, col + 1, value or None, value_xf)
     sheet.set_columns(widths, new_col_styles)
     for name, row, col, value in plan.writes:
-        target: Sheet = wb.sheet(name)
+        target = package.sheet(name)
         base = target.style_of(row, col + 1)
         look = Look(date=True, locked=False) if isinstance(value, dt.date) else Look(text=True, locked=False)
         target.set_value(row, col + 1, value, styles.xf(base, look))
     sheet.protect()
 
 
-def _issue_sheets(wb: Workbook, plan: Plan) -> None:
-    styles = wb.styles
+def _issue_sheets(package: Package, plan: Plan) -> None:
+    styles = package.styles
     head = styles.xf(0, Look(fill=SYSTEM_FILL, bold=True))
     wrap = styles.xf(0, Look(wrap=True))
     link = styles.xf(0, Look(link=True, wrap=True))
@@ -145,6 +132,6 @@ def _issue_sheets(wb: Workbook, plan: Plan) -> None:
             issues.links.append((f"I{n}", row.link, "转到"))
     receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(k, bold), (v, left)] for k, v in plan.receipt],
                        portrait_fit=True)
-    wb.add_sheet(issues, 0)
-    wb.add_sheet(receipt, 1)
-    wb.activate(0)
+    package.add_sheet(issues, 0)
+    package.add_sheet(receipt, 1)
+    package.activate(0)
