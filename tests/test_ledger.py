@@ -1,5 +1,5 @@
-"""The workspace (`excel-bridge init`) and the ledger database: WAL, schema version, migrations, the
-append-only event log and all-or-nothing transactions. Real files, real SQLite, a real subprocess."""
+"""The ledger database: WAL, schema version, migrations, the append-only event log and all-or-nothing
+transactions (`excel-bridge init` itself: test_init.py). Real files, real SQLite, a real subprocess."""
 
 from __future__ import annotations
 
@@ -9,98 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from excel_bridge.config import bundled_dir
 from excel_bridge.errors import LedgerError
 from excel_bridge.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger
-from excel_bridge.settings import QUJIANG_TOWNS, load_settings
 from excel_bridge.workspace import Workspace
 
 TABLES_V1 = {"meta", "submissions", "households", "members", "measures", "reviews", "issues", "events", "outputs",
              "counters"}
 
 
-def _init(directory: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "excel_bridge.cli", "init", str(directory)],
-                          capture_output=True, text=True, timeout=120)
-
-
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-# --- excel-bridge init ---
-
-def test_init_subprocess_creates_the_district_workspace(tmp_path):
-    root = tmp_path / "曲江"
-    proc = _init(root)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0] == f"已建立工作目录：{root.resolve()}"
-    assert "区级设置.yaml" in proc.stdout
-
-    settings = load_settings(root / "区级设置.yaml")
-    assert settings.district == "曲江区"
-    assert settings.district_code == "440205"
-    assert tuple(settings.towns) == QUJIANG_TOWNS
-    assert len(settings.towns) == 9
-    raw = yaml.safe_load((root / "区级设置.yaml").read_text(encoding="utf-8"))
-    assert raw["district"] == "曲江区" and raw["district_code"] == "440205"
-
-    for town in QUJIANG_TOWNS:
-        assert (root / "收件箱" / town).is_dir(), town
-        assert (root / "反馈" / town).is_dir(), town
-    assert sorted(p.name for p in (root / "收件箱").iterdir()) == sorted(QUJIANG_TOWNS)
-    assert sorted(p.name for p in (root / "反馈").iterdir()) == sorted(QUJIANG_TOWNS)
-    for name in ("归档", "部门数据", "区级"):
-        assert (root / name).is_dir(), name
-
-    # editable copies of schemas/ and rules/, byte for byte the bundled ones
-    for name in ("schemas", "rules"):
-        copied = _files(root / name)
-        assert copied, name
-        assert copied == _files(bundled_dir(name))
-
-    ledger_path = root / "系统" / "ledger.sqlite"
-    assert ledger_path.is_file()
-    conn = sqlite3.connect(ledger_path)
-    try:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
-        assert TABLES_V1 | {"decision_notes"} <= _tables(conn)
-        for table in ("submissions", "households", "members", "events"):
-            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
-    finally:
-        conn.close()
-    with Ledger.open(ledger_path) as ledger:
-        assert ledger.schema_version() == SCHEMA_VERSION
-
-
-def test_init_again_keeps_edited_settings_schemas_and_rules(tmp_path):
-    root = tmp_path / "ws"
-    assert _init(root).returncode == 0
-    settings_file = root / "区级设置.yaml"
-    edited = settings_file.read_text(encoding="utf-8").replace("income_year: 2021", "income_year: 2022")
-    edited = edited.replace("  罗坑镇: []\n", "  罗坑镇: []\n  新设镇: []\n")
-    settings_file.write_text(edited, encoding="utf-8")
-    rules_file = root / "rules" / "monitoring_line.yaml"
-    rules_file.write_text(rules_file.read_text(encoding="utf-8") + "\n# 区里改过\n", encoding="utf-8")
-    with Ledger.open(root / "系统" / "ledger.sqlite") as ledger, ledger.transaction():
-        ledger.add_submission(sha256="a" * 64, kind="village", status="applied", file_name="x.xlsx",
-                              received_at="2021-12-20 09:00:00")
-
-    proc = _init(root)
-    assert proc.returncode == 0, proc.stderr
-    assert settings_file.read_text(encoding="utf-8") == edited
-    assert rules_file.read_text(encoding="utf-8").endswith("# 区里改过\n")
-    assert load_settings(settings_file).income_year == 2022
-    assert (root / "收件箱" / "新设镇").is_dir() and (root / "反馈" / "新设镇").is_dir()
-    with Ledger.open(root / "系统" / "ledger.sqlite") as ledger:
-        assert [r["file_name"] for r in ledger.submissions()] == ["x.xlsx"]
 
 
 def test_workspace_open_refuses_a_folder_without_settings(tmp_path):
