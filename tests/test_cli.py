@@ -71,10 +71,18 @@ def test_errors_exit_1_and_summary_lists_them(error_file):
     assert proc.stdout.splitlines() == [
         "errors.xlsx：发现 2 处错误、1 条提示（共 2 户、4 人）。",
         "  [错误] 家庭成员 第4行“在校生状况”：“文化程度”和“在校生状况”只能填一项，两项都填了。",
+        "      改法：在校生或学龄前儿童只填“在校生状况”，其他人只填“文化程度”。",
         "  [错误] 户信息 第2行“户类型”：“一般户”不是“户类型”的可选值。",
+        "      改法：请从下拉列表中选择：脱贫户、普通农户。",
         "  [提示] 户信息 第2行“人均纯收入”：人均纯收入填的是 11000 元，按各项收入计算应为 12000.00 元，相差超过 1 元，系统按计算值研判。",
+        "      改法：人均纯收入 =（工资性收入+生产经营性收入+财产性收入+转移性收入−生产经营性支出）÷家庭人口数，请核对。",
         "建议纳入监测 1 户。",
     ]
+    # the plain summary carries the same hints as --json, issue by issue
+    code, obj = run_json(error_file, "--as-of", AS_OF.isoformat())
+    assert code == 1
+    hints = [line.removeprefix("      改法：") for line in proc.stdout.splitlines() if line.startswith("      改法：")]
+    assert sorted(hints) == sorted(i["hint"] for i in obj["issues"])
 
 
 def test_summary_is_capped_at_20_issues(tmp_path, config):
@@ -88,10 +96,11 @@ def test_summary_is_capped_at_20_issues(tmp_path, config):
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert lines[0] == "many.xlsx：发现 25 处错误、0 条提示（共 25 户、25 人）。"
-    assert lines[1:21] == [f"  [错误] 户信息 第{r}行“户类型”：“一般户”不是“户类型”的可选值。" for r in range(2, 22)]
-    assert lines[21] == "  ……另有 5 条，见反馈文件的“问题清单”。"
-    assert lines[22] == "建议纳入监测 0 户。"
-    assert len(lines) == 23
+    assert lines[1:41] == [line for r in range(2, 22) for line in (
+        f"  [错误] 户信息 第{r}行“户类型”：“一般户”不是“户类型”的可选值。", "      改法：请从下拉列表中选择：脱贫户、普通农户。")]
+    assert lines[41] == "  ……另有 5 条，见反馈文件的“问题清单”。"
+    assert lines[42] == "建议纳入监测 0 户。"
+    assert len(lines) == 43
 
 
 def test_empty_file_exit_2(tmp_path):
@@ -100,8 +109,9 @@ def test_empty_file_exit_2(tmp_path):
     proc = run(empty)
     assert proc.returncode == 2
     assert proc.stdout.splitlines() == [
-        "空.xlsx：无法读取。文件是空的（0 字节），可能没有保存完整或复制时中断。"
-        "请在 Excel/WPS 中打开原文件，确认内容无误并保存后，重新放入文件夹。"]
+        "空.xlsx：无法读取。文件是空的（0 字节），可能没有保存完整或复制时中断。",
+        "  改法：请在 Excel/WPS 中打开原文件，确认内容无误并保存后，重新放入文件夹。"]
+    assert proc.stderr == ""
     code, obj = run_json(empty)
     assert code == 2
     assert obj["readable"] is False and obj["valid"] is False and obj["households"] == []
@@ -282,4 +292,4 @@ def test_example_workbook_summary():
     lines = proc.stdout.splitlines()
     assert lines[0] == "示例_马坝镇石塘村监测台账.xlsx：发现 4 处错误、2 条提示（共 12 户、43 人）。"
     assert lines[-1] == "建议纳入监测 3 户。"
-    assert len(lines) == 8
+    assert len(lines) == 14  # the summary line, 6 issues each with its 改法, the proposals
