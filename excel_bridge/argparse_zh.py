@@ -18,8 +18,20 @@ from collections.abc import Iterator
 from .messages import ARGPARSE
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class _Shown(str):
+    """An option as printed (`--workspace 工作目录`) whose len() is the columns it takes on a terminal."""
+
+    def __len__(self) -> int:
+        return _width(self)
+
+
 def _gettext(message: str) -> str:
-    return ARGPARSE.get(message, message)
+    # as _Shown, "用法：" is as long as it is wide: usage's continuation lines indent under the program name
+    return _Shown(ARGPARSE[message]) if message in ARGPARSE else message
 
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
@@ -42,20 +54,34 @@ def chinese() -> Iterator[None]:
                 delattr(argparse, name)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-class _Shown(str):
-    """An option as printed (`--workspace 工作目录`) whose len() is the columns it takes on a terminal."""
-
-    def __len__(self) -> int:
-        return _width(self)
-
-
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help laid out by how wide text shows: a Chinese character takes two columns of a terminal, so
     argparse's character counts would misalign the option column and print lines twice the window's width."""
+
+    def _format_usage(self, usage, actions, groups, prefix) -> str:  # type: ignore[no-untyped-def]
+        """argparse's usage, wrapped again by display width (its own wrap counts 用法 and 工作目录 as
+        narrow): options first, then the positional arguments on their own lines, as argparse does."""
+        text = super()._format_usage(usage, actions, groups, prefix)
+        head = f"{prefix if prefix is not None else argparse._('usage: ')}{self._prog}"
+        flat = " ".join(text.split())
+        if not flat.startswith(head) or _width(flat) <= self._width - self._current_indent:
+            return text
+        parts = re.findall(r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+", flat[len(head):])
+        options = [p for p in parts if p.startswith(("-", "[-", "(-"))]
+        positionals = [p for p in parts if p not in options]
+        indent = " " * _width(head + " ")
+        lines: list[str] = []
+        for group in (options, positionals):
+            line = ""
+            for part in group:
+                if line and _width(indent + line + " " + part) > self._width - self._current_indent:
+                    lines.append(line)
+                    line = part
+                else:
+                    line = f"{line} {part}" if line else part
+            if line:
+                lines.append(line)
+        return head + " " + ("\n" + indent).join(lines) + "\n\n"
 
     def _format_action_invocation(self, action: argparse.Action) -> str:
         return _Shown(super()._format_action_invocation(action))

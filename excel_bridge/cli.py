@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 SUMMARY_ISSUES = 20
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("excel_bridge.cli")  # not __name__: run as `python -m excel_bridge.cli` that is __main__
 
 
 # --- argument types: their errors read as argparse's "参数：原因" ---
@@ -113,7 +113,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         from .writers.feedback import default_output, write_returned_copy  # openpyxl only when writing
 
         out = Path(args.out) if args.out != "" else default_output(file)
-        placed = write_returned_copy(result, out, config)
+        try:
+            placed = write_returned_copy(result, out, config)
+        except OSError as exc:  # the folder cannot be written: say which, not our temporary file's name
+            raise UsageError(TEXT["check.cannot_write"].format(folder=out.parent, reason=os_problem(exc))) from exc
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
         return result.exit_code

@@ -247,6 +247,7 @@ TEXT: dict[str, str] = {
     "check.unreadable": "{file}：无法读取。{message}",
     "check.unreadable_hint": "  改法：{hint}",
     "check.out": "已写出反馈文件：{path}",
+    "check.cannot_write": "无法在“{folder}”中写出反馈文件：{reason}",
     "check.proposed": "建议纳入监测 {n} 户。",
     "check.more": "  ……另有 {n} 条，见反馈文件的“问题清单”。",
     "template.written": "已写出模板：{path}",
@@ -581,6 +582,7 @@ ARGPARSE: dict[str, str] = {
     "show this help message and exit": "显示本说明后退出",
     "show program's version number and exit": "显示版本号后退出",
     " (default: %(default)s)": "（默认：%(default)s）",
+    "%(heading)s:": "%(heading)s:",  # 3.13 made the colon translatable; kept as 3.11/3.12 print it
     "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n运行“%(prog)s -h”可以查看用法和说明。\n",
     "%(prog)s: warning: %(message)s\n": "%(prog)s：注意：%(message)s\n",
     "argument %(argument_name)s: %(message)s": "%(argument_name)s：%(message)s",
