@@ -25,7 +25,7 @@ def config() -> Config:
 
 @pytest.fixture
 def ws(tmp_path) -> Workspace:
-    """A fresh district workspace (the defaults of `excel-bridge init`)."""
+    """A fresh 曲江区 workspace (Workspace.init without settings; `excel-bridge init` writes the district's own)."""
     return Workspace.init(tmp_path / "ws")
 
 
