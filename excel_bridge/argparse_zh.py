@@ -62,9 +62,13 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         """argparse's usage, wrapped again by display width (its own wrap counts 用法 and 工作目录 as
         narrow): options first, then the positional arguments on their own lines, as argparse does."""
         text = super()._format_usage(usage, actions, groups, prefix)
-        head = f"{prefix if prefix is not None else argparse._('usage: ')}{self._prog}"
+        try:
+            head = f"{prefix if prefix is not None else argparse._('usage: ')}{self._prog}"
+            room = self._width - self._current_indent
+        except AttributeError:  # a Python whose formatter keeps these elsewhere: its own wrapping stands
+            return text
         flat = " ".join(text.split())
-        if not flat.startswith(head) or _width(flat) <= self._width - self._current_indent:
+        if not flat.startswith(head) or _width(flat) <= room:
             return text
         parts = re.findall(r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+", flat[len(head):])
         options = [p for p in parts if p.startswith(("-", "[-", "(-"))]
@@ -74,7 +78,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         for group in (options, positionals):
             line = ""
             for part in group:
-                if line and _width(indent + line + " " + part) > self._width - self._current_indent:
+                if line and _width(indent + line + " " + part) > room:
                     lines.append(line)
                     line = part
                 else:
