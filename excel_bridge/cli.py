@@ -8,22 +8,28 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+import time
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import BridgeError
-from .messages import SEVERITY_WORD, TEXT, status_word
+from .argparse_zh import chinese
+from .cli_parser import build_parser
+from .errors import BridgeError, UsageError
+from .messages import ARGPARSE, SEVERITY_WORD, TEXT, os_problem, render, status_word
 
-EXIT_CONFIG = 3
+# exit codes (README, Commands)
+EXIT_OK = 0
+EXIT_FOUND = 1  # check: the file has errors; history: no such household
+EXIT_USAGE = 2  # the command line or a path it names cannot be used (argparse's own code for a wrong command)
+EXIT_CONFIG = 3  # the workspace, its settings, schemas, rules or ledger need fixing
+EXIT_INTERNAL = 4  # a bug: the traceback is shown under a Chinese line
+EXIT_INTERRUPTED = 130
 SUMMARY_ISSUES = 20
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(TEXT["cli.date_format"].format(text=text)) from exc
+log = logging.getLogger("excel_bridge.cli")  # not __name__: run as `python -m excel_bridge.cli` that is __main__
 
 
 def _config(args: argparse.Namespace):
@@ -31,28 +37,65 @@ def _config(args: argparse.Namespace):
     from .workspace import Workspace
 
     if getattr(args, "workspace", None):
-        return Workspace.open(Path(args.workspace)).config()
-    return load_config(schemas_dir=getattr(args, "schemas", None), rules_dir=getattr(args, "rules", None))
+        config = Workspace.open(Path(args.workspace)).config()
+        s = config.settings
+        log.info(TEXT["cli.log.settings_workspace"], args.workspace, s.district, s.district_code, len(s.towns))
+        return config
+    config = load_config(schemas_dir=getattr(args, "schemas", None), rules_dir=getattr(args, "rules", None))
+    log.info(TEXT["cli.log.settings_bundled"], config.settings.district, len(config.settings.towns))
+    return config
+
+
+# --- check ---
+
+def _folder_result(path: Path):
+    """A folder given to check: an unreadable result saying so, and what to give instead (one of its
+    workbooks; `process` for a workspace)."""
+    from .check import unreadable_result
+    from .errors import UnreadableFile
+    from .workspace import SETTINGS_FILE
+
+    if (path / SETTINGS_FILE).is_file():
+        code, fields = "FILE_IS_WORKSPACE", {}
+    else:
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in SPREADSHEETS and p.is_file())
+        code, fields = "FILE_IS_FOLDER", {"example": path / (inside[0] if inside else "某村监测台账.xlsx")}
+    return unreadable_result(path, UnreadableFile(code, *render(code, value=path, **fields)))
+
+
+def _where(issue) -> str:
+    return "".join(x for x in (issue.sheet or "",
+                               TEXT["cli.issue_row"].format(row=issue.row) if issue.row else "",
+                               TEXT["cli.issue_column"].format(column=issue.column) if issue.column else ""))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import isolated_check
 
     config = _config(args)
-    result = isolated_check(Path(args.file), config, as_of=args.as_of)
+    file = Path(args.file)
+    started = time.perf_counter()
+    result = _folder_result(file) if file.is_dir() else isolated_check(file, config, as_of=args.as_of)
+    if result.readable:
+        log.info(TEXT["cli.log.check"], file.name, time.perf_counter() - started, file.stat().st_size,
+                 (result.sha256 or "")[:12])
     placed = None
     if args.out is not None and result.parsed is not None:
         from .returned import default_output, write_returned_copy  # openpyxl only when writing
 
-        out = Path(args.out) if args.out != "" else default_output(Path(args.file))
-        placed = write_returned_copy(result, out, config)
+        out = Path(args.out) if args.out != "" else default_output(file)
+        try:
+            placed = write_returned_copy(result, out, config)
+        except OSError as exc:  # the folder cannot be written: say which, not our temporary file's name
+            raise UsageError(TEXT["check.cannot_write"].format(folder=out.parent, reason=os_problem(exc))) from exc
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
         return result.exit_code
-    name = Path(args.file).name
+    name = file.name or str(file)
     if not result.readable:
         issue = result.issues[0]
-        print(TEXT["check.unreadable"].format(file=name, message=issue.message, hint=issue.hint))
+        print(TEXT["check.unreadable"].format(file=name, message=issue.message))
+        print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
         return result.exit_code
     parsed = result.parsed
     counts = dict(file=name, households=len(parsed.households), members=len(parsed.members),
@@ -60,10 +103,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(TEXT["check.errors" if result.errors else "check.ok"].format(**counts))
     shown = sorted(result.issues, key=lambda i: (i.severity != "error", i.sheet or "", i.row or 0))
     for issue in shown[:SUMMARY_ISSUES]:
-        where = "".join(x for x in (issue.sheet or "",
-                                    TEXT["cli.issue_row"].format(row=issue.row) if issue.row else "",
-                                    TEXT["cli.issue_column"].format(column=issue.column) if issue.column else ""))
-        print(TEXT["cli.issue"].format(severity=SEVERITY_WORD[issue.severity], where=where, message=issue.message))
+        where, severity = _where(issue), SEVERITY_WORD[issue.severity]
+        print(TEXT["cli.issue"].format(severity=severity, where=where, message=issue.message) if where
+              else TEXT["cli.issue_nowhere"].format(severity=severity, message=issue.message))
+        if issue.hint:
+            print(TEXT["cli.issue_hint"].format(hint=issue.hint))
     if len(shown) > SUMMARY_ISSUES:
         print(TEXT["check.more"].format(n=len(shown) - SUMMARY_ISSUES))
     print(TEXT["check.proposed"].format(n=sum(1 for a in result.assessments if a and a.proposed)))
@@ -72,22 +116,69 @@ def cmd_check(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+# --- template, init ---
+
 def cmd_template(args: argparse.Namespace) -> int:
-    from .writers.template import write_village_workbook
+    from .writers.template import write_template
 
     config = _config(args)
-    path = write_village_workbook(Path(args.out), config, town=args.town, village=args.village)
-    print(TEXT["template.written"].format(path=path))
-    return 0
+    existed = Path(args.out).exists()
+    placed = write_template(Path(args.out), config, town=args.town, village=args.village, force=args.force)
+    if placed.locked:
+        print(TEXT["pass.locked"].format(path=placed.path))
+    else:
+        print(TEXT["template.replaced" if existed else "template.written"].format(path=placed.path))
+    return EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .workspace import Workspace
+    from .settings import load_settings, new_district
+    from .workspace import init_workspace
 
-    ws = Workspace.init(Path(args.dir))
-    print(TEXT["init.done"].format(path=ws.root.resolve(), settings=ws.settings_path.name))
-    return 0
+    root = Path(args.dir)
+    asked = [flag for flag, value in (("--name", args.name), ("--code", args.code), ("--from", args.source))
+             if value is not None]
+    text = None
+    if args.source is not None:
+        if args.name is not None or args.code is not None:
+            raise UsageError(TEXT["init.from_with"].format(options="、".join(f for f in asked if f != "--from")))
+        source = Path(args.source)
+        if not source.is_file():
+            raise UsageError(TEXT["init.from_missing"].format(path=source))
+        settings = load_settings(source)  # a complete, valid settings file, or a ConfigError saying what is wrong
+        text = source.read_text(encoding="utf-8")
+    else:
+        name = (args.name or root.resolve().name).strip()
+        if not name:
+            raise UsageError(TEXT["init.no_name"].format(path=root))
+        settings = new_district(name, code=args.code or "")
+    result = init_workspace(root, settings, settings_text=text)
+    s, ws = result.settings, result.workspace
+    settings_file = ws.settings_path
+    print(TEXT["init.done" if result.settings_written else "init.exists"].format(path=ws.root.resolve()))
+    print(TEXT["init.district"].format(district=s.district or TEXT["init.no_code"],
+                                       code=s.district_code or TEXT["init.no_code"], towns=len(s.towns)))
+    if result.settings_written and args.source is not None:
+        print(TEXT["init.settings_from"].format(source=Path(args.source).resolve()))
+    if not result.settings_written:
+        added = [p.relative_to(ws.root).as_posix() for p in result.created]
+        if added:
+            print(TEXT["init.added"].format(paths="、".join(added)))
+    todo = s.unfinished()
+    if todo:
+        print(TEXT["init.todo"].format(settings=settings_file.resolve(), todo="；".join(todo)))
+        print(TEXT["init.then"].format(path=root))
+    elif not s.supervision_phone:
+        print(TEXT["init.no_phone"].format(settings=settings_file.resolve()))
+    print(TEXT["init.ready"])
+    if asked and not result.settings_written:
+        print(TEXT["cli.error"].format(error=TEXT["init.not_applied"].format(
+            options="、".join(asked), settings=settings_file.resolve())), file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
+
+# --- process, watch, demo, history ---
 
 class _Progress:
     """A one-line progress bar on a terminal (stderr); silent when output is redirected."""
@@ -106,31 +197,51 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _print_report(report, ws) -> None:
+def _say(timed: bool) -> Callable[..., None]:
+    """print, or print with the time of day in front (watch runs for days: each line says when)."""
+    def say(line: str, *, file=None) -> None:
+        if timed:
+            line = TEXT["cli.timed"].format(time=dt.datetime.now().strftime("%H:%M:%S"), line=line)
+        print(line, file=file or sys.stdout, flush=timed)
+    return say
+
+
+def _print_report(report, ws, say: Callable[..., None] = print) -> None:
     for f in report.files:
-        print(TEXT["pass.file"].format(town=f.town, name=f.name, status=status_word(f.status),
-                                       message=f.message))
+        say(TEXT["pass.file"].format(town=f.town, name=f.name, status=status_word(f.status), message=f.message))
     if report.waiting:
-        print(TEXT["pass.waiting"].format(n=report.waiting))
-    locked = [o for o in report.outputs if o.locked]
-    for o in locked:
-        print(TEXT["pass.locked"].format(path=o.path))
+        say(TEXT["pass.waiting"].format(n=report.waiting))
+    for o in report.outputs:
+        if o.locked:
+            say(TEXT["pass.locked"].format(path=o.path))
+        else:
+            log.info(TEXT["cli.log.output"], ws.key(o.path))
     if report.files:
-        print(TEXT["pass.summary"].format(n=len(report.files), seconds=report.seconds, master=ws.master_path))
+        say(TEXT["pass.summary"].format(n=len(report.files), seconds=report.seconds, master=ws.master_path))
+    log.info(TEXT["cli.log.pass"], len(report.files), len(report.outputs), report.waiting, report.seconds)
+
+
+def _open_workspace(directory: str):
+    """The workspace with settings the district has finished (ConfigError saying what to fill in otherwise)."""
+    from .workspace import Workspace
+
+    ws = Workspace.open(Path(directory))
+    s = ws.settings()
+    log.info(TEXT["cli.log.settings_workspace"], ws.root.resolve(), s.district, s.district_code, len(s.towns))
+    return ws, s
 
 
 def cmd_process(args: argparse.Namespace) -> int:
     from .process import Processor
-    from .workspace import Workspace
 
-    ws = Workspace.open(Path(args.dir))
-    wait = args.wait if args.wait is not None else ws.settings().poll_seconds
+    ws, settings = _open_workspace(args.dir)
+    wait = args.wait if args.wait is not None else settings.poll_seconds
     with Processor(ws, as_of=args.as_of, workers=args.workers) as processor:
         report = processor.run_pass(wait=wait, progress=_Progress(), force_outputs=args.refresh)
     _print_report(report, ws)
     if not report.files:
         print(TEXT["pass.nothing"])
-    return 0
+    return EXIT_OK
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -138,22 +249,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from .process import Processor
     from .watch import Watcher
-    from .workspace import Workspace
 
-    ws = Workspace.open(Path(args.dir))
+    say = _say(timed=True)
+    ws, _ = _open_workspace(args.dir)
     with Processor(ws, as_of=args.as_of, workers=args.workers) as processor:
-        watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws),
-                          on_error=lambda e: print(TEXT["watch.error"].format(error=e), file=sys.stderr))
+        watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws, say),
+                          on_error=lambda e: say(TEXT["watch.error"].format(error=e), file=sys.stderr))
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
         processor.runner.warm()
-        print(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
-        sys.stdout.flush()
+        say(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
         try:
             watcher.run()
         except KeyboardInterrupt:
             watcher.stop()
-    print(TEXT["watch.stopped"])
-    return 0
+    say(TEXT["watch.stopped"])
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -172,19 +282,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     feedback = sorted({o.path.parent for o in report.outputs if o.path.parent != ws.district_dir})
     print(TEXT["demo.where"].format(master=ws.master_path.resolve(), feedback=ws.root.resolve() / "反馈",
                                     archive=ws.archive.resolve(), n=len(feedback)))
-    return 0
+    return EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     from .history import find_stories
-    from .workspace import Workspace
-
-    ws = Workspace.open(Path(args.workspace))
+    ws, _ = _open_workspace(args.workspace)
     with ws.open_store() as store:
         stories = find_stories(store, args.id)
     if not stories:
         print(TEXT["history.none"].format(key=args.id))
-        return 1
+        return EXIT_FOUND
     for story in stories:
         print(story.title)
         for s in story.steps:
@@ -193,84 +301,63 @@ def cmd_history(args: argparse.Namespace) -> int:
                 level=s.level, person=TEXT["cli.history_person"].format(person=s.person) if s.person else "")
             source = TEXT["history.source"].format(sha=s.source) if s.source else ""
             print(f"  {s.at:%Y-%m-%d %H:%M:%S}  {s.event:<4} {move:<16} {who:<10} {s.comment or ''}{source}")
-    return 0
+    return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="excel-bridge", description="防止返贫动态监测和帮扶：Excel/WPS 台账的校验、研判、汇总与审批")
-    parser.add_argument("--version", action="version", version=f"excel-bridge {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="显示详细日志")
-    sub = parser.add_subparsers(dest="command", required=True)
+class _LogFormatter(logging.Formatter):
+    """Log lines as `HH:MM:SS 信息 …`: the level in Chinese."""
 
-    def config_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--workspace", type=Path, help="使用某个区级工作目录中的设置、表结构和规则")
-        p.add_argument("--schemas", type=Path, help="表结构目录（默认用程序自带的 schemas/）")
-        p.add_argument("--rules", type=Path, help="规则目录（默认用程序自带的 rules/）")
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelword = TEXT.get("log." + record.levelname, record.levelname)
+        return super().format(record)
 
-    p = sub.add_parser("check", help="校验一个村级台账并给出研判结果")
-    p.add_argument("file", help="村级台账文件（xlsx/xls/ods/xlsb/et）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出（一个对象）")
-    p.add_argument("--out", nargs="?", const="", default=None,
-                   help="写出反馈文件（不写文件名时为“原文件名_反馈.xlsx”）")
-    p.add_argument("--as-of", type=_date, default=None, help="按哪一天研判（默认今天），如 2021-12-31")
-    config_options(p)
-    p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("template", help="生成空白的村级台账模板")
-    p.add_argument("out", help="输出文件，如 村级监测台账模板.xlsx")
-    p.add_argument("--town", help="镇名（写入模板的隐藏信息）")
-    p.add_argument("--village", help="村名")
-    config_options(p)
-    p.set_defaults(func=cmd_template)
+def _not_printed_twice(record: logging.LogRecord) -> bool:
+    """Each file's outcome is printed by the CLI itself; its log line would say it again."""
+    return record.msg != TEXT.get("process.log.file")
 
-    p = sub.add_parser("init", help="建立区级工作目录（收件箱、反馈、归档、区级总台账、设置）")
-    p.add_argument("dir", help="工作目录")
-    p.set_defaults(func=cmd_init)
 
-    for name, func, text in (("process", cmd_process, "处理一轮收件箱后退出（供计划任务/cron 使用）"),
-                             ("watch", cmd_watch, "持续监视收件箱，文件放入后自动处理（Ctrl-C 停止）")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("dir", nargs="?", default=".", help="工作目录（默认当前目录）")
-        p.add_argument("--as-of", type=_date, default=None, help="按哪一天研判（默认今天）")
-        p.add_argument("--workers", type=int, default=None, help="并行进程数（默认每个 CPU 核一个）")
-        if name == "process":
-            p.add_argument("--wait", type=float, default=None, help="确认文件已复制完成的等待秒数（默认取设置）")
-            p.add_argument("--refresh", action="store_true", help="即使没有新文件也重新生成镇级核查表和区级总台账")
-        else:
-            p.add_argument("--poll", action="store_true", help="轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）")
-        p.set_defaults(func=func)
-
-    p = sub.add_parser("history", help="列出一户的全部流程记录（谁、何时、从什么状态到什么状态、依据哪个文件）")
-    p.add_argument("id", help="户编号或户主身份证号")
-    p.add_argument("--workspace", default=".", help="工作目录（默认当前目录）")
-    p.set_defaults(func=cmd_history)
-
-    p = sub.add_parser("demo", help="生成一个模拟的区（各镇各村台账），放入收件箱并处理一轮")
-    p.add_argument("dir", nargs="?", default="demo-district", help="演示工作目录（默认 demo-district）")
-    p.add_argument("--villages", type=int, default=3, help="每个镇的村数（默认 3）")
-    p.add_argument("--households", type=int, default=40, help="每个村的户数（默认 40）")
-    p.add_argument("--mistakes", type=int, default=3, help="每个村故意制造的填写错误数（默认 3）")
-    p.add_argument("--seed", type=int, default=2021, help="随机种子（相同种子生成相同数据）")
-    p.add_argument("--workers", type=int, default=None, help="并行进程数")
-    p.set_defaults(func=cmd_demo)
-    return parser
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter(TEXT["log.format"], datefmt="%H:%M:%S"))
+    handler.addFilter(_not_printed_twice)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)  # other libraries: warnings only
+    logging.getLogger("excel_bridge").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
+                "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo}
+    with chinese():
+        args, unknown = build_parser(commands).parse_known_args(argv)
+        if unknown:  # argparse would blame the top level; the command's own usage is the one that helps
+            args.parser.error(ARGPARSE["unrecognized arguments: %s"] % " ".join(unknown))
+    _configure_logging(args.verbose)
     try:
         return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(TEXT["cli.error"].format(error=exc), file=sys.stderr)
+        return EXIT_USAGE
     except BridgeError as exc:
         print(TEXT["cli.error"].format(error=exc), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
-        return 130
+        print(TEXT["cli.interrupted"], file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `excel-bridge check F | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_FOUND
+    except OSError as exc:  # a path the user named: missing, not writable, a file where a folder should be
+        where = exc.filename if exc.filename is not None else ""
+        print(TEXT["cli.error"].format(error=TEXT["cli.os_error"].format(path=where, reason=os_problem(exc))
+                                       if where else os_problem(exc)), file=sys.stderr)
+        return EXIT_USAGE
+    except Exception:  # noqa: BLE001 - a bug: say so in Chinese, keep the traceback for whoever fixes it
+        print(TEXT["cli.internal"], file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -36,3 +36,8 @@ class WorkspaceError(BridgeError):
 
 class TransitionRefused(BridgeError):
     """A state change was asked for that DOMAIN.md's state machine does not allow."""
+
+
+class UsageError(BridgeError):
+    """What the command line names cannot be used as given (an output that exists, a wrong suffix, a file
+    where a folder is wanted); nothing was changed."""

@@ -30,6 +30,11 @@ CATALOGUE: dict[str, Entry] = {
                           "请用 Excel 或 WPS 打开原文件，点“另存为”保存成 .xlsx 格式后重新提交。"),
     "FILE_NOT_FOUND": Entry(E, "找不到文件“{value}”。",
                             "请确认文件名和所在文件夹是否正确。"),
+    "FILE_IS_FOLDER": Entry(E, "“{value}”是一个文件夹，不是台账文件。",
+                            "请写出其中一个台账文件，例如 excel-bridge check {example}（一次校验一个文件）。"),
+    "FILE_IS_WORKSPACE": Entry(E, "“{value}”是区级工作目录，不是台账文件。",
+                               "要处理各镇收件箱里的台账，请用 excel-bridge process {value}；"
+                               "只校验一个文件时，请写出那个文件，例如 excel-bridge check 某村.xlsx。"),
     "FILE_PASSWORD": Entry(E, "文件设置了打开密码，系统无法读取。",
                            "请在 Excel/WPS 中取消打开密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新提交。"),
     "FILE_FORMAT": Entry(E, "不支持“{value}”类型的文件，只能读取 .xlsx、.xlsm、.xls、.xlsb、.ods 表格。",
@@ -210,6 +215,23 @@ def os_reason(exc: OSError) -> str:
     return words.get(exc.errno or 0, f"无法打开文件；技术信息：{exc.strerror or exc}")
 
 
+def os_problem(exc: OSError) -> str:
+    """What went wrong creating, writing or opening a path, in Chinese, with what to do about it."""
+    import errno
+
+    words = {errno.EACCES: "没有权限。请换一个自己有写入权限的文件夹，或请管理员开放这个文件夹的权限",
+             errno.EPERM: "没有权限（文件夹被锁定或只读）。请换一个位置，或请管理员开放权限",
+             errno.ENOTDIR: "路径中有一段是文件，不是文件夹，请检查路径",
+             errno.EEXIST: "已有一个同名的文件挡在这里，请把它改名或移走，或换一个名字",
+             errno.ENOENT: "找不到这个文件或文件夹，请检查路径是否写对",
+             errno.EISDIR: "这是一个文件夹，不是文件",
+             errno.EROFS: "所在的磁盘是只读的，请换一个位置",
+             errno.ENOSPC: "磁盘空间已满，请清理后再试",
+             errno.EBUSY: "文件正被其他程序占用，请关闭后再试",
+             errno.ENAMETOOLONG: "路径太长，请换一个短一些的文件夹或文件名"}
+    return words.get(exc.errno or 0, f"无法访问（技术信息：{exc.strerror or exc}）")
+
+
 def read_detail(technical: str) -> str:
     """A Chinese reason for a reading failure, keeping the technical text for support staff."""
     for needle, words in READ_DETAILS:
@@ -222,13 +244,48 @@ def read_detail(technical: str) -> str:
 TEXT: dict[str, str] = {
     "check.ok": "{file}：通过校验，共 {households} 户、{members} 人，提示 {warnings} 条。",
     "check.errors": "{file}：发现 {errors} 处错误、{warnings} 条提示（共 {households} 户、{members} 人）。",
-    "check.unreadable": "{file}：无法读取。{message}{hint}",
+    "check.unreadable": "{file}：无法读取。{message}",
+    "check.unreadable_hint": "  改法：{hint}",
     "check.out": "已写出反馈文件：{path}",
+    "check.cannot_write": "无法在“{folder}”中写出反馈文件：{reason}",
     "check.proposed": "建议纳入监测 {n} 户。",
     "check.more": "  ……另有 {n} 条，见反馈文件的“问题清单”。",
     "template.written": "已写出模板：{path}",
+    "template.replaced": "已写出模板：{path}（替换了原有文件）",
+    "template.exists": "“{path}”已经存在，没有覆盖（它可能是已经填好的台账）。请换一个文件名；确认不要原文件时，加 --force 替换它",
+    "template.suffix": "“{name}”不是 .xlsx 文件名：模板只能是 .xlsx 格式，用“{suffix}”的名字保存，Excel/WPS 打开时会报文件格式与扩展名不符。请改用 .xlsx 结尾的名字，例如 {suggest}",
+    "template.no_suffix": "“{name}”没有扩展名：模板是 .xlsx 格式，请写成 {suggest}",
+    "template.is_folder": "“{path}”是一个文件夹：请给出要写出的文件名，例如 {suggest}",
+    "template.folder_failed": "无法建立文件夹“{folder}”：{reason}",
+    "template.cannot_write": "无法在“{folder}”中写出模板：{reason}",
+    # excel-bridge init (workspace.init_workspace, cli.cmd_init)
+    "init.done": "已建立工作目录：{path}",
+    "init.exists": "工作目录 {path} 已经存在，没有覆盖任何文件。",
+    "init.district": "  区名：{district}；区划代码：{code}；已登记 {towns} 个镇",
+    "init.no_code": "（未填）",
+    "init.settings_from": "  设置取自 {source}",
+    "init.added": "  补建了：{paths}",
+    "init.todo": "  还要做：用记事本打开 {settings}，{todo}。文件中注释的曲江区设置是填写示例。",
+    "init.then": "  填好后运行 excel-bridge process {path} 处理一轮，或 excel-bridge watch {path} 持续处理。",
+    "init.no_phone": "  公示名单的监督电话（supervision_phone）没有填，公示名单上将不印电话；需要时在 {settings} 中填写。",
+    "init.ready": "  各镇把村级台账放入“收件箱/镇名/”，反馈文件出现在“反馈/镇名/”，区级总台账在“区级/”。",
+    "init.not_applied": "{options} 没有生效：{settings} 已经存在，没有改动。要修改请直接用记事本编辑它",
+    "init.root_is_file": "“{path}”是一个文件，不是文件夹：工作目录要建在一个新的（或已有的）文件夹里。请换一个名字，例如 excel-bridge init 南雄市",
+    "init.file_in_the_way": "“{path}”是一个文件，挡住了工作目录要建的同名文件夹：请把它改名或移走后再运行 init（没有改动任何文件）",
+    "init.folder_in_the_way": "“{path}”应是一个文件，现在是一个文件夹：请把它改名或移走后再运行 init（没有改动任何文件）",
+    "init.settings_invalid": "工作目录 {path} 已经存在，没有覆盖任何文件；但其中的{error}",
+    "init.from_missing": "找不到设置文件“{path}”：--from 要给出一个已有的区级设置文件（例如另一个工作目录中的 区级设置.yaml）",
+    "init.from_with": "--from 已经给出了全部设置，不能再同时用 {options}；请把它们写在设置文件中",
+    "init.no_name": "无法从“{path}”得出区名，请用 --name 给出，例如 --name 南雄市",
+    # the district's settings file (settings.py)
+    "settings.code_digits": "区划代码应为 6 位数字（本区户籍身份证号的前 6 位，如曲江区为 440205）",
+    "settings.todo_district": "在“district:”后填写区名",
+    "settings.todo_code": "在“district_code:”后填写本区 6 位区划代码（身份证号前 6 位，如曲江区为 440205）",
+    "settings.todo_towns": "在“towns:”下登记本区各镇（村名单可以留空）",
+    "settings.unfinished": "设置文件 {path} 还没有填完：{todo}。请用记事本打开它，照文件中注释的曲江区示例填写、保存后再运行本命令",
+    "settings.keys_missing": "设置文件 {path} 缺少 {keys}：每个区的设置都要写明自己的区名（district）、区划代码（district_code）和各镇（towns），可参考 excel-bridge init 写出的设置文件",
+    "settings.not_mapping": "设置文件 {path} 应是“名字: 值”的形式，请参考 excel-bridge init 写出的设置文件",
     "state.unsubmitted": "未入账（仅校验）",
-    "init.done": "已建立工作目录：{path}\n  设置文件：{settings}（区名、镇村名单、收入年度）\n  各镇把村级台账放入“收件箱/镇名/”，反馈文件出现在“反馈/镇名/”，区级总台账在“区级/”。",
     "pass.file": "{town}/{name}：{status}。{message}",
     "pass.waiting": "另有 {n} 个文件还在复制或保存中，下一轮再处理。",
     "pass.locked": "目标文件正被打开（可能在 Excel 中），新版本已另存为：{path}",
@@ -272,6 +329,89 @@ TEXT: dict[str, str] = {
     "cli.issue_column": "“{column}”",
     "cli.history_who": "{level}级{person}",
     "cli.history_person": "（{person}）",
+    "cli.issue_hint": "      改法：{hint}",
+    "cli.issue_nowhere": "  [{severity}] {message}",
+    "cli.os_error": "{path}：{reason}",
+    "cli.interrupted": "已中断。",
+    "cli.internal": "程序内部错误（不是您操作的问题）。请把下面的全部内容复制下来，发给系统管理员：",
+    "cli.not_integer": "应填整数，写的是“{text}”",
+    "cli.not_number": "应填数字（秒），写的是“{text}”",
+    "cli.code_format": "区划代码应为 6 位数字（本区户籍身份证号的前 6 位，如曲江区为 440205），写的是“{text}”",
+    "cli.timed": "{time} {line}",
+    # -v: the CLI's own log lines (logging's %-style arguments)
+    "cli.log.settings_bundled": "使用程序自带的设置（%s，%d 个镇）和表结构、规则；要用本区的设置请加 --workspace 工作目录",
+    "cli.log.settings_workspace": "使用工作目录 %s 的设置（%s，区划代码 %s，%d 个镇）",
+    "cli.log.check": "%s：读取、校验和研判用时 %.2f 秒（%d 字节，内容指纹 %s…）",
+    "cli.log.pass": "本轮结束：处理 %d 个文件，写出 %d 个工作簿，%d 个文件还在复制中，用时 %.1f 秒",
+    "cli.log.output": "写出 %s",
+    # --help of every command (cli.build_parser); m.* are the placeholders shown in 用法
+    "help.description": "防止返贫动态监测和帮扶：村级台账（Excel/WPS）的校验、研判、汇总与审批。",
+    "help.epilog": "示例：\n"
+                   "  excel-bridge init 南雄市 --code 440282      建立本区的工作目录，再按提示填写区级设置.yaml\n"
+                   "  excel-bridge watch 南雄市                   持续处理各镇放入收件箱的台账\n"
+                   "  excel-bridge check 某村.xlsx                只校验一个文件\n"
+                   "  excel-bridge 命令 -h                        查看某个命令的说明\n"
+                   "\n"
+                   "退出码：0 完成；1 文件有错误（check）或没有找到这一户（history）；\n"
+                   "        2 命令写错、给出的文件或文件夹用不了（不存在、无法读取、已存在、扩展名不对、没有权限）；\n"
+                   "        3 工作目录、区级设置、表结构、规则或台账数据库需要改正；4 程序内部错误；130 按了 Ctrl-C。",
+    "help.version": "显示版本号后退出",
+    "help.verbose": "显示处理过程（带时间，写到标准错误）：用的哪份设置、每轮用时、写出的每个工作簿、读取的审核决定等",
+    "help.command_metavar": "命令",
+    "help.check": "校验一个村级台账并给出研判结果（不入账）",
+    "help.template": "生成空白的村级台账模板（.xlsx）",
+    "help.init": "建立区级工作目录（区级设置、收件箱、反馈、归档、区级总台账、台账数据库）",
+    "help.process": "处理一轮收件箱后退出（供计划任务/cron 使用）",
+    "help.watch": "持续监视收件箱，文件放入后自动处理，每行带时间（Ctrl-C 停止）",
+    "help.history": "列出一户的全部流程记录（谁、何时、从什么状态到什么状态、依据哪个文件）",
+    "help.demo": "生成一个模拟的曲江区（各镇各村台账），放入收件箱并处理一轮",
+    "help.m.file": "文件",
+    "help.m.out": "反馈文件",
+    "help.m.out_file": "输出文件",
+    "help.m.date": "日期",
+    "help.m.workspace": "工作目录",
+    "help.m.folder": "目录",
+    "help.m.town": "镇名",
+    "help.m.village": "村名",
+    "help.m.district": "区名",
+    "help.m.code": "区划代码",
+    "help.m.settings": "设置文件",
+    "help.m.count": "数目",
+    "help.m.seconds": "秒数",
+    "help.m.household": "户编号或身份证号",
+    "help.config.workspace": "使用某个区级工作目录中的设置、表结构和规则（不给时用程序自带的曲江区设置）",
+    "help.config.schemas": "表结构目录（默认用程序自带的 schemas/）",
+    "help.config.rules": "规则目录（默认用程序自带的 rules/）",
+    "help.check.file": "村级台账文件（xlsx/xlsm/xls/xlsb/ods/et）",
+    "help.check.json": "以 JSON 输出（一个对象，含每条问题的改法）",
+    "help.check.out": "写出反馈文件（不写文件名时为“原文件名_反馈.xlsx”）",
+    "help.as_of": "按哪一天研判（默认今天），如 2021-12-31",
+    "help.template.out": "要写出的模板文件名，以 .xlsx 结尾，如 村级监测台账模板.xlsx（所在文件夹不存在时自动建立）",
+    "help.template.town": "镇名（写入模板的隐藏信息）",
+    "help.template.village": "村名（写入模板的隐藏信息）",
+    "help.template.force": "文件已存在时替换它（不加时不会覆盖已有文件）",
+    "help.init.dir": "区名，同时是新建工作目录的名字；也可以带上路径，如 D:\\监测\\南雄市（区名取最后一段）",
+    "help.init.name": "区名与目录名不同时，用它给出区名",
+    "help.init.code": "本区 6 位区划代码（户籍身份证号的前 6 位，如曲江区为 440205）；不给时要在设置文件中补填",
+    "help.init.from": "用一个已经填好的区级设置文件（如另一台电脑上的 区级设置.yaml），不再另写设置",
+    "help.dir": "工作目录（默认当前目录）",
+    "help.workers": "并行进程数（默认每个 CPU 核一个）",
+    "help.process.wait": "确认文件已复制完成的等待秒数（默认取设置）",
+    "help.process.refresh": "即使没有新文件也重新生成镇级核查表和区级总台账",
+    "help.watch.poll": "轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）",
+    "help.history.id": "户编号或户主身份证号",
+    "help.demo.dir": "演示工作目录（默认 demo-district）",
+    "help.demo.villages": "每个镇的村数（默认 3）",
+    "help.demo.households": "每个村的户数（默认 40）",
+    "help.demo.mistakes": "每个村故意制造的填写错误数（默认 3）",
+    "help.demo.seed": "随机种子（相同种子生成相同数据，默认 2021）",
+    # log lines: level words and the line's shape
+    "log.format": "%(asctime)s %(levelword)s %(message)s",
+    "log.DEBUG": "调试",
+    "log.INFO": "信息",
+    "log.WARNING": "注意",
+    "log.ERROR": "错误",
+    "log.CRITICAL": "严重错误",
     # town and district decisions read back from the saved workbooks (decisions.py); shown atop the next copy
     "decision.no_sheet": "找不到“{sheet}”工作表（可能被改名或删除）",
     "decision.no_column": "“{sheet}”中找不到“{column}”列",
@@ -367,7 +507,8 @@ TEXT: dict[str, str] = {
     # the printed 公示名单 (writers/notice.py); reasons in plain words that reveal no illness or disability
     "notice.title": "{district}{town}{village}防止返贫监测对象公示名单",
     "notice.body": "根据《关于健全防止返贫动态监测和帮扶机制的实施方案》，经农户申请（或入户排查）、村民主评议，现将以下农户予以公示。如有异议，请在公示期内向村民委员会或镇人民政府反映。",
-    "notice.footer": "监督电话：区乡村振兴局 {phone}        {village}村民委员会（盖章）    {year}年{month}月{day}日",
+    "notice.footer": "{supervision}{village}村民委员会（盖章）    {year}年{month}月{day}日",
+    "notice.supervision": "监督电话：{district}乡村振兴局 {phone}        ",
     "notice.period": "{start} 至 {end}",
     "notice.reason.income": "家庭人均纯收入低于监测线",
     "notice.reason.drop": "家庭收入大幅缩减",
@@ -436,3 +577,35 @@ TEXT: dict[str, str] = {
 def status_word(status: str) -> str:
     """A submission's status (applied, duplicate, unreadable, failed, decisions) in the words users see."""
     return TEXT.get(f"status.{status}", status)
+
+
+# argparse's own words (usage, section titles, errors), keyed by its gettext msgids — the stable keys
+# translators use, the same in Python 3.11–3.13 (tests assert each still occurs in the running argparse).
+ARGPARSE: dict[str, str] = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "subcommands": "命令",
+    "show this help message and exit": "显示本说明后退出",
+    "show program's version number and exit": "显示版本号后退出",
+    " (default: %(default)s)": "（默认：%(default)s）",
+    "%(heading)s:": "%(heading)s:",  # 3.13 made the colon translatable; kept as 3.11/3.12 print it
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n运行“%(prog)s -h”可以查看用法和说明。\n",
+    "%(prog)s: warning: %(message)s\n": "%(prog)s：注意：%(message)s\n",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s：%(message)s",
+    "the following arguments are required: %s": "缺少必填的参数：%s",
+    "unrecognized arguments: %s": "不认识这些参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "没有“%(value)s”这一项（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "“%(value)s”不是有效的值",
+    "expected one argument": "后面要写一个值",
+    "expected at most one argument": "后面最多写一个值",
+    "expected at least one argument": "后面至少要写一个值",
+    "expected %s argument": "后面要写 %s 个值",
+    "expected %s arguments": "后面要写 %s 个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "not allowed with argument %s": "不能与 %s 同时使用",
+    "one of the arguments %s is required": "%s 中必须给出一个",
+    "ignored explicit argument %r": "这个选项后面不能带值：%s",
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+}

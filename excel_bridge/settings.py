@@ -1,23 +1,35 @@
-"""District settings: name, code, towns and their villages, the current income year."""
+"""District settings (区级设置.yaml): name, code, towns and their villages, the supervision phone printed on
+公示名单, the current income year. Written by `excel-bridge init` with 曲江区 as a commented example."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from .config_files import invalid, read_yaml
+from .errors import ConfigError
+from .messages import TEXT
 
-# 曲江区's nine towns (马坝镇 is the district seat).
+# 曲江区 is the plan's district: constructed in code, DistrictSettings() is 曲江区 (tests, the demo, and
+# `check`/`template` without a workspace); a district's own file must name its own (REQUIRED_IN_FILE).
 QUJIANG_TOWNS = ("马坝镇", "大塘镇", "枫湾镇", "小坑镇", "沙溪镇", "乌石镇", "樟市镇", "白土镇", "罗坑镇")
+QUJIANG_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
+QUJIANG_EXAMPLE_VILLAGES = {"马坝镇": ["石塘村"]}  # the committed example workbook's village
+REQUIRED_IN_FILE = ("district", "district_code", "towns")
 
 
 class DistrictSettings(BaseModel):
+    """One district's settings; unset fields in code take 曲江区's values (never when read from a file)."""
+
     model_config = ConfigDict(extra="forbid")
 
     district: str = "曲江区"
     district_code: str = "440205"
+    supervision_phone: str = QUJIANG_PHONE
     income_year: int = 2021
     towns: dict[str, list[str]] = Field(default_factory=lambda: {t: [] for t in QUJIANG_TOWNS})
     max_file_mb: int = 64
@@ -26,19 +38,41 @@ class DistrictSettings(BaseModel):
     workers: int = 0  # 0 = one per CPU core
     database: str | None = None  # a database URL (postgresql+psycopg://…); none: 系统/ledger.sqlite
 
+    @field_validator("district", "district_code", "supervision_phone", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        # a clerk types 440282 or 6669428 without quotes: YAML reads a number, which is still the text meant
+        if v is None:
+            return ""
+        return str(v).strip() if isinstance(v, (str, int)) and not isinstance(v, bool) else v
+
     @field_validator("district_code")
     @classmethod
     def _six_digits(cls, v: str) -> str:
-        if not (len(v) == 6 and v.isdigit()):
-            raise ValueError("区划代码应为 6 位数字")
+        if v and not (len(v) == 6 and v.isdigit()):
+            raise PydanticCustomError("district_code", TEXT["settings.code_digits"], {})
         return v
 
-    @field_validator("towns")
+    @field_validator("towns", mode="before")
     @classmethod
-    def _some_town(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        if not v:
-            raise ValueError("至少要登记一个镇")
-        return {str(k): [str(x) for x in (vs or [])] for k, vs in v.items()}
+    def _towns(cls, v: Any) -> Any:
+        if v is None:  # `towns:` followed only by the commented example
+            return {}
+        if isinstance(v, dict):
+            return {str(k).strip(): [str(x).strip() for x in (vs or [])] if isinstance(vs, (list, tuple, type(None)))
+                    else vs for k, vs in v.items()}
+        return v
+
+    def unfinished(self) -> list[str]:
+        """What a district must still fill in before files can be processed (empty when complete)."""
+        todo = []
+        if not self.district:
+            todo.append(TEXT["settings.todo_district"])
+        if not self.district_code:
+            todo.append(TEXT["settings.todo_code"])
+        if not self.towns:
+            todo.append(TEXT["settings.todo_towns"])
+        return todo
 
     def canonical_town(self, text: str) -> str | None:
         """The registered town for what a clerk typed ('马坝' or '马坝镇'), or None."""
@@ -49,18 +83,75 @@ class DistrictSettings(BaseModel):
         return None
 
 
-def load_settings(path: Path) -> DistrictSettings:
-    raw = read_yaml(Path(path), "设置") or {}
+def new_district(name: str, *, code: str = "") -> DistrictSettings:
+    """A district's first settings: its name and code, no towns yet (init writes 曲江区's as a commented example)."""
+    return DistrictSettings(district=name, district_code=code, supervision_phone="", towns={})
+
+
+def load_settings(path: Path, *, complete: bool = True) -> DistrictSettings:
+    """A settings file; ConfigError (Chinese) when it is malformed, lacks a district's own values, or —
+    with `complete` — still has towns or code to fill in."""
+    path = Path(path)
+    raw = read_yaml(path, "设置") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(TEXT["settings.not_mapping"].format(path=path))
+    missing = [k for k in REQUIRED_IN_FILE if k not in raw]
+    if missing:
+        raise ConfigError(TEXT["settings.keys_missing"].format(path=path, keys="、".join(missing)))
+    raw.setdefault("supervision_phone", "")  # a file that names no phone prints none, never 曲江区's
     try:
-        return DistrictSettings.model_validate(raw)
+        settings = DistrictSettings.model_validate(raw)
     except ValidationError as exc:
         raise invalid(path, "设置", exc) from exc
+    todo = settings.unfinished()
+    if complete and todo:
+        raise ConfigError(TEXT["settings.unfinished"].format(path=path, todo="；".join(todo)))
+    return settings
+
+
+# one comment above each key of the written file
+NOTES = {
+    "district": "区名（县、县级市也写在这里，如 南雄市）",
+    "district_code": "区划代码：6 位数字，即本区户籍身份证号的前 6 位（曲江区为 440205），用于临时户编号",
+    "supervision_phone": "公示名单底部印的监督电话（本区乡村振兴局），如曲江区为 6669428；留空则不印电话",
+    "income_year": "当前收入年度（村级台账未填收入年度时按此年度的监测线研判）",
+    "towns": "本区各镇及所辖村：每镇一行“镇名:”，其下每村一行“- 村名”；村名单可以留空（写 []），留空时不检查村名",
+    "max_file_mb": "单个文件大小上限（MB），超过的文件不处理并说明原因",
+    "poll_seconds": "确认文件已复制完成的等待秒数（网络共享上可调大）",
+    "rescan_seconds": "watch 模式下即使没有文件通知，每隔多少秒也检查一遍收件箱",
+    "workers": "并行处理的进程数；0 表示每个 CPU 核一个",
+    "database": "台账数据库：不写时用本目录“系统/ledger.sqlite”（无需安装任何软件）；多个区县共用一台 PostgreSQL 服务器时写它的地址",
+}
+
+
+def _example_towns() -> list[str]:
+    """曲江区's towns as commented YAML lines, to copy the shape from."""
+    lines = []
+    for town in QUJIANG_TOWNS:
+        villages = QUJIANG_EXAMPLE_VILLAGES.get(town)
+        if villages:
+            lines.append(f"#   {town}:")
+            lines += [f"#   - {v}" for v in villages]
+        else:
+            lines.append(f"#   {town}: []")
+    return lines
 
 
 def dump_settings(settings: DistrictSettings) -> str:
-    header = (
-        "# 区级设置：区名、区划代码、各镇及所辖村、当前收入年度。\n"
-        "# 村名单可以留空（[]），留空时不检查村名。修改后下一轮处理即生效。\n"
-    )
-    body = yaml.safe_dump(settings.model_dump(), allow_unicode=True, sort_keys=False)
-    return header + body
+    """The settings as a commented YAML file a district edits in Notepad; load_settings reads it back equal."""
+    lines = [
+        "# 区级设置（excel_bridge）。用记事本编辑：冒号后留一个空格，缩进用空格，不用 Tab。",
+        "# 修改后下一轮处理即生效。",
+    ]
+    for key, value in settings.model_dump().items():
+        lines += ["", f"# {NOTES[key]}"]
+        if key == "database" and value is None:
+            lines.append("# database: postgresql+psycopg://用户名:密码@服务器地址:5432/数据库名")
+            continue
+        if key == "towns" and not value:
+            lines += ["# 请在下面的“towns:”之后按本区实际填写，例如曲江区是这样写的（去掉行首的“#”即生效）：",
+                      "towns:", *_example_towns()]
+            continue
+        text = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, default_flow_style=False)
+        lines += text.rstrip("\n").splitlines()
+    return "\n".join(lines) + "\n"

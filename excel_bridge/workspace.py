@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config, bundled_dir
-from .errors import WorkspaceError
+from .errors import ConfigError, UsageError, WorkspaceError
+from .messages import TEXT
 from .ruleset import load_rules
 from .schema import load_schemas
 from .settings import DistrictSettings, dump_settings, load_settings
@@ -29,19 +30,9 @@ class Workspace:
 
     @classmethod
     def init(cls, root: Path, settings: DistrictSettings | None = None) -> "Workspace":
-        """Create (or complete) a workspace; existing settings, schemas and rules are never overwritten."""
-        root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
-        ws = cls(root)
-        if not ws.settings_path.exists():
-            ws.settings_path.write_text(dump_settings(settings or DistrictSettings()), encoding="utf-8")
-        for name in ("schemas", "rules"):
-            target = root / name
-            if not target.exists():
-                shutil.copytree(bundled_dir(name), target)
-        ws.ensure_folders(ws.settings())
-        ws.open_store().close()
-        return ws
+        """Create (or complete) a workspace; existing settings, schemas and rules are never overwritten.
+        Without settings the workspace is 曲江区's (tests, the demo); `excel-bridge init` always passes them."""
+        return init_workspace(root, settings or DistrictSettings()).workspace
 
     @classmethod
     def open(cls, root: Path) -> "Workspace":
@@ -60,7 +51,7 @@ class Workspace:
 
     def database(self, override: str | None = None) -> str:
         """Where the ledger lives: --database, else 区级设置's `database:` URL, else the SQLite file here."""
-        return override or self.settings().database or str(self.ledger_path)
+        return override or load_settings(self.settings_path, complete=False).database or str(self.ledger_path)
 
     def open_store(self, database: str | None = None) -> Store:
         return Store.open(self.database(database))
@@ -111,3 +102,61 @@ class Workspace:
         for town in settings.towns:
             self.town_inbox(town).mkdir(parents=True, exist_ok=True)
             self.town_feedback(town).mkdir(parents=True, exist_ok=True)
+
+
+@dataclass
+class InitResult:
+    """What `init` found and did: nothing that existed is ever replaced."""
+
+    workspace: Workspace
+    settings: DistrictSettings  # as the settings file says now (possibly still unfinished)
+    settings_written: bool
+    created: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
+def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str | None = None) -> InitResult:
+    """Create a workspace, or complete one: write the settings (`settings_text` verbatim when given — the
+    file `settings` was read from — else `settings` with its comments) only where there is no settings file,
+    and add whatever folder, schema, rule or ledger file is missing. A settings file already there is kept as
+    it is and read back. Whatever stands in the way is found before anything is written (UsageError)."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise UsageError(TEXT["init.root_is_file"].format(path=root))
+    ws = Workspace(root)
+    result = InitResult(workspace=ws, settings=settings, settings_written=False)
+    if ws.settings_path.is_dir() or ws.ledger_path.is_dir():
+        raise UsageError(TEXT["init.folder_in_the_way"].format(
+            path=ws.settings_path if ws.settings_path.is_dir() else ws.ledger_path))
+    if ws.settings_path.exists():
+        try:
+            result.settings = load_settings(ws.settings_path, complete=False)
+        except ConfigError as exc:
+            raise ConfigError(TEXT["init.settings_invalid"].format(path=root, error=exc)) from exc
+    folders = [root, root / "schemas", root / "rules", ws.inbox, ws.root / FEEDBACK, ws.archive, ws.departments,
+               ws.district_dir, ws.root / SYSTEM]
+    folders += [p for town in result.settings.towns for p in (ws.town_inbox(town), ws.town_feedback(town))]
+    for path in folders:
+        if path.exists() and not path.is_dir():
+            raise UsageError(TEXT["init.file_in_the_way"].format(path=path))
+
+    if not ws.settings_path.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        text = settings_text if settings_text is not None else dump_settings(settings)
+        ws.settings_path.write_text(text, encoding="utf-8")
+        result.settings_written = True
+    for path in folders:
+        if path.is_dir():
+            result.kept.append(path)
+        elif path.name in ("schemas", "rules") and path.parent == root:
+            shutil.copytree(bundled_dir(path.name), path)
+            result.created.append(path)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            result.created.append(path)
+    (result.created if result.settings_written else result.kept).append(ws.settings_path)
+    existed = ws.ledger_path.exists()
+    ws.open_store().close()  # creates the ledger, or brings an older ledger's schema up to date
+    if result.settings.database is None:
+        (result.kept if existed else result.created).append(ws.ledger_path)
+    return result

@@ -1,9 +1,14 @@
-"""`excel-bridge check` as a real subprocess: exit codes, JSON, the Chinese summary, --out naming."""
+"""`excel-bridge` as a real subprocess: check's exit codes, JSON, the Chinese summary with each 改法, --out
+naming; a folder given to check; -v; every word argparse prints, in Chinese."""
 
 from __future__ import annotations
 
+import argparse
+import ast
 import datetime as dt
+import inspect
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,11 +16,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_helpers import TIME, english_words, run_cli, unwritable_dir
 from conftest import CORPUS, needs_soffice
 from factory import AS_OF, HEAD_A, HEAD_B, base_rows, household, member, write
 from xlsx_helpers import SYSTEM_HEADERS, soffice_convert
 
 from excel_bridge.idcard import make_id
+from excel_bridge.messages import ARGPARSE
+from excel_bridge.workspace import Workspace
+from excel_bridge.writers.common import display_width
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "示例_马坝镇石塘村监测台账.xlsx"
 PASSWORD_XLSX = CORPUS / "pycalamine-password.xlsx"
@@ -71,10 +80,18 @@ def test_errors_exit_1_and_summary_lists_them(error_file):
     assert proc.stdout.splitlines() == [
         "errors.xlsx：发现 2 处错误、1 条提示（共 2 户、4 人）。",
         "  [错误] 家庭成员 第4行“在校生状况”：“文化程度”和“在校生状况”只能填一项，两项都填了。",
+        "      改法：在校生或学龄前儿童只填“在校生状况”，其他人只填“文化程度”。",
         "  [错误] 户信息 第2行“户类型”：“一般户”不是“户类型”的可选值。",
+        "      改法：请从下拉列表中选择：脱贫户、普通农户。",
         "  [提示] 户信息 第2行“人均纯收入”：人均纯收入填的是 11000 元，按各项收入计算应为 12000.00 元，相差超过 1 元，系统按计算值研判。",
+        "      改法：人均纯收入 =（工资性收入+生产经营性收入+财产性收入+转移性收入−生产经营性支出）÷家庭人口数，请核对。",
         "建议纳入监测 1 户。",
     ]
+    # the plain summary carries the same hints as --json, issue by issue
+    code, obj = run_json(error_file, "--as-of", AS_OF.isoformat())
+    assert code == 1
+    hints = [line.removeprefix("      改法：") for line in proc.stdout.splitlines() if line.startswith("      改法：")]
+    assert sorted(hints) == sorted(i["hint"] for i in obj["issues"])
 
 
 def test_summary_is_capped_at_20_issues(tmp_path, config):
@@ -88,10 +105,11 @@ def test_summary_is_capped_at_20_issues(tmp_path, config):
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert lines[0] == "many.xlsx：发现 25 处错误、0 条提示（共 25 户、25 人）。"
-    assert lines[1:21] == [f"  [错误] 户信息 第{r}行“户类型”：“一般户”不是“户类型”的可选值。" for r in range(2, 22)]
-    assert lines[21] == "  ……另有 5 条，见反馈文件的“问题清单”。"
-    assert lines[22] == "建议纳入监测 0 户。"
-    assert len(lines) == 23
+    assert lines[1:41] == [line for r in range(2, 22) for line in (
+        f"  [错误] 户信息 第{r}行“户类型”：“一般户”不是“户类型”的可选值。", "      改法：请从下拉列表中选择：脱贫户、普通农户。")]
+    assert lines[41] == "  ……另有 5 条，见反馈文件的“问题清单”。"
+    assert lines[42] == "建议纳入监测 0 户。"
+    assert len(lines) == 43
 
 
 def test_empty_file_exit_2(tmp_path):
@@ -100,8 +118,9 @@ def test_empty_file_exit_2(tmp_path):
     proc = run(empty)
     assert proc.returncode == 2
     assert proc.stdout.splitlines() == [
-        "空.xlsx：无法读取。文件是空的（0 字节），可能没有保存完整或复制时中断。"
-        "请在 Excel/WPS 中打开原文件，确认内容无误并保存后，重新放入文件夹。"]
+        "空.xlsx：无法读取。文件是空的（0 字节），可能没有保存完整或复制时中断。",
+        "  改法：请在 Excel/WPS 中打开原文件，确认内容无误并保存后，重新放入文件夹。"]
+    assert proc.stderr == ""
     code, obj = run_json(empty)
     assert code == 2
     assert obj["readable"] is False and obj["valid"] is False and obj["households"] == []
@@ -282,4 +301,188 @@ def test_example_workbook_summary():
     lines = proc.stdout.splitlines()
     assert lines[0] == "示例_马坝镇石塘村监测台账.xlsx：发现 4 处错误、2 条提示（共 12 户、43 人）。"
     assert lines[-1] == "建议纳入监测 3 户。"
-    assert len(lines) == 8
+    assert len(lines) == 14  # the summary line, 6 issues each with its 改法, the proposals
+
+
+# --- a folder, a folder that cannot be written ---
+
+def test_a_folder_given_to_check_says_it_is_a_folder(tmp_path, config):
+    folder = tmp_path / "马坝镇"
+    folder.mkdir()
+    write(folder / "石塘村.xlsx", config)
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    ws = tmp_path / "曲江区"
+    Workspace.init(ws)
+    for path, lines in (
+        (folder, [f"马坝镇：无法读取。“{folder}”是一个文件夹，不是台账文件。",
+                  f"  改法：请写出其中一个台账文件，例如 excel-bridge check {folder / '石塘村.xlsx'}（一次校验一个文件）。"]),
+        (empty, [f"空文件夹：无法读取。“{empty}”是一个文件夹，不是台账文件。",
+                 f"  改法：请写出其中一个台账文件，例如 excel-bridge check {empty / '某村监测台账.xlsx'}（一次校验一个文件）。"]),
+        (ws, [f"曲江区：无法读取。“{ws}”是区级工作目录，不是台账文件。",
+              f"  改法：要处理各镇收件箱里的台账，请用 excel-bridge process {ws}；只校验一个文件时，请写出那个文件，例如 excel-bridge check 某村.xlsx。"]),
+    ):
+        proc = run(path)
+        assert (proc.returncode, proc.stdout.splitlines(), proc.stderr) == (2, lines, ""), path
+    code, obj = run_json(folder)
+    assert code == 2 and obj["readable"] is False
+    assert [(i["code"], i["message"]) for i in obj["issues"]] == [("FILE_IS_FOLDER", f"“{folder}”是一个文件夹，不是台账文件。")]
+
+
+def test_out_into_a_folder_without_write_permission(error_file, tmp_path):
+    with unwritable_dir(tmp_path / "只读") as folder:
+        proc = run(error_file, "--out", folder / "反馈.xlsx", "--as-of", AS_OF.isoformat())
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith(f"错误：无法在“{folder}”中写出反馈文件：没有权限"), proc.stderr
+        assert len(proc.stderr.splitlines()) == 1
+        assert list(folder.iterdir()) == []
+
+
+# --- -v ---
+
+def test_verbose_check_logs_in_chinese_with_times():
+    proc = run(EXAMPLE, "--as-of", "2021-12-20")
+    assert proc.returncode == 1 and proc.stderr == ""  # quiet without -v
+    for args in (("-v", "check", EXAMPLE), ("check", EXAMPLE, "-v")):  # before or after the command
+        proc = run_cli(*args, "--as-of", "2021-12-20")
+        assert proc.returncode == 1
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 2, proc.stderr
+        assert re.fullmatch(TIME + " 信息 使用程序自带的设置（曲江区，9 个镇）和表结构、规则；要用本区的设置请加 --workspace 工作目录",
+                            lines[0]), lines[0]
+        size = EXAMPLE.stat().st_size
+        assert re.fullmatch(TIME + rf" 信息 {EXAMPLE.name}：读取、校验和研判用时 \d+\.\d\d 秒（{size} 字节，内容指纹 [0-9a-f]{{12}}…）",
+                            lines[1]), lines[1]
+        assert proc.stdout == run(EXAMPLE, "--as-of", "2021-12-20").stdout
+
+
+def test_verbose_process_names_the_settings_and_every_workbook_written(ws, config):
+    from factory import drop
+
+    drop(ws, config, base_rows())
+    proc = run_cli("process", ws.root, "--wait", "0.05", "--workers", "1", "--as-of", AS_OF.isoformat(), "-v")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条"
+    lines = proc.stderr.splitlines()
+    assert all(re.match(TIME + " (信息|注意|错误) ", line) for line in lines), proc.stderr
+    said = [line[9:] for line in lines]
+    assert said[0] == f"信息 使用工作目录 {ws.root.resolve()} 的设置（曲江区，区划代码 440205，9 个镇）"
+    written = [line.removeprefix("信息 写出 ") for line in said if line.startswith("信息 写出 ")]
+    assert "反馈/马坝镇/石塘村_反馈.xlsx" in written and "区级/区级总台账.xlsx" in written
+    assert {f"反馈/{t}/{t}_镇级核查表.xlsx" for t in ws.settings().towns} <= set(written)
+    assert re.fullmatch(rf"信息 本轮结束：处理 1 个文件，写出 {len(written)} 个工作簿，0 个文件还在复制中，用时 \d+\.\d 秒", said[-1])
+    assert not english_words("\n".join(said).replace(str(ws.root.resolve()), "")), said
+
+
+# --- argparse in Chinese ---
+
+def usage_error(*lines: str) -> tuple[int, str, list[str]]:
+    return 2, "", list(lines)
+
+
+SEE = "运行“excel-bridge -h”可以查看用法和说明。"
+TOP_USAGE = "用法：excel-bridge [-h] [--version] [-v] 命令 ..."
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((), usage_error(TOP_USAGE, "excel-bridge：错误：缺少必填的参数：命令", SEE)),
+    (("chek", "a.xlsx"), usage_error(
+        TOP_USAGE, "excel-bridge：错误：命令：没有“chek”这一项（可选：'check', 'template', 'init', 'process', 'watch', "
+                   "'history', 'demo'）", SEE)),
+    (("init",), usage_error(
+        "用法：excel-bridge init [-h] [-v] [--name 区名] [--code 区划代码] [--from 设置文件] 区名",
+        "excel-bridge init：错误：缺少必填的参数：区名", "运行“excel-bridge init -h”可以查看用法和说明。")),
+    (("history", "123", "--workspace"), usage_error(
+        "用法：excel-bridge history [-h] [-v] [--workspace 工作目录] 户编号或身份证号",
+        "excel-bridge history：错误：--workspace：后面要写一个值", "运行“excel-bridge history -h”可以查看用法和说明。")),
+    (("template", "a.xlsx", "b.xlsx"), usage_error(
+        "用法：excel-bridge template [-h] [-v] [--town 镇名] [--village 村名] [--force]",
+        "                            [--workspace 工作目录] [--schemas 目录] [--rules 目录]",
+        "                            输出文件",
+        "excel-bridge template：错误：不认识这些参数：b.xlsx", "运行“excel-bridge template -h”可以查看用法和说明。")),
+    (("history", "123", "--as-of", "2021-12-31"), usage_error(
+        "用法：excel-bridge history [-h] [-v] [--workspace 工作目录] 户编号或身份证号",
+        "excel-bridge history：错误：不认识这些参数：--as-of 2021-12-31", "运行“excel-bridge history -h”可以查看用法和说明。")),
+    (("demo", "--villages", "三"), usage_error(
+        "用法：excel-bridge demo [-h] [-v] [--villages 数目] [--households 数目] [--mistakes 数目]",
+        "                        [--seed 数目] [--workers 数目]",
+        "                        [目录]",
+        "excel-bridge demo：错误：--villages：应填整数，写的是“三”", "运行“excel-bridge demo -h”可以查看用法和说明。")),
+    (("check", "a.xlsx", "--as-of", "2021/12/31"), usage_error(
+        "用法：excel-bridge check [-h] [-v] [--json] [--out [反馈文件]] [--as-of 日期]",
+        "                         [--workspace 工作目录] [--schemas 目录] [--rules 目录]",
+        "                         文件",
+        "excel-bridge check：错误：--as-of：日期格式应为 2021-08-11：2021/12/31", "运行“excel-bridge check -h”可以查看用法和说明。")),
+])
+def test_wrong_command_lines_are_told_in_chinese(args, expected):
+    proc = run_cli(*args, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == expected
+
+
+COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo")
+
+
+@pytest.mark.parametrize("command", (None, *COMMANDS))
+def test_every_help_is_chinese(command):
+    proc = run_cli(*(["--help"] if command is None else [command, "-h"]), timeout=60)
+    assert proc.returncode == 0 and proc.stderr == ""
+    text = proc.stdout
+    assert text.startswith("用法：excel-bridge")
+    assert "\n选项:\n" in text and "  -h, --help" in text and "显示本说明后退出" in text
+    assert english_words(text) == set(), english_words(text)
+    assert "显示处理过程（带时间，写到标准错误）：用的哪份设置、每轮用时、写出的每个工作簿、读取的审核决定等" in text.replace("\n", "").replace(" ", "")
+    for line in text.splitlines():  # wrapped by how wide it shows: 100 columns
+        assert display_width(line) <= 100, line
+    if command is None:
+        assert "退出码：0 完成；1 文件有错误（check）或没有找到这一户（history）；" in text
+
+
+def test_init_help_exactly():
+    proc = run_cli("init", "-h", timeout=60)
+    assert proc.stdout.splitlines() == [
+        "用法：excel-bridge init [-h] [-v] [--name 区名] [--code 区划代码] [--from 设置文件] 区名",
+        "",
+        "建立区级工作目录（区级设置、收件箱、反馈、归档、区级总台账、台账数据库）",
+        "",
+        "参数:",
+        "  区名             区名，同时是新建工作目录的名字；也可以带上路径，如 D:\\监测\\南雄市（区名取最后一",
+        "                   段）",
+        "",
+        "选项:",
+        "  -h, --help       显示本说明后退出",
+        "  -v, --verbose    显示处理过程（带时间，写到标准错误）：用的哪份设置、每轮用时、写出的每个工作",
+        "                   簿、读取的审核决定等",
+        "  --name 区名      区名与目录名不同时，用它给出区名",
+        "  --code 区划代码  本区 6 位区划代码（户籍身份证号的前 6 位，如曲江区为 440205）；不给时要在设置文",
+        "                   件中补填",
+        "  --from 设置文件  用一个已经填好的区级设置文件（如另一台电脑上的 区级设置.yaml），不再另写设置",
+    ]
+
+
+def test_every_user_facing_argparse_word_is_translated():
+    """argparse's msgids in the running Python: each one a user can meet has its Chinese in ARGPARSE (a newer
+    Python adding one fails here, not on a district's screen)."""
+    tree_ = ast.parse(inspect.getsource(argparse))
+    used = set()
+    for node in ast.walk(tree_):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "ngettext"):
+            used |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    assert {"usage: ", "options", "positional arguments", "the following arguments are required: %s",
+            "unrecognized arguments: %s", "show this help message and exit"} <= used
+    developer_only = {  # mistakes in how a program builds its parser, or features we do not use
+        "'required' is an invalid argument for positionals", "%r is not callable", ".__call__() not defined",
+        'argument "-" with mode %r', "cannot have multiple subparser arguments",
+        "cannot merge actions - two groups are named %r", "conflicting subparser alias: %s",
+        "conflicting subparser: %s", "dest= is required for options like %r", "invalid conflict_resolution value: %r",
+        "mutually exclusive arguments must be optional", "unexpected option string: %s",
+        "unknown parser %(parser_name)r (choices: %(choices)s)", "argument '%(argument_name)s' is deprecated",
+        "command '%(parser_name)s' is deprecated", "option '%(option)s' is deprecated",
+        "conflicting option string: %s", "conflicting option strings: %s",
+        "invalid option string %(option)r: must start with a character %(prefix_chars)r"}
+    assert used - developer_only - set(ARGPARSE) == set()
+    # argparse is left as it was after a parse
+    from excel_bridge.argparse_zh import chinese
+    before = argparse._("usage: ")
+    with chinese():
+        assert argparse._("usage: ") == "用法："
+    assert argparse._("usage: ") == before == "usage: "

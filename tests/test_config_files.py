@@ -29,7 +29,8 @@ def test_a_syntax_error_names_the_file_and_the_line(tmp_path):
 
 def test_a_wrong_value_names_the_entry_in_chinese(tmp_path):
     path = tmp_path / "区级设置.yaml"
-    path.write_text("district: 曲江区\nincome_year: 今年\n", encoding="utf-8")
+    path.write_text("district: 曲江区\ndistrict_code: '440205'\ntowns: {马坝镇: []}\nincome_year: 今年\n",
+                    encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_settings(path)
     assert str(exc.value) == f"设置文件 {path} 有误：“income_year”应填整数"

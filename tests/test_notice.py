@@ -21,6 +21,7 @@ from factory import (HEAD_A, HEAD_B, HEAD_C, TOWN, X_ID, all_cell_text, base_row
                      measure, member, review, sheet_rows)
 
 from excel_bridge.process import Processor
+from excel_bridge.settings import DistrictSettings
 from excel_bridge.workspace import Workspace
 
 T = dt.date.today()
@@ -128,7 +129,7 @@ def test_the_notice_is_a_printable_form(district):
     assert rows[0][0] == "曲江区马坝镇石塘村防止返贫监测对象公示名单"
     assert rows[1][0].startswith("根据《关于健全防止返贫动态监测和帮扶机制的实施方案》")
     footer = rows[len(listed(keep)) + 5][0]
-    assert footer.startswith("监督电话：区乡村振兴局 6669428") and f"{T.year}年{T.month}月{T.day}日" in footer
+    assert footer == f"监督电话：曲江区乡村振兴局 6669428        石塘村村民委员会（盖章）    {T.year}年{T.month}月{T.day}日"
     wb = openpyxl.load_workbook(keep)
     assert wb.sheetnames == ["公示名单"]
     sheet = wb["公示名单"]
@@ -164,3 +165,26 @@ def test_a_towns_files_hold_only_that_towns_households(district):
     other = "\n".join(all_cell_text(ws.town_feedback("大塘镇") / "大塘镇_镇级核查表.xlsx"))
     for word in ("石塘村", "陈伟", "李秀英", "王五", "赵六", HEAD_A, HEAD_B, X_ID, HEAD_C):
         assert word not in other
+
+
+def test_a_district_without_a_supervision_phone_prints_none(tmp_path):
+    """The phone is the district's setting (区级设置's supervision_phone): another district's notice never
+    carries 曲江区's number, and with none set the footer is just the committee's signature and the date."""
+    ws = Workspace.init(tmp_path / "南雄市", DistrictSettings(district="南雄市", district_code="440282",
+                                                            supervision_phone="", towns={TOWN: []}))
+    with Processor(ws, as_of=T, workers=1) as p:
+        drop(ws, ws.config(), notice_rows())
+        assert [f.status for f in p.run_pass(wait=0.05).files] == ["applied"]
+    rows = sheet_rows(notice_file(ws), "公示名单")
+    assert rows[0][0] == "南雄市马坝镇石塘村防止返贫监测对象公示名单"
+    footer = rows[len(listed(notice_file(ws))) + 5][0]
+    assert footer == f"石塘村村民委员会（盖章）    {T.year}年{T.month}月{T.day}日"
+    assert "6669428" not in "\n".join(all_cell_text(notice_file(ws)))
+
+    # a phone typed into the settings file without quotes is still the phone
+    text = ws.settings_path.read_text(encoding="utf-8").replace("supervision_phone: ''", "supervision_phone: 3338899")
+    ws.settings_path.write_text(text, encoding="utf-8")
+    with Processor(ws, as_of=T, workers=1) as p:
+        p.run_pass(wait=0.05, force_outputs=True)
+    footer = sheet_rows(notice_file(ws), "公示名单")[len(listed(notice_file(ws))) + 5][0]
+    assert footer == f"监督电话：南雄市乡村振兴局 3338899        石塘村村民委员会（盖章）    {T.year}年{T.month}月{T.day}日"

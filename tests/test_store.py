@@ -51,60 +51,6 @@ def _submission(store: Store, **over) -> int:
 
 # --- excel-bridge init ---
 
-def test_init_subprocess_creates_the_district_workspace(tmp_path):
-    root = tmp_path / "曲江"
-    proc = _init(root)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0] == f"已建立工作目录：{root.resolve()}"
-    assert "区级设置.yaml" in proc.stdout
-
-    settings = load_settings(root / "区级设置.yaml")
-    assert (settings.district, settings.district_code, tuple(settings.towns)) == ("曲江区", "440205", QUJIANG_TOWNS)
-    raw = yaml.safe_load((root / "区级设置.yaml").read_text(encoding="utf-8"))
-    assert raw["district"] == "曲江区" and raw["district_code"] == "440205"
-    for town in QUJIANG_TOWNS:
-        assert (root / "收件箱" / town).is_dir(), town
-        assert (root / "反馈" / town).is_dir(), town
-    for name in ("归档", "部门数据", "区级"):
-        assert (root / name).is_dir(), name
-    for name in ("schemas", "rules"):  # editable copies, byte for byte the bundled ones
-        copied = _files(root / name)
-        assert copied and copied == _files(bundled_dir(name)), name
-
-    ledger_path = root / "系统" / "ledger.sqlite"
-    conn = sqlite3.connect(ledger_path)
-    try:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
-        assert TABLES <= _tables(conn)
-        for table in ("submissions", "households", "members", "events"):
-            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
-    finally:
-        conn.close()
-
-
-def test_init_again_keeps_edited_settings_schemas_rules_and_the_ledger(tmp_path):
-    root = tmp_path / "ws"
-    assert _init(root).returncode == 0
-    settings_file = root / "区级设置.yaml"
-    edited = settings_file.read_text(encoding="utf-8").replace("income_year: 2021", "income_year: 2022")
-    edited = edited.replace("  罗坑镇: []\n", "  罗坑镇: []\n  新设镇: []\n")
-    settings_file.write_text(edited, encoding="utf-8")
-    rules_file = root / "rules" / "monitoring_line.yaml"
-    rules_file.write_text(rules_file.read_text(encoding="utf-8") + "\n# 区里改过\n", encoding="utf-8")
-    with Store.open(root / "系统" / "ledger.sqlite") as store, store.atomic():
-        _submission(store)
-
-    proc = _init(root)
-    assert proc.returncode == 0, proc.stderr
-    assert settings_file.read_text(encoding="utf-8") == edited
-    assert rules_file.read_text(encoding="utf-8").endswith("# 区里改过\n")
-    assert load_settings(settings_file).income_year == 2022
-    assert (root / "收件箱" / "新设镇").is_dir() and (root / "反馈" / "新设镇").is_dir()
-    with Store.open(root / "系统" / "ledger.sqlite") as store:
-        assert [s.file_name for s in store.submissions.all()] == ["x.xlsx"]
-
-
 def test_workspace_open_refuses_a_folder_without_settings(tmp_path):
     from excel_bridge.errors import WorkspaceError
 

@@ -1,4 +1,4 @@
-"""`excel-bridge template`: the blank village workbook clerks receive (DOMAIN.md “Workbooks”)."""
+"""`excel-bridge template`: the blank village workbook clerks receive (DOMAIN.md “Workbooks”), and where it may be written."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 import python_calamine as pc
 import yaml
+from cli_helpers import run_cli, unwritable_dir
 from conftest import needs_soffice
 from openpyxl.utils import column_index_from_string, get_column_letter
 from xlsx_helpers import col_ranges, ranges_overlap, soffice_convert
@@ -276,3 +277,71 @@ def test_committed_workbooks_are_what_the_generator_makes(tmp_path, config):
             if sheet == "系统信息":  # holds the generation time
                 continue
             assert fresh.get_sheet_by_name(sheet).to_python() == kept.get_sheet_by_name(sheet).to_python(), sheet
+
+
+# --- where the template may be written (`excel-bridge template OUT`) ---
+
+def _sheets(path: Path) -> list[str]:
+    return openpyxl.load_workbook(path).sheetnames
+
+
+def test_an_existing_file_is_never_overwritten_without_force(tmp_path):
+    filled = tmp_path / "石塘村台账.xlsx"
+    filled.write_bytes(b"PK filled by the clerk")  # stands for a filled ledger: bytes of its own
+    proc = run_cli("template", filled)
+    assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == (2, "", [
+        f"错误：“{filled}”已经存在，没有覆盖（它可能是已经填好的台账）。请换一个文件名；确认不要原文件时，加 --force 替换它"])
+    assert filled.read_bytes() == b"PK filled by the clerk"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["石塘村台账.xlsx"]
+
+    proc = run_cli("template", filled, "--force")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"已写出模板：{filled}（替换了原有文件）\n", "")
+    assert _sheets(filled) == [*SHEETS, "下拉选项", "系统信息"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["石塘村台账.xlsx"]  # no temporary file left
+
+
+def test_missing_folders_are_made(tmp_path):
+    out = tmp_path / "马坝镇" / "石塘村" / "模板.xlsx"
+    proc = run_cli("template", out, "--town", "马坝镇", "--village", "石塘村")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"已写出模板：{out}\n", "")
+    assert _sheets(out) == [*SHEETS, "下拉选项", "系统信息"]
+    upper = tmp_path / "大写.XLSX"
+    assert run_cli("template", upper).returncode == 0 and _sheets(upper)[0] == "填表说明"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("模板.xls", "错误：“模板.xls”不是 .xlsx 文件名：模板只能是 .xlsx 格式，用“.xls”的名字保存，Excel/WPS 打开时会报文件格式与扩展名不符。"
+                 "请改用 .xlsx 结尾的名字，例如 {dir}/模板.xlsx"),
+    ("模板.ods", "错误：“模板.ods”不是 .xlsx 文件名：模板只能是 .xlsx 格式，用“.ods”的名字保存，Excel/WPS 打开时会报文件格式与扩展名不符。"
+                 "请改用 .xlsx 结尾的名字，例如 {dir}/模板.xlsx"),
+    ("模板.xlsm", "错误：“模板.xlsm”不是 .xlsx 文件名：模板只能是 .xlsx 格式，用“.xlsm”的名字保存，Excel/WPS 打开时会报文件格式与扩展名不符。"
+                  "请改用 .xlsx 结尾的名字，例如 {dir}/模板.xlsx"),
+    ("模板", "错误：“模板”没有扩展名：模板是 .xlsx 格式，请写成 {dir}/模板.xlsx"),
+])
+def test_only_an_xlsx_name(tmp_path, name, message):
+    proc = run_cli("template", tmp_path / name)
+    assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == (2, "", [message.format(dir=tmp_path)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_or_a_path_through_a_file(tmp_path):
+    folder = tmp_path / "模板"
+    folder.mkdir()
+    a_file = tmp_path / "文件"
+    a_file.write_text("", encoding="utf-8")
+    for out, message in (
+        (folder, f"错误：“{folder}”是一个文件夹：请给出要写出的文件名，例如 {folder / '村级监测台账模板.xlsx'}"),
+        (a_file / "模板.xlsx", f"错误：无法建立文件夹“{a_file}”：已有一个同名的文件挡在这里，请把它改名或移走，或换一个名字"),
+    ):
+        proc = run_cli("template", out)
+        assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == (2, "", [message]), out
+    assert list(folder.iterdir()) == [] and a_file.read_text(encoding="utf-8") == ""
+
+
+def test_a_folder_without_write_permission(tmp_path):
+    with unwritable_dir(tmp_path / "只读") as folder:
+        proc = run_cli("template", folder / "模板.xlsx")
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith(f"错误：无法在“{folder}”中写出模板：没有权限"), proc.stderr
+        assert len(proc.stderr.splitlines()) == 1
+        assert list(folder.iterdir()) == []

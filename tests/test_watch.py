@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,6 +42,7 @@ class WatchProcess:
         self.out_path, self.err_path = logs / "stdout.txt", logs / "stderr.txt"
         self._out, self._err = open(self.out_path, "wb"), open(self.err_path, "wb")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.started = dt.datetime.now().time().replace(microsecond=0)
         self.proc = subprocess.Popen([sys.executable, "-m", "excel_bridge.cli", "watch", str(root), "--as-of",
                                       AS_OF.isoformat(), "--workers", "1", *extra],
                                      stdout=self._out, stderr=self._err, env=env)
@@ -54,7 +56,17 @@ class WatchProcess:
         return self.err_path.read_text(encoding="utf-8", errors="replace")
 
     def lines(self) -> list[str]:
-        return self.stdout.splitlines()
+        """stdout's lines without their time of day, after checking every line starts with it (HH:MM:SS,
+        between the watcher's start and now)."""
+        out = []
+        now = dt.datetime.now().time().replace(microsecond=0)
+        for line in self.stdout.splitlines():
+            stamp, sep, text = line.partition(" ")
+            assert sep and re.fullmatch(r"\d\d:\d\d:\d\d", stamp), line
+            if self.started <= now:  # (a run across midnight only checks the shape)
+                assert self.started <= dt.time.fromisoformat(stamp) <= now, (line, self.started, now)
+            out.append(text)
+        return out
 
     def interrupt(self) -> int:
         self.proc.send_signal(signal.SIGINT)

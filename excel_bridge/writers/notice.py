@@ -25,7 +25,6 @@ PLAIN_REASONS = {
     "R-GUARANTEE": TEXT["notice.reason.guarantee"],
 }
 ELIMINATION_REASON = TEXT["notice.reason.elimination"]
-SUPERVISION_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
 
 
 NOTICE_SUFFIX = "_公示名单.xlsx"
@@ -77,6 +76,15 @@ def notice_rows(store: Store, config: Config, town: str, village: str, as_of: dt
     return rows
 
 
+def notice_footer(config: Config, village: str, as_of: dt.date) -> str:
+    """The signature line: the district's supervision phone (区级设置's supervision_phone) when it has one."""
+    settings = config.settings
+    phone = settings.supervision_phone.strip()
+    supervision = TEXT["notice.supervision"].format(district=settings.district, phone=phone) if phone else ""
+    return TEXT["notice.footer"].format(supervision=supervision, village=village, year=as_of.year,
+                                        month=as_of.month, day=as_of.day)
+
+
 def write_notice(ws: Workspace, store: Store, config: Config, town: str, village: str, *,
                  as_of: dt.date) -> Placed | None:
     """Write (or remove) the village's notice list; None when nobody is in notice."""
@@ -111,9 +119,7 @@ def write_notice(ws: Workspace, store: Store, config: Config, town: str, village
             for c, value in enumerate(row):
                 sheet.write_string(r, c, value, cell)
         end = 4 + len(rows) + 1
-        sheet.merge_range(end, 0, end, len(headers) - 1,
-                          TEXT["notice.footer"].format(phone=SUPERVISION_PHONE, village=village, year=as_of.year,
-                                                       month=as_of.month, day=as_of.day), plain)
+        sheet.merge_range(end, 0, end, len(headers) - 1, notice_footer(config, village, as_of), plain)
         sheet.set_row(end, 30)
         sheet.set_landscape()
         sheet.set_paper(9)

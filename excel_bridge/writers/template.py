@@ -15,8 +15,11 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..config import Config
+from ..errors import UsageError
+from ..messages import TEXT, os_problem
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
-from .common import DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, fit_width, meta_rows
+from .common import (DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, Placed, fit_width,
+                     meta_rows, place_atomically)
 
 TEMPLATE_KIND = "excel_bridge.village"
 FREEZE_COLUMNS = {"household": 5, "member": 2}  # keep 户编号…户主姓名 / 户主身份证号、姓名 in view
@@ -236,3 +239,32 @@ def write_village_workbook(path: Path, config: Config, *, town: str | None = Non
     meta.hide()
     wb.close()
     return path
+
+
+TEMPLATE_NAME = "村级监测台账模板.xlsx"
+
+
+def write_template(path: Path, config: Config, *, town: str | None = None, village: str | None = None,
+                   force: bool = False) -> Placed:
+    """The blank template where a user asked for it: never over an existing file unless `force` (it may be a
+    filled ledger), only under an .xlsx name (the bytes are xlsx), missing folders made. UsageError (nothing
+    written) otherwise; the file appears whole or not at all."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(TEXT["template.is_folder"].format(path=path, suggest=path / TEMPLATE_NAME))
+    if path.suffix.lower() != ".xlsx":
+        stem = path.stem if path.suffix else path.name
+        suggest = path.with_name(f"{stem}.xlsx")
+        key = "template.suffix" if path.suffix else "template.no_suffix"
+        raise UsageError(TEXT[key].format(name=path.name, suffix=path.suffix, suggest=suggest))
+    if path.exists() and not force:
+        raise UsageError(TEXT["template.exists"].format(path=path))
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(TEXT["template.folder_failed"].format(folder=folder, reason=os_problem(exc))) from exc
+    try:
+        return place_atomically(path, lambda tmp: write_village_workbook(tmp, config, town=town, village=village))
+    except OSError as exc:
+        raise UsageError(TEXT["template.cannot_write"].format(folder=folder, reason=os_problem(exc))) from exc
