@@ -370,6 +370,25 @@ class Ledger:
             " LEFT JOIN households h ON h.id = e.household_id WHERE e.event='transition'"
             " ORDER BY e.id DESC LIMIT ?", (limit,)).fetchall()
 
+    # --- when households were found (the scale warning, plan 六(四)) ---
+    def village_first_files(self) -> dict[tuple[str, str], str]:
+        """(town, village) → content hash of the file that first brought the village's households in: its
+        baseline, whose households are not "newly found"."""
+        rows = self.conn.execute(
+            "SELECT h.town, h.village, e.source_sha256 FROM events e JOIN households h ON h.id = e.household_id"
+            " WHERE e.id IN (SELECT MIN(e2.id) FROM events e2 JOIN households h2 ON h2.id = e2.household_id"
+            " WHERE e2.event = 'created' GROUP BY h2.town, h2.village)").fetchall()
+        return {(r["town"], r["village"]): r["source_sha256"] for r in rows}
+
+    def found_since(self, day: str, *, lead: str, before: Sequence[str]) -> dict[int, str | None]:
+        """household id → content hash of the file that last made it a `lead` (created as one, or proposed
+        again from one of `before`), for those made so on or after `day`."""
+        rows = self.conn.execute(
+            "SELECT household_id, source_sha256 FROM events WHERE to_state = ?"
+            f" AND (event = 'created' OR from_state IN ({','.join('?' * len(before))}))"
+            " AND COALESCE(effective_date, substr(at, 1, 10)) >= ? ORDER BY id", (lead, *before, day)).fetchall()
+        return {r["household_id"]: r["source_sha256"] for r in rows}
+
     # --- people in two villages ---
     def person_conflicts(self, *, town: str | None = None, village: str | None = None) -> list[sqlite3.Row]:
         """Members whose ID is in the current rows of another village too (both sides reported)."""

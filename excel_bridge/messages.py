@@ -124,6 +124,8 @@ CATALOGUE: dict[str, Entry] = {
                                      "请按残疾证填写残疾类别。"),
     "DISABILITY_GRADE_MISSING": Entry(E, "填了残疾类别，但没有填“残疾等级”。",
                                       "请按残疾证填写残疾等级（一级至四级）。"),
+    "DISABILITY_MULTIPLE_PARTS": Entry(W, "残疾类别只填了“多重”，没有写出包含哪几类残疾，系统无法判断是否含精神或智力残疾（重点关注人群）。",
+                                       "请按残疾证同时写出包含的类别，用顿号隔开，如“多重、智力、肢体”。"),
     # --- reviews ---
     "OBJECTION_RESULT_MISSING": Entry(E, "公示异议为“有”，但没有填“异议处理结果”。",
                                       "请填写异议处理结果：异议不成立或异议成立。"),
@@ -144,13 +146,24 @@ CATALOGUE: dict[str, Entry] = {
                                "请区乡村振兴局在 rules/monitoring_line.yaml 中增加 {value} 年的监测线后重新处理；或核对收入年度是否填错。"),
     "LINE_BELOW_FLOOR": Entry(E, "{value} 年配置的监测线 {expected} 元低于底线 {limit} 元。",
                               "请区乡村振兴局修改 rules/monitoring_line.yaml。"),
-    # --- consistency rules (rules/assessment.yaml) ---
-    "C-LABOUR-RISK": Entry(E, "风险类型填了“就业不稳定减收”，但本户没有普通劳动力或技能劳动力。",
-                           "请核对成员的“劳动技能”，或改选实际的风险类型。"),
+    # --- what the rules say back (rules/assessment.yaml; codes are rule ids) ---
+    "R-DROP-VERIFY": Entry(W, "人均纯收入 {now} 元比上年的 {value} 元下降了 {ratio}（达到 {limit} 的大幅缩减标准），"
+                              "但仍高于监测线，系统不建议纳入监测；收入大幅下降，请入户核实。",
+                           "请入户核实本年各项收入是否填全、填准；核实后确有严重困难的，如实填写刚性支出和风险类型"
+                           "（方案二：收入大幅缩减导致基本生活出现严重困难的纳入监测；方案三：监测范围）。"),
+    "C-LABOUR-RISK": Entry(W, "风险类型填了“就业不稳定减收”，但本户没有 {low}–{high} 岁、有劳动能力的成员。",
+                           "请核对成员的“劳动技能”和身份证号（年龄），或改选实际的风险类型；无劳动能力的户以兜底保障为主（方案六(二)）。"),
+    "C-LABOUR-AGE": Entry(W, "{name}今年 {age} 岁，不在 {low}–{high} 岁的劳动年龄内，却登记为“{value}”。",
+                          "请核对此人的劳动技能或身份证号；劳动年龄以外的人不按普通或技能劳动力计算（实践）。"),
+    "C-SCHOOL-AGE": Entry(W, "{name}今年 {age} 岁，在 {low}–{high} 岁的义务教育年龄，但“在校生状况”没有填在读学段，"
+                             "而本户“义务教育有保障”填的是“是”。",
+                          "在读的请填写在校生状况；失学辍学的请把户信息中的“义务教育有保障”改为“否”，并落实教育帮扶（方案二）。"),
     "C-DEV-MEASURE": Entry(W, "本户有劳动力，纳入监测已满 {value} 个月，但还没有开发式帮扶措施。",
                            "有劳动能力的户应落实产业帮扶、就业帮扶、技能培训、小额信贷或公益岗位等措施（方案六(一)）。"),
     "C-RISK-MEASURE": Entry(W, "风险类型“{value}”还没有对应的帮扶措施（应有：{expected}）。",
                             "请在“帮扶措施”中补充对应措施（方案六(二)：缺什么补什么）。"),
+    "C-MEASURE-STACK": Entry(W, "本户只有一项风险（{value}），却有 {n} 项帮扶措施。",
+                             "方案六(二)：风险单一的实施单项措施，不硬性要求叠加帮扶措施，防止陷入福利陷阱；请核实每项措施是否必要。"),
 }
 
 # Severity words as shown in workbooks.
@@ -257,9 +270,9 @@ TEXT: dict[str, str] = {
     "config.entry": "“{place}”{problem}",
     "config.more": "；另有 {n} 处",
     "config.bundled_missing": "找不到程序自带的 {name}/ 目录，安装可能不完整",
-    "config.rule_param": "rules/assessment.yaml 中规则“{title}”缺少参数 {name}",
+    "config.source_unknown": "sources 中的 {names} 不是本项的参数（名字写错了？）",
+    "config.lines_empty": "lines 中至少要有一个年份的监测线",
     "config.floor_too_low": "rules/monitoring_line.yaml 中的底线 {floor:g} 元低于方案规定的 {plan:g} 元（2020年省相对贫困标准），不能下调",
-    "config.rules_missing": "rules/assessment.yaml 缺少规则：{rules}",
     "config.lists_shape": "{path} 应是“名字: [可选值…]”的清单",
     "config.kind": "配置文件 {path} 的 kind 应为 {kind}",
     "config.list_unknown": "{path}：列“{header}”引用的清单 {name} 在 lists.yaml 中不存在",
@@ -290,13 +303,16 @@ TEXT: dict[str, str] = {
     "decision.wrong_level": "{label}当前状态为“{state}”，不应由{level}级决定",
     "decision.removed": "{label}已不在本村最新台账中（已移出），本次决定未生效",
     "decision.no_reason": "{label}选择了“{decision}”，但没有写明原因（意见栏），本次决定未生效",
+    "decision.unknown": "{label}最新提交的台账中本户填写有误，无法研判，“{decision}”未生效；请退回村里改正，或等改正后的台账到达后再决定",
     "decision.no_person": "{label}的决定没有填写{who}，本次决定未生效（每项决定都要记录经办人）",
     # 预警 in the town workbooks and the master (alerts.py)
     "alert.overdue": "{lead_date} 发现线索，已 {days} 天仍未认定（规定不超过 {limit} 天），当前“{state}”",
-    "alert.scale_village": "近 {period} 天新增建议纳入 {n} 户，占在册 {total} 户的 {ratio:.1%}，超过 {share:.0%}（方案六(四)）",
-    "alert.scale_town": "近 {period} 天全镇新增建议纳入 {n} 户，占在册 {total} 户的 {ratio:.1%}，超过 {share:.0%}（方案六(四)）",
     "alert.whole_town": "（全镇）",
     "alert.scale_risk": "“{risk}”风险涉及 {n} 户，达到 {per_type} 户的预警线（方案六(四)）",
+    "alert.scale_new_village": "近 {period} 天新发现监测户 {n} 户，占本村在册 {total} 户的 {ratio:.1%}，超过 {share:.0%} 且不少于 {minimum} 户（方案六(四)）",
+    "alert.scale_new_town": "近 {period} 天全镇新发现监测户 {n} 户，占在册 {total} 户的 {ratio:.1%}，超过 {share:.0%} 且不少于 {minimum} 户（方案六(四)）",
+    "alert.kind.drop_verify": "收入大幅下降待核实",
+    "alert.drop_verify": "人均纯收入 {now} 元，比上年 {prev} 元下降 {ratio}，仍高于监测线：收入大幅下降，请入户核实（方案二、三）",
     "alert.conflict": "{name}（身份证尾号{tail}）同时登记在{other_town}{other_village}",
     # what in the inbox was not processed (intake.py; 收件箱说明.txt)
     "intake.note_title": "收件箱处理说明（{stamp}）",
@@ -335,6 +351,7 @@ TEXT: dict[str, str] = {
     "ingest.created_imported": "按台账中的识别纳入日期导入",
     "ingest.created_lead": "研判建议纳入监测，登记为线索",
     "ingest.created_not_included": "登记在册，研判暂不纳入",
+    "ingest.created_unknown": "登记在册，本户填写有误无法研判，改正后重新研判",
     # the ledger database (ledger.py)
     "ledger.cannot_open": "无法打开台账数据库 {path}：{error}",
     "ledger.too_new": "台账数据库版本（{current}）比本程序（{supported}）新，请升级 excel_bridge",
@@ -367,7 +384,7 @@ TEXT: dict[str, str] = {
     "notice.body": "根据《关于健全防止返贫动态监测和帮扶机制的实施方案》，经农户申请（或入户排查）、村民主评议，现将以下农户予以公示。如有异议，请在公示期内向村民委员会或镇人民政府反映。",
     "notice.footer": "监督电话：区乡村振兴局 {phone}        {village}村民委员会（盖章）    {year}年{month}月{day}日",
     "notice.period": "{start} 至 {end}",
-    "notice.reason.income": "家庭人均纯收入低于监测线",
+    "notice.reason.income": "家庭人均纯收入不高于监测线",
     "notice.reason.drop": "家庭收入大幅缩减",
     "notice.reason.rigid": "刚性支出较大，基本生活出现困难",
     "notice.reason.guarantee": "“两不愁三保障”或饮水安全存在风险",
@@ -376,8 +393,16 @@ TEXT: dict[str, str] = {
     # the returned copy (writers/feedback.py): system columns, cell comments, 问题清单
     "feedback.proposed": "建议纳入监测：{reasons}",
     "feedback.rule": "{title}（{rule}，方案{clause}）",
-    "feedback.cannot_assess": "无法研判：有关收入或保障的格子填写有误，请先改正",
-    "feedback.not_proposed": "暂不纳入：收入高于监测线，未发现刚性支出、收入骤减或保障缺失",
+    "feedback.cannot_assess": "无法研判：{fields}填写有误或与其他表不一致，请先改正；改正前本户不进入审核流程",
+    "feedback.cannot_assess_any": "有关收入或保障的格子",
+    "feedback.not_proposed": "暂不纳入：人均纯收入高于监测线，刚性支出未使其降入监测范围，两不愁三保障及饮水安全有保障",
+    "feedback.drop_to_verify": "；{title}（{rule}，方案{clause}）：收入大幅下降但仍高于监测线，请入户核实",
+    # the assistance suggestion (rules.Assessor.assistance; plan 六(一)(二))
+    "assistance.development": "开发式帮扶",
+    "assistance.security": "兜底保障",
+    "assistance.security_and_development": "兜底保障+开发式帮扶",
+    "assistance.single": "单项措施",
+    "assistance.comprehensive": "综合帮扶",
     "feedback.priority": "重点关注（R-SPECIAL，方案{clause}）",
     "feedback.check_errors": "错误{errors}处{warnings}",
     "feedback.check_and_warnings": "，提示{n}条",
@@ -398,7 +423,7 @@ TEXT: dict[str, str] = {
     "elimination.too_soon": "纳入监测仅 {months} 个月，未满 {minimum} 个月",
     "elimination.no_measure": "还没有落实任何帮扶措施",
     "elimination.income_unknown": "人均纯收入无法判断",
-    "elimination.income_low": "人均纯收入仍低于监测线",
+    "elimination.income_low": "人均纯收入仍不高于监测线",
     "elimination.falling": "收入比上年下降，稳定性较弱，继续帮扶",
     "elimination.rigid": "刚性支出较大，继续帮扶",
     "elimination.guarantee": "“两不愁三保障”及饮水安全尚未全部达标",
@@ -415,6 +440,7 @@ TEXT: dict[str, str] = {
     "opinion.district_approve": "镇里验收同意，等待区乡村振兴局审批",
     "opinion.eliminated": "{date} 风险已消除",
     "opinion.not_included": "研判暂不纳入监测",
+    "opinion.unknown": "本户填写有误，无法研判，流程暂停：请按“研判结论”和标红的格子改正后重新提交",
     "opinion.elimination": "{opinion}；风险消除研判：{reason}",
     # moves the state machine refuses, and the 审核意见 a town or district move leaves (workflow.py)
     "workflow.refused": "{village}{who}户当前状态为“{state}”，{level}级不能执行“{action}”{choices}",

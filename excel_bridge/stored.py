@@ -19,6 +19,7 @@ def household_from_ledger(row: HouseholdRow, members: list[dict[str, Any]], meas
 
     values = {k: revive(k, v) for k, v in row.data.items() if not k.startswith("_")}
     hh = Household(kind="household", sheet="户信息", row=row.row or 0, values=values,
+                   invalid=set(row.data.get("_invalid", ())),
                    members=[record("member", m) for m in members], measures=[record("measure", m) for m in measures],
                    reviews=[record("review", r) for r in reviews])
     hh.per_capita_income = row.data.get("_per_capita_income")
@@ -35,8 +36,10 @@ def revive(key: str, value: Any) -> Any:
             return dt.date.fromisoformat(value)
         except ValueError:
             return None
-    if key == "health" and isinstance(value, list):
+    if key in ("health", "disability_type") and isinstance(value, list):
         return tuple(value)
+    if key == "disability_type" and isinstance(value, str):  # stored before 残疾类别 took several kinds
+        return (value,)
     return value
 
 
