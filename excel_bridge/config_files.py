@@ -20,7 +20,7 @@ _PROBLEMS = {
     "missing": "缺少此项",
     "extra_forbidden": "不认识此项（名字写错了？）",
     "int_parsing": "应填整数", "int_type": "应填整数", "int_from_float": "应填整数",
-    "float_parsing": "应填数字", "float_type": "应填数字",
+    "float_parsing": "应填数字", "float_type": "应填数字", "decimal_parsing": "应填数字", "decimal_type": "应填数字",
     "bool_parsing": "应填 true 或 false", "bool_type": "应填 true 或 false",
     "string_type": "应填文字", "list_type": "应是清单（每行以“- ”开头）", "dict_type": "应是“名字: 值”的形式",
     "literal_error": "不是允许的值", "greater_than_equal": "数值太小", "less_than_equal": "数值太大",

@@ -32,7 +32,7 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
         prev, now = figures.amount(hh.get("prev_per_capita_income")), figures.per_capita(hh)
         assert prev is not None and now is not None  # R-DROP holds
         fall = (Fraction(prev) - now) / Fraction(prev)
-        at_household("R-DROP-VERIFY", "prev_per_capita_income", float(prev), now=f"{float(now):.2f}",
+        at_household("R-DROP-VERIFY", "prev_per_capita_income", float(prev), now=float(now),
                      ratio=f"{float(fall):.2%}", limit=f"{float(rules.drop.drop_ratio):.0%}")
     labour = rules.labour
     if a.has_labour is False and rules.labour_risk.risk_type in declared_at:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -545,3 +546,108 @@ def test_missing_rule_is_a_config_error(tmp_path):
             return data
     with pytest.raises(ConfigError, match="R-DROP"):
         load_rules(rules_copy(tmp_path, edit))
+
+
+# --- typed parameters: a district's typo is caught, naming the rule and the key (issue 9 / issue 10) ------
+
+def _broken(tmp_path, change) -> tuple[Path, str]:
+    def edit(name, data):
+        if name in change:
+            return change[name](data)
+    rules = rules_copy(tmp_path, edit)
+    with pytest.raises(ConfigError) as exc:
+        load_rules(rules)
+    return rules, str(exc.value)
+
+
+def _rename(rule, old, new):
+    def change(data):
+        data["rules"][rule][new] = data["rules"][rule].pop(old)
+        return data
+    return change
+
+
+def test_a_misspelt_parameter_names_the_rule_and_the_key(tmp_path):
+    rules, text = _broken(tmp_path, {"assessment.yaml": _rename("R-DROP", "drop_ratio", "drop_ratoi")})
+    assert text == (f"规则文件 {rules} 有误：“rules.R-DROP.drop_ratio”缺少此项；"
+                    "“rules.R-DROP.drop_ratoi”不认识此项（名字写错了？）")
+
+
+def test_a_misspelt_rule_id_is_named(tmp_path):
+    def change(data):
+        data["rules"]["R-DORP"] = data["rules"].pop("R-DROP")
+        return data
+    rules, text = _broken(tmp_path, {"assessment.yaml": change})
+    assert text == f"规则文件 {rules} 有误：“rules.R-DROP”缺少此项；“rules.R-DORP”不认识此项（名字写错了？）"
+
+
+@pytest.mark.parametrize("file, change, expected", [
+    ("assessment.yaml", lambda d: {**d, "rules": {**d["rules"], "R-DROP": {**d["rules"]["R-DROP"], "drop_ratio": "三成"}}},
+     "“rules.R-DROP.drop_ratio”应填数字"),
+    ("assessment.yaml", lambda d: {**d, "rules": {**d["rules"], "SCALE": {**d["rules"]["SCALE"], "min_households": 2.5}}},
+     "“rules.SCALE.min_households”应填整数"),
+    ("assessment.yaml", lambda d: {**d, "rules": {**d["rules"], "R-DROP": {**d["rules"]["R-DROP"],
+                                                                              "sources": {"drop_rate": "实践"}}}},
+     "“rules.R-DROP”sources 中的 drop_rate 不是本项的参数（名字写错了？）"),
+    ("monitoring_line.yaml", lambda d: {**d, "line_inclusive": "是"}, "“line.line_inclusive”应填 true 或 false"),
+], ids=["not-a-number", "not-an-integer", "source-of-nothing", "not-a-boolean"])
+def test_a_wrong_parameter_value_is_named_in_chinese(tmp_path, file, change, expected):
+    rules, text = _broken(tmp_path, {file: change})
+    assert text == f"规则文件 {rules} 有误：{expected}"
+
+
+def test_line_inclusive_defaults_to_true_when_absent(tmp_path):
+    def edit(name, data):
+        if name == "monitoring_line.yaml":
+            del data["line_inclusive"]
+            return data
+    assert load_rules(rules_copy(tmp_path, edit)).line.line_inclusive is True
+
+
+def test_every_number_names_its_source(config):
+    """Each numeric parameter of rules/ says where it comes from: a plan clause (方案…) or 实践."""
+    sections = [*config.rules.rules.by_id().items(), ("monitoring_line", config.rules.line),
+                ("workflow", config.rules.workflow)]
+    for name, section in sections:
+        for key, value in section.parameters().items():
+            numbers = value if isinstance(value, dict) else {key: value}
+            if any(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in numbers.values()) \
+                    or isinstance(value, bool):
+                assert re.match(r"(方案|实践)", section.sources.get(key, "")), (name, key)
+
+
+# --- the page a district official signs: rules/README.md --------------------------------------------------
+
+def _table_rows() -> dict[str, str]:
+    text = (bundled_dir("rules") / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 4 and re.fullmatch(r"`[A-Z][A-Z0-9-]*`", cells[0]):
+            rows[cells[0].strip("`")] = line
+    return rows
+
+
+def _shown(value) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def test_the_rules_table_lists_every_rule_with_its_clause_and_parameters(config):
+    rows = _table_rows()
+    assert set(rows) == set(config.rules.rules.by_id())
+    for rule_id, rule in config.rules.rules.by_id().items():
+        row = rows[rule_id]
+        assert rule.title in row and f"方案{rule.clause}" in row, rule_id
+        for key, value in rule.parameters().items():
+            assert f"`{key}`" in row, (rule_id, key)
+            if isinstance(value, (int, Decimal)):
+                assert f"`{key}` = {_shown(value)}" in row, (rule_id, key)
+
+
+def test_the_readme_links_the_rules_table():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "(rules/README.md)" in readme

@@ -388,6 +388,23 @@ def test_a_wrong_size_leaves_a_new_household_unjudged_until_the_file_is_fixed(vi
     assert village.row().state == TOWN_CHECK
 
 
+def test_no_advancing_decision_on_a_household_its_latest_file_leaves_unjudged(village):
+    """Bad input (issue 9): a household whose inputs are invalid does not move until fixed — the town's 同意
+    is refused with the reason; 退回 (send it back to be fixed) still works."""
+    village.submit(lead_rows())
+    assert village.row().state == TOWN_CHECK
+    rows = lead_rows()
+    rows["household"][1]["size"] = 2  # SIZE_MISMATCH: 无法研判
+    village.submit(rows, at=dt.datetime(2021, 12, 20, 11))
+    assert (village.row().state, village.row().assessment["proposed"]) == (TOWN_CHECK, None)
+    result = village.decide("同意", "", now=dt.datetime(2021, 12, 20, 15))
+    assert (result.applied, result.refused) == (0, [
+        "第3行（李秀英）：石塘村李秀英户最新提交的台账中本户填写有误，无法研判，“同意”未生效；请退回村里改正，或等改正后的台账到达后再决定"])
+    assert village.row().state == TOWN_CHECK
+    result = village.decide("退回", "家庭人口数与成员不符，请改正", now=dt.datetime(2021, 12, 20, 16))
+    assert (result.applied, village.row().state) == (1, LEAD)
+
+
 def test_configured_notice_length_is_used(tmp_path):
     ws = Workspace.init(tmp_path / "区")
     (ws.root / "rules" / "workflow.yaml").write_text(
