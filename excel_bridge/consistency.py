@@ -39,8 +39,7 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
         at_household("C-LABOUR-RISK", declared_at[rules.labour_risk.risk_type], rules.labour_risk.risk_type,
                      low=labour.min_age, high=labour.max_age)
     school = rules.school_age
-    for m in hh.members:
-        age = figures.age_of(m, as_of)
+    for m, age in zip(hh.members, a.ages):
         if age is None:
             continue
         if m.get("labour") in labour.full_labour and not labour.min_age <= age <= labour.max_age:

@@ -31,6 +31,11 @@ RULE_INPUTS: dict[str, tuple[str, ...]] = {  # 户信息 cells each rule reads (
 }
 
 
+def proposing(holds: list[str]) -> list[str]:
+    """Of the rules that hold, those that propose the household: R-DROP only together with R-INCOME."""
+    return [r for r in holds if r in ELIGIBILITY_RULES or (r == "R-DROP" and "R-INCOME" in holds)]
+
+
 def any3(values: list[bool | None]) -> bool | None:
     """Kleene OR: True if any is True, None if none is True but some are unknown."""
     if any(v is True for v in values):
@@ -67,6 +72,7 @@ class Assessment:
     scope: str | None
     has_labour: bool | None
     unknown_inputs: list[str] = field(default_factory=list)  # headers of the invalid cells behind a None verdict
+    ages: list[int | None] = field(default_factory=list)  # of hh.members on the day judged (None: unknown)
 
     @property
     def holds(self) -> list[str]:
@@ -95,32 +101,34 @@ class Assessor:
         self.rules = config.rules.rules
         self.inclusive = config.rules.line.line_inclusive
         self.hh_spec = config.schemas.household
-        labour = self.rules.labour
-        self.full_labour = set(labour.full_labour)
-        self.partial_labour = set(labour.partial_labour)
+        labour, special = self.rules.labour, self.rules.special
+        self.full_labour, self.partial_labour = set(labour.full_labour), set(labour.partial_labour)
+        self.able_labour = self.full_labour | self.partial_labour
+        self.kept_after_drop = 1 - Fraction(self.rules.drop.drop_ratio)  # a fall of ≥ ratio keeps ≤ this share
+        self.serious, self.chronic = set(special.serious_illness), set(special.chronic_illness)
+        self.severe, self.mild_types = set(special.severe_grades), set(special.mild_types)
+        self.mild_grades = set(special.mild_grades)
 
     # --- the monitoring range (plan 三) ---
     def within(self, per_person: Fraction, line: Fraction) -> bool:
         """以下 includes the line itself unless the district set line_inclusive: false."""
         return per_person <= line if self.inclusive else per_person < line
 
-    # --- single rules ---
-    def r_income(self, hh: Household) -> bool | None:
-        pc, line = figures.per_capita(hh), figures.line(hh)
+    # --- single rules (pc: figures.per_capita, line: figures.line, computed once per household) ---
+    def r_income(self, pc: Fraction | None, line: Fraction | None) -> bool | None:
         return None if pc is None or line is None else self.within(pc, line)
 
-    def r_drop(self, hh: Household) -> bool | None:
+    def r_drop(self, hh: Household, pc: Fraction | None) -> bool | None:
         if "prev_per_capita_income" in hh.invalid:
             return None
         prev = figures.amount(hh.get("prev_per_capita_income"))
         if prev is None or prev <= 0:
             return False
-        pc = figures.per_capita(hh)
         if pc is None:
             return None
-        return Fraction(prev) - pc >= Fraction(prev) * Fraction(self.rules.drop.drop_ratio)
+        return pc <= Fraction(prev) * self.kept_after_drop  # prev − pc ≥ prev × ratio, exactly
 
-    def r_rigid(self, hh: Household, income: bool | None) -> bool | None:
+    def r_rigid(self, hh: Household, income: bool | None, pc: Fraction | None, line: Fraction | None) -> bool | None:
         """Hardship caused by rigid spending: above the range by income, within it once the spending is taken."""
         total = figures.rigid_total(hh)
         if total is None:
@@ -129,7 +137,7 @@ class Assessor:
             return False  # no spending, or already within the range by income alone
         if income is None:
             return None
-        pc, line, size = figures.per_capita(hh), figures.line(hh), figures.known_size(hh)
+        size = figures.known_size(hh)
         assert pc is not None and line is not None and size is not None  # R-INCOME is known
         return self.within(pc - Fraction(total) / size, line)
 
@@ -143,61 +151,56 @@ class Assessor:
             return None
         return False
 
-    def member_special(self, m: Record, hh: Household, as_of: dt.date) -> bool | None:
+    def member_special(self, m: Record, age: int | None, hh: Household) -> bool | None:
         """重点关注 (plan 二): 大病; 负担较重的慢性病; 重度残疾; 3、4级精神/智力残疾 (also inside 多重); 失能特困老年人."""
         s = self.rules.special
-        health = set(m.get("health") or ())
-        kinds = set(m.get("disability_type") or ())
+        health = m.get("health") or ()
         grade = m.get("disability_grade")
-        found: list[bool | None] = [
-            bool(health & set(s.serious_illness)),
-            grade in s.severe_grades,
-            bool(kinds & set(s.mild_types)) and grade in s.mild_grades,
-        ]
-        if health & set(s.chronic_illness):  # 负担较重: the household's own medical spending shows the burden
+        if self.serious.intersection(health) or grade in self.severe or (
+                grade in self.mild_grades and self.mild_types.intersection(m.get("disability_type") or ())):
+            return True
+        found: list[bool | None] = []
+        if self.chronic.intersection(health):  # 负担较重: the household's own medical spending shows the burden
             found.append(None if "medical_expense" in hh.invalid
                          else (figures.amount(hh.get("medical_expense")) or Decimal(0)) >= s.chronic_burden_yuan)
         if m.get("disabled_care") == "是" and m.get("tekun") == "是":
-            age = figures.age_of(m, as_of)
             found.append(None if age is None else age >= s.care_elderly_age)
-        if not m.ok("health", "disability_type", "disability_grade", "disabled_care", "tekun"):
+        if m.invalid and not m.ok("health", "disability_type", "disability_grade", "disabled_care", "tekun"):
             found.append(None)
         return any3(found)
 
-    def r_special(self, hh: Household, as_of: dt.date) -> bool | None:
-        return any3([self.member_special(m, hh, as_of) for m in hh.members])
+    def r_special(self, hh: Household, ages: list[int | None]) -> bool | None:
+        return any3([self.member_special(m, age, hh) for m, age in zip(hh.members, ages)])
 
-    # --- labour (plan 五(二), 六(一)(二)) ---
-    def working_age(self, m: Record, as_of: dt.date) -> bool | None:
-        age = figures.age_of(m, as_of)
+    # --- labour (plan 五(二), 六(一)(二)); ages: figures.age_of of each member, computed once ---
+    def working_age(self, age: int | None) -> bool | None:
         return None if age is None else self.rules.labour.min_age <= age <= self.rules.labour.max_age
 
-    def can_work(self, m: Record, as_of: dt.date, kinds: set[str]) -> bool | None:
+    def can_work(self, m: Record, age: int | None, kinds: set[str]) -> bool | None:
         """A member of working age whose 劳动技能 is one of `kinds`."""
         if "labour" in m.invalid:
             return None
         if m.get("labour") not in kinds:
             return False
-        return self.working_age(m, as_of)
+        return self.working_age(age)
 
-    def has_labour(self, hh: Household, as_of: dt.date) -> bool | None:
+    def has_labour(self, hh: Household, ages: list[int | None]) -> bool | None:
         """Someone aged 16–64 with 普通/技能 or 弱/半 labour; only 丧失/无劳动力 (or nobody of working age)
         is "cannot work"."""
         if not hh.members:
             return None
-        able = self.full_labour | self.partial_labour
-        return any3([self.can_work(m, as_of, able) for m in hh.members])
+        return any3([self.can_work(m, age, self.able_labour) for m, age in zip(hh.members, ages)])
 
-    def assistance(self, hh: Household, labour: bool | None, as_of: dt.date) -> str | None:
+    def assistance(self, hh: Household, labour: bool | None, ages: list[int | None]) -> str | None:
         """开发式帮扶 for those who can earn; 兜底保障 (plus 开发式 where possible) for partial labour with
         no work and no such income; 兜底保障 when nobody can work (plan 六(一)(二))."""
         if labour is not True:
             return None if labour is None else TEXT["assistance.security"]
-        earns: list[bool | None] = [self.can_work(m, as_of, self.full_labour) for m in hh.members]
-        for m in hh.members:
-            partial = self.can_work(m, as_of, self.partial_labour)
+        earns: list[bool | None] = []
+        for m, age in zip(hh.members, ages):
+            earns.append(self.can_work(m, age, self.full_labour))
             worked = None if "work_months" in m.invalid else (m.get("work_months") or 0) > 0
-            earns.append(all3([partial, worked]))
+            earns.append(all3([self.can_work(m, age, self.partial_labour), worked]))
         for key in ("wage_income", "business_income"):
             earns.append(None if key in hh.invalid else (figures.amount(hh.get(key)) or 0) > 0)
         develop = any3(earns)
@@ -219,24 +222,26 @@ class Assessor:
 
     # --- the whole assessment ---
     def assess(self, hh: Household, *, identified: dt.date | None = None, as_of: dt.date) -> Assessment:
-        income = self.r_income(hh)
+        pc, line = figures.per_capita(hh), figures.line(hh)
+        ages = [figures.age_of(m, as_of) for m in hh.members]
+        income = self.r_income(pc, line)
         results: dict[str, bool | None] = {
             "R-INCOME": income,
-            "R-DROP": self.r_drop(hh),
-            "R-RIGID": self.r_rigid(hh, income),
+            "R-DROP": self.r_drop(hh, pc),
+            "R-RIGID": self.r_rigid(hh, income, pc, line),
             "R-GUARANTEE": self.r_guarantee(hh),
-            "R-SPECIAL": self.r_special(hh, as_of),
+            "R-SPECIAL": self.r_special(hh, ages),
         }
         proposed = any3([results[r] for r in ELIGIBILITY_RULES])
         risks = self.risk_types(hh)
-        labour = self.has_labour(hh, as_of)
+        labour = self.has_labour(hh, ages)
         identified = identified or hh.get("identified_date")
         monitored = proposed is True or identified is not None
-        assistance = self.assistance(hh, labour, as_of) if monitored else None
+        assistance = self.assistance(hh, labour, ages) if monitored else None
         scope = TEXT["assistance.comprehensive" if len(risks) > 1 else "assistance.single"] if monitored else None
         return Assessment(results=results, proposed=proposed, category=self._category(hh, proposed, results),
                           risk_types=risks, priority=results["R-SPECIAL"] is True, assistance=assistance,
-                          scope=scope, has_labour=labour,
+                          scope=scope, has_labour=labour, ages=ages,
                           unknown_inputs=self._unknown_inputs(hh, results) if proposed is None else [])
 
     def _category(self, hh: Household, proposed: bool | None, results: dict[str, bool | None]) -> str | None:

@@ -386,7 +386,7 @@ def _income_checks(households: list[Household], config: Config, sink: _Sink) -> 
     for hh in households:
         computed = figures.computed_per_capita(hh)
         hh.computed_income = figures.shown(computed)
-        hh.per_capita_income = figures.shown(figures.per_capita(hh))
+        hh.per_capita_income = figures.shown(computed if computed is not None else figures.per_capita(hh))
         filled = figures.amount(hh.get("per_capita_income"))
         if computed is not None and filled is not None and abs(Fraction(filled) - computed) > tolerance:
             sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), hh.get("per_capita_income"),

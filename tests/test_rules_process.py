@@ -5,8 +5,6 @@ baseline per village and a minimum count."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from factory import AS_OF, calamine_records, review, table_of, write_village
 from test_rules_edges import home, other, village

@@ -23,7 +23,7 @@ from ..issues import Issue
 from ..messages import SEVERITY_WORD, TEXT
 from ..normalize import norm_header
 from ..read import SheetData
-from ..rules import Assessment
+from ..rules import Assessment, proposing
 from ..validate import Household
 from .common import Placed, col_letter, display_width, place_atomically
 
@@ -96,7 +96,7 @@ def assessment_text(a: Assessment | None, config: Config) -> str:
     rules = config.rules
     if a.proposed is True:
         reasons = [TEXT["feedback.rule"].format(title=rules.rule(r).title, rule=r, clause=rules.clause(r))
-                   for r in a.holds if r != "R-SPECIAL" and not (r == "R-DROP" and a.drop_to_verify)]
+                   for r in proposing(a.holds)]
         return TEXT["feedback.proposed"].format(reasons="；".join(reasons))
     if a.proposed is None:
         return TEXT["feedback.cannot_assess"].format(

@@ -15,6 +15,7 @@ from ..config import Config
 from ..idcard import mask_id
 from ..ledger import HouseholdRow, Ledger
 from ..messages import TEXT
+from ..rules import proposing
 from ..workspace import FEEDBACK, Workspace
 from .common import Placed, place_atomically
 
@@ -68,7 +69,7 @@ def notice_rows(ledger: Ledger, config: Config, town: str, village: str, as_of: 
             continue
         matter = review["matter"]
         if matter == "纳入监测":
-            reasons = [PLAIN_REASONS[r] for r in hh.assessment.get("holds", []) if r in PLAIN_REASONS]
+            reasons = [PLAIN_REASONS[r] for r in proposing(hh.assessment.get("holds", [])) if r in PLAIN_REASONS]
             reason = "；".join(reasons) or TEXT["notice.reason.reviewed"]
             category = hh.assessment.get("category") or ""
         else:

@@ -12,7 +12,7 @@ from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
 from ..ledger import HouseholdRow, Ledger
 from ..messages import TEXT
-from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
+from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN, proposing
 from ..workflow import MATTER, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
@@ -44,8 +44,7 @@ def review_summary(ledger: Ledger, hh: HouseholdRow) -> str:
 
 
 def rules_text(hh: HouseholdRow, config: Config) -> str:
-    holds = [r for r in hh.assessment.get("holds", []) if r != "R-SPECIAL"]
-    return "；".join(f"{config.rules.rule(r).title}（{r}）" for r in holds)
+    return "；".join(f"{config.rules.rule(r).title}（{r}）" for r in proposing(hh.assessment.get("holds", [])))
 
 
 def household_columns(decision_headers: tuple[str, ...]) -> list[Col]:
