@@ -1,18 +1,20 @@
-"""预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), people in two villages, and
-households ready for risk elimination — computed from the ledger for the town workbooks and the master."""
+"""预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), sharp drops to verify, people in
+two villages, and households ready for risk elimination — computed from the ledger for the town
+workbooks and the master."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .config import Config
-from .messages import TEXT
+from .messages import TEXT, show
 from .store import HouseholdRow, Store
 from .stored import household_from_ledger
 from .rules import ELIMINATION_ELIGIBLE, Assessor
-from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK
+from .workflow import ASSISTING, DISTRICT_CONFIRM, ELIMINATED, LEAD, MONITORED, NOT_INCLUDED, TOWN_CHECK
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,15 @@ def overdue(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Al
     return out
 
 
-def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Alert]:
-    params = config.rules.rule("SCALE")
-    share = float(params.param("new_share"))
-    per_type = int(params.param("risk_type_households"))
-    watched = set(params.param("risk_types_watched"))
-    period = int((params.model_extra or {}).get("period_days", 30))
+def scale(store: Store, rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Alert]:
+    """规模性返贫 (plan 六(四)): per village and per town, households newly found in the period above a share
+    of its own households and at least a minimum count; or one watched risk type in ≥ N monitored households
+    of a village. A village's first file is its baseline: what it already lists is not newly found."""
+    params = config.rules.rules.scale
+    share, minimum, period = params.new_share, params.min_households, params.period_days
     since = as_of - dt.timedelta(days=period)
+    baseline = store.events.village_first_files()
+    found = store.events.found_since(since, lead=LEAD, before=(NOT_INCLUDED, ELIMINATED))
     on_file: Counter[tuple[str, str]] = Counter()
     new: Counter[tuple[str, str]] = Counter()
     risks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -54,18 +58,21 @@ def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Aler
             continue
         key = (r.town, r.village)
         on_file[key] += 1
-        if r.lead_date and r.lead_date >= since and r.state in MONITORED:
+        if r.state in MONITORED and r.id in found and found[r.id] != baseline.get(key):
             new[key] += 1
         if r.state in MONITORED:
             for risk in r.assessment.get("risk_types", []):
-                if risk in watched:
+                if risk in params.risk_types_watched:
                     risks[key][risk] += 1
+
+    def surge(n: int, total: int) -> bool:
+        return n >= minimum and total > 0 and Decimal(n) / total > share
+
     out = []
     for key, n in sorted(new.items()):
-        if on_file[key] and n / on_file[key] > share:
-            out.append(Alert("规模性返贫风险", key[0], key[1],
-                             TEXT["alert.scale_village"].format(period=period, n=n, total=on_file[key],
-                                                                ratio=n / on_file[key], share=share)))
+        if surge(n, on_file[key]):
+            out.append(Alert("规模性返贫风险", key[0], key[1], TEXT["alert.scale_new_village"].format(
+                period=period, n=n, total=on_file[key], ratio=n / on_file[key], share=share, minimum=minimum)))
     towns_new: Counter[str] = Counter()
     towns_all: Counter[str] = Counter()
     for (town, _), n in new.items():
@@ -73,15 +80,32 @@ def scale(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Aler
     for (town, _), n in on_file.items():
         towns_all[town] += n
     for town, n in sorted(towns_new.items()):
-        if towns_all[town] and n / towns_all[town] > share:
-            out.append(Alert("规模性返贫风险", town, TEXT["alert.whole_town"],
-                             TEXT["alert.scale_town"].format(period=period, n=n, total=towns_all[town],
-                                                             ratio=n / towns_all[town], share=share)))
+        if surge(n, towns_all[town]):
+            out.append(Alert("规模性返贫风险", town, TEXT["alert.whole_town"], TEXT["alert.scale_new_town"].format(
+                period=period, n=n, total=towns_all[town], ratio=n / towns_all[town], share=share, minimum=minimum)))
     for key, counter in sorted(risks.items()):
         for risk, n in sorted(counter.items()):
-            if n >= per_type:
+            if n >= params.risk_type_households:
                 out.append(Alert("规模性返贫风险", key[0], key[1],
-                                 TEXT["alert.scale_risk"].format(risk=risk, n=n, per_type=per_type)))
+                                 TEXT["alert.scale_risk"].format(risk=risk, n=n, per_type=params.risk_type_households)))
+    return out
+
+
+def drops_to_verify(rows: list[HouseholdRow]) -> list[Alert]:
+    """R-DROP without R-INCOME (plan 二, 三): a sharp fall that leaves the household above the range is a
+    warning to verify in 预警, not a proposal."""
+    out = []
+    for r in rows:
+        results = r.assessment.get("results", {})
+        if not (r.on_file and results.get("R-DROP") is True and results.get("R-INCOME") is False):
+            continue
+        prev, now = r.data.get("prev_per_capita_income"), r.data.get("_per_capita_income")
+        if not prev or now is None:
+            continue
+        out.append(Alert(TEXT["alert.kind.drop_verify"], r.town, r.village,
+                         TEXT["alert.drop_verify"].format(now=show(now), prev=show(prev),
+                                                          ratio=f"{(prev - now) / prev:.2%}"),
+                         r.household_no or "", r.head_name or ""))
     return out
 
 
@@ -125,4 +149,5 @@ def elimination_candidates(store: Store, config: Config, rows: list[HouseholdRow
 
 def all_alerts(store: Store, config: Config, as_of: dt.date, *, town: str | None = None) -> list[Alert]:
     rows = store.households.list(town=town)
-    return [*overdue(rows, config, as_of), *scale(rows, config, as_of), *conflicts(store, town)]
+    return [*overdue(rows, config, as_of), *scale(store, rows, config, as_of), *drops_to_verify(rows),
+            *conflicts(store, town)]

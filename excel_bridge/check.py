@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
+from .consistency import consistency_issues
 from .errors import UnreadableFile
 from .isolate import Died, run_isolated
 from .issues import Issue, make_issue
 from .messages import render
 from .read import read_workbook
+from .review_checks import review_issues
 from .rules import Assessment, Assessor
 from .validate import Household, Parsed, validate
 
@@ -136,8 +138,9 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
 def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date | None = None,
                  expected_town: str | None = None, identified: dict[str, dt.date] | None = None,
                  now: dt.datetime | None = None) -> CheckResult:
-    """The rules applied to a workbook already read and validated (the returned copy of a file just
-    ingested reuses the worker's reading instead of reading the file again)."""
+    """The rules and every check that needs only the file, applied to a workbook already read and
+    validated: `check` and the processing workers both come through here, so a file gets one verdict.
+    (The returned copy of a file just ingested reuses the worker's reading instead of reading it again.)"""
     now = now or dt.datetime.now()
     as_of = as_of or now.date()
     issues = list(parsed.issues)
@@ -147,8 +150,11 @@ def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date |
     known = identified or {}
     assessments: list[Assessment | None] = []
     for hh in parsed.households:
-        a = assessor.assess(hh, identified=known.get(hh.head_id or ""), as_of=as_of)
-        issues.extend(a.issues)
+        when = known.get(hh.head_id or "")
+        a = assessor.assess(hh, identified=when, as_of=as_of)
+        issues.extend(consistency_issues(assessor, hh, a, identified=when, as_of=as_of))
+        if not hh.duplicate:
+            issues.extend(review_issues(hh, config, as_of=as_of))
         assessments.append(a)
     return CheckResult(path=path, readable=True, sha256=parsed.data.sha256, checked_at=now, issues=issues,
                        parsed=parsed, assessments=assessments)

@@ -20,7 +20,7 @@ _PROBLEMS = {
     "missing": "缺少此项",
     "extra_forbidden": "不认识此项（名字写错了？）",
     "int_parsing": "应填整数", "int_type": "应填整数", "int_from_float": "应填整数",
-    "float_parsing": "应填数字", "float_type": "应填数字",
+    "float_parsing": "应填数字", "float_type": "应填数字", "decimal_parsing": "应填数字", "decimal_type": "应填数字",
     "bool_parsing": "应填 true 或 false", "bool_type": "应填 true 或 false",
     "string_type": "应填文字", "list_type": "应是清单（每行以“- ”开头）", "dict_type": "应是“名字: 值”的形式",
     "literal_error": "不是允许的值", "greater_than_equal": "数值太小", "less_than_equal": "数值太大",
@@ -46,12 +46,19 @@ def read_yaml(path: Path, what: str) -> Any:
         raise ConfigError(TEXT["config.syntax"].format(what=what, path=path, where=where)) from exc
 
 
+def _problem(err: Any) -> str:
+    """One pydantic error in Chinese: our own validators already speak it, the rest through _PROBLEMS."""
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
+    return _PROBLEMS.get(err["type"], err["msg"])
+
+
 def invalid(path: Path | str, what: str, exc: ValidationError) -> ConfigError:
     """A ConfigError listing each wrong entry of a file that parsed but does not say what it must."""
     parts = []
     for err in exc.errors()[:5]:
         place = ".".join(str(p) for p in err["loc"]) or "（整个文件）"
-        parts.append(TEXT["config.entry"].format(place=place, problem=_PROBLEMS.get(err["type"], err["msg"])))
+        parts.append(TEXT["config.entry"].format(place=place, problem=_problem(err)))
     more = len(exc.errors()) - len(parts)
     text = "；".join(parts) + (TEXT["config.more"].format(n=more) if more > 0 else "")
     return ConfigError(TEXT["config.invalid"].format(what=what, path=path, problems=text))

@@ -155,6 +155,8 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
         return TEXT["decision.wrong_level"].format(label=label, state=hh.state, level=level)
     if not hh.on_file:
         return TEXT["decision.removed"].format(label=label)
+    if d.decision != RETURN and hh.assessment.get("proposed", False) is None:
+        return TEXT["decision.unknown"].format(label=label, decision=d.decision)  # not judged on invalid input
     if d.decision in (RETURN, REJECT) and not d.comment:
         return TEXT["decision.no_reason"].format(label=label, decision=d.decision)
     if not d.person:

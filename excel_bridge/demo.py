@@ -158,7 +158,7 @@ def generate_village(rng: random.Random, config: Config, ids: IdPool, *, town: s
                      households: int, as_of: dt.date, mistakes: int = 0) -> Village:
     """One village's four sheets as rows keyed by schema keys, with `mistakes` deliberate errors."""
     year = config.settings.income_year
-    line = config.rules.line_for(year) if config.rules.has_line(year) else 9600.0
+    line = float(config.rules.line_for(year)) if config.rules.has_line(year) else 9600.0
     hh_rows, member_rows, measure_rows, review_rows = [], [], [], []
     for i in range(households):
         size = rng.choices([1, 2, 3, 4, 5, 6], weights=[8, 18, 22, 26, 16, 10])[0]

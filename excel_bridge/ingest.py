@@ -23,9 +23,9 @@ from .validate import Parsed, Record
 from .village_step import village_step
 from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, REJECT, SYSTEM, VILLAGE, initial_state, transition
 
-# Issues that come from the ledger (state, other villages), not from checking the file alone.
-LEDGER_CODES = frozenset({"NOTICE_TOO_SHORT", "CONSENT_MISSING", "PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY",
-                          "IMPORT_NEEDS_NUMBER"})
+# Issues that come from the ledger (state, other villages, the identified date), not from checking the file
+# alone; everything the file alone shows is found by check.check_parsed, in `check` and here alike.
+LEDGER_CODES = frozenset({"PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY", "IMPORT_NEEDS_NUMBER"})
 
 
 @dataclass
@@ -74,7 +74,7 @@ def assessment_dict(a: Assessment | None) -> dict[str, Any]:
         return {}
     return {"results": a.results, "holds": a.holds, "proposed": a.proposed, "category": a.category,
             "risk_types": a.risk_types, "priority": a.priority, "assistance": a.assistance, "scope": a.scope,
-            "has_labour": a.has_labour}
+            "has_labour": a.has_labour, "unknown_inputs": a.unknown_inputs}
 
 
 def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -> FilePayload:
@@ -87,6 +87,8 @@ def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -
         data = dict(hh.values)
         data["_per_capita_income"] = hh.per_capita_income
         data["_line"] = hh.line
+        if hh.invalid:  # the rules run again on the ledger's copy (elimination): it must know what was invalid
+            data["_invalid"] = sorted(hh.invalid)
         errors, warnings = counts.get(hh.row, (0, 0))
         households.append(HouseholdPayload(
             row=hh.row, sheet=hh.sheet, head_id=hh.head_id, household_no=hh.get("household_no"),
@@ -209,7 +211,8 @@ def _create(store: Store, config: Config, town: str, village: str, hp: Household
         submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment, errors=hp.errors,
         warnings=hp.warnings, at=at)
     comment = {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"],
-               NOT_INCLUDED: TEXT["ingest.created_not_included"]}[state]
+               NOT_INCLUDED: TEXT["ingest.created_not_included"] if hp.assessment.get("proposed") is False
+               else TEXT["ingest.created_unknown"]}[state]
     store.events.record(household_id=hid, event="created", to_state=state, level=SYSTEM, at=at,
                         source_sha256=sha, comment=comment, effective_date=as_of)
     row = store.households.get(hid)

@@ -17,6 +17,8 @@ from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED
 def opinion_text(row: HouseholdRow, config: Config) -> str:
     """审核意见: the recorded opinion (a 退回 reason…) or what happens next, in plain words."""
     days = config.rules.workflow.notice_min_days
+    if row.state in (LEAD, NOT_INCLUDED) and row.on_file and row.assessment.get("proposed", False) is None:
+        return TEXT["opinion.unknown"]  # the latest file leaves the verdict unknown: nothing moves until fixed
     if row.opinion and row.state in (LEAD, ASSISTING, NOT_INCLUDED):
         return row.opinion
     return {

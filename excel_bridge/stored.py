@@ -17,6 +17,7 @@ def household_from_ledger(store: Store, row: HouseholdRow) -> Household:
 
     values = {k: v for k, v in row.data.items() if not k.startswith("_")}
     hh = Household(kind="household", sheet="户信息", row=row.row or 0, values=values,
+                   invalid=set(row.data.get("_invalid", ())),
                    members=[record("member", m) for m in store.households.members_of(row.id)],
                    measures=[record("measure", m) for m in store.households.measures_of(row.id)],
                    reviews=[record("review", r) for r in store.households.reviews_of(row.id)])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import idcard
+from . import figures, idcard
 from .config import Config
 from .issues import Issue, make_issue
 from .normalize import clean_text, parse_date, parse_number, parse_year, plain_text
@@ -43,8 +44,8 @@ class Household(Record):
     measures: list[Record] = field(default_factory=list)
     reviews: list[Record] = field(default_factory=list)
     duplicate: bool = False  # a second row with the same 户主身份证号: not linked to members
-    computed_income: float | None = None
-    per_capita_income: float | None = None
+    computed_income: float | None = None  # shown only: the rules use figures.per_capita, exact
+    per_capita_income: float | None = None  # shown only; None when the size is invalid or disagrees
     line: float | None = None
 
     @property
@@ -172,7 +173,7 @@ def _money(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
     if num < 0:
         sink.add("NEGATIVE", rec, col, clean_text(raw))
         return _INVALID
-    return round(num, 2)
+    return float(f"{num:.15g}")  # what Excel shows (15 significant digits), never rounded to cents
 
 
 def _year(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
@@ -285,6 +286,9 @@ def _sheet_issues(data: WorkbookData, schemas: Schemas, sink: _Sink) -> None:
             sink.add("COLUMN_UNKNOWN", sheet.name, header, header, row=sheet.header_row)
 
 
+MULTIPLE = "多重"
+
+
 def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
     col = spec.column
     seen: dict[str, int] = {}
@@ -317,6 +321,8 @@ def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
                 and "disability_grade" not in m.invalid:
             sink.add("DISABILITY_GRADE_MISSING", m, col("disability_grade"))
             m.invalid.add("disability_grade")
+        if m.get("disability_type") == (MULTIPLE,):  # 重点关注 depends on which kinds it is made of
+            sink.add("DISABILITY_MULTIPLE_PARTS", m, col("disability_type"), MULTIPLE)
 
 
 def _link(households: list[Household], members: list[Record], measures: list[Record], reviews: list[Record],
@@ -371,32 +377,24 @@ def _household_checks(households: list[Household], schemas: Schemas, sink: _Sink
         size = hh.get("size")
         if size is not None and size != len(hh.members):
             sink.add("SIZE_MISMATCH", hh, col("size"), size, expected=len(hh.members))
-
-
-INCOME_KEYS = ("wage_income", "business_income", "property_income", "transfer_income")
+            hh.invalid.add("size")  # the typed value stays shown, but no per-person figure uses it
 
 
 def _income_checks(households: list[Household], config: Config, sink: _Sink) -> None:
     col = config.schemas.household.column
-    tolerance = float(config.rules.rule("INCOME-TOLERANCE").param("yuan"))
+    tolerance = config.rules.rules.tolerance.yuan
     for hh in households:
-        parts = [hh.get(k) for k in (*INCOME_KEYS, "business_cost", "size")]
-        if all(p is not None for p in parts):
-            *incomes, cost, size = parts
-            total = sum((Decimal(str(x)) for x in incomes), Decimal(0)) - Decimal(str(cost))
-            hh.computed_income = float((total / size).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-        filled = hh.get("per_capita_income")
-        if hh.computed_income is not None:
-            hh.per_capita_income = hh.computed_income
-            if filled is not None and abs(filled - hh.computed_income) > tolerance:
-                sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), filled,
-                         expected=f"{hh.computed_income:.2f}", limit=_n(tolerance))
-        elif filled is not None:
-            hh.per_capita_income = filled
+        computed = figures.computed_per_capita(hh)
+        hh.computed_income = figures.shown(computed)
+        hh.per_capita_income = figures.shown(computed if computed is not None else figures.per_capita(hh))
+        filled = figures.amount(hh.get("per_capita_income"))
+        if computed is not None and filled is not None and abs(Fraction(filled) - computed) > tolerance:
+            sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), hh.get("per_capita_income"),
+                     expected=f"{float(computed):.2f}", limit=_n(float(tolerance)))
         year = hh.get("income_year")
         if year is not None:
             if config.rules.has_line(year):
-                hh.line = config.rules.line_for(year)
+                hh.line = float(config.rules.line_for(year))
             else:
                 sink.add("LINE_UNCONFIGURED", hh, col("income_year"), year)
                 hh.invalid.add("income_year")

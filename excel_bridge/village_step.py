@@ -1,10 +1,11 @@
 """The village step of both chains (plan 五(一), 五(三)): 民主评议通过 + 公示 long enough and ended + no
 objection (or 异议不成立) + 承诺授权 → the household goes to the town.
 
-It works on what the ledger holds, so it runs both when a village file is applied (reporting what is
-wrong on the file's rows) and on every pass (a notice that has ended since moves on without the clerk
-sending the same file again). A review counts only if it is not older than the household's last 退回 or
-不予认定.
+It works on what the ledger holds, so it runs both when a village file is applied and on every pass (a
+notice that has ended since moves on without the clerk sending the same file again). A review counts
+only if it is not older than the household's last 退回 or 不予认定. What is wrong in the file itself (a
+notice too short, consent missing) is reported by review_checks, run by `check` and `process` alike;
+here it only keeps the household where it is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from .config import Config
 from .issues import Issue, make_issue
 from .messages import TEXT
+from .review_checks import NEEDED, latest_key, notice_days, passed
 from .rules import Assessor
 from .store import HouseholdRow, Store
 from .stored import household_from_ledger
@@ -22,12 +24,6 @@ from .workflow import ASSISTING, LEAD, VILLAGE, last_reset, transition
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
 ACTION_FOR_STATE = {LEAD: "评议公示通过", ASSISTING: "风险消除评议公示通过"}
-NEEDED = ("matter", "review_date", "review_result", "notice_start", "notice_end", "objection")
-
-
-def notice_days(start: dt.date, end: dt.date) -> int:
-    """Days of a public notice, counted inclusive of both ends."""
-    return (end - start).days + 1
 
 
 def _usable(review: dict[str, Any]) -> bool:
@@ -53,22 +49,16 @@ def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.da
     reviews = current_reviews(store, hh, matter)
     if not reviews:
         return []
-    review = max(reviews, key=lambda r: (r["notice_end"], r["review_date"], r.get("_row", 0)))
+    review = max(reviews, key=latest_key)
     review_cols = config.schemas.review.column
-    if review["review_result"] != "通过":
+    if not passed(review):
         return []
-    if review["objection"] == "有" and review.get("objection_result") != "异议不成立":
-        return []
-    days = notice_days(review["notice_start"], review["notice_end"])
-    minimum = config.rules.workflow.notice_min_days
-    if days < minimum:
-        return [make_issue("NOTICE_TOO_SHORT", sheet=review.get("_sheet"), row=review.get("_row"),
-                           column=review_cols("notice_end").header, value=days, expected=minimum)]
+    if notice_days(review["notice_start"], review["notice_end"]) < config.rules.workflow.notice_min_days:
+        return []  # NOTICE_TOO_SHORT, reported on the file by review_checks
     if review["notice_end"] >= as_of:
         return []  # the notice is still running; a later pass moves the household once it has ended
-    if matter == "纳入监测" and hh.data.get("consent") != "是":
-        return [make_issue("CONSENT_MISSING", sheet="户信息", row=hh.row,
-                           column=config.schemas.household.column("consent").header, value=hh.data.get("consent"))]
+    if matter == "纳入监测" and (hh.data.get("consent") != "是" or hh.assessment.get("proposed") is not True):
+        return []  # CONSENT_MISSING (review_checks); or a verdict the latest file leaves unknown (无法研判)
     if hh.errors:
         return []  # the household's own errors must be fixed before the town is asked to verify it
     if matter == "风险消除":

@@ -113,7 +113,10 @@ def last_reset(store: Store, household_id: int) -> dt.date | None:
 
 
 def initial_state(*, proposed: bool | None, identified: bool) -> str:
-    """Where a household first seen in a village file starts."""
+    """Where a household first seen in a village file starts. A verdict the file leaves unknown (无法研判)
+    starts as 未纳入 too: the chain starts from a proposal, and a 线索 would start the 15-day clock, take a
+    provisional number and count as newly found before anyone knows it is eligible. The corrected file
+    moves it on (研判建议纳入) like any other household the rules come to propose."""
     if identified:
         return ASSISTING
     return LEAD if proposed else NOT_INCLUDED

@@ -143,7 +143,7 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     assert {k: row[k] for k in ("事项", "村", "组", "户编号", "户主姓名", "人均纯收入", "监测线", "研判依据", "建议类别",
                                 "村级评议公示", "核查结论", "核查意见", "核查人", "核查日期")} == {
         "事项": "纳入监测核查", "村": "石塘村", "组": "一组", "户编号": "LS440205000001", "户主姓名": "李秀英",
-        "人均纯收入": 8000.0, "监测线": 9600.0, "研判依据": "人均纯收入低于监测线（R-INCOME）", "建议类别": "脱贫不稳定户",
+        "人均纯收入": 8000.0, "监测线": 9600.0, "研判依据": "人均纯收入不高于监测线（R-INCOME）", "建议类别": "脱贫不稳定户",
         "村级评议公示": f"纳入监测：{T - D(20)}评议通过，公示{T - D(19)}至{T - D(15)}，异议无",
         "核查结论": "", "核查意见": "", "核查人": "", "核查日期": ""}
     assert row["行令牌"].startswith(f"{b.id}-2-")
@@ -726,7 +726,7 @@ def test_every_assisted_household_is_evaluated_each_pass(ws, cfg, proc):
     proc.as_of = T + D(200)
     run(proc, force_outputs=True)
     [_, b] = table_of(town_book(ws), "风险消除研判", "研判结果")
-    assert (b["研判结果"], b["说明"]) == ("继续帮扶", "人均纯收入仍低于监测线")
+    assert (b["研判结果"], b["说明"]) == ("继续帮扶", "人均纯收入仍不高于监测线")
 
 
 def test_elimination_returned_by_the_town_and_old_review_does_not_resend(ws, cfg, proc):

@@ -199,7 +199,7 @@ def test_system_column_values_per_household(made):
     assert ws["F3"].value == HEAD_B
     assert row(3) == {
         "校验结果": "通过",
-        "研判结论": "建议纳入监测：人均纯收入低于监测线（R-INCOME，方案三）",
+        "研判结论": "建议纳入监测：人均纯收入不高于监测线（R-INCOME，方案三）",
         "建议类别": "脱贫不稳定户",
         "风险标记": None,
         "帮扶建议": "兜底保障·单项措施",
@@ -210,7 +210,7 @@ def test_system_column_values_per_household(made):
     assert ws["F2"].value == HEAD_A
     assert row(2) == {
         "校验结果": "错误3处，提示2条",
-        "研判结论": "暂不纳入：收入高于监测线，未发现刚性支出、收入骤减或保障缺失",
+        "研判结论": "暂不纳入：人均纯收入高于监测线，刚性支出未使其降入监测范围，两不愁三保障及饮水安全有保障",
         "建议类别": None,
         "风险标记": None,
         "帮扶建议": None,
@@ -422,7 +422,7 @@ def test_changed_assessment_clears_stale_system_values(tmp_path, config, via):
     assert [a.proposed for _, a in result.pairs()] == [False, False]
     ws2 = openpyxl.load_workbook(write_returned_copy(result, tmp_path / "f_反馈.xlsx", config, via=via).path)[
         "户信息"]
-    assert ws2.cell(3, pos["研判结论"]).value == "暂不纳入：收入高于监测线，未发现刚性支出、收入骤减或保障缺失"
+    assert ws2.cell(3, pos["研判结论"]).value == "暂不纳入：人均纯收入高于监测线，刚性支出未使其降入监测范围，两不愁三保障及饮水安全有保障"
     assert ws2.cell(3, pos["建议类别"]).value is None
     assert ws2.cell(3, pos["帮扶建议"]).value is None
 

@@ -182,6 +182,17 @@ def test_master_submissions_issues_alerts_and_decisions_equal_the_ledger(demo):
     assert {"区级结论", "审核意见", "审核人", "审核日期", "行令牌"} <= set(header)
 
 
+def test_a_first_import_is_every_villages_baseline(demo):
+    """Issue 9: on the demo's first import every village fired a 规模性返贫 warning (every household of a first
+    file counted as newly found). A village's first file is its baseline now: no share-based warning."""
+    ws, *_ = demo
+    with ws.open_store() as store:
+        alerts = all_alerts(store, ws.config(), AS_OF)
+        on_file = store.households.list(on_file=True)
+    assert sum(1 for r in on_file if r.state == "线索") > 0  # leads were found, yet none is "newly found"
+    assert [a for a in alerts if a.kind == "规模性返贫风险" and "风险涉及" not in a.message] == []
+
+
 # --- town review workbooks: only that town, decision columns ---
 
 def test_town_review_workbooks_list_only_their_own_towns_households(tmp_path, config):

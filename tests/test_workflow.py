@@ -23,8 +23,8 @@ from excel_bridge.check import check_file
 from excel_bridge.decisions import DecisionRow, apply_decisions
 from excel_bridge.errors import BridgeError, StoreError, TransitionRefused
 from excel_bridge.ingest import apply_village_file, payload_from
+from excel_bridge.review_checks import notice_days
 from excel_bridge.store import HouseholdRow, Store
-from excel_bridge.village_step import notice_days
 from excel_bridge.workflow import (ASSISTING, DECIDER, DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED,
                                    LEAD, NOT_INCLUDED, STATES, SYSTEM, TOWN, TOWN_ACCEPT, TOWN_CHECK, TRANSITIONS,
                                    VILLAGE, allowed_actions, check_move, transition)
@@ -310,10 +310,12 @@ def test_passed_review_with_five_day_notice_sends_the_lead_to_the_town(village):
 
 
 def test_notice_of_four_days_is_an_error_on_the_review_row(village):
-    _, applied = village.submit(lead_rows(notice_end=dt.date(2021, 11, 5)))
-    assert codes(applied) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "4")]
-    assert applied.issues[0].message == "公示只有 4 天，少于规定的 5 天（含首尾两天）。"
-    assert applied.issues[0].hint == "请重新公示满 5 天后再提交。"
+    """Found by checking the file (the same in `check`), so it is an issue of the file, not of applying it."""
+    payload, applied = village.submit(lead_rows(notice_end=dt.date(2021, 11, 5)))
+    assert codes(payload) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "4")]
+    assert codes(applied) == []
+    assert payload.issues[0].message == "公示只有 4 天，少于规定的 5 天（含首尾两天）。"
+    assert payload.issues[0].hint == "请重新公示满 5 天后再提交。"
     assert village.row().state == LEAD and village.transitions() == []
 
 
@@ -338,9 +340,10 @@ def test_notice_that_ended_yesterday_counts(village):
 def test_consent_not_signed_is_an_error_on_the_household_row(village):
     rows = lead_rows()
     rows["household"][1]["consent"] = "否"
-    _, applied = village.submit(rows)
-    assert codes(applied) == [("CONSENT_MISSING", "error", "户信息", 3, "承诺授权", "否")]
-    assert applied.issues[0].message == "本户已通过评议公示，但“承诺授权”不是“是”，不能报镇里核查。"
+    payload, applied = village.submit(rows)
+    assert codes(payload) == [("CONSENT_MISSING", "error", "户信息", 3, "承诺授权", "否")]
+    assert codes(applied) == []
+    assert payload.issues[0].message == "本户已通过评议公示，但“承诺授权”不是“是”，不能报镇里核查。"
     assert village.row().state == LEAD
 
 
@@ -367,11 +370,45 @@ def test_the_latest_review_is_the_one_that_counts(village):
 
 def test_a_household_with_its_own_errors_is_not_sent_to_the_town(village):
     rows = lead_rows()
+    rows["member"][3]["sex"] = "男"  # 李秀英's ID says 女: an error of hers that leaves the verdict known
+    payload, applied = village.submit(rows)
+    assert [i.code for i in payload.issues if i.severity == "error"] == ["SEX_MISMATCH"]
+    assert codes(applied) == []
+    assert village.row().state == LEAD
+
+
+def test_a_wrong_size_leaves_a_new_household_unjudged_until_the_file_is_fixed(village):
+    """Revised DOMAIN.md: a size that disagrees with the members listed makes every per-person figure unknown,
+    so B is 无法研判 — registered 未纳入 (no lead, no clock, no number) — and the fixed file moves it on."""
+    rows = lead_rows()
     rows["household"][1]["size"] = 2  # 家庭成员 has one row for B: SIZE_MISMATCH
     payload, applied = village.submit(rows)
     assert [i.code for i in payload.issues if i.severity == "error"] == ["SIZE_MISMATCH"]
-    assert codes(applied) == []
-    assert village.row().state == LEAD
+    b = village.row()
+    assert (b.state, b.lead_date, b.household_no, b.assessment["proposed"]) == (NOT_INCLUDED, None, None, None)
+    assert b.assessment["unknown_inputs"] == ["家庭人口数"]
+    assert village.transitions() == []
+    village.submit(lead_rows(), at=dt.datetime(2021, 12, 20, 11))
+    assert [(e.action, e.comment) for e in village.transitions()] == [
+        ("研判建议纳入", None), ("评议公示通过", "民主评议2021-11-01通过，公示2021-11-02至2021-11-06")]
+    assert village.row().state == TOWN_CHECK
+
+
+def test_no_advancing_decision_on_a_household_its_latest_file_leaves_unjudged(village):
+    """Bad input (issue 9): a household whose inputs are invalid does not move until fixed — the town's 同意
+    is refused with the reason; 退回 (send it back to be fixed) still works."""
+    village.submit(lead_rows())
+    assert village.row().state == TOWN_CHECK
+    rows = lead_rows()
+    rows["household"][1]["size"] = 2  # SIZE_MISMATCH: 无法研判
+    village.submit(rows, at=dt.datetime(2021, 12, 20, 11))
+    assert (village.row().state, village.row().assessment["proposed"]) == (TOWN_CHECK, None)
+    result = village.decide("同意", "", now=dt.datetime(2021, 12, 20, 15))
+    assert (result.applied, result.refused) == (0, [
+        "第3行（李秀英）：石塘村李秀英户最新提交的台账中本户填写有误，无法研判，“同意”未生效；请退回村里改正，或等改正后的台账到达后再决定"])
+    assert village.row().state == TOWN_CHECK
+    result = village.decide("退回", "家庭人口数与成员不符，请改正", now=dt.datetime(2021, 12, 20, 16))
+    assert (result.applied, village.row().state) == (1, LEAD)
 
 
 def test_configured_notice_length_is_used(tmp_path, backend):
@@ -382,9 +419,9 @@ def test_configured_notice_length_is_used(tmp_path, backend):
     assert config.rules.workflow.notice_min_days == 7
     v = Village(tmp_path, config, backend)
     try:
-        _, applied = v.submit(lead_rows())  # 5 days: now too short
-        assert codes(applied) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "5")]
-        assert applied.issues[0].message == "公示只有 5 天，少于规定的 7 天（含首尾两天）。"
+        payload, _ = v.submit(lead_rows())  # 5 days: now too short
+        assert codes(payload) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "5")]
+        assert payload.issues[0].message == "公示只有 5 天，少于规定的 7 天（含首尾两天）。"
         assert v.row().state == LEAD
         v.submit(lead_rows(notice_end=dt.date(2021, 11, 8)))  # 7 days
         assert v.row().state == TOWN_CHECK

@@ -17,7 +17,7 @@ from ..issues import Issue
 from ..messages import SEVERITY_WORD, TEXT
 from ..normalize import norm_header
 from ..read import SheetData
-from ..rules import Assessment
+from ..rules import Assessment, proposing
 from ..validate import Household
 from ..writers.common import display_width
 
@@ -77,16 +77,21 @@ class Plan:
 
 
 def assessment_text(a: Assessment | None, config: Config) -> str:
+    """研判结论: the rules that propose the household (title first, then rule id and plan clause), why it
+    cannot be judged (which cells), or why it is not proposed — with a sharp drop to verify."""
     if a is None:
         return ""
     rules = config.rules
     if a.proposed is True:
         reasons = [TEXT["feedback.rule"].format(title=rules.rule(r).title, rule=r, clause=rules.clause(r))
-                   for r in a.holds if r != "R-SPECIAL"]
+                   for r in proposing(a.holds)]
         return TEXT["feedback.proposed"].format(reasons="；".join(reasons))
     if a.proposed is None:
-        return TEXT["feedback.cannot_assess"]
-    return TEXT["feedback.not_proposed"]
+        return TEXT["feedback.cannot_assess"].format(
+            fields="、".join(f"“{h}”" for h in a.unknown_inputs) or TEXT["feedback.cannot_assess_any"])
+    drop = TEXT["feedback.drop_to_verify"].format(title=rules.rule("R-DROP").title, rule="R-DROP",
+                                                  clause=rules.clause("R-DROP")) if a.drop_to_verify else ""
+    return TEXT["feedback.not_proposed"] + drop
 
 
 def risk_text(a: Assessment | None, config: Config) -> str:

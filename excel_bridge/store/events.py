@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from collections.abc import Sequence
+
+from sqlalchemy import func, insert, or_, select
 
 from . import tables as t
 from .db import Database
@@ -52,6 +54,23 @@ class Events:
         q = select(_E).where(_E.c.household_id == household_id, _E.c.to_state == state).order_by(_E.c.id.desc()).limit(1)
         r = self.db.first(q)
         return Event.of(r) if r is not None else None
+
+    def village_first_files(self) -> dict[tuple[str, str], str | None]:
+        """(town, village) → content hash of the file that first brought the village's households in: its
+        baseline, whose households are not "newly found" (the scale warning, plan 六(四))."""
+        first = (select(func.min(_E.c.id)).select_from(_E.join(_H, _H.c.id == _E.c.household_id))
+                 .where(_E.c.event == "created").group_by(_H.c.town, _H.c.village))
+        q = (select(_H.c.town, _H.c.village, _E.c.source_sha256)
+             .select_from(_E.join(_H, _H.c.id == _E.c.household_id)).where(_E.c.id.in_(first)))
+        return {(town, village): sha for town, village, sha in self.db.rows(q)}
+
+    def found_since(self, day: dt.date, *, lead: str, before: Sequence[str]) -> dict[int, str | None]:
+        """household id → content hash of the file that last made it a `lead` (created as one, or proposed
+        again from one of `before`), for those made so on or after `day`."""
+        q = (select(_E.c.household_id, _E.c.source_sha256)
+             .where(_E.c.to_state == lead, or_(_E.c.event == "created", _E.c.from_state.in_(list(before))),
+                    _E.c.effective_date >= day).order_by(_E.c.id))
+        return {hid: sha for hid, sha in self.db.rows(q)}
 
     def states_seen(self, household_id: int) -> set[str]:
         """Every state the household has been in (a decision row's token is checked against them)."""

@@ -21,8 +21,10 @@ def revive(key: str, value: Any) -> Any:
             return dt.date.fromisoformat(value[:10])
         except ValueError:
             return None
-    if key == "health" and isinstance(value, list):
+    if key in ("health", "disability_type") and isinstance(value, list):
         return tuple(value)
+    if key == "disability_type" and isinstance(value, str):  # stored before 残疾类别 took several kinds
+        return (value,)
     return value
 
 

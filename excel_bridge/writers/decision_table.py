@@ -11,6 +11,7 @@ from ..config import Config
 from ..decision_sheet import CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, row_token
 from ..store import HouseholdRow, Store
 from ..messages import TEXT
+from ..rules import proposing
 from ..workflow import MATTER
 from .tables import Col, Formats, write_table
 
@@ -29,8 +30,7 @@ def review_summary(store: Store, hh: HouseholdRow) -> str:
 
 
 def rules_text(hh: HouseholdRow, config: Config) -> str:
-    holds = [r for r in hh.assessment.get("holds", []) if r != "R-SPECIAL"]
-    return "；".join(f"{config.rules.rule(r).title}（{r}）" for r in holds)
+    return "；".join(f"{config.rules.rule(r).title}（{r}）" for r in proposing(hh.assessment.get("holds", [])))
 
 
 def household_columns(decision_headers: Sequence[str]) -> list[Col]:

@@ -186,10 +186,11 @@ MEMBER_COLUMNS = [
 def member_cells_row(r: MemberRow) -> list[object]:
     """One 家庭成员 row."""
     d = r.data
-    health = d.get("health")
+    health, kinds = d.get("health"), d.get("disability_type")
     return [r.town, r.village, r.household_no, r.head_id, d.get("name"), d.get("person_id"),
             d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
-            "、".join(health) if isinstance(health, list) else health, d.get("disability_type"),
+            "、".join(health) if isinstance(health, list) else health,
+            "、".join(kinds) if isinstance(kinds, list) else kinds,
             d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
             d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r.on_file else REMOVED]
 

@@ -14,6 +14,7 @@ import xlsxwriter
 from ..config import Config
 from ..idcard import mask_id
 from ..messages import TEXT
+from ..rules import proposing
 from ..store import HouseholdRow, Store
 from ..workspace import FEEDBACK, Workspace
 from .common import Placed, place_atomically
@@ -64,7 +65,7 @@ def notice_rows(store: Store, config: Config, town: str, village: str, as_of: dt
             continue
         matter = review["matter"]
         if matter == "纳入监测":
-            reasons = [PLAIN_REASONS[r] for r in hh.assessment.get("holds", []) if r in PLAIN_REASONS]
+            reasons = [PLAIN_REASONS[r] for r in proposing(hh.assessment.get("holds", [])) if r in PLAIN_REASONS]
             reason = "；".join(reasons) or TEXT["notice.reason.reviewed"]
             category = hh.assessment.get("category") or ""
         else:

@@ -194,7 +194,8 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
         ws.set_row(r, 32)
         r += 1
     years = "、".join(f"{y}年 {v:g} 元" for y, v in sorted(config.rules.line.lines.items()))
-    ws.merge_range(r, 0, r, 2, f"10. 监测线（人均纯收入，元/人·年）：{years}。", fmt.wrap)
+    within = TEXT["template.line_inclusive" if config.rules.line.line_inclusive else "template.line_exclusive"]
+    ws.merge_range(r, 0, r, 2, TEXT["template.line"].format(years=years, within=within), fmt.wrap)
     r += 2
     for kind in SHEET_KINDS:
         spec = config.schemas[kind]

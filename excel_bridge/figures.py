@@ -1,0 +1,95 @@
+"""A household's money figures, exact: amounts as Decimal, per-person quotients as Fraction.
+
+Nothing is rounded before a comparison (28,799.99 / 3 = 9,599.99666… is below 9,600); rounding is for
+display only. A per-person figure is unknown (None) whenever the household size is — invalid, or not
+the number of members listed — so no household is ever judged on a wrong size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from . import idcard
+
+if TYPE_CHECKING:  # validate computes these figures too; the types are only for the checker
+    from .validate import Household, Record
+
+INCOME_KEYS = ("wage_income", "business_income", "property_income", "transfer_income")
+RIGID_KEYS = ("medical_expense", "other_rigid_expense")
+SIZE_KEYS = ("size",)
+
+
+def amount(value: Any) -> Decimal | None:
+    """A stored number as the exact decimal the clerk's cell shows (floats keep their shortest repr)."""
+    if value is None or isinstance(value, bool):
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def known_size(hh: Household) -> int | None:
+    """家庭人口数 when it is valid and agrees with the members listed (validate marks it invalid otherwise)."""
+    size = hh.get("size")
+    return size if size and "size" not in hh.invalid else None
+
+
+def net_income(hh: Household) -> Decimal | None:
+    """The four incomes minus 生产经营性支出, for the whole household; None if any is missing or invalid."""
+    parts = [amount(hh.get(k)) for k in (*INCOME_KEYS, "business_cost")]
+    if any(p is None for p in parts) or not hh.ok(*INCOME_KEYS, "business_cost"):
+        return None
+    *incomes, cost = parts
+    return sum(incomes, Decimal(0)) - cost  # type: ignore[arg-type]
+
+
+def computed_per_capita(hh: Household) -> Fraction | None:
+    net, size = net_income(hh), known_size(hh)
+    return None if net is None or size is None else Fraction(net) / size
+
+
+def per_capita(hh: Household) -> Fraction | None:
+    """人均纯收入: computed from the incomes when they are all there, else the filled value — and unknown
+    when the size is (a filled figure was divided by that same wrong size)."""
+    if known_size(hh) is None:
+        return None
+    computed = computed_per_capita(hh)
+    if computed is not None:
+        return computed
+    filled = amount(hh.get("per_capita_income"))
+    return None if filled is None or not hh.ok("per_capita_income") else Fraction(filled)
+
+
+def rigid_total(hh: Household) -> Decimal | None:
+    """合规自付医疗支出 + 其他刚性支出 (blank = 0); None if either is invalid."""
+    if not hh.ok(*RIGID_KEYS):
+        return None
+    return sum((amount(hh.get(k)) or Decimal(0) for k in RIGID_KEYS), Decimal(0))
+
+
+def line(hh: Household) -> Fraction | None:
+    value = amount(hh.line)
+    return None if value is None else Fraction(value)
+
+
+def shown(value: Fraction | Decimal | None) -> float | None:
+    """A figure for JSON, the ledger and workbooks (their number type); never compared again."""
+    return None if value is None else float(value)
+
+
+def birth_of(member: Record) -> dt.date | None:
+    """From the ID number when it is valid, else the 出生日期 column."""
+    pid = member.get("person_id")
+    born = idcard.birth_date(pid) if isinstance(pid, str) and "person_id" not in member.invalid else None
+    if born is None and "birth_date" not in member.invalid:
+        born = member.get("birth_date") if isinstance(member.get("birth_date"), dt.date) else None
+    return born
+
+
+def age_of(member: Record, as_of: dt.date) -> int | None:
+    """Full years on `as_of` (a birthday on that day counts); None when the birth date is unknown."""
+    born = birth_of(member)
+    if born is None:
+        return None
+    return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
