@@ -26,7 +26,8 @@ def parse_fact(fact: Fact, values: list[object], *, header: str) -> tuple[object
     if fact.type in ("money", "number"):
         return _numbers(values, header, fact.type)
     if fact.type == "year":
-        return _by_value(values, header, "year", lambda v: _float(parse_year(v)), np.nan)
+        years, issues = _by_value(values, header, "year", lambda v: _float(parse_year(v)), np.nan)
+        return np.asarray(years, dtype="float64"), issues
     if fact.type == "date":
         parsed, issues = _by_value(values, header, "date", parse_date, None)
         return pd.to_datetime(pd.Series(parsed, dtype=object)).to_numpy(), issues
@@ -44,7 +45,7 @@ def _float(value: int | None) -> float:
 
 
 def _numbers(values: list[object], header: str, kind: str) -> tuple[np.ndarray, list[FactIssue]]:
-    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").to_numpy()
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="float64", copy=True)
     bad: dict[str, list[int]] = defaultdict(list)
     for i in np.flatnonzero(np.isnan(numbers)).tolist():
         value = values[i]

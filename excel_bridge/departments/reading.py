@@ -28,7 +28,7 @@ from .tables import MAX_BYTES, MAX_CELLS, RawTables, load_tables
 HEADER_SCAN_ROWS = 30
 BASE_COLUMNS = ("sheet", "row", "person_id", "id_text", "name", "town")
 _UNIT = re.compile(r"\([^()]*\)$")  # 合规自付医疗费用(元): a unit in brackets at the end of a header
-_ID_WORDS = ("身份证", "证件号码")
+_ID_HEADER = re.compile(r"(身份证|证件)(号|号码|编号)")  # 成员身份证号码 yes; 居民身份证 (a value) no
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _locate(rows: list[list[object]], headers: _Headers) -> tuple[int, dict[str,
             if hit is not None and (hit[0] not in found or hit[1] < found[hit[0]][1]):
                 found[hit[0]] = (c, hit[1])
         if "person_id" not in found:  # no alias: accept the one header that plainly says 身份证 / 证件号码
-            guesses = [c for c, t in enumerate(texts) if any(w in t for w in _ID_WORDS) and "户主" not in t]
+            guesses = [c for c, t in enumerate(texts) if _ID_HEADER.search(t) and "户主" not in t]
             if len(guesses) == 1:
                 found["person_id"] = (guesses[0], 99)
         if "person_id" in found and len(found) > best_score:
@@ -205,21 +205,22 @@ def _sheet_frame(dept: Department, sheet: str | None, rows: list[list[object]], 
     ids = id_col.ids if everything else [id_col.ids[i] for i in keep]
     shown = {i: p.shown for i, p in id_col.problems.items()}
     frame: dict[str, object] = {
-        "sheet": [sheet] * len(ids),
+        "sheet": _objects([sheet] * len(ids)),
         "row": np.asarray(keep, dtype=np.int64) + first,
-        "person_id": ids,
-        "id_text": [pid if pid is not None else shown.get(i, "") for pid, i in zip(ids, keep)],
-        "name": _names(column(name_c, picked)) if name_c is not None else [""] * len(ids),
-        "town": _names(column(roles["town"], picked)) if "town" in roles else [None] * len(ids),
+        "person_id": _objects(ids),
+        "id_text": _objects([pid if pid is not None else shown.get(i, "") for pid, i in zip(ids, keep)]),
+        "name": _objects(_names(column(name_c, picked)) if name_c is not None else [""] * len(ids)),
+        "town": _objects([t or None for t in _names(column(roles["town"], picked))] if "town" in roles
+                         else [None] * len(ids)),
     }
     for key, fact in dept.facts.items():
         if key in roles:
             values, fact_issues = parse_fact(fact, column(roles[key], picked), header=texts[roles[key]])
             rows_of = [first + i for i in keep]
             issues += [issue_at(issue, sheet, rows_of) for issue in fact_issues]
-            frame[key] = values
+            frame[key] = _objects(values) if isinstance(values, list) else values
         elif fact.from_sheet_name and (value := _value_from_sheet(fact, sheet)):
-            frame[key] = [value] * len(ids)
+            frame[key] = _objects([value] * len(ids))
     return pd.DataFrame(frame), issues
 
 
@@ -250,6 +251,11 @@ def _is_data_row(row: list[object], name_c: int | None) -> bool:
     if len(cells) == 1:
         return cells[0][0] == name_c  # a lone name is a person without an ID; a lone note line is not
     return True
+
+
+def _objects(values: list[object]) -> pd.Series:
+    """Text as plain Python objects, missing as None (not pandas' string dtype, which turns None into NaN)."""
+    return pd.Series(values, dtype=object)
 
 
 def _names(values: list[object]) -> list[str]:
