@@ -5,20 +5,18 @@ used (no ID column, a required column missing, a wrong folder, an unreadable fil
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
-import io
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
-import xlsxwriter
 
 from excel_bridge.departments import explain, load_departments, read_list
 from excel_bridge.idcard import make_id
 
 from conftest import needs_soffice
+from department_lists import write_csv, write_xlsx
 
 A = make_id("440205", dt.date(1970, 3, 5), 11)
 B = make_id("440205", dt.date(1950, 1, 20), 44)
@@ -29,33 +27,6 @@ D = make_id("440205", dt.date(1962, 11, 30), 202)
 @pytest.fixture(scope="module")
 def depts():
     return load_departments()
-
-
-def write_xlsx(path, rows, *, sheet="Sheet1", numbers_as_numbers=True):
-    """Rows as given: str → text cell, float/int → number cell, None → nothing, date → a date cell."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    date = wb.add_format({"num_format": "yyyy-mm-dd"})
-    sheets = rows if isinstance(rows, dict) else {sheet: rows}
-    for name, content in sheets.items():
-        ws = wb.add_worksheet(name)
-        for r, row in enumerate(content):
-            for c, value in enumerate(row):
-                if isinstance(value, dt.date):
-                    ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date)
-                elif isinstance(value, (int, float)):
-                    ws.write_number(r, c, value)
-                elif value is not None:
-                    ws.write_string(r, c, value)
-    wb.close()
-    return path
-
-
-def write_csv(path, rows, *, encoding="utf-8", bom=False, delimiter=","):
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    data = buffer.getvalue().encode(encoding)
-    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + data)
-    return path
 
 
 MEDICAL = [

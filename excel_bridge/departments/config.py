@@ -191,10 +191,6 @@ class Department(_Strict):
                         raise ValueError(f"规则 {rule.id} 的 sentence 用到了不存在的“{{{field}}}”")
         return self
 
-    @property
-    def verify(self) -> int:
-        return self.verify_days or 15
-
 
 def _template_fields(template: str, rule_id: str) -> list[str]:
     fields = []

@@ -4,6 +4,7 @@ the matched households, and the people a rule would warn about who are in no hou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import string
 from collections.abc import Collection, Mapping
@@ -17,6 +18,7 @@ from .config import (BenefitRule, Department, DepartmentsConfig, DisabilityRule,
                      ValuesRule)
 from .model import Counts, DepartmentList, DepartmentWarning, Evaluation, Unmatched, ledger_frame
 
+FACT_JOIN = "；"
 DISTRICT_WORD = "本区"  # an address_codes value meaning “this district, town unknown”
 
 
@@ -58,21 +60,28 @@ def evaluate(dlist: DepartmentList, ledger_people: pd.DataFrame, *, received: dt
     for rule in dept.rules:
         fires = _fires(rule, joined, received)
         order = _strongest_first(rule, joined, fires)
-        seen: set[tuple[object, ...]] = set()
+        # one warning per person and household for each rule: a threshold keeps its largest amount; other rules
+        # join what each row says (低保 and 特困 granted to one person are one D-MZ-GRANTED warning)
+        index: dict[tuple[object, ...], int] = {}
         for i, record in zip(order, joined.iloc[order].to_dict("records")):
-            if matched[i]:
-                key = (record["person_id"], record["household"])
-                if key in seen:
-                    continue
-                seen.add(key)
-                warnings.append(DepartmentWarning(
-                    department=dept.name, rule_id=rule.id, person_id=record["person_id"], name=_text(record["name"]),
-                    risk_type=rule.risk_type, guarantee=rule.guarantee, fact=sentence(rule, dept, record),
-                    household=record["household"], town=record["town_ledger"], village=record["village"],
-                    received=received, deadline=deadline, sheet=_text(record["sheet"]) or None, row=int(record["row"])))
-            elif (record["person_id"], rule.id) not in seen:
-                seen.add((record["person_id"], rule.id))
-                flagged.setdefault(record["person_id"], []).append((rule.id, sentence(rule, dept, record), i))
+            fact = sentence(rule, dept, record)
+            if not matched[i]:
+                hits = flagged.setdefault(record["person_id"], [])
+                if not any(r == rule.id for r, _, _ in hits):
+                    hits.append((rule.id, fact, i))
+                continue
+            key = (record["person_id"], record["household"])
+            if key in index:
+                earlier = warnings[index[key]]
+                if not isinstance(rule, ThresholdRule) and fact not in earlier.fact.split(FACT_JOIN):
+                    warnings[index[key]] = dataclasses.replace(earlier, fact=earlier.fact + FACT_JOIN + fact)
+                continue
+            index[key] = len(warnings)
+            warnings.append(DepartmentWarning(
+                department=dept.name, rule_id=rule.id, person_id=record["person_id"], name=_text(record["name"]),
+                risk_type=rule.risk_type, guarantee=rule.guarantee, fact=fact, household=record["household"],
+                town=record["town_ledger"], village=record["village"], received=received, deadline=deadline,
+                sheet=_text(record["sheet"]) or None, row=int(record["row"])))
     unmatched = _unmatched(dept, joined, flagged, ledger[~ledger["on_file"]], area)
     people = rows["person_id"].nunique() if len(rows) else 0
     matched_people = joined.loc[matched, "person_id"].nunique() if len(joined) else 0

@@ -63,11 +63,12 @@ class ShareData:
     since: dt.date | None = None  # None: every monitored household, not only the period's changes
 
 
+# widths chosen so a landscape A4 page, one page wide, still prints at about 80 %
 HOUSEHOLD_COLUMNS = [
-    Col("镇", 9), Col("村", 10), Col("户编号", 19, "id"), Col("户主姓名", 10), Col("户主身份证号", 20, "id"),
-    Col("家庭人口数", 7, "int"), Col("户类型", 9), Col("监测类别", 13), Col("当前状态", 10), Col("识别纳入日期", 12, "date"),
-    Col("风险类型", 22, "wrap"), Col("帮扶措施", 26, "wrap"), Col("享受低保人数", 8, "int"), Col("特困供养人数", 8, "int"),
-    Col("变动日期", 12, "date"),
+    Col("镇", 8), Col("村", 9), Col("户编号", 18, "id"), Col("户主姓名", 8), Col("户主身份证号", 19, "id"),
+    Col("家庭人口数", 6, "int"), Col("户类型", 8), Col("监测类别", 12), Col("当前状态", 8), Col("识别纳入日期", 11, "date"),
+    Col("风险类型", 16, "wrap"), Col("帮扶措施", 18, "wrap"), Col("低保人数", 6, "int"), Col("特困人数", 6, "int"),
+    Col("变动日期", 11, "date"),
 ]
 MEMBER_COLUMNS = [
     Col("镇", 9), Col("村", 10), Col("户编号", 19, "id"), Col("户主姓名", 10), Col("监测类别", 13), Col("当前状态", 10),
@@ -89,17 +90,17 @@ def write_share_export(path: Path, data: ShareData, *, now: dt.datetime | None =
 def _write(tmp: Path, data: ShareData, households: list[ShareHousehold], now: dt.datetime) -> None:
     wb, fmt = new_workbook(str(tmp))
     ws = wb.add_worksheet("监测户")
-    _heading(ws, fmt, data, len(HOUSEHOLD_COLUMNS))
+    _heading(ws, fmt, data)
     write_table(ws, fmt, HOUSEHOLD_COLUMNS, (_household_cells(h) for h in households), first_row=HEADER_ROW)
     _print_setup(ws)
     ws = wb.add_worksheet("家庭成员")
-    _heading(ws, fmt, data, len(MEMBER_COLUMNS))
+    _heading(ws, fmt, data)
     write_table(ws, fmt, MEMBER_COLUMNS, ([h.town, h.village, h.household_no, h.head_name, h.category, h.state,
                                            m.name, m.person_id, m.relation, m.dibao, m.tekun]
                                           for h in households for m in h.members), first_row=HEADER_ROW)
     _print_setup(ws)
     ws = wb.add_worksheet("帮扶措施")
-    _heading(ws, fmt, data, len(MEASURE_COLUMNS))
+    _heading(ws, fmt, data)
     write_table(ws, fmt, MEASURE_COLUMNS, ([h.town, h.village, h.household_no, h.head_name, m.category, m.content,
                                             m.start_date, m.responsible] for h in households for m in h.measures),
                 first_row=HEADER_ROW)
@@ -112,17 +113,18 @@ def _write(tmp: Path, data: ShareData, households: list[ShareHousehold], now: dt
              TEXT["share.generated"].format(now=now, district=data.district),
              TEXT["share.privacy"].format(department=data.department)]
     for r, line in enumerate(lines):
-        ws.write_string(r, 0, line, fmt.title if r == 0 else fmt.note)
+        ws.write_string(r, 0, line, fmt.title if r == 0 else fmt.plain)
     write_meta(wb, meta_rows(SHARE_KIND, SHARE_VERSION, 区=data.district, 部门=data.department,
                              截止日期=data.until.isoformat(), 起始日期=data.since.isoformat() if data.since else ""))
     wb.close()
 
 
-def _heading(ws: Worksheet, fmt: Formats, data: ShareData, width: int) -> None:
+def _heading(ws: Worksheet, fmt: Formats, data: ShareData) -> None:
+    """Title, period and the privacy line above the header; each spills across the empty cells to its right."""
     ws.write_string(0, 0, TEXT["share.title"].format(district=data.district, department=data.department), fmt.title)
     ws.set_row(0, 24)
     ws.write_string(1, 0, _period(data), fmt.plain)
-    ws.write_string(2, 0, TEXT["share.privacy"].format(department=data.department), fmt.note)
+    ws.write_string(2, 0, TEXT["share.privacy"].format(department=data.department), fmt.plain)
 
 
 def _period(data: ShareData) -> str:
