@@ -166,7 +166,7 @@ CATALOGUE: dict[str, Entry] = {
                                   "本名单没有比对，台账没有任何改动。{guess}",
                                "请确认名单放对了文件夹、导出时保留了这一列；表头是别的叫法时，请区乡村振兴局在 "
                                "rules/departments.yaml 中为“{column}”加上别名。"),
-    "DEPT_FOLDER_UNKNOWN": Entry(E, "“部门数据/{value}/”不是已配置的部门文件夹，其中的名单没有处理。",
+    "DEPT_FOLDER_UNKNOWN": Entry(E, "“{value}”不在已配置的部门文件夹中，没有处理。",
                                  "请把名单放到对应部门的文件夹中（{allowed}）；新增部门请区乡村振兴局在 rules/departments.yaml 中配置。"),
     "DEPT_EMPTY": Entry(W, "{department}名单中只有表头，没有人员。按“新名单代替旧名单”，该部门此前尚未核实的预警都将视为部门已撤销。",
                         "如果名单导出不完整，请部门重新导出完整名单后放入。"),

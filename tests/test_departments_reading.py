@@ -11,12 +11,11 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import needs_soffice
+from department_lists import write_csv, write_xlsx
 
 from excel_bridge.departments import explain, load_departments, read_list
 from excel_bridge.idcard import make_id
-
-from conftest import needs_soffice
-from department_lists import write_csv, write_xlsx
 
 A = make_id("440205", dt.date(1970, 3, 5), 11)
 B = make_id("440205", dt.date(1950, 1, 20), 44)
@@ -83,7 +82,7 @@ def test_a_csv_in_any_encoding_chinese_offices_produce(tmp_path, depts, encoding
             ["2", "大塘镇", "李秀英", B.lower(), "特困人员", "停发", "2019/5/1", "2021年11月3日", "1,100"],
             ["3", "", "黄丽", "4.40205E+17", "低保", "正常", "20211101", "", "450"],
             ["4", "枫湾镇", "王芳", C, "低保边缘", "正常", "", "", ""],
-            [f"共计 4 人"]]
+            ["共计 4 人"]]
     path = write_csv(tmp_path / "低保花名册.csv", rows, encoding=encoding, bom=bom)
     dlist = read_list(path, depts.department("民政"))
     assert dlist.usable and dlist.format == "csv" and dlist.encoding == name
@@ -233,3 +232,17 @@ def test_the_note_of_a_usable_list_masks_the_ids_it_quotes(tmp_path, depts):
     assert lines[2] == "已读取 7 行，身份证号有效的 5 人；2 行无法比对。"
     assert lines[3] == "“Sheet1”表第 7 行：身份证号被存成了数字，后几位已经丢失（显示为“440205********0000”），这一行无法比对。"
     assert "440205197206010000" not in text
+
+
+def test_the_department_is_the_folder_and_a_foreign_folder_gets_a_note(tmp_path, depts):
+    from excel_bridge.departments import department_of
+
+    root = tmp_path / "部门数据"
+    dept, note = department_of(root / "残联" / "2021" / "名单.xlsx", root, depts)
+    assert dept.name == "残联" and note is None
+    dept, note = department_of(root / "财政" / "名单.xlsx", root, depts)
+    assert dept is None and note.code == "DEPT_FOLDER_UNKNOWN"
+    assert note.message == "“财政”不在已配置的部门文件夹中，没有处理。"
+    assert note.hint.startswith("请把名单放到对应部门的文件夹中（部门数据/医保/、部门数据/民政/、部门数据/残联/、")
+    dept, note = department_of(root / "名单.xlsx", root, depts)
+    assert dept is None and note.message == "“名单.xlsx”不在已配置的部门文件夹中，没有处理。"

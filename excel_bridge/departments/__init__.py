@@ -4,7 +4,8 @@ shared back. This package needs no ledger and writes nothing of the ledger's: th
 The interface the pipeline calls, in order:
 
     config = load_departments(ws.root / "rules")          # rules/departments.yaml (workspace copy, else bundled)
-    dept = config.by_folder(folder)                        # 部门数据/<folder>/; None → note DEPT_FOLDER_UNKNOWN
+    dept, note = department_of(path, ws.departments, config)  # by its folder 部门数据/<部门>/; else a note
+                                                           #   (DEPT_FOLDER_UNKNOWN) and nothing changes
     dlist = read_list(path, dept, others=config.departments.values())
         # → DepartmentList: rows (pandas: sheet, row, person_id, id_text, name, town, one column per fact),
         #   issues (one Issue per bad row: DEPT_ID_AS_NUMBER / _FORMAT / _BIRTH / _CHECKSUM / _BLANK …),
@@ -32,15 +33,14 @@ Demo lists for a demo district: demo_lists.write_demo_lists(folder, demo_lists.p
 from .config import Department, DepartmentsConfig, load_departments
 from .evaluate import Area, evaluate
 from .explain import explain
-from .model import (LEDGER_COLUMNS, Counts, DepartmentList, DepartmentWarning, Evaluation, Unmatched,
-                    ledger_frame)
-from .reading import read_list
+from .model import LEDGER_COLUMNS, Counts, DepartmentList, DepartmentWarning, Evaluation, Unmatched, ledger_frame
+from .reading import department_of, read_list
 from .reconcile import WITHDRAWN, Changes, Verified, Withdrawal, reconcile
 from .share import ShareData, ShareHousehold, ShareMeasure, ShareMember, write_share_export
 
 __all__ = [
     "Area", "Changes", "Counts", "Department", "DepartmentList", "DepartmentWarning", "DepartmentsConfig",
     "Evaluation", "LEDGER_COLUMNS", "ShareData", "ShareHousehold", "ShareMeasure", "ShareMember", "Unmatched",
-    "Verified", "WITHDRAWN", "Withdrawal", "evaluate", "explain", "ledger_frame", "load_departments", "read_list",
+    "Verified", "WITHDRAWN", "Withdrawal", "department_of", "evaluate", "explain", "ledger_frame", "load_departments", "read_list",
     "reconcile", "write_share_export",
 ]

@@ -7,15 +7,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..messages import TEXT
-from .config import (BenefitRule, Department, DepartmentsConfig, DisabilityRule, ListedRule, ThresholdRule,
-                     ValuesRule)
+from .config import BenefitRule, Department, DepartmentsConfig, DisabilityRule, ListedRule, ThresholdRule, ValuesRule
 from .model import Counts, DepartmentList, DepartmentWarning, Evaluation, Unmatched, ledger_frame
 
 FACT_JOIN = "；"
@@ -230,7 +229,3 @@ def _by_town(matched: pd.DataFrame, warnings: list[DepartmentWarning], area: Are
     return pd.DataFrame({"town": towns,
                          "matched": [int(people.get(t, 0)) for t in towns],
                          "warnings": [int(counted.get(t, 0)) for t in towns]})
-
-
-def towns_of(warnings: Collection[DepartmentWarning]) -> set[str]:
-    return {w.town for w in warnings}

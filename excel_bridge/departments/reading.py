@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from operator import itemgetter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from ..issues import Issue, make_issue
 from ..messages import TEXT
 from ..normalize import clean_text, is_blank, norm_header
 from ..read import FOOTER_WORDS, TOTAL_WORDS
-from .config import Department
+from .config import Department, DepartmentsConfig
 from .facts import parse_fact
 from .ids import normalize_ids
 from .model import DepartmentList
@@ -122,6 +122,21 @@ def read_list(path: Path, department: Department, *, others: Iterable[Department
         fingerprint=fingerprint(department, rows_frame), rows=rows_frame, columns=columns,
         sheets=tuple(n or "" for n, _, _ in used), header_rows=header_rows, issues=tuple(issues),
         encoding=raw.encoding)
+
+
+def department_of(path: Path, root: Path, config: DepartmentsConfig) -> tuple[Department | None, Issue | None]:
+    """(the department whose folder under 部门数据/ (`root`) holds the file, None) — or (None, the note) for a
+    file in a folder no department is configured for, or loose in 部门数据/ itself."""
+    try:
+        parts = Path(path).resolve().relative_to(Path(root).resolve()).parts
+    except ValueError:
+        parts = ()
+    folder = parts[0] if len(parts) > 1 else ""
+    dept = config.by_folder(folder) if folder else None
+    if dept is not None:
+        return dept, None
+    allowed = "、".join(f"{root.name}/{d.folder}/" for d in config.departments.values())
+    return None, make_issue("DEPT_FOLDER_UNKNOWN", value=folder or Path(path).name, allowed=allowed)
 
 
 def _first_texts(rows: list[list[object]]) -> list[str]:
