@@ -246,3 +246,14 @@ def test_the_department_is_the_folder_and_a_foreign_folder_gets_a_note(tmp_path,
     assert note.hint.startswith("请把名单放到对应部门的文件夹中（部门数据/医保/、部门数据/民政/、部门数据/残联/、")
     dept, note = department_of(root / "名单.xlsx", root, depts)
     assert dept is None and note.message == "“名单.xlsx”不在已配置的部门文件夹中，没有处理。"
+
+
+def test_binary_junk_under_a_workbook_name_and_utf16_without_a_bom(tmp_path, depts):
+    junk = tmp_path / "名单.xls"
+    junk.write_bytes(bytes(range(256)) * 40)
+    dlist = read_list(junk, depts.department("水务"))
+    assert dlist.note.code == "FILE_CORRUPT"
+    text = tmp_path / "名单.txt"
+    text.write_bytes("户主姓名\t户主身份证号\r\n陈伟\t".encode("utf-16-le") + A.encode("utf-16-le"))
+    dlist = read_list(text, depts.department("水务"))
+    assert dlist.encoding == "UTF-16" and dlist.rows["person_id"].tolist() == [A]

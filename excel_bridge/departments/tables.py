@@ -59,11 +59,21 @@ def load_tables(path: Path, *, max_bytes: int = MAX_BYTES, max_cells: int = MAX_
         if suffix in DELIMITED_SUFFIXES:  # a workbook saved under a .csv name: read it as what it is
             return _workbook_from_memory(data, sha, max_cells=max_cells)
         return _workbook(path, max_bytes=max_bytes, max_cells=max_cells)
-    text, encoding = decode_text(data)
+    try:
+        text, encoding = decode_text(data)
+    except UnreadableFile:
+        if suffix in WORKBOOK_SUFFIXES:  # neither a workbook nor text: the workbook reader says why, its way
+            return _workbook(path, max_bytes=max_bytes, max_cells=max_cells)
+        raise
     if text.lstrip()[:200].lower().startswith(("<html", "<!doctype", "<table", "<?xml", "<meta", "<head")) \
             and "<table" in text[:20000].lower():
         return RawTables("html", sha, _html_tables(text), encoding)
-    return RawTables("csv", sha, [(None, _delimited_rows(text))], encoding)
+    if "\x00" in text[:8192] and suffix in WORKBOOK_SUFFIXES:
+        return _workbook(path, max_bytes=max_bytes, max_cells=max_cells)
+    try:
+        return RawTables("csv", sha, [(None, _delimited_rows(text))], encoding)
+    except csv.Error as exc:  # a NUL byte, a field longer than csv allows: not a text export we can read
+        raise fail("FILE_CORRUPT", detail=str(exc)[:120]) from exc
 
 
 def _workbook(path: Path, *, max_bytes: int, max_cells: int) -> RawTables:
@@ -101,6 +111,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="replace"), "UTF-8-BOM"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "UTF-16"
+    head = data[:4096]
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd + even > len(head) // 20 and min(odd, even) == 0:  # UTF-16 without a BOM: the digits' zero bytes
+        try:  # all fall on one side
+            return data.decode("utf-16-le" if odd else "utf-16-be"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
