@@ -187,7 +187,7 @@ def _sheet_frame(dept: Department, sheet: str | None, rows: list[list[object]], 
     data = rows[idx + 1:]
     first = idx + 2  # the Excel row (or the text file's line) of data[0]
     width = max(roles.values()) + 1
-    if any(len(r) < width for r in data):  # a text file's short lines: padded, so every column can be taken whole
+    if data and min(map(len, data)) < width:  # a text file's short lines: padded, so columns can be taken whole
         data = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in data]
 
     def column(c: int, keep: Sequence[int] | None = None) -> list[object]:
@@ -197,24 +197,23 @@ def _sheet_frame(dept: Department, sheet: str | None, rows: list[list[object]], 
     id_col = normalize_ids(column(roles["person_id"]))
     id_header = texts[roles["person_id"]]
     name_c = roles.get("name")
-    keep: list[int] = []
     issues: list[Issue] = []
-    for i in range(len(data)):
-        if id_col.ids[i] is not None:
-            keep.append(i)
-        elif id_col.blank[i]:
-            if _is_data_row(data[i], name_c):
-                keep.append(i)
-                who = clean_text(data[i][name_c]) if name_c is not None and name_c < len(data[i]) else ""
-                issues.append(make_issue("DEPT_ID_BLANK", sheet=sheet, row=first + i, column=id_header,
-                                         name=TEXT["dept.blank_name"].format(name=who) if who else ""))
+    kept = np.ones(len(data), dtype=bool)
+    for i in sorted([*id_col.problems, *(i for i, b in enumerate(id_col.blank) if b)]):  # rows without a valid ID
+        if id_col.blank[i]:
+            if not _is_data_row(data[i], name_c):
+                kept[i] = False  # a blank line, a 合计 row, a 制表人 line
+                continue
+            who = clean_text(data[i][name_c]) if name_c is not None and name_c < len(data[i]) else ""
+            issues.append(make_issue("DEPT_ID_BLANK", sheet=sheet, row=first + i, column=id_header,
+                                     name=TEXT["dept.blank_name"].format(name=who) if who else ""))
         elif _is_id_header(headers, data[i], roles["person_id"]):
-            continue  # the header repeated on every printed page
+            kept[i] = False  # the header repeated on every printed page
         else:
-            keep.append(i)
             p = id_col.problems[i]
             issues.append(make_issue(p.code, sheet=sheet, row=first + i, column=id_header, value=p.shown,
                                      expected=p.expected))
+    keep = np.flatnonzero(kept).tolist()
     everything = len(keep) == len(data)
     picked = None if everything else keep
     ids = id_col.ids if everything else [id_col.ids[i] for i in keep]
@@ -223,7 +222,8 @@ def _sheet_frame(dept: Department, sheet: str | None, rows: list[list[object]], 
         "sheet": _objects([sheet] * len(ids)),
         "row": np.asarray(keep, dtype=np.int64) + first,
         "person_id": _objects(ids),
-        "id_text": _objects([pid if pid is not None else shown.get(i, "") for pid, i in zip(ids, keep)]),
+        "id_text": _objects(ids if not shown else [pid if pid is not None else shown.get(i, "")
+                                                     for pid, i in zip(ids, keep, strict=True)]),
         "name": _objects(_names(column(name_c, picked)) if name_c is not None else [""] * len(ids)),
         "town": _objects([t or None for t in _names(column(roles["town"], picked))] if "town" in roles
                          else [None] * len(ids)),
@@ -295,6 +295,6 @@ def fingerprint(dept: Department, rows: pd.DataFrame) -> str:
     columns = ["id_text", "name", *[k for k in dept.facts if k in rows.columns]]
     digest = hashlib.sha256(f"{FINGERPRINT_VERSION}|{dept.name}|{'|'.join(columns)}|".encode())
     if len(rows):
-        hashed = pd.util.hash_pandas_object(rows[columns], index=False).to_numpy()
+        hashed = pd.util.hash_pandas_object(rows[columns], index=False, categorize=False).to_numpy()
         digest.update(np.sort(hashed).tobytes())
     return digest.hexdigest()
