@@ -204,14 +204,15 @@ def test_the_fingerprint_ignores_order_format_and_title_rows_but_not_content(tmp
 
 
 @needs_soffice
-def test_an_xls_made_by_libreoffice_reads_like_the_xlsx(tmp_path, depts):
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_an_xls_or_ods_made_by_libreoffice_reads_like_the_xlsx(tmp_path, depts, fmt):
     source = write_xlsx(tmp_path / "医保推送名单.xlsx", MEDICAL)
-    out = tmp_path / "xls"
-    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(out), str(source)],
+    out = tmp_path / fmt
+    subprocess.run(["soffice", "--headless", "--convert-to", fmt, "--outdir", str(out), str(source)],
                    check=True, capture_output=True, timeout=180)
-    xls = read_list(out / "医保推送名单.xls", depts.department("医保"))
+    xls = read_list(out / f"医保推送名单.{fmt}", depts.department("医保"))
     xlsx = read_list(source, depts.department("医保"))
-    assert xls.format == "xls"
+    assert xls.format == fmt
     assert xls.rows["person_id"].tolist() == xlsx.rows["person_id"].tolist()
     assert [(i.code, i.row) for i in xls.issues] == [(i.code, i.row) for i in xlsx.issues]
     assert xls.fingerprint == xlsx.fingerprint
