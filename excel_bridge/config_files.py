@@ -25,6 +25,8 @@ _PROBLEMS = {
     "string_type": "应填文字", "list_type": "应是清单（每行以“- ”开头）", "dict_type": "应是“名字: 值”的形式",
     "literal_error": "不是允许的值", "greater_than_equal": "数值太小", "less_than_equal": "数值太大",
     "greater_than": "数值太小", "less_than": "数值太大",
+    "union_tag_invalid": "不是认识的种类（kind 写错了？）", "union_tag_not_found": "缺少 kind（规则种类）",
+    "too_short": "至少要有一项", "string_too_short": "不能为空",
 }
 
 
@@ -53,12 +55,37 @@ def _problem(err: Any) -> str:
     return _PROBLEMS.get(err["type"], err["msg"])
 
 
-def invalid(path: Path | str, what: str, exc: ValidationError) -> ConfigError:
-    """A ConfigError listing each wrong entry of a file that parsed but does not say what it must."""
+def invalid(path: Path | str, what: str, exc: ValidationError, *, source: str | None = None,
+            hidden: frozenset[str] = frozenset()) -> ConfigError:
+    """A ConfigError listing each wrong entry of a file that parsed but does not say what it must.
+    With the file's text as `source`, each entry also names its line; `hidden` are path parts that are
+    not keys of the file (the tags pydantic adds for a `kind:` union)."""
     parts = []
     for err in exc.errors()[:5]:
-        place = ".".join(str(p) for p in err["loc"]) or "（整个文件）"
-        parts.append(TEXT["config.entry"].format(place=place, problem=_problem(err)))
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in hidden)]
+        place = ".".join(str(p) for p in loc) or "（整个文件）"
+        line = _line_of(source, loc) if source is not None else None
+        entry = TEXT["config.entry"].format(place=place, problem=_problem(err))
+        parts.append(entry if line is None else entry + TEXT["config.line"].format(line=line))
     more = len(exc.errors()) - len(parts)
     text = "；".join(parts) + (TEXT["config.more"].format(n=more) if more > 0 else "")
     return ConfigError(TEXT["config.invalid"].format(what=what, path=path, problems=text))
+
+
+def _line_of(source: str, loc: list[object]) -> int | None:
+    """The 1-based line of the deepest node of `loc` present in the YAML text (a missing key: its parent's)."""
+    try:
+        node = yaml.compose(source, Loader=_LOADER)
+    except yaml.YAMLError:
+        return None
+    line = None if node is None else node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line

@@ -12,11 +12,29 @@ from .normalize import halfwidth
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only: other scripts' digits are not IDs
+_FIRST_GENERATION = re.compile(r"^[0-9]{15}$")
 
 
 def normalize_id(text: str) -> str:
     """Half-width, no spaces anywhere, upper-case X: the form IDs are stored and compared in."""
     return re.sub(r"\s+", "", halfwidth(text)).upper()
+
+
+def upgrade_first_generation(normalized: str) -> str | None:
+    """The 18-digit form of a first-generation 15-digit ID (6-digit address code, YYMMDD birth date,
+    3-digit sequence, no check character): century 19 inserted, check character computed (GB 11643-1999
+    appendix). None when `normalized` is not 15 ASCII digits. Departments' older systems still hold them."""
+    if not _FIRST_GENERATION.match(normalized):
+        return None
+    first17 = f"{normalized[:6]}19{normalized[6:]}"
+    return first17 + check_char(first17)
+
+
+def normalize_any_id(text: str) -> str:
+    """normalize_id, then a 15-digit first-generation ID converted to 18 digits (how a department's list is
+    compared with the ledger; village files must already carry 18 digits)."""
+    normalized = normalize_id(text)
+    return upgrade_first_generation(normalized) or normalized
 
 
 def check_char(first17: str) -> str:

@@ -169,6 +169,41 @@ CATALOGUE: dict[str, Entry] = {
                             "请在“帮扶措施”中补充对应措施（方案六(二)：缺什么补什么）。"),
     "C-MEASURE-STACK": Entry(W, "本户只有一项风险（{value}），却有 {n} 项帮扶措施。",
                              "方案六(二)：风险单一的实施单项措施，不硬性要求叠加帮扶措施，防止陷入福利陷阱；请核实每项措施是否必要。"),
+    # --- department lists (部门数据/<部门>/, plan 四(三)); the fix is the department's next export ---
+    "DEPT_FILE_FORMAT": Entry(E, "不支持“{value}”类型的文件，部门名单可以是 .xlsx、.xls、.ods、.xlsb 表格或 .csv、.txt 文本。",
+                              "请部门从系统中导出 Excel 或 CSV 格式的名单后重新放入。"),
+    "DEPT_TEXT_ENCODING": Entry(E, "无法识别文件的文字编码（不是 UTF-8，也不是 GBK/GB18030），无法读取。",
+                                "请用 Excel 或 WPS 打开后“另存为”.xlsx，或另存为“CSV UTF-8”后重新放入。"),
+    "DEPT_TOO_MANY_CELLS": Entry(E, "“{sheet}”表的数据区域过大（超过 {limit} 个单元格），无法读取。",
+                                 "请检查表格最下方或最右侧是否有误填的内容或格式；名单过大时请分成几个文件放入。"),
+    "DEPT_NO_ID_COLUMN": Entry(E, "{department}名单中没有找到身份证号列（表头应含“{value}”等；文件中的表头是{seen}），"
+                                  "本名单没有比对，台账没有任何改动。",
+                               "请部门导出时保留身份证号列和表头行；如果表头是别的叫法，请区乡村振兴局在 "
+                               "rules/departments.yaml 的 id_headers 中加上它。"),
+    "DEPT_FACT_MISSING": Entry(E, "{department}名单中没有找到“{column}”列（表头应含“{value}”等），无法判断是否需要预警，"
+                                  "本名单没有比对，台账没有任何改动。{guess}",
+                               "请确认名单放对了文件夹、导出时保留了这一列；表头是别的叫法时，请区乡村振兴局在 "
+                               "rules/departments.yaml 中为“{column}”加上别名。"),
+    "DEPT_FOLDER_UNKNOWN": Entry(E, "“{value}”不在已配置的部门文件夹中，没有处理。",
+                                 "请把名单放到对应部门的文件夹中（{allowed}）；新增部门请区乡村振兴局在 rules/departments.yaml 中配置。"),
+    "DEPT_EMPTY": Entry(W, "{department}名单中只有表头，没有人员。按“新名单代替旧名单”，该部门此前尚未核实的预警都将视为部门已撤销。",
+                        "如果名单导出不完整，请部门重新导出完整名单后放入。"),
+    "DEPT_ID_AS_NUMBER": Entry(E, "身份证号被存成了数字，后几位已经丢失（显示为“{value}”），这一行无法比对。",
+                               "请部门导出时把身份证号列设为文本（导出的 CSV 不要用 Excel 打开后再保存），重新放入；"
+                               "系统不会猜测补全。"),
+    "DEPT_ID_FORMAT": Entry(E, "身份证号“{value}”格式不对（应为 18 位，或 15 位老号码），这一行无法比对。",
+                            "请部门核对该人员的身份证号后重新导出。"),
+    "DEPT_ID_BIRTH": Entry(E, "身份证号“{value}”中的出生日期不是有效日期，这一行无法比对。",
+                           "请部门核对该人员的身份证号后重新导出。"),
+    "DEPT_ID_CHECKSUM": Entry(E, "身份证号“{value}”的最后一位校验码不对（按前 17 位应为“{expected}”），号码中有数字错了，这一行无法比对。",
+                              "请部门对照户籍信息核对该人员的身份证号后重新导出。"),
+    "DEPT_ID_BLANK": Entry(E, "这一行没有身份证号{name}，无法比对。",
+                           "请部门补全身份证号后重新导出。"),
+    "DEPT_FACT_INVALID": Entry(W, "“{column}”填的是“{value}”，不是有效的{kind}{more}，这一项没有用于预警判断。",
+                               "请部门核对后重新导出：金额和天数只写数字，日期写成 2021-08-11 的样式。"),
+    "DEPT_VALUE_UNKNOWN": Entry(W, "“{column}”中的“{value}”不是可识别的值{more}，这一项没有用于预警判断。",
+                                "可识别的值：{allowed}。如果这是部门系统里的另一种叫法，请区乡村振兴局在 "
+                                "rules/departments.yaml 中把它加为别名。"),
 }
 
 # Severity words as shown in workbooks.
@@ -329,6 +364,7 @@ TEXT: dict[str, str] = {
     "config.where": "（第{line}行第{column}列附近）",
     "config.invalid": "{what}文件 {path} 有误：{problems}",
     "config.entry": "“{place}”{problem}",
+    "config.line": "（第{line}行）",
     "config.more": "；另有 {n} 处",
     "config.bundled_missing": "找不到程序自带的 {name}/ 目录，安装可能不完整",
     "config.source_unknown": "sources 中的 {names} 不是本项的参数（名字写错了？）",
@@ -595,6 +631,32 @@ TEXT: dict[str, str] = {
     "workflow.no_reason": "未写明原因",
     "workflow.decided": "{level}级{action}{comment}",
     "workflow.decided_comment": "：{comment}",
+    # department lists (departments/)
+    "dept.config_shape": "规则文件 {path} 应是“名字: 值”的形式",
+    "dept.looks_like": "这份名单的列更像{department}的名单，是否放错了文件夹？（应放在“部门数据/{folder}/”）",
+    "dept.more_rows": "（共 {count} 行：第 {rows} 行）",
+    "dept.blank_name": "（姓名“{name}”）",
+    "dept.place_list": "{town}（部门名单所填）",
+    "dept.place_code": "{town}（身份证地址码 {code}）",
+    "dept.place_removed": "{town}{village}（台账中已移出的户）",
+    "dept.place_district": "本区（镇不详，身份证地址码 {code}）",
+    "dept.place_outside": "外区（身份证地址码 {code}）",
+    "dept.note_title": "{department}名单说明（{stamp}）",
+    "dept.note_file": "文件：{name}",
+    "dept.note_problem": "问题：{message}",
+    "dept.note_fix": "改法：{hint}",
+    "dept.note_read": "已读取 {rows} 行，身份证号有效的 {people} 人；{invalid} 行无法比对。",
+    "dept.note_issue": "{where}：{message}",
+    "dept.note_where_sheet": "“{sheet}”表第 {row} 行",
+    "dept.note_where_row": "第 {row} 行",
+    "dept.note_more": "……另有 {n} 条，请部门核对后重新导出。",
+    # the sharing-back export for a department (departments/share.py, plan 七(二))
+    "share.title": "{district}防止返贫监测对象信息（推送{department}）",
+    "share.period": "统计范围：{since}至{until}有变动的监测户",
+    "share.period_all": "统计范围：截至{until}的全部监测户",
+    "share.generated": "生成时间：{now:%Y-%m-%d %H:%M}    来源：{district}乡村振兴局（依据《实施方案》七(二)）",
+    "share.privacy": "本表含身份证号等个人信息，仅供{department}比对和帮扶使用，请妥善保管，不得公开或转作他用。",
+    "share.counts": "监测户 {households} 户，成员 {members} 人，帮扶措施 {measures} 项。",
     # why a workbook could not be read (read.py)
     "read.zip_incomplete": "压缩包不完整，可能没有复制完",
     "read.zip_no_workbook": "压缩包里没有工作簿内容",

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from excel_bridge.idcard import (IdProblem, birth_date, check_char, id_problem, is_valid_id, is_valid_phone, make_id, mask_id,
+                                 normalize_any_id, upgrade_first_generation,
                                  normalize_id, normalize_phone, sex)
 
 HEAD = "440205197003050115"    # 1970-03-05, sequence 011 (odd → 男), check character 5
@@ -199,3 +200,30 @@ def test_every_11_digit_mobile_is_valid(mobile):
     assert normalize_phone(mobile) == mobile
     assert not is_valid_phone(mobile + "0")
     assert not is_valid_phone(mobile[:-1])
+
+
+# --- first-generation 15-digit IDs (department lists) -------------------------------------------------
+
+def test_a_15_digit_id_gains_the_century_and_a_check_character():
+    assert upgrade_first_generation("440205700305111") == "440205197003051118"
+    assert id_problem("440205197003051118") is None
+    assert upgrade_first_generation("440205500120044") == WOMAN  # the same woman's old and new numbers
+    assert normalize_any_id(" ４４０２０５５００１２００４４ ") == WOMAN
+    assert normalize_any_id("44020519900404009x") == X_END  # 18 digits: only normalised
+
+
+def test_only_15_ascii_digits_are_upgraded():
+    for text in ("", "44020570030511", "4402057003051111", "44020570030511X", "44020570030511x",
+                 "٤٤٠٢٠٥٧٠٠٣٠٥١١١", HEAD):
+        assert upgrade_first_generation(text) is None
+    assert upgrade_first_generation("440205701305111") == "44020519701305111" + check_char("44020519701305111")
+    assert id_problem(upgrade_first_generation("440205701305111")).code == "ID_BIRTH"  # month 13 stays invalid
+
+
+@given(regions, st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(1999, 12, 31)), sequences)
+def test_upgrading_the_old_form_of_an_id_gives_the_id_back(region, birth, seq):
+    pid = make_id(region, birth, seq)
+    old = pid[:6] + pid[8:17]  # what the first-generation card carried: no century, no check character
+    assert len(old) == 15
+    assert upgrade_first_generation(old) == pid
+    assert normalize_any_id(old) == pid

@@ -1,0 +1,46 @@
+"""Department screening (部门筛查预警, plan 四(三), 七(一)(二)): department lists in, warnings out, data
+shared back. This package needs no ledger and writes nothing of the ledger's: the pipeline calls it.
+
+The interface the pipeline calls, in order:
+
+    config = load_departments(ws.root / "rules")          # rules/departments.yaml (workspace copy, else bundled)
+    dept, note = department_of(path, ws.departments, config)  # by its folder 部门数据/<部门>/; else a note
+                                                           #   (DEPT_FOLDER_UNKNOWN) and nothing changes
+    dlist = read_list(path, dept, others=config.departments.values())
+        # → DepartmentList: rows (pandas: sheet, row, person_id, id_text, name, town, one column per fact),
+        #   issues (one Issue per bad row: DEPT_ID_AS_NUMBER / _FORMAT / _BIRTH / _CHECKSUM / _BLANK …),
+        #   fingerprint (content hash: the same list dropped twice, or re-saved, or exported as csv instead of
+        #   xlsx, has the same one — apply a list once), sha256 (file bytes, for the archive), and
+        #   note: when set, the list cannot be used at all (unreadable, no ID column, a required fact
+        #   missing, wrong folder) — rows is empty, nothing may change; explain(dlist) is the text for
+        #   反馈/部门/<部门>_说明.txt.
+    result = evaluate(dlist, ledger_people, received=day, area=Area.of(settings, config))
+        # ledger_people: a DataFrame of the ledger's members, columns model.LEDGER_COLUMNS (person_id,
+        #   household, town, village, household_type, state, on_file, dibao, tekun, disability_type,
+        #   disability_grade) — the store feeds it, e.g. with one query; ledger_frame() conforms it.
+        # → Evaluation: warnings (DepartmentWarning: department, rule id, person, name, risk type, the fact
+        #   sentence, household, town, village, received, deadline), unmatched (未在台账中的人员 a rule would warn
+        #   about, with the town where it can be known), counts, by_town (the 部门比对 figures of this list).
+    changes = reconcile(open_warnings, result.warnings, department=dept.name, listed=dlist.listed,
+                        verified=verified_outcomes)
+        # → Changes: new (open them), kept (stay open), withdrawn (close as 部门已撤销), already_verified.
+        #   Pure: the store persists it. Only open warnings go in, so a verified outcome is never closed.
+    write_share_export(path, ShareData(...))               # the workbook pushed to 民政 (plan 七(二))
+
+Demo lists for a demo district: demo_lists.write_demo_lists(folder, demo_lists.people_frame(villages), …).
+"""
+
+from .config import Department, DepartmentsConfig, load_departments
+from .evaluate import Area, evaluate
+from .explain import explain
+from .model import LEDGER_COLUMNS, Counts, DepartmentList, DepartmentWarning, Evaluation, Unmatched, ledger_frame
+from .reading import department_of, read_list
+from .reconcile import WITHDRAWN, Changes, Verified, Withdrawal, reconcile
+from .share import ShareData, ShareHousehold, ShareMeasure, ShareMember, write_share_export
+
+__all__ = [
+    "Area", "Changes", "Counts", "Department", "DepartmentList", "DepartmentWarning", "DepartmentsConfig",
+    "Evaluation", "LEDGER_COLUMNS", "ShareData", "ShareHousehold", "ShareMeasure", "ShareMember", "Unmatched",
+    "Verified", "WITHDRAWN", "Withdrawal", "department_of", "evaluate", "explain", "ledger_frame", "load_departments", "read_list",
+    "reconcile", "write_share_export",
+]
