@@ -148,7 +148,7 @@ DRIVER = textwrap.dedent("""
     import datetime as dt, json, sys, time
     sys.path.insert(0, {root!r})
     from pathlib import Path
-    from excel_bridge.process import Processor
+    from excel_bridge.pipeline import Processor
     from excel_bridge.workspace import Workspace
     mode, root = sys.argv[1], Path(sys.argv[2])
     as_of = dt.date.fromisoformat({as_of!r})

@@ -207,8 +207,15 @@ def _say(timed: bool) -> Callable[..., None]:
 
 
 def _print_report(report, ws, say: Callable[..., None] = print) -> None:
+    from .intake import shown
+
     for f in report.files:
-        say(TEXT["pass.file"].format(town=f.town, name=f.name, status=status_word(f.status), message=f.message))
+        say(TEXT["pass.file"].format(town=f.town, name=shown(f.name), status=status_word(f.status),
+                                     message=f.message))
+    for line in report.problems:
+        say(TEXT["pass.problem"].format(line=line))
+    for line in report.skipped:  # said every pass until moved (the note in the town's folder says it too)
+        say(TEXT["pass.skipped"].format(line=line))
     if report.waiting:
         say(TEXT["pass.waiting"].format(n=report.waiting))
     for o in report.outputs:
@@ -218,6 +225,8 @@ def _print_report(report, ws, say: Callable[..., None] = print) -> None:
             log.info(TEXT["cli.log.output"], ws.key(o.path))
     if report.files:
         say(TEXT["pass.summary"].format(n=len(report.files), seconds=report.seconds, master=ws.master_path))
+    if report.writing:
+        say(TEXT["pass.writing"])
     log.info(TEXT["cli.log.pass"], len(report.files), len(report.outputs), report.waiting, report.seconds)
 
 
@@ -232,14 +241,15 @@ def _open_workspace(directory: str):
 
 
 def cmd_process(args: argparse.Namespace) -> int:
-    from .process import Processor
+    from .pipeline import Processor
 
     ws, settings = _open_workspace(args.dir)
     wait = args.wait if args.wait is not None else settings.poll_seconds
-    with Processor(ws, as_of=args.as_of, workers=args.workers) as processor:
+    with Processor(ws, as_of=args.as_of, workers=args.workers, database=args.database,
+                   on_wait=lambda text: print(text, flush=True)) as processor:
         report = processor.run_pass(wait=wait, progress=_Progress(), force_outputs=args.refresh)
     _print_report(report, ws)
-    if not report.files:
+    if not report.files and not report.skipped:
         print(TEXT["pass.nothing"])
     return EXIT_OK
 
@@ -247,12 +257,13 @@ def cmd_process(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     import signal
 
-    from .process import Processor
+    from .pipeline import Processor
     from .watch import Watcher
 
     say = _say(timed=True)
     ws, _ = _open_workspace(args.dir)
-    with Processor(ws, as_of=args.as_of, workers=args.workers) as processor:
+    with Processor(ws, as_of=args.as_of, workers=args.workers, database=args.database,
+                   on_wait=lambda text: say(text)) as processor:
         watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws, say),
                           on_error=lambda e: say(TEXT["watch.error"].format(error=e), file=sys.stderr))
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
@@ -268,7 +279,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import build_demo
-    from .process import Processor
+    from .pipeline import Processor
     from .workspace import Workspace
 
     demo = build_demo(Path(args.dir), villages=args.villages, households=args.households, seed=args.seed,
@@ -288,7 +299,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from .history import find_stories
     ws, _ = _open_workspace(args.workspace)
-    with ws.open_store() as store:
+    with ws.open_store(args.database) as store:
         stories = find_stories(store, args.id)
     if not stories:
         print(TEXT["history.none"].format(key=args.id))

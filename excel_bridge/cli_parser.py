@@ -88,6 +88,7 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
         p.add_argument("dir", nargs="?", default=".", metavar=H["m.workspace"], help=H["dir"])
         p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["as_of"])
         p.add_argument("--workers", type=_count, default=None, metavar=H["m.count"], help=H["workers"])
+        p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
         if name == "process":
             p.add_argument("--wait", type=_seconds, default=None, metavar=H["m.seconds"], help=H["process.wait"])
             p.add_argument("--refresh", action="store_true", help=H["process.refresh"])
@@ -97,6 +98,7 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p = add("history", commands["history"])
     p.add_argument("id", metavar=H["m.household"], help=H["history.id"])
     p.add_argument("--workspace", default=".", metavar=H["m.workspace"], help=H["dir"])
+    p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
 
     p = add("demo", commands["demo"])
     p.add_argument("dir", nargs="?", default="demo-district", metavar=H["m.folder"], help=H["demo.dir"])

@@ -14,14 +14,13 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import python_calamine as pc
-
 from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, Token, issued_for, ledger_secret,
                              parse_token)
-from .errors import TransitionRefused
+from .errors import TransitionRefused, UnreadableFile
 from .messages import TEXT
 from .store import HouseholdRow, Store
 from .normalize import clean_text, norm_header, parse_date, plain_text
+from .read import sheet_rows
 from .workflow import DECIDER, REJECT, RETURN, TOWN, check_move, transition
 
 log = logging.getLogger(__name__)
@@ -53,11 +52,13 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     """Rows of the decision sheet where a decision was chosen (calamine; no openpyxl).
 
     Raises Unreadable when the sheet, its header or its hidden 行令牌 column is gone."""
-    book = pc.CalamineWorkbook.from_path(str(path))
     sheet_name = SHEETS[level]
-    if sheet_name not in book.sheet_names:
+    try:
+        rows = sheet_rows(Path(path), sheet_name)
+    except UnreadableFile as exc:
+        raise Unreadable(str(exc)) from exc
+    if rows is None:
         raise Unreadable(TEXT["decision.no_sheet"].format(sheet=sheet_name))
-    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     wanted = COLUMNS[level]
     header_idx, cols = None, {}
     for i, row in enumerate(rows[:40]):
@@ -102,10 +103,12 @@ def note_unreadable(store: Store, *, level: str, town: str | None, sha256: str, 
 
 
 def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: str | None, sha256: str,
-                    file_name: str, today: dt.date | None = None, now: dt.datetime | None = None) -> DecisionResult:
+                    file_name: str, today: dt.date | None = None, now: dt.datetime | None = None,
+                    approvers: frozenset[str] | None = None) -> DecisionResult:
     """Check each decision against the ledger and apply the valid ones, all in one transaction.
 
-    A decision without a date counts for `today` (the processing day)."""
+    A decision without a date counts for `today` (the processing day). With `approvers` (区级设置's list for
+    this town or the district), a decision by anybody else is refused."""
     result = DecisionResult()
     now = (now or dt.datetime.now()).replace(microsecond=0)
     today = today or now.date()
@@ -120,7 +123,7 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
                                                                   reason=TEXT["decision.repeated"]))
                 continue
             refusal = _apply_one(store, d, level=level, town=town, sha256=sha256, now=now, today=today,
-                                 result=result)
+                                 result=result, approvers=approvers)
             if refusal is None:
                 seen.add(hid)
             if refusal:
@@ -137,7 +140,7 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
 
 
 def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
-               today: dt.date, result: DecisionResult) -> str | None:
+               today: dt.date, result: DecisionResult, approvers: frozenset[str] | None = None) -> str | None:
     if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named
         return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(CHOICES[level]))
     token = parse_token(d.token)
@@ -162,6 +165,8 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
     if not d.person:
         who = COLUMNS[level].person
         return TEXT["decision.no_person"].format(label=label, who=who)
+    if approvers is not None and d.person not in approvers:
+        return TEXT["decision.not_an_approver"].format(label=label, who=COLUMNS[level].person, person=d.person)
     try:
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:

@@ -447,17 +447,31 @@ KINDS_BY_TEMPLATE = {"excel_bridge.village": "village", "excel_bridge.town_revie
                      "excel_bridge.master": "master"}
 
 
-def peek_meta(path: Path) -> dict[str, str]:
-    """The hidden 系统信息 sheet of one of our workbooks ({} for anything else or anything unreadable)."""
+def sheet_rows(path: Path, name: str, *, max_bytes: int = MAX_FILE_BYTES,
+               max_cells: int = MAX_SHEET_CELLS) -> list[list[object]] | None:
+    """One sheet's rows (None when the workbook has no such sheet), with the same guards as read_workbook:
+    a size limit, and a sheet whose declared or actual extent is absurd is refused before calamine builds
+    its grid. UnreadableFile for anything that cannot be read. Run it in a worker: the bytes are untrusted."""
+    book, fmt, raw = open_workbook(Path(path), max_bytes=max_bytes)
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-        if META_SHEET not in book.sheet_names:
-            return {}
-        return _read_meta(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=50))
+        names = list(book.sheet_names)
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+    if name not in names:
+        return None
+    declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
+    return _sheet_rows(book, name, max_cells=max_cells, declared=declared)
+
+
+def peek_meta(path: Path) -> dict[str, str]:
+    """The hidden 系统信息 sheet of one of our workbooks ({} for anything else or anything unreadable)."""
+    try:
+        rows = sheet_rows(path, META_SHEET)
+    except UnreadableFile:
         return {}
+    return _read_meta(rows[:50]) if rows else {}
 
 
 def peek_kind(path: Path) -> str:

@@ -37,6 +37,7 @@ class DistrictSettings(BaseModel):
     rescan_seconds: float = 300.0
     workers: int = 0  # 0 = one per CPU core
     database: str | None = None  # a database URL (postgresql+psycopg://…); none: 系统/ledger.sqlite
+    approvers: dict[str, list[str]] = Field(default_factory=dict)  # 镇名 or 区级 → who may decide (optional)
 
     @field_validator("district", "district_code", "supervision_phone", mode="before")
     @classmethod
@@ -73,6 +74,11 @@ class DistrictSettings(BaseModel):
         if not self.towns:
             todo.append(TEXT["settings.todo_towns"])
         return todo
+
+    def approvers_of(self, level_or_town: str) -> frozenset[str] | None:
+        """Who may decide for a town (or 区级), or None when the district lists nobody for it."""
+        names = self.approvers.get(level_or_town)
+        return frozenset(n.strip() for n in names if n and n.strip()) if names else None
 
     def canonical_town(self, text: str) -> str | None:
         """The registered town for what a clerk typed ('马坝' or '马坝镇'), or None."""
@@ -120,6 +126,7 @@ NOTES = {
     "poll_seconds": "确认文件已复制完成的等待秒数（网络共享上可调大）",
     "rescan_seconds": "watch 模式下即使没有文件通知，每隔多少秒也检查一遍收件箱",
     "workers": "并行处理的进程数；0 表示每个 CPU 核一个",
+    "approvers": "（可选）可以在核查表中做决定的人：每个镇（或“区级”）一行，其下列出姓名；登记后，核查人/审核人不在名单中的决定不生效",
     "database": "台账数据库：不写时用本目录“系统/ledger.sqlite”（无需安装任何软件）；多个区县共用一台 PostgreSQL 服务器时写它的地址",
 }
 
@@ -145,6 +152,9 @@ def dump_settings(settings: DistrictSettings) -> str:
     ]
     for key, value in settings.model_dump().items():
         lines += ["", f"# {NOTES[key]}"]
+        if key == "approvers" and not value:
+            lines.append("# approvers: {马坝镇: [王核查, 张核查], 区级: [李审核]}")
+            continue
         if key == "database" and value is None:
             lines.append("# database: postgresql+psycopg://用户名:密码@服务器地址:5432/数据库名")
             continue

@@ -1,7 +1,8 @@
 """The watcher: notices files (watchdog native events, or polling for SMB/network shares where native
 events never arrive), debounces bursts, rescans periodically as a safety net, and calls
 `Processor.run_pass`. It never processes anything itself; a pass that raises is logged and the
-watcher goes on."""
+watcher goes on. The district's workbooks are written in the background: when they are done, the
+watcher hears of it and reports it."""
 
 from __future__ import annotations
 
@@ -10,33 +11,42 @@ import threading
 import time
 from collections.abc import Callable
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileCreatedEvent, FileDeletedEvent, FileModifiedEvent,
+                             FileMovedEvent, FileSystemEvent, PatternMatchingEventHandler)
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .messages import TEXT
-from .process import PassReport, Processor
+from .pipeline import PassReport, Processor
 from .workspace import FEEDBACK, Workspace
 
 log = logging.getLogger(__name__)
 
+# What is no news: our own temporaries, Office lock files, editors' swap files, our notes. ("**/" makes a
+# pattern match the file's name at any depth, whether watchdog matches whole paths or only their ends.)
+IGNORED = ["**/.~eb-*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp", "**/eb-rows-*", "**/*说明.txt",
+           "**/*_无法读取.txt", "**/*_未入账.txt", "**/*_放错镇.txt"]
+# What is news: a file created, saved, moved or deleted, a folder created or moved in (not reads, not a
+# folder's "modified" that every file in it causes).
+NEWS = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent]
 
-class _Wake(FileSystemEventHandler):
+
+class _Wake(PatternMatchingEventHandler):
     def __init__(self, poke: Callable[[], None]) -> None:
+        super().__init__(ignore_patterns=IGNORED, ignore_directories=False, case_sensitive=False)
         self.poke = poke
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        name = str(event.src_path).replace("\\", "/").rsplit("/", 1)[-1]
-        if name.startswith(".~eb-") or event.event_type in ("opened", "closed_no_write"):
-            return  # our own temporary files, and reads, are not news
+        if event.event_type == "moved" and "/.~eb-" in str(event.src_path).replace("\\", "/"):
+            return  # one of our own workbooks taking its name
         self.poke()
 
 
 class Watcher:
     """Runs passes when something changes, when files are still settling, and every `rescan` seconds."""
 
-    def __init__(self, ws: Workspace, processor: Processor, *, poll: bool = False, debounce: float = 1.0,
-                 rescan: float | None = None, poll_interval: float | None = None,
+    def __init__(self, ws: Workspace, processor: Processor, *, poll: bool = False, debounce: float = 0.3,
+                 settle: float = 0.5, rescan: float | None = None, poll_interval: float | None = None,
                  on_report: Callable[[PassReport], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         settings = ws.settings()
@@ -44,6 +54,7 @@ class Watcher:
         self.processor = processor
         self.poll = poll
         self.debounce = debounce
+        self.settle = settle  # the two looks at a new file that tell it is complete, this far apart
         self.rescan = rescan if rescan is not None else settings.rescan_seconds
         self.poll_interval = poll_interval if poll_interval is not None else settings.poll_seconds
         self.on_report = on_report or (lambda report: None)
@@ -52,10 +63,15 @@ class Watcher:
         self._dirty_at: float | None = None
         self._stop = threading.Event()
         self.passes = 0
+        processor.district.on_done = self.poke_background
 
     def poke(self) -> None:
         with self._cond:
             self._dirty_at = time.monotonic()
+            self._cond.notify_all()
+
+    def poke_background(self) -> None:
+        with self._cond:
             self._cond.notify_all()
 
     def stop(self) -> None:
@@ -66,14 +82,14 @@ class Watcher:
     def _observer(self):
         observer = PollingObserver(timeout=self.poll_interval) if self.poll else Observer()
         handler = _Wake(self.poke)
-        for folder in (self.ws.inbox, self.ws.root / FEEDBACK, self.ws.district_dir):
+        for folder in (self.ws.inbox, self.ws.root / FEEDBACK, self.ws.district_dir, self.ws.departments):
             folder.mkdir(parents=True, exist_ok=True)
-            observer.schedule(handler, str(folder), recursive=True)
+            observer.schedule(handler, str(folder), recursive=True, event_filter=NEWS)
         return observer
 
     def _pass(self) -> PassReport | None:
         try:
-            report = self.processor.run_pass()
+            report = self.processor.run_pass(wait=self.settle, background=True)
         except Exception as exc:  # noqa: BLE001 - a pass that raises never stops the watcher
             log.exception(TEXT["watch.log.pass_failed"])
             self.on_error(exc)
@@ -81,6 +97,16 @@ class Watcher:
         self.passes += 1
         self.on_report(report)
         return report
+
+    def _background(self) -> None:
+        try:
+            report = self.processor.poll()
+        except Exception as exc:  # noqa: BLE001
+            log.exception(TEXT["watch.log.pass_failed"])
+            self.on_error(exc)
+            return
+        if report is not None:
+            self.on_report(report)
 
     def run(self) -> None:
         """Block until stop() (or Ctrl-C in the caller); process what is already there first."""
@@ -101,9 +127,13 @@ class Watcher:
                         if quiet >= self.debounce:
                             break
                         self._cond.wait(timeout=self.debounce - quiet)
+                    woken = self._dirty_at is not None
                     self._dirty_at = None
                 if self._stop.is_set():
                     break
+                self._background()
+                if not woken and not settle and time.monotonic() - last_pass < self.rescan:
+                    continue  # only the background writer finished
                 report = self._pass()
                 last_pass = time.monotonic()
                 settle = bool(report and report.waiting)

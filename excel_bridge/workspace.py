@@ -22,6 +22,38 @@ DEPARTMENTS = "部门数据"
 DISTRICT = "区级"
 SYSTEM = "系统"
 MASTER_NAME = "区级总台账.xlsx"
+TOWN_ONLY = "镇级"  # 反馈/<镇>/镇级/ and 收件箱/<镇>/镇级/: the town's own folders, no village may write there
+DEPARTMENT_NOTES = "部门"  # 反馈/部门/: notes on department lists
+RETURNED_SUFFIX = "_反馈"
+REVIEW_SUFFIX = "_镇级核查表"
+NOTICE_SUFFIX = "_公示名单"
+UNREADABLE_SUFFIX = "_无法读取"
+INBOX_NOTE = "收件箱说明.txt"
+NAME_BYTES = 150  # a derived file name's stem is cut to this many UTF-8 bytes (255 is the limit of most disks)
+
+
+def short_stem(stem: str, *, limit: int = NAME_BYTES) -> str:
+    """A file name's stem cut (on a character boundary) so that names derived from it fit on any disk."""
+    data = stem.encode("utf-8")
+    if len(data) <= limit:
+        return stem
+    return data[:limit].decode("utf-8", "ignore").rstrip() + "…"
+
+
+def safe_component(name: str) -> str | None:
+    """A name from a clerk's file (a village) made safe as one folder name: no separators, no control
+    characters, no leading dots (a village called "../镇级" must not reach another folder); None if empty."""
+    cleaned = "".join(ch for ch in str(name) if ch.isprintable() and ch not in '\\/:*?"<>|').strip().lstrip(".")
+    return short_stem(cleaned, limit=90) or None
+
+
+def plain_stem(name: str) -> str:
+    """A workbook's name without its suffix and without the "_反馈" our returned copies add (a corrected
+    returned copy dropped again is the same village file)."""
+    stem = Path(name).stem
+    while stem.endswith(RETURNED_SUFFIX):
+        stem = stem[: -len(RETURNED_SUFFIX)]
+    return stem or Path(name).stem
 
 
 @dataclass(frozen=True)
@@ -77,17 +109,90 @@ class Workspace:
         return self.district_dir / MASTER_NAME
 
     def key(self, path: Path) -> str:
-        """A path as stored in the ledger: relative to the workspace, so moving the workspace changes nothing."""
+        """A path as stored in the ledger: relative to the workspace, so moving the workspace (or running from
+        another folder, or by another spelling of its path) changes nothing."""
+        path = Path(path)
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        for root in (self.root.absolute(), self.root.resolve()):
+            try:
+                return path.relative_to(root).as_posix()
+            except ValueError:
+                pass
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
-            return Path(path).resolve().as_posix()
+            return path.resolve().as_posix()
 
+    def path_of(self, key: str) -> Path:
+        """The file a stored key names (keys are workspace-relative; an old ledger's absolute ones still work)."""
+        path = Path(key)
+        return path if path.is_absolute() else self.root / path
+
+    # --- the folders, and what each role may write (README: "Who may write where") ---
     def town_inbox(self, town: str) -> Path:
+        """Where the town's villages drop their workbooks (sub-folders allowed)."""
         return self.inbox / town
+
+    def town_drop(self, town: str) -> Path:
+        """Where the town (only) drops a saved 镇级核查表; decisions count only from here or in place."""
+        return self.inbox / town / TOWN_ONLY
 
     def town_feedback(self, town: str) -> Path:
         return self.root / FEEDBACK / town
+
+    def town_private(self, town: str) -> Path:
+        """The town's own folder: its review workbook, notes on files nobody could place in a village."""
+        return self.town_feedback(town) / TOWN_ONLY
+
+    def village_feedback(self, town: str, village: str) -> Path:
+        """What one village (only) may read: its returned copies and 公示名单."""
+        folder = safe_component(village) or TEXT["workspace.unknown_village"]
+        return self.town_feedback(town) / (folder if folder != TOWN_ONLY else f"{folder}村")
+
+    def returned_copy_path(self, town: str, village: str | None, file_name: str) -> Path:
+        """The returned copy of a village file: in that village's folder (a file holding several villages: in
+        the town's own folder), one per file name, "_反馈" never doubled."""
+        folder = self.village_feedback(town, village) if village else self.town_private(town)
+        return folder / f"{short_stem(plain_stem(file_name))}{RETURNED_SUFFIX}.xlsx"
+
+    def town_review_path(self, town: str) -> Path:
+        return self.town_private(town) / f"{town}{REVIEW_SUFFIX}.xlsx"
+
+    def notice_path(self, town: str, village: str) -> Path:
+        return self.village_feedback(town, village) / f"{village}{NOTICE_SUFFIX}.xlsx"
+
+    def unreadable_note_path(self, town: str, village: str | None, file_name: str) -> Path:
+        folder = self.village_feedback(town, village) if village else self.town_private(town)
+        return folder / f"{short_stem(Path(file_name).stem)}{UNREADABLE_SUFFIX}.txt"
+
+    def inbox_note_path(self, town: str | None) -> Path:
+        """What in an inbox was not processed: the town's own folder, or the inbox root for the district."""
+        return self.town_private(town) / INBOX_NOTE if town else self.inbox / INBOX_NOTE
+
+    def department_inbox(self, department: str) -> Path:
+        return self.departments / department
+
+    def department_note_path(self, department: str) -> Path:
+        return self.root / FEEDBACK / DEPARTMENT_NOTES / f"{department}_说明.txt"
+
+    @property
+    def system_dir(self) -> Path:
+        return self.root / SYSTEM
+
+    @property
+    def temp_dir(self) -> Path:
+        """Scratch files of a pass (row spools of the master): inside the workspace, never a shared temp
+        folder, emptied at the start of every pass."""
+        return self.root / SYSTEM / "tmp"
+
+    @property
+    def pass_lock_path(self) -> Path:
+        return self.root / SYSTEM / "处理中.lock"
+
+    @property
+    def outputs_lock_path(self) -> Path:
+        return self.root / SYSTEM / "写总台账中.lock"
 
     def settings(self) -> DistrictSettings:
         return load_settings(self.settings_path)
@@ -97,11 +202,11 @@ class Workspace:
                       settings=self.settings())
 
     def ensure_folders(self, settings: DistrictSettings) -> None:
-        for path in (self.archive, self.departments, self.district_dir, self.root / SYSTEM):
+        for path in (self.archive, self.departments, self.district_dir, self.root / SYSTEM, self.temp_dir):
             path.mkdir(parents=True, exist_ok=True)
         for town in settings.towns:
-            self.town_inbox(town).mkdir(parents=True, exist_ok=True)
-            self.town_feedback(town).mkdir(parents=True, exist_ok=True)
+            for path in (self.town_inbox(town), self.town_drop(town), self.town_private(town)):
+                path.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass
@@ -135,7 +240,8 @@ def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str
             raise ConfigError(TEXT["init.settings_invalid"].format(path=root, error=exc)) from exc
     folders = [root, root / "schemas", root / "rules", ws.inbox, ws.root / FEEDBACK, ws.archive, ws.departments,
                ws.district_dir, ws.root / SYSTEM]
-    folders += [p for town in result.settings.towns for p in (ws.town_inbox(town), ws.town_feedback(town))]
+    folders += [p for town in result.settings.towns
+                for p in (ws.town_inbox(town), ws.town_drop(town), ws.town_feedback(town), ws.town_private(town))]
     for path in folders:
         if path.exists() and not path.is_dir():
             raise UsageError(TEXT["init.file_in_the_way"].format(path=path))

@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from excel_bridge.config import Config, load_config  # noqa: E402
-from excel_bridge.process import Processor  # noqa: E402
+from excel_bridge.pipeline import Processor  # noqa: E402
 from excel_bridge.workspace import Workspace  # noqa: E402
 from factory import AS_OF, workspace_on  # noqa: E402
 
@@ -84,10 +84,20 @@ def store(tmp_path, backend):
         yield opened
 
 
+@pytest.fixture(scope="session")
+def runner():
+    """One worker (and one background writer) for the whole session: a pass does not pay for starting them."""
+    from excel_bridge.runner import Runner
+
+    shared = Runner(1)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def proc(ws):
-    """A processor on that workspace, dated AS_OF, one worker."""
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+def proc(ws, runner):
+    """A processor on that workspace, dated AS_OF, on the session's worker."""
+    with Processor(ws, as_of=AS_OF, runner=runner) as processor:
         yield processor
 
 

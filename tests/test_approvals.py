@@ -22,7 +22,7 @@ from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, add_decisio
                      ledger_row, measure, note_line, review, said, sha256_file, table_of, transitions_of, workspace_on,
                      write)
 
-from excel_bridge.process import Processor
+from excel_bridge.pipeline import Processor
 from excel_bridge.rules import months_between
 from excel_bridge.workspace import Workspace
 
@@ -46,8 +46,8 @@ def cfg(ws):
 
 
 @pytest.fixture
-def proc(ws):
-    with Processor(ws, as_of=T, workers=1) as p:
+def proc(ws, runner):
+    with Processor(ws, as_of=T, runner=runner) as p:
         yield p
 
 
@@ -56,11 +56,11 @@ def run(p: Processor, **kw):
 
 
 def town_book(ws, town: str = TOWN) -> Path:
-    return ws.town_feedback(town) / f"{town}_镇级核查表.xlsx"
+    return ws.town_review_path(town)
 
 
 def returned(ws) -> Path:
-    return ws.town_feedback(TOWN) / "石塘村_反馈.xlsx"
+    return ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
 
 
 def returned_row(ws, name: str) -> dict:
@@ -224,7 +224,7 @@ def test_returned_copy_dropped_back_is_the_same_household(ws, cfg, proc):
 def test_town_decision_in_a_copy_dropped_into_the_inbox(ws, cfg, proc):
     to_town(ws, cfg, proc)
     copy = decide(town_book(ws), TOWN_SHEET, "李秀英", "同意", "情况属实", "王核查", T,
-                  save_to=ws.town_inbox(TOWN) / "马坝镇_镇级核查表(已填).xlsx")
+                  save_to=ws.town_drop(TOWN) / "马坝镇_镇级核查表(已填).xlsx")
     sha = sha256_file(copy)
     report = run(proc)
     assert outcomes(report) == [("马坝镇_镇级核查表(已填).xlsx", TOWN, "decisions", "1 项决定生效")]
@@ -236,7 +236,7 @@ def test_town_decision_in_a_copy_dropped_into_the_inbox(ws, cfg, proc):
 def test_dropped_workbook_is_reported_under_the_name_it_was_dropped_with(ws, cfg, proc):
     to_town(ws, cfg, proc)
     decide(town_book(ws), TOWN_SHEET, "李秀英", "同意", "情况属实", "王核查", T,
-           save_to=ws.town_inbox("大塘镇") / "马坝镇_镇级核查表.xlsx")
+           save_to=ws.town_drop("大塘镇") / "马坝镇_镇级核查表.xlsx")
     report = run(proc)
     assert [f.name for f in report.files] == ["马坝镇_镇级核查表.xlsx"]
     assert note_line(town_book(ws, "大塘镇"), TOWN_SHEET).startswith(NOTE + "马坝镇_镇级核查表.xlsx：")
@@ -252,7 +252,7 @@ def test_user_saved_decision_workbook_is_never_overwritten_unread(ws, cfg, proc)
     # regenerate its outputs: the clerk's file stays, the new version goes beside it
     proc.run_pass(wait=None, force_outputs=True)
     assert sha256_file(town_book(ws)) == saved
-    sides = sorted(ws.town_feedback(TOWN).glob("马坝镇_镇级核查表(更新于*).xlsx"))
+    sides = sorted(ws.town_private(TOWN).glob("马坝镇_镇级核查表(更新于*).xlsx"))
     assert len(sides) == 1
     assert ledger_row(ws, HEAD_B).state == "待镇核查"
     # the next pass reads it first, then replaces it
@@ -334,7 +334,7 @@ def test_town_return_then_resubmission_with_a_new_review(ws, cfg, proc):
 
     # the copy kept from before the return is stale although the state has the same name again
     decide(old_copy, TOWN_SHEET, "李秀英", "同意", "情况属实", "王核查", T,
-           save_to=ws.town_inbox(TOWN) / "马坝镇_镇级核查表.xlsx")
+           save_to=ws.town_drop(TOWN) / "马坝镇_镇级核查表.xlsx")
     run(proc)
     assert ledger_row(ws, HEAD_B).state == "待镇核查"
     assert note_line(town_book(ws), TOWN_SHEET) == (
@@ -408,7 +408,7 @@ def test_master_dropped_into_a_town_inbox_is_refused(ws, cfg, proc):
     assert sha256_file(ws.master_path) == master_before
     report = run(proc)
     refusal = "区级总台账只能由区里在“区级”文件夹中直接修改保存，放入镇收件箱的不会生效"
-    assert outcomes(report) == [("区级总台账.xlsx", TOWN, "decisions", refusal)]
+    assert outcomes(report) == [("区级总台账.xlsx", TOWN, "refused", refusal)]
     assert state_and_version(ws) == ("待区认定", 3)
     assert unarchived(note_line(town_book(ws), TOWN_SHEET)) == NOTE + "区级总台账.xlsx：" + refusal
 
@@ -416,10 +416,10 @@ def test_master_dropped_into_a_town_inbox_is_refused(ws, cfg, proc):
 def test_town_workbook_dropped_into_another_towns_inbox_is_refused(ws, cfg, proc):
     to_town(ws, cfg, proc)
     decide(town_book(ws), TOWN_SHEET, "李秀英", "同意", "情况属实", "王核查", T,
-           save_to=ws.town_inbox("大塘镇") / "马坝镇_镇级核查表.xlsx")
+           save_to=ws.town_drop("大塘镇") / "马坝镇_镇级核查表.xlsx")
     report = run(proc)
     refusal = "这是马坝镇的镇级核查表，放在大塘镇的文件夹中不会生效"
-    assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", "大塘镇", "decisions", refusal)]
+    assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", "大塘镇", "refused", refusal)]
     assert state_and_version(ws) == ("待镇核查", 2)
     assert unarchived(note_line(town_book(ws, "大塘镇"), TOWN_SHEET)) == NOTE + "马坝镇_镇级核查表.xlsx：" + refusal
     assert note_line(town_book(ws), TOWN_SHEET) is None
@@ -447,7 +447,7 @@ def test_row_from_an_older_copy_is_refused(ws, cfg, proc):
     assert ledger_row(ws, HEAD_B).state == "待区认定"
     # someone fills in the old copy afterwards and drops it in
     decide(old_copy, TOWN_SHEET, "李秀英", "退回", "材料不全", "张核查", T,
-           save_to=ws.town_inbox(TOWN) / "马坝镇_镇级核查表.xlsx")
+           save_to=ws.town_drop(TOWN) / "马坝镇_镇级核查表.xlsx")
     report = run(proc)
     assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", TOWN, "decisions", "0 项决定生效，1 项未生效（见新表格顶部说明）")]
     assert state_and_version(ws) == ("待区认定", 3)

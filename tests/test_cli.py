@@ -372,8 +372,8 @@ def test_verbose_process_names_the_settings_and_every_workbook_written(ws, confi
     said = [line[9:] for line in lines]
     assert said[0] == f"信息 使用工作目录 {ws.root.resolve()} 的设置（曲江区，区划代码 440205，9 个镇）"
     written = [line.removeprefix("信息 写出 ") for line in said if line.startswith("信息 写出 ")]
-    assert "反馈/马坝镇/石塘村_反馈.xlsx" in written and "区级/区级总台账.xlsx" in written
-    assert {f"反馈/{t}/{t}_镇级核查表.xlsx" for t in ws.settings().towns} <= set(written)
+    assert "反馈/马坝镇/石塘村/石塘村_反馈.xlsx" in written and "区级/区级总台账.xlsx" in written
+    assert {f"反馈/{t}/镇级/{t}_镇级核查表.xlsx" for t in ws.settings().towns} <= set(written)
     assert re.fullmatch(rf"信息 本轮结束：处理 1 个文件，写出 {len(written)} 个工作簿，0 个文件还在复制中，用时 \d+\.\d 秒", said[-1])
     assert not english_words("\n".join(said).replace(str(ws.root.resolve()), "")), said
 
@@ -397,7 +397,8 @@ TOP_USAGE = "用法：excel-bridge [-h] [--version] [-v] 命令 ..."
         "用法：excel-bridge init [-h] [-v] [--name 区名] [--code 区划代码] [--from 设置文件] 区名",
         "excel-bridge init：错误：缺少必填的参数：区名", "运行“excel-bridge init -h”可以查看用法和说明。")),
     (("history", "123", "--workspace"), usage_error(
-        "用法：excel-bridge history [-h] [-v] [--workspace 工作目录] 户编号或身份证号",
+        "用法：excel-bridge history [-h] [-v] [--workspace 工作目录] [--database 数据库地址]",
+        "                           户编号或身份证号",
         "excel-bridge history：错误：--workspace：后面要写一个值", "运行“excel-bridge history -h”可以查看用法和说明。")),
     (("template", "a.xlsx", "b.xlsx"), usage_error(
         "用法：excel-bridge template [-h] [-v] [--town 镇名] [--village 村名] [--force]",
@@ -405,7 +406,8 @@ TOP_USAGE = "用法：excel-bridge [-h] [--version] [-v] 命令 ..."
         "                            输出文件",
         "excel-bridge template：错误：不认识这些参数：b.xlsx", "运行“excel-bridge template -h”可以查看用法和说明。")),
     (("history", "123", "--as-of", "2021-12-31"), usage_error(
-        "用法：excel-bridge history [-h] [-v] [--workspace 工作目录] 户编号或身份证号",
+        "用法：excel-bridge history [-h] [-v] [--workspace 工作目录] [--database 数据库地址]",
+        "                           户编号或身份证号",
         "excel-bridge history：错误：不认识这些参数：--as-of 2021-12-31", "运行“excel-bridge history -h”可以查看用法和说明。")),
     (("demo", "--villages", "三"), usage_error(
         "用法：excel-bridge demo [-h] [-v] [--villages 数目] [--households 数目] [--mistakes 数目]",

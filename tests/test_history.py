@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, base_rows, decide, drop, review, sha256_file)
 
-from excel_bridge.process import Processor
+from excel_bridge.pipeline import Processor
 from excel_bridge.workspace import Workspace
 
 T = dt.date.today()
@@ -36,16 +36,16 @@ def history(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory):
+def district(tmp_path_factory, runner):
     ws = Workspace.init(tmp_path_factory.mktemp("history") / "曲江区")
     cfg = ws.config()
     rows = base_rows()
     rows["household"][0].update(wage_income=12000)  # 陈伟: 6000 元/人, a lead too
     rows["review"] = [review(h, review_date=T - D(20), notice_start=T - D(19), notice_end=T - D(15))
                       for h in (HEAD_A, HEAD_B)]
-    book = ws.town_feedback(TOWN) / f"{TOWN}_镇级核查表.xlsx"
+    book = ws.town_review_path(TOWN)
     sha = {}
-    with Processor(ws, as_of=T, workers=1) as p:
+    with Processor(ws, as_of=T, runner=runner) as p:
         sha["village"] = sha256_file(drop(ws, cfg, rows))
         p.run_pass(wait=0.05)
         decide(book, TOWN_SHEET, "李秀英", "同意", "入户核实属实", "王核查", T)

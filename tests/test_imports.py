@@ -117,7 +117,7 @@ def test_the_graph_reader_sees_the_imports_it_should():
             "excel_bridge.writers.common", "excel_bridge.writers"} <= top
     assert "excel_bridge.idcard" in import_edges("excel_bridge.validate")[0]  # from . import idcard
     _, local = import_edges("excel_bridge.cli")
-    assert "excel_bridge.process" in local
+    assert "excel_bridge.pipeline" in local
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 

@@ -127,7 +127,7 @@ def test_filled_in_like_the_example_the_workspace_works(tmp_path):
 
     proc = run_cli("init", root)  # a second init adds the towns' folders, touches nothing else
     assert proc.returncode == 0, proc.stderr
-    added = "、".join(f"{kind}/{t}" for t in QUJIANG_TOWNS for kind in ("收件箱", "反馈"))
+    added = "、".join(f"{kind}/{t}{sub}" for t in QUJIANG_TOWNS for kind in ("收件箱", "反馈") for sub in ("", "/镇级"))
     assert proc.stdout.splitlines() == [
         f"工作目录 {root.resolve()} 已经存在，没有覆盖任何文件。",
         f"  区名：南雄市；区划代码：440282；已登记 {len(QUJIANG_TOWNS)} 个镇",
@@ -199,7 +199,7 @@ def test_init_again_keeps_edited_settings_schemas_rules_and_ledger(tmp_path):
     assert proc.stdout.splitlines()[:3] == [
         f"工作目录 {root} 已经存在，没有覆盖任何文件。",
         f"  区名：曲江区；区划代码：440205；已登记 {len(QUJIANG_TOWNS) + 1} 个镇",
-        "  补建了：收件箱/新设镇、反馈/新设镇",
+        "  补建了：收件箱/新设镇、收件箱/新设镇/镇级、反馈/新设镇、反馈/新设镇/镇级",
     ]
     assert settings_file.read_text(encoding="utf-8") == edited
     assert rules_file.read_text(encoding="utf-8").endswith("# 区里改过\n")

@@ -15,7 +15,8 @@ from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_ta
                      village_rows, write, write_village)
 
 from excel_bridge.check import check_file
-from excel_bridge.intake import NOTE_NAME, Candidate, Stability, is_lock_or_temp
+from excel_bridge.intake import Candidate, Stability, is_lock_or_temp
+from excel_bridge.workspace import INBOX_NOTE as NOTE_NAME
 from excel_bridge.workspace import Workspace
 from excel_bridge.writers.template import write_village_workbook
 
@@ -91,7 +92,7 @@ def test_truncated_zip_left_for_longer_than_the_grace_is_reported_not_kept_waiti
     report = proc.run_pass(wait=0.05)
     assert [(o.name, o.status) for o in report.files] == [("断了.xlsx", "unreadable")]
     assert report.waiting == 0
-    note = ws.town_feedback(TOWN) / "断了_无法读取.txt"
+    note = ws.unreadable_note_path(TOWN, None, "断了.xlsx")
     assert note.exists()
     assert _note_lines(note)[0] == "文件：断了.xlsx"
 
@@ -122,21 +123,23 @@ def test_duplicate_drop_applies_once_and_reissues_the_returned_copy(ws, proc, tm
     inbox_file.write_bytes(data)
     report = proc.run_pass(wait=0.05)
     assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied")]
-    returned = ws.town_feedback(TOWN) / "石塘村_反馈.xlsx"
+    returned = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
     assert returned.exists()
     archived = _archived(ws)
     assert [p.name for p in archived] == [f"{_sha(data)[:16]}_石塘村.xlsx"]
     assert archived[0].parent.parent == ws.archive
     assert archived[0].read_bytes() == data
-    assert _submissions(ws)[0]["archived_path"] == str(archived[0])
+    assert _submissions(ws)[0]["archived_path"] == ws.key(archived[0]) == archived[0].relative_to(ws.root).as_posix()
     assert not inbox_file.exists()
     before = dump_tables(ws)
 
     returned.unlink()
     inbox_file.write_bytes(data)
     report = proc.run_pass(wait=0.05)
-    assert [(o.name, o.status, o.message) for o in report.files] == [
-        ("石塘村.xlsx", "duplicate", "内容与已处理的文件相同，不重复入账，已重新发放反馈文件")]
+    # the original's verdict and counts again, never "错误 0" by default
+    assert [(o.name, o.status, o.message, o.households, o.errors) for o in report.files] == [
+        ("石塘村.xlsx", "duplicate",
+         "内容与本村最新入账的文件相同，不重复入账（该文件：2户，错误0处，提示0条），已重新发放反馈文件", 2, 0)]
     subs = _submissions(ws)
     assert [(s["id"], s["status"], s["sha256"], s["village"]) for s in subs] == [
         (1, "applied", _sha(data), "石塘村"), (2, "duplicate", _sha(data), "石塘村")]
@@ -183,9 +186,9 @@ def test_lock_hidden_and_temporary_files_are_ignored_without_a_word(ws, proc, tm
         assert report.files == [] and report.waiting == 0
     assert _submissions(ws) == []
     assert _archived(ws) == []
-    assert not (ws.town_feedback(TOWN) / NOTE_NAME).exists()
+    assert not (ws.inbox_note_path(TOWN)).exists()
     assert not (ws.inbox / NOTE_NAME).exists()
-    assert not (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
+    assert not (ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")).exists()
     if ws.master_path.exists():  # a new day's regeneration, with nothing in it
         assert calamine_records(ws.master_path, "监测户台账") == []
     for name in IGNORED:
@@ -200,12 +203,12 @@ def test_non_spreadsheet_files_get_a_note_in_the_town_feedback_folder(ws, proc):
     (inbox / "照片.jpg").write_bytes(b"\xff\xd8\xff\xe0")
     report = proc.run_pass(wait=0.05)
     assert report.files == [] and report.waiting == 0
-    note = ws.town_feedback(TOWN) / NOTE_NAME
+    note = ws.inbox_note_path(TOWN)
     lines = _note_lines(note)
     assert lines[0].startswith("收件箱处理说明（")
     assert sorted(lines[1:]) == sorted(["“说明.docx”不是表格文件（xlsx/xls/ods 等），没有处理。",
                                         "“照片.jpg”不是表格文件（xlsx/xls/ods 等），没有处理。"])
-    assert not (ws.town_feedback("大塘镇") / NOTE_NAME).exists()
+    assert not (ws.inbox_note_path("大塘镇")).exists()
     assert _submissions(ws) == [] and _archived(ws) == []
     assert (inbox / "说明.docx").exists() and (inbox / "照片.jpg").exists()
 
@@ -226,7 +229,7 @@ def test_files_in_the_inbox_root_or_an_unknown_town_folder_get_a_note_in_the_inb
                                         "文件夹“新丰镇”不是区里登记的镇，其中的文件不会处理。"])
     assert _submissions(ws) == []
     assert (ws.inbox / "石塘村.xlsx").exists()
-    assert not any((ws.town_feedback(t) / NOTE_NAME).exists() for t in ws.settings().towns)
+    assert not any((ws.inbox_note_path(t)).exists() for t in ws.settings().towns)
 
 
 def test_a_file_in_a_subfolder_of_the_town_inbox_belongs_to_that_town(ws, proc, config):
@@ -234,38 +237,41 @@ def test_a_file_in_a_subfolder_of_the_town_inbox_belongs_to_that_town(ws, proc, 
     report = proc.run_pass(wait=0.05)
     assert [(o.town, o.name, o.status, o.errors) for o in report.files] == [("枫湾镇", "石塘村.xlsx", "applied", 0)]
     assert {(r.town, r.village) for r in _households(ws)} == {("枫湾镇", "龙岗村")}
-    assert (ws.town_feedback("枫湾镇") / "石塘村_反馈.xlsx").exists()
+    assert ws.returned_copy_path("枫湾镇", "龙岗村", "石塘村.xlsx").exists()  # the village in the file: 龙岗村
     assert not path.exists()
 
 
 # --- the town comes from the folder ---
 
-def test_wrong_town_folder_is_an_error_and_the_folder_decides(ws, proc, config):
+def test_a_file_in_the_wrong_towns_folder_is_refused_whole_and_both_towns_are_told(ws, proc, config):
+    """Issue 12.2: the 马坝镇 file in 收件箱/大塘镇/ was recorded under 大塘镇 (12 households in its master,
+    review workbook and alerts). Now nothing of it is recorded under either town; both are told."""
     write(ws.town_inbox("大塘镇") / "石塘村.xlsx", config)  # 镇 column says 马坝镇
     report = proc.run_pass(wait=0.05)
-    assert [(o.town, o.name, o.status, o.errors) for o in report.files] == [("大塘镇", "石塘村.xlsx", "applied", 2)]
-
-    message = "镇名“马坝镇”与文件所在的“大塘镇”文件夹不一致。"
+    message = ("文件中的户属于马坝镇（户信息第 2、3 行“镇”一列），与所在的“大塘镇”文件夹不一致，整个文件没有入账")
+    assert [(o.town, o.name, o.status, o.errors, o.message) for o in report.files] == [
+        ("大塘镇", "石塘村.xlsx", "refused", 2, message)]
     with ws.open_store() as store:
-        sub = store.submissions.all()[0]
-        assert (sub.town, sub.villages, sub.status, sub.errors) == ("大塘镇", ("石塘村",), "applied", 2)
-        issues = [(i.code, i.severity, i.sheet, i.row, i.column, i.value, i.message)
-                  for i in store.submissions.issues_of(sub.id)]
-        assert issues == [("TOWN_FOLDER", "error", "户信息", 2, "镇", "马坝镇", message),
-                          ("TOWN_FOLDER", "error", "户信息", 3, "镇", "马坝镇", message)]
-        rows = store.households.list()
-        assert sorted((r.town, r.village, r.head_id) for r in rows) == sorted(
-            [("大塘镇", "石塘村", HEAD_A), ("大塘镇", "石塘村", HEAD_B)])
-        assert store.households.list(town="马坝镇") == []
-    assert member_count(ws) == member_count(ws, town="大塘镇") == 4
+        [sub] = store.submissions.all()
+        assert (sub.town, sub.villages, sub.status, sub.errors, sub.message) == ("大塘镇", (), "refused", 2, message)
+        assert [(i.code, i.row, i.value) for i in store.submissions.issues_of(sub.id)] == [
+            ("TOWN_FOLDER", 2, "马坝镇"), ("TOWN_FOLDER", 3, "马坝镇")]
+        assert store.households.list() == []
+    assert member_count(ws) == 0
+    assert calamine_records(ws.master_path, "监测户台账") == []
+    assert not ws.returned_copy_path("大塘镇", "石塘村", "石塘村.xlsx").exists()
+    here = ws.village_feedback("大塘镇", "石塘村") / "石塘村_未入账.txt"  # the file's name names the village
+    assert here.read_text(encoding="utf-8-sig").splitlines() == [
+        "文件：石塘村.xlsx", f"问题：{message}。",
+        "改法：如果放错了文件夹，请放入“收件箱/马坝镇/”；如果镇名填错了，请改正“镇”一列后重新提交。"]
+    there = ws.town_private("马坝镇") / "石塘村_放错镇.txt"
+    assert there.read_text(encoding="utf-8-sig").strip() == (
+        "文件“石塘村.xlsx”放在了大塘镇的收件箱里，但其中的户属于马坝镇，没有入账。请与大塘镇核实，把它放入“收件箱/马坝镇/”。")
 
-    returned = ws.town_feedback("大塘镇") / "石塘村_反馈.xlsx"
-    assert not (ws.town_feedback("马坝镇") / "石塘村_反馈.xlsx").exists()
-    problems = [(r["严重程度"], r["工作表"], r["行号"], r["列名"], r["填写内容"], r["问题说明"])
-                for r in calamine_records(returned, "问题清单")]
-    assert problems == [("错误", "户信息", 2, "镇", "马坝镇", message), ("错误", "户信息", 3, "镇", "马坝镇", message)]
-    master = calamine_records(ws.master_path, "监测户台账")
-    assert sorted((r["镇"], r["户主身份证号"]) for r in master) == sorted([("大塘镇", HEAD_A), ("大塘镇", HEAD_B)])
+    # dropped again: the same verdict and counts, never "错误 0"
+    write(ws.town_inbox("大塘镇") / "石塘村.xlsx", config)
+    again = proc.run_pass(wait=0.05)
+    assert [(o.status, o.errors, o.message) for o in again.files] == [("refused", 2, message)]
 
 
 def test_a_file_saved_again_while_the_pass_runs_is_not_lost(ws, proc, tmp_path, config):
@@ -293,11 +299,11 @@ def test_a_file_saved_again_while_the_pass_runs_is_not_lost(ws, proc, tmp_path, 
 def test_a_file_moved_from_the_wrong_town_folder_to_the_right_one_is_applied_there(ws, proc, tmp_path, config):
     data = write(tmp_path / "src.xlsx", config).read_bytes()  # 镇 column: 马坝镇
     (ws.town_inbox("大塘镇") / "石塘村.xlsx").write_bytes(data)
-    assert [(o.town, o.status) for o in proc.run_pass(wait=0.05).files] == [("大塘镇", "applied")]
+    assert [(o.town, o.status) for o in proc.run_pass(wait=0.05).files] == [("大塘镇", "refused")]
     (ws.town_inbox(TOWN) / "石塘村.xlsx").write_bytes(data)
     report = proc.run_pass(wait=0.05)
-    assert [o.town for o in report.files] == [TOWN]
-    assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
+    assert [(o.town, o.status) for o in report.files] == [(TOWN, "applied")]
+    assert (ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")).exists()
     assert {r.town for r in _households(ws) if r.on_file} == {TOWN}
 
 
@@ -325,7 +331,7 @@ def test_two_versions_of_a_village_in_one_pass_the_newer_one_wins(ws, proc, tmp_
     assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied"), ("石塘村（改）.xlsx", "applied")]
     a = next(r for r in _households(ws) if r.head_id == HEAD_A)
     assert a.data["wage_income"] == 33000
-    assert (ws.town_feedback(TOWN) / "石塘村（改）_反馈.xlsx").exists()
+    assert (ws.returned_copy_path(TOWN, "石塘村", "石塘村（改）.xlsx")).exists()
 
 
 def test_process_command_reports_a_file_still_being_copied(ws, tmp_path, config):

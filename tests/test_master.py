@@ -19,7 +19,7 @@ from xlsx_helpers import MAIN_NS, sheet_xml
 
 from excel_bridge.alerts import all_alerts
 from excel_bridge.demo import build_demo
-from excel_bridge.process import Processor
+from excel_bridge.pipeline import Processor
 from excel_bridge.workflow import REMOVED, STATES
 from excel_bridge.workspace import Workspace
 from excel_bridge.writers.common import Placed
@@ -44,12 +44,12 @@ def _blank(v):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, runner):
     """A small demo district (2 towns × 2 villages × 8 households, with mistakes) after one pass."""
     root = tmp_path_factory.mktemp("demo") / "district"
     built = build_demo(root, villages=2, households=8, seed=11, mistakes=3, as_of=AS_OF, towns=2)
     ws = Workspace.open(built.root)
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+    with Processor(ws, as_of=AS_OF, runner=runner) as processor:
         report = processor.run_pass(wait=0.05)
         again = processor.run_pass(wait=0.05)
     return ws, built, report, again
@@ -195,7 +195,7 @@ def test_a_first_import_is_every_villages_baseline(demo):
 
 # --- town review workbooks: only that town, decision columns ---
 
-def test_town_review_workbooks_list_only_their_own_towns_households(tmp_path, config):
+def test_town_review_workbooks_list_only_their_own_towns_households(tmp_path, config, runner):
     ws = Workspace.init(tmp_path / "ws")
     x = base_rows()
     x["review"] = [review(HEAD_B)]  # 评议通过, 公示 5 days, ended: B goes to the town
@@ -204,11 +204,11 @@ def test_town_review_workbooks_list_only_their_own_towns_households(tmp_path, co
     write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config,
                   {"household": [hh], "member": [m], "measure": [], "review": [review(HEAD_Y)]},
                   town="大塘镇", village="新村")
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+    with Processor(ws, as_of=AS_OF, runner=runner) as processor:
         report = processor.run_pass(wait=0.05)
     assert {o.status for o in report.files} == {"applied"}
     for town, head, village in (("马坝镇", HEAD_B, "石塘村"), ("大塘镇", HEAD_Y, "新村")):
-        book = ws.town_feedback(town) / f"{town}_镇级核查表.xlsx"
+        book = ws.town_review_path(town)
         rows = calamine_records(book, "待镇审核", header_row=1)
         assert [(r["事项"], r["村"], r["户主身份证号"]) for r in rows] == [("纳入监测核查", village, head)], town
         assert all(r["核查结论"] == "" and r["行令牌"] for r in rows)
@@ -233,11 +233,11 @@ def _chattr(flag: str, path: Path) -> bool:
 
 
 @pytest.fixture
-def locked_ws(tmp_path, config):
+def locked_ws(tmp_path, config, runner):
     """A workspace with one village applied and its master made immutable (chattr +i)."""
     ws = Workspace.init(tmp_path / "ws")
     write_village(ws.town_inbox("马坝镇") / "石塘村.xlsx", config)
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+    with Processor(ws, as_of=AS_OF, runner=runner) as processor:
         processor.run_pass(wait=0.05)
     assert ws.master_path.exists()
     if not _chattr("+i", ws.master_path):
@@ -254,11 +254,11 @@ def _drop_y(ws: Workspace, config) -> None:
                                                                   "review": []}, town="大塘镇", village="新村")
 
 
-def test_locked_master_is_written_beside_it_and_reported(locked_ws, config):
+def test_locked_master_is_written_beside_it_and_reported(locked_ws, config, runner):
     ws = locked_ws
     before = ws.master_path.read_bytes()
     _drop_y(ws, config)
-    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+    with Processor(ws, as_of=AS_OF, runner=runner) as processor:
         report = processor.run_pass(wait=0.05)
         assert [(o.name, o.status) for o in report.files] == [("新村.xlsx", "applied")]
         masters = [o for o in report.outputs if o.path.parent == ws.district_dir]

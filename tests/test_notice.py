@@ -20,7 +20,7 @@ import pytest
 from factory import (HEAD_A, HEAD_B, HEAD_C, TOWN, X_ID, all_cell_text, base_rows, drop, household, ledger_row,
                      measure, member, review, sheet_rows)
 
-from excel_bridge.process import Processor
+from excel_bridge.pipeline import Processor
 from excel_bridge.settings import DistrictSettings
 from excel_bridge.workspace import Workspace
 
@@ -55,15 +55,15 @@ def notice_rows() -> dict:
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory):
+def district(tmp_path_factory, runner):
     ws = Workspace.init(tmp_path_factory.mktemp("notice") / "曲江区")
     cfg = ws.config()
-    with Processor(ws, as_of=T, workers=1) as p:
+    with Processor(ws, as_of=T, runner=runner) as p:
         drop(ws, cfg, notice_rows())
         report = p.run_pass(wait=0.05)
         assert [f.status for f in report.files] == ["applied"], report.files
         keep = ws.root / "首次公示名单.xlsx"
-        shutil.copy2(ws.town_feedback(TOWN) / "石塘村_公示名单.xlsx", keep)
+        shutil.copy2(ws.notice_path(TOWN, "石塘村"), keep)
         # what the first pass left, captured before the last test moves the clock on
         first = {"states": [ledger_row(ws, h).state for h in (HEAD_A, HEAD_B, X_ID, HEAD_C)],
                  "notices": sorted(q.relative_to(ws.root).as_posix() for q in (ws.root / "反馈").rglob("*公示名单*.xlsx"))}
@@ -71,7 +71,7 @@ def district(tmp_path_factory):
 
 
 def notice_file(ws) -> Path:
-    return ws.town_feedback(TOWN) / "石塘村_公示名单.xlsx"
+    return ws.notice_path(TOWN, "石塘村")
 
 
 def listed(path: Path) -> list[list[str]]:
@@ -139,7 +139,7 @@ def test_the_notice_is_a_printable_form(district):
 
 
 def test_only_villages_with_households_in_notice_get_a_list(district):
-    assert district[4]["notices"] == ["反馈/马坝镇/石塘村_公示名单.xlsx"]
+    assert district[4]["notices"] == ["反馈/马坝镇/石塘村/石塘村_公示名单.xlsx"]  # the village's own folder
 
 
 def test_the_list_follows_the_notices_and_goes_when_none_is_running(district):
@@ -162,17 +162,17 @@ def test_the_list_follows_the_notices_and_goes_when_none_is_running(district):
 
 def test_a_towns_files_hold_only_that_towns_households(district):
     ws = district[0]
-    other = "\n".join(all_cell_text(ws.town_feedback("大塘镇") / "大塘镇_镇级核查表.xlsx"))
+    other = "\n".join(all_cell_text(ws.town_review_path("大塘镇")))
     for word in ("石塘村", "陈伟", "李秀英", "王五", "赵六", HEAD_A, HEAD_B, X_ID, HEAD_C):
         assert word not in other
 
 
-def test_a_district_without_a_supervision_phone_prints_none(tmp_path):
+def test_a_district_without_a_supervision_phone_prints_none(tmp_path, runner):
     """The phone is the district's setting (区级设置's supervision_phone): another district's notice never
     carries 曲江区's number, and with none set the footer is just the committee's signature and the date."""
     ws = Workspace.init(tmp_path / "南雄市", DistrictSettings(district="南雄市", district_code="440282",
                                                             supervision_phone="", towns={TOWN: []}))
-    with Processor(ws, as_of=T, workers=1) as p:
+    with Processor(ws, as_of=T, runner=runner) as p:
         drop(ws, ws.config(), notice_rows())
         assert [f.status for f in p.run_pass(wait=0.05).files] == ["applied"]
     rows = sheet_rows(notice_file(ws), "公示名单")
@@ -184,7 +184,7 @@ def test_a_district_without_a_supervision_phone_prints_none(tmp_path):
     # a phone typed into the settings file without quotes is still the phone
     text = ws.settings_path.read_text(encoding="utf-8").replace("supervision_phone: ''", "supervision_phone: 3338899")
     ws.settings_path.write_text(text, encoding="utf-8")
-    with Processor(ws, as_of=T, workers=1) as p:
+    with Processor(ws, as_of=T, runner=runner) as p:
         p.run_pass(wait=0.05, force_outputs=True)
     footer = sheet_rows(notice_file(ws), "公示名单")[len(listed(notice_file(ws))) + 5][0]
     assert footer == f"监督电话：南雄市乡村振兴局 3338899        石塘村村民委员会（盖章）    {T.year}年{T.month}月{T.day}日"

@@ -16,7 +16,7 @@ from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamin
                      dump_tables, lone_household, member, person, submissions_of, write_village)
 
 from excel_bridge.messages import status_word
-from excel_bridge.process import Processor
+from excel_bridge.pipeline import Processor
 from excel_bridge.workspace import Workspace
 
 TOWN = "马坝镇"
@@ -96,7 +96,7 @@ def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_pa
             "failed", "village", TOWN, v2_sha, "石塘村v2.xlsx")
         assert failed.message == f"{FAILED_MESSAGE}（IntegrityError: boom）"
         assert store.submissions.issues_of(failed.id) == []
-        archived = Path(failed.archived_path)
+        archived = ws.path_of(failed.archived_path)
         assert archived.read_bytes() == v2_bytes
         assert archived.name == f"{v2_sha[:16]}_石塘村v2.xlsx"
         assert store.submissions.applied(v2_sha) is None
@@ -104,7 +104,7 @@ def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_pa
     submitted = [(r["文件"], r["结果"]) for r in calamine_records(ws.master_path, "提交记录")]
     assert submitted == [("石塘村v2.xlsx", "处理出错"), ("石塘村.xlsx", "已入账")]
     # the same word for the same status in the town's workbook and in the pass report (one catalogue entry)
-    villages = calamine_records(ws.town_feedback(TOWN) / f"{TOWN}_镇级核查表.xlsx", "村级提交情况")
+    villages = calamine_records(ws.town_review_path(TOWN), "村级提交情况")
     assert [r["处理结果"] for r in villages if r["最近提交文件"] == "石塘村v2.xlsx"] == ["处理出错"]
     assert status_word(report.files[0].status) == "处理出错"
 
@@ -149,7 +149,7 @@ def test_exception_mid_file_does_not_stop_a_good_file_in_the_same_pass(ws, proc,
     }
     assert without_y == before
     assert len(after["households"]) == len(before["households"]) + 1
-    assert (ws.town_feedback("大塘镇") / "新村_反馈.xlsx").exists()
+    assert (ws.returned_copy_path("大塘镇", "新村", "新村.xlsx")).exists()
 
 
 # --- one bad file never stops the others ---
@@ -161,21 +161,21 @@ def test_corrupt_file_is_unreadable_with_a_note_and_the_good_one_is_applied(ws, 
     report = proc.run_pass(wait=0.05)
     assert _statuses(report) == {"坏文件.xlsx": "unreadable", "石塘村.xlsx": "applied"}
 
-    note = ws.town_feedback(TOWN) / "坏文件_无法读取.txt"
+    note = ws.unreadable_note_path(TOWN, None, "坏文件.xlsx")
     outcome = next(o for o in report.files if o.name == "坏文件.xlsx")
     assert outcome.feedback == note
     lines = note.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "文件：坏文件.xlsx"
     assert lines[1] == f"问题：{outcome.message}" and lines[1].startswith("问题：文件已损坏")
     assert lines[2].startswith("改法：")
-    assert not (ws.town_feedback(TOWN) / "坏文件_反馈.xlsx").exists()
+    assert not ws.returned_copy_path(TOWN, None, "坏文件.xlsx").exists()
     with ws.open_store() as store:
         subs = {s.file_name: s for s in store.submissions.all()}
         assert (subs["坏文件.xlsx"].status, subs["坏文件.xlsx"].errors) == ("unreadable", 1)
         assert [i.code for i in store.submissions.issues_of(subs["坏文件.xlsx"].id)] == ["FILE_CORRUPT"]
         assert subs["石塘村.xlsx"].status == "applied"
         assert sorted(r.head_id for r in store.households.list()) == sorted([HEAD_A, HEAD_B])
-    assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
+    assert (ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")).exists()
     assert not bad.exists()  # archived, not retried forever
 
 
@@ -250,7 +250,7 @@ def _two_villages(ws: Workspace, proc: Processor, config) -> tuple[Path, Path]:
                   _y_rows(member(HEAD_Y, SHARED, "之子", name="李强")), town="大塘镇", village="新村")
     report = proc.run_pass(wait=0.05)
     assert _statuses(report) == {"新村.xlsx": "applied"}
-    return ws.town_feedback(TOWN) / "石塘村_反馈.xlsx", ws.town_feedback("大塘镇") / "新村_反馈.xlsx"
+    return ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx"), ws.returned_copy_path("大塘镇", "新村", "新村.xlsx")
 
 
 def test_a_person_in_two_villages_is_an_error_in_both_returned_copies_and_a_master_alert(ws, proc, config):
@@ -298,8 +298,8 @@ def test_process_command_does_one_pass_with_one_line_per_file(ws, config):
     assert len(lines) == 3
     assert lines[2].startswith("本轮处理 2 个文件，用时 ") and lines[2].endswith(f"区级总台账：{ws.master_path}")
     assert ws.master_path.exists()
-    assert (ws.town_feedback(TOWN) / "石塘村_反馈.xlsx").exists()
-    assert (ws.town_feedback("大塘镇") / "新村_反馈.xlsx").exists()
+    assert (ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")).exists()
+    assert (ws.returned_copy_path("大塘镇", "新村", "新村.xlsx")).exists()
     assert (ws.town_inbox(TOWN) / "~$石塘村.xlsx").exists()
     with ws.open_store() as store:
         assert len(store.households.list()) == 3
@@ -322,7 +322,7 @@ def test_returned_copy_from_the_workers_reading_equals_one_from_reading_the_file
     rows["household"][0]["wage_income"] = "三千"  # an error cell, so the copy has marks and a 问题清单
     original = write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config, rows).read_bytes()
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
-    copy = ws.town_feedback(TOWN) / "石塘村_反馈.xlsx"
+    copy = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
     first = {s: calamine_rows(copy, s) for s in calamine_sheet_names(copy)}
     assert any("三千" in map(str, row) for row in first["户信息"])
 

@@ -26,7 +26,7 @@ def rows_by_name(ws) -> dict:
 
 
 def returned(ws, stem: str = "石塘村"):
-    return ws.town_feedback(TOWN) / f"{stem}_反馈.xlsx"
+    return ws.returned_copy_path(TOWN, "石塘村", f"{stem}.xlsx")
 
 
 def system_columns(ws, stem: str = "石塘村") -> dict[str, dict]:

@@ -17,7 +17,7 @@ import pytest
 from factory import AS_OF, calamine_records, lone_household, person, wait_until, write_village
 
 from excel_bridge.errors import ConfigError
-from excel_bridge.process import Processor
+from excel_bridge.pipeline import Processor
 from excel_bridge.settings import DistrictSettings
 from excel_bridge.watch import Watcher
 from excel_bridge.workspace import Workspace
@@ -82,8 +82,8 @@ class WatchProcess:
 
 def _processed(ws: Workspace, town: str, name: str) -> bool:
     stem = Path(name).stem
-    return ((ws.town_feedback(town) / f"{stem}_反馈.xlsx").exists() and ws.master_path.exists()
-            and not (ws.town_inbox(town) / name).exists())
+    copy = ws.returned_copy_path(town, stem if stem.endswith("村") else "石塘村", name)
+    return copy.exists() and ws.master_path.exists() and not (ws.town_inbox(town) / name).exists()
 
 
 def _write_y(ws: Workspace, config) -> None:
@@ -221,7 +221,7 @@ def test_a_burst_of_events_is_debounced_into_one_pass(ws):
             assert wait_until(lambda: watcher.passes >= 1, 30)
             start = _quiet(watcher)  # the first pass's own outputs may cause one follow-up pass
             for i in range(6):  # an Excel save: several files and events within a fraction of a second
-                (ws.town_inbox(TOWN) / f"~$草稿{i}.xlsx").write_bytes(b"lock")
+                (ws.town_inbox(TOWN) / f"草稿{i}.docx").write_bytes(b"draft")  # (Office lock files are no news)
                 time.sleep(0.03)
             assert wait_until(lambda: watcher.passes > start, 10)
             time.sleep(1.5)  # bounded: no second pass for the same burst
@@ -247,7 +247,7 @@ def test_an_idle_watcher_with_a_note_does_not_keep_running_passes(ws):
         running = Running(watcher)
         try:
             assert wait_until(lambda: watcher.passes >= 1, 30)
-            assert wait_until(lambda: (ws.town_feedback(TOWN) / "收件箱说明.txt").exists(), 10)
+            assert wait_until(lambda: ws.inbox_note_path(TOWN).exists(), 10)
             time.sleep(1.0)  # bounded: at most one follow-up pass for the note we wrote
             settled = watcher.passes
             time.sleep(3.0)  # bounded: nothing changes in these seconds

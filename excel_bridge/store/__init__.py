@@ -18,7 +18,7 @@ from .db import Database, database_url, describe
 from .events import Events
 from .households import Households
 from .migrations import SCHEMA_VERSION, migrate, schema_version
-from .outputs import Meta, Notes, Outputs
+from .outputs import Meta, Notes, Outputs, Pending
 from .records import Conflict, Event, HouseholdRow, MemberRow, Submission, VillageSummary, revive, revived
 from .submissions import Submissions
 from .views import Tally, Views
@@ -37,6 +37,7 @@ class Store:
         self.events = Events(db)
         self.outputs = Outputs(db)
         self.notes = Notes(db)
+        self.pending = Pending(db)
         self.meta = Meta(db)
         self.views = Views(db, self.submissions)
 

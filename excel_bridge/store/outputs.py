@@ -4,6 +4,7 @@ decision workbook, and small named values (settings of the ledger itself, counte
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select, update
 
@@ -24,6 +25,12 @@ class Outputs:
         conn.execute(delete(_O).where(_O.c.path == key))
         conn.execute(insert(_O).values(path=key, sha256=sha256, kind=kind, written_at=at))
 
+    def rename(self, old: str, new: str) -> None:
+        """A file we wrote was moved (a workspace laid out anew): its record follows it."""
+        conn = self.db.conn
+        conn.execute(delete(_O).where(_O.c.path == new))
+        conn.execute(update(_O).where(_O.c.path == old).values(path=new))
+
     def forget(self, key: str) -> None:
         self.db.conn.execute(delete(_O).where(_O.c.path == key))
 
@@ -32,6 +39,30 @@ class Outputs:
 
     def is_ours(self, sha256: str) -> bool:
         return self.db.first(select(_O.c.path).where(_O.c.sha256 == sha256).limit(1)) is not None
+
+
+class Pending:
+    """Outputs due to be written again: (kind, town, village); the district's workbooks as ("district", "", "")."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, kind: str, places: Iterable[tuple[str, str]], *, at: dt.datetime) -> None:
+        conn = self.db.conn
+        p = t.pending_outputs
+        for town, village in sorted(set(places)):
+            conn.execute(delete(p).where(p.c.kind == kind, p.c.town == town, p.c.village == village))
+            conn.execute(insert(p).values(kind=kind, town=town, village=village, since=at))
+
+    def done(self, kind: str, places: Iterable[tuple[str, str]]) -> None:
+        conn = self.db.conn
+        p = t.pending_outputs
+        for town, village in set(places):
+            conn.execute(delete(p).where(p.c.kind == kind, p.c.town == town, p.c.village == village))
+
+    def of(self, kind: str) -> set[tuple[str, str]]:
+        p = t.pending_outputs
+        return {(town, village) for town, village in self.db.rows(select(p.c.town, p.c.village).where(p.c.kind == kind))}
 
 
 class Notes:

@@ -47,6 +47,11 @@ class Submissions:
             values["members"] = members
         self.db.conn.execute(update(_S).where(_S.c.id == submission_id).values(**values))
 
+    def set_paths(self, submission_id: int, *, archived_path: str | None, feedback_path: str | None) -> None:
+        """Where the archived original and the returned copy are (workspace-relative)."""
+        self.db.conn.execute(update(_S).where(_S.c.id == submission_id).values(
+            archived_path=archived_path, feedback_path=feedback_path))
+
     def set_feedback(self, submission_id: int, path: str) -> None:
         self.db.conn.execute(update(_S).where(_S.c.id == submission_id).values(feedback_path=path))
 

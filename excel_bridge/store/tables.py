@@ -179,6 +179,17 @@ outputs = Table(
     Column("written_at", Stamp, nullable=False),
 )
 
+# Outputs that must be written again (a returned copy, a 公示名单, the district's workbooks) because writing
+# them failed, or they are due: kept until written, so a full disk or a locked folder is retried next pass.
+pending_outputs = Table(
+    "pending_outputs", metadata,
+    Column("kind", Words, nullable=False),      # copy / notice / district
+    Column("town", Words, nullable=False),
+    Column("village", Words, nullable=False),
+    Column("since", Stamp, nullable=False),
+    PrimaryKeyConstraint("kind", "town", "village"),
+)
+
 decision_notes = Table(
     "decision_notes", metadata,
     Column("id", Integer, primary_key=True),

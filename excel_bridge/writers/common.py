@@ -53,13 +53,15 @@ class Placed:
 
 
 def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None,
-                     only_if: Callable[[Path], bool] | None = None) -> Placed:
+                     only_if: Callable[[Path], bool] | None = None,
+                     before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
     """Write to a temporary file beside the target, then move it into place in one step.
 
     When the target is open in Excel on Windows the move raises PermissionError: the new workbook is
     kept as “<name>(更新于HHMMSS).xlsx” beside it instead, and the caller reports that. Nothing is lost.
     `only_if(target)` False (a decision workbook someone saved after we read it) also keeps the target
-    and writes the side file.
+    and writes the side file. `before_replace(tmp, final)` runs just before the finished file takes its
+    name (the pass records what it wrote before anybody can see the file).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,11 +76,15 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
         try:
             if only_if is not None and target.exists() and not only_if(target):
                 raise PermissionError("target changed since it was read")
+            if before_replace is not None:
+                before_replace(tmp, target)
             os.replace(tmp, target)
             return Placed(target)
         except PermissionError:
             stamp = (now or dt.datetime.now()).strftime("%H%M%S")
             side = target.with_name(f"{target.stem}(更新于{stamp}){target.suffix}")
+            if before_replace is not None:
+                before_replace(tmp, side)
             os.replace(tmp, side)
             log.warning(TEXT["place.log.side_copy"], side.name)
             return Placed(side, locked=True)

@@ -25,12 +25,12 @@ _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control 
 class RowSpool:
     """Row XML written to a temporary file as rows arrive; memory stays flat whatever the row count."""
 
-    def __init__(self, styles: Sequence[int], *, first_row: int = 2) -> None:
+    def __init__(self, styles: Sequence[int], *, first_row: int = 2, directory: Path | None = None) -> None:
         self.styles = [f' s="{s}"' if s else "" for s in styles]
         self.letters = [xl_col_to_name(c) for c in range(len(styles))]
         self.next_row = first_row
         self.count = 0
-        fd, name = tempfile.mkstemp(prefix="eb-rows-", suffix=".xml")
+        fd, name = tempfile.mkstemp(prefix="eb-rows-", suffix=".xml", dir=directory)  # the workspace's 系统/tmp
         self.path = Path(name)
         self.fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
 

@@ -26,16 +26,18 @@ RECENT_EVENTS = 1000
 
 def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
                  notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
-                 alerts: list[Alert] | None = None) -> Placed:
+                 alerts: list[Alert] | None = None,
+                 before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         spools: dict[str, tuple[RowSpool, int]] = {}
         try:
             counts = _overview(wb, fmt, store, config)
             _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS, map(household_cells_row,
-                                                                   store.views.master_households()), spools)
+                                                                   store.views.master_households()), spools,
+                       ws.temp_dir)
             _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, store.views.master_members()),
-                       spools)
+                       spools, ws.temp_dir)
             _decisions(wb, fmt, store, config, notes or [])
             _alerts(wb, fmt, alerts if alerts is not None else all_alerts(store, config, as_of))
             _issues(wb, fmt, store)
@@ -49,14 +51,17 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             for spool, _ in spools.values():
                 spool.discard()
 
-    return place_atomically(ws.master_path, build, only_if=only_if)
+    return place_atomically(ws.master_path, build, only_if=only_if, before_replace=before_replace)
 
 
-def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]]) -> None:
+def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]],
+               directory: Path | None = None) -> None:
     """A table of the whole district: XlsxWriter writes the header and formats, the rows are streamed."""
     sheet = wb.add_worksheet(name)
     write_table(sheet, fmt, columns, [], autofilter=False)  # the filter spans the streamed rows, set below
-    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns])
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns], directory=directory)
     spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
     spool.add_rows(rows)
     sheet.autofilter(0, 0, max(spool.count, 1), len(columns) - 1)

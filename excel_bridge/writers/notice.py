@@ -16,7 +16,7 @@ from ..idcard import mask_id
 from ..messages import TEXT
 from ..rules import proposing
 from ..store import HouseholdRow, Store
-from ..workspace import FEEDBACK, Workspace
+from ..workspace import FEEDBACK, NOTICE_SUFFIX, Workspace
 from .common import Placed, place_atomically
 
 PLAIN_REASONS = {
@@ -28,21 +28,20 @@ PLAIN_REASONS = {
 ELIMINATION_REASON = TEXT["notice.reason.elimination"]
 
 
-NOTICE_SUFFIX = "_公示名单.xlsx"
 
 
 def notice_villages(ws: Workspace, store: Store, as_of: dt.date) -> set[tuple[str, str]]:
     """Villages whose notice list may have changed with the date: a notice running or just ended, or a
     list still on disk."""
     out = store.households.places_with_notice_since(as_of - dt.timedelta(days=1))
-    for town_dir in (ws.root / FEEDBACK).glob("*"):
-        for path in town_dir.glob(f"*{NOTICE_SUFFIX}"):
-            out.add((town_dir.name, path.name.removesuffix(NOTICE_SUFFIX)))
+    for town_dir in (ws.root / FEEDBACK).glob("*"):  # a list still on disk: 反馈/<镇>/<村>/<村>_公示名单.xlsx
+        for path in town_dir.glob(f"*/*{NOTICE_SUFFIX}.xlsx"):
+            out.add((town_dir.name, path.name.removesuffix(f"{NOTICE_SUFFIX}.xlsx")))
     return out
 
 
 def notice_path(ws: Workspace, town: str, village: str) -> Path:
-    return ws.town_feedback(town) / f"{village}{NOTICE_SUFFIX}"
+    return ws.notice_path(town, village)
 
 
 def _in_notice(store: Store, hh: HouseholdRow, as_of: dt.date) -> dict | None:

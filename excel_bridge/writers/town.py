@@ -23,12 +23,13 @@ TOWN_KIND = "excel_bridge.town_review"
 
 
 def town_workbook_path(ws: Workspace, town: str) -> Path:
-    return ws.town_feedback(town) / f"{town}_镇级核查表.xlsx"
+    return ws.town_review_path(town)
 
 
 def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, *, as_of: dt.date,
                         notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
-                        alerts: list[Alert] | None = None, eliminations: list[Elimination] | None = None) -> Placed:
+                        alerts: list[Alert] | None = None, eliminations: list[Elimination] | None = None,
+                        before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
     """The town's workbook; `alerts` and `eliminations` may be passed in when computed once for all towns."""
     rows = store.households.list(town=town, states=[TOWN_CHECK, TOWN_ACCEPT], on_file=True)
     target = town_workbook_path(ws, town)
@@ -48,7 +49,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
         wb.close()
 
-    return place_atomically(target, build, only_if=only_if)
+    return place_atomically(target, build, only_if=only_if, before_replace=before_replace)
 
 
 def _villages(wb, fmt: Formats, store: Store, config: Config, town: str) -> None:

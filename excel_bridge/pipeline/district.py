@@ -1,0 +1,217 @@
+"""The district's workbooks — every town's 镇级核查表 and the 区级总台账 — written from the latest state of the
+ledger by one writer at a time, in its own process, while passes go on: a returned copy never waits for
+the master. Drops that arrive while it writes are coalesced into the next run.
+
+A decision workbook is never overwritten unread: the writer replaces a town's workbook (or the master)
+only if it is still what the system last wrote or read (else the new one goes beside it, "(更新于…)"),
+and records what it wrote before the file takes its name, so a pass never mistakes it for an edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from ..alerts import all_alerts, elimination_candidates
+from ..decisions import mark_notes_shown, pending_notes
+from ..intake import sha256_of
+from ..messages import TEXT, os_problem
+from ..runner import Runner
+from ..store import Store
+from ..workflow import ASSISTING, DISTRICT, TOWN
+from ..workspace import Workspace
+from ..writers.common import Placed
+from ..writers.master import write_master
+from ..writers.town import write_town_workbook
+from .config_cache import workspace_config
+
+log = logging.getLogger(__name__)
+DISTRICT_KIND = "district"
+EVERYTHING = ("", "")  # the pending-outputs key of the district's workbooks
+
+
+@dataclass(frozen=True)
+class DistrictJob:
+    root: str
+    database: str
+    as_of: dt.date
+
+
+@dataclass
+class DistrictResult:
+    placed: list[Placed] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    started: dt.datetime = field(default_factory=dt.datetime.now)
+    finished: dt.datetime | None = None
+
+
+def district_job(job: DistrictJob) -> DistrictResult:
+    """In the background worker: every town's workbook and the master, one after the other, each failing
+    alone; holds the workspace's outputs lock so two programs never write them at once."""
+    ws = Workspace(Path(job.root))
+    result = DistrictResult()
+    with FileLock(str(ws.outputs_lock_path)), Store.open(job.database) as store:
+        config = workspace_config(job.root)
+        _clear_spools(ws)
+        alerts = all_alerts(store, config, job.as_of)  # once for the district, shared by all towns
+        eliminations = elimination_candidates(store, config, store.households.list(states=[ASSISTING], on_file=True),
+                                              job.as_of)
+        ok = True
+        for town in config.settings.towns:
+            notes = pending_notes(store, level=TOWN, town=town)
+            town_ok = _write(store, ws, result, TEXT["district.town_workbook"].format(town=town), lambda record: (
+                write_town_workbook(ws, store, config, town, as_of=job.as_of, notes=notes,
+                                    only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
+                                    before_replace=record)), kind="town")
+            ok &= town_ok
+            if town_ok:
+                mark_notes_shown(store, level=TOWN, town=town)
+        notes = pending_notes(store, level=DISTRICT, town=None)
+        master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
+            ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
+            before_replace=record), kind="master")
+        if master_ok:
+            mark_notes_shown(store, level=DISTRICT, town=None)
+        with store.atomic():
+            if ok and master_ok:
+                store.pending.done(DISTRICT_KIND, [EVERYTHING])
+            else:
+                store.pending.add(DISTRICT_KIND, [EVERYTHING], at=dt.datetime.now().replace(microsecond=0))
+    result.finished = dt.datetime.now()
+    return result
+
+
+def _write(store: Store, ws: Workspace, result: DistrictResult, what: str, write, *, kind: str) -> bool:
+    previous: dict[str, str | None] = {}  # the record of every name a file was about to take, as it was
+
+    def record(tmp: Path, final: Path) -> None:  # before the file takes its name
+        key = ws.key(final)
+        previous.setdefault(key, store.outputs.sha_of(key))
+        with store.atomic():
+            store.outputs.remember(key, sha256_of(tmp), kind, at=_now())
+
+    def restore(keep: str | None) -> None:  # a name the file did not take keeps its own record
+        with store.atomic():
+            for key, sha in previous.items():
+                if key == keep:
+                    continue
+                if sha is None:
+                    store.outputs.forget(key)
+                else:
+                    store.outputs.remember(key, sha, kind, at=_now())
+
+    try:
+        placed: Placed = write(record)
+    except (OSError, ValueError) as exc:  # a folder in the way, no permission, a full disk
+        restore(None)
+        result.problems.append(TEXT["district.write_failed"].format(
+            what=what, reason=os_problem(exc) if isinstance(exc, OSError) else exc))
+        log.error(TEXT["district.log.failed"], what, exc)
+        return False
+    if placed.locked:  # the new workbook went beside the target (open in Excel, or edited since read)
+        restore(ws.key(placed.path))
+        _drop_stale_side_files(store, ws, placed)
+    result.placed.append(placed)
+    return True
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _unchanged(store: Store, ws: Workspace):
+    """A decision workbook may be replaced only if it is what we wrote or last read."""
+    return lambda target: store.outputs.sha_of(ws.key(target)) == sha256_of(target)
+
+
+def _drop_stale_side_files(store: Store, ws: Workspace, placed: Placed) -> None:
+    """Earlier “(更新于…)” copies of the same workbook that nobody edited are superseded by this one; an edited
+    one is kept (its decisions are read like any other)."""
+    stem = placed.path.name.split("(更新于", 1)[0]
+    for other in placed.path.parent.glob(f"{stem}(更新于*).xlsx"):
+        if other == placed.path:
+            continue
+        key = ws.key(other)
+        try:
+            if store.outputs.sha_of(key) == sha256_of(other):
+                other.unlink()
+                with store.atomic():
+                    store.outputs.forget(key)
+        except OSError:
+            continue
+
+
+def _clear_spools(ws: Workspace) -> None:
+    """Row spools a killed writer left (they hold IDs and health facts): only ever inside the workspace."""
+    if ws.temp_dir.is_dir():
+        for leftover in ws.temp_dir.glob("eb-rows-*"):
+            leftover.unlink(missing_ok=True)
+
+
+class DistrictWriter:
+    """Starts the district job when wanted, one at a time; what is asked for while one runs is done by the
+    next (from the state of the ledger at its start: coalesced)."""
+
+    def __init__(self, runner: Runner, ws: Workspace, database: str) -> None:
+        self.runner = runner
+        self.job = DistrictJob(str(ws.root), database, dt.date.today())
+        self.future: Future | None = None
+        self.wanted = False
+        self.on_done: Callable[[], None] | None = None  # the watcher's wake-up when a job finishes
+
+    @property
+    def busy(self) -> bool:
+        return self.future is not None and not self.future.done()
+
+    def request(self, as_of: dt.date) -> None:
+        self.wanted = True
+        self.job = DistrictJob(self.job.root, self.job.database, as_of)
+        self._start_if_idle()
+
+    def _start_if_idle(self) -> None:
+        if self.busy or not self.wanted:
+            return
+        self.wanted = False
+        self.future = self.runner.background(district_job, self.job)
+        self.future.add_done_callback(lambda _: self.on_done() if self.on_done else None)
+
+    def collect(self) -> DistrictResult | None:
+        """The finished job's result (once), and the next job started if one was asked for meanwhile."""
+        if self.future is None or not self.future.done():
+            return None
+        future, self.future = self.future, None
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - reported; the next pass asks again (pending in the ledger)
+            log.error(TEXT["district.log.failed"], TEXT["district.all"], exc)
+            result = DistrictResult(problems=[TEXT["district.write_failed"].format(what=TEXT["district.all"],
+                                                                                    reason=exc)])
+        self._start_if_idle()
+        return result
+
+    def wait(self) -> list[DistrictResult]:
+        """Until nothing is running and nothing is wanted (a one-off `process` ends with its workbooks written)."""
+        results = []
+        while self.future is not None:
+            self.future.exception()  # blocks until done
+            result = self.collect()
+            if result is not None:
+                results.append(result)
+        return results
+
+
+def writer_running(ws: Workspace) -> bool:
+    """Whether some program is writing this workspace's district workbooks right now."""
+    lock = FileLock(str(ws.outputs_lock_path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False

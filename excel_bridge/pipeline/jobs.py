@@ -1,0 +1,141 @@
+"""The work a pass sends to worker processes, and what comes back: typed jobs and typed results.
+
+Every byte of a dropped file is read in a worker with a memory cap (a file built to exhaust memory
+kills only its worker, and is blamed alone): the hidden 系统信息 sheet that says what a file is, a
+village file's cells, a saved decision workbook's choices, and the XML of the clerk's file that a
+returned copy is patched from. The jobs are plain dataclasses (they pickle); the functions that run
+them are module-level (spawn-safe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..check import CheckResult, check_file, check_parsed, unreadable_result
+from ..decisions import DecisionRow, Unreadable as DecisionsUnreadable, read_decisions
+from ..errors import UnreadableFile
+from ..ingest import FilePayload, payload_from
+from ..issues import Issue
+from ..messages import render
+from ..read import KINDS_BY_TEMPLATE, peek_meta
+from ..returned import Status, write_returned_copy
+from ..workflow import DISTRICT, TOWN
+from ..writers.common import Placed
+from .config_cache import workspace_config
+
+VILLAGE, TOWN_REVIEW, MASTER = "village", "town_review", "master"
+
+
+# --- reading a dropped (or edited) file ---
+
+@dataclass(frozen=True)
+class ReadJob:
+    """Read one archived file: what it is, then its village data or its decisions."""
+
+    root: str
+    path: str  # the archived copy (or the workbook in place)
+    town: str  # the town folder it came from ("" for the district's master)
+    name: str  # its name as dropped, for messages
+    as_of: dt.date
+    keep_parsed: bool = False  # the reading travels back too, for a returned copy written from it
+
+
+@dataclass
+class VillageRead:
+    payload: FilePayload
+    kind: str = VILLAGE
+
+
+@dataclass
+class DecisionsRead:
+    kind: str  # TOWN_REVIEW or MASTER
+    meta: dict[str, str]
+    rows: list[DecisionRow] = field(default_factory=list)
+    problem: str | None = None  # the sheet, its header or its hidden token column is gone
+
+
+@dataclass
+class Unreadable:
+    result: CheckResult
+
+    @property
+    def issue(self) -> Issue:
+        return self.result.issues[0]
+
+
+@dataclass
+class Crashed:
+    """The job failed in a way that is not the file's fault alone (a bug, a worker that died)."""
+
+    error: str
+    died: bool = False  # the worker process itself ended (memory cap, crash): the file is blamed
+
+
+Read = VillageRead | DecisionsRead | Unreadable | Crashed
+
+
+def kind_of(meta: dict[str, str]) -> str:
+    return KINDS_BY_TEMPLATE.get(meta.get("模板编号", ""), VILLAGE)
+
+
+def read_job(job: ReadJob) -> VillageRead | DecisionsRead | Unreadable:
+    """In a worker: peek at the hidden sheet, then read the file as what it is."""
+    config = workspace_config(job.root)
+    meta = peek_meta(Path(job.path))
+    kind = kind_of(meta)
+    if kind in (TOWN_REVIEW, MASTER):
+        level = TOWN if kind == TOWN_REVIEW else DISTRICT
+        try:
+            return DecisionsRead(kind, meta, read_decisions(Path(job.path), level))
+        except DecisionsUnreadable as exc:
+            return DecisionsRead(kind, meta, problem=str(exc))
+    result = check_file(Path(job.path), config, as_of=job.as_of, expected_town=job.town or None)
+    result.path = Path(job.name)
+    if not result.readable:
+        return Unreadable(result)
+    return VillageRead(payload_from(result, job.town, keep_parsed=job.keep_parsed))
+
+
+def died(path: str, name: str) -> Unreadable:
+    """The result for a file whose worker died reading it (it exhausted the memory cap or crashed calamine)."""
+    result = unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
+    result.path = Path(name)
+    return Unreadable(result)
+
+
+# --- writing a returned copy ---
+
+@dataclass(frozen=True)
+class CopyJob:
+    root: str
+    archived: str
+    out: str
+    town: str
+    file_name: str
+    received: str
+    statuses: dict[str, Status]
+    extra: list[Issue]
+    as_of: dt.date
+    parsed: object | None = None  # validate.Parsed, when the reading made this pass travels with the job
+
+
+def copy_job(job: CopyJob) -> Placed:
+    """In a worker: re-check the archived original (or use the reading of it just made) and write its
+    returned copy with the ledger's statuses."""
+    config = workspace_config(job.root)
+    identified = {k: s.identified for k, s in job.statuses.items() if s.identified}
+    if job.parsed is not None:
+        result = check_parsed(job.parsed, config, path=Path(job.archived), as_of=job.as_of,  # type: ignore[arg-type]
+                              expected_town=job.town, identified=identified)
+    else:
+        result = check_file(Path(job.archived), config, as_of=job.as_of, expected_town=job.town,
+                            identified=identified)
+    if not result.readable:
+        raise UnreadableFile(result.issues[0].code, result.issues[0].message, result.issues[0].hint)
+    result.path = Path(job.file_name)
+    result.issues.extend(job.extra)
+    receipt = {"接收时间": job.received, "所属镇": job.town}
+    return write_returned_copy(result, Path(job.out), config, statuses=job.statuses, receipt=receipt,
+                               source=Path(job.archived))
