@@ -67,6 +67,8 @@ def conflict_issues(store: Store, *, town: str, village: str) -> list[Issue]:
         if key in seen:
             continue
         seen.add(key)
+        # the clerk learns only that the person is registered elsewhere (privacy); the town and the district
+        # see where, in their 预警
         issues.append(make_issue("PERSON_OTHER_VILLAGE", sheet=c.sheet, row=c.row, column="身份证号",
-                                 value=c.person_id, other=f"{c.other_town}{c.other_village}"))
+                                 value=c.person_id))
     return issues

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
-                     dump_tables, lone_household, member, person, submissions_of, write_village)
+from factory import (AS_OF, HEAD_A, HEAD_B, all_cell_text, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
+                     dump_tables, lone_household, member, person, submissions_of, table_of, write_village)
 
 from excel_bridge.messages import status_word
 from excel_bridge.pipeline import Processor
@@ -255,10 +255,17 @@ def _two_villages(ws: Workspace, proc: Processor, config) -> tuple[Path, Path]:
 
 def test_a_person_in_two_villages_is_an_error_in_both_returned_copies_and_a_master_alert(ws, proc, config):
     x_copy, y_copy = _two_villages(ws, proc, config)
+    # issue 11.9: the clerk learns only that the person is registered elsewhere, not where (privacy)
     assert _problems(x_copy) == [("错误", "家庭成员", 6, "身份证号", SHARED,
-                                  f"身份证号“{SHARED}”同时登记在大塘镇新村的台账中。")]
+                                  f"身份证号“{SHARED}”同时登记在本区另一个村的台账中。")]
     assert _problems(y_copy) == [("错误", "家庭成员", 3, "身份证号", SHARED,
-                                  f"身份证号“{SHARED}”同时登记在马坝镇石塘村的台账中。")]
+                                  f"身份证号“{SHARED}”同时登记在本区另一个村的台账中。")]
+    for copy, other in ((x_copy, "新村"), (y_copy, "石塘村")):
+        assert not [t for t in all_cell_text(copy) if other in t and "村" != t]
+    # the town and the district see where, in their 预警
+    town_alerts = [(r["村"], r["说明"]) for r in table_of(ws.town_review_path(TOWN), "预警", "说明")
+                   if r["类型"] == "跨村重复登记"]
+    assert town_alerts == [("石塘村", f"李强（身份证尾号{SHARED[-4:]}）同时登记在大塘镇新村")]
     alerts = [(r["类型"], r["镇"], r["村"], r["说明"]) for r in calamine_records(ws.master_path, "预警")
               if r["类型"] == "跨村重复登记"]
     assert sorted(alerts) == sorted([

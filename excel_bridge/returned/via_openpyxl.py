@@ -31,6 +31,15 @@ _NO_FILL = PatternFill(fill_type=None)
 _OUR_COLOURS = {ERROR_FILL, WARNING_FILL}
 
 
+def _text_safe(cell):
+    """Text stays text: a clerk's value, a file name or a message that starts with "=" (or "+", "-", "@") must
+    never become a live formula in a workbook we write (openpyxl takes any "=…" string for one)."""
+    if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@")):
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+    return cell
+
+
 def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
     """The returned copy as an openpyxl workbook, for the caller to save."""
     wb = _load(source, fmt)
@@ -67,7 +76,7 @@ def _rebuild(path: Path) -> openpyxl.Workbook:
                     continue
                 if isinstance(value, dt.timedelta):
                     value = str(value)
-                cell = ws.cell(row=r, column=c, value=value)
+                cell = _text_safe(ws.cell(row=r, column=c, value=value))
                 if isinstance(value, (dt.date, dt.datetime)):
                     cell.number_format = DATE_FORMAT
                 elif isinstance(value, str):
@@ -138,11 +147,13 @@ def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
         for col, value in values.items():
             cell = ws.cell(row=row, column=col + 1)
             cell.value = value or None
+            _text_safe(cell)
             cell.fill = _SYSTEM_FILL
             cell.number_format = "@"
     for sheet, row, col, value in plan.writes:
         cell = wb[sheet].cell(row=row, column=col + 1)
         cell.value = value
+        _text_safe(cell)
         cell.number_format = DATE_FORMAT if isinstance(value, dt.date) else "@"
     _protect(ws, system_cols)
 
@@ -191,6 +202,8 @@ def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(plan.issue_rows, start=2):  # (ws.max_row scans every cell: slow per row)
         ws.append(row.values)
+        for cell in ws[r]:
+            _text_safe(cell)
         if row.severity:
             ws.cell(row=r, column=2).fill = _FILLS[row.severity]
         for c in (6, 7, 8):
@@ -216,6 +229,8 @@ def _receipt_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
     ws = wb.create_sheet(RECEIPT_SHEET, 1)
     for r, (k, v) in enumerate(plan.receipt, start=1):
         ws.append((k, v))
+        for cell in ws[r]:
+            _text_safe(cell)
         ws.cell(row=r, column=1).font = Font(bold=True)
         ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
     ws.column_dimensions["A"].width = 22
