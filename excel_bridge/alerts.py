@@ -138,10 +138,10 @@ def elimination_candidates(store: Store, config: Config, rows: list[HouseholdRow
     """Every 帮扶中 household evaluated for risk elimination (plan 五(二)): eligible, not yet, or 暂不标注."""
     assessor = Assessor(config)
     out = []
+    rows = [r for r in rows if r.state == ASSISTING and r.on_file]
+    children = store.households.children(r.id for r in rows)
     for r in rows:
-        if r.state != ASSISTING or not r.on_file:
-            continue
-        hh = household_from_ledger(store, r)
+        hh = household_from_ledger(store, r, children[r.id])
         verdict, reason = assessor.elimination_verdict(hh, identified=r.identified_date, as_of=as_of)
         out.append(Elimination(r, verdict, reason))
     return out

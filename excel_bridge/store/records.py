@@ -7,7 +7,7 @@ DATE_KEYS hold calendar days (written as ISO text) and come back as `datetime.da
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end",
@@ -70,13 +70,14 @@ class HouseholdRow:
     @classmethod
     def of(cls, r: Any) -> "HouseholdRow":
         m = r._mapping
-        return cls(id=m["id"], household_no=m["household_no"], provisional=bool(m["provisional"]),
-                   head_id=m["head_id"], head_name=m["head_name"], town=m["town"], village=m["village"],
-                   state=m["state"], version=m["version"], opinion=m["opinion"], on_file=bool(m["on_file"]),
-                   lead_date=day(m["lead_date"]), identified_date=day(m["identified_date"]),
-                   eliminated_date=day(m["eliminated_date"]), submission_id=m["submission_id"], row=m["row"],
-                   data=revived(m["data"]), assessment=m["assessment"], errors=m["errors"],
-                   warnings=m["warnings"], updated_at=m["updated_at"])
+        values = {f.name: m[f.name] for f in _HOUSEHOLD_FIELDS}
+        values.update(provisional=bool(m["provisional"]), on_file=bool(m["on_file"]), lead_date=day(m["lead_date"]),
+                      identified_date=day(m["identified_date"]), eliminated_date=day(m["eliminated_date"]),
+                      data=revived(m["data"]))
+        return cls(**values)
+
+
+_HOUSEHOLD_FIELDS = fields(HouseholdRow)
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,7 @@ class Submission:
     @classmethod
     def of(cls, r: Any, villages: tuple[str, ...] = ()) -> "Submission":
         m = r._mapping
-        return cls(id=m["id"], sha256=m["sha256"], kind=m["kind"], status=m["status"], town=m["town"],
-                   file_name=m["file_name"], archived_path=m["archived_path"], received_at=m["received_at"],
-                   errors=m["errors"], warnings=m["warnings"], households=m["households"], members=m["members"],
-                   feedback_path=m["feedback_path"], message=m["message"], villages=villages)
+        return cls(**{f.name: m[f.name] for f in fields(cls) if f.name != "villages"}, villages=villages)
 
 
 @dataclass(frozen=True)
@@ -133,11 +131,9 @@ class Event:
     @classmethod
     def of(cls, r: Any) -> "Event":
         m = r._mapping
-        return cls(id=m["id"], at=m["at"], household_id=m["household_id"], event=m["event"], action=m["action"],
-                   from_state=m["from_state"], to_state=m["to_state"], level=m["level"], person=m["person"],
-                   source_sha256=m["source_sha256"], comment=m["comment"], effective_date=day(m["effective_date"]),
-                   town=m.get("town"), village=m.get("village"), head_name=m.get("head_name"),
-                   household_no=m.get("household_no"))
+        values = {f.name: m.get(f.name) for f in fields(cls)}  # the household's place only where joined
+        values["effective_date"] = day(m["effective_date"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
