@@ -20,6 +20,11 @@ def normalize_id(text: str) -> str:
     return re.sub(r"\s+", "", halfwidth(text)).upper()
 
 
+def is_normal_shape(text: str) -> bool:
+    """True when `text` is 17 ASCII digits and a digit or X: normalize_id would return it unchanged."""
+    return _SHAPE.fullmatch(text) is not None  # fullmatch: "$" alone would let a trailing newline in
+
+
 def upgrade_first_generation(normalized: str) -> str | None:
     """The 18-digit form of a first-generation 15-digit ID (6-digit address code, YYMMDD birth date,
     3-digit sequence, no check character): century 19 inserted, check character computed (GB 11643-1999
@@ -93,6 +98,11 @@ def mask_id(normalized: str) -> str:
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^(0[0-9]{2,3})?[2-9][0-9]{6,7}(-[0-9]{1,6})?$")
+
+
+def is_plain_mobile(text: str) -> bool:
+    """An 11-digit mobile written plainly: valid, and normalize_phone would return it unchanged."""
+    return _MOBILE.fullmatch(text) is not None
 
 
 def normalize_phone(text: str) -> str:

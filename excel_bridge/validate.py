@@ -35,7 +35,7 @@ class Record:
 
     def ok(self, *keys: str) -> bool:
         """True when none of these inputs is invalid (blank optional inputs are fine)."""
-        return not any(k in self.invalid for k in keys)
+        return self.invalid.isdisjoint(keys)
 
 
 @dataclass
@@ -89,6 +89,7 @@ class _Sink:
 
 Converter = Callable[[ColumnSpec, object, Record, _Sink], Any]
 _INVALID = object()
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _text(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
@@ -99,7 +100,8 @@ def _id(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         sink.add("ID_AS_NUMBER", rec, col, excel_shows(raw))
         return _INVALID
-    normalized = idcard.normalize_id(str(raw))
+    # most cells are already 18 ASCII digits (or X): then normalising would change nothing
+    normalized = raw if type(raw) is str and idcard.is_normal_shape(raw) else idcard.normalize_id(str(raw))
     problem = idcard.id_problem(normalized)
     if problem is not None:
         sink.add(problem.code, rec, col, clean_text(raw), expected=problem.expected)
@@ -114,6 +116,8 @@ def excel_shows(number: float) -> str:
 
 
 def _phone(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if type(raw) is str and idcard.is_plain_mobile(raw):  # the common case: normalising changes nothing
+        return raw
     text = clean_text(raw)
     if not idcard.is_valid_phone(text):
         sink.add("PHONE_FORMAT", rec, col, text)
@@ -238,31 +242,39 @@ def _village_checks(households: list[Household], config: Config, sink: _Sink) ->
 
 def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls: type[Record]) -> list[Any]:
     convs = _converters(spec, config.schemas, config)
-    plan = [(col, sheet.columns[col.key], convs[col.key]) for col in spec.columns if col.key in sheet.columns]
+    # A choice cell that is exactly a dropdown value (most cells of a sheet) is taken without a call.
+    plan = [(col, col.key, sheet.columns[col.key], convs[col.key], col.required,
+             frozenset(config.schemas.allowed(col) or ()) if col.type == "choice" else _NOTHING)
+            for col in spec.columns if col.key in sheet.columns]
+    absent = [col for col in spec.columns if col.key not in sheet.columns]  # a missing column: every row lacks it
+    absent_required = {col.key for col in absent if col.required}
     records = []
+    kind, name = spec.kind, sheet.name
     for excel_row, row in sheet.rows:
-        rec = cls(kind=spec.kind, sheet=sheet.name, row=excel_row, values={})
+        rec = cls(kind=kind, sheet=name, row=excel_row, values={})
         values = rec.values
         width = len(row)
-        for col, idx, conv in plan:
+        for col, key, idx, conv, required, dropdown in plan:
             raw = row[idx] if idx < width else None
-            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
-                values[col.key] = None
-                if col.required:
+            if raw is None or raw == "" or (type(raw) is str and raw.isspace()):
+                values[key] = None
+                if required:
                     sink.add("REQUIRED", rec, col)
-                    rec.invalid.add(col.key)
+                    rec.invalid.add(key)
+                continue
+            if raw in dropdown:
+                values[key] = raw
                 continue
             value = conv(col, raw, rec, sink)
             if value is _INVALID:
-                values[col.key] = None
-                rec.invalid.add(col.key)
+                values[key] = None
+                rec.invalid.add(key)
             else:
-                values[col.key] = value
-        for col in spec.columns:  # a missing column: every row lacks it
-            if col.key not in sheet.columns:
-                values[col.key] = None
-                if col.required:
-                    rec.invalid.add(col.key)
+                values[key] = value
+        for col in absent:
+            values[col.key] = None
+        if absent_required:
+            rec.invalid.update(absent_required)
         records.append(rec)
     return records
 
