@@ -52,8 +52,14 @@ def net_income(hh: Household) -> Decimal | None:
 
 
 def computed_per_capita(hh: Household) -> Fraction | None:
-    net, size = net_income(hh), known_size(hh)
-    return None if net is None or size is None else Fraction(net) / size
+    size = known_size(hh)
+    net = None if size is None else net_income(hh)
+    if net is None:
+        return None
+    if type(size) is not int:
+        return Fraction(net) / size
+    numerator, denominator = net.as_integer_ratio()
+    return Fraction(numerator, denominator * size)  # = Fraction(net) / size, normalised once
 
 
 def per_capita(hh: Household) -> Fraction | None:

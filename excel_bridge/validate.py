@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -93,6 +94,8 @@ _NOTHING: frozenset[str] = frozenset()
 
 
 def _text(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if type(raw) is str and " " not in raw and raw.isprintable():  # no white space at all: nothing to trim
+        return raw
     return plain_text(raw)  # names and notes keep their Chinese punctuation
 
 
@@ -142,8 +145,12 @@ def _make_choice(allowed: tuple[str, ...]) -> Converter:
 
 def _make_multichoice(allowed: tuple[str, ...]) -> Converter:
     allowed_set = frozenset(allowed)
+    # a cell holding exactly one value (健康, the common case) is that value, when splitting would keep it whole
+    single = frozenset(a for a in allowed if [p for p in _MULTI_SPLIT.split(clean_text(a)) if p] == [a])
 
     def convert(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+        if raw in single:
+            return (raw,)
         text = clean_text(raw)
         parts = tuple(dict.fromkeys(p for p in _MULTI_SPLIT.split(text) if p))
         bad = [p for p in parts if p not in allowed_set]
@@ -159,7 +166,7 @@ def _make_multichoice(allowed: tuple[str, ...]) -> Converter:
 
 
 def _integer(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
-    num = parse_number(raw)
+    num = raw if type(raw) is float and math.isfinite(raw) else parse_number(raw)  # a number cell, or text
     if num is None or not num.is_integer():
         sink.add("NOT_INTEGER", rec, col, clean_text(raw))
         return _INVALID
@@ -170,7 +177,7 @@ def _integer(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
 
 
 def _money(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
-    num = parse_number(raw)
+    num = raw if type(raw) is float and math.isfinite(raw) else parse_number(raw)  # a number cell, or text
     if num is None:
         sink.add("NOT_NUMBER", rec, col, clean_text(raw))
         return _INVALID
@@ -181,6 +188,8 @@ def _money(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
 
 
 def _year(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if type(raw) is float and raw.is_integer() and 1900 <= raw <= 2200:  # a number cell: 2021
+        return int(raw)
     year = parse_year(raw)
     if year is None:
         sink.add("NOT_YEAR", rec, col, clean_text(raw))
@@ -240,11 +249,20 @@ def _village_checks(households: list[Household], config: Config, sink: _Sink) ->
             sink.add("VILLAGE_UNKNOWN", hh, col, village, town=town)
 
 
+def _dropdown(col: ColumnSpec, config: Config) -> frozenset[str]:
+    """The values a cell of this column is taken as, unchanged and without a call: its choices; the towns
+    (those that cleaning would leave as they are)."""
+    if col.type == "choice":
+        return frozenset(config.schemas.allowed(col) or ())
+    if col.type == "town":
+        return frozenset(t for t in config.settings.towns if clean_text(t) == t)
+    return _NOTHING
+
+
 def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls: type[Record]) -> list[Any]:
     convs = _converters(spec, config.schemas, config)
     # A choice cell that is exactly a dropdown value (most cells of a sheet) is taken without a call.
-    plan = [(col, col.key, sheet.columns[col.key], convs[col.key], col.required,
-             frozenset(config.schemas.allowed(col) or ()) if col.type == "choice" else _NOTHING)
+    plan = [(col, col.key, sheet.columns[col.key], convs[col.key], col.required, _dropdown(col, config))
             for col in spec.columns if col.key in sheet.columns]
     absent = [col for col in spec.columns if col.key not in sheet.columns]  # a missing column: every row lacks it
     absent_required = {col.key for col in absent if col.required}
@@ -394,7 +412,7 @@ def _household_checks(households: list[Household], schemas: Schemas, sink: _Sink
 
 def _income_checks(households: list[Household], config: Config, sink: _Sink) -> None:
     col = config.schemas.household.column
-    tolerance = config.rules.rules.tolerance.yuan
+    tolerance = Fraction(config.rules.rules.tolerance.yuan)  # exact; Fraction against Fraction is the fast compare
     for hh in households:
         computed = figures.computed_per_capita(hh)
         hh.computed_income = figures.shown(computed)
