@@ -71,6 +71,7 @@ def is_valid_id(text: str) -> bool:
     return id_problem(normalize_id(text)) is None
 
 
+@functools.lru_cache(maxsize=65536)  # asked for each person by the ID check, the member checks and the ages
 def birth_date(normalized: str) -> dt.date | None:
     try:
         return dt.date(int(normalized[6:10]), int(normalized[10:12]), int(normalized[12:14]))
