@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -43,8 +44,13 @@ def normalize_any_id(text: str) -> str:
 
 
 def check_char(first17: str) -> str:
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():  # every ID checked: the sum in C
+        return CHECK_CHARS[(sum(map(operator.mul, first17.encode(), WEIGHTS)) - _ASCII_ZEROS) % 11]
     total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
     return CHECK_CHARS[total % 11]
+
+
+_ASCII_ZEROS = ord("0") * sum(WEIGHTS)  # the bytes of ASCII digits are the digits plus ord("0")
 
 
 @dataclass(frozen=True)

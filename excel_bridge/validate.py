@@ -323,35 +323,37 @@ def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
     col = spec.column
     seen: dict[str, int] = {}
     for m in members:
-        pid = m.get("person_id")
+        get = m.values.get  # every member: no method call per cell
+        pid = get("person_id")
         if pid:
             if pid in seen:
                 sink.add("DUPLICATE_PERSON", m, col("person_id"), pid, other_row=seen[pid])
             else:
                 seen[pid] = m.row
-            sex = m.get("sex")
+            sex = get("sex")
             if sex and sex != idcard.sex(pid):
                 sink.add("SEX_MISMATCH", m, col("sex"), sex, expected=idcard.sex(pid))
-            birth = m.get("birth_date")
+            birth = get("birth_date")
             id_birth = idcard.birth_date(pid)
             if birth and id_birth and birth != id_birth:
                 sink.add("BIRTH_MISMATCH", m, col("birth_date"), birth.isoformat(), expected=id_birth.isoformat())
-        edu_given = m.get("education") is not None or "education" in m.invalid
-        school_given = m.get("schooling") is not None or "schooling" in m.invalid
+        invalid = m.invalid
+        edu_given = get("education") is not None or "education" in invalid
+        school_given = get("schooling") is not None or "schooling" in invalid
         if edu_given and school_given:
-            sink.add("EDU_BOTH", m, col("schooling"), m.get("schooling"))
+            sink.add("EDU_BOTH", m, col("schooling"), get("schooling"))
         elif not edu_given and not school_given:
             sink.add("EDU_NONE", m, col("education"))
-            m.invalid.add("education")
-        health = m.get("health") or ()
-        if "残疾" in health and m.get("disability_type") is None and "disability_type" not in m.invalid:
+            invalid.add("education")
+        health = get("health") or ()
+        disability = get("disability_type")
+        if "残疾" in health and disability is None and "disability_type" not in invalid:
             sink.add("DISABILITY_TYPE_MISSING", m, col("disability_type"))
-            m.invalid.add("disability_type")
-        if m.get("disability_type") is not None and m.get("disability_grade") is None \
-                and "disability_grade" not in m.invalid:
+            invalid.add("disability_type")
+        if disability is not None and get("disability_grade") is None and "disability_grade" not in invalid:
             sink.add("DISABILITY_GRADE_MISSING", m, col("disability_grade"))
-            m.invalid.add("disability_grade")
-        if m.get("disability_type") == (MULTIPLE,):  # 重点关注 depends on which kinds it is made of
+            invalid.add("disability_grade")
+        if disability == (MULTIPLE,):  # 重点关注 depends on which kinds it is made of
             sink.add("DISABILITY_MULTIPLE_PARTS", m, col("disability_type"), MULTIPLE)
 
 
