@@ -287,6 +287,8 @@ def _find_header(spec: SheetSpec, rows: list[list[object]]) -> tuple[int, dict[i
         score = len(set(found.values()))
         if score > best_score:
             best, best_score = (idx, found), score
+            if score == len(spec.columns):
+                break  # every column found: no later row can score higher (the first best row wins)
     needed = min(3, len(spec.columns))
     return best if best_score >= needed else None
 

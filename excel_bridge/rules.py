@@ -217,7 +217,8 @@ class Assessor:
 
     # --- risks ---
     def declared_risks(self, hh: Household) -> list[str]:
-        return list(dict.fromkeys(r for r in (hh.get(k) for k in RISK_KEYS) if r))
+        get = hh.values.get
+        return list(dict.fromkeys([r for k in RISK_KEYS if (r := get(k))]))
 
     def risk_types(self, hh: Household) -> list[str]:
         risks = self.declared_risks(hh)

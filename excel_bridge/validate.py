@@ -418,9 +418,10 @@ def _income_checks(households: list[Household], config: Config, sink: _Sink) -> 
     for hh in households:
         computed = figures.computed_per_capita(hh)
         hh.computed_income = figures.shown(computed)
-        hh.per_capita_income = figures.shown(computed if computed is not None else figures.per_capita(hh))
-        filled = figures.amount(hh.get("per_capita_income"))
-        if computed is not None and filled is not None and abs(Fraction(filled) - computed) > tolerance:
+        # shown: the computed figure when there is one, else per_capita's (the filled one, if the size holds)
+        hh.per_capita_income = hh.computed_income if computed is not None else figures.shown(figures.per_capita(hh))
+        filled = None if computed is None else figures.amount(hh.values.get("per_capita_income"))
+        if filled is not None and abs(Fraction(filled) - computed) > tolerance:
             sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), hh.get("per_capita_income"),
                      expected=f"{float(computed):.2f}", limit=_n(float(tolerance)))
         year = hh.get("income_year")
