@@ -135,6 +135,8 @@ class Assessor:
 
     def r_rigid(self, hh: Household, income: bool | None, pc: Fraction | None, line: Fraction | None) -> bool | None:
         """Hardship caused by rigid spending: above the range by income, within it once the spending is taken."""
+        if hh.ok(*figures.RIGID_KEYS) and not any(map(hh.values.get, figures.RIGID_KEYS)):
+            return False  # no spending (blank or 0): most households, without converting the amounts
         total = figures.rigid_total(hh)
         if total is None:
             return None
