@@ -12,8 +12,9 @@ median of N runs of each:
   check, caches warm           check_file() again on the same file, caches kept (what the old figure measured)
   floor: frictionless          frictionless validating only 户信息 and 家庭成员 of the same file against a
                                Table Schema made from schemas/*.yaml with every check it can express (types,
-                               required, enums, min/max, ID and phone patterns, unique 户主身份证号, 户编号 and 身份证号, the foreign key
-                               户主身份证号 → 户信息); timed interleaved with check (in-process), run by run
+                               required, enums, min/max, ID and phone patterns, 户主身份证号, 户编号 and 身份证号
+                               unique, the foreign key 户主身份证号 → 户信息); timed interleaved with check
+                               (in-process), run by run
   check (CLI)                  python -m excel_bridge.cli check F --as-of …
   check --out (in-process)     check_file() + write_returned_copy()
   check --out (CLI)            python -m excel_bridge.cli check F --out O --as-of …
