@@ -3,8 +3,12 @@
 A measurement, never a test. Run:
 
     python bench/district.py [--villages 200 --households 250] [--repeat 3] [--seed 2021] [--keep DIR]
+                             [--database postgresql+psycopg://eb:eb@localhost:5432/eb_test]
 
 Inputs are village workbooks made by excel_bridge.demo (the same generator `excel-bridge demo` uses).
+The ledger is each workspace's SQLite file; with --database URL it is on that PostgreSQL server instead, in a
+schema made fresh for each workspace of the run (the workspace's 区级设置.yaml names it, so every subprocess
+uses it) and dropped at the end. The server's own memory is not in the RSS figures (not our process tree).
 
 Floors (single process, sequential — what the libraries cost at least):
   calamine      python-calamine reading every sheet of every input (to_python)
@@ -18,7 +22,7 @@ Product (each in a fresh subprocess; RSS sampled over the whole process tree, wo
                 (settled) file to its returned copy being written; median of --repeat
   master        regenerating the master alone from the full ledger
   half          the cold run again at half the villages (how cost grows)
-Prints a table, then as its last line one JSON object with every figure.
+Prints a table, then as its last line one JSON object with every figure (`backend`: sqlite or postgresql).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import tempfile
 import textwrap
 import threading
 import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -237,21 +242,67 @@ def run_driver(mode: str, workspace: Path, *extra: str) -> tuple[dict, float, fl
     return json.loads(stdout.strip().splitlines()[-1]), wall, peak / 1048576
 
 
-def fresh_workspace(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]]) -> Path:
+class Ledgers:
+    """Where each workspace's ledger goes: its own SQLite file, or a fresh schema on a PostgreSQL server
+    (created here, named in the workspace's settings, dropped by close())."""
+
+    def __init__(self, server: str | None) -> None:
+        self.server = server
+        self.schemas: list[str] = []
+        self.engine = None
+        if server:
+            from sqlalchemy import create_engine
+            from sqlalchemy.engine import make_url
+
+            if make_url(server).get_backend_name() != "postgresql":
+                raise SystemExit(f"--database: a PostgreSQL URL is expected, not {server}")
+            self.engine = create_engine(server)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.server else "sqlite"
+
+    def new(self) -> str | None:
+        """None for SQLite, else the URL of a schema made for one workspace."""
+        if self.engine is None:
+            return None
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        schema = f"eb_bench_{uuid.uuid4().hex[:12]}"
+        with self.engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        self.schemas.append(schema)
+        url = make_url(self.server).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        if self.engine is None:
+            return
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            for schema in self.schemas:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        self.engine.dispose()
+
+
+def fresh_workspace(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]],
+                    ledgers: Ledgers) -> Path:
     from excel_bridge.settings import DistrictSettings
     from excel_bridge.workspace import Workspace
 
     root = base / name
     if root.exists():
         shutil.rmtree(root)
-    ws = Workspace.init(root, DistrictSettings(towns=plan))
+    ws = Workspace.init(root, DistrictSettings(towns=plan, database=ledgers.new()))
     for town, path in files:
         shutil.copy(path, ws.town_inbox(town) / path.name)
     return root
 
 
-def cold(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]]) -> dict:
-    root = fresh_workspace(base, name, plan, files)
+def cold(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]], ledgers: Ledgers) -> dict:
+    root = fresh_workspace(base, name, plan, files, ledgers)
     out, wall, rss = run_driver("cold", root)
     return {"root": root, "seconds": out["seconds"], "applied": out["applied"], "rss_mib": rss}
 
@@ -272,6 +323,12 @@ def edited_copies(files: list[tuple[str, Path]], n: int, scratch: Path) -> list[
     return out
 
 
+def describe_url(url: str) -> str:
+    from excel_bridge.store import database_url, describe
+
+    return describe(database_url(url))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, default=200)
@@ -279,7 +336,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="single-village turnarounds (median)")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--keep", type=Path, default=None, help="keep inputs and workspaces here")
+    parser.add_argument("--database", default=None, metavar="URL",
+                        help="the ledgers on this PostgreSQL server (a fresh schema per workspace, dropped after)")
     args = parser.parse_args()
+    ledgers = Ledgers(args.database)
+    try:
+        run(args, ledgers)
+    finally:
+        ledgers.close()
+
+
+def run(args: argparse.Namespace, ledgers: Ledgers) -> None:
 
     base = args.keep or Path(tempfile.gettempdir()) / "excel-bridge-bench"
     base.mkdir(parents=True, exist_ok=True)
@@ -292,7 +359,7 @@ def main() -> None:
     scratch = base / "scratch"
     scratch.mkdir(exist_ok=True)
 
-    full = cold(base, "full", plan, files)
+    full = cold(base, "full", plan, files, ledgers)
     # the product's other runs first, on the full ledger, before the floors fill memory and the page cache
     edits = edited_copies(files, args.repeat, scratch)
     turn_out, _, turn_rss = run_driver("turnaround", full["root"], *map(str, edits))
@@ -309,10 +376,11 @@ def main() -> None:
     half_plan = plan_district(args.villages // 2, args.seed)
     half_files = make_inputs(base / f"inputs-{args.villages // 2}x{args.households}-{args.seed}", half_plan,
                              args.households, args.seed)
-    half = cold(base, "half", half_plan, half_files)
+    half = cold(base, "half", half_plan, half_files, ledgers)
 
     turnaround = statistics.median(turn_out["turnaround"])
     figures = {
+        "backend": ledgers.backend,
         "villages": args.villages, "households_per_village": args.households,
         "households": n_households, "members": n_members, "cpus": os.cpu_count(),
         "generate_inputs_s": round(generate_s, 2),
@@ -333,6 +401,7 @@ def main() -> None:
     rows = [
         ("inputs", f"{args.villages} villages × {args.households} households = {n_households} households, "
                    f"{n_members} members"),
+        ("ledger", ledgers.backend if not args.database else f"postgresql ({describe_url(args.database)})"),
         ("floor: calamine read all", f"{figures['floor_calamine_s']:.1f} s"),
         ("floor: xlsxwriter master rows", f"{figures['floor_xlsxwriter_s']:.1f} s"),
         ("floor: openpyxl load+save all", f"{figures['floor_openpyxl_s']:.1f} s"),

@@ -18,10 +18,11 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
     rules = assessor.rules
     col = assessor.hh_spec.column
     mcol = assessor.config.schemas.member.column
-    identified = identified or hh.get("identified_date")
+    get = hh.values.get
+    identified = identified or get("identified_date")
     issues: list[Issue] = []
-    measures = [m.get("category") for m in hh.measures]
-    declared_at = {hh.get(k): k for k in reversed(RISK_KEYS) if hh.get(k)}
+    measures = [m.values.get("category") for m in hh.measures]
+    declared_at = {risk: k for k in reversed(RISK_KEYS) if (risk := get(k))}
     tagged_at = {tag: key for key, tag in rules.guarantee.risk_tags.items()}
 
     def at_household(code: str, key: str | None, value: object, **fields: object) -> None:
@@ -39,14 +40,15 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
         at_household("C-LABOUR-RISK", declared_at[rules.labour_risk.risk_type], rules.labour_risk.risk_type,
                      low=labour.min_age, high=labour.max_age)
     school = rules.school_age
+    working, schooling = (labour.min_age, labour.max_age), (school.min_age, school.max_age)
     for m, age in zip(hh.members, a.ages):
         if age is None:
             continue
-        if m.get("labour") in labour.full_labour and not labour.min_age <= age <= labour.max_age:
+        if m.values.get("labour") in labour.full_labour and not working[0] <= age <= working[1]:
             issues.append(make_issue("C-LABOUR-AGE", sheet=m.sheet, row=m.row, column=mcol("labour").header,
                                      value=m.get("labour"), name=m.get("name") or "", age=age,
                                      low=labour.min_age, high=labour.max_age))
-        if school.min_age <= age <= school.max_age and hh.get("education_secure") == "是" \
+        if schooling[0] <= age <= schooling[1] and get("education_secure") == "是" \
                 and m.get("schooling") not in school.in_school and "schooling" not in m.invalid:
             issues.append(make_issue("C-SCHOOL-AGE", sheet=m.sheet, row=m.row, column=mcol("schooling").header,
                                      value=m.get("schooling"), name=m.get("name") or "", age=age,

@@ -8,6 +8,7 @@ the number of members listed — so no household is ever judged on a wrong size.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -20,10 +21,13 @@ if TYPE_CHECKING:  # validate computes these figures too; the types are only for
 INCOME_KEYS = ("wage_income", "business_income", "property_income", "transfer_income")
 RIGID_KEYS = ("medical_expense", "other_rigid_expense")
 SIZE_KEYS = ("size",)
+NET_KEYS = (*INCOME_KEYS, "business_cost")
 
 
 def amount(value: Any) -> Decimal | None:
     """A stored number as the exact decimal the clerk's cell shows (floats keep their shortest repr)."""
+    if type(value) is float:  # the common case, first
+        return Decimal(str(value))
     if value is None or isinstance(value, bool):
         return None
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -37,16 +41,25 @@ def known_size(hh: Household) -> int | None:
 
 def net_income(hh: Household) -> Decimal | None:
     """The four incomes minus 生产经营性支出, for the whole household; None if any is missing or invalid."""
-    parts = [amount(hh.get(k)) for k in (*INCOME_KEYS, "business_cost")]
-    if any(p is None for p in parts) or not hh.ok(*INCOME_KEYS, "business_cost"):
+    if not hh.ok(*NET_KEYS):
+        return None
+    values = hh.values
+    parts = [amount(values.get(k)) for k in NET_KEYS]
+    if None in parts:
         return None
     *incomes, cost = parts
     return sum(incomes, Decimal(0)) - cost  # type: ignore[arg-type]
 
 
 def computed_per_capita(hh: Household) -> Fraction | None:
-    net, size = net_income(hh), known_size(hh)
-    return None if net is None or size is None else Fraction(net) / size
+    size = known_size(hh)
+    net = None if size is None else net_income(hh)
+    if net is None:
+        return None
+    if type(size) is not int:
+        return Fraction(net) / size
+    numerator, denominator = net.as_integer_ratio()
+    return Fraction(numerator, denominator * size)  # = Fraction(net) / size, normalised once
 
 
 def per_capita(hh: Household) -> Fraction | None:
@@ -69,8 +82,13 @@ def rigid_total(hh: Household) -> Decimal | None:
 
 
 def line(hh: Household) -> Fraction | None:
-    value = amount(hh.line)
-    return None if value is None else Fraction(value)
+    return None if hh.line is None else _exact_line(hh.line)
+
+
+@functools.lru_cache(maxsize=64)  # one line per income year: every household of a file shares it
+def _exact_line(value: float) -> Fraction | None:
+    exact = amount(value)
+    return None if exact is None else Fraction(exact)
 
 
 def shown(value: Fraction | Decimal | None) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,11 @@ _FIRST_GENERATION = re.compile(r"^[0-9]{15}$")
 def normalize_id(text: str) -> str:
     """Half-width, no spaces anywhere, upper-case X: the form IDs are stored and compared in."""
     return re.sub(r"\s+", "", halfwidth(text)).upper()
+
+
+def is_normal_shape(text: str) -> bool:
+    """True when `text` is 17 ASCII digits and a digit or X: normalize_id would return it unchanged."""
+    return _SHAPE.fullmatch(text) is not None  # fullmatch: "$" alone would let a trailing newline in
 
 
 def upgrade_first_generation(normalized: str) -> str | None:
@@ -38,8 +44,13 @@ def normalize_any_id(text: str) -> str:
 
 
 def check_char(first17: str) -> str:
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():  # every ID checked: the sum in C
+        return CHECK_CHARS[(sum(map(operator.mul, first17.encode(), WEIGHTS)) - _ASCII_ZEROS) % 11]
     total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
     return CHECK_CHARS[total % 11]
+
+
+_ASCII_ZEROS = ord("0") * sum(WEIGHTS)  # the bytes of ASCII digits are the digits plus ord("0")
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ def is_valid_id(text: str) -> bool:
     return id_problem(normalize_id(text)) is None
 
 
+@functools.lru_cache(maxsize=65536)  # asked for each person by the ID check, the member checks and the ages
 def birth_date(normalized: str) -> dt.date | None:
     try:
         return dt.date(int(normalized[6:10]), int(normalized[10:12]), int(normalized[12:14]))
@@ -93,6 +105,11 @@ def mask_id(normalized: str) -> str:
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^(0[0-9]{2,3})?[2-9][0-9]{6,7}(-[0-9]{1,6})?$")
+
+
+def is_plain_mobile(text: str) -> bool:
+    """An 11-digit mobile written plainly: valid, and normalize_phone would return it unchanged."""
+    return _MOBILE.fullmatch(text) is not None
 
 
 def normalize_phone(text: str) -> str:

@@ -10,6 +10,7 @@ import re
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
 _WS = re.compile(r"\s+")
+_TO_CLEAN = re.compile(r"[\s\uff01-\uff5e]")  # what clean_text changes: white space (U+3000 too), full-width ASCII
 _HEADER_DROP = re.compile(r"[\s*＊:：]+")
 
 
@@ -29,7 +30,8 @@ def clean_text(value: object) -> str:
     if type(value) is str:
         cached = _TEXT_CACHE.get(value)
         if cached is None:
-            cached = _WS.sub(" ", halfwidth(value)).strip()
+            # most text has nothing to change (no white space, no full-width ASCII): one scan tells
+            cached = _WS.sub(" ", halfwidth(value)).strip() if _TO_CLEAN.search(value) else value
             if len(_TEXT_CACHE) < 50_000:  # the same few hundred words fill most cells
                 _TEXT_CACHE[value] = cached
         return cached

@@ -287,6 +287,8 @@ def _find_header(spec: SheetSpec, rows: list[list[object]]) -> tuple[int, dict[i
         score = len(set(found.values()))
         if score > best_score:
             best, best_score = (idx, found), score
+            if score == len(spec.columns):
+                break  # every column found: no later row can score higher (the first best row wins)
     needed = min(3, len(spec.columns))
     return best if best_score >= needed else None
 
@@ -308,16 +310,32 @@ _NUMBERISH = re.compile(r"^[-+]?[0-9.,]+$")
 TOTAL_WORDS = ("合计", "总计", "小计")
 
 
-def _may_be_footer(values: list[object]) -> bool:
-    """Exactly the rows _is_footer could accept, found cheaply: a short row, or one whose first word (after
-    any sequence numbers) starts with 合计/总计/小计. A data row costs two or three cached clean_text calls."""
-    if len(values) <= 2:
-        return True
-    for v in values:
-        t = clean_text(v)
-        if isinstance(t, str) and not _NUMBERISH.match(t):
-            return t.replace(" ", "").startswith(TOTAL_WORDS)
-    return False
+def _classify_row(row: list[object], known: list[int]) -> int:
+    """BLANK_ROW when no schema column holds a value; DATA_ROW when it certainly is no footer; otherwise
+    MAYBE_FOOTER: the rows _is_footer could accept — a short row (≤ 2 values), or one whose first word (after
+    any sequence numbers) starts with 合计/总计/小计. A data row is decided after its first few cells."""
+    width = len(row)
+    count = 0
+    total_word: bool | None = None  # does the first non-numeric text start with 合计/总计/小计?
+    for c in known:  # ascending
+        if c >= width:
+            break
+        v = row[c]
+        if v is None or v == "" or (type(v) is str and v.isspace()):
+            continue
+        count += 1
+        if total_word is None:
+            t = clean_text(v)
+            if not _NUMBERISH.match(t):
+                total_word = t.replace(" ", "").startswith(TOTAL_WORDS)
+        if count > 2 and total_word is not None:
+            return MAYBE_FOOTER if total_word else DATA_ROW
+    if count == 0:
+        return BLANK_ROW
+    return MAYBE_FOOTER if count <= 2 or total_word else DATA_ROW
+
+
+BLANK_ROW, DATA_ROW, MAYBE_FOOTER = 0, 1, 2
 
 
 def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetData | None:
@@ -353,12 +371,13 @@ def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetD
     data_rows: list[tuple[int, list[object]]] = []
     for r in range(idx + 1, len(rows)):
         row = rows[r]
-        width = len(row)
-        values = [v for c in known if c < width and (v := row[c]) is not None and v != "" and not is_blank(v)]
-        if not values:
+        kind = _classify_row(row, known)
+        if kind == BLANK_ROW:
             continue
-        if _may_be_footer(values) and _is_footer(values):
-            continue
+        if kind == MAYBE_FOOTER:
+            width = len(row)
+            if _is_footer([v for c in known if c < width and not is_blank(v := row[c])]):
+                continue
         data_rows.append((r + 1, row))
     return SheetData(kind=spec.kind, name=name, header_row=idx + 1, columns=columns, headers=headers,
                      unknown=unknown, duplicates=duplicates, rows=data_rows, last_column=last,

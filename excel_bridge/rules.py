@@ -21,6 +21,7 @@ from .validate import Household, Record
 
 GUARANTEE_KEYS = ("food_clothing", "education_secure", "medical_secure", "housing_secure", "water_secure")
 RISK_KEYS = ("main_risk", "other_risk_1", "other_risk_2")
+SPECIAL_INPUTS = ("health", "disability_type", "disability_grade", "disabled_care", "tekun")  # members' cells
 ELIGIBILITY_RULES = ("R-INCOME", "R-RIGID", "R-GUARANTEE")  # R-DROP proposes only together with R-INCOME
 INCOME_INPUTS = (*figures.INCOME_KEYS, "business_cost", "size", "per_capita_income", "income_year")
 RULE_INPUTS: dict[str, tuple[str, ...]] = {  # 户信息 cells each rule reads (members' cells are added apart)
@@ -38,20 +39,24 @@ def proposing(holds: list[str]) -> list[str]:
 
 def any3(values: list[bool | None]) -> bool | None:
     """Kleene OR: True if any is True, None if none is True but some are unknown."""
-    if any(v is True for v in values):
-        return True
-    if any(v is None for v in values):
-        return None
-    return False
+    unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            unknown = True
+    return None if unknown else False
 
 
 def all3(values: list[bool | None]) -> bool | None:
     """Kleene AND: False if any is False, None if none is False but some are unknown."""
-    if any(v is False for v in values):
-        return False
-    if any(v is None for v in values):
-        return None
-    return True
+    unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            unknown = True
+    return None if unknown else True
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
@@ -130,6 +135,8 @@ class Assessor:
 
     def r_rigid(self, hh: Household, income: bool | None, pc: Fraction | None, line: Fraction | None) -> bool | None:
         """Hardship caused by rigid spending: above the range by income, within it once the spending is taken."""
+        if hh.ok(*figures.RIGID_KEYS) and not any(map(hh.values.get, figures.RIGID_KEYS)):
+            return False  # no spending (blank or 0): most households, without converting the amounts
         total = figures.rigid_total(hh)
         if total is None:
             return None
@@ -142,10 +149,11 @@ class Assessor:
         return self.within(pc - Fraction(total) / size, line)
 
     def guarantee_failures(self, hh: Household) -> list[str]:
-        return [k for k in GUARANTEE_KEYS if hh.get(k) == "否"]
+        get = hh.values.get
+        return [k for k in GUARANTEE_KEYS if get(k) == "否"]
 
     def r_guarantee(self, hh: Household) -> bool | None:
-        if self.guarantee_failures(hh) or any(m.get("medical_insurance") == "否" for m in hh.members):
+        if self.guarantee_failures(hh) or any(m.values.get("medical_insurance") == "否" for m in hh.members):
             return True
         if not hh.ok(*GUARANTEE_KEYS) or any("medical_insurance" in m.invalid for m in hh.members):
             return None
@@ -154,18 +162,19 @@ class Assessor:
     def member_special(self, m: Record, age: int | None, hh: Household) -> bool | None:
         """重点关注 (plan 二): 大病; 负担较重的慢性病; 重度残疾; 3、4级精神/智力残疾 (also inside 多重); 失能特困老年人."""
         s = self.rules.special
-        health = m.get("health") or ()
-        grade = m.get("disability_grade")
-        if self.serious.intersection(health) or grade in self.severe or (
-                grade in self.mild_grades and self.mild_types.intersection(m.get("disability_type") or ())):
+        get = m.values.get  # called for every member of every household: no method call per cell
+        health = get("health") or ()
+        grade = get("disability_grade")
+        if not self.serious.isdisjoint(health) or grade in self.severe or (
+                grade in self.mild_grades and not self.mild_types.isdisjoint(get("disability_type") or ())):
             return True
         found: list[bool | None] = []
-        if self.chronic.intersection(health):  # 负担较重: the household's own medical spending shows the burden
+        if not self.chronic.isdisjoint(health):  # 负担较重: the household's own medical spending shows the burden
             found.append(None if "medical_expense" in hh.invalid
                          else (figures.amount(hh.get("medical_expense")) or Decimal(0)) >= s.chronic_burden_yuan)
-        if m.get("disabled_care") == "是" and m.get("tekun") == "是":
+        if get("disabled_care") == "是" and get("tekun") == "是":
             found.append(None if age is None else age >= s.care_elderly_age)
-        if m.invalid and not m.ok("health", "disability_type", "disability_grade", "disabled_care", "tekun"):
+        if m.invalid and not m.ok(*SPECIAL_INPUTS):
             found.append(None)
         return any3(found)
 
@@ -180,7 +189,7 @@ class Assessor:
         """A member of working age whose 劳动技能 is one of `kinds`."""
         if "labour" in m.invalid:
             return None
-        if m.get("labour") not in kinds:
+        if m.values.get("labour") not in kinds:
             return False
         return self.working_age(age)
 
@@ -210,7 +219,8 @@ class Assessor:
 
     # --- risks ---
     def declared_risks(self, hh: Household) -> list[str]:
-        return list(dict.fromkeys(r for r in (hh.get(k) for k in RISK_KEYS) if r))
+        get = hh.values.get
+        return list(dict.fromkeys([r for k in RISK_KEYS if (r := get(k))]))
 
     def risk_types(self, hh: Household) -> list[str]:
         risks = self.declared_risks(hh)

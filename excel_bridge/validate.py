@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -35,7 +36,7 @@ class Record:
 
     def ok(self, *keys: str) -> bool:
         """True when none of these inputs is invalid (blank optional inputs are fine)."""
-        return not any(k in self.invalid for k in keys)
+        return self.invalid.isdisjoint(keys)
 
 
 @dataclass
@@ -89,9 +90,12 @@ class _Sink:
 
 Converter = Callable[[ColumnSpec, object, Record, _Sink], Any]
 _INVALID = object()
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _text(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if type(raw) is str and " " not in raw and raw.isprintable():  # no white space at all: nothing to trim
+        return raw
     return plain_text(raw)  # names and notes keep their Chinese punctuation
 
 
@@ -99,7 +103,8 @@ def _id(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         sink.add("ID_AS_NUMBER", rec, col, excel_shows(raw))
         return _INVALID
-    normalized = idcard.normalize_id(str(raw))
+    # most cells are already 18 ASCII digits (or X): then normalising would change nothing
+    normalized = raw if type(raw) is str and idcard.is_normal_shape(raw) else idcard.normalize_id(str(raw))
     problem = idcard.id_problem(normalized)
     if problem is not None:
         sink.add(problem.code, rec, col, clean_text(raw), expected=problem.expected)
@@ -114,6 +119,8 @@ def excel_shows(number: float) -> str:
 
 
 def _phone(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if type(raw) is str and idcard.is_plain_mobile(raw):  # the common case: normalising changes nothing
+        return raw
     text = clean_text(raw)
     if not idcard.is_valid_phone(text):
         sink.add("PHONE_FORMAT", rec, col, text)
@@ -138,8 +145,12 @@ def _make_choice(allowed: tuple[str, ...]) -> Converter:
 
 def _make_multichoice(allowed: tuple[str, ...]) -> Converter:
     allowed_set = frozenset(allowed)
+    # a cell holding exactly one value (健康, the common case) is that value, when splitting would keep it whole
+    single = frozenset(a for a in allowed if [p for p in _MULTI_SPLIT.split(clean_text(a)) if p] == [a])
 
     def convert(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+        if raw in single:
+            return (raw,)
         text = clean_text(raw)
         parts = tuple(dict.fromkeys(p for p in _MULTI_SPLIT.split(text) if p))
         bad = [p for p in parts if p not in allowed_set]
@@ -155,7 +166,7 @@ def _make_multichoice(allowed: tuple[str, ...]) -> Converter:
 
 
 def _integer(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
-    num = parse_number(raw)
+    num = raw if type(raw) is float and math.isfinite(raw) else parse_number(raw)  # a number cell, or text
     if num is None or not num.is_integer():
         sink.add("NOT_INTEGER", rec, col, clean_text(raw))
         return _INVALID
@@ -166,7 +177,7 @@ def _integer(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
 
 
 def _money(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
-    num = parse_number(raw)
+    num = raw if type(raw) is float and math.isfinite(raw) else parse_number(raw)  # a number cell, or text
     if num is None:
         sink.add("NOT_NUMBER", rec, col, clean_text(raw))
         return _INVALID
@@ -177,6 +188,8 @@ def _money(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
 
 
 def _year(col: ColumnSpec, raw: object, rec: Record, sink: _Sink) -> Any:
+    if type(raw) is float and raw.is_integer() and 1900 <= raw <= 2200:  # a number cell: 2021
+        return int(raw)
     year = parse_year(raw)
     if year is None:
         sink.add("NOT_YEAR", rec, col, clean_text(raw))
@@ -236,33 +249,50 @@ def _village_checks(households: list[Household], config: Config, sink: _Sink) ->
             sink.add("VILLAGE_UNKNOWN", hh, col, village, town=town)
 
 
+def _dropdown(col: ColumnSpec, config: Config) -> frozenset[str]:
+    """The values a cell of this column is taken as, unchanged and without a call: its choices; the towns
+    (those that cleaning would leave as they are)."""
+    if col.type == "choice":
+        return frozenset(config.schemas.allowed(col) or ())
+    if col.type == "town":
+        return frozenset(t for t in config.settings.towns if clean_text(t) == t)
+    return _NOTHING
+
+
 def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls: type[Record]) -> list[Any]:
     convs = _converters(spec, config.schemas, config)
-    plan = [(col, sheet.columns[col.key], convs[col.key]) for col in spec.columns if col.key in sheet.columns]
+    # A choice cell that is exactly a dropdown value (most cells of a sheet) is taken without a call.
+    plan = [(col, col.key, sheet.columns[col.key], convs[col.key], col.required, _dropdown(col, config))
+            for col in spec.columns if col.key in sheet.columns]
+    absent = [col for col in spec.columns if col.key not in sheet.columns]  # a missing column: every row lacks it
+    absent_required = {col.key for col in absent if col.required}
     records = []
+    kind, name = spec.kind, sheet.name
     for excel_row, row in sheet.rows:
-        rec = cls(kind=spec.kind, sheet=sheet.name, row=excel_row, values={})
+        rec = cls(kind=kind, sheet=name, row=excel_row, values={})
         values = rec.values
         width = len(row)
-        for col, idx, conv in plan:
+        for col, key, idx, conv, required, dropdown in plan:
             raw = row[idx] if idx < width else None
-            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
-                values[col.key] = None
-                if col.required:
+            if raw is None or raw == "" or (type(raw) is str and raw.isspace()):
+                values[key] = None
+                if required:
                     sink.add("REQUIRED", rec, col)
-                    rec.invalid.add(col.key)
+                    rec.invalid.add(key)
+                continue
+            if raw in dropdown:
+                values[key] = raw
                 continue
             value = conv(col, raw, rec, sink)
             if value is _INVALID:
-                values[col.key] = None
-                rec.invalid.add(col.key)
+                values[key] = None
+                rec.invalid.add(key)
             else:
-                values[col.key] = value
-        for col in spec.columns:  # a missing column: every row lacks it
-            if col.key not in sheet.columns:
-                values[col.key] = None
-                if col.required:
-                    rec.invalid.add(col.key)
+                values[key] = value
+        for col in absent:
+            values[col.key] = None
+        if absent_required:
+            rec.invalid.update(absent_required)
         records.append(rec)
     return records
 
@@ -293,35 +323,37 @@ def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
     col = spec.column
     seen: dict[str, int] = {}
     for m in members:
-        pid = m.get("person_id")
+        get = m.values.get  # every member: no method call per cell
+        pid = get("person_id")
         if pid:
             if pid in seen:
                 sink.add("DUPLICATE_PERSON", m, col("person_id"), pid, other_row=seen[pid])
             else:
                 seen[pid] = m.row
-            sex = m.get("sex")
+            sex = get("sex")
             if sex and sex != idcard.sex(pid):
                 sink.add("SEX_MISMATCH", m, col("sex"), sex, expected=idcard.sex(pid))
-            birth = m.get("birth_date")
+            birth = get("birth_date")
             id_birth = idcard.birth_date(pid)
             if birth and id_birth and birth != id_birth:
                 sink.add("BIRTH_MISMATCH", m, col("birth_date"), birth.isoformat(), expected=id_birth.isoformat())
-        edu_given = m.get("education") is not None or "education" in m.invalid
-        school_given = m.get("schooling") is not None or "schooling" in m.invalid
+        invalid = m.invalid
+        edu_given = get("education") is not None or "education" in invalid
+        school_given = get("schooling") is not None or "schooling" in invalid
         if edu_given and school_given:
-            sink.add("EDU_BOTH", m, col("schooling"), m.get("schooling"))
+            sink.add("EDU_BOTH", m, col("schooling"), get("schooling"))
         elif not edu_given and not school_given:
             sink.add("EDU_NONE", m, col("education"))
-            m.invalid.add("education")
-        health = m.get("health") or ()
-        if "残疾" in health and m.get("disability_type") is None and "disability_type" not in m.invalid:
+            invalid.add("education")
+        health = get("health") or ()
+        disability = get("disability_type")
+        if "残疾" in health and disability is None and "disability_type" not in invalid:
             sink.add("DISABILITY_TYPE_MISSING", m, col("disability_type"))
-            m.invalid.add("disability_type")
-        if m.get("disability_type") is not None and m.get("disability_grade") is None \
-                and "disability_grade" not in m.invalid:
+            invalid.add("disability_type")
+        if disability is not None and get("disability_grade") is None and "disability_grade" not in invalid:
             sink.add("DISABILITY_GRADE_MISSING", m, col("disability_grade"))
-            m.invalid.add("disability_grade")
-        if m.get("disability_type") == (MULTIPLE,):  # 重点关注 depends on which kinds it is made of
+            invalid.add("disability_grade")
+        if disability == (MULTIPLE,):  # 重点关注 depends on which kinds it is made of
             sink.add("DISABILITY_MULTIPLE_PARTS", m, col("disability_type"), MULTIPLE)
 
 
@@ -382,13 +414,14 @@ def _household_checks(households: list[Household], schemas: Schemas, sink: _Sink
 
 def _income_checks(households: list[Household], config: Config, sink: _Sink) -> None:
     col = config.schemas.household.column
-    tolerance = config.rules.rules.tolerance.yuan
+    tolerance = Fraction(config.rules.rules.tolerance.yuan)  # exact; Fraction against Fraction is the fast compare
     for hh in households:
         computed = figures.computed_per_capita(hh)
         hh.computed_income = figures.shown(computed)
-        hh.per_capita_income = figures.shown(computed if computed is not None else figures.per_capita(hh))
-        filled = figures.amount(hh.get("per_capita_income"))
-        if computed is not None and filled is not None and abs(Fraction(filled) - computed) > tolerance:
+        # shown: the computed figure when there is one, else per_capita's (the filled one, if the size holds)
+        hh.per_capita_income = hh.computed_income if computed is not None else figures.shown(figures.per_capita(hh))
+        filled = None if computed is None else figures.amount(hh.values.get("per_capita_income"))
+        if filled is not None and abs(Fraction(filled) - computed) > tolerance:
             sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), hh.get("per_capita_income"),
                      expected=f"{float(computed):.2f}", limit=_n(float(tolerance)))
         year = hh.get("income_year")

@@ -185,6 +185,18 @@ def test_id_normalised_lowercase_x_fullwidth_and_spaces(tmp_path, config):
     assert r.parsed.members[4].get("person_id") == X_ID
 
 
+def test_id_and_phone_with_a_trailing_line_break_are_normalised(tmp_path, config):
+    """A cell typed with Alt+Enter after the number: the fast path for plain 18-digit IDs and 11-digit mobiles
+    must not keep the line break (a regex "$" would accept it)."""
+    rows = base_rows()
+    rows["member"][1]["person_id"] = WIFE_A + "\n"
+    rows["household"][0]["phone"] = "13800138000\n"
+    r = check(tmp_path, config, rows)
+    assert r.issues == []
+    assert r.parsed.members[1].get("person_id") == WIFE_A
+    assert r.households[0].get("phone") == "13800138000"
+
+
 def test_phone_format_is_a_warning(tmp_path, config):
     r = check(tmp_path, config, hh_rows(phone="138001380"))
     only(r, ("PHONE_FORMAT", "warning", HH, 2, "联系电话", "138001380"))
