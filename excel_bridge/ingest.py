@@ -162,6 +162,7 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     town = payload.town
     existing = store.households.list(town=town, village=village)
     taken: set[int] = set()
+    kept: list[tuple[HouseholdRow, HouseholdPayload]] = []
     for hp in rows:
         match = _find(existing, hp, taken)
         if match is not None:
@@ -174,10 +175,13 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
             applied.created += 1
         else:
             continue
-        store.households.replace_children(hh.id, town=town, village=village, members=hp.members,
-                                          measures=hp.measures, reviews=hp.reviews)
+        kept.append((hh, hp))
+    store.households.replace_children_of(town=town, village=village, children=[
+        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp in kept])
+    for hh, hp in kept:
         hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of)
-        applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256))
+        applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
+                                           reviews=hp.reviews))
     for row in existing:
         if row.id not in taken and row.on_file:
             store.households.mark_removed(row.id, at=at)

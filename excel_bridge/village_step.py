@@ -31,9 +31,13 @@ def _usable(review: dict[str, Any]) -> bool:
     return not (set(NEEDED) & invalid) and all(review.get(k) is not None for k in NEEDED)
 
 
-def current_reviews(store: Store, hh: HouseholdRow, matter: str) -> list[dict[str, Any]]:
-    """The household's usable reviews of this matter that are newer than its last 退回/不予认定."""
-    reviews = [r for r in store.households.reviews_of(hh.id) if _usable(r) and r["matter"] == matter]
+def current_reviews(store: Store, hh: HouseholdRow, matter: str,
+                    reviews: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The household's usable reviews of this matter that are newer than its last 退回/不予认定 (`reviews`: as
+    the file just applied lists them, else read from the ledger)."""
+    if reviews is None:
+        reviews = store.households.reviews_of(hh.id)
+    reviews = [r for r in reviews if _usable(r) and r["matter"] == matter]
     if not reviews:  # most households: no review of this matter, and no need to look at the event log
         return []
     since = last_reset(store, hh.id)
@@ -41,12 +45,12 @@ def current_reviews(store: Store, hh: HouseholdRow, matter: str) -> list[dict[st
 
 
 def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.date, at: dt.datetime,
-                 sha256: str | None) -> list[Issue]:
+                 sha256: str | None, reviews: list[dict[str, Any]] | None = None) -> list[Issue]:
     """Move the household to the town if its latest village review qualifies; return issues found."""
     matter = MATTER_FOR_STATE.get(hh.state)
     if matter is None or not hh.on_file:
         return []
-    reviews = current_reviews(store, hh, matter)
+    reviews = current_reviews(store, hh, matter, reviews)
     if not reviews:
         return []
     review = max(reviews, key=latest_key)

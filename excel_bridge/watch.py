@@ -46,7 +46,7 @@ class Watcher:
     """Runs passes when something changes, when files are still settling, and every `rescan` seconds."""
 
     def __init__(self, ws: Workspace, processor: Processor, *, poll: bool = False, debounce: float = 0.3,
-                 settle: float = 0.5, rescan: float | None = None, poll_interval: float | None = None,
+                 settle: float = 0.3, rescan: float | None = None, poll_interval: float | None = None,
                  on_report: Callable[[PassReport], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         settings = ws.settings()

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 
 from . import tables as t
 from .db import Database
@@ -17,6 +17,12 @@ _H = t.households
 _INSERT_MEMBER = insert(t.members)
 _INSERT_MEASURE = insert(t.measures)
 _INSERT_REVIEW = insert(t.reviews)
+# the statements a village file repeats for each of its households, built once (SQLAlchemy then only binds)
+_GET = select(_H).where(_H.c.id == bindparam("hid"))
+_UPDATE_FROM_FILE = update(_H).where(_H.c.id == bindparam("hid")).values(
+    {c: bindparam(c) for c in ("household_no", "provisional", "head_id", "head_name", "on_file", "submission_id",
+                               "row", "data", "assessment", "errors", "warnings", "updated_at", "identified_date")})
+_CHILD_TABLES = (t.members, t.measures, t.reviews)
 
 
 class Households:
@@ -41,10 +47,11 @@ class Households:
                          assessment: dict[str, Any], errors: int, warnings: int,
                          identified_date: dt.date | None, at: dt.datetime) -> None:
         """A village file's newer rows for a household it already had (back on file if it was removed)."""
-        self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
-            household_no=household_no, provisional=provisional, head_id=head_id, head_name=head_name, on_file=True,
-            submission_id=submission_id, row=row, data=data, assessment=assessment, errors=errors,
-            warnings=warnings, updated_at=at, identified_date=identified_date))
+        self.db.conn.execute(_UPDATE_FROM_FILE, {
+            "hid": household_id, "household_no": household_no, "provisional": provisional, "head_id": head_id,
+            "head_name": head_name, "on_file": True, "submission_id": submission_id, "row": row, "data": data,
+            "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at,
+            "identified_date": identified_date})
 
     def mark_removed(self, household_id: int, *, at: dt.datetime) -> None:
         """No longer in its village's current file: kept, with its history, never deleted."""
@@ -68,21 +75,29 @@ class Households:
     def replace_children(self, household_id: int, *, town: str, village: str, members: Sequence[dict[str, Any]],
                          measures: Sequence[dict[str, Any]], reviews: Sequence[dict[str, Any]]) -> None:
         """The household's members, measures and reviews as its latest file lists them."""
+        self.replace_children_of(town=town, village=village, children=[(household_id, members, measures, reviews)])
+
+    def replace_children_of(self, *, town: str, village: str,
+                            children: Sequence[tuple[int, Sequence[dict], Sequence[dict], Sequence[dict]]]) -> None:
+        """Many households' members, measures and reviews at once (a village file: three deletes and three
+        bulk inserts instead of six statements a household)."""
         conn = self.db.conn
-        for table in (t.members, t.measures, t.reviews):
-            conn.execute(table.delete().where(table.c.household_id == household_id))
-        if members:
-            conn.execute(_INSERT_MEMBER, [
-                {"household_id": household_id, "person_id": m.get("person_id"), "name": m.get("name"), "town": town,
-                 "village": village, "sheet": m.get("_sheet"), "row": m.get("_row"), "data": m} for m in members])
-        if measures:
-            conn.execute(_INSERT_MEASURE, [{"household_id": household_id, "data": m} for m in measures])
-        if reviews:
-            conn.execute(_INSERT_REVIEW, [{"household_id": household_id, "data": r} for r in reviews])
+        ids = [hid for hid, *_ in children]
+        for table in _CHILD_TABLES:
+            for start in range(0, len(ids), 500):
+                conn.execute(table.delete().where(table.c.household_id.in_(ids[start:start + 500])))
+        members = [{"household_id": hid, "person_id": m.get("person_id"), "name": m.get("name"), "town": town,
+                    "village": village, "sheet": m.get("_sheet"), "row": m.get("_row"), "data": m}
+                   for hid, ms, _, _ in children for m in ms]
+        measures = [{"household_id": hid, "data": m} for hid, _, ms, _ in children for m in ms]
+        reviews = [{"household_id": hid, "data": r} for hid, _, _, rs in children for r in rs]
+        for statement, rows in ((_INSERT_MEMBER, members), (_INSERT_MEASURE, measures), (_INSERT_REVIEW, reviews)):
+            if rows:
+                conn.execute(statement, rows)
 
     # --- reads ---
     def get(self, household_id: int) -> HouseholdRow | None:
-        r = self.db.first(select(_H).where(_H.c.id == household_id))
+        r = self.db.first(_GET, {"hid": household_id})
         return HouseholdRow.of(r) if r is not None else None
 
     def list(self, *, town: str | None = None, village: str | None = None, states: Iterable[str] | None = None,
@@ -133,6 +148,16 @@ class Households:
     def _children(self, table: Any, household_id: int) -> list[dict[str, Any]]:
         q = select(table.c.data).where(table.c.household_id == household_id).order_by(table.c.id)
         return [revived(r[0]) for r in self.db.rows(q)]
+
+    def reviews_in(self, town: str, village: str) -> dict[int, list[dict[str, Any]]]:
+        """Household id → its reviews, for one village in one query (its 公示名单)."""
+        q = (select(t.reviews.c.household_id, t.reviews.c.data)
+             .select_from(t.reviews.join(_H, _H.c.id == t.reviews.c.household_id))
+             .where(_H.c.town == town, _H.c.village == village).order_by(t.reviews.c.id))
+        out: dict[int, list[dict[str, Any]]] = {}
+        for hid, data in self.db.rows(q):
+            out.setdefault(hid, []).append(revived(data))
+        return out
 
     def with_reviews(self, states: Iterable[str]) -> list[tuple[HouseholdRow, str | None]]:
         """Households on file in these states that have at least one review row, each with the hash of the

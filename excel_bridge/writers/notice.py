@@ -44,9 +44,9 @@ def notice_path(ws: Workspace, town: str, village: str) -> Path:
     return ws.notice_path(town, village)
 
 
-def _in_notice(store: Store, hh: HouseholdRow, as_of: dt.date) -> dict | None:
+def _in_notice(reviews: list[dict], as_of: dt.date) -> dict | None:
     best = None
-    for r in store.households.reviews_of(hh.id):
+    for r in reviews:
         end, start = r.get("notice_end"), r.get("notice_start")
         if r.get("review_result") != "通过" or not isinstance(end, dt.date) or not isinstance(start, dt.date) \
                 or r.get("matter") is None:
@@ -58,8 +58,9 @@ def _in_notice(store: Store, hh: HouseholdRow, as_of: dt.date) -> dict | None:
 
 def notice_rows(store: Store, config: Config, town: str, village: str, as_of: dt.date) -> list[list[str]]:
     rows = []
+    reviews = store.households.reviews_in(town, village)
     for hh in store.households.list(town=town, village=village, on_file=True):
-        review = _in_notice(store, hh, as_of)
+        review = _in_notice(reviews.get(hh.id, []), as_of)
         if review is None:
             continue
         matter = review["matter"]
