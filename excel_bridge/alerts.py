@@ -147,7 +147,10 @@ def elimination_candidates(store: Store, config: Config, rows: list[HouseholdRow
     return out
 
 
-def all_alerts(store: Store, config: Config, as_of: dt.date, *, town: str | None = None) -> list[Alert]:
-    rows = store.households.list(town=town)
+def all_alerts(store: Store, config: Config, as_of: dt.date, *, town: str | None = None,
+               rows: list[HouseholdRow] | None = None) -> list[Alert]:
+    """Every 预警 of the district (or a town); `rows`: its households, when the caller has them already."""
+    if rows is None:
+        rows = store.households.list(town=town)
     return [*overdue(rows, config, as_of), *scale(store, rows, config, as_of), *drops_to_verify(rows),
             *conflicts(store, town)]

@@ -59,9 +59,11 @@ def district_job(job: DistrictJob) -> DistrictResult:
     with FileLock(str(ws.outputs_lock_path)), Store.open(job.database) as store:
         config = workspace_config(job.root)
         _clear_spools(ws)
-        alerts = all_alerts(store, config, job.as_of)  # once for the district, shared by all towns
-        eliminations = elimination_candidates(store, config, store.households.list(states=[ASSISTING], on_file=True),
+        households = store.households.list()  # once, for the alerts and the 帮扶中 households' elimination研判
+        alerts = all_alerts(store, config, job.as_of, rows=households)  # shared by all towns
+        eliminations = elimination_candidates(store, config, [h for h in households if h.state == ASSISTING],
                                               job.as_of)
+        del households
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
