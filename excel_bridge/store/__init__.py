@@ -19,12 +19,13 @@ from .events import Events
 from .households import Households
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .outputs import Meta, Notes, Outputs
-from .records import Conflict, Event, HouseholdRow, MemberRow, Submission, VillageSummary, revive, revived
+from .records import (Conflict, Event, HouseholdRow, MemberRow, SentUp, Submission, VillageSummary, revive,
+                      revived)
 from .submissions import Submissions
 from .views import Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "Event", "HouseholdRow", "MemberRow", "Store", "Submission", "Tally",
-           "VillageSummary", "database_url", "describe", "revive", "revived"]
+__all__ = ["SCHEMA_VERSION", "Conflict", "Event", "HouseholdRow", "MemberRow", "SentUp", "Store", "Submission",
+           "Tally", "VillageSummary", "database_url", "describe", "revive", "revived"]
 
 
 class Store:

@@ -174,3 +174,18 @@ class VillageSummary:
     latest: Submission | None
     on_file: int
     monitored: int
+
+
+@dataclass(frozen=True)
+class SentUp:
+    """A decision a town took on one of its households, with what the district decided next (None: nothing yet,
+    or the town's 退回 sent it back down) and where the household stands now."""
+
+    household_id: int
+    village: str
+    household_no: str | None
+    head_name: str | None
+    state: str
+    on_file: bool
+    town_decision: Event
+    district_decision: Event | None
