@@ -553,6 +553,7 @@ TEXT: dict[str, str] = {
     "town.refused_notes": "上次提交中未生效的决定：{notes}",
     "town.review_summary": "{matter}：{review_date}评议{result}，公示{notice_start}至{notice_end}，异议{objection}",
     "town.not_submitted": "（尚未提交）",
+    "town.sent_up_instruction": "本镇已作出的核查、验收决定（最近的在前）：“同意”的已报区级，区级的结论和意见出来后显示在右侧；“退回”的已发回村里。",
     "town.date_error": "请填写日期，如 2021-08-11",
     # the district master workbook (writers/master.py)
     "master.title": "{district}防止返贫动态监测总台账",

@@ -81,7 +81,7 @@ def dropdown(path: Path, sheet: str, header: str) -> str:
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     for r in range(1, 6):
-        cols = {c.value: c.column_letter for c in ws[r]}
+        cols = {c.value: c.column_letter for c in ws[r] if c.value is not None}  # (a merged note line has none)
         if header in cols:
             cell = f"{cols[header]}{r + 1}"
             [dv] = [dv for dv in ws.data_validations.dataValidation if cell in dv.sqref]
@@ -143,7 +143,7 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     assert {k: row[k] for k in ("事项", "村", "组", "户编号", "户主姓名", "人均纯收入", "监测线", "研判依据", "建议类别",
                                 "村级评议公示", "核查结论", "核查意见", "核查人", "核查日期")} == {
         "事项": "纳入监测核查", "村": "石塘村", "组": "一组", "户编号": "LS440205000001", "户主姓名": "李秀英",
-        "人均纯收入": 8000.0, "监测线": 9600.0, "研判依据": "人均纯收入不高于监测线（R-INCOME）", "建议类别": "脱贫不稳定户",
+        "人均纯收入": 8000.0, "监测线": 9600.0, "研判依据": "人均纯收入不高于监测线", "建议类别": "脱贫不稳定户",
         "村级评议公示": f"纳入监测：{T - D(20)}评议通过，公示{T - D(19)}至{T - D(15)}，异议无",
         "核查结论": "", "核查意见": "", "核查人": "", "核查日期": ""}
     assert row["行令牌"].startswith(f"{b.id}-2-")
@@ -167,6 +167,9 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     [row] = pending(ws.master_path, MASTER_SHEET)
     assert (row["镇"], row["事项"], row["户主姓名"], row["户编号"], row["区级结论"]) == (
         TOWN, "纳入监测认定", "李秀英", "LS440205000001", "")
+    # the district sees what the town decided, and the rule id after its words
+    assert (row["镇级结论"], row["镇级意见"], row["镇核查人"], row["镇核查日期"], row["研判依据"]) == (
+        "同意", "入户核实情况属实", "王核查", T - D(1), "人均纯收入不高于监测线（R-INCOME）")
     assert row["行令牌"].startswith(f"{b.id}-3-")
     assert dropdown(ws.master_path, MASTER_SHEET, "区级结论") == '"同意,退回,不予认定"'
     assert returned_row(ws, "李秀英")["流程状态"] == "待区认定"

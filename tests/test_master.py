@@ -25,7 +25,9 @@ from excel_bridge.workspace import Workspace
 from excel_bridge.writers.common import Placed
 
 REQUIRED_SHEETS = ["总览", "监测户台账", "家庭成员", "待区审核", "预警", "问题汇总", "提交记录"]
-TABLE_SHEETS = {"监测户台账": 0, "家庭成员": 0, "待区审核": 1, "预警": 0, "问题汇总": 0, "提交记录": 0}
+# sheet → (header row, the first column not frozen: the ones left of it say who a row is and stay in view)
+TABLE_SHEETS = {"监测户台账": (0, "G"), "家庭成员": (0, "F"), "待区审核": (1, "G"), "预警": (0, "A"), "问题汇总": (0, "A"),
+                "提交记录": (0, "A")}
 SIDE_NAME = re.compile(r"^区级总台账\(更新于\d{6}\)\.xlsx$")
 HEAD_Y = person(dt.date(1975, 8, 8), 81)
 
@@ -77,14 +79,14 @@ def test_master_sheet_names_and_structure(demo):
             assert b"<c:chart>" in zf.read(chart) or b"<c:chart " in zf.read(chart)
     overview = sheet_xml(ws.master_path, "总览")
     assert overview.find(f"{{{MAIN_NS}}}drawing") is not None  # the charts are on 总览
-    for sheet, header_row in TABLE_SHEETS.items():
+    for sheet, (header_row, scrolled) in TABLE_SHEETS.items():
         root = sheet_xml(ws.master_path, sheet)
         auto = root.find(f"{{{MAIN_NS}}}autoFilter")
         assert auto is not None, sheet
         assert auto.get("ref").startswith(f"A{header_row + 1}:"), (sheet, auto.get("ref"))
         pane = root.find(f".//{{{MAIN_NS}}}pane")
         assert pane is not None and pane.get("state") == "frozen", sheet
-        assert pane.get("topLeftCell") == f"A{header_row + 2}", sheet
+        assert pane.get("topLeftCell") == f"{scrolled}{header_row + 2}", sheet
 
 
 def test_master_households_equal_ledger_households(demo):
