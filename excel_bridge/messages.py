@@ -482,9 +482,10 @@ TEXT: dict[str, str] = {
     "decision.other_town": "{label}不属于{town}，不能在本镇核查表中决定",
     "decision.wrong_level": "{label}当前状态为“{state}”，不应由{level}级决定",
     "decision.removed": "{label}已不在本村最新台账中（已移出），本次决定未生效",
-    "decision.no_reason": "{label}选择了“{decision}”，但没有写明原因（意见栏），本次决定未生效",
     "decision.unknown": "{label}最新提交的台账中本户填写有误，无法研判，“{decision}”未生效；请退回村里改正，或等改正后的台账到达后再决定",
-    "decision.no_person": "{label}的决定没有填写{who}，本次决定未生效（每项决定都要记录经办人）",
+    "decision.missing": "{label}选择了“{decision}”，但{what}，本次决定未生效（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
+    "decision.missing_reason": "没有写明原因（{column}栏）",
+    "decision.missing_person": "没有填写{column}（每项决定都要记录经办人）",
     # 预警 in the town workbooks and the master (alerts.py)
     "alert.overdue": "{lead_date} 发现线索，已 {days} 天仍未认定（规定不超过 {limit} 天），当前“{state}”",
     "alert.whole_town": "（全镇）",

@@ -492,7 +492,8 @@ def test_invalid_rows_of_one_workbook_are_all_refused_and_listed(ws, cfg, proc):
     assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", TOWN, "decisions", "0 项决定生效，5 项未生效（见新表格顶部说明）")]
     assert state_and_version(ws) == ("待镇核查", 2)
     assert note_line(town_book(ws), TOWN_SHEET) == NOTE + "；".join([
-        "第3行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（意见栏），本次决定未生效",
+        "第3行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏），本次决定未生效"
+        "（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
         "第4行（李秀英）：“可以”不是可选的结论（可选：同意、退回）",
         "第5行（李秀英）：石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回）",
         "第6行（李秀英）：行令牌无效，无法确认是哪一户，请使用系统最新生成的表格",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, base_rows, decide, drop, ledger_row, person,
-                     review, table_of, workspace_on, write_village)
+from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, base_rows, decide, drop, ledger_row, note_line,
+                     person, review, table_of, workspace_on, write_village)
 from openpyxl.utils.cell import get_column_letter
 
 from excel_bridge.decisions import read_decisions
@@ -139,3 +139,75 @@ def test_the_town_keeps_what_it_sent_up_and_what_came_back(ws, proc):
     sheet = openpyxl.load_workbook(town_book(ws))[SENT_UP_SHEET]
     assert sheet.freeze_panes == "D3" and sheet["F3"].alignment.wrap_text
     assert table_of(town_book(ws, "白土镇"), SENT_UP_SHEET, "核查结论") == []
+
+
+# --- a refused decision: every missing field named, what was typed kept in the row ---------------------------
+
+def fill(cell) -> str | None:
+    return cell.fill.fgColor.rgb[-6:] if cell.fill is not None and cell.fill.fill_type == "solid" else None
+
+
+def test_a_refused_decision_names_every_missing_field_and_comes_back_as_typed(ws, proc):
+    drop(ws, ws.config(), both_leads())
+    run(proc)
+    decide(town_book(ws), TOWN_SHEET, "李秀英", "退回", None, None, T - D(1))  # no reason, no person
+    decide(town_book(ws), TOWN_SHEET, "陈伟", "同意", "入户核实属实", None, None)  # no person
+    run(proc)
+    assert (ledger_row(ws, HEAD_A).state, ledger_row(ws, HEAD_B).state) == ("待镇核查", "待镇核查")
+    assert note_line(town_book(ws), TOWN_SHEET) == "上次提交中未生效的决定：" + "；".join([
+        "第3行（陈伟）：石塘村陈伟户选择了“同意”，但没有填写核查人（每项决定都要记录经办人），本次决定未生效"
+        "（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
+        "第4行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏）、没有填写核查人（每项决定都要记录经办人），"
+        "本次决定未生效（已填的保留在新表格的这一行，补上标红的格子后保存即可）"])
+    wb = openpyxl.load_workbook(town_book(ws))
+    sheet = wb[TOWN_SHEET]
+    assert header_row(sheet) == 3  # the note line above the header
+    row = {sheet.cell(r, 5).value: r for r in (4, 5)}
+    a, b = row["陈伟"], row["李秀英"]
+    assert [sheet.cell(a, c).value for c in range(6, 10)] == ["同意", "入户核实属实", None, None]
+    assert [fill(sheet.cell(a, c)) for c in range(6, 10)] == ["FFF2CC", "FFF2CC", "FFC7CE", "FFF2CC"]
+    assert [sheet.cell(b, c).value for c in range(6, 10)] == ["退回", None, None, dt.datetime.combine(T - D(1),
+                                                                                                 dt.time())]
+    assert [fill(sheet.cell(b, c)) for c in range(6, 10)] == ["FFF2CC", "FFC7CE", "FFC7CE", "FFF2CC"]
+    assert sheet.cell(b, 7).protection.locked is False and sheet.cell(b, 9).number_format == "yyyy-mm-dd"
+
+    # the town fills in only what is missing and saves: both decisions count
+    decide(town_book(ws), TOWN_SHEET, "陈伟", "同意", "入户核实属实", "王核查", None)
+    decide(town_book(ws), TOWN_SHEET, "李秀英", "退回", "收入核算有误", "王核查", T - D(1))
+    run(proc)
+    assert (ledger_row(ws, HEAD_A).state, ledger_row(ws, HEAD_B).state) == ("待区认定", "线索")
+    assert table_of(town_book(ws), TOWN_SHEET, "行令牌") == []
+
+
+def test_a_refused_decision_emptied_again_is_forgotten(ws, proc):
+    drop(ws, ws.config(), both_leads())
+    run(proc)
+    decide(town_book(ws), TOWN_SHEET, "陈伟", "不予认定", "不符合", "王核查", T)  # not the town's choice
+    run(proc)
+    [first, _] = table_of(town_book(ws), TOWN_SHEET, "行令牌")
+    assert (first["户主姓名"], first["核查结论"], first["核查意见"], first["核查人"]) == ("陈伟", "不予认定", "不符合", "王核查")
+    # regenerated without a new file (the next day): still there
+    run_again = proc.run_pass(wait=0.05, force_outputs=True)
+    assert run_again.files == []
+    assert table_of(town_book(ws), TOWN_SHEET, "行令牌")[0]["核查结论"] == "不予认定"
+    # the town empties the row and saves: the next copy has it empty, nothing decided
+    decide(town_book(ws), TOWN_SHEET, "陈伟", None, None, None, None)
+    run(proc)
+    assert ledger_row(ws, HEAD_A).state == "待镇核查"
+    assert [r["核查结论"] for r in table_of(town_book(ws), TOWN_SHEET, "行令牌")] == ["", ""]
+
+
+def test_a_refused_district_decision_comes_back_in_the_master(ws, proc):
+    rows = both_leads()
+    drop(ws, ws.config(), rows)
+    run(proc)
+    decide(town_book(ws), TOWN_SHEET, "李秀英", "同意", "属实", "王核查", T)
+    run(proc)
+    decide(ws.master_path, MASTER_SHEET, "李秀英", "不予认定", None, None, T)
+    run(proc)
+    assert ledger_row(ws, HEAD_B).state == "待区认定"
+    master = openpyxl.load_workbook(ws.master_path)[MASTER_SHEET]
+    h = header_row(master)
+    assert [master.cell(h + 1, c).value for c in (6, 7, 8, 9)] == ["李秀英", "不予认定", None, None]
+    assert [fill(master.cell(h + 1, c)) for c in (7, 8, 9)] == ["FFF2CC", "FFC7CE", "FFC7CE"]
+    assert "没有写明原因（审核意见栏）、没有填写审核人" in note_line(ws.master_path, MASTER_SHEET)

@@ -85,3 +85,28 @@ def test_what_a_town_sent_up_and_what_came_back(store):
     ]
     assert other not in {s.household_id for s in sent}  # 赵六: the town has not decided
     assert store.views.town_decisions("大塘镇", town_level=TOWN, district_level=DISTRICT) == []
+
+
+def test_refused_decisions_are_kept_per_level_and_household_and_cleared_per_town(store):
+    a, b = _household(store, "陈伟"), _household(store, "李秀英", town="大塘镇")
+    with store.atomic():
+        store.drafts.keep(level=TOWN, household_id=a, town="马坝镇", version=2, decision="退回", comment=None,
+                          person="王核查", decided_on=dt.date(2021, 12, 1), flagged=("comment",), at=AT)
+        store.drafts.keep(level=TOWN, household_id=a, town="马坝镇", version=3, decision="同意", comment="属实",
+                          person=None, decided_on=None, flagged=("person",), at=AT)  # replaces the first
+        store.drafts.keep(level=TOWN, household_id=b, town="大塘镇", version=1, decision="可以", comment=None,
+                          person=None, decided_on=None, flagged=("decision", "person"), at=AT)
+        store.drafts.keep(level=DISTRICT, household_id=a, town="马坝镇", version=3, decision="不予认定",
+                          comment=None, person=None, decided_on=None, flagged=("comment", "person"), at=AT)
+    town = store.drafts.of(TOWN, [a, b, 999])
+    assert (town[a].version, town[a].decision, town[a].comment, town[a].person, town[a].flagged) == (
+        3, "同意", "属实", None, ("person",))
+    assert (town[b].decision, town[b].flagged) == ("可以", ("decision", "person"))
+    assert store.drafts.of(DISTRICT, [a, b])[a].decision == "不予认定"
+    with store.atomic():
+        store.drafts.clear(level=TOWN, town="马坝镇")  # 马坝镇's workbook was read again
+    assert set(store.drafts.of(TOWN, [a, b])) == {b}
+    assert set(store.drafts.of(DISTRICT, [a, b])) == {a}
+    with store.atomic():
+        store.drafts.clear(level=DISTRICT, town=None)
+    assert store.drafts.of(DISTRICT, [a, b]) == {}

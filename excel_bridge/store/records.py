@@ -189,3 +189,27 @@ class SentUp:
     on_file: bool
     town_decision: Event
     district_decision: Event | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A refused decision as it was typed: shown again in the household's row of the next copy of the workbook,
+    with the `flagged` fields (decision, comment, person, date) marked to be filled in or changed."""
+
+    level: str
+    household_id: int
+    town: str
+    version: int
+    decision: str | None
+    comment: str | None
+    person: str | None
+    decided_on: dt.date | None
+    flagged: tuple[str, ...]
+    at: dt.datetime
+
+    @classmethod
+    def of(cls, r: Any) -> "Draft":
+        m = r._mapping
+        return cls(level=m["level"], household_id=m["household_id"], town=m["town"], version=m["version"],
+                   decision=m["decision"], comment=m["comment"], person=m["person"],
+                   decided_on=day(m["decided_on"]), flagged=tuple(m["flagged"]), at=m["at"])

@@ -14,10 +14,10 @@ from ..config import Config
 from ..decision_sheet import CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, row_token
 from ..messages import TEXT
 from ..rules import proposing
-from ..store import Event, HouseholdRow, Store
+from ..store import Draft, Event, HouseholdRow, Store
 from ..workflow import DISTRICT, MATTER, TOWN
 from .common import display_width
-from .tables import Col, Formats, col_width, write_table
+from .tables import Col, Formats, Styled, col_width, write_table
 
 DATE_RANGE = (dt.date(2020, 1, 1), dt.date(2100, 12, 31))
 HEADER_LINES = 2  # headers wrap onto two lines: a column is as wide as its values, not its header
@@ -83,6 +83,16 @@ def _fact_cells(store: Store, hh: HouseholdRow, config: Config, level: str) -> l
             hh.updated_at.date()]
 
 
+def _typed_cells(draft: Draft | None, fmt: Formats) -> list[object]:
+    """The four decision cells: empty, or what was typed in a refused decision of this household, the fields to
+    fill in or change in red."""
+    if draft is None:
+        return [None] * 4
+    values = {"decision": draft.decision, "comment": draft.comment, "person": draft.person, "date": draft.decided_on}
+    return [Styled(values[key], fmt.missing_date if key == "date" else fmt.missing) if key in draft.flagged
+            else values[key] for key in ("decision", "comment", "person", "date")]
+
+
 def _decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence[str]) -> None:
     if n:
         ws.data_validation(first_row + 1, col, first_row + n, col, {
@@ -131,13 +141,16 @@ def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, leve
     if notes:
         _line(sheet, fmt, 1, columns, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note, wrap=True)
         first = 2
-    town = store.events.latest_decisions(TOWN, [hh.id for hh in rows]) if level == DISTRICT else {}
-    blank = [None] * len(COLUMNS[level])
+    ids = [hh.id for hh in rows]
+    town = store.events.latest_decisions(TOWN, ids) if level == DISTRICT else {}
+    drafts = {hid: d for hid, d in store.drafts.of(level, ids).items()}
 
     def cells():
         for hh in rows:
+            draft = drafts.get(hh.id)
+            typed = _typed_cells(draft if draft is not None and draft.version == hh.version else None, fmt)
             extra = _town_cells(town.get(hh.id)) if level == DISTRICT else []
-            yield [*_identity_cells(hh, level), *blank, *extra, *_fact_cells(store, hh, config, level),
+            yield [*_identity_cells(hh, level), *typed, *extra, *_fact_cells(store, hh, config, level),
                    row_token(store, hh)]
 
     identity = len(IDENTITY) + (1 if level == DISTRICT else 0)

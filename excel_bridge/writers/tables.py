@@ -82,7 +82,17 @@ def col_width(col: Col, *, header_lines: int = 1) -> float:
     return max(col.width, math.ceil(display_width(col.header) / header_lines) + 2)
 
 
+@dataclass(frozen=True)
+class Styled:
+    """A value written with a format of its own instead of its column's (a decision field to fill in: red)."""
+
+    value: Any
+    style: Any
+
+
 def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
+    if isinstance(value, Styled):
+        value, fmt = value.value, value.style
     if value is None or value == "":
         ws.write_blank(r, c, None, fmt)
     elif isinstance(value, bool):
