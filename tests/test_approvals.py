@@ -560,8 +560,8 @@ def test_notice_still_running_waits_then_goes_to_the_town(ws, cfg, proc):
     run(proc)
     assert ledger_row(ws, HEAD_B).state == "线索"
     assert problems(ws) == []
-    assert returned_row(ws, "李秀英")["审核意见"] == (
-        "建议纳入监测：请组织民主评议并公示满5天，把评议公示情况填入台账提交；公示结束后（农户须已签承诺授权）系统自动报镇核查")
+    # the clerk is told the notice is running and what happens when it ends (not asked to hold one again)
+    assert returned_row(ws, "李秀英")["审核意见"] == f"公示中，至{T + D(2)}结束后自动报镇核查"
     # after the notice, the village's next file sends it
     proc.as_of = T + D(3)
     rows["household"][0]["note"] = "本月更新"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import get_column_letter
@@ -70,6 +70,7 @@ class Plan:
     writes: list[tuple[str, int, int, object]] = field(default_factory=list)  # into the clerk's empty cells
     issue_rows: list[IssueRow] = field(default_factory=list)
     receipt: list[tuple[str, object]] = field(default_factory=list)
+    receipt_title: str = ""
 
     @property
     def system_cols(self) -> set[int]:
@@ -77,19 +78,19 @@ class Plan:
 
 
 def assessment_text(a: Assessment | None, config: Config) -> str:
-    """研判结论: the rules that propose the household (title first, then rule id and plan clause), why it
-    cannot be judged (which cells), or why it is not proposed — with a sharp drop to verify."""
+    """研判结论: the rules that propose the household, in words with their plan clause (the clerk never sees a
+    rule id), why it cannot be judged (which cells), or why it is not proposed — with a sharp drop to verify."""
     if a is None:
         return ""
     rules = config.rules
     if a.proposed is True:
-        reasons = [TEXT["feedback.rule"].format(title=rules.rule(r).title, rule=r, clause=rules.clause(r))
+        reasons = [TEXT["feedback.rule"].format(title=rules.rule(r).title, clause=rules.clause(r))
                    for r in proposing(a.holds)]
         return TEXT["feedback.proposed"].format(reasons="；".join(reasons))
     if a.proposed is None:
         return TEXT["feedback.cannot_assess"].format(
             fields="、".join(f"“{h}”" for h in a.unknown_inputs) or TEXT["feedback.cannot_assess_any"])
-    drop = TEXT["feedback.drop_to_verify"].format(title=rules.rule("R-DROP").title, rule="R-DROP",
+    drop = TEXT["feedback.drop_to_verify"].format(title=rules.rule("R-DROP").title,
                                                   clause=rules.clause("R-DROP")) if a.drop_to_verify else ""
     return TEXT["feedback.not_proposed"] + drop
 
@@ -103,8 +104,21 @@ def risk_text(a: Assessment | None, config: Config) -> str:
     return "、".join(parts)
 
 
+def unrecorded_opinion(hh: Household, issues: Sequence[Issue], config: Config) -> str:
+    """审核意见 of a household the ledger did not take (a bad or repeated 户主身份证号, …): why, and how to fix it —
+    the problem on its 户主身份证号 cell where there is one."""
+    header = config.schemas.household.column("head_id").header
+    on_id = [i for i in issues if i.sheet == hh.sheet and i.row == hh.row and i.column == header
+             and i.severity == "error"]
+    if on_id:
+        return TEXT["feedback.unrecorded_id"].format(message=on_id[0].message, hint=on_id[0].hint)
+    return TEXT["feedback.unrecorded"]
+
+
 def _system_values(a: Assessment | None, counts: tuple[int, int], status: Status | None, config: Config,
-                   stamp: str) -> dict[str, object]:
+                   stamp: str, *, unrecorded: str | None = None, checking: bool = False) -> dict[str, object]:
+    """The system columns of one household; `unrecorded`: why the ledger did not take it (then its state is
+    未入账 and that is its 审核意见); `checking`: a file only checked, recorded nowhere."""
     errors, warnings = counts
     if errors:
         more = TEXT["feedback.check_and_warnings"].format(n=warnings) if warnings else ""
@@ -112,11 +126,16 @@ def _system_values(a: Assessment | None, counts: tuple[int, int], status: Status
     else:
         check = TEXT["feedback.check_warnings"].format(n=warnings) if warnings else "通过"
     assistance = "·".join(x for x in (a.assistance, a.scope) if x) if a else ""
-    state = status.state if status else TEXT["state.unsubmitted"]
+    if status is not None:
+        state, opinion = status.state, status.opinion
+    elif unrecorded:
+        state, opinion = TEXT["state.unrecorded"], unrecorded
+    else:
+        state, opinion = TEXT["state.unsubmitted" if checking else "state.unrecorded"], (
+            "" if checking else TEXT["feedback.unrecorded"])
     return {"sys_check": check, "sys_assessment": assessment_text(a, config),
             "sys_category": (a.category or "") if a else "", "sys_risks": risk_text(a, config),
-            "sys_assistance": assistance, "sys_state": state, "sys_opinion": status.opinion if status else "",
-            "sys_updated": stamp}
+            "sys_assistance": assistance, "sys_state": state, "sys_opinion": opinion, "sys_updated": stamp}
 
 
 def _sheets(result: CheckResult) -> dict[str, SheetData]:
@@ -137,9 +156,10 @@ def locate(issue: Issue, sheets: Mapping[str, SheetData], config: Config) -> tup
     return sheet.name, issue.row, col
 
 
-def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status],
+def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status] | None,
               receipt: Mapping[str, object]) -> Plan:
-    """The Plan of a readable checked file's returned copy, with the ledger's statuses and extra 回执 lines."""
+    """The Plan of a readable checked file's returned copy, with the ledger's statuses (None: the file is only
+    checked, recorded nowhere) and extra 回执 lines."""
     assert result.parsed is not None
     plan = Plan()
     sheets = _sheets(result)
@@ -170,8 +190,11 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
             plan.system[sc.key] = (col, sc.header, sc.width)
         counts = result.counts_by_household()
         for hh, a in result.pairs():
-            status = statuses.get(hh.head_id or "") if hh.head_id else None
-            values = _system_values(a, counts.get(hh.row, (0, 0)), status, config, stamp)
+            status = statuses.get(hh.head_id or "") if hh.head_id and statuses else None
+            unrecorded = unrecorded_opinion(hh, result.issues, config) \
+                if status is None and (hh.head_id is None or hh.duplicate) else None
+            values = _system_values(a, counts.get(hh.row, (0, 0)), status, config, stamp, unrecorded=unrecorded,
+                                    checking=statuses is None)
             plan.system_values[hh.row] = {plan.system[k][0]: v for k, v in values.items()}
             _writes_back(plan, data, hh, status)
     # 问题清单 and 回执
@@ -189,6 +212,7 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
         plan.issue_rows.append(IssueRow((None, None, None, None, None, None, TEXT["feedback.no_issues"], None, None),
                                         None, None, 15))
     parsed = result.parsed
+    plan.receipt_title = TEXT["feedback.receipt_title"]
     plan.receipt = [
         ("收到文件", result.path.name), ("处理时间", stamp), ("文件指纹（SHA-256）", result.sha256 or ""),
         ("户数", len(parsed.households)), ("成员数", len(parsed.members)), ("帮扶措施条数", len(parsed.measures)),

@@ -214,7 +214,11 @@ def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
 
 def _receipt_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
     ws = wb.create_sheet(RECEIPT_SHEET, 1)
-    for r, (k, v) in enumerate(plan.receipt, start=1):
+    ws.append((plan.receipt_title,))
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    ws.row_dimensions[1].height = 24
+    ws.append(())
+    for r, (k, v) in enumerate(plan.receipt, start=3):
         ws.append((k, v))
         ws.cell(row=r, column=1).font = Font(bold=True)
         ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")

@@ -130,8 +130,10 @@ def _issue_sheets(package: Package, plan: Plan) -> None:
         issues.heights[n] = row.height
         if row.link:
             issues.links.append((f"I{n}", row.link, "转到"))
-    receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(k, bold), (v, left)] for k, v in plan.receipt],
-                       portrait_fit=True)
+    title = styles.xf(0, Look(bold=True, title=True))
+    receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(plan.receipt_title, title)], [],
+                                                            *([(k, bold), (v, left)] for k, v in plan.receipt)],
+                       heights={1: 24}, portrait_fit=True)
     package.add_sheet(issues, 0)
     package.add_sheet(receipt, 1)
     package.activate(0)
