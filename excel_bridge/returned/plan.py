@@ -20,6 +20,7 @@ from ..read import SheetData
 from ..rules import Assessment, proposing
 from ..validate import Household
 from ..writers.common import display_width
+from ..writers.village_inputs import Check, column_check, column_note, number_format
 
 AUTHOR = "excel_bridge"
 ISSUES_SHEET = "问题清单"
@@ -48,6 +49,20 @@ class Mark:
     text: str  # our part of the comment, starting with MARK
 
 
+@dataclass(frozen=True)
+class InputColumn:
+    """A column of one of the clerk's village sheets as the template makes it: its cells' format, its dropdown
+    or check and its header's note (put back into a copy rebuilt from an .xls/.ods/.xlsb, which has lost them)."""
+
+    sheet: str
+    col: int  # 0-based
+    header_row: int  # Excel row
+    header: str
+    number_format: str
+    check: Check | None
+    note: str
+
+
 @dataclass
 class IssueRow:
     values: tuple[object, ...]
@@ -71,6 +86,7 @@ class Plan:
     issue_rows: list[IssueRow] = field(default_factory=list)
     receipt: list[tuple[str, object]] = field(default_factory=list)
     receipt_title: str = ""
+    inputs: list[InputColumn] = field(default_factory=list)
 
     @property
     def system_cols(self) -> set[int]:
@@ -197,6 +213,7 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
                                     checking=statuses is None)
             plan.system_values[hh.row] = {plan.system[k][0]: v for k, v in values.items()}
             _writes_back(plan, data, hh, status)
+    plan.inputs = input_columns(sheets, config)
     # 问题清单 and 回执
     order = {"error": 0, "warning": 1}
     for n, issue in enumerate(sorted(result.issues, key=lambda i: (order[i.severity], i.sheet or "", i.row or 0)),
@@ -220,6 +237,20 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
         ("建议纳入监测户数", sum(1 for a in result.assessments if a and a.proposed)), *receipt.items(),
     ]
     return plan
+
+
+def input_columns(sheets: Mapping[str, SheetData], config: Config) -> list[InputColumn]:
+    """Every schema column found in the clerk's village sheets, with what the template gives it."""
+    out = []
+    for sheet in sheets.values():
+        for spec in config.schemas[sheet.kind].columns:
+            col = sheet.columns.get(spec.key)
+            if col is None:
+                continue
+            allowed = tuple(config.settings.towns) if spec.type == "town" else config.schemas.allowed(spec)
+            out.append(InputColumn(sheet.name, col, sheet.header_row, spec.header, number_format(spec),
+                                   column_check(spec, allowed), column_note(spec, allowed)))
+    return out
 
 
 def _writes_back(plan: Plan, data: SheetData, hh: Household, status: Status | None) -> None:

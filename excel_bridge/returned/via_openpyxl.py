@@ -15,11 +15,14 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..messages import TEXT
-from ..writers.common import DATE_FORMAT, ERROR_FILL, SYSTEM_FILL, WARNING_FILL, display_width
+from ..writers.common import (DATE_FORMAT, ERROR_FILL, LIST_SHEET, MAX_INPUT_ROWS, SYSTEM_FILL, WARNING_FILL,
+                              display_width)
+from ..writers.village_inputs import openpyxl_validation
 from .plan import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,9 @@ _OUR_COLOURS = {ERROR_FILL, WARNING_FILL}
 
 def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
     """The returned copy as an openpyxl workbook, for the caller to save."""
-    wb = _load(source, fmt)
+    wb, rebuilt = _load(source, fmt)
+    if rebuilt:  # an .xls/.ods/.xlsb comes back with the template's dropdowns, checks and text columns
+        _template_inputs(wb, plan)
     _clear_previous(wb)
     _mark_cells(wb, plan)
     _system_columns(wb, plan)
@@ -42,14 +47,15 @@ def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
     return wb
 
 
-def _load(source: Path, fmt: str) -> openpyxl.Workbook:
-    """The clerk's workbook as openpyxl objects; non-OOXML formats are rebuilt from calamine values."""
+def _load(source: Path, fmt: str) -> tuple[openpyxl.Workbook, bool]:
+    """The clerk's workbook as openpyxl objects (an .xlsx/.xlsm keeps its own validations and formats), or
+    rebuilt from calamine's values (True): the other formats, and a file openpyxl cannot open."""
     if fmt in ("xlsx", "xlsm"):
         try:
-            return openpyxl.load_workbook(source, rich_text=True)
+            return openpyxl.load_workbook(source, rich_text=True), False
         except Exception as exc:  # openpyxl rejects some files calamine reads (strict OOXML…)
             log.info(TEXT["feedback.log.openpyxl_rebuild"], source.name, exc)
-    return _rebuild(source)
+    return _rebuild(source), True
 
 
 def _rebuild(path: Path) -> openpyxl.Workbook:
@@ -80,6 +86,54 @@ def _rebuild(path: Path) -> openpyxl.Workbook:
         elif visibility.get(name) == pc.SheetVisibleEnum.VeryHidden:
             ws.sheet_state = "veryHidden"
     return wb
+
+
+def _template_inputs(wb: openpyxl.Workbook, plan: Plan) -> None:
+    """What the template sets on each village column (writers/village_inputs): the cells' number format (a new
+    ID typed into an empty row stays text), the dropdown or check below the header, the note on the header.
+    Dropdown values go on a hidden list sheet, as in the template (lists longer than 255 characters work)."""
+    lists = _list_sheet(wb)
+    refs: dict[tuple[str, ...], str] = {}
+    for item in plan.inputs:
+        if item.sheet not in wb.sheetnames:
+            continue
+        ws = wb[item.sheet]
+        letter = get_column_letter(item.col + 1)
+        ws.column_dimensions[letter].number_format = item.number_format
+        prompt = DataValidation(showInputMessage=True, showErrorMessage=True, promptTitle=item.header[:32],
+                                prompt=item.note[:255], allow_blank=True)
+        prompt.add(f"{letter}{item.header_row}")
+        ws.add_data_validation(prompt)
+        if item.check is None:
+            continue
+        ref = None
+        if item.check.choices:
+            if item.check.choices not in refs:
+                n = len(refs) + 1
+                for r, value in enumerate(item.check.choices, start=1):
+                    lists.cell(row=r, column=n, value=value)
+                column = get_column_letter(n)
+                refs[item.check.choices] = f"'{lists.title}'!${column}$1:${column}${len(item.check.choices)}"
+            ref = refs[item.check.choices]
+        dv = openpyxl_validation(item.check, ref)
+        dv.add(f"{letter}{item.header_row + 1}:{letter}{item.header_row + MAX_INPUT_ROWS}")
+        ws.add_data_validation(dv)
+    if not refs and lists.max_row == 1 and lists["A1"].value is None:
+        wb.remove(lists)
+
+
+def _list_sheet(wb: openpyxl.Workbook) -> Worksheet:
+    """The hidden sheet of dropdown values: the template's own (rebuilt from the file, emptied and written
+    anew from the schemas), or a new one beside the clerk's sheets."""
+    name = LIST_SHEET
+    if name in wb.sheetnames and wb[name].sheet_state == "visible":  # a sheet of the clerk's with that name
+        name = f"{LIST_SHEET}（系统）"
+    index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
+    if name in wb.sheetnames:
+        wb.remove(wb[name])
+    ws = wb.create_sheet(name, index)
+    ws.sheet_state = "hidden"
+    return ws
 
 
 def _clear_previous(wb: openpyxl.Workbook) -> None:
