@@ -19,7 +19,8 @@ from ..normalize import norm_header
 from ..read import SheetData
 from ..rules import Assessment, proposing
 from ..validate import Household
-from ..writers.common import display_width
+from ..writers.common import display_width, wrapped_height
+from ..writers.printing import PageLayout, plan_page
 from ..writers.village_inputs import Check, column_check, column_note, number_format
 
 AUTHOR = "excel_bridge"
@@ -27,7 +28,10 @@ ISSUES_SHEET = "问题清单"
 RECEIPT_SHEET = "回执"
 MARK = "【系统校验】"  # starts our part of a cell comment; whatever precedes it is the clerk's own
 ISSUE_HEADERS = ("序号", "严重程度", "工作表", "行号", "列名", "填写内容", "问题说明", "修改建议", "定位")
-ISSUE_WIDTHS = (6, 9, 10, 7, 16, 20, 60, 60, 10)
+ISSUE_WIDTHS = (6, 9, 10, 7, 16, 20, 56, 56, 10)  # 190 character units: one landscape page across
+# the column up to which a village sheet's printed pages repeat who a row is (when it is among the first six)
+IDENTITY_KEYS = {"household": "head_name", "member": "name", "measure": "head_id", "review": "head_id"}
+WRAPPED_SYSTEM = ("sys_check", "sys_assessment", "sys_risks", "sys_assistance", "sys_opinion")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,18 @@ class InputColumn:
     note: str
 
 
+@dataclass(frozen=True)
+class PrintedSheet:
+    """One of the clerk's village sheets as it is to print: the header row repeated, the columns that say who a
+    row is repeated on every page across, rows from the first to the last used (Excel rows, 0-based columns)."""
+
+    name: str
+    header_row: int
+    last_row: int
+    last_column: int
+    identity: int  # how many leading columns repeat on every page across
+
+
 @dataclass
 class IssueRow:
     values: tuple[object, ...]
@@ -87,6 +103,8 @@ class Plan:
     receipt: list[tuple[str, object]] = field(default_factory=list)
     receipt_title: str = ""
     inputs: list[InputColumn] = field(default_factory=list)
+    printed: list[PrintedSheet] = field(default_factory=list)
+    system_heights: dict[int, float] = field(default_factory=dict)  # Excel row → points its system text needs
 
     @property
     def system_cols(self) -> set[int]:
@@ -212,8 +230,13 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
             values = _system_values(a, counts.get(hh.row, (0, 0)), status, config, stamp, unrecorded=unrecorded,
                                     checking=statuses is None)
             plan.system_values[hh.row] = {plan.system[k][0]: v for k, v in values.items()}
+            height = wrapped_height([values[k] for k in WRAPPED_SYSTEM],
+                                    {i: plan.system[k][2] for i, k in enumerate(WRAPPED_SYSTEM)})
+            if height:
+                plan.system_heights[hh.row] = height
             _writes_back(plan, data, hh, status)
     plan.inputs = input_columns(sheets, config)
+    plan.printed = [_printed(sheet, max(plan.system_cols, default=0)) for sheet in sheets.values()]
     # 问题清单 and 回执
     order = {"error": 0, "warning": 1}
     for n, issue in enumerate(sorted(result.issues, key=lambda i: (order[i.severity], i.sheet or "", i.row or 0)),
@@ -237,6 +260,25 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
         ("建议纳入监测户数", sum(1 for a in result.assessments if a and a.proposed)), *receipt.items(),
     ]
     return plan
+
+
+def layout_of(printed: PrintedSheet, widths: Sequence[float]) -> PageLayout:
+    """How a village sheet of the clerk's prints, from its columns' widths (the writer reads them from the file).
+
+    户信息 with the system columns is some 40 columns, about 580 character units: on one page it would print at a
+    quarter of its size. It is fitted to as many pages across as keep it at about three quarters (four, for the
+    template's columns), 户编号…户主姓名 repeated on each and the pages of one band of households printed one after
+    another, so a page can be laid beside the next and every row still says whose it is."""
+    header = printed.header_row - 1
+    return plan_page(widths, last_row=printed.last_row - 1, header=(header, header), identity=printed.identity)
+
+
+def _printed(sheet: SheetData, last_system: int) -> PrintedSheet:
+    key = sheet.columns.get(IDENTITY_KEYS[sheet.kind])
+    last_row = max((r for r, _ in sheet.rows), default=sheet.header_row)
+    last_column = max(sheet.last_column, last_system if sheet.kind == "household" else 0)
+    return PrintedSheet(sheet.name, sheet.header_row, last_row, last_column,
+                        key + 1 if key is not None and key <= 5 else 0)
 
 
 def input_columns(sheets: Mapping[str, SheetData], config: Config) -> list[InputColumn]:

@@ -22,8 +22,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..messages import TEXT
 from ..writers.common import (DATE_FORMAT, ERROR_FILL, LIST_SHEET, MAX_INPUT_ROWS, SYSTEM_FILL, WARNING_FILL,
                               display_width)
+from ..writers.printing import apply_openpyxl, plan_page
 from ..writers.village_inputs import openpyxl_validation
-from .plan import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
+from .plan import (AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, WRAPPED_SYSTEM, Plan,
+                   layout_of)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ _FILLS = {"error": PatternFill("solid", start_color=ERROR_FILL, end_color=ERROR_
           "warning": PatternFill("solid", start_color=WARNING_FILL, end_color=WARNING_FILL)}
 _SYSTEM_FILL = PatternFill("solid", start_color=SYSTEM_FILL, end_color=SYSTEM_FILL)
 _NO_FILL = PatternFill(fill_type=None)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 _OUR_COLOURS = {ERROR_FILL, WARNING_FILL}
 
 
@@ -42,6 +45,7 @@ def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
     _clear_previous(wb)
     _mark_cells(wb, plan)
     _system_columns(wb, plan)
+    _print_setup(wb, plan)
     _issues_sheet(wb, plan)
     _receipt_sheet(wb, plan)
     return wb
@@ -188,17 +192,41 @@ def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
             if r > plan.header_row and c - 1 in system_cols:
                 cell.value = None
                 cell.fill = _NO_FILL
+    wrapped = {plan.system[k][0] for k in WRAPPED_SYSTEM if k in plan.system}
     for row, values in plan.system_values.items():
         for col, value in values.items():
             cell = ws.cell(row=row, column=col + 1)
             cell.value = value or None
             cell.fill = _SYSTEM_FILL
             cell.number_format = "@"
+            if col in wrapped:
+                cell.alignment = _WRAP
+    for row, height in plan.system_heights.items():  # long 研判结论/审核意见 shown (and printed) whole
+        dim = ws.row_dimensions[row]
+        dim.height = max(dim.height or 0, height)
     for sheet, row, col, value in plan.writes:
         cell = wb[sheet].cell(row=row, column=col + 1)
         cell.value = value
         cell.number_format = DATE_FORMAT if isinstance(value, dt.date) else "@"
     _protect(ws, system_cols)
+
+
+def _print_setup(wb: openpyxl.Workbook, plan: Plan) -> None:
+    """Each village sheet of the clerk's prints legibly on A4 (writers/printing, as the XML path does): 户信息
+    always, another when it has no fitted print setup of its own (a rebuilt .xls/.ods has none)."""
+    for printed in plan.printed:
+        if printed.name not in wb.sheetnames:
+            continue
+        ws = wb[printed.name]
+        if printed.name != plan.household_sheet and ws.sheet_properties.pageSetUpPr is not None \
+                and ws.sheet_properties.pageSetUpPr.fitToPage:
+            continue
+        widths = []
+        for c in range(1, printed.last_column + 2):
+            letter = get_column_letter(c)
+            dim = ws.column_dimensions[letter] if letter in ws.column_dimensions else None
+            widths.append(0.0 if dim is not None and dim.hidden else (dim.width if dim is not None else 9.14))
+        apply_openpyxl(ws, layout_of(printed, widths))
 
 
 def _ungroup_columns(ws: Worksheet) -> None:
@@ -256,11 +284,7 @@ def _issues_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
             link.font = Font(color="0563C1", underline="single")
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:I{max(ws.max_row, 2)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    apply_openpyxl(ws, plan_page(ISSUE_WIDTHS, last_row=len(plan.issue_rows), header=(0, 0)))
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
@@ -278,3 +302,4 @@ def _receipt_sheet(wb: openpyxl.Workbook, plan: Plan) -> None:
         ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 70
+    apply_openpyxl(ws, plan_page((22, 70), last_row=len(plan.receipt) + 1, gridlines=False))

@@ -94,8 +94,8 @@ def apply_openpyxl(ws, layout: PageLayout) -> None:
         setup.pageOrder = "overThenDown"
     ws.page_margins.left, ws.page_margins.right = MARGINS["left"], MARGINS["right"]
     ws.page_margins.top, ws.page_margins.bottom = MARGINS["top"], MARGINS["bottom"]
-    ws.oddHeader.left.text = "&A"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddHeader.left.text = HEADER.removeprefix("&L")
+    ws.oddFooter.center.text = FOOTER.removeprefix("&C")
     ws.print_options.gridLines = layout.gridlines
     if layout.repeat_rows:
         ws.print_title_rows = f"{layout.repeat_rows[0] + 1}:{layout.repeat_rows[1] + 1}"
@@ -105,3 +105,17 @@ def apply_openpyxl(ws, layout: PageLayout) -> None:
     if layout.area:
         r0, c0, r1, c1 = layout.area
         ws.print_area = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
+
+
+def apply_ooxml(package, name: str, layout: PageLayout) -> None:
+    """Page setup of a sheet of a package the ooxml editor patches (the returned copy of an .xlsx)."""
+    package.sheet(name).set_page_setup(landscape=layout.landscape, pages_wide=layout.pages_wide,
+                                       across_first=layout.across_first, gridlines=layout.gridlines,
+                                       margins=MARGINS, header=HEADER, footer=FOOTER)
+
+    def one_based(pair: tuple[int, int] | None) -> tuple[int, int] | None:
+        return (pair[0] + 1, pair[1] + 1) if pair else None
+
+    area = layout.area
+    package.set_print_ranges(name, rows=one_based(layout.repeat_rows), columns=one_based(layout.repeat_columns),
+                             area=(area[0] + 1, area[1] + 1, area[2] + 1, area[3] + 1) if area else None)

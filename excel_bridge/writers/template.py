@@ -20,6 +20,7 @@ from ..messages import TEXT, os_problem
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
 from .common import (DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, Placed, fit_width,
                      meta_rows, place_atomically)
+from .printing import PageLayout, apply_xlsxwriter, plan_page
 from .village_inputs import column_check, column_note, number_format, xlsxwriter_validation
 
 TEMPLATE_KIND = "excel_bridge.village"
@@ -125,17 +126,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
     ws.set_row(0, 36)
     ws.freeze_panes(1, FREEZE_COLUMNS.get(spec.kind, 0))
     ws.autofilter(0, 0, max(len(rows), 1), len(spec.columns) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.repeat_rows(0)
-    total = sum(fit_width(c.header, c.width) for c in spec.columns)
-    if total <= PRINT_FIT_WIDTH:
-        ws.fit_to_pages(1, 0)
-    else:  # too wide to shrink onto one page legibly: print across pages, keeping who-is-who in view
-        ws.repeat_columns(0, max(0, FREEZE_COLUMNS.get(spec.kind, 1) - 1))
+    # fitted to as many pages across as keep it legible, who-is-who repeated on each; a blank template prints
+    # as a form with empty ruled rows to fill in by hand
+    widths = [fit_width(c.header, c.width, [r.get(c.key) for r in rows[:200]]) for c in spec.columns]
+    apply_xlsxwriter(ws, plan_page(widths, last_row=len(rows) if rows else BLANK_FORM_ROWS, header=(0, 0),
+                                   identity=FREEZE_COLUMNS.get(spec.kind, 0)))
 
 
-PRINT_FIT_WIDTH = 190  # character units that still print legibly on one A4 landscape page
+BLANK_FORM_ROWS = 20  # ruled rows a blank template prints under each header
 
 
 def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, town: str | None,
@@ -170,8 +168,9 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
             ws.write_string(r, 2, column_note(col, allowed), fmt.wrap)
             r += 1
         r += 1
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    # a document, read upright: one page wide, as many long as it takes
+    apply_xlsxwriter(ws, PageLayout(landscape=False, pages_wide=1, repeat_rows=None, repeat_columns=None,
+                                    area=(0, 0, r, 2), across_first=False, gridlines=False))
     ws.activate()
 
 
