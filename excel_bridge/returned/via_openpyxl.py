@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..messages import TEXT
 from ..writers.common import (DATE_FORMAT, ERROR_FILL, LIST_SHEET, MAX_INPUT_ROWS, SYSTEM_FILL, WARNING_FILL,
-                              display_width)
+                              display_width, wrapped_height)
 from ..writers.printing import apply_openpyxl, plan_page
 from ..writers.village_inputs import openpyxl_validation
 from .plan import (AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, WRAPPED_SYSTEM, Plan,
@@ -46,6 +46,8 @@ def openpyxl_copy(source: Path, fmt: str, plan: Plan) -> openpyxl.Workbook:
     _mark_cells(wb, plan)
     _system_columns(wb, plan)
     _print_setup(wb, plan)
+    if rebuilt:
+        _print_others(wb, plan)
     _issues_sheet(wb, plan)
     _receipt_sheet(wb, plan)
     return wb
@@ -85,6 +87,7 @@ def _rebuild(path: Path) -> openpyxl.Workbook:
                 widths[c] = max(widths.get(c, 8), min(40, display_width(value) + 2))
         for c, w in widths.items():
             ws.column_dimensions[get_column_letter(c)].width = w
+        _wrap_long_text(ws, rows, widths)
         if visibility.get(name) == pc.SheetVisibleEnum.Hidden:
             ws.sheet_state = "hidden"
         elif visibility.get(name) == pc.SheetVisibleEnum.VeryHidden:
@@ -138,6 +141,21 @@ def _list_sheet(wb: openpyxl.Workbook) -> Worksheet:
     ws = wb.create_sheet(name, index)
     ws.sheet_state = "hidden"
     return ws
+
+
+def _wrap_long_text(ws: Worksheet, rows: list[list[object]], widths: dict[int, int]) -> None:
+    """Text longer than its (capped) column wraps, its row made tall enough: what the file's own formats did,
+    which the rebuild from values lost (an instructions sheet would otherwise print cut off at the right)."""
+    for r, row in enumerate(rows, start=1):
+        long = {c - 1: widths[c] for c, v in enumerate(row, start=1)
+                if isinstance(v, str) and display_width(v) > widths.get(c, 8) - 2}
+        if not long:
+            continue
+        for c in long:
+            ws.cell(row=r, column=c + 1).alignment = _WRAP
+        height = wrapped_height(row, long)
+        if height:
+            ws.row_dimensions[r].height = height
 
 
 def _clear_previous(wb: openpyxl.Workbook) -> None:
@@ -227,6 +245,18 @@ def _print_setup(wb: openpyxl.Workbook, plan: Plan) -> None:
             dim = ws.column_dimensions[letter] if letter in ws.column_dimensions else None
             widths.append(0.0 if dim is not None and dim.hidden else (dim.width if dim is not None else 9.14))
         apply_openpyxl(ws, layout_of(printed, widths))
+
+
+def _print_others(wb: openpyxl.Workbook, plan: Plan) -> None:
+    """The rebuild lost every print setup: the clerk's other visible sheets (填表说明, their own) print one
+    legible page across again, as many down as they take."""
+    village = {p.name for p in plan.printed}
+    for ws in wb.worksheets:
+        if ws.title in village or ws.sheet_state != "visible" or ws.max_row < 1:
+            continue
+        widths = [ws.column_dimensions[get_column_letter(c)].width if get_column_letter(c) in ws.column_dimensions
+                  else 9.14 for c in range(1, ws.max_column + 1)]
+        apply_openpyxl(ws, plan_page(widths, last_row=ws.max_row - 1, gridlines=False))
 
 
 def _ungroup_columns(ws: Worksheet) -> None:

@@ -223,11 +223,11 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-MEMBER_COLUMNS = [
-    Col("镇", 8), Col("村", 10), Col("户编号", 16, "id"), Col("户主身份证号", 19, "id"), Col("姓名", 8),
-    Col("身份证号", 19, "id"), Col("与户主关系", 6), Col("性别", 4), Col("出生日期", 11), Col("文化程度", 9, "wrap"),
-    Col("在校生状况", 8, "wrap"), Col("健康状况", 10, "wrap"), Col("残疾类别", 5), Col("残疾等级", 5),
-    Col("劳动技能", 10, "wrap"), Col("务工时间（月）", 5, "int"), Col("参加基本医疗保险", 5), Col("享受低保", 5),
+MEMBER_COLUMNS = [  # 190 character units: one landscape page across
+    Col("镇", 8), Col("村", 9), Col("户编号", 16, "id"), Col("户主身份证号", 19, "id"), Col("姓名", 8),
+    Col("身份证号", 19, "id"), Col("与户主关系", 6), Col("性别", 4), Col("出生日期", 11), Col("文化程度", 12, "wrap"),
+    Col("在校生状况", 11, "wrap"), Col("健康状况", 12, "wrap"), Col("残疾类别", 5), Col("残疾等级", 5),
+    Col("劳动技能", 12, "wrap"), Col("务工时间（月）", 5, "int"), Col("参加基本医疗保险", 5), Col("享受低保", 5),
     Col("特困供养", 5), Col("失能", 4), Col("在册", 4),
 ]
 MEMBER_IDENTITY = 5  # 镇 … 姓名

@@ -94,6 +94,7 @@ def apply_openpyxl(ws, layout: PageLayout) -> None:
         setup.pageOrder = "overThenDown"
     ws.page_margins.left, ws.page_margins.right = MARGINS["left"], MARGINS["right"]
     ws.page_margins.top, ws.page_margins.bottom = MARGINS["top"], MARGINS["bottom"]
+    ws.page_margins.header = ws.page_margins.footer = 0.3  # inside the top and bottom margins
     ws.oddHeader.left.text = HEADER.removeprefix("&L")
     ws.oddFooter.center.text = FOOTER.removeprefix("&C")
     ws.print_options.gridLines = layout.gridlines
