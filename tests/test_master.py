@@ -89,6 +89,41 @@ def test_master_sheet_names_and_structure(demo):
         assert pane.get("topLeftCell") == f"{scrolled}{header_row + 2}", sheet
 
 
+def test_overview_charts_stand_evenly_beside_the_tables_and_count_in_whole_numbers(demo):
+    """总览 (issue 12): the three charts one under another right of the tables, equal gaps, none over a table or
+    another chart; the risk chart labels every one of its risk types, on a whole-number axis."""
+    ws, *_ = demo
+    xdr = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+    chart_ns = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    with zipfile.ZipFile(ws.master_path) as zf:
+        from xml.etree import ElementTree as ET
+
+        drawing = ET.fromstring(zf.read("xl/drawings/drawing1.xml"))
+        anchors = [tuple(int(a.find(f"{xdr}{end}/{xdr}{what}").text) for end in ("from", "to")
+                         for what in ("col", "row")) for a in drawing.iter(f"{xdr}twoCellAnchor")]
+        charts = {n: ET.fromstring(zf.read(n)) for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
+    assert len(anchors) == 3
+    tables_end = len(STATES) + 2  # 镇, the states, 已移出, 合计: columns A..K
+    assert all(c0 > tables_end for c0, _, _, _ in anchors)  # right of every table
+    assert len({(c0, c1) for c0, _, c1, _ in anchors}) == 1  # one column of charts, one width
+    gaps = [b[1] - a[3] for a, b in zip(anchors, anchors[1:])]
+    assert all(g >= 0 for g in gaps) and len(set(gaps)) == 1, anchors  # no overlap, even spacing
+    [bar] = [c for c in charts.values() if c.find(f".//{chart_ns}barChart") is not None
+             and c.find(f".//{chart_ns}barDir").get("val") == "bar"]
+    assert bar.find(f".//{chart_ns}catAx/{chart_ns}tickLblSkip").get("val") == "1"
+    value_axis = bar.find(f".//{chart_ns}valAx")
+    assert value_axis.find(f"{chart_ns}numFmt").get("formatCode") == "0"
+    assert float(value_axis.find(f".//{chart_ns}majorUnit").get("val")).is_integer()
+    assert value_axis.find(f".//{chart_ns}min").get("val") == "0"
+    # its categories are the ten risk types of the table (all labelled: tickLblSkip 1 above)
+    ref = bar.find(f".//{chart_ns}cat//{chart_ns}f").text
+    first, last = (int(n) for n in re.fullmatch(r"总览!\$A\$(\d+):\$A\$(\d+)", ref).groups())
+    rows = calamine_rows(ws.master_path, "总览")
+    assert [rows[r - 1][0] for r in range(first, last + 1)] == [
+        "因病因残", "因灾因意外事故", "住房不安全", "饮水不安全", "就业不稳定减收", "产业失败", "政策衔接", "扶贫资产监管不善",
+        "小额贷款逾期", "其他"]
+
+
 def test_master_households_equal_ledger_households(demo):
     ws, *_ = demo
     sheet = calamine_records(ws.master_path, "监测户台账")

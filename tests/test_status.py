@@ -118,3 +118,28 @@ def test_a_file_only_checked_says_so_and_still_names_a_bad_head_id(tmp_path, con
     assert (got["陈伟"]["流程状态"], got["陈伟"]["审核意见"]) == ("未入账（仅校验）", "")
     assert got["李秀英"]["流程状态"] == "未入账"
     assert got["李秀英"]["审核意见"].startswith(ID_REASON)
+
+
+def test_clerks_read_words_and_the_district_keeps_rule_ids_after_them(ws, proc):
+    """No rule id (R-INCOME, C-LABOUR-AGE …) anywhere a village or a town reads; the district's sheets give the
+    words first and the id after them."""
+    import re
+
+    from factory import all_cell_text
+
+    rows = leads(dict(review_date=T - D(20), notice_start=T - D(19), notice_end=T - D(15)),
+                 dict(review_date=T - D(20), notice_start=T - D(19), notice_end=T - D(15)))
+    rows["member"][3].update(labour="普通劳动力")  # 李秀英, born 1950, past working age: C-LABOUR-AGE
+    drop(ws, ws.config(), rows)
+    proc.run_pass(wait=0.05)
+    code = re.compile(r"\b[RC]-[A-Z]{3,}")
+    returned = ws.town_feedback(TOWN) / "石塘村_反馈.xlsx"
+    issues = table_of(returned, "问题清单", "问题说明")
+    assert any("劳动年龄" in r["问题说明"] for r in issues)  # the labour warning is there, in words
+    for path in (returned, ws.town_feedback(TOWN) / f"{TOWN}_镇级核查表.xlsx"):
+        assert [t for t in all_cell_text(path) if code.search(t)] == [], path.name
+    master = {r["户主姓名"]: r for r in table_of(ws.master_path, "监测户台账", "成立的规则")}
+    assert master["李秀英"]["成立的规则"] == "人均纯收入不高于监测线（R-INCOME）"
+    [labour] = [r for r in table_of(ws.master_path, "问题汇总", "代码") if r["代码"] == "C-LABOUR-AGE"]
+    headers = list(labour)
+    assert headers.index("代码") == headers.index("说明") + 1 and "劳动年龄" in labour["说明"]

@@ -71,7 +71,7 @@ def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: di
 
 BIG_HEADER_LINES = 3  # the two big sheets' headers wrap onto three lines (the row is made tall enough)
 CHART_SIZE = {"width": 560, "height": 300}
-CHART_ROWS = 16  # rows between the tops of two charts stacked on 总览 (300 px at 20 px a row, and a gap)
+ROW_PX, HEADER_PX = 20, 40  # a default row, and the 30 pt header row of the town table, in pixels
 
 
 def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
@@ -148,13 +148,14 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     chart.set_y_axis(_count_axis(max(town_totals, default=0)))
     chart.set_x_axis({"interval_unit": 1, "num_font": {"size": 9}})
     chart.set_size(CHART_SIZE)
-    sheet.insert_chart(top, chart_col, chart)
+    first, second, third = _chart_rows(top, {top: HEADER_PX})
+    sheet.insert_chart(first, chart_col, chart)
     pie = wb.add_chart({"type": "pie"})
     pie.add_series({"name": "监测类别", "categories": ["总览", cat_top + 1, 0, cat_top + len(categories), 0],
                     "values": ["总览", cat_top + 1, 1, cat_top + len(categories), 1], "data_labels": {"value": True}})
     pie.set_title({"name": "监测类别（户数）"})
     pie.set_size(CHART_SIZE)
-    sheet.insert_chart(top + CHART_ROWS, chart_col, pie)
+    sheet.insert_chart(second, chart_col, pie)
     bar = wb.add_chart({"type": "bar"})
     bar.add_series({"name": "风险类型", "categories": ["总览", risk_top + 1, 0, risk_top + len(risks), 0],
                     "values": ["总览", risk_top + 1, 1, risk_top + len(risks), 1], "data_labels": {"value": True},
@@ -165,12 +166,26 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     bar.set_y_axis({"interval_unit": 1, "num_font": {"size": 9}, "reverse": True})
     bar.set_x_axis(_count_axis(max((by_risk.get(k, 0) for k in risks), default=0)))
     bar.set_size(CHART_SIZE)
-    sheet.insert_chart(top + 2 * CHART_ROWS, chart_col, bar)
-    last_row = max(risk_top + len(risks), top + 3 * CHART_ROWS - 1)
+    sheet.insert_chart(third, chart_col, bar)
+    last_row = max(risk_top + len(risks), _chart_rows(third, {})[1])
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
                                        area=(0, 0, last_row, chart_col + 8), across_first=False, gridlines=False))
     sheet.fit_to_pages(1, 1)
     return tally.total
+
+
+def _chart_rows(top: int, heights: dict[int, int]) -> tuple[int, int, int]:
+    """The rows three charts start on, stacked from `top` with one empty row between each (rows `heights` px
+    tall where given, ROW_PX otherwise): evenly spaced whatever the taller header row above them."""
+    starts, row = [], top
+    for _ in range(3):
+        starts.append(row)
+        covered = 0
+        while covered < CHART_SIZE["height"]:
+            covered += heights.get(row, ROW_PX)
+            row += 1
+        row += 1  # the gap
+    return starts[0], starts[1], starts[2]
 
 
 def _count_axis(largest: int) -> dict:
