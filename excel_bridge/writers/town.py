@@ -65,7 +65,7 @@ def _decided(wb, fmt: Formats, decided: list[SentUp]) -> None:
     """What the town decided (同意 sent up, 退回 sent down), latest first, with the district's outcome."""
     sheet = wb.add_worksheet(SENT_UP_SHEET)
     sheet.set_row(0, 32)
-    sheet.merge_range(0, 0, 0, 7, TEXT["town.sent_up_instruction"], fmt.instruction)
+    sheet.merge_range(0, 0, 0, len(SENT_UP_COLUMNS) - 1, TEXT["town.sent_up_instruction"], fmt.instruction)
 
     def cells():
         for s in decided:
