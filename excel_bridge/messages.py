@@ -561,6 +561,9 @@ TEXT: dict[str, str] = {
     "master.title": "{district}防止返贫动态监测总台账",
     "master.line": "监测线：{year}年 {line:g} 元/人·年",
     "master.no_line": "监测线：{year}年尚未配置",
+    "master.chart_towns": "各镇监测户（按流程状态）",
+    "master.chart_categories": "监测类别（户数）",
+    "master.chart_risks": "风险类型（户数）",
     "master.updated": "更新时间：{now:%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，请勿在此表中修改数据；审核决定请在“待区审核”表中选择）",
     "master.instruction": "待区审核：请在黄色列选择“同意”“退回”或“不予认定”（仅纳入监测认定可选），退回或不予认定时写明原因，填写审核人和日期后保存本工作簿。",
     # the printed 公示名单 (writers/notice.py); reasons in plain words that reveal no illness or disability
@@ -600,6 +603,8 @@ TEXT: dict[str, str] = {
     # the returned copy's log (returned/write.py, via_openpyxl.py): logging's %-style arguments
     "feedback.log.patch_unsupported": "%s 不能直接修改（%s），改用 openpyxl 生成反馈文件",
     "feedback.log.openpyxl_rebuild": "openpyxl 无法打开 %s（%s），按数值重建",
+    # the page footer of every printed sheet (writers/printing.py; &P the page, &N the pages)
+    "print.footer": "第 &P 页，共 &N 页",
     # placing a written workbook (writers/common.py): logging's %-style arguments
     "place.log.side_copy": "目标文件被占用（可能正在 Excel 中打开），已另存为 %s",
     # worker processes (runner.py) and the watcher (watch.py): logging's %-style arguments

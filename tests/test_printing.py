@@ -24,7 +24,6 @@ from excel_bridge.demo import IdPool, build_demo, generate_village
 from excel_bridge.process import Processor
 from excel_bridge.returned import write_returned_copy
 from excel_bridge.workspace import Workspace
-from excel_bridge.writers.notice import notice_path
 from excel_bridge.writers.template import write_village_workbook
 
 T = dt.date.today()

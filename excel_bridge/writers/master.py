@@ -17,7 +17,7 @@ from ..workflow import DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDE
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
-from .decision_table import rules_text, write_decision_sheet
+from .decision_table import write_decision_sheet
 from .printing import PageLayout, apply_xlsxwriter
 from .tables import Col, Formats, new_workbook, print_table, wrap_widths, write_meta, write_table
 
@@ -144,7 +144,7 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
         chart.add_series({"name": ["总览", top, c], "categories": ["总览", top + 1, 0, last_town_row, 0],
                           "values": ["总览", top + 1, c, last_town_row, c]})
     town_totals = [sum(by_town_state.get((t, states[c - 1]), 0) for c in shown) for t in towns]
-    chart.set_title({"name": "各镇监测户（按流程状态）"})
+    chart.set_title({"name": TEXT["master.chart_towns"]})
     chart.set_y_axis(_count_axis(max(town_totals, default=0)))
     chart.set_x_axis({"interval_unit": 1, "num_font": {"size": 9}})
     chart.set_size(CHART_SIZE)
@@ -153,14 +153,14 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     pie = wb.add_chart({"type": "pie"})
     pie.add_series({"name": "监测类别", "categories": ["总览", cat_top + 1, 0, cat_top + len(categories), 0],
                     "values": ["总览", cat_top + 1, 1, cat_top + len(categories), 1], "data_labels": {"value": True}})
-    pie.set_title({"name": "监测类别（户数）"})
+    pie.set_title({"name": TEXT["master.chart_categories"]})
     pie.set_size(CHART_SIZE)
     sheet.insert_chart(second, chart_col, pie)
     bar = wb.add_chart({"type": "bar"})
     bar.add_series({"name": "风险类型", "categories": ["总览", risk_top + 1, 0, risk_top + len(risks), 0],
                     "values": ["总览", risk_top + 1, 1, risk_top + len(risks), 1], "data_labels": {"value": True},
                     "gap": 60})
-    bar.set_title({"name": "风险类型（户数）"})
+    bar.set_title({"name": TEXT["master.chart_risks"]})
     bar.set_legend({"none": True})
     # every risk type labelled (one label per bar, small enough to fit), counts on a whole-number axis
     bar.set_y_axis({"interval_unit": 1, "num_font": {"size": 9}, "reverse": True})

@@ -14,13 +14,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..messages import TEXT
+
 # Column widths are in Excel's character units (about 1.9 mm each at 100 %); an A4 page with the margins below
 # holds about 98 of them upright and 143 across at 100 %.
 PORTRAIT_WIDTH = 98
 LEGIBLE_WIDTH = 190  # the most one landscape page takes: printed at ~75 %, 10 pt text comes out at ~7.5 pt
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}  # inches
 HEADER = "&L&F　&A"  # the file and the sheet at the top left of every page
-FOOTER = "&C第 &P 页，共 &N 页"
+FOOTER = "&C" + TEXT["print.footer"]
 
 
 @dataclass(frozen=True)
