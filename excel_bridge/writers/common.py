@@ -41,7 +41,10 @@ def text_lines(text: object, width: float) -> int:
     if text is None or text == "":
         return 1
     room = max(1.0, width - 1.5)
-    return sum(max(1, math.ceil(display_width(part) / room)) for part in str(text).split("\n"))
+    text = str(text)
+    if len(text) * 2 <= room and "\n" not in text:  # fits whatever its characters (the common case: no scan)
+        return 1
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
 
 
 def wrapped_height(values: Sequence[object], widths: Mapping[int, float]) -> float | None:
