@@ -125,8 +125,10 @@ def master_rows(root: Path) -> tuple[list[list[object]], list[list[object]]]:
     from excel_bridge.workspace import Workspace
     from excel_bridge.writers import master
 
-    with Workspace.open(root).open_store() as store:
-        households = [master.household_cells_row(r) for r in store.views.master_households()]
+    ws = Workspace.open(root)
+    titles = master.rule_titles(ws.config())
+    with ws.open_store() as store:
+        households = [master.household_cells_row(r, titles) for r in store.views.master_households()]
         members = [master.member_cells_row(r) for r in store.views.master_members()]
     return households, members
 

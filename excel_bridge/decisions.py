@@ -3,8 +3,10 @@
 A decision counts only from the right level's workbook (town decisions from that town's 镇级核查表,
 district decisions from the 区级总台账), only for a household of that town, and only if the row's
 hidden token still matches the household's current state and version. Everything else is refused
-with a message that appears in the next copy of that workbook. All decisions of one workbook are
-applied in one transaction together with their audit records.
+with a message that appears in the next copy of that workbook (every field left empty named at once);
+a refused row of a household still waiting there keeps what was typed (store.drafts), shown again in
+that row of the next copy. All decisions of one workbook are applied in one transaction together with
+their audit records.
 """
 
 from __future__ import annotations
@@ -113,7 +115,10 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
     now = (now or dt.datetime.now()).replace(microsecond=0)
     today = today or now.date()
     seen: set[str] = set()
+    kept: set[int] = set()  # households whose refused row was kept: the first of its rows in the workbook
     with store.atomic():
+        # what this workbook says replaces what the previous one left typed (a row emptied is forgotten too)
+        store.drafts.clear(level=level, town=town)
         for d in rows:
             token = parse_token(d.token)
             hid = str(token.household_id) if token else ""
@@ -127,7 +132,10 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
             if refusal is None:
                 seen.add(hid)
             if refusal:
-                result.refused.append(TEXT["decision.row"].format(row=d.row, name=name, reason=refusal))
+                result.refused.append(TEXT["decision.row"].format(row=d.row, name=name, reason=refusal.text))
+                if refusal.household is not None and refusal.household.id not in kept:
+                    kept.add(refusal.household.id)
+                    _keep_typed(store, d, refusal, level=level, now=now)
         who = "镇级核查表" if level == TOWN else "区级总台账"
         refused = TEXT["decision.summary_refused"].format(n=len(result.refused)) if result.refused else ""
         message = TEXT["decision.summary"].format(who=who, applied=result.applied, refused=refused)
@@ -139,43 +147,81 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
     return result
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a decision row did not count; `household` when the row is one of a household still waiting at this
+    level in this workbook (its typed values are kept), `flagged` the decision fields to fill in or change."""
+
+    text: str
+    household: HouseholdRow | None = None
+    flagged: tuple[str, ...] = ()
+
+
 def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
-               today: dt.date, result: DecisionResult, approvers: frozenset[str] | None = None) -> str | None:
-    if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named
-        return TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(CHOICES[level]))
+               today: dt.date, result: DecisionResult, approvers: frozenset[str] | None = None) -> Refusal | None:
     token = parse_token(d.token)
+    hh = store.households.get(token.household_id) if token is not None else None
+    if hh is not None and not _token_ever_valid(store, hh, token):
+        hh = None
+    waiting = hh is not None and hh.version == token.version and (town is None or hh.town == town) \
+        and DECIDER.get(hh.state) == level and hh.on_file
+    here = hh if waiting else None  # a row this workbook may decide: what was typed in it is kept when refused
+    if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named
+        return Refusal(TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(CHOICES[level])),
+                       here, ("decision",))
     if token is None:
-        return TEXT["decision.token_broken"]
-    hh = store.households.get(token.household_id)
-    if hh is None or not _token_ever_valid(store, hh, token):
-        return TEXT["decision.token_invalid"]
+        return Refusal(TEXT["decision.token_broken"])
+    if hh is None:
+        return Refusal(TEXT["decision.token_invalid"])
     label = TEXT["decision.household"].format(village=hh.village, head=hh.head_name or "")
     if hh.version != token.version:
-        return TEXT["decision.stale"].format(label=label, state=hh.state)
+        return Refusal(TEXT["decision.stale"].format(label=label, state=hh.state))
     if town is not None and hh.town != town:
-        return TEXT["decision.other_town"].format(label=label, town=town)
+        return Refusal(TEXT["decision.other_town"].format(label=label, town=town))
     if DECIDER.get(hh.state) != level:
-        return TEXT["decision.wrong_level"].format(label=label, state=hh.state, level=level)
+        return Refusal(TEXT["decision.wrong_level"].format(label=label, state=hh.state, level=level))
     if not hh.on_file:
-        return TEXT["decision.removed"].format(label=label)
+        return Refusal(TEXT["decision.removed"].format(label=label))
     if d.decision != RETURN and hh.assessment.get("proposed", False) is None:
-        return TEXT["decision.unknown"].format(label=label, decision=d.decision)  # not judged on invalid input
-    if d.decision in (RETURN, REJECT) and not d.comment:
-        return TEXT["decision.no_reason"].format(label=label, decision=d.decision)
-    if not d.person:
-        who = COLUMNS[level].person
-        return TEXT["decision.no_person"].format(label=label, who=who)
+        # not judged on invalid input
+        return Refusal(TEXT["decision.unknown"].format(label=label, decision=d.decision), here, ("decision",))
+    missing = _missing(d, level)
+    if missing:
+        names = COLUMNS[level]
+        what = [TEXT["decision.missing_reason"].format(column=names.comment) if key == "comment"
+                else TEXT["decision.missing_person"].format(column=names.person) for key in missing]
+        return Refusal(TEXT["decision.missing"].format(label=label, decision=d.decision, what="、".join(what)),
+                       here, missing)
     if approvers is not None and d.person not in approvers:
-        return TEXT["decision.not_an_approver"].format(label=label, who=COLUMNS[level].person, person=d.person)
+        return Refusal(TEXT["decision.not_an_approver"].format(label=label, who=COLUMNS[level].person,
+                                                               person=d.person), here, ("person",))
     try:
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:
-        return str(exc)
+        return Refusal(str(exc), here, ("decision",))
     transition(store, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
                comment=d.comment or None, decided_on=d.date or today)
     result.applied += 1
     result.villages.add((hh.town, hh.village))
     return None
+
+
+def _missing(d: DecisionRow, level: str) -> tuple[str, ...]:
+    """The fields a decision needs and the row left empty: the reason of a 退回/不予认定, the person (always)."""
+    out = []
+    if d.decision in (RETURN, REJECT) and not d.comment:
+        out.append("comment")
+    if not d.person:
+        out.append("person")
+    return tuple(out)
+
+
+def _keep_typed(store: Store, d: DecisionRow, refusal: Refusal, *, level: str, now: dt.datetime) -> None:
+    hh = refusal.household
+    assert hh is not None
+    store.drafts.keep(level=level, household_id=hh.id, town=hh.town, version=hh.version, decision=d.decision,
+                      comment=d.comment or None, person=d.person or None, decided_on=d.date,
+                      flagged=refusal.flagged, at=now)
 
 
 def _token_ever_valid(store: Store, hh: HouseholdRow, token: Token) -> bool:

@@ -337,6 +337,7 @@ TEXT: dict[str, str] = {
     "template.line_inclusive": "人均纯收入不高于（含等于）监测线即在监测范围内",
     "template.line_exclusive": "人均纯收入低于监测线才在监测范围内",
     "state.unsubmitted": "未入账（仅校验）",
+    "state.unrecorded": "未入账",
     "pass.file": "{town}/{name}：{status}。{message}",
     "pass.waiting": "另有 {n} 个文件还在复制或保存中，下一轮再处理。",
     "pass.locked": "目标文件正被打开（可能在 Excel 中），新版本已另存为：{path}",
@@ -488,9 +489,10 @@ TEXT: dict[str, str] = {
     "decision.other_town": "{label}不属于{town}，不能在本镇核查表中决定",
     "decision.wrong_level": "{label}当前状态为“{state}”，不应由{level}级决定",
     "decision.removed": "{label}已不在本村最新台账中（已移出），本次决定未生效",
-    "decision.no_reason": "{label}选择了“{decision}”，但没有写明原因（意见栏），本次决定未生效",
     "decision.unknown": "{label}最新提交的台账中本户填写有误，无法研判，“{decision}”未生效；请退回村里改正，或等改正后的台账到达后再决定",
-    "decision.no_person": "{label}的决定没有填写{who}，本次决定未生效（每项决定都要记录经办人）",
+    "decision.missing": "{label}选择了“{decision}”，但{what}，本次决定未生效（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
+    "decision.missing_reason": "没有写明原因（{column}栏）",
+    "decision.missing_person": "没有填写{column}（每项决定都要记录经办人）",
     # 预警 in the town workbooks and the master (alerts.py)
     "alert.overdue": "{lead_date} 发现线索，已 {days} 天仍未认定（规定不超过 {limit} 天），当前“{state}”",
     "alert.whole_town": "（全镇）",
@@ -584,11 +586,15 @@ TEXT: dict[str, str] = {
     "town.refused_notes": "上次提交中未生效的决定：{notes}",
     "town.review_summary": "{matter}：{review_date}评议{result}，公示{notice_start}至{notice_end}，异议{objection}",
     "town.not_submitted": "（尚未提交）",
+    "town.sent_up_instruction": "本镇已作出的核查、验收决定（最近的在前）：“同意”的已报区级，区级的结论和意见出来后显示在右侧；“退回”的已发回村里。",
     "town.date_error": "请填写日期，如 2021-08-11",
     # the district master workbook (writers/master.py)
     "master.title": "{district}防止返贫动态监测总台账",
     "master.line": "监测线：{year}年 {line:g} 元/人·年",
     "master.no_line": "监测线：{year}年尚未配置",
+    "master.chart_towns": "各镇监测户（按流程状态）",
+    "master.chart_categories": "监测类别（户数）",
+    "master.chart_risks": "风险类型（户数）",
     "master.updated": "更新时间：{now:%Y-%m-%d %H:%M:%S}（由系统根据台账数据库自动生成，请勿在此表中修改数据；审核决定请在“待区审核”表中选择）",
     "master.instruction": "待区审核：请在黄色列选择“同意”“退回”或“不予认定”（仅纳入监测认定可选），退回或不予认定时写明原因，填写审核人和日期后保存本工作簿。",
     # the printed 公示名单 (writers/notice.py); reasons in plain words that reveal no illness or disability
@@ -605,18 +611,21 @@ TEXT: dict[str, str] = {
     "notice.reason.elimination": "收入持续稳定，“两不愁三保障”及饮水安全持续巩固",
     # the returned copy (returned/plan.py): system columns, cell comments, 问题清单
     "feedback.proposed": "建议纳入监测：{reasons}",
-    "feedback.rule": "{title}（{rule}，方案{clause}）",
+    "feedback.rule": "{title}（方案{clause}）",
     "feedback.cannot_assess": "无法研判：{fields}填写有误或与其他表不一致，请先改正；改正前本户不进入审核流程",
     "feedback.cannot_assess_any": "有关收入或保障的格子",
     "feedback.not_proposed": "暂不纳入：人均纯收入高于监测线，刚性支出未使其降入监测范围，两不愁三保障及饮水安全有保障",
-    "feedback.drop_to_verify": "；{title}（{rule}，方案{clause}）：收入大幅下降但仍高于监测线，请入户核实",
+    "feedback.drop_to_verify": "；{title}（方案{clause}）：收入大幅下降但仍高于监测线，请入户核实",
     # the assistance suggestion (rules.Assessor.assistance; plan 六(一)(二))
     "assistance.development": "开发式帮扶",
     "assistance.security": "兜底保障",
     "assistance.security_and_development": "兜底保障+开发式帮扶",
     "assistance.single": "单项措施",
     "assistance.comprehensive": "综合帮扶",
-    "feedback.priority": "重点关注（R-SPECIAL，方案{clause}）",
+    "feedback.priority": "重点关注（方案{clause}）",
+    "feedback.unrecorded_id": "本户没有入账，不能研判和报审：户主身份证号有误——{message}改法：{hint}",
+    "feedback.unrecorded": "本户没有入账，不能研判和报审：请按标红的格子改正后重新提交",
+    "feedback.receipt_title": "村级监测台账处理回执",
     "feedback.check_errors": "错误{errors}处{warnings}",
     "feedback.check_and_warnings": "，提示{n}条",
     "feedback.check_warnings": "提示{n}条",
@@ -625,6 +634,8 @@ TEXT: dict[str, str] = {
     # the returned copy's log (returned/write.py, via_openpyxl.py): logging's %-style arguments
     "feedback.log.patch_unsupported": "%s 不能直接修改（%s），改用 openpyxl 生成反馈文件",
     "feedback.log.openpyxl_rebuild": "openpyxl 无法打开 %s（%s），按数值重建",
+    # the page footer of every printed sheet (writers/printing.py; &P the page, &N the pages)
+    "print.footer": "第 &P 页，共 &N 页",
     # placing a written workbook (writers/common.py): logging's %-style arguments
     "place.log.side_copy": "目标文件被占用（可能正在 Excel 中打开），已另存为 %s",
     # worker processes (runner.py) and the watcher (watch.py): logging's %-style arguments
@@ -655,6 +666,12 @@ TEXT: dict[str, str] = {
     "opinion.not_included": "研判暂不纳入监测",
     "opinion.unknown": "本户填写有误，无法研判，流程暂停：请按“研判结论”和标红的格子改正后重新提交",
     "opinion.elimination": "{opinion}；风险消除研判：{reason}",
+    "opinion.notice_running": "公示中，至{end}结束后自动{next}",
+    "opinion.notice_pending": "已评议通过，公示将于{start}开始，至{end}结束后自动{next}",
+    "opinion.next_town_check": "报镇核查",
+    "opinion.next_town_accept": "报镇验收",
+    "opinion.notice_no_consent": "；但农户还没有签承诺授权（“承诺授权”应填“是”），公示结束前请补签并重新提交，否则不能{next}",
+    "opinion.notice_errors": "；本户还有错误，请按标红的格子改正后重新提交，否则公示结束后也不能{next}",
     # moves the state machine refuses, and the 审核意见 a town or district move leaves (workflow.py)
     "workflow.refused": "{village}{who}户当前状态为“{state}”，{level}级不能执行“{action}”{choices}",
     "workflow.refused_choices": "（{level}级此时可选：{actions}）",

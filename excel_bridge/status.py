@@ -1,4 +1,6 @@
-"""What the ledger says of each household, in the words shown in 流程状态 and 审核意见 columns."""
+"""What the ledger says of each household, in the words shown in 流程状态 and 审核意见 columns: where it stands,
+and what happens next — a notice entered and running (or not started yet) says when it ends and where the
+household then goes, and what would stop it."""
 
 from __future__ import annotations
 
@@ -9,16 +11,47 @@ from .config import Config
 from .issues import Issue, make_issue
 from .messages import TEXT
 from .returned import Status
+from .review_checks import latest_key, notice_days, passed
+from .rules import ELIGIBLE
 from .store import HouseholdRow, Store
+from .village_step import MATTER_FOR_STATE, current_reviews
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
 
+NEXT_STEP = {LEAD: TEXT["opinion.next_town_check"], ASSISTING: TEXT["opinion.next_town_accept"]}
 
-def opinion_text(row: HouseholdRow, config: Config) -> str:
-    """审核意见: the recorded opinion (a 退回 reason…) or what happens next, in plain words."""
+
+def notice_text(store: Store, row: HouseholdRow, config: Config, *, as_of: dt.date) -> str | None:
+    """The village's passed review whose notice is running or not started yet: when it ends and where the
+    household then goes by itself, with what would stop it (consent, errors). None otherwise."""
+    matter = MATTER_FOR_STATE.get(row.state)
+    if matter is None or not row.on_file:
+        return None
+    reviews = current_reviews(store, row, matter)
+    if not reviews:
+        return None
+    review = max(reviews, key=latest_key)
+    start, end = review["notice_start"], review["notice_end"]
+    if not passed(review) or end < as_of or notice_days(start, end) < config.rules.workflow.notice_min_days:
+        return None  # no notice, one over (the household has moved on, or waits for what the file says), too short
+    step = NEXT_STEP[row.state]
+    text = (TEXT["opinion.notice_pending"].format(start=start.isoformat(), end=end.isoformat(), next=step)
+            if start > as_of else TEXT["opinion.notice_running"].format(end=end.isoformat(), next=step))
+    if row.state == LEAD and row.data.get("consent") != "是":
+        text += TEXT["opinion.notice_no_consent"].format(next=step)
+    if row.errors:
+        text += TEXT["opinion.notice_errors"].format(next=step)
+    return text
+
+
+def opinion_text(row: HouseholdRow, config: Config, *, notice: str | None = None) -> str:
+    """审核意见: the recorded opinion (a 退回 reason…) or what happens next, in plain words; `notice`
+    (notice_text) when a notice is running or about to start."""
     days = config.rules.workflow.notice_min_days
     if row.state in (LEAD, NOT_INCLUDED) and row.on_file and row.assessment.get("proposed", False) is None:
         return TEXT["opinion.unknown"]  # the latest file leaves the verdict unknown: nothing moves until fixed
+    if notice and row.state == LEAD:
+        return notice  # a review held after any 退回: what counts now is the notice running
     if row.opinion and row.state in (LEAD, ASSISTING, NOT_INCLUDED):
         return row.opinion
     return {
@@ -48,8 +81,13 @@ def statuses(store: Store, config: Config, *, town: str, village: str, as_of: dt
     out: dict[str, Status] = {}
     for row in rows:
         identified = row.identified_date
-        opinion = opinion_text(row, config)
         cand = elimination.get(row.id)
+        notice = notice_text(store, row, config, as_of=as_of)
+        if row.state == ASSISTING and (cand is None or cand.verdict != ELIGIBLE):
+            notice = None  # not eligible: the notice sends it nowhere (said by the 研判 below and 问题清单)
+        opinion = opinion_text(row, config, notice=notice)
+        if notice and row.state == ASSISTING:
+            opinion = notice
         if cand is not None:  # every 帮扶中 household is told where it stands on risk elimination
             opinion = TEXT["opinion.elimination"].format(opinion=opinion, reason=cand.reason)
         out[row.head_id] = Status(state=state_text(row), opinion=opinion,

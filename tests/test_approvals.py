@@ -81,7 +81,7 @@ def dropdown(path: Path, sheet: str, header: str) -> str:
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     for r in range(1, 6):
-        cols = {c.value: c.column_letter for c in ws[r]}
+        cols = {c.value: c.column_letter for c in ws[r] if c.value is not None}  # (a merged note line has none)
         if header in cols:
             cell = f"{cols[header]}{r + 1}"
             [dv] = [dv for dv in ws.data_validations.dataValidation if cell in dv.sqref]
@@ -143,7 +143,7 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     assert {k: row[k] for k in ("事项", "村", "组", "户编号", "户主姓名", "人均纯收入", "监测线", "研判依据", "建议类别",
                                 "村级评议公示", "核查结论", "核查意见", "核查人", "核查日期")} == {
         "事项": "纳入监测核查", "村": "石塘村", "组": "一组", "户编号": "LS440205000001", "户主姓名": "李秀英",
-        "人均纯收入": 8000.0, "监测线": 9600.0, "研判依据": "人均纯收入不高于监测线（R-INCOME）", "建议类别": "脱贫不稳定户",
+        "人均纯收入": 8000.0, "监测线": 9600.0, "研判依据": "人均纯收入不高于监测线", "建议类别": "脱贫不稳定户",
         "村级评议公示": f"纳入监测：{T - D(20)}评议通过，公示{T - D(19)}至{T - D(15)}，异议无",
         "核查结论": "", "核查意见": "", "核查人": "", "核查日期": ""}
     assert row["行令牌"].startswith(f"{b.id}-2-")
@@ -167,6 +167,9 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
     [row] = pending(ws.master_path, MASTER_SHEET)
     assert (row["镇"], row["事项"], row["户主姓名"], row["户编号"], row["区级结论"]) == (
         TOWN, "纳入监测认定", "李秀英", "LS440205000001", "")
+    # the district sees what the town decided, and the rule id after its words
+    assert (row["镇级结论"], row["镇级意见"], row["镇核查人"], row["镇核查日期"], row["研判依据"]) == (
+        "同意", "入户核实情况属实", "王核查", T - D(1), "人均纯收入不高于监测线（R-INCOME）")
     assert row["行令牌"].startswith(f"{b.id}-3-")
     assert dropdown(ws.master_path, MASTER_SHEET, "区级结论") == '"同意,退回,不予认定"'
     assert returned_row(ws, "李秀英")["流程状态"] == "待区认定"
@@ -489,7 +492,8 @@ def test_invalid_rows_of_one_workbook_are_all_refused_and_listed(ws, cfg, proc):
     assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", TOWN, "decisions", "0 项决定生效，5 项未生效（见新表格顶部说明）")]
     assert state_and_version(ws) == ("待镇核查", 2)
     assert note_line(town_book(ws), TOWN_SHEET) == NOTE + "；".join([
-        "第3行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（意见栏），本次决定未生效",
+        "第3行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏），本次决定未生效"
+        "（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
         "第4行（李秀英）：“可以”不是可选的结论（可选：同意、退回）",
         "第5行（李秀英）：石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回）",
         "第6行（李秀英）：行令牌无效，无法确认是哪一户，请使用系统最新生成的表格",
@@ -556,8 +560,8 @@ def test_notice_still_running_waits_then_goes_to_the_town(ws, cfg, proc):
     run(proc)
     assert ledger_row(ws, HEAD_B).state == "线索"
     assert problems(ws) == []
-    assert returned_row(ws, "李秀英")["审核意见"] == (
-        "建议纳入监测：请组织民主评议并公示满5天，把评议公示情况填入台账提交；公示结束后（农户须已签承诺授权）系统自动报镇核查")
+    # the clerk is told the notice is running and what happens when it ends (not asked to hold one again)
+    assert returned_row(ws, "李秀英")["审核意见"] == f"公示中，至{T + D(2)}结束后自动报镇核查"
     # after the notice, the village's next file sends it
     proc.as_of = T + D(3)
     rows["household"][0]["note"] = "本月更新"

@@ -199,7 +199,7 @@ def test_system_column_values_per_household(made):
     assert ws["F3"].value == HEAD_B
     assert row(3) == {
         "校验结果": "通过",
-        "研判结论": "建议纳入监测：人均纯收入不高于监测线（R-INCOME，方案三）",
+        "研判结论": "建议纳入监测：人均纯收入不高于监测线（方案三）",  # words for the clerk, no rule id
         "建议类别": "脱贫不稳定户",
         "风险标记": None,
         "帮扶建议": "兜底保障·单项措施",
@@ -345,7 +345,8 @@ def test_issues_sheet_when_clean(tmp_path, config, via):
 def test_receipt_sheet(made):
     src, result, out = made
     ws = openpyxl.load_workbook(out)["回执"]
-    receipt = {r[0]: r[1] for r in ws.iter_rows(values_only=True)}
+    assert (ws["A1"].value, ws["A1"].font.b, ws["A1"].font.sz, ws["A2"].value) == ("村级监测台账处理回执", True, 14, None)
+    receipt = {r[0]: r[1] for r in ws.iter_rows(min_row=3, values_only=True)}
     assert receipt == {
         "收到文件": "v.xlsx",
         "处理时间": result.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -359,7 +360,7 @@ def test_receipt_sheet(made):
         "建议纳入监测户数": 1,
     }
     # counts and text line up on the left of the value column, as on a paper form
-    assert {ws.cell(r, 2).alignment.horizontal for r in range(1, ws.max_row + 1)} == {"left"}
+    assert {ws.cell(r, 2).alignment.horizontal for r in range(3, ws.max_row + 1)} == {"left"}
 
 
 # --- a returned copy dropped again ---
@@ -484,7 +485,8 @@ def test_xls_returned_copy_is_xlsx_with_same_values(xls_input, config, tmp_path)
     out = pc.CalamineWorkbook.from_path(str(placed.path))
     assert out.sheet_names == ["问题清单", "回执", *src.sheet_names]
     receipt = openpyxl.load_workbook(placed.path)["回执"]
-    assert {receipt.cell(r, 2).alignment.horizontal for r in range(1, receipt.max_row + 1)} == {"left"}
+    assert receipt["A1"].value == "村级监测台账处理回执"
+    assert {receipt.cell(r, 2).alignment.horizontal for r in range(3, receipt.max_row + 1)} == {"left"}
     for name in src.sheet_names:
         before = src.get_sheet_by_name(name).to_python(skip_empty_area=False)
         after = out.get_sheet_by_name(name).to_python(skip_empty_area=False)

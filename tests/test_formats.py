@@ -141,3 +141,82 @@ def test_returned_copy_of_the_xlsx_keeps_hidden_sheets_hidden(tmp_path, config, 
     assert before["下拉选项"] == before["系统信息"] == "SheetVisibleEnum.Hidden"
     assert {name: after[name] for name in before} == before
     assert _values(placed.path)["家庭成员"] == _values(SOURCE)["家庭成员"]
+
+
+# --- the template's dropdowns, checks and text columns come back with an .xls/.ods (issue 12) ----------------
+
+VILLAGE_SHEETS = ["户信息", "家庭成员", "帮扶措施", "评议公示"]
+
+
+def _column_format(ws, index: int) -> str | None:
+    covering = [d for d in ws.column_dimensions.values() if d.min is not None and d.min <= index <= d.max]
+    return covering[0].number_format if covering else None
+
+
+def _inputs(path, sheet: str) -> tuple[set, list]:
+    """A sheet's validations (list formulas resolved to their values) and its clerk columns' number formats."""
+    import re
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+
+    def resolve(formula):
+        m = re.fullmatch(r"'?([^'!]+)'?!\$([A-Z]+)\$(\d+):\$[A-Z]+\$(\d+)", formula or "")
+        if not m:
+            return formula
+        lists = wb[m.group(1)]
+        assert lists.sheet_state == "hidden"
+        return tuple(lists[f"{m.group(2)}{r}"].value for r in range(int(m.group(3)), int(m.group(4)) + 1))
+
+    checks = {(str(dv.sqref), dv.type, dv.operator, resolve(dv.formula1), dv.formula2, dv.errorStyle,
+               dv.showErrorMessage, dv.error, dv.promptTitle, dv.prompt) for dv in ws.data_validations.dataValidation}
+    width = len([c for c in ws[1] if c.value is not None and c.value not in SYSTEM_HEADERS])
+    return checks, [_column_format(ws, i) for i in range(1, width + 1)]
+
+
+@pytest.mark.parametrize("path", CONVERTED, ids=lambda p: p.suffix)
+def test_returned_copy_carries_the_templates_dropdowns_checks_and_text_columns(tmp_path, config, path):
+    """An .xls/.ods rebuilt as .xlsx has every validation and column format the template gave the sheets it came
+    from: the same dropdown values, the same date / money / whole-number / ID-length checks, the same notes on
+    the headers, IDs and phones as text — so an ID typed into an empty row stays text."""
+    from excel_bridge.writers.template import write_village_workbook
+
+    template = write_village_workbook(tmp_path / "template.xlsx", config, town="马坝镇", village="石塘村")
+    placed = write_returned_copy(check_file(path, config, as_of=AS_OF), tmp_path / "out.xlsx", config)
+    for sheet in VILLAGE_SHEETS:
+        checks, formats = _inputs(placed.path, sheet)
+        template_checks, template_formats = _inputs(template, sheet)
+        assert checks == template_checks, sheet
+        assert formats == template_formats, sheet
+    checks, formats = _inputs(placed.path, "户信息")
+    kinds = {(ref, kind) for ref, kind, *_ in checks}
+    assert {("F2:F10001", "textLength"), ("H2:H10001", "list"), ("I2:I10001", "whole"),
+            ("L2:L10001", "decimal")} <= kinds
+    assert formats[5] == formats[6] == "@"  # 户主身份证号, 联系电话
+    [relation] = [c for c in _inputs(placed.path, "家庭成员")[0] if c[0] == "D2:D10001"]
+    allowed = config.schemas.allowed(config.schemas.member.column("relation"))
+    assert relation[3] == tuple(allowed) and len(",".join(relation[3])) > 60  # too long to be written inline
+    wb = openpyxl.load_workbook(placed.path)
+    assert [ws.title for ws in wb.worksheets if ws.sheet_state == "hidden"] == ["下拉选项", "系统信息"]
+
+
+def test_returned_copy_of_a_workbook_without_the_templates_sheets_gets_its_own_list_sheet(tmp_path, config):
+    from factory import plain_village, write_plain
+
+    src = write_plain(tmp_path / "plain.xlsx", plain_village(config))
+    xls = tmp_path / "plain.xls"
+    import subprocess
+    import shutil
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "xls",
+                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=180)
+    placed = write_returned_copy(check_file(xls, config, as_of=AS_OF), tmp_path / "out.xlsx", config)
+    wb = openpyxl.load_workbook(placed.path)
+    assert wb.sheetnames == [ISSUES_SHEET, RECEIPT_SHEET, "户信息", "家庭成员", "帮扶措施", "评议公示", "下拉选项"]
+    assert wb["下拉选项"].sheet_state == "hidden"
+    from excel_bridge.writers.template import write_village_workbook
+
+    template = write_village_workbook(tmp_path / "template.xlsx", config)
+    assert _inputs(placed.path, "户信息")[0] == _inputs(template, "户信息")[0]

@@ -25,7 +25,9 @@ from excel_bridge.workspace import Workspace
 from excel_bridge.writers.common import Placed
 
 REQUIRED_SHEETS = ["总览", "监测户台账", "家庭成员", "待区审核", "预警", "问题汇总", "提交记录"]
-TABLE_SHEETS = {"监测户台账": 0, "家庭成员": 0, "待区审核": 1, "预警": 0, "问题汇总": 0, "提交记录": 0}
+# sheet → (header row, the first column not frozen: the ones left of it say who a row is and stay in view)
+TABLE_SHEETS = {"监测户台账": (0, "G"), "家庭成员": (0, "F"), "待区审核": (1, "G"), "预警": (0, "A"), "问题汇总": (0, "A"),
+                "提交记录": (0, "A")}
 SIDE_NAME = re.compile(r"^区级总台账\(更新于\d{6}\)\.xlsx$")
 HEAD_Y = person(dt.date(1975, 8, 8), 81)
 
@@ -77,14 +79,49 @@ def test_master_sheet_names_and_structure(demo):
             assert b"<c:chart>" in zf.read(chart) or b"<c:chart " in zf.read(chart)
     overview = sheet_xml(ws.master_path, "总览")
     assert overview.find(f"{{{MAIN_NS}}}drawing") is not None  # the charts are on 总览
-    for sheet, header_row in TABLE_SHEETS.items():
+    for sheet, (header_row, scrolled) in TABLE_SHEETS.items():
         root = sheet_xml(ws.master_path, sheet)
         auto = root.find(f"{{{MAIN_NS}}}autoFilter")
         assert auto is not None, sheet
         assert auto.get("ref").startswith(f"A{header_row + 1}:"), (sheet, auto.get("ref"))
         pane = root.find(f".//{{{MAIN_NS}}}pane")
         assert pane is not None and pane.get("state") == "frozen", sheet
-        assert pane.get("topLeftCell") == f"A{header_row + 2}", sheet
+        assert pane.get("topLeftCell") == f"{scrolled}{header_row + 2}", sheet
+
+
+def test_overview_charts_stand_evenly_beside_the_tables_and_count_in_whole_numbers(demo):
+    """总览 (issue 12): the three charts one under another right of the tables, equal gaps, none over a table or
+    another chart; the risk chart labels every one of its risk types, on a whole-number axis."""
+    ws, *_ = demo
+    xdr = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+    chart_ns = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    with zipfile.ZipFile(ws.master_path) as zf:
+        from xml.etree import ElementTree as ET
+
+        drawing = ET.fromstring(zf.read("xl/drawings/drawing1.xml"))
+        anchors = [tuple(int(a.find(f"{xdr}{end}/{xdr}{what}").text) for end in ("from", "to")
+                         for what in ("col", "row")) for a in drawing.iter(f"{xdr}twoCellAnchor")]
+        charts = {n: ET.fromstring(zf.read(n)) for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
+    assert len(anchors) == 3
+    tables_end = len(STATES) + 2  # 镇, the states, 已移出, 合计: columns A..K
+    assert all(c0 > tables_end for c0, _, _, _ in anchors)  # right of every table
+    assert len({(c0, c1) for c0, _, c1, _ in anchors}) == 1  # one column of charts, one width
+    gaps = [b[1] - a[3] for a, b in zip(anchors, anchors[1:])]
+    assert all(g >= 0 for g in gaps) and len(set(gaps)) == 1, anchors  # no overlap, even spacing
+    [bar] = [c for c in charts.values() if c.find(f".//{chart_ns}barChart") is not None
+             and c.find(f".//{chart_ns}barDir").get("val") == "bar"]
+    assert bar.find(f".//{chart_ns}catAx/{chart_ns}tickLblSkip").get("val") == "1"
+    value_axis = bar.find(f".//{chart_ns}valAx")
+    assert value_axis.find(f"{chart_ns}numFmt").get("formatCode") == "0"
+    assert float(value_axis.find(f".//{chart_ns}majorUnit").get("val")).is_integer()
+    assert value_axis.find(f".//{chart_ns}min").get("val") == "0"
+    # its categories are the ten risk types of the table (all labelled: tickLblSkip 1 above)
+    ref = bar.find(f".//{chart_ns}cat//{chart_ns}f").text
+    first, last = (int(n) for n in re.fullmatch(r"总览!\$A\$(\d+):\$A\$(\d+)", ref).groups())
+    rows = calamine_rows(ws.master_path, "总览")
+    assert [rows[r - 1][0] for r in range(first, last + 1)] == [
+        "因病因残", "因灾因意外事故", "住房不安全", "饮水不安全", "就业不稳定减收", "产业失败", "政策衔接", "扶贫资产监管不善",
+        "小额贷款逾期", "其他"]
 
 
 def test_master_households_equal_ledger_households(demo):

@@ -130,8 +130,8 @@ def test_drop_above_the_range_is_a_warning_to_verify(tmp_path, config, now, hold
         assert issue.message == (f"人均纯收入 {now} 元比上年的 40000 元下降了 {(40000 - now) / 400:.2f}%（达到 30% "
                                  "的大幅缩减标准），但仍高于监测线，系统不建议纳入监测；收入大幅下降，请入户核实。")
         assert r.valid  # a 提示: it never stops the file
-    assert assessment_text(a, config).endswith(
-        "；收入大幅缩减（R-DROP，方案二）：收入大幅下降但仍高于监测线，请入户核实" if holds else "两不愁三保障及饮水安全有保障")
+    assert assessment_text(a, config).endswith(  # the rule in words with its clause, no rule id
+        "；收入大幅缩减（方案二）：收入大幅下降但仍高于监测线，请入户核实" if holds else "两不愁三保障及饮水安全有保障")
 
 
 @pytest.mark.parametrize("now, category", [(8401.2, "边缘易致贫户"), (8400, "突发严重困难户"),

@@ -76,8 +76,9 @@ def test_headline_households_through_a_pass(ws, proc, config):
     shown = system_columns(ws)
     assert shown["丁"]["研判结论"] == "无法研判：“家庭人口数”填写有误或与其他表不一致，请先改正；改正前本户不进入审核流程"
     assert shown["丁"]["审核意见"] == "本户填写有误，无法研判，流程暂停：请按“研判结论”和标红的格子改正后重新提交"
-    assert shown["甲"]["研判结论"] == "建议纳入监测：人均纯收入不高于监测线（R-INCOME，方案三）"
-    assert shown["丙"]["研判结论"].endswith("；收入大幅缩减（R-DROP，方案二）：收入大幅下降但仍高于监测线，请入户核实")
+    # in words with the plan's clause: a clerk never sees a rule id
+    assert shown["甲"]["研判结论"] == "建议纳入监测：人均纯收入不高于监测线（方案三）"
+    assert shown["丙"]["研判结论"].endswith("；收入大幅缩减（方案二）：收入大幅下降但仍高于监测线，请入户核实")
     assert shown["戊"]["帮扶建议"] == "开发式帮扶·单项措施"
     # each problem once: CONSENT_MISSING is found by checking the file, no longer added again from the ledger
     assert problems(ws) == [

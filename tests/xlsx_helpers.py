@@ -158,3 +158,36 @@ def malformed_parts(path: Path) -> list[str]:
                 except etree.XMLSyntaxError:
                     bad.append(name)
     return bad
+
+
+def soffice_convert_all(sources: list[Path], fmt: str, outdir: Path, profile: Path, *,
+                        timeout: float = 600) -> list[Path]:
+    """Convert many files in one LibreOffice run (one start-up); returns the converted files, in order."""
+    soffice = shutil.which("soffice")
+    assert soffice is not None
+    outdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HOME=str(profile))
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
+         "--convert-to", fmt, "--outdir", str(outdir), *map(str, sources)],
+        capture_output=True, text=True, timeout=timeout, env=env)
+    assert proc.returncode == 0, proc.stderr
+    outs = [outdir / f"{Path(src).stem}.{fmt.split(':')[0]}" for src in sources]
+    for out in outs:
+        assert out.exists() and out.stat().st_size > 0, (out, proc.stdout, proc.stderr)
+    return outs
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """The text of each page (pdftotext -layout separates pages with a form feed)."""
+    return pdf_text(pdf).split("\f")[:pdf_pages(pdf)]
+
+
+def pdf_landscape_pages(pdf: Path) -> list[bool]:
+    """For each page, whether it is wider than tall."""
+    n = pdf_pages(pdf)
+    out = subprocess.run(["pdfinfo", "-f", "1", "-l", str(n), str(pdf)], capture_output=True, text=True,
+                         check=True).stdout
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out, re.M)
+    assert len(sizes) == n, out
+    return [float(w) > float(h) for w, h in sizes]

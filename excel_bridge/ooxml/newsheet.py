@@ -22,6 +22,9 @@ class NewSheet:
     landscape_fit: bool = False  # A4 landscape, one page wide, header row repeated
     portrait_fit: bool = False  # A4 portrait, one page wide
     selected: bool = False
+    gridlines: bool = False  # printed
+    header: str = ""  # page header and footer codes (&A the sheet, &P the page, &N the pages)
+    footer: str = ""
 
     def xml(self) -> bytes:
         out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" '
@@ -55,10 +58,15 @@ class NewSheet:
             out.append("<hyperlinks>" + "".join(
                 f"<hyperlink ref={quoteattr(ref)} location={quoteattr(loc)} display={quoteattr(disp)}/>"
                 for ref, loc, disp in self.links) + "</hyperlinks>")
+        if self.gridlines:
+            out.append('<printOptions gridLines="1"/>')
         out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
         if self.landscape_fit or self.portrait_fit:
             orientation = "landscape" if self.landscape_fit else "portrait"
             out.append(f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>')
+        if self.header or self.footer:
+            out.append(f"<headerFooter><oddHeader>{escape(self.header)}</oddHeader>"
+                       f"<oddFooter>{escape(self.footer)}</oddFooter></headerFooter>")
         out.append("</worksheet>")
         return "".join(out).encode("utf-8")
 

@@ -11,6 +11,7 @@ import zlib
 from typing import BinaryIO
 
 from lxml import etree
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
 from .comments import (CT_COMMENTS, CT_VML, REL_COMMENTS, REL_VML, check_drawing, comments_xml, read_comments,
@@ -27,6 +28,7 @@ CT_XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 APP_PROPS = "docProps/app.xml"
 
 _TAB_SELECTED = re.compile(rb'\stabSelected="(?:1|true)"')
+_FIT_TO_PAGE = re.compile(rb"<(?:\w+:)?pageSetUpPr\b[^>]*\bfitToPage=[\"'](?:1|true)[\"']")
 
 
 class Package:
@@ -107,6 +109,10 @@ class Package:
             self._open[name] = sheet
         return self._open[name]
 
+    def fits_to_page(self, name: str) -> bool:
+        """Whether a sheet has a fit-to-page print setup of its own, known without opening (and so rewriting) it."""
+        return bool(_FIT_TO_PAGE.search(self._read(self._sheet_part(name))))
+
     def has_comments(self, name: str) -> bool:
         """Whether a sheet has a comments part, known without opening the sheet itself."""
         rels = rels_part(self._sheet_part(name))
@@ -181,12 +187,34 @@ class Package:
                 self._print_titles(index, sheet.name)
 
     def _print_titles(self, index: int, name: str) -> None:
+        self._defined_name("_xlnm.Print_Titles", index, f"'{_quoted(name)}'!$1:$1")
+
+    def _defined_name(self, name: str, index: int, text: str) -> None:
+        """A sheet-local defined name (a print setting), replacing one of that name on that sheet."""
         names = self._book.find(q("definedNames"))
         if names is None:
             names = etree.Element(q("definedNames"))
             self._sheets.addnext(names)
-        dn = etree.SubElement(names, q("definedName"), name="_xlnm.Print_Titles", localSheetId=str(index))
-        dn.text = f"'{name}'!$1:$1"
+        for old in names:
+            if old.get("name") == name and old.get("localSheetId") == str(index):
+                names.remove(old)
+        dn = etree.SubElement(names, q("definedName"), name=name, localSheetId=str(index))
+        dn.text = text
+
+    def set_print_ranges(self, sheet: str, *, rows: tuple[int, int] | None, columns: tuple[int, int] | None,
+                         area: tuple[int, int, int, int] | None) -> None:
+        """The rows and columns repeated on every printed page and the print area of an existing sheet (1-based,
+        inclusive; area = first row, first column, last row, last column). Call before adding sheets."""
+        index = self.sheet_names().index(sheet)
+        ref = f"'{_quoted(sheet)}'!"
+        titles = [f"{ref}${get_column_letter(columns[0])}:${get_column_letter(columns[1])}"] if columns else []
+        titles += [f"{ref}${rows[0]}:${rows[1]}"] if rows else []
+        if titles:
+            self._defined_name("_xlnm.Print_Titles", index, ",".join(titles))
+        if area:
+            r0, c0, r1, c1 = area
+            self._defined_name("_xlnm.Print_Area", index, f"{ref}${get_column_letter(c0)}${r0}:"
+                                                          f"${get_column_letter(c1)}${r1}")
 
     # --- comments ---
     def _load_comments(self, sheet: Sheet) -> None:
@@ -306,6 +334,10 @@ class Package:
         out = io.BytesIO()
         self.save(out)
         return out.getvalue()
+
+
+def _quoted(name: str) -> str:
+    return name.replace("'", "''")
 
 
 def _new_id(existing: set[str]) -> str:

@@ -184,6 +184,65 @@ class Sheet:
             cols.append(singles[n])
         self._col_styles = {n: int(c.get("style", "0")) for n, c in singles.items()}
 
+    def column_widths(self, last: int) -> list[float]:
+        """Widths (character units) of columns 1…last as they print: a hidden column takes none, a column
+        nobody sized the sheet's default."""
+        fmt = self.root.find(q("sheetFormatPr"))
+        default = float(fmt.get("defaultColWidth") or (float(fmt.get("baseColWidth") or 8) + 1.14)) \
+            if fmt is not None else float(DEFAULT_WIDTH)
+        widths = {n: default for n in range(1, last + 1)}
+        cols = self.root.find(q("cols"))
+        for col in cols if cols is not None else ():
+            for n in range(int(col.get("min")), min(int(col.get("max")), last) + 1):
+                hidden = col.get("hidden") in ("1", "true")
+                widths[n] = 0.0 if hidden else float(col.get("width") or default)
+        return [widths[n] for n in range(1, last + 1)]
+
+    def last_row(self) -> int:
+        return max(self._rows, default=1)
+
+    def grow_row(self, row: int, height: float) -> None:
+        """At least `height` points tall (a row the clerk made taller stays so)."""
+        row_el = self._rows.get(row)
+        if row_el is None:
+            self._cell(row, 1)
+            row_el = self._rows[row]
+        if float(row_el.get("ht") or 0) < height:
+            row_el.set("ht", f"{height:.1f}")
+            row_el.set("customHeight", "1")
+
+    # --- printing ---
+    def set_page_setup(self, *, landscape: bool, pages_wide: int, across_first: bool, gridlines: bool,
+                       margins: dict[str, float], header: str, footer: str) -> None:
+        """A4, fitted to `pages_wide` pages across and as many down as needed; replaces the sheet's own."""
+        props = self.root.find(q("sheetPr"))
+        if props is None:
+            props = etree.Element(q("sheetPr"))
+            insert_ordered(self.root, props, SHEET_ORDER)
+        fit = props.find(q("pageSetUpPr"))
+        if fit is None:
+            fit = etree.Element(q("pageSetUpPr"))
+            # CT_SheetPr: tabColor, outlinePr, pageSetUpPr — the last of them
+            props.append(fit)
+        fit.set("fitToPage", "1")
+        for tag in ("printOptions", "pageMargins", "pageSetup", "headerFooter"):
+            old = self.root.find(q(tag))
+            if old is not None:
+                self.root.remove(old)
+        if gridlines:
+            insert_ordered(self.root, etree.Element(q("printOptions"), gridLines="1"), SHEET_ORDER)
+        insert_ordered(self.root, etree.Element(q("pageMargins"), **{k: str(v) for k, v in margins.items()},
+                                                header="0.3", footer="0.3"), SHEET_ORDER)
+        setup = etree.Element(q("pageSetup"), paperSize="9", fitToWidth=str(pages_wide), fitToHeight="0",
+                              orientation="landscape" if landscape else "portrait")
+        if across_first:
+            setup.set("pageOrder", "overThenDown")
+        insert_ordered(self.root, setup, SHEET_ORDER)
+        hf = etree.Element(q("headerFooter"))
+        etree.SubElement(hf, q("oddHeader")).text = header
+        etree.SubElement(hf, q("oddFooter")).text = footer
+        insert_ordered(self.root, hf, SHEET_ORDER)
+
     # --- protection and views ---
     def protect(self) -> None:
         """Sheet protection without a password; formatting, inserting rows, sorting and filtering stay allowed."""

@@ -32,6 +32,7 @@ class Look:
     link: bool = False
     center: bool = False
     left: bool = False  # numbers beside text in a two-column form (the 回执) line up with it
+    title: bool = False  # a sheet's title line: bold and larger (14 pt)
 
 
 _NO_FILL = Look(fill="__none__")  # the cache key of a style with its fill taken away
@@ -77,8 +78,14 @@ class Styles:
         if key not in self._fonts:
             fonts = self._section("fonts")
             font = copy.deepcopy(fonts[base_font]) if base_font < len(fonts) else etree.Element(q("font"))
-            if kind == "bold" and font.find(q("b")) is None:
+            if kind in ("bold", "title") and font.find(q("b")) is None:
                 font.insert(0, etree.Element(q("b")))
+            if kind == "title":
+                size = font.find(q("sz"))
+                if size is None:
+                    size = etree.Element(q("sz"))
+                    font.insert(1, size)
+                size.set("val", "14")
             if kind == "link":
                 for tag in ("color", "u"):
                     old = font.find(q(tag))
@@ -110,8 +117,9 @@ class Styles:
         if look.fill:
             xf.set("fillId", str(self._fill(look.fill)))
             xf.set("applyFill", "1")
-        if look.bold or look.link:
-            xf.set("fontId", str(self._font(int(xf.get("fontId", "0")), "link" if look.link else "bold")))
+        if look.bold or look.link or look.title:
+            kind = "link" if look.link else ("title" if look.title else "bold")
+            xf.set("fontId", str(self._font(int(xf.get("fontId", "0")), kind)))
             xf.set("applyFont", "1")
         if look.text or look.date:
             xf.set("numFmtId", str(self._date_format() if look.date else TEXT_FORMAT))

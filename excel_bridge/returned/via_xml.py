@@ -7,7 +7,9 @@ import datetime as dt
 
 from ..ooxml import Comment, Look, NewSheet, Package, Unsupported
 from ..writers.common import ERROR_FILL, SYSTEM_FILL, WARNING_FILL
-from .plan import AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, Plan
+from ..writers.printing import FOOTER, HEADER, apply_ooxml
+from .plan import (AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, WRAPPED_SYSTEM, Plan,
+                   layout_of)
 
 FILL = {"error": ERROR_FILL, "warning": WARNING_FILL}
 OUR_FILLS = {ERROR_FILL, WARNING_FILL}
@@ -23,6 +25,7 @@ def patched_copy(data: bytes, plan: Plan) -> bytes:
     _clear_previous(package)
     _mark(package, plan)
     _system_columns(package, plan)
+    _print_setup(package, plan)
     _issue_sheets(package, plan)
     return package.to_bytes()
 
@@ -88,6 +91,8 @@ def _system_columns(package: Package, plan: Plan) -> None:
                       if c not in system_cols}
     header_xf = styles.xf(0, Look(fill=SYSTEM_FILL, bold=True, center=True, wrap=True, locked=True))
     value_xf = styles.xf(0, Look(fill=SYSTEM_FILL, text=True, locked=True))
+    wrapped_xf = styles.xf(0, Look(fill=SYSTEM_FILL, text=True, locked=True, wrap=True))
+    wrapped = {plan.system[k][0] for k in WRAPPED_SYSTEM if k in plan.system}
     widths = {}
     for col, header, width in plan.system.values():
         sheet.set_value(plan.header_row, col + 1, header, header_xf)
@@ -95,7 +100,9 @@ def _system_columns(package: Package, plan: Plan) -> None:
         new_col_styles[col + 1] = styles.xf(0, Look(locked=True))
     for row, values in plan.system_values.items():
         for col, value in values.items():
-            sheet.set_value(row, col + 1, value or None, value_xf)
+            sheet.set_value(row, col + 1, value or None, wrapped_xf if col in wrapped else value_xf)
+    for row, height in plan.system_heights.items():  # long 研判结论/审核意见 shown (and printed) whole
+        sheet.grow_row(row, height)
     sheet.set_columns(widths, new_col_styles)
     for name, row, col, value in plan.writes:
         target = package.sheet(name)
@@ -103,6 +110,19 @@ def _system_columns(package: Package, plan: Plan) -> None:
         look = Look(date=True, locked=False) if isinstance(value, dt.date) else Look(text=True, locked=False)
         target.set_value(row, col + 1, value, styles.xf(base, look))
     sheet.protect()
+
+
+def _print_setup(package: Package, plan: Plan) -> None:
+    """Each village sheet of the clerk's prints legibly on A4 (writers/printing: pages across, repeated header
+    row and name columns): 户信息, which the system columns widen, always; another only when it has no fitted
+    print setup of its own (the template gives one; a sheet that has one is left as it is, byte for byte)."""
+    for printed in plan.printed:
+        if printed.name not in package.sheet_names():
+            continue
+        if printed.name != plan.household_sheet and package.fits_to_page(printed.name):
+            continue
+        widths = package.sheet(printed.name).column_widths(printed.last_column + 1)
+        apply_ooxml(package, printed.name, layout_of(printed, widths))
 
 
 def _issue_sheets(package: Package, plan: Plan) -> None:
@@ -115,7 +135,7 @@ def _issue_sheets(package: Package, plan: Plan) -> None:
     severity = {"error": styles.xf(0, Look(fill=ERROR_FILL, wrap=True)),
                 "warning": styles.xf(0, Look(fill=WARNING_FILL, wrap=True))}
     issues = NewSheet(ISSUES_SHEET, widths=list(ISSUE_WIDTHS), freeze_header=True, autofilter=True,
-                      landscape_fit=True, selected=True)
+                      landscape_fit=True, selected=True, gridlines=True, header=HEADER, footer=FOOTER)
     issues.rows.append([(h, head) for h in ISSUE_HEADERS])
     for n, row in enumerate(plan.issue_rows, start=2):
         cells = []
@@ -130,8 +150,10 @@ def _issue_sheets(package: Package, plan: Plan) -> None:
         issues.heights[n] = row.height
         if row.link:
             issues.links.append((f"I{n}", row.link, "转到"))
-    receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(k, bold), (v, left)] for k, v in plan.receipt],
-                       portrait_fit=True)
+    title = styles.xf(0, Look(bold=True, title=True))
+    receipt = NewSheet(RECEIPT_SHEET, widths=[22, 70], rows=[[(plan.receipt_title, title)], [],
+                                                            *([(k, bold), (v, left)] for k, v in plan.receipt)],
+                       heights={1: 24}, portrait_fit=True, header=HEADER, footer=FOOTER)
     package.add_sheet(issues, 0)
     package.add_sheet(receipt, 1)
     package.activate(0)

@@ -33,12 +33,13 @@ def write_returned_copy(result: CheckResult, out: Path, config: Config, *,
                         source: Path | None = None, via: Via = "xml") -> Placed:
     """Write the returned copy of a readable checked file; returns where it was placed.
 
-    `source` is the file to copy from when it is not result.path (the archived original). `via="openpyxl"`
+    `statuses` None: the file is only checked (`check --out`), recorded nowhere. `source` is the file to copy
+    from when it is not result.path (the archived original). `via="openpyxl"`
     skips the XML editor even for a plain .xlsx (what happens anyway to a file the editor does not take).
     """
     if result.parsed is None:
         raise ValueError("unreadable files have no returned copy; report the issue instead")
-    plan = plan_copy(result, config, statuses or {}, receipt or {})
+    plan = plan_copy(result, config, statuses, receipt or {})
     source = Path(source or result.path)
     out = Path(out)
     if out.suffix.lower() != ".xlsx":

@@ -6,7 +6,7 @@
         store.events.record(household_id=hid, ...)
     rows = store.households.list(town="马坝镇")           # typed rows, dates decoded
 
-Commands (households, submissions, events, outputs, notes, meta) run inside `atomic()`; reads run anywhere,
+Commands (households, submissions, events, outputs, notes, drafts, meta) run inside `atomic()`; reads run anywhere,
 each in a short snapshot, or many in one `snapshot()`. `views` holds the read models of the workbooks.
 """
 
@@ -15,16 +15,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from .db import Database, database_url, describe
+from .drafts import Drafts
 from .events import Events
 from .households import Households
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .outputs import Meta, Notes, Outputs, Pending
-from .records import Conflict, Event, HouseholdRow, MemberRow, Submission, VillageSummary, revive, revived
+from .records import (Conflict, Draft, Event, HouseholdRow, MemberRow, SentUp, Submission, VillageSummary, revive,
+                      revived)
 from .submissions import Submissions
 from .views import Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "Event", "HouseholdRow", "MemberRow", "Store", "Submission", "Tally",
-           "VillageSummary", "database_url", "describe", "revive", "revived"]
+__all__ = ["SCHEMA_VERSION", "Conflict", "Draft", "Event", "HouseholdRow", "MemberRow", "SentUp", "Store", "Submission",
+           "Tally", "VillageSummary", "database_url", "describe", "revive", "revived"]
 
 
 class Store:
@@ -38,6 +40,7 @@ class Store:
         self.outputs = Outputs(db)
         self.notes = Notes(db)
         self.pending = Pending(db)
+        self.drafts = Drafts(db)
         self.meta = Meta(db)
         self.views = Views(db, self.submissions)
 

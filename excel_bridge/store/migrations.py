@@ -17,7 +17,7 @@ from ..messages import TEXT
 from . import tables as t
 from .db import Database
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _LOCK_KEY = 740205  # PostgreSQL advisory lock: two programs creating one database wait for each other
 
 
@@ -86,7 +86,12 @@ def _v6(conn: Connection) -> None:
     t.pending_outputs.create(conn)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
+def _v7(conn: Connection) -> None:
+    """Refused decisions keep what was typed (decision_drafts), shown again in the next copy of the workbook."""
+    t.decision_drafts.create(conn)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 
 
 def migrate(db: Database) -> int:

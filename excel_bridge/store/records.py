@@ -170,3 +170,42 @@ class VillageSummary:
     latest: Submission | None
     on_file: int
     monitored: int
+
+
+@dataclass(frozen=True)
+class SentUp:
+    """A decision a town took on one of its households, with what the district decided next (None: nothing yet,
+    or the town's 退回 sent it back down) and where the household stands now."""
+
+    household_id: int
+    village: str
+    household_no: str | None
+    head_name: str | None
+    state: str
+    on_file: bool
+    town_decision: Event
+    district_decision: Event | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A refused decision as it was typed: shown again in the household's row of the next copy of the workbook,
+    with the `flagged` fields (decision, comment, person, date) marked to be filled in or changed."""
+
+    level: str
+    household_id: int
+    town: str
+    version: int
+    decision: str | None
+    comment: str | None
+    person: str | None
+    decided_on: dt.date | None
+    flagged: tuple[str, ...]
+    at: dt.datetime
+
+    @classmethod
+    def of(cls, r: Any) -> "Draft":
+        m = r._mapping
+        return cls(level=m["level"], household_id=m["household_id"], town=m["town"], version=m["version"],
+                   decision=m["decision"], comment=m["comment"], person=m["person"],
+                   decided_on=day(m["decided_on"]), flagged=tuple(m["flagged"]), at=m["at"])

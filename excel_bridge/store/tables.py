@@ -200,6 +200,24 @@ decision_notes = Table(
     Column("shown_at", Stamp),
 )
 
+# A decision typed into a decision workbook and refused (a field left empty, a choice not allowed): what was typed,
+# so the next copy of the workbook shows it again for the person to complete. One per level and household; the
+# drafts of a level and town are replaced each time one of its decision workbooks is read.
+decision_drafts = Table(
+    "decision_drafts", metadata,
+    Column("level", Words, nullable=False),
+    Column("household_id", Integer, ForeignKey("households.id"), nullable=False),
+    Column("town", Words, nullable=False),
+    Column("version", Integer, nullable=False),       # the household's version the row was written for
+    Column("decision", Words),
+    Column("comment", Words),
+    Column("person", Words),
+    Column("decided_on", Day),
+    Column("flagged", Doc, nullable=False),            # the decision fields to fill in or change
+    Column("at", Stamp, nullable=False),
+    PrimaryKeyConstraint("level", "household_id"),
+)
+
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",

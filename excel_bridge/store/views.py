@@ -6,6 +6,7 @@ once); everything else is small enough to return as a list.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,12 +17,13 @@ from sqlalchemy.orm import aliased
 from ..issues import Issue
 from . import tables as t
 from .db import Database
-from .records import Conflict, HouseholdRow, MemberRow, Submission, VillageSummary
+from .records import Conflict, Event, HouseholdRow, MemberRow, SentUp, Submission, VillageSummary
 from .submissions import Submissions
 
 _H = t.households
 _M = t.members
 _S = t.submissions
+_E = t.events
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,29 @@ class Views:
         q = q.order_by(_M.c.town, _M.c.village, _M.c.row)
         return [Conflict(person_id=r.person_id, name=r.name, town=r.town, village=r.village, sheet=r.sheet,
                          row=r.row, other_town=r.other_town, other_village=r.other_village) for r in self.db.rows(q)]
+
+    def town_decisions(self, town: str, *, town_level: str, district_level: str) -> list[SentUp]:
+        """Every decision the town took (level `town_level`) on its households, latest decision day first, each
+        with the district's next decision on that household (level `district_level`) before the town decided
+        again."""
+        q = (select(_E, _H.c.village, _H.c.household_no, _H.c.head_name, _H.c.state.label("current_state"),
+                    _H.c.on_file)
+             .select_from(_E.join(_H, _H.c.id == _E.c.household_id))
+             .where(_H.c.town == town, _E.c.event == "transition", _E.c.level.in_((town_level, district_level)))
+             .order_by(_E.c.household_id, _E.c.id))
+        out: list[SentUp] = []
+        open_: dict[int, int] = {}  # household id → index (in out) of its town decision the district has not decided
+        for r in self.db.rows(q):
+            event = Event.of(r)
+            hid = r.household_id
+            if r.level == town_level:
+                open_[hid] = len(out)
+                out.append(SentUp(household_id=hid, village=r.village, household_no=r.household_no,
+                                  head_name=r.head_name, state=r.current_state, on_file=bool(r.on_file),
+                                  town_decision=event, district_decision=None))
+            elif hid in open_:
+                i = open_.pop(hid)
+                out[i] = dataclasses.replace(out[i], district_decision=event)
+        out.sort(key=lambda s: (s.town_decision.effective_date or s.town_decision.at.date(), s.town_decision.id),
+                 reverse=True)
+        return out

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,28 @@ MAX_INPUT_ROWS = 10000  # data validation and formats reach this far below the h
 def display_width(text: object) -> int:
     """Width in Excel character units: CJK and full-width characters count double."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+LINE_HEIGHT = 14  # points a line of 10–11 pt text takes in a row
+
+
+def text_lines(text: object, width: float) -> int:
+    """Lines a text wraps onto in a column `width` character units wide."""
+    if text is None or text == "":
+        return 1
+    room = max(1.0, width - 1.5)
+    text = str(text)
+    if len(text) * 2 <= room and "\n" not in text:  # fits whatever its characters (the common case: no scan)
+        return 1
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
+
+
+def wrapped_height(values: Sequence[object], widths: Mapping[int, float]) -> float | None:
+    """The height (points) a row needs to show the wrapped text of the columns in `widths` (index → width)
+    whole, or None when one line is enough. Set explicitly, because LibreOffice does not grow a row for
+    wrapped text when it opens an .xlsx, and a printed row would show the first line only."""
+    lines = max((text_lines(values[c], w) for c, w in widths.items() if c < len(values)), default=1)
+    return LINE_HEIGHT * lines + 3 if lines > 1 else None
 
 
 def fit_width(header: str, wanted: float, values: list[object] | None = None, *, cap: float = 40) -> float:

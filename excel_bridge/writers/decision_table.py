@@ -1,21 +1,37 @@
 """The decision sheet of a town's 镇级核查表 (待镇审核) and of the 区级总台账 (待区审核): one row per household
-waiting for that level, what the level decides on, the four decision columns with their dropdown, and the
-hidden row token — one writer for both levels, the names and choices from decision_sheet."""
+waiting for that level — who it is, the four decision columns right beside the name (dropdown, frozen with the
+name so the row decided is the row read), then what the level decides on (for the district: the town's own
+conclusion first) and the hidden row token. One writer for both levels, the names and choices from
+decision_sheet."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from ..config import Config
 from ..decision_sheet import CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, row_token
-from ..store import HouseholdRow, Store
 from ..messages import TEXT
 from ..rules import proposing
-from ..workflow import MATTER
-from .tables import Col, Formats, write_table
+from ..store import Draft, Event, HouseholdRow, Store
+from ..workflow import DISTRICT, MATTER, TOWN
+from .common import display_width
+from .tables import Col, Formats, Styled, col_width, write_table
 
 DATE_RANGE = (dt.date(2020, 1, 1), dt.date(2100, 12, 31))
+HEADER_LINES = 2  # headers wrap onto two lines: a column is as wide as its values, not its header
+NOTE_WIDTH = 110  # the refused-decisions line wraps within about a screen's width of the table
+NOTE_MAX_LINES = 8
+
+IDENTITY = [Col("事项", 12), Col("村", 10), Col("组", 5), Col("户编号", 16, "id"), Col("户主姓名", 9)]
+# the town's decision, shown to the district beside its own (what it decides on)
+TOWN_DECISION = [Col("镇级结论", 6), Col("镇级意见", 20, "wrap"), Col("镇核查人", 7), Col("镇核查日期", 11, "date")]
+FACTS = [
+    Col("户主身份证号", 19, "id"), Col("家庭人口数", 6, "int"), Col("户类型", 8), Col("人均纯收入", 10, "money"),
+    Col("监测线", 8, "money"), Col("研判依据", 26, "wrap"), Col("建议类别", 13), Col("风险类型", 14, "wrap"),
+    Col("重点关注", 5), Col("帮扶建议", 12, "wrap"), Col("村级评议公示", 26, "wrap"), Col("进入本环节", 11, "date"),
+]
 
 
 def review_summary(store: Store, hh: HouseholdRow) -> str:
@@ -29,29 +45,52 @@ def review_summary(store: Store, hh: HouseholdRow) -> str:
         objection=r.get("objection") or "")
 
 
-def rules_text(hh: HouseholdRow, config: Config) -> str:
-    return "；".join(f"{config.rules.rule(r).title}（{r}）" for r in proposing(hh.assessment.get("holds", [])))
+def rules_text(holds: Sequence[str], config: Config, *, with_ids: bool = False) -> str:
+    """The rules that propose a household, in words; the district also sees each rule id after its words."""
+    rules = config.rules
+    return "；".join(f"{rules.rule(r).title}（{r}）" if with_ids else rules.rule(r).title for r in proposing(holds))
 
 
-def household_columns(decision_headers: Sequence[str]) -> list[Col]:
-    return [
-        Col("事项", 12), Col("村", 10), Col("组", 6), Col("户编号", 18, "id"), Col("户主姓名", 10),
-        Col("户主身份证号", 20, "id"), Col("家庭人口数", 8, "int"), Col("户类型", 9), Col("人均纯收入", 11, "money"),
-        Col("监测线", 8, "money"), Col("研判依据", 40, "wrap"), Col("建议类别", 13), Col("风险类型", 20, "wrap"),
-        Col("重点关注", 8), Col("帮扶建议", 16), Col("村级评议公示", 40, "wrap"), Col("进入本环节", 17, "datetime"),
-        *(Col(h, 30 if "意见" in h else 10, "decision") for h in decision_headers),
-        Col(TOKEN_HEADER, 24, "id", hidden=True),
-    ]
+def decision_columns(level: str) -> list[Col]:
+    return [Col(h, 24 if "意见" in h else (11 if "日期" in h else 7), "decision") for h in COLUMNS[level]]
 
 
-def household_cells(store: Store, hh: HouseholdRow, config: Config) -> list[object]:
+def sheet_columns(level: str) -> list[Col]:
+    """Who the household is, the level's decision columns, (for the district) the town's decision, the facts,
+    the hidden token."""
+    lead = [Col("镇", 8)] if level == DISTRICT else []
+    town = TOWN_DECISION if level == DISTRICT else []
+    return [*lead, *IDENTITY, *decision_columns(level), *town, *FACTS, Col(TOKEN_HEADER, 24, "id", hidden=True)]
+
+
+def _identity_cells(hh: HouseholdRow, level: str) -> list[object]:
+    lead = [hh.town] if level == DISTRICT else []
+    return [*lead, MATTER.get(hh.state, hh.state), hh.village, hh.data.get("group"), hh.household_no, hh.head_name]
+
+
+def _town_cells(decision: Event | None) -> list[object]:
+    if decision is None:
+        return [None] * len(TOWN_DECISION)
+    return [decision.action, decision.comment, decision.person, decision.effective_date]
+
+
+def _fact_cells(store: Store, hh: HouseholdRow, config: Config, level: str) -> list[object]:
     a = hh.assessment
-    since = hh.updated_at
-    return [MATTER.get(hh.state, hh.state), hh.village, hh.data.get("group"), hh.household_no, hh.head_name,
-            hh.head_id, hh.data.get("size"), hh.data.get("household_type"), hh.data.get("_per_capita_income"),
-            hh.data.get("_line"), rules_text(hh, config), a.get("category"), "、".join(a.get("risk_types", [])),
-            "是" if a.get("priority") else "", "·".join(x for x in (a.get("assistance"), a.get("scope")) if x),
-            review_summary(store, hh), since]
+    return [hh.head_id, hh.data.get("size"), hh.data.get("household_type"), hh.data.get("_per_capita_income"),
+            hh.data.get("_line"), rules_text(a.get("holds", []), config, with_ids=level == DISTRICT),
+            a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
+            "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), review_summary(store, hh),
+            hh.updated_at.date()]
+
+
+def _typed_cells(draft: Draft | None, fmt: Formats) -> list[object]:
+    """The four decision cells: empty, or what was typed in a refused decision of this household, the fields to
+    fill in or change in red."""
+    if draft is None:
+        return [None] * 4
+    values = {"decision": draft.decision, "comment": draft.comment, "person": draft.person, "date": draft.decided_on}
+    return [Styled(values[key], fmt.missing_date if key == "date" else fmt.missing) if key in draft.flagged
+            else values[key] for key in ("decision", "comment", "person", "date")]
 
 
 def _decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence[str]) -> None:
@@ -64,19 +103,60 @@ def _decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence
             "maximum": DATE_RANGE[1], "error_type": "warning", "error_message": TEXT["town.date_error"]})
 
 
+def _note_span(columns: Sequence[Col]) -> tuple[int, float]:
+    """The last column and the width of the leading columns a note line spans (about a screen's width)."""
+    total, last = 0.0, 0
+    for c, col in enumerate(columns):
+        if col.hidden:
+            break
+        total += col_width(col, header_lines=HEADER_LINES)
+        last = c
+        if total >= NOTE_WIDTH:
+            break
+    return last, total
+
+
+def _line(ws, fmt: Formats, row: int, columns: Sequence[Col], text: str, cell_fmt, *, wrap: bool) -> None:
+    """A line above the table: wrapped within about a screen's width and as tall as its text, or one line across
+    the table. The cells beside it are written plain, so the columns' formats (the yellow decision fill) start
+    at the header."""
+    visible = sum(1 for col in columns if not col.hidden)
+    last = visible - 1
+    if wrap:
+        last, width = _note_span(columns)
+        lines = min(NOTE_MAX_LINES, max(1, math.ceil(display_width(text) * 1.05 / max(width, 1))))
+        ws.set_row(row, 14 * lines + 4)
+    ws.merge_range(row, 0, row, last, text, cell_fmt)
+    for c in range(last + 1, len(columns)):
+        ws.write_blank(row, c, None, fmt.plain)
+
+
 def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, level: str, rows: list[HouseholdRow],
-                         instruction: str, notes: list[str], with_town: bool = False) -> None:
+                         instruction: str, notes: list[str]) -> None:
     """The level's decision sheet: an instruction line, refused decisions of the last file, then the table."""
     sheet = wb.add_worksheet(SHEETS[level])
-    sheet.write_string(0, 0, instruction, fmt.bold)
+    columns = sheet_columns(level)
+    _line(sheet, fmt, 0, columns, instruction, fmt.bold, wrap=False)
     first = 1
     if notes:
-        sheet.write_string(1, 0, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note)
+        _line(sheet, fmt, 1, columns, TEXT["town.refused_notes"].format(notes="；".join(notes)), fmt.note, wrap=True)
         first = 2
-    lead = [Col("镇", 9)] if with_town else []
-    columns = [*lead, *household_columns(COLUMNS[level])]
-    blank = [None] * len(COLUMNS[level])
-    n = write_table(sheet, fmt, columns, ([*([hh.town] if with_town else []), *household_cells(store, hh, config),
-                                           *blank, row_token(store, hh)] for hh in rows), first_row=first)
-    _decision_validation(sheet, first, n, len(columns) - 5, CHOICES[level])
+    ids = [hh.id for hh in rows]
+    town = store.events.latest_decisions(TOWN, ids) if level == DISTRICT else {}
+    drafts = {hid: d for hid, d in store.drafts.of(level, ids).items()}
+
+    def cells():
+        for hh in rows:
+            draft = drafts.get(hh.id)
+            typed = _typed_cells(draft if draft is not None and draft.version == hh.version else None, fmt)
+            extra = _town_cells(town.get(hh.id)) if level == DISTRICT else []
+            yield [*_identity_cells(hh, level), *typed, *extra, *_fact_cells(store, hh, config, level),
+                   row_token(store, hh)]
+
+    identity = len(IDENTITY) + (1 if level == DISTRICT else 0)
+    # printed from the header row: the lines above it are for the screen, and cut across pages they would
+    # show in pieces beside the repeated columns
+    n = write_table(sheet, fmt, columns, cells(), first_row=first, identity=identity, header_lines=HEADER_LINES,
+                    printed=True, print_from=first)
+    _decision_validation(sheet, first, n, identity, CHOICES[level])
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})

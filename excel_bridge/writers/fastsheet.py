@@ -13,10 +13,12 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
+
+from .common import wrapped_height
 
 _ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
@@ -25,8 +27,10 @@ _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control 
 class RowSpool:
     """Row XML written to a temporary file as rows arrive; memory stays flat whatever the row count."""
 
-    def __init__(self, styles: Sequence[int], *, first_row: int = 2, directory: Path | None = None) -> None:
+    def __init__(self, styles: Sequence[int], *, first_row: int = 2, wraps: Mapping[int, float] | None = None,
+                 directory: Path | None = None) -> None:
         self.styles = [f' s="{s}"' if s else "" for s in styles]
+        self.wraps = dict(wraps or {})  # index → width of the columns whose wrapped text sets a row's height
         self.letters = [xl_col_to_name(c) for c in range(len(styles))]
         self.next_row = first_row
         self.count = 0
@@ -35,10 +39,11 @@ class RowSpool:
         self.fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
 
     def add_rows(self, rows: Iterable[Sequence[object]]) -> None:
-        write, letters, styles = self.fh.write, self.letters, self.styles
+        write, letters, styles, wraps = self.fh.write, self.letters, self.styles, self.wraps
         for row in rows:
             r = self.next_row
-            parts = [f'<row r="{r}">']
+            height = wrapped_height(row, wraps) if wraps else None
+            parts = [f'<row r="{r}" ht="{height}" customHeight="1">' if height else f'<row r="{r}">']
             for c, value in enumerate(row):
                 if value is None or value == "":
                     continue

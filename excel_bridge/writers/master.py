@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..alerts import Alert, all_alerts
@@ -18,7 +18,8 @@ from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
-from .tables import Col, Formats, new_workbook, write_meta, write_table
+from .printing import PageLayout, apply_xlsxwriter
+from .tables import Col, Formats, new_workbook, print_table, wrap_widths, write_meta, write_table
 
 MASTER_KIND = "excel_bridge.master"
 RECENT_EVENTS = 1000
@@ -31,13 +32,14 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         spools: dict[str, tuple[RowSpool, int]] = {}
+        titles = rule_titles(config)
         try:
             counts = _overview(wb, fmt, store, config)
-            _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS, map(household_cells_row,
-                                                                   store.views.master_households()), spools,
-                       ws.temp_dir)
+            _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS,
+                       (household_cells_row(r, titles) for r in store.views.master_households()), spools,
+                       identity=HOUSEHOLD_IDENTITY, directory=ws.temp_dir)
             _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, store.views.master_members()),
-                       spools, ws.temp_dir)
+                       spools, identity=MEMBER_IDENTITY, directory=ws.temp_dir)
             _decisions(wb, fmt, store, config, notes or [])
             _alerts(wb, fmt, alerts if alerts is not None else all_alerts(store, config, as_of))
             _issues(wb, fmt, store)
@@ -54,20 +56,30 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
     return place_atomically(ws.master_path, build, only_if=only_if, before_replace=before_replace)
 
 
-def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]],
-               directory: Path | None = None) -> None:
+def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]], *,
+               identity: int, directory: Path | None = None) -> None:
     """A table of the whole district: XlsxWriter writes the header and formats, the rows are streamed."""
     sheet = wb.add_worksheet(name)
-    write_table(sheet, fmt, columns, [], autofilter=False)  # the filter spans the streamed rows, set below
+    # the filter spans the streamed rows, set below
+    write_table(sheet, fmt, columns, [], autofilter=False, identity=identity, header_lines=BIG_HEADER_LINES)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns], directory=directory)
+    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns],
+                     wraps=wrap_widths(columns, header_lines=BIG_HEADER_LINES), directory=directory)
     spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
     spool.add_rows(rows)
     sheet.autofilter(0, 0, max(spool.count, 1), len(columns) - 1)
+    print_table(sheet, columns, header_row=0, last_row=spool.count, identity=identity, header_lines=BIG_HEADER_LINES)
+
+
+BIG_HEADER_LINES = 3  # the two big sheets' headers wrap onto three lines (the row is made tall enough)
+CHART_SIZE = {"width": 560, "height": 300}
+ROW_PX, HEADER_PX = 20, 40  # a default row, and the 30 pt header row of the town table, in pixels
 
 
 def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
+    """Counts by town × state, by category and by risk type on the left, their three charts stacked evenly on
+    the right; one landscape page."""
     sheet = wb.add_worksheet("总览")
     settings = config.settings
     year = settings.income_year
@@ -76,17 +88,22 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     by_town_state = {(town, state or REMOVED): n for (town, state), n in tally.by_town_state.items()}
     by_category, by_risk = tally.by_category, tally.by_risk
     monitored_states = list(STATES)
+    states = [*monitored_states, REMOVED]
+    last_col = len(states) + 1  # 镇, the states, 合计
+    chart_col = last_col + 2
     sheet.set_column(0, 0, 14)
-    sheet.set_column(1, 12, 10)
+    sheet.set_column(1, last_col, 9)
+    sheet.set_column(last_col + 1, last_col + 1, 3)
     # title lines span the table's width (text in one narrow cell would spill over or wrap into the next row)
     sheet.set_row(0, 28)
-    sheet.merge_range(0, 0, 0, 10, TEXT["master.title"].format(district=settings.district), fmt.title)
-    sheet.merge_range(1, 0, 1, 10, TEXT["master.line"].format(year=year, line=line) if line
+    sheet.merge_range(0, 0, 0, last_col, TEXT["master.title"].format(district=settings.district), fmt.title)
+    sheet.merge_range(1, 0, 1, last_col, TEXT["master.line"].format(year=year, line=line) if line
                       else TEXT["master.no_line"].format(year=year), fmt.bold)
-    sheet.merge_range(2, 0, 2, 10, TEXT["master.updated"].format(now=dt.datetime.now()), fmt.plain)
+    sheet.set_row(2, 30)
+    sheet.merge_range(2, 0, 2, last_col, TEXT["master.updated"].format(now=dt.datetime.now()), fmt.note)
     # counts by town × state
-    states = [*monitored_states, REMOVED]
     top = 4
+    sheet.set_row(top, 30)
     sheet.write_string(top, 0, "镇", fmt.header)
     for c, s in enumerate(states, start=1):
         sheet.write_string(top, c, s, fmt.header)
@@ -123,69 +140,115 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     for i, risk in enumerate(risks, start=1):
         sheet.write_string(r + i, 0, risk, fmt.plain)
         sheet.write_number(r + i, 1, by_risk.get(risk, 0), fmt.by_kind["int"])
-    # native charts
+    # native charts, one under another to the right of the tables, none over a table or another chart
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-    for c, s in enumerate(states, start=1):
-        if s in ("未纳入", REMOVED):
-            continue
+    shown = [c for c, s in enumerate(states, start=1) if s not in ("未纳入", REMOVED)]
+    for c in shown:
         chart.add_series({"name": ["总览", top, c], "categories": ["总览", top + 1, 0, last_town_row, 0],
                           "values": ["总览", top + 1, c, last_town_row, c]})
-    chart.set_title({"name": "各镇监测户（按流程状态）"})
-    chart.set_size({"width": 620, "height": 320})
-    sheet.insert_chart(top, len(states) + 3, chart)
+    town_totals = [sum(by_town_state.get((t, states[c - 1]), 0) for c in shown) for t in towns]
+    chart.set_title({"name": TEXT["master.chart_towns"]})
+    chart.set_y_axis(_count_axis(max(town_totals, default=0)))
+    chart.set_x_axis({"interval_unit": 1, "num_font": {"size": 9}})
+    chart.set_size(CHART_SIZE)
+    first, second, third = _chart_rows(top, {top: HEADER_PX})
+    sheet.insert_chart(first, chart_col, chart)
     pie = wb.add_chart({"type": "pie"})
     pie.add_series({"name": "监测类别", "categories": ["总览", cat_top + 1, 0, cat_top + len(categories), 0],
                     "values": ["总览", cat_top + 1, 1, cat_top + len(categories), 1], "data_labels": {"value": True}})
-    pie.set_title({"name": "监测类别"})
-    sheet.insert_chart(cat_top, 3, pie)
+    pie.set_title({"name": TEXT["master.chart_categories"]})
+    pie.set_size(CHART_SIZE)
+    sheet.insert_chart(second, chart_col, pie)
     bar = wb.add_chart({"type": "bar"})
     bar.add_series({"name": "风险类型", "categories": ["总览", risk_top + 1, 0, risk_top + len(risks), 0],
-                    "values": ["总览", risk_top + 1, 1, risk_top + len(risks), 1]})
-    bar.set_title({"name": "风险类型（户数）"})
+                    "values": ["总览", risk_top + 1, 1, risk_top + len(risks), 1], "data_labels": {"value": True},
+                    "gap": 60})
+    bar.set_title({"name": TEXT["master.chart_risks"]})
     bar.set_legend({"none": True})
-    sheet.insert_chart(risk_top, 11, bar)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    # every risk type labelled (one label per bar, small enough to fit), counts on a whole-number axis
+    bar.set_y_axis({"interval_unit": 1, "num_font": {"size": 9}, "reverse": True})
+    bar.set_x_axis(_count_axis(max((by_risk.get(k, 0) for k in risks), default=0)))
+    bar.set_size(CHART_SIZE)
+    sheet.insert_chart(third, chart_col, bar)
+    last_row = max(risk_top + len(risks), _chart_rows(third, {})[1])
+    apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
+                                       area=(0, 0, last_row, chart_col + 8), across_first=False, gridlines=False))
+    sheet.fit_to_pages(1, 1)
     return tally.total
 
 
+def _chart_rows(top: int, heights: dict[int, int]) -> tuple[int, int, int]:
+    """The rows three charts start on, stacked from `top` with one empty row between each (rows `heights` px
+    tall where given, ROW_PX otherwise): evenly spaced whatever the taller header row above them."""
+    starts, row = [], top
+    for _ in range(3):
+        starts.append(row)
+        covered = 0
+        while covered < CHART_SIZE["height"]:
+            covered += heights.get(row, ROW_PX)
+            row += 1
+        row += 1  # the gap
+    return starts[0], starts[1], starts[2]
+
+
+def _count_axis(largest: int) -> dict:
+    """A value axis of household counts: from 0, whole numbers, about five steps (1, 2, 5, 10, 20, 50 …)."""
+    step = 1
+    while largest / step > 6:
+        step = _next_step(step)
+    return {"min": 0, "major_unit": step, "num_format": "0", "major_gridlines": {"visible": True}}
+
+
+def _next_step(step: int) -> int:
+    """1 → 2 → 5 → 10 → 20 → 50 …"""
+    return step * 5 // 2 if str(step)[0] == "2" else step * 2
+
+
 HOUSEHOLD_COLUMNS = [
-    Col("镇", 9), Col("村", 10), Col("组", 6), Col("户编号", 18, "id"), Col("临时编号", 8), Col("户主姓名", 10),
-    Col("户主身份证号", 20, "id"), Col("联系电话", 13, "id"), Col("户类型", 9), Col("家庭人口数", 8, "int"),
-    Col("收入年度", 8, "int"), Col("人均纯收入", 11, "money"), Col("上年人均纯收入", 12, "money"),
-    Col("监测线", 8, "money"), Col("成立的规则", 26), Col("建议纳入", 8), Col("建议类别", 13), Col("风险类型", 20),
-    Col("重点关注", 8), Col("帮扶建议", 16), Col("流程状态", 10), Col("在册", 6), Col("线索日期", 11),
-    Col("识别纳入日期", 11), Col("风险消除日期", 11), Col("审核意见", 30, "wrap"), Col("错误", 6, "int"),
-    Col("提示", 6, "int"), Col("更新时间", 17),
+    Col("镇", 8), Col("村", 10), Col("组", 5), Col("户编号", 16, "id"), Col("临时编号", 5), Col("户主姓名", 9),
+    Col("户主身份证号", 19, "id"), Col("联系电话", 12, "id"), Col("户类型", 8), Col("家庭人口数", 5, "int"),
+    Col("收入年度", 5, "int"), Col("人均纯收入", 10, "money"), Col("上年人均纯收入", 10, "money"),
+    Col("监测线", 8, "money"), Col("成立的规则", 28, "wrap"), Col("建议纳入", 5), Col("建议类别", 12),
+    Col("风险类型", 14, "wrap"), Col("重点关注", 5), Col("帮扶建议", 12, "wrap"), Col("流程状态", 9), Col("在册", 5),
+    Col("线索日期", 10), Col("识别纳入日期", 10), Col("风险消除日期", 10), Col("审核意见", 24, "wrap"),
+    Col("错误", 4, "int"), Col("提示", 4, "int"), Col("更新时间", 17),
 ]
+HOUSEHOLD_IDENTITY = 6  # 镇 … 户主姓名 stay in view and print on every page across
 
 
-def household_cells_row(r: HouseholdRow) -> list[object]:
-    """One 监测户台账 row."""
+def household_cells_row(r: HouseholdRow, titles: Mapping[str, str]) -> list[object]:
+    """One 监测户台账 row (`titles`: rule_titles)."""
     d, a = r.data, r.assessment
     proposed = a.get("proposed")
     return [r.town, r.village, d.get("group"), r.household_no, "是" if r.provisional else "",
             r.head_name, r.head_id, d.get("phone"), d.get("household_type"), d.get("size"),
             d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
-            "、".join(a.get("holds", [])), {True: "是", False: "否"}.get(proposed, "无法研判"),
+            "；".join(f"{titles[h]}（{h}）" if h in titles else h for h in a.get("holds", [])),
+            {True: "是", False: "否"}.get(proposed, "无法研判"),
             a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
             "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r.state,
             "在册" if r.on_file else REMOVED, _iso(r.lead_date), _iso(r.identified_date), _iso(r.eliminated_date),
             r.opinion, r.errors, r.warnings, r.updated_at.strftime("%Y-%m-%d %H:%M:%S")]
 
 
+def rule_titles(config: Config) -> dict[str, str]:
+    """Rule id → its words: 成立的规则 names each rule that holds in words, its id after them (the district
+    looks rules up by id in rules/README.md)."""
+    return {rule_id: rule.title for rule_id, rule in config.rules.rules.by_id().items()}
+
+
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-MEMBER_COLUMNS = [
-    Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主身份证号", 20, "id"), Col("姓名", 10),
-    Col("身份证号", 20, "id"), Col("与户主关系", 10), Col("性别", 5), Col("出生日期", 11), Col("文化程度", 11),
-    Col("在校生状况", 11), Col("健康状况", 14), Col("残疾类别", 8), Col("残疾等级", 8), Col("劳动技能", 15),
-    Col("务工时间（月）", 8, "int"), Col("参加基本医疗保险", 8), Col("享受低保", 8), Col("特困供养", 8), Col("失能", 6),
-    Col("在册", 6),
+MEMBER_COLUMNS = [  # 190 character units: one landscape page across
+    Col("镇", 8), Col("村", 9), Col("户编号", 16, "id"), Col("户主身份证号", 19, "id"), Col("姓名", 8),
+    Col("身份证号", 19, "id"), Col("与户主关系", 6), Col("性别", 4), Col("出生日期", 11), Col("文化程度", 12, "wrap"),
+    Col("在校生状况", 11, "wrap"), Col("健康状况", 12, "wrap"), Col("残疾类别", 5), Col("残疾等级", 5),
+    Col("劳动技能", 12, "wrap"), Col("务工时间（月）", 5, "int"), Col("参加基本医疗保险", 5), Col("享受低保", 5),
+    Col("特困供养", 5), Col("失能", 4), Col("在册", 4),
 ]
+MEMBER_IDENTITY = 5  # 镇 … 姓名
 
 
 def member_cells_row(r: MemberRow) -> list[object]:
@@ -203,31 +266,32 @@ def member_cells_row(r: MemberRow) -> list[object]:
 def _decisions(wb, fmt: Formats, store: Store, config: Config, notes: list[str]) -> None:
     rows = store.households.list(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
     write_decision_sheet(wb, fmt, store, config, level=DISTRICT, rows=rows, notes=notes,
-                         instruction=TEXT["master.instruction"], with_town=True)
+                         instruction=TEXT["master.instruction"])
 
 
 def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
     sheet = wb.add_worksheet("预警")
-    columns = [Col("类型", 14), Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10),
+    columns = [Col("类型", 14), Col("镇", 8), Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9),
                Col("说明", 80, "wrap")]
     write_table(sheet, fmt, columns, ([a.kind, a.town, a.village, a.household_no, a.head_name, a.message]
-                                      for a in alerts))
+                                      for a in alerts), printed=True)
 
 
 def _issues(wb, fmt: Formats, store: Store) -> None:
     """Open problems: those of each village's latest applied file (and unreadable files since)."""
     sheet = wb.add_worksheet("问题汇总")
-    summary_cols = [Col("镇", 9), Col("村", 12), Col("文件", 30), Col("提交时间", 17), Col("错误", 6, "int"),
-                    Col("提示", 6, "int"), Col("工作表", 9), Col("行", 6, "int"), Col("列", 14), Col("级别", 6),
-                    Col("代码", 20), Col("说明", 70, "wrap")]
+    # the problem in words, its code after them (for the district, who looks codes up)
+    summary_cols = [Col("镇", 8), Col("村", 10), Col("文件", 24, "wrap"), Col("提交时间", 17), Col("错误", 4, "int"),
+                    Col("提示", 4, "int"), Col("工作表", 8), Col("行", 5, "int"), Col("列", 12, "wrap"), Col("级别", 5),
+                    Col("说明", 60, "wrap"), Col("代码", 14)]
 
     def cells():
         for s, issues in store.views.open_issues():
             for i in issues:
                 yield [s.town, "、".join(s.villages), s.file_name, _stamp(s.received_at), s.errors, s.warnings,
-                       i.sheet, i.row, i.column, SEVERITY_WORD.get(i.severity, i.severity), i.code, i.message]
+                       i.sheet, i.row, i.column, SEVERITY_WORD.get(i.severity, i.severity), i.message, i.code]
 
-    write_table(sheet, fmt, summary_cols, cells())
+    write_table(sheet, fmt, summary_cols, cells(), header_lines=2, printed=True)
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -236,9 +300,9 @@ def _stamp(at: dt.datetime) -> str:
 
 def _submissions(wb, fmt: Formats, store: Store) -> None:
     sheet = wb.add_worksheet("提交记录")
-    columns = [Col("序号", 6, "int"), Col("接收时间", 17), Col("镇", 9), Col("村", 12), Col("文件", 30),
-               Col("类型", 8), Col("结果", 14), Col("户数", 6, "int"), Col("成员数", 6, "int"), Col("错误", 6, "int"),
-               Col("提示", 6, "int"), Col("文件指纹（SHA-256）", 22, "id"), Col("说明", 50, "wrap")]
+    columns = [Col("序号", 5, "int"), Col("接收时间", 17), Col("镇", 8), Col("村", 10), Col("文件", 24, "wrap"),
+               Col("类型", 8), Col("结果", 8), Col("户数", 5, "int"), Col("成员数", 5, "int"), Col("错误", 4, "int"),
+               Col("提示", 4, "int"), Col("文件指纹（SHA-256）", 20, "id"), Col("说明", 40, "wrap")]
     kinds = {"village": "村级台账", "town_review": "镇级核查", "master": "区级审核"}
 
     def cells():
@@ -247,14 +311,15 @@ def _submissions(wb, fmt: Formats, store: Store) -> None:
                    kinds.get(s.kind, s.kind), status_word(s.status), s.households, s.members, s.errors,
                    s.warnings, s.sha256, s.message]
 
-    write_table(sheet, fmt, columns, cells())
+    write_table(sheet, fmt, columns, cells(), header_lines=2, printed=True)
 
 
 def _events(wb, fmt: Formats, store: Store) -> None:
     sheet = wb.add_worksheet("变更记录")
-    columns = [Col("时间", 17), Col("镇", 9), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10),
-               Col("原状态", 9), Col("新状态", 9), Col("层级", 5), Col("经办人", 8), Col("说明", 50, "wrap"),
-               Col("来源文件指纹", 20, "id")]
+    columns = [Col("时间", 17), Col("镇", 8), Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9),
+               Col("原状态", 8), Col("新状态", 8), Col("层级", 4), Col("经办人", 7), Col("说明", 44, "wrap"),
+               Col("来源文件指纹", 17, "id")]
+    events = store.events.recent_transitions(RECENT_EVENTS)
     write_table(sheet, fmt, columns, ([_stamp(e.at), e.town, e.village, e.household_no, e.head_name, e.from_state,
                                        e.to_state, e.level, e.person, event_text(e.action, e.event, e.comment),
-                                       (e.source_sha256 or "")[:16]] for e in store.events.recent_transitions(RECENT_EVENTS)))
+                                       (e.source_sha256 or "")[:16]] for e in events), header_lines=2, printed=True)

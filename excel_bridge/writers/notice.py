@@ -18,6 +18,7 @@ from ..rules import proposing
 from ..store import HouseholdRow, Store
 from ..workspace import FEEDBACK, NOTICE_SUFFIX, Workspace
 from .common import Placed, place_atomically
+from .printing import apply_xlsxwriter, plan_page
 
 PLAIN_REASONS = {
     "R-INCOME": TEXT["notice.reason.income"],
@@ -122,10 +123,8 @@ def write_notice(ws: Workspace, store: Store, config: Config, town: str, village
         end = 4 + len(rows) + 1
         sheet.merge_range(end, 0, end, len(headers) - 1, notice_footer(config, village, as_of), plain)
         sheet.set_row(end, 30)
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.repeat_rows(3)
-        sheet.fit_to_pages(1, 0)
+        # ruled by its own borders; the header row on every page; title to signature on one page across
+        apply_xlsxwriter(sheet, plan_page(widths, last_row=end, header=(3, 3), gridlines=False))
         sheet.center_horizontally()
         wb.close()
 

@@ -1,8 +1,10 @@
-"""Tidy government-form tables with XlsxWriter: header style, text-format IDs, widths, filter, frozen header."""
+"""Tidy government-form tables with XlsxWriter: header style, text-format IDs, widths, filter, frozen header and
+identifying columns, and the page setup that prints them legibly."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .common import DATE_FORMAT, DATETIME_FORMAT, HEADER_FILL, META_SHEET, SYSTEM_FILL, display_width
+from .common import (DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, META_SHEET, SYSTEM_FILL, display_width,
+                     wrapped_height)
+from .printing import apply_xlsxwriter, plan_page
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,17 @@ class Formats:
                                        "border": 1}),
             "decision_date": wb.add_format({**base, "num_format": DATE_FORMAT, "bg_color": "#FFF2CC",
                                             "locked": False, "border": 1}),
+            "decision_wrap": wb.add_format({**base, "num_format": "@", "bg_color": "#FFF2CC", "locked": False,
+                                            "border": 1, "text_wrap": True}),
         }
+        # a decision cell left empty when the decision was refused for want of it: red, still to be filled in
+        self.missing = wb.add_format({**base, "num_format": "@", "bg_color": "#" + ERROR_FILL, "locked": False,
+                                      "border": 1})
+        self.missing_date = wb.add_format({**base, "num_format": DATE_FORMAT, "bg_color": "#" + ERROR_FILL,
+                                           "locked": False, "border": 1})
         self.title = wb.add_format({**base, "bold": True, "font_size": 16})
         self.bold = wb.add_format({**base, "bold": True})
+        self.instruction = wb.add_format({**base, "bold": True, "text_wrap": True})
         self.plain = wb.add_format(base)
         self.note = wb.add_format({**base, "font_color": "#595959", "text_wrap": True})
         self.system = wb.add_format({**base, "bg_color": "#" + SYSTEM_FILL})
@@ -52,10 +64,35 @@ class Formats:
 
 
 def _kind_key(col: Col) -> str:
-    return "decision_date" if col.kind == "decision" and "日期" in col.header else col.kind
+    if col.kind == "decision" and "日期" in col.header:
+        return "decision_date"
+    if col.kind == "decision" and "意见" in col.header:
+        return "decision_wrap"
+    return col.kind
+
+
+def wrap_widths(columns: Sequence[Col], *, header_lines: int = 1) -> dict[int, float]:
+    """Index → width of the columns whose text wraps (a row is made tall enough for them)."""
+    return {c: col_width(col, header_lines=header_lines) for c, col in enumerate(columns)
+            if _kind_key(col) in ("wrap", "decision_wrap")}
+
+
+def col_width(col: Col, *, header_lines: int = 1) -> float:
+    """The width a column gets: its own, widened so its header fits on `header_lines` lines."""
+    return max(col.width, math.ceil(display_width(col.header) / header_lines) + 2)
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A value written with a format of its own instead of its column's (a decision field to fill in: red)."""
+
+    value: Any
+    style: Any
 
 
 def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
+    if isinstance(value, Styled):
+        value, fmt = value.value, value.style
     if value is None or value == "":
         ws.write_blank(r, c, None, fmt)
     elif isinstance(value, bool):
@@ -71,25 +108,45 @@ def write_cell(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
 
 
 def write_table(ws: Worksheet, fmt: Formats, columns: Sequence[Col], rows: Iterable[Sequence[Any]], *,
-                first_row: int = 0, freeze: bool = True, autofilter: bool = True) -> int:
-    """Write a header and rows from first_row; returns the number of data rows written."""
+                first_row: int = 0, freeze: bool = True, autofilter: bool = True, identity: int = 0,
+                header_lines: int = 1, printed: bool = False, print_from: int = 0) -> int:
+    """Write a header and rows from first_row; returns the number of data rows written. The header row and
+    the first `identity` columns (the ones that say who a row is) stay in view; a header may wrap onto
+    `header_lines` lines; `printed`: the page setup of print_table too (printing rows from `print_from`)."""
     for c, col in enumerate(columns):
-        width = max(col.width, display_width(col.header) + 2)
+        width = col_width(col, header_lines=header_lines)
         cell_fmt = fmt.for_col(col)
         ws.set_column(c, c, width, cell_fmt, {"hidden": True} if col.hidden else None)
         ws.write_string(first_row, c, col.header, fmt.decision_header if col.kind == "decision" else fmt.header)
-    ws.set_row(first_row, 30)
+    ws.set_row(first_row, max(30, 14 * header_lines + 2))
     n = 0
     kinds = [fmt.for_col(col) for col in columns]
+    wraps = wrap_widths(columns, header_lines=header_lines)
     for n, row in enumerate(rows, start=1):
         r = first_row + n
+        height = wrapped_height(row, wraps)
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
             write_cell(ws, r, c, value, kinds[c])
     if freeze:
-        ws.freeze_panes(first_row + 1, 0)
+        ws.freeze_panes(first_row + 1, identity)
     if autofilter and columns:
         ws.autofilter(first_row, 0, first_row + max(n, 1), len(columns) - 1)
+    if printed:
+        print_table(ws, columns, header_row=first_row, last_row=first_row + n, identity=identity,
+                    header_lines=header_lines, first_row=print_from)
     return n
+
+
+def print_table(ws: Worksheet, columns: Sequence[Col], *, header_row: int, last_row: int, identity: int = 0,
+                header_lines: int = 1, first_row: int = 0) -> None:
+    """Page setup of a sheet holding one table (lines above it from `first_row` printed once): its header row
+    repeated on every page, its first `identity` columns on every page across, as many pages across as it
+    needs to stay legible. Hidden columns take no width on paper."""
+    widths = [0 if col.hidden else col_width(col, header_lines=header_lines) for col in columns]
+    apply_xlsxwriter(ws, plan_page(widths, last_row=last_row, header=(header_row, header_row), identity=identity,
+                                   first_row=first_row))
 
 
 def new_workbook(path: str) -> tuple[xlsxwriter.Workbook, Formats]:

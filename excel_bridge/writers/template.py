@@ -20,6 +20,8 @@ from ..messages import TEXT, os_problem
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
 from .common import (DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, META_SHEET, Placed, fit_width,
                      meta_rows, place_atomically)
+from .printing import PageLayout, apply_xlsxwriter, plan_page
+from .village_inputs import column_check, column_note, number_format, xlsxwriter_validation
 
 TEMPLATE_KIND = "excel_bridge.village"
 FREEZE_COLUMNS = {"household": 5, "member": 2}  # keep 户编号…户主姓名 / 户主身份证号、姓名 in view
@@ -35,24 +37,6 @@ INSTRUCTIONS = [
     "8. 保存后放入镇里的共享文件夹，几分钟内会收到“反馈”文件：有问题的格子标成红色（错误）或黄色（提示），批注中写明原因和改法。",
     "9. 反馈文件最右侧的灰色列（校验结果、研判结论、流程状态等）由系统填写，请不要修改；可以直接在反馈文件上改正后再次提交。",
 ]
-
-
-def _col_note(col: ColumnSpec, allowed: Sequence[str] | None) -> str:
-    kinds = {"text": "文字", "id": "18位身份证号（文本）", "phone": "电话号码（文本）", "choice": "下拉选择",
-             "multichoice": "下拉选择，可多选", "integer": "整数", "money": "金额（元）", "year": "四位年份",
-             "date": "日期，如 2021-08-11", "town": "镇名（下拉选择）"}
-    parts = [kinds[col.type]]
-    if col.min is not None or col.max is not None:
-        parts.append(f"{_num(col.min)}–{_num(col.max)}")
-    if allowed and col.type != "town":
-        parts.append("可选：" + "、".join(allowed))
-    if col.hint:
-        parts.append(col.hint)
-    return "；".join(parts)
-
-
-def _num(x: float | None) -> str:
-    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
 
 
 class _Formats:
@@ -72,15 +56,8 @@ class _Formats:
         self.bold = wb.add_format({**base, "bold": True})
 
     def for_column(self, col: ColumnSpec) -> Any:
-        if col.type in ("id", "phone", "text", "town", "choice", "multichoice"):
-            return self.text
-        if col.type == "date":
-            return self.date
-        if col.type == "money":
-            return self.money
-        if col.type in ("integer", "year"):
-            return self.integer
-        return self.plain
+        return {"@": self.text, DATE_FORMAT: self.date, "0.00": self.money, "0": self.integer}.get(
+            number_format(col), self.plain)
 
 
 def _write_value(ws: Any, r: int, c: int, value: Any, fmt: _Formats, col: ColumnSpec) -> None:
@@ -122,26 +99,10 @@ class _Lists:
 
 
 def _validation(col: ColumnSpec, allowed: Sequence[str] | None, lists: _Lists) -> dict[str, Any] | None:
-    title = col.header[:32]
-    if allowed:
-        return {"validate": "list", "source": lists.ref(allowed), "error_type": "warning" if col.type == "multichoice"
-                else "stop", "error_title": title, "error_message": "请从下拉列表中选择。"[:255]}
-    if col.type == "date":
-        return {"validate": "date", "criteria": "between", "minimum": dt.date(1900, 1, 1),
-                "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_title": title,
-                "error_message": "请填写有效日期，例如 2021-08-11。"}
-    if col.type == "money":
-        return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": title,
-                "error_message": "请填写 0 或正数金额（单位：元），不要带文字。"}
-    if col.type in ("integer", "year"):
-        low = 1900 if col.type == "year" else (col.min if col.min is not None else -1e9)
-        high = 2200 if col.type == "year" else (col.max if col.max is not None else 1e9)
-        return {"validate": "integer", "criteria": "between", "minimum": low, "maximum": high,
-                "error_title": title, "error_message": f"请填写 {_num(low)} 到 {_num(high)} 之间的整数。"}
-    if col.type == "id":
-        return {"validate": "length", "criteria": "==", "value": 18, "error_type": "warning",
-                "error_title": title, "error_message": "身份证号应为 18 位，请核对。"}
-    return None
+    check = column_check(col, allowed)
+    if check is None:
+        return None
+    return xlsxwriter_validation(check, lists.ref(check.choices) if check.choices else None)
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: _Formats, lists: _Lists,
@@ -153,7 +114,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
         sample = [r.get(col.key) for r in rows[:200]]
         ws.set_column(c, c, fit_width(col.header, col.width, sample), fmt.for_column(col))
         ws.write_string(0, c, col.header, fmt.header_required if col.required else fmt.header)
-        message = _col_note(col, allowed)[:255]
+        message = column_note(col, allowed)[:255]
         ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header[:32],
                                         "input_message": message})
         rule = _validation(col, allowed, lists)
@@ -165,17 +126,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
     ws.set_row(0, 36)
     ws.freeze_panes(1, FREEZE_COLUMNS.get(spec.kind, 0))
     ws.autofilter(0, 0, max(len(rows), 1), len(spec.columns) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.repeat_rows(0)
-    total = sum(fit_width(c.header, c.width) for c in spec.columns)
-    if total <= PRINT_FIT_WIDTH:
-        ws.fit_to_pages(1, 0)
-    else:  # too wide to shrink onto one page legibly: print across pages, keeping who-is-who in view
-        ws.repeat_columns(0, max(0, FREEZE_COLUMNS.get(spec.kind, 1) - 1))
+    # fitted to as many pages across as keep it legible, who-is-who repeated on each; a blank template prints
+    # as a form with empty ruled rows to fill in by hand
+    widths = [fit_width(c.header, c.width, [r.get(c.key) for r in rows[:200]]) for c in spec.columns]
+    apply_xlsxwriter(ws, plan_page(widths, last_row=len(rows) if rows else BLANK_FORM_ROWS, header=(0, 0),
+                                   identity=FREEZE_COLUMNS.get(spec.kind, 0)))
 
 
-PRINT_FIT_WIDTH = 190  # character units that still print legibly on one A4 landscape page
+BLANK_FORM_ROWS = 20  # ruled rows a blank template prints under each header
 
 
 def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, town: str | None,
@@ -207,11 +165,12 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
             allowed = config.schemas.allowed(col) if col.type != "town" else tuple(settings.towns)
             ws.write_string(r, 0, col.header, fmt.plain)
             ws.write_string(r, 1, "必填" if col.required else "选填", fmt.plain)
-            ws.write_string(r, 2, _col_note(col, allowed), fmt.wrap)
+            ws.write_string(r, 2, column_note(col, allowed), fmt.wrap)
             r += 1
         r += 1
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    # a document, read upright: one page wide, as many long as it takes
+    apply_xlsxwriter(ws, PageLayout(landscape=False, pages_wide=1, repeat_rows=None, repeat_columns=None,
+                                    area=(0, 0, r, 2), across_first=False, gridlines=False))
     ws.activate()
 
 

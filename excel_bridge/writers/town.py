@@ -1,6 +1,7 @@
 """The town review workbook (<镇>_镇级核查表.xlsx): households waiting for the town with decision columns
-(同意/退回) and a hidden row token, village submission status, the town's warnings, and the risk
-elimination assessment of its 帮扶中 households. Only that town's households appear in it."""
+(同意/退回) and a hidden row token, what the town decided before and what the district made of it, village
+submission status, the town's warnings, and the risk elimination assessment of its 帮扶中 households. Only
+that town's households appear in it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
 from ..config import Config
 from ..messages import TEXT, status_word
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
-from ..store import Store
-from ..workflow import MONITORED, TOWN, TOWN_ACCEPT, TOWN_CHECK
+from ..store import SentUp, Store
+from ..workflow import DISTRICT, MATTER, MONITORED, REMOVED, TOWN, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
@@ -43,6 +44,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         wb, fmt = new_workbook(str(tmp))
         write_decision_sheet(wb, fmt, store, config, level=TOWN, rows=rows, notes=notes or [],
                              instruction=TEXT["town.instruction"].format(town=town))
+        _decided(wb, fmt, store.views.town_decisions(town, town_level=TOWN, district_level=DISTRICT))
         _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
@@ -50,6 +52,30 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         wb.close()
 
     return place_atomically(target, build, only_if=only_if, before_replace=before_replace)
+
+
+SENT_UP_SHEET = "本镇已决定"
+SENT_UP_COLUMNS = [
+    Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9), Col("事项", 12), Col("核查结论", 6),
+    Col("核查意见", 24, "wrap"), Col("核查人", 7), Col("核查日期", 11, "date"), Col("区级结论", 6),
+    Col("区级意见", 24, "wrap"), Col("区级日期", 11, "date"), Col("目前状态", 8),
+]
+
+
+def _decided(wb, fmt: Formats, decided: list[SentUp]) -> None:
+    """What the town decided (同意 sent up, 退回 sent down), latest first, with the district's outcome."""
+    sheet = wb.add_worksheet(SENT_UP_SHEET)
+    sheet.set_row(0, 32)
+    sheet.merge_range(0, 0, 0, len(SENT_UP_COLUMNS) - 1, TEXT["town.sent_up_instruction"], fmt.instruction)
+
+    def cells():
+        for s in decided:
+            t, d = s.town_decision, s.district_decision
+            yield [s.village, s.household_no, s.head_name, MATTER.get(t.from_state or "", t.from_state), t.action,
+                   t.comment, t.person, t.effective_date, d.action if d else None, d.comment if d else None,
+                   d.effective_date if d else None, s.state if s.on_file else REMOVED]
+
+    write_table(sheet, fmt, SENT_UP_COLUMNS, cells(), first_row=1, identity=3, header_lines=2, printed=True)
 
 
 def _villages(wb, fmt: Formats, store: Store, config: Config, town: str) -> None:
@@ -66,22 +92,23 @@ def _villages(wb, fmt: Formats, store: Store, config: Config, town: str) -> None
                 yield [v.village, s.file_name, s.received_at.strftime("%Y-%m-%d %H:%M:%S"),
                        status_word(s.status), s.errors, s.warnings, v.on_file, v.monitored]
 
-    write_table(sheet, fmt, columns, cells())
+    write_table(sheet, fmt, columns, cells(), identity=1, header_lines=2, printed=True)
 
 
 def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
     sheet = wb.add_worksheet("预警")
-    columns = [Col("类型", 14), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10), Col("说明", 80, "wrap")]
-    write_table(sheet, fmt, columns, ([a.kind, a.village, a.household_no, a.head_name, a.message] for a in alerts))
+    columns = [Col("类型", 14), Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9), Col("说明", 80, "wrap")]
+    write_table(sheet, fmt, columns, ([a.kind, a.village, a.household_no, a.head_name, a.message] for a in alerts),
+                printed=True)
 
 
 def _elimination(wb, fmt: Formats, cands: list[Elimination]) -> None:
     sheet = wb.add_worksheet("风险消除研判")
-    columns = [Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10), Col("识别纳入日期", 12),
+    columns = [Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9), Col("识别纳入日期", 12),
                Col("研判结果", 12), Col("说明", 70, "wrap")]
     write_table(sheet, fmt, columns, ([c.row.village, c.row.household_no, c.row.head_name,
                                        c.row.identified_date.isoformat() if c.row.identified_date else None,
-                                       elimination_word(c), c.reason] for c in cands))
+                                       elimination_word(c), c.reason] for c in cands), identity=3, printed=True)
 
 
 ELIMINATION_WORDS = {ELIGIBLE: "可启动风险消除", CONTINUE: "继续帮扶", HOLD: "暂不标注", UNKNOWN: "无法判断"}
