@@ -16,8 +16,8 @@ from pathlib import Path
 
 import python_calamine as pc
 
-from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, Token, issued_for, ledger_secret,
-                             parse_token)
+from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, DecisionColumns, Token, issued_for,
+                             ledger_secret, parse_token)
 from .errors import TransitionRefused
 from .messages import TEXT
 from .store import HouseholdRow, Store
@@ -53,12 +53,22 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     """Rows of the decision sheet where a decision was chosen (calamine; no openpyxl).
 
     Raises Unreadable when the sheet, its header or its hidden 行令牌 column is gone."""
+    rows = read_table(path, SHEETS[level], COLUMNS[level])
+    assert rows is not None
+    return rows
+
+
+def read_table(path: Path, sheet_name: str, wanted: DecisionColumns, *,
+               missing_ok: bool = False) -> list[DecisionRow] | None:
+    """The chosen rows of one decision table of a workbook we wrote: its four decision columns, the hidden
+    行令牌 and 户主姓名. A missing sheet is Unreadable — or None with `missing_ok` (a workbook written before
+    the sheet existed); a missing decision or token column is Unreadable."""
     book = pc.CalamineWorkbook.from_path(str(path))
-    sheet_name = SHEETS[level]
     if sheet_name not in book.sheet_names:
+        if missing_ok:
+            return None
         raise Unreadable(TEXT["decision.no_sheet"].format(sheet=sheet_name))
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    wanted = COLUMNS[level]
     header_idx, cols = None, {}
     for i, row in enumerate(rows[:40]):
         names = {norm_header(v): c for c, v in enumerate(row)}

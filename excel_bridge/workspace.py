@@ -22,6 +22,8 @@ DEPARTMENTS = "部门数据"
 DISTRICT = "区级"
 SYSTEM = "系统"
 MASTER_NAME = "区级总台账.xlsx"
+DEPARTMENT_NOTES = "部门"
+SHARE = "部门共享"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,16 @@ class Workspace:
     @property
     def departments(self) -> Path:
         return self.root / DEPARTMENTS
+
+    @property
+    def department_feedback(self) -> Path:
+        """反馈/部门/: the notes on department lists (<部门>_说明.txt), beside the towns' feedback folders."""
+        return self.root / FEEDBACK / DEPARTMENT_NOTES
+
+    @property
+    def share_dir(self) -> Path:
+        """区级/部门共享/: the workbooks shared back to departments (plan 七(二)), written once a month."""
+        return self.district_dir / SHARE
 
     @property
     def master_path(self) -> Path:

@@ -423,7 +423,7 @@ def test_wrong_command_lines_are_told_in_chinese(args, expected):
     assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == expected
 
 
-COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo")
+COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo", "export")
 
 
 @pytest.mark.parametrize("command", (None, *COMMANDS))

@@ -17,7 +17,7 @@ from ..messages import TEXT
 from . import tables as t
 from .db import Database
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _LOCK_KEY = 740205  # PostgreSQL advisory lock: two programs creating one database wait for each other
 
 
@@ -81,7 +81,13 @@ def _v5(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX submissions_town ON submissions(town)")
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3, 4: _v4, 5: _v5}
+def _v6(conn: Connection) -> None:
+    """Department lists (部门筛查预警): the lists received, their warnings, the people in no household."""
+    for table in (t.dept_lists, t.dept_warnings, t.dept_unmatched):
+        table.create(conn)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def migrate(db: Database) -> int:

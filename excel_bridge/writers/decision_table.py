@@ -54,7 +54,7 @@ def household_cells(store: Store, hh: HouseholdRow, config: Config) -> list[obje
             review_summary(store, hh), since]
 
 
-def _decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence[str]) -> None:
+def decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence[str]) -> None:
     if n:
         ws.data_validation(first_row + 1, col, first_row + n, col, {
             "validate": "list", "source": list(choices), "input_title": "请选择",
@@ -78,5 +78,5 @@ def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, leve
     blank = [None] * len(COLUMNS[level])
     n = write_table(sheet, fmt, columns, ([*([hh.town] if with_town else []), *household_cells(store, hh, config),
                                            *blank, row_token(store, hh)] for hh in rows), first_row=first)
-    _decision_validation(sheet, first, n, len(columns) - 5, CHOICES[level])
+    decision_validation(sheet, first, n, len(columns) - 5, CHOICES[level])
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})

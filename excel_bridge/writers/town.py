@@ -17,6 +17,7 @@ from ..workflow import MONITORED, TOWN, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
+from .department_sheets import write_department_sheet
 from .tables import Col, Formats, new_workbook, write_meta, write_table
 
 TOWN_KIND = "excel_bridge.town_review"
@@ -42,6 +43,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         wb, fmt = new_workbook(str(tmp))
         write_decision_sheet(wb, fmt, store, config, level=TOWN, rows=rows, notes=notes or [],
                              instruction=TEXT["town.instruction"].format(town=town))
+        write_department_sheet(wb, fmt, store, config, town, as_of=as_of)
         _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])

@@ -1,0 +1,60 @@
+"""The 部门预警 sheet of a town's 镇级核查表: one row per open department warning for a household of that town —
+the department, the fact, when it came and by when the town must verify it (已超期 once that day has passed),
+and the four 核实 columns with their dropdown and the hidden row token that decisions are read back by."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..config import Config
+from ..decision_sheet import DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, OVERDUE, TOKEN_HEADER, warning_token
+from ..messages import TEXT
+from ..store import Store, WarningRow
+from ..workflow import REMOVED
+from .decision_table import decision_validation
+from .tables import Col, Formats, write_table
+
+FIRST_ROW = 1  # the instruction line, then the table
+OVERDUE_FILL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+
+
+def warning_columns() -> list[Col]:
+    return [
+        Col("部门", 8), Col("村", 10), Col("户编号", 18, "id"), Col("户主姓名", 10), Col("户状态", 9), Col("姓名", 10),
+        Col("身份证号", 20, "id"), Col("风险类型", 12), Col("情况", 36, "wrap"), Col("收到日期", 11, "date"),
+        Col("核实期限", 11, "date"), Col("期限状态", 11),
+        *(Col(h, 30 if "意见" in h else 12, "decision") for h in DEPT_COLUMNS),
+        Col(TOKEN_HEADER, 24, "id", hidden=True),
+    ]
+
+
+def due_text(deadline: dt.date, as_of: dt.date) -> str:
+    """已超期 N 天 (the text starts with OVERDUE) / 今天到期 / 剩 N 天."""
+    days = (as_of - deadline).days
+    if days > 0:
+        return TEXT["dept.overdue"].format(days=days)
+    return TEXT["dept.due_today"] if days == 0 else TEXT["dept.days_left"].format(days=-days)
+
+
+def warning_cells(store: Store, w: WarningRow, as_of: dt.date) -> list[object]:
+    state = w.household_state if w.on_file else REMOVED
+    return [w.department, w.village, w.household_no, w.head_name, state, w.name, w.person_id, w.risk_type, w.fact,
+            w.received_date, w.deadline, due_text(w.deadline, as_of), *[None] * len(DEPT_COLUMNS),
+            warning_token(store, w)]
+
+
+def write_department_sheet(wb, fmt: Formats, store: Store, config: Config, town: str, *, as_of: dt.date) -> None:
+    """部门预警: the town's open warnings, those nearest their deadline (or past it) first."""
+    sheet = wb.add_worksheet(DEPT_SHEET)
+    sheet.write_string(0, 0, TEXT["dept.sheet_instruction"].format(town=town), fmt.bold)
+    columns = warning_columns()
+    warnings = store.departments.for_town(town)
+    n = write_table(sheet, fmt, columns, (warning_cells(store, w, as_of) for w in warnings), first_row=FIRST_ROW)
+    decision = len(columns) - len(DEPT_COLUMNS) - 1
+    decision_validation(sheet, FIRST_ROW, n, decision, DEPT_CHOICES)
+    if n:
+        due = decision - 1
+        sheet.conditional_format(FIRST_ROW + 1, due, FIRST_ROW + n, due, {
+            "type": "text", "criteria": "begins with", "value": OVERDUE,
+            "format": wb.add_format(OVERDUE_FILL)})
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
