@@ -34,6 +34,7 @@ def write_csv(path, rows, *, encoding="utf-8", bom=False, delimiter=","):
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     data = buffer.getvalue().encode(encoding)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + data)
     return path
 
@@ -86,3 +87,27 @@ def decide_warning(path, name, decision, comment=None, person=None, date=None, *
     out = save_to or path
     wb.save(out)
     return out
+
+
+def town_book(ws, town="马坝镇"):
+    return ws.town_feedback(town) / f"{town}_镇级核查表.xlsx"
+
+
+def apply_list(ws, cfg, path, *, at, as_of):
+    """A list taken the way a pass takes it (departments.apply.apply_department_file)."""
+    from excel_bridge.departments.apply import apply_department_file
+
+    with ws.open_store() as store:
+        return apply_department_file(store, ws, cfg, path, received=at, as_of=as_of)
+
+
+def verify_book(ws, cfg, path, *, town="马坝镇", today):
+    """What a pass does with a saved town workbook's 部门预警, beside its household decisions."""
+    import hashlib
+
+    from excel_bridge.departments.verdicts import apply_department_decisions, read_department_decisions
+
+    rows = read_department_decisions(path)
+    with ws.open_store() as store:
+        return apply_department_decisions(store, rows, town=town, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                                          file_name=path.name, config=cfg, today=today)

@@ -12,7 +12,7 @@ import pandas as pd
 from ..config import Config
 from ..decision_sheet import CONFIRMED_LEAD, CONFIRMED_MONITORED, NOT_TRUE, WARNING_OPEN, WARNING_WITHDRAWN
 from ..messages import TEXT
-from ..store import DeptListRow, Store
+from ..store import DeptListRow, Store, UnmatchedRow
 from .tables import Col, Formats, write_table
 
 COMPARE_SHEET = "部门比对"
@@ -38,7 +38,8 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
     """部门比对 and 未在台账中的人员, from each department's latest applied list and every warning so far."""
     lists = store.departments.latest_lists()
     towns = list(config.settings.towns)
-    unmatched = _unmatched_frame(store, lists)
+    people = store.departments.unmatched(lst.id for lst in lists.values())
+    unmatched = pd.DataFrame([(p.department, p.town) for p in people], columns=["department", "town"])
     sheet = wb.add_worksheet(COMPARE_SHEET)
     sheet.write_string(0, 0, TEXT["dept.compare_lists"].format(date=as_of.isoformat()), fmt.bold)
     if not lists:
@@ -54,20 +55,13 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
     sheet.write_string(top, 0, TEXT["dept.compare_towns"], fmt.bold)
     rows = by_department_and_town(lists, warnings, unmatched, departments, towns, as_of=as_of)
     write_table(sheet, fmt, TOWN_COLUMNS, rows.itertuples(index=False, name=None), first_row=top + 1, freeze=False)
-    _unmatched_sheet(wb, fmt, unmatched, lists)
+    _unmatched_sheet(wb, fmt, people, lists)
 
 
 def _warnings_frame(store: Store) -> pd.DataFrame:
     columns = ["department", "town", "status", "deadline", "lead_created"]
     rows = [(w.department, w.town, w.status, w.deadline, w.lead_created) for w in store.departments.all_warnings()]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _unmatched_frame(store: Store, lists: dict[str, DeptListRow]) -> pd.DataFrame:
-    people = store.departments.unmatched(lst.id for lst in lists.values())
-    columns = ["list_id", "department", "person_id", "name", "rule_ids", "facts", "town", "place", "basis", "sheet",
-               "row"]
-    return pd.DataFrame([[getattr(p, c) for c in columns] for p in people], columns=columns)
 
 
 def by_department_and_town(lists: dict[str, DeptListRow], warnings: pd.DataFrame, unmatched: pd.DataFrame,
@@ -107,17 +101,12 @@ def by_department_and_town(lists: dict[str, DeptListRow], warnings: pd.DataFrame
     return pd.DataFrame(rows, columns=["department", "town", *values])
 
 
-def _unmatched_sheet(wb, fmt: Formats, unmatched: pd.DataFrame, lists: dict[str, DeptListRow]) -> None:
+def _unmatched_sheet(wb, fmt: Formats, people: list[UnmatchedRow], lists: dict[str, DeptListRow]) -> None:
     sheet = wb.add_worksheet(UNMATCHED_SHEET)
     sheet.write_string(0, 0, TEXT["dept.unmatched_title"], fmt.bold)
     by_id = {lst.id: lst for lst in lists.values()}
-
-    def cells():
-        for p in unmatched.sort_values(["department", "town", "person_id"], na_position="last").itertuples():
-            lst = by_id[p.list_id]
-            yield [p.department, p.name, p.person_id, p.town if isinstance(p.town, str) else None, p.place,
-                   TEXT.get(f"dept.basis.{p.basis}", p.basis), "；".join(p.facts), "、".join(p.rule_ids),
-                   lst.file_name, lst.received_date,
-                   p.sheet, None if pd.isna(p.row) else int(p.row)]
-
-    write_table(sheet, fmt, UNMATCHED_COLUMNS, cells(), first_row=1)
+    ordered = sorted(people, key=lambda p: (p.department, p.town is None, p.town or "", p.person_id))
+    write_table(sheet, fmt, UNMATCHED_COLUMNS, ([
+        p.department, p.name, p.person_id, p.town, p.place, TEXT.get(f"dept.basis.{p.basis}", p.basis),
+        "；".join(p.facts), "、".join(p.rule_ids), by_id[p.list_id].file_name, by_id[p.list_id].received_date, p.sheet,
+        p.row] for p in ordered), first_row=1)
