@@ -458,7 +458,7 @@ TEXT: dict[str, str] = {
     "help.watch.poll": "轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）",
     "help.history.id": "户编号或户主身份证号",
     "help.demo.dir": "演示工作目录（默认 demo-district）",
-    "help.export.department": "部门名（rules/departments.yaml 中设了 share_back 的部门，如 民政）",
+    "help.export.department": "部门名，如 民政（区里设定为推送数据的部门）",
     "help.export.since": "只导出这一天以来有变动的监测户，如 2021-12-01（不给时导出全部监测户）",
     "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx）",
     "help.export.as_of": "截至哪一天（默认今天），如 2021-12-31",
