@@ -93,3 +93,31 @@ def test_a_demo_list_converted_to_xls_by_libreoffice_reads_the_same(planted, dep
     xlsx = read_list(plan.path, depts.department("残联"))
     assert xls.format == "xls" and xls.fingerprint == xlsx.fingerprint
     assert {i.row: i.code for i in xls.issues} == plan.problems
+
+
+def test_the_demo_district_drops_five_lists_that_its_ledger_matches(tmp_path):
+    """`excel-bridge demo`'s district: one list for each of 医保, 民政, 残联, 住建, 人社 in 部门数据/<部门>/, naming people of
+    its villages; taken the way a pass takes them, each is applied and routes warnings to the towns' workbooks."""
+    from department_lists import apply_list, warning_table
+
+    from excel_bridge.demo import build_demo
+    from excel_bridge.departments.apply import department_files
+    from excel_bridge.process import Processor
+    from excel_bridge.workspace import Workspace
+
+    demo = build_demo(tmp_path / "demo", villages=1, households=30, towns=3, mistakes=1, as_of=AS_OF)
+    ws = Workspace.open(demo.root)
+    assert [p.relative_to(ws.departments).parts[0] for p in demo.lists] == ["医保", "民政", "残联", "住建", "人社"]
+    assert department_files(ws) == sorted(demo.lists)
+    cfg = ws.config()
+    with Processor(ws, as_of=AS_OF, workers=1) as proc:
+        proc.run_pass(wait=0.05)
+        outcomes = [apply_list(ws, cfg, path, at=dt.datetime(2021, 12, 20, 10), as_of=AS_OF) for path in demo.lists]
+        proc.run_pass(wait=0.05, force_outputs=True)
+    assert [(o.department, o.status) for o in outcomes] == [(d, "applied") for d in ("医保", "民政", "残联", "住建", "人社")]
+    assert all(o.new > 0 and o.unmatched > 0 for o in outcomes), [o.line for o in outcomes]
+    towns = list(cfg.settings.towns)
+    routed = {t: {r["部门"] for r in warning_table(ws.town_feedback(t) / f"{t}_镇级核查表.xlsx")} for t in towns}
+    assert set().union(*routed.values()) == {"医保", "民政", "残联", "住建", "人社"}
+    assert sum(o.new for o in outcomes) == sum(len(warning_table(ws.town_feedback(t) / f"{t}_镇级核查表.xlsx"))
+                                               for t in towns)
