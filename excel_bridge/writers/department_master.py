@@ -13,6 +13,7 @@ from ..config import Config
 from ..decision_sheet import CONFIRMED_LEAD, CONFIRMED_MONITORED, NOT_TRUE, WARNING_OPEN, WARNING_WITHDRAWN
 from ..messages import TEXT
 from ..store import DeptListRow, Store, UnmatchedRow
+from .common import display_width
 from .tables import Col, Formats, write_table
 
 COMPARE_SHEET = "部门比对"
@@ -55,6 +56,12 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
     sheet.write_string(top, 0, TEXT["dept.compare_towns"], fmt.bold)
     rows = by_department_and_town(lists, warnings, unmatched, departments, towns, as_of=as_of)
     write_table(sheet, fmt, TOWN_COLUMNS, rows.itertuples(index=False, name=None), first_row=top + 1, freeze=False)
+    for c, (a, b) in enumerate(zip(LIST_COLUMNS, TOWN_COLUMNS)):  # the two tables share columns: the wider wins
+        sheet.set_column(c, c, max(a.width, b.width, display_width(a.header) + 2, display_width(b.header) + 2),
+                         fmt.for_col(b))
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
     _unmatched_sheet(wb, fmt, people, lists)
 
 

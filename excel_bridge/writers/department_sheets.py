@@ -57,4 +57,7 @@ def write_department_sheet(wb, fmt: Formats, store: Store, config: Config, town:
         sheet.conditional_format(FIRST_ROW + 1, due, FIRST_ROW + n, due, {
             "type": "text", "criteria": "begins with", "value": OVERDUE,
             "format": wb.add_format(OVERDUE_FILL)})
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
