@@ -675,6 +675,7 @@ TEXT: dict[str, str] = {
     "dept.decision_row": "{sheet}表第{row}行{name}：{reason}",
     "dept.repeated": "这条预警在本表中已有一行核实结论生效，这一行未采用",
     "dept.warning_label": "{village}{name}（{department}预警）",
+    "dept.this_warning": "这一行的预警",
     "dept.decision_closed": "{label}已是“{status}”，这一行来自旧版表格，本次核实结论未生效",
     "dept.decision_changed": "{label}已按部门的新名单更新为“{fact}”，这一行来自旧版表格，请在最新表格中重新核实",
     "dept.decision_not_monitored": "{label}：该户当前为“{state}”，不在监测中，不能选“属实-已在监测”；情况属实请选“{lead}”",

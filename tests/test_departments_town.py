@@ -241,7 +241,7 @@ def test_a_row_carried_into_another_towns_workbook_is_refused(ws, cfg, proc):
         sheet.cell(3, cols[header]).value = value
     wb.save(other)
     result = verify(ws, cfg, other, town="大塘镇")
-    assert result.refused == ["部门预警表第3行（陈伟）：石塘村黄丽（医保预警）不属于大塘镇，不能在本镇核查表中决定"]
+    assert result.refused == ["部门预警表第3行（陈伟）：这一行的预警不属于大塘镇，不能在本镇核查表中决定"]
     assert warning_states(ws)[WIFE_A][0] == "待核实"
 
 

@@ -171,7 +171,10 @@ def _refused(issue: Issue, ws: Workspace, note: Path) -> str:
 
 def _folder_of(ws: Workspace, path: Path) -> str:
     """The folder under 部门数据/ a file was dropped in ('' when loose in 部门数据/ itself)."""
-    parts = path.resolve().relative_to(ws.departments.resolve()).parts
+    try:
+        parts = path.resolve().relative_to(ws.departments.resolve()).parts
+    except ValueError:
+        parts = ()
     return parts[0] if len(parts) > 1 else TEXT["dept.no_department"]
 
 

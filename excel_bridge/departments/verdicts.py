@@ -79,8 +79,8 @@ def _apply_one(store: Store, config: Config, d: DecisionRow, *, town: str, sha25
         return TEXT["decision.token_invalid"]
     label = TEXT["dept.warning_label"].format(village=w.village, name=w.name or "", department=w.department)
     if not warning_issued_for(secret, token, town):
-        if warning_issued_for(secret, token, w.town):  # a row copied from another town's workbook
-            return TEXT["decision.other_town"].format(label=label, town=town)
+        if warning_issued_for(secret, token, w.town):  # a row copied from another town's workbook: not named here
+            return TEXT["decision.other_town"].format(label=TEXT["dept.this_warning"], town=town)
         return TEXT["decision.token_invalid"]
     if w.status != WARNING_OPEN:
         return TEXT["dept.decision_closed"].format(label=label, status=w.status)

@@ -9,14 +9,16 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import and_, func, insert, select, update
 
 from . import tables as t
 from .db import Database
 from .records import DeptListRow, HouseholdRow, ShareRow, UnmatchedRow, WarningRow, revived
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _L = t.dept_lists
 _W = t.dept_warnings
@@ -152,9 +154,11 @@ class Departments:
         return select(_W, *_WITH_HOUSEHOLD).select_from(_W.join(_H, _H.c.id == _W.c.household_id))
 
     # --- reads: the ledger's side ---
-    def ledger_people(self) -> pd.DataFrame:
+    def ledger_people(self) -> "pd.DataFrame":
         """Every member with an ID, with the household a list's warning would be routed to: the columns
         departments.evaluate() takes (household = the household's id; on_file False for 已移出)."""
+        import pandas as pd  # only the department channel needs it: the rest of the store loads without it
+
         q = (select(_M.c.person_id, _H.c.id, _H.c.town, _H.c.village, _H.c.data["household_type"].as_string(),
                     _H.c.state, _H.c.on_file, _M.c.data["dibao"].as_string(), _M.c.data["tekun"].as_string(),
                     _M.c.data["disability_type"].as_string(), _M.c.data["disability_grade"].as_string())
