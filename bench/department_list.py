@@ -264,7 +264,7 @@ def main() -> None:
           f"{first.new:,} warnings routed)")
     print(f"{'apply next month (reconcile)':34}{m['apply_next']:8.3f} s   ({m['apply_next'] / m['floor']:.2f} × floor; "
           f"{second.new:,} new, {second.kept:,} kept, {second.withdrawn:,} withdrawn)")
-    print(f"{'部门预警 sheets of every town':34}{m['town_sheets']:8.3f} s   ({routed:,} open warnings)")
+    print(f"{'town sheets (部门预警, all towns)':32}{m['town_sheets']:8.3f} s   ({routed:,} open warnings)")
     print(json.dumps(figures, ensure_ascii=False))
 
 

@@ -164,14 +164,31 @@ def test_a_newer_list_withdraws_open_warnings_and_never_touches_a_verified_outco
 
 def test_a_kept_warning_keeps_its_deadline_and_a_changed_fact_is_a_new_revision(ws, cfg, proc):
     ledger_of(ws, cfg, proc)
-    apply(ws, cfg, medical_list(ws.departments / "医保" / "十一月.xlsx", [("黄丽", WIFE_A, 25000)]))
-    apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月.xlsx", [("黄丽", WIFE_A, 31000)]),
-          at=RECEIVED + dt.timedelta(days=10), as_of=AS_OF + dt.timedelta(days=10))
+    apply(ws, cfg, medical_list(ws.departments / "医保" / "十一月.xlsx", [("黄丽", WIFE_A, 25000), ("李秀英", HEAD_B, 6000)]))
+    outcome = apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月.xlsx",
+                                          [("黄丽", WIFE_A, 31000), ("李秀英", HEAD_B, 6000), ("路人", STRANGER, 100)]),
+                    at=RECEIVED + dt.timedelta(days=10), as_of=AS_OF + dt.timedelta(days=10))
+    assert (outcome.new, outcome.kept, outcome.withdrawn) == (0, 2, 0)
     with ws.open_store() as store:
-        [w] = store.departments.all_warnings()
+        changed, same = sorted(store.departments.all_warnings(), key=lambda w: w.person_id != WIFE_A)
         lists_ = store.departments.lists()
-    assert (w.fact, w.deadline, w.revision, w.status, w.list_id, w.last_list_id) == (
+    assert (changed.fact, changed.deadline, changed.revision, changed.status, changed.list_id, changed.last_list_id) == (
         FACT.format(31000), DEADLINE, 2, WARNING_OPEN, lists_[0].id, lists_[1].id)
+    assert (same.fact, same.deadline, same.revision, same.status, same.list_id, same.last_list_id) == (
+        FACT.format(6000), DEADLINE, 1, WARNING_OPEN, lists_[0].id, lists_[1].id)
+
+
+def test_a_list_with_only_its_header_withdraws_every_open_warning_and_says_why(ws, cfg, proc):
+    ledger_of(ws, cfg, proc)
+    apply(ws, cfg, medical_list(ws.departments / "医保" / "十一月.xlsx", [("黄丽", WIFE_A, 25000)]))
+    outcome = apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月.xlsx", []),
+                    at=RECEIVED + dt.timedelta(days=30), as_of=AS_OF + dt.timedelta(days=30))
+    assert outcome.line == ("部门数据/医保/十二月.xlsx：已比对。名单 0 行，有效身份证号 0 人，其中 0 人在台账中；新增预警 0 条，"
+                            "仍待核实 0 条，部门已撤销 1 条；未在台账中的人员 0 人；请看 反馈/部门/医保_说明.txt")
+    assert [status for *_, status, _ in warnings(ws)] == [WITHDRAWN]
+    note = (ws.department_feedback / "医保_说明.txt").read_text(encoding="utf-8-sig").splitlines()
+    assert note[2:4] == ["已读取 0 行，身份证号有效的 0 人；0 行无法比对。",
+                         "医保名单中只有表头，没有人员。按“新名单代替旧名单”，该部门此前尚未核实的预警都将视为部门已撤销。"]
 
 
 def test_a_list_without_an_id_column_gets_a_note_and_changes_nothing(ws, cfg, proc):

@@ -84,8 +84,7 @@ def test_a_verified_warning_is_never_withdrawn_nor_verified_again(store):
     with store.atomic():
         store.departments.verify(wa.id, status="不属实", comment="查无", person="王", day=DAY, source_sha256="h",
                                  lead_created=False, at=AT)
-        store.departments.withdraw(wa.id, reason="not_listed", at=AT)
-        store.departments.withdraw(wb.id, reason="not_listed", at=AT)
+        store.departments.withdraw([wa.id, wb.id], reason="not_listed", at=AT)
         store.departments.verify(wb.id, status="不属实", comment="迟了", person="王", day=DAY, source_sha256="h",
                                  lead_created=False, at=AT)
     after = {w.person_id: (w.status, w.comment, w.closed_reason) for w in store.departments.all_warnings()}

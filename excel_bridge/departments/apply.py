@@ -134,11 +134,12 @@ def _persist(store: Store, list_id: int, changes: Changes, ids: dict[int, int], 
          "household_id": int(w.household), "town": w.town, "village": w.village, "risk_type": w.risk_type,
          "guarantee": w.guarantee, "fact": w.fact, "received_date": w.received, "deadline": w.deadline,
          "sheet": w.sheet, "row": w.row} for w in changes.new], at=at)
-    for old, new in changes.kept:
-        store.departments.keep(ids[id(old)], list_id=list_id, fact=new.fact, name=new.name or None,
-                               household_id=int(new.household), town=new.town, village=new.village, at=at)
-    for withdrawal in changes.withdrawn:
-        store.departments.withdraw(ids[id(withdrawal.warning)], reason=withdrawal.reason, at=at)
+    store.departments.keep(list_id, [
+        {"id": ids[id(old)], "fact": new.fact, "name": new.name or None, "household_id": int(new.household),
+         "town": new.town, "village": new.village} for old, new in changes.kept], at=at)
+    for reason in sorted({w.reason for w in changes.withdrawn}):
+        store.departments.withdraw([ids[id(w.warning)] for w in changes.withdrawn if w.reason == reason],
+                                   reason=reason, at=at)
     store.departments.add_unmatched(list_id, result.department, [
         {"person_id": u.person_id, "name": u.name or None, "rule_ids": u.rule_ids, "facts": u.facts, "town": u.town,
          "place": u.place, "basis": u.basis, "sheet": u.sheet, "row": u.row} for u in result.unmatched])
@@ -160,8 +161,11 @@ def _applied_message(dlist: DepartmentList, result: Evaluation, changes: Changes
                                                   unmatched=c.unmatched)
     if changes.already_verified:
         message += TEXT["dept.outcome_verified_before"].format(n=len(changes.already_verified))
-    if dlist.issues:
-        message += TEXT["dept.outcome_issues"].format(n=len(dlist.issues), note=note)
+    rows = len({(i.sheet, i.row) for i in dlist.issues if i.row})
+    if rows:
+        message += TEXT["dept.outcome_issues"].format(n=rows, note=note)
+    elif dlist.issues:  # about the list as a whole (DEPT_EMPTY): the note says it
+        message += TEXT["dept.outcome_see_note"].format(note=note)
     return message
 
 

@@ -62,21 +62,34 @@ class Departments:
                 {**w, "status": OPEN, "revision": 1, "list_id": list_id, "last_list_id": list_id,
                  "lead_created": False, "updated_at": at} for w in warnings])
 
-    def keep(self, warning_id: int, *, list_id: int, fact: str, name: str | None, household_id: int, town: str,
-             village: str, at: dt.datetime) -> None:
-        """A newer list still says it: the fact and routing as it says them now; a changed fact or household
-        is a new revision (a decision row written for the old one is stale). The deadline stays."""
-        row = self.db.conn.execute(select(_W.c.fact, _W.c.household_id, _W.c.revision)
-                                   .where(_W.c.id == warning_id)).one()
-        changed = row.fact != fact or row.household_id != household_id
-        self.db.conn.execute(update(_W).where(_W.c.id == warning_id).values(
-            fact=fact, name=name, household_id=household_id, town=town, village=village, last_list_id=list_id,
-            revision=row.revision + (1 if changed else 0), updated_at=at))
+    def keep(self, list_id: int, kept: Sequence[dict[str, Any]], *, at: dt.datetime) -> None:
+        """A newer list still says these (keys: id, fact, name, household_id, town, village): each as the list says
+        it now, the latest list noted. A changed fact or household is a new revision (a decision row written for
+        the old one is stale); the deadline stays. Those unchanged — most of a monthly list — in one statement."""
+        conn = self.db.conn
+        current = {}
+        for chunk in _chunks([k["id"] for k in kept]):
+            q = select(_W.c.id, _W.c.fact, _W.c.name, _W.c.household_id, _W.c.town, _W.c.village, _W.c.revision)
+            current.update({r.id: r for r in conn.execute(q.where(_W.c.id.in_(chunk)))})
+        same = []
+        for k in kept:
+            row = current[k["id"]]
+            if (row.fact, row.name, row.household_id, row.town, row.village) == (
+                    k["fact"], k["name"], k["household_id"], k["town"], k["village"]):
+                same.append(k["id"])
+                continue
+            revision = row.revision + (row.fact != k["fact"] or row.household_id != k["household_id"])
+            conn.execute(update(_W).where(_W.c.id == k["id"]).values(
+                fact=k["fact"], name=k["name"], household_id=k["household_id"], town=k["town"], village=k["village"],
+                last_list_id=list_id, revision=revision, updated_at=at))
+        for chunk in _chunks(same):
+            conn.execute(update(_W).where(_W.c.id.in_(chunk)).values(last_list_id=list_id, updated_at=at))
 
-    def withdraw(self, warning_id: int, *, reason: str, at: dt.datetime) -> None:
-        """Closed as 部门已撤销: only an open warning (a verified outcome is never closed)."""
-        self.db.conn.execute(update(_W).where(_W.c.id == warning_id, _W.c.status == OPEN).values(
-            status=WITHDRAWN, closed_reason=reason, updated_at=at))
+    def withdraw(self, warning_ids: Sequence[int], *, reason: str, at: dt.datetime) -> None:
+        """Closed as 部门已撤销: only open warnings (a verified outcome is never closed)."""
+        for chunk in _chunks(list(warning_ids)):
+            self.db.conn.execute(update(_W).where(_W.c.id.in_(chunk), _W.c.status == OPEN).values(
+                status=WITHDRAWN, closed_reason=reason, updated_at=at))
 
     def verify(self, warning_id: int, *, status: str, comment: str | None, person: str, day: dt.date,
                source_sha256: str, lead_created: bool, at: dt.datetime) -> None:
@@ -200,6 +213,11 @@ class Departments:
 
 
 _E_HOUSEHOLD = t.events.c.household_id
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 def _day(value: Any) -> dt.date | None:
