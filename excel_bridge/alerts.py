@@ -1,6 +1,6 @@
 """预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), sharp drops to verify, people in
-two villages, and households ready for risk elimination — computed from the ledger for the town
-workbooks and the master."""
+two villages, department warnings past their verification deadline, and households ready for risk
+elimination — computed from the ledger for the town workbooks and the master."""
 
 from __future__ import annotations
 
@@ -147,10 +147,23 @@ def elimination_candidates(store: Store, config: Config, rows: list[HouseholdRow
     return out
 
 
+def department_overdue(store: Store, as_of: dt.date, *, town: str | None = None) -> list[Alert]:
+    """Department warnings (部门预警) still unverified after their deadline (plan 四(三): 及时核实)."""
+    out = []
+    for w in store.departments.overdue(as_of, town=town):
+        out.append(Alert(TEXT["alert.kind.dept_overdue"], w.town, w.village,
+                         TEXT["alert.dept_overdue"].format(department=w.department, name=w.name or "", fact=w.fact,
+                                                           received=w.received_date.isoformat(),
+                                                           deadline=w.deadline.isoformat(),
+                                                           days=(as_of - w.deadline).days),
+                         w.household_no or "", w.head_name or ""))
+    return out
+
+
 def all_alerts(store: Store, config: Config, as_of: dt.date, *, town: str | None = None,
                rows: list[HouseholdRow] | None = None) -> list[Alert]:
     """Every 预警 of the district (or a town); `rows`: its households, when the caller has them already."""
     if rows is None:
         rows = store.households.list(town=town)
     return [*overdue(rows, config, as_of), *scale(store, rows, config, as_of), *drops_to_verify(rows),
-            *conflicts(store, town)]
+            *conflicts(store, town), *department_overdue(store, as_of, town=town)]

@@ -315,6 +315,23 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .departments.share_back import export_share
+
+    ws, _ = _open_workspace(args.workspace)
+    config = ws.config()
+    out = Path(args.out) if args.out else None
+    with ws.open_store() as store:
+        placed, data = export_share(store, ws, config, args.department, as_of=args.as_of or dt.date.today(),
+                                    since=args.since, out=out)
+    if placed.locked:
+        print(TEXT["pass.locked"].format(path=placed.path))
+    print(TEXT["share.done"].format(department=data.department, path=placed.path, households=len(data.households),
+                                    members=sum(len(h.members) for h in data.households),
+                                    measures=sum(len(h.measures) for h in data.households)))
+    return EXIT_OK
+
+
 class _LogFormatter(logging.Formatter):
     """Log lines as `HH:MM:SS 信息 …`: the level in Chinese."""
 
@@ -340,7 +357,7 @@ def _configure_logging(verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
-                "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo}
+                "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

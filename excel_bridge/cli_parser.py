@@ -100,6 +100,13 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p.add_argument("--workspace", default=".", metavar=H["m.workspace"], help=H["dir"])
     p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
 
+    p = add("export", commands["export"])
+    p.add_argument("department", metavar=H["m.department"], help=H["export.department"])
+    p.add_argument("--since", type=_date, default=None, metavar=H["m.date"], help=H["export.since"])
+    p.add_argument("--workspace", default=".", metavar=H["m.workspace"], help=H["dir"])
+    p.add_argument("--out", default=None, metavar=H["m.out_file"], help=H["export.out"])
+    p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["export.as_of"])
+
     p = add("demo", commands["demo"])
     p.add_argument("dir", nargs="?", default="demo-district", metavar=H["m.folder"], help=H["demo.dir"])
     p.add_argument("--villages", type=_count, default=3, metavar=H["m.count"], help=H["demo.villages"])

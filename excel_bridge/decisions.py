@@ -16,8 +16,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, Token, issued_for, ledger_secret,
-                             parse_token)
+from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, DecisionColumns, Token, issued_for,
+                             ledger_secret, parse_token)
 from .errors import TransitionRefused, UnreadableFile
 from .messages import TEXT
 from .store import HouseholdRow, Store
@@ -54,14 +54,25 @@ def read_decisions(path: Path, level: str) -> list[DecisionRow]:
     """Rows of the decision sheet where a decision was chosen (calamine; no openpyxl).
 
     Raises Unreadable when the sheet, its header or its hidden 行令牌 column is gone."""
-    sheet_name = SHEETS[level]
+    rows = read_table(path, SHEETS[level], COLUMNS[level])
+    assert rows is not None
+    return rows
+
+
+def read_table(path: Path, sheet_name: str, wanted: DecisionColumns, *,
+               missing_ok: bool = False) -> list[DecisionRow] | None:
+    """The chosen rows of one decision table of a workbook we wrote: its four decision columns, the hidden
+    行令牌 and 户主姓名. A missing sheet is Unreadable — or None with `missing_ok` (a workbook written before
+    the sheet existed); a missing decision or token column is Unreadable. The sheet is read with the reader's
+    guards (run it in a worker: the bytes are untrusted)."""
     try:
         rows = sheet_rows(Path(path), sheet_name)
     except UnreadableFile as exc:
         raise Unreadable(str(exc)) from exc
     if rows is None:
+        if missing_ok:
+            return None
         raise Unreadable(TEXT["decision.no_sheet"].format(sheet=sheet_name))
-    wanted = COLUMNS[level]
     header_idx, cols = None, {}
     for i, row in enumerate(rows[:40]):
         names = {norm_header(v): c for c, v in enumerate(row)}

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .demo_names import SURNAMES
+from .demo_names import person_name as _name
 from .errors import WorkspaceError
 from .idcard import birth_date, check_char, make_id
 from .messages import TEXT
 
-SURNAMES = "陈李黄张刘王林吴邓何罗谢曾梁钟朱赖叶廖邱蔡温赵周许郑彭江欧潘"
-GIVEN = ("伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 建华 志强 海燕 国平 "
-         "丽华 金凤 伟明 振华 春梅 荣 亮 辉 玉兰 文 华 晓东 建国 少芳 永红 锦华 雪梅").split()
 GROUPS = ("一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组")
 VILLAGE_NAMES = ("新塘", "石塘", "龙岗", "大坑", "上洞", "下洞", "水口", "黄坑", "塘角", "长坝", "东坑", "西岭",
                  "南华", "北坑", "莲塘", "凤来", "松山", "安山", "富民", "和平", "双桥", "白石", "甘棠", "竹山")
@@ -74,10 +73,6 @@ class IdPool:
 def _birth(rng: random.Random, age: int, as_of: dt.date) -> dt.date:
     year = as_of.year - age
     return dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
-
-
-def _name(rng: random.Random, surname: str | None = None) -> str:
-    return (surname or rng.choice(SURNAMES)) + rng.choice(GIVEN)
 
 
 def _education(rng: random.Random, age: int) -> tuple[str | None, str | None]:
@@ -352,11 +347,14 @@ class DemoDistrict:
     files: list[Path]
     households: int
     mistakes: int
+    lists: list[Path] = field(default_factory=list)  # department lists dropped into 部门数据/<部门>/
 
 
 def build_demo(root: Path, *, villages: int = 3, households: int = 40, seed: int = 2021, mistakes: int = 3,
                as_of: dt.date | None = None, towns: int | None = None) -> DemoDistrict:
-    """A synthetic district in a fresh workspace: every town, `villages` villages each, files in the inbox."""
+    """A synthetic district in a fresh workspace: every town, `villages` villages each, files in the inbox, and
+    one list each from 医保, 民政, 残联, 住建 and 人社 in 部门数据/ naming people of those villages (and others)."""
+    from .departments.demo_lists import people_frame, write_demo_lists
     from .settings import DistrictSettings
     from .workspace import Workspace
     from .writers.template import write_village_workbook
@@ -376,7 +374,7 @@ def build_demo(root: Path, *, villages: int = 3, households: int = 40, seed: int
     marker.write_text("excel_bridge demo district: safe to delete\n", encoding="utf-8")
     config = ws.config()
     ids = IdPool(config.settings.district_code)
-    files, total, wrong = [], 0, 0
+    files, total, wrong, made = [], 0, 0, []
     for town, names in plan.items():
         for name in names:
             village = generate_village(rng, config, ids, town=town, village=name, households=households,
@@ -386,4 +384,8 @@ def build_demo(root: Path, *, villages: int = 3, households: int = 40, seed: int
             files.append(path)
             total += len(village.rows["household"])
             wrong += len(village.mistakes)
-    return DemoDistrict(root=ws.root, files=files, households=total, mistakes=wrong)
+            made.append(village)
+    planted = write_demo_lists(ws.departments, people_frame(made), as_of=as_of, seed=seed,
+                               per_case=max(1, min(4, villages * households // 40)))
+    return DemoDistrict(root=ws.root, files=files, households=total, mistakes=wrong,
+                        lists=[p.path for p in planted])

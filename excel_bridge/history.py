@@ -10,7 +10,8 @@ from .idcard import mask_id, normalize_id
 from .messages import TEXT
 from .store import HouseholdRow, Store
 
-EVENT_WORDS = {"created": "登记", "transition": "状态变更", "removed": "移出", "restored": "恢复在册"}
+EVENT_WORDS = {"created": "登记", "transition": "状态变更", "removed": "移出", "restored": "恢复在册",
+               "department": "部门预警核实"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Story:
 
 def event_text(action: str | None, event: str, comment: str | None) -> str:
     """What a step says in history and the master's 变更记录: the action of a transition, then its comment."""
-    if event == "transition" and action:
+    if event in ("transition", "department") and action:
         return action + (f"：{comment}" if comment else "")
     return comment or ""
 

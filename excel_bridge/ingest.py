@@ -9,6 +9,7 @@ their assessment; the system moves 未纳入 ↔ 线索 when new data changes th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,8 @@ from .rules import Assessment
 from .store import HouseholdRow, Store
 from .validate import Parsed, Record
 from .village_step import village_step
-from .workflow import ASSISTING, ELIMINATED, LEAD, NOT_INCLUDED, REJECT, SYSTEM, VILLAGE, initial_state, transition
+from .workflow import (ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, REJECT, SYSTEM, VILLAGE,
+                       initial_state, transition)
 
 # Issues that come from the ledger (state, other villages, the identified date), not from checking the file
 # alone; everything the file alone shows is found by check.check_parsed, in `check` and here alike.
@@ -126,7 +128,8 @@ def _find(existing: list[HouseholdRow], hp: HouseholdPayload, taken: set[int]) -
     return None
 
 
-def _provisional_no(store: Store, config: Config) -> str:
+def provisional_no(store: Store, config: Config) -> str:
+    """The next provisional 户编号 of a lead not yet in the national system (LS<district code><6 digits>)."""
     return f"LS{config.settings.district_code}{store.meta.next_counter('provisional_no'):06d}"
 
 
@@ -162,7 +165,7 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     town = payload.town
     existing = store.households.list(town=town, village=village)
     taken: set[int] = set()
-    kept: list[tuple[HouseholdRow, HouseholdPayload]] = []
+    kept: list[tuple[HouseholdRow, HouseholdPayload, HouseholdRow | None]] = []  # as now, the file's row, as before
     for hp in rows:
         match = _find(existing, hp, taken)
         if match is not None:
@@ -175,11 +178,11 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
             applied.created += 1
         else:
             continue
-        kept.append((hh, hp))
+        kept.append((hh, hp, match))
     store.households.replace_children_of(town=town, village=village, children=[
-        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp in kept])
-    for hh, hp in kept:
-        hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of)
+        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in kept])
+    for hh, hp, before in kept:
+        hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before)
         applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
                                            reviews=hp.reviews))
     for row in existing:
@@ -208,7 +211,7 @@ def _create(store: Store, config: Config, town: str, village: str, hp: Household
     state = initial_state(proposed=hp.assessment.get("proposed"), identified=identified is not None)
     number, provisional = hp.household_no, False
     if number is None and state != NOT_INCLUDED:
-        number, provisional = _provisional_no(store, config), True
+        number, provisional = provisional_no(store, config), True
     hid = store.households.create(
         household_no=number, provisional=provisional, head_id=hp.head_id or "", head_name=hp.head_name, town=town,
         village=village, state=state, lead_date=as_of if state == LEAD else None, identified_date=identified,
@@ -242,12 +245,12 @@ def _update(store: Store, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, a
 
 
 def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload, at: dt.datetime,
-                  sha: str, as_of: dt.date) -> HouseholdRow:
+                  sha: str, as_of: dt.date, *, before: HouseholdRow | None = None) -> HouseholdRow:
     proposed = hp.assessment.get("proposed")
     action = None
     if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True and not _refused_and_unchanged(store, hh, hp):
         action = "研判建议纳入"
-    elif hh.state == LEAD and proposed is False:
+    elif hh.state == LEAD and proposed is False and not _department_lead_unchanged(store, hh, hp, before):
         action = "研判不再建议纳入"
     if action is None:
         return hh
@@ -255,10 +258,35 @@ def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdP
     row = store.households.get(hh.id)
     assert row is not None
     if row.state == LEAD and row.household_no is None:
-        store.households.assign_number(hh.id, _provisional_no(store, config), provisional=True)
+        store.households.assign_number(hh.id, provisional_no(store, config), provisional=True)
         row = store.households.get(hh.id)
         assert row is not None
     return row
+
+
+# what the town's verification of a department warning writes into a household's values (see departments.verdicts)
+DEPARTMENT_LEAD_KEYS = frozenset({"lead_source", "main_risk", "other_risk_1", "other_risk_2"})
+
+
+def _department_lead_unchanged(store: Store, hh: HouseholdRow, hp: HouseholdPayload,
+                               before: HouseholdRow | None) -> bool:
+    """A lead the town made from a department warning it verified (部门预警核实纳入) stays a lead through files
+    that do not change the household's row: the rules had judged that row before the town found the warning
+    true in person, so a file sent again for other households must not undo it. A row the clerk changed since
+    (after 入户核实) is judged again like any other."""
+    if before is None:
+        return False
+    last = store.events.last_entry_into(hh.id, LEAD)
+    if last is None or last.action != DEPARTMENT_LEAD:
+        return False
+    return _row_key(before.data) == _row_key(hp.data)
+
+
+def _row_key(data: dict[str, Any]) -> str:
+    """A household's values as text, without what a department lead writes into them (dates as ISO text: the
+    ledger's copy and a file's compare alike)."""
+    kept = {k: v for k, v in data.items() if k not in DEPARTMENT_LEAD_KEYS}
+    return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False)
 
 
 def _refused_and_unchanged(store: Store, hh: HouseholdRow, hp: HouseholdPayload) -> bool:

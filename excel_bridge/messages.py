@@ -353,6 +353,9 @@ TEXT: dict[str, str] = {
     "status.unreadable": "无法读取",
     "status.failed": "处理出错",
     "status.decisions": "已读取审核决定",
+    "status.dept_applied": "已比对",
+    "status.dept_duplicate": "重复名单",
+    "status.dept_refused": "未使用",
     "watch.start": "开始监视 {path}（{mode}），按 Ctrl-C 停止。",
     "watch.native": "系统文件通知",
     "watch.poll": "轮询模式",
@@ -407,6 +410,7 @@ TEXT: dict[str, str] = {
                    "  excel-bridge init 南雄市 --code 440282      建立本区的工作目录，再按提示填写区级设置.yaml\n"
                    "  excel-bridge watch 南雄市                   持续处理各镇放入收件箱的台账\n"
                    "  excel-bridge check 某村.xlsx                只校验一个文件\n"
+                   "  excel-bridge export 民政 --workspace 南雄市 导出推送民政的监测对象信息\n"
                    "  excel-bridge 命令 -h                        查看某个命令的说明\n"
                    "\n"
                    "退出码：0 完成；1 文件有错误（check）或没有找到这一户（history）；\n"
@@ -422,6 +426,7 @@ TEXT: dict[str, str] = {
     "help.watch": "持续监视收件箱，文件放入后自动处理，每行带时间（Ctrl-C 停止）",
     "help.history": "列出一户的全部流程记录（谁、何时、从什么状态到什么状态、依据哪个文件）",
     "help.demo": "生成一个模拟的曲江区（各镇各村台账），放入收件箱并处理一轮",
+    "help.export": "导出推送给部门（如民政）的监测对象信息，供部门比对和帮扶（方案七(二)）",
     "help.m.file": "文件",
     "help.m.out": "反馈文件",
     "help.m.out_file": "输出文件",
@@ -460,6 +465,11 @@ TEXT: dict[str, str] = {
     "help.watch.poll": "轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）",
     "help.history.id": "户编号或户主身份证号",
     "help.demo.dir": "演示工作目录（默认 demo-district）",
+    "help.export.department": "部门名，如 民政（区里设定为推送数据的部门）",
+    "help.export.since": "只导出这一天以来有变动的监测户，如 2021-12-01（不给时导出全部监测户）",
+    "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx）",
+    "help.export.as_of": "截至哪一天（默认今天），如 2021-12-31",
+    "help.m.department": "部门",
     "help.demo.villages": "每个镇的村数（默认 3）",
     "help.demo.households": "每个村的户数（默认 40）",
     "help.demo.mistakes": "每个村故意制造的填写错误数（默认 3）",
@@ -555,6 +565,8 @@ TEXT: dict[str, str] = {
     "district.town_workbook": "{town}镇级核查表",
     "district.master": "区级总台账",
     "district.all": "镇级核查表和区级总台账",
+    "district.share": "部门共享名单",
+    "dept.not_read": "名单读取时超出了时间或内存限制，没有使用；原文件已归档，请部门重新导出后放入",
     "district.write_failed": "{what}：{reason}",
     "district.log.failed": "写出 %s 失败：%r",
     "decision.not_an_approver": "{label}的{who}“{person}”不在区级设置登记的审核人名单中，本次决定未生效",
@@ -698,6 +710,55 @@ TEXT: dict[str, str] = {
     "dept.note_where_sheet": "“{sheet}”表第 {row} 行",
     "dept.note_where_row": "第 {row} 行",
     "dept.note_more": "……另有 {n} 条，请部门核对后重新导出。",
+    # a department list taken into the ledger (departments/apply.py): the line the terminal prints
+    "dept.outcome": "部门数据/{department}/{name}：{status}。{message}",
+    "dept.no_department": "未识别部门",
+    "dept.outcome_applied": "名单 {rows} 行，有效身份证号 {people} 人，其中 {matched} 人在台账中；新增预警 {new} 条，"
+                            "仍待核实 {kept} 条，部门已撤销 {withdrawn} 条；未在台账中的人员 {unmatched} 人",
+    "dept.outcome_verified_before": "；另有 {n} 条与镇里已核实过的情况相同，不再重复预警",
+    "dept.outcome_issues": "；{n} 行有问题未能比对，见 {note}",
+    "dept.outcome_see_note": "；请看 {note}",
+    "dept.outcome_duplicate": "与 {date} 收到的“{name}”内容相同，已比对过，本次不再重复处理",
+    "dept.outcome_refused": "{message}（说明见 {note}）",
+    "dept.log.applied": "部门名单 %s/%s：新增预警 %d 条，仍待核实 %d 条，部门已撤销 %d 条，未在台账中 %d 人",
+    "dept.log.decisions": "%s：部门预警核实结论 %d 项生效，%d 项未生效，新增线索 %d 户",
+    # the town's verification of department warnings (departments/verdicts.py)
+    "dept.decision_row": "{sheet}表第{row}行{name}：{reason}",
+    "dept.repeated": "这条预警在本表中已有一行核实结论生效，这一行未采用",
+    "dept.warning_label": "{village}{name}（{department}预警）",
+    "dept.this_warning": "这一行的预警",
+    "dept.decision_closed": "{label}已是“{status}”，这一行来自旧版表格，本次核实结论未生效",
+    "dept.decision_missing": "{label}选择了“{decision}”，但{what}，本次决定未生效，请在新表格的这一行重新选择并补全后保存",
+    "dept.decision_changed": "{label}已按部门的新名单更新为“{fact}”，这一行来自旧版表格，请在最新表格中重新核实",
+    "dept.decision_not_monitored": "{label}：该户当前为“{state}”，不在监测中，不能选“属实-已在监测”；情况属实请选“{lead}”",
+    "dept.event": "{department}预警：{fact}{comment}",
+    "dept.event_comment": "；核实意见：{comment}",
+    "dept.no_risk_type": "部门未注明",
+    "dept.lead_comment": "{department}预警（{risk}）核实属实{comment}",
+    "dept.lead_opinion": "镇里核实{department}部门筛查预警属实，建议纳入监测（线索来源：部门筛查预警；风险类型：{risk}）：请入户核实，"
+                         "在台账中据实填写本户的收入、支出和风险，组织民主评议并公示满{days}天后提交",
+    # the town's 部门预警 sheet (writers/department_sheets.py)
+    "dept.sheet_instruction": "{town}部门预警：各部门名单比对出的本镇人员。请在核实期限内入户核实，在黄色列选择核实结论"
+                              "（属实-建议纳入 / 属实-已在监测 / 不属实），不属实时写明原因，填写核实人和日期后保存。"
+                              "“属实-建议纳入”的户（不在监测中）将登记为线索，线索来源为部门筛查预警。",
+    "dept.overdue": "已超期 {days} 天",
+    "dept.due_today": "今天到期",
+    "dept.days_left": "剩 {days} 天",
+    "alert.kind.dept_overdue": "部门预警超期",
+    "alert.dept_overdue": "{department}预警（{name}：{fact}）{received} 收到，应于 {deadline} 前核实，已超期 {days} 天仍未核实",
+    # the master's 部门比对 and 未在台账中的人员 (writers/department_master.py)
+    "dept.compare_lists": "各部门最近一份名单（预警数为该部门历次名单产生的全部预警；截至 {date}）",
+    "dept.compare_towns": "按部门和镇统计",
+    "dept.town_unknown": "（镇不详或外区）",
+    "dept.all_towns": "全区合计",
+    "dept.no_lists": "尚未收到任何部门名单（部门把名单放入“部门数据/<部门>/”后自动比对）",
+    "dept.unmatched_title": "未在台账中的人员：各部门最近一份名单中，规则提示需关注、但不在台账任何在册户中的人员。"
+                            "请区里按“可能所在镇”转各镇核实是否需要纳入监测。",
+    "dept.basis.list": "部门名单所填乡镇",
+    "dept.basis.address_code": "身份证地址码",
+    "dept.basis.removed_household": "台账中已移出的户",
+    "dept.basis.district": "本区，镇不详",
+    "dept.basis.outside": "外区",
     # the sharing-back export for a department (departments/share.py, plan 七(二))
     "share.title": "{district}防止返贫监测对象信息（推送{department}）",
     "share.period": "统计范围：{since}至{until}有变动的监测户",
@@ -705,6 +766,13 @@ TEXT: dict[str, str] = {
     "share.generated": "生成时间：{now:%Y-%m-%d %H:%M}    来源：{district}乡村振兴局（依据《实施方案》七(二)）",
     "share.privacy": "本表含身份证号等个人信息，仅供{department}比对和帮扶使用，请妥善保管，不得公开或转作他用。",
     "share.counts": "监测户 {households} 户，成员 {members} 人，帮扶措施 {measures} 项。",
+    "share.file": "{department}_监测对象_{stamp}.xlsx",
+    "share.monthly_file": "{department}_监测对象_{year}年{month:02d}月.xlsx",
+    "share.no_department": "“{department}”不是可以推送数据的部门（可选：{choices}）。需要推送给其他部门时，请在 "
+                           "rules/departments.yaml 中为该部门加上 share_back: true",
+    "share.not_xlsx": "输出文件要以 .xlsx 结尾：{path}",
+    "share.done": "已写出推送{department}的监测对象信息：{path}（监测户 {households} 户，成员 {members} 人，帮扶措施 {measures} 项）",
+    "share.log.monthly": "每月推送%s：%s（%d 户）",
     # why a workbook could not be read (read.py)
     "read.zip_incomplete": "压缩包不完整，可能没有复制完",
     "read.zip_no_workbook": "压缩包里没有工作簿内容",

@@ -18,14 +18,14 @@ from watchdog.observers.polling import PollingObserver
 
 from .messages import TEXT
 from .pipeline import PassReport, Processor
-from .workspace import FEEDBACK, Workspace
+from .workspace import FEEDBACK, SHARE, Workspace
 
 log = logging.getLogger(__name__)
 
 # What is no news: our own temporaries, Office lock files, editors' swap files, our notes. ("**/" makes a
 # pattern match the file's name at any depth, whether watchdog matches whole paths or only their ends.)
 IGNORED = ["**/.~eb-*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp", "**/eb-rows-*", "**/*说明.txt",
-           "**/*_无法读取.txt", "**/*_未入账.txt", "**/*_放错镇.txt"]
+           "**/*_无法读取.txt", "**/*_未入账.txt", "**/*_放错镇.txt", f"**/{SHARE}", f"**/{SHARE}/*"]
 # What is news: a file created, saved, moved or deleted, a folder created or moved in (not reads, not a
 # folder's "modified" that every file in it causes).
 NEWS = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent]
@@ -82,9 +82,11 @@ class Watcher:
     def _observer(self):
         observer = PollingObserver(timeout=self.poll_interval) if self.poll else Observer()
         handler = _Wake(self.poke)
-        for folder in (self.ws.inbox, self.ws.root / FEEDBACK, self.ws.district_dir, self.ws.departments):
+        # 区级 holds the master at its top; what is written under it (部门共享) is no news
+        for folder, recursive in ((self.ws.inbox, True), (self.ws.root / FEEDBACK, True), (self.ws.district_dir, False),
+                                  (self.ws.departments, True)):
             folder.mkdir(parents=True, exist_ok=True)
-            observer.schedule(handler, str(folder), recursive=True, event_filter=NEWS)
+            observer.schedule(handler, str(folder), recursive=recursive, event_filter=NEWS)
         return observer
 
     def _pass(self) -> PassReport | None:

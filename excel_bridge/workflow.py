@@ -29,6 +29,7 @@ MONITORED = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRIC
 
 VILLAGE, TOWN, DISTRICT, SYSTEM = "村", "镇", "区", "系统"
 AGREE, RETURN, REJECT = "同意", "退回", "不予认定"
+DEPARTMENT_LEAD = "部门预警核实纳入"  # the town found a department's warning true for a household not monitored
 
 # (from state, action, level) → to state
 TRANSITIONS: dict[tuple[str, str, str], str] = {
@@ -47,6 +48,9 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     (NOT_INCLUDED, "研判建议纳入", SYSTEM): LEAD,
     (ELIMINATED, "研判建议纳入", SYSTEM): LEAD,
     (LEAD, "研判不再建议纳入", SYSTEM): NOT_INCLUDED,
+    # the town, verifying a department warning (部门预警: 属实-建议纳入) for a household not under monitoring
+    (NOT_INCLUDED, DEPARTMENT_LEAD, TOWN): LEAD,
+    (ELIMINATED, DEPARTMENT_LEAD, TOWN): LEAD,
 }
 
 # Which level decides in which state (the workbook a decision must come from).
@@ -79,8 +83,9 @@ def check_move(hh: HouseholdRow, action: str, level: str) -> str:
 
 def transition(store: Store, hh: HouseholdRow, action: str, level: str, *, at: dt.datetime | None = None,
                person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
-               decided_on: dt.date | None = None) -> str:
-    """Move a household (inside the caller's `store.atomic()`) and record the event; returns the new state."""
+               decided_on: dt.date | None = None, opinion: str | None = None) -> str:
+    """Move a household (inside the caller's `store.atomic()`) and record the event; returns the new state.
+    `opinion` replaces the 审核意见 the move would otherwise write (a move that must say more than its action)."""
     to = check_move(hh, action, level)
     at = (at or dt.datetime.now()).replace(microsecond=0)
     day = decided_on or at.date()
@@ -100,6 +105,8 @@ def transition(store: Store, hh: HouseholdRow, action: str, level: str, *, at: d
         fields["opinion"] = TEXT["workflow.decided"].format(level=level, action=action, comment=said)
     elif level == VILLAGE:
         fields["opinion"] = ""
+    if opinion is not None:
+        fields["opinion"] = opinion
     store.households.set_state(hh.id, state=to, version=hh.version + 1, at=at, **fields)
     store.events.record(household_id=hh.id, event="transition", action=action, from_state=hh.state, to_state=to,
                         level=level, at=at, person=person, source_sha256=source_sha256, comment=comment,

@@ -24,6 +24,7 @@ SYSTEM = "系统"
 MASTER_NAME = "区级总台账.xlsx"
 TOWN_ONLY = "镇级"  # 反馈/<镇>/镇级/ and 收件箱/<镇>/镇级/: the town's own folders, no village may write there
 DEPARTMENT_NOTES = "部门"  # 反馈/部门/: notes on department lists
+SHARE = "部门共享"  # 区级/部门共享/: what the district shares back with departments
 RETURNED_SUFFIX = "_反馈"
 REVIEW_SUFFIX = "_镇级核查表"
 NOTICE_SUFFIX = "_公示名单"
@@ -103,6 +104,16 @@ class Workspace:
     @property
     def departments(self) -> Path:
         return self.root / DEPARTMENTS
+
+    @property
+    def department_feedback(self) -> Path:
+        """反馈/部门/: the notes on department lists (<部门>_说明.txt), beside the towns' feedback folders."""
+        return self.root / FEEDBACK / DEPARTMENT_NOTES
+
+    @property
+    def share_dir(self) -> Path:
+        """区级/部门共享/: the workbooks shared back to departments (plan 七(二)), written once a month."""
+        return self.district_dir / SHARE
 
     @property
     def master_path(self) -> Path:

@@ -93,3 +93,34 @@ def test_a_demo_list_converted_to_xls_by_libreoffice_reads_the_same(planted, dep
     xlsx = read_list(plan.path, depts.department("残联"))
     assert xls.format == "xls" and xls.fingerprint == xlsx.fingerprint
     assert {i.row: i.code for i in xls.issues} == plan.problems
+
+
+def test_the_demo_district_drops_five_lists_that_its_ledger_matches(tmp_path):
+    """`excel-bridge demo`'s district: one list for each of 医保, 民政, 残联, 住建, 人社 in 部门数据/<部门>/, naming people of
+    its villages; a pass takes each (archived, then out of the folder), applies it and routes warnings to the towns'
+    workbooks."""
+    from department_lists import warning_table
+
+    from excel_bridge.demo import build_demo
+    from excel_bridge.departments.apply import department_files
+    from excel_bridge.pipeline import Processor
+    from excel_bridge.workspace import Workspace
+
+    demo = build_demo(tmp_path / "demo", villages=1, households=30, towns=3, mistakes=1, as_of=AS_OF)
+    ws = Workspace.open(demo.root)
+    assert [p.relative_to(ws.departments).parts[0] for p in demo.lists] == ["医保", "民政", "残联", "住建", "人社"]
+    assert department_files(ws) == sorted(demo.lists)
+    cfg = ws.config()
+    with Processor(ws, as_of=AS_OF, workers=1) as proc:
+        proc.run_pass(wait=0.05, background=False)
+    assert department_files(ws) == [] and not any(p.exists() for p in demo.lists)
+    with ws.open_store() as store:
+        lists = store.departments.lists()
+    assert sorted((r.department, r.status) for r in lists) == sorted(
+        (d, "applied") for d in ("医保", "民政", "残联", "住建", "人社"))
+    assert all(r.warnings > 0 and r.unmatched > 0 for r in lists), [(r.department, r.warnings, r.unmatched) for r in lists]
+    assert all((ws.root / r.archived_path).is_file() for r in lists)
+    towns = list(cfg.settings.towns)
+    routed = {t: {r["部门"] for r in warning_table(ws.town_review_path(t))} for t in towns}
+    assert set().union(*routed.values()) == {"医保", "民政", "残联", "住建", "人社"}
+    assert sum(r.warnings for r in lists) == sum(len(warning_table(ws.town_review_path(t))) for t in towns)

@@ -136,8 +136,8 @@ def printed(tmp_path_factory, config) -> dict[str, Printed]:
 # machine's LibreOffice, with room to spare; before issue 12: one household's town workbook 6–12 pages, 4 households'
 # master 32, a returned copy of 5 households 25, the blank template 19)
 PER_KIND = {
-    "镇级核查表": lambda n: 6 + math.ceil(n / 8),
-    "区级总台账": lambda n: 10 + math.ceil(n / 6),
+    "镇级核查表": lambda n: 7 + math.ceil(n / 8),  # with 部门预警 (issue 13)
+    "区级总台账": lambda n: 12 + math.ceil(n / 6),  # with 部门比对 and 未在台账中的人员 (issue 13)
     "公示名单": lambda n: 1 + n // 15,
     "反馈": lambda n: 12 + math.ceil(n / 3),
     "模板": lambda n: 10,
@@ -152,7 +152,7 @@ def test_page_counts_stay_within_their_bound_per_household(printed):
     counts = {key: (len(p.pages), p.households) for key, p in printed.items()}
     over = {key: (pages, bound(key, n)) for key, (pages, n) in counts.items() if pages > bound(key, n)}
     assert over == {}, counts
-    assert counts["镇级核查表（1户）"][0] <= 6 and counts["区级总台账（4户）"][0] <= 10
+    assert counts["镇级核查表（1户）"][0] <= 7 and counts["区级总台账（4户）"][0] <= 12
     assert counts["反馈（5户）"][0] <= 13 and counts["模板"][0] <= 10
 
 
@@ -164,8 +164,8 @@ def _sheet_of(page: str) -> str:
 
 # sheets printed across pages: the column that names the household is on every one of their pages
 NAMED = {"待镇审核": "户主姓名", "待区审核": "户主姓名", "本镇已决定": "户主姓名", "监测户台账": "户主姓名",
-         "家庭成员": "姓名", "户信息": "户主姓名"}
-LANDSCAPE = {"待镇审核", "待区审核", "监测户台账", "家庭成员", "户信息", "问题清单", "总览", "问题汇总", "提交记录"}
+         "家庭成员": "姓名", "户信息": "户主姓名", "部门预警": "户主姓名", "未在台账中的人员": "身份证号"}
+LANDSCAPE = {"待镇审核", "待区审核", "部门预警", "部门比对", "未在台账中的人员", "监测户台账", "家庭成员", "户信息", "问题清单", "总览", "问题汇总", "提交记录"}
 
 
 def test_every_page_says_where_it_comes_from_and_whose_rows_it_holds(printed):
@@ -189,6 +189,16 @@ def test_the_decision_is_printed_beside_the_name(printed):
     assert len(pages) == 2
     assert all(word in pages[0] for word in ("户主姓名", "李秀英", "核查结论", "核查意见", "核查人", "核查日期"))
     assert "李秀英" in pages[1] and "核查结论" not in pages[1]
+
+
+def test_a_department_warning_is_verified_beside_the_name_and_the_fact(printed):
+    """The demo town's 部门预警 (the demo's five lists, taken by the pass) prints on one landscape page across: who
+    (村, 户主姓名, 姓名), the department's fact, the four 核实 columns and the details, for every row."""
+    pages = [page for page in printed["镇级核查表（模拟镇）"].pages if _sheet_of(page) == "部门预警"]
+    assert len(pages) == 1
+    header = next(line for line in pages[0].splitlines() if "户主姓名" in line).split()
+    assert header == ["村", "户主姓名", "姓名", "部门", "情况", "期限状态", "核实结论", "核实意见", "核实人", "核实日期", "户编号",
+                      "户状态", "身份证号", "风险类型", "收到日期", "核实期限"]
 
 
 # --- the page setups, on the files ---

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.backends
 
 AT = dt.datetime(2021, 12, 20, 9, 0, 0)
 TABLES = {"meta", "submissions", "submission_villages", "households", "members", "measures", "reviews", "issues",
+          "dept_lists", "dept_warnings", "dept_unmatched",
           "events", "outputs", "counters", "decision_notes", "pending_outputs", "decision_drafts"}
 LEGACY = Path(__file__).parent / "data" / "ledger_legacy.sql"
 PACKAGE = Path(__file__).resolve().parents[1] / "excel_bridge"

@@ -35,7 +35,8 @@ AT = dt.datetime(2021, 12, 20, 9, 30, 0)
 DECIDED = dt.date(2021, 12, 18)
 SHA = "ab" * 32
 LEVELS = (VILLAGE, TOWN, DISTRICT, SYSTEM)
-ACTIONS = ("评议公示通过", "同意", "退回", "不予认定", "风险消除评议公示通过", "研判建议纳入", "研判不再建议纳入")
+ACTIONS = ("评议公示通过", "同意", "退回", "不予认定", "风险消除评议公示通过", "研判建议纳入", "研判不再建议纳入",
+           "部门预警核实纳入")
 
 # DOMAIN.md's diagram, written out: (from, action, level) → to.
 DOMAIN_TABLE = {
@@ -53,6 +54,9 @@ DOMAIN_TABLE = {
     ("未纳入", "研判建议纳入", "系统"): "线索",
     ("风险已消除", "研判建议纳入", "系统"): "线索",
     ("线索", "研判不再建议纳入", "系统"): "未纳入",
+    # DOMAIN “Department lists”: a confirmed warning for a household not under monitoring becomes a 线索
+    ("未纳入", "部门预警核实纳入", "镇"): "线索",
+    ("风险已消除", "部门预警核实纳入", "镇"): "线索",
 }
 
 
@@ -135,7 +139,9 @@ def test_allowed_transition_moves_and_records_one_event(ledger, key):
         assert after.identified_date == (None if state == NOT_INCLUDED else identified)
     assert after.eliminated_date == (DECIDED if to == ELIMINATED else None)
     if to == LEAD and state in (NOT_INCLUDED, ELIMINATED):
-        assert after.lead_date == AT.date()  # a new lead from the system's own move, dated that day
+        # a new lead: from the system's own move dated that day; from the town's (a verified department warning)
+        # dated the day the town typed
+        assert after.lead_date == (DECIDED if deciding else AT.date())
     else:
         assert after.lead_date == dt.date(2021, 11, 1)
 
@@ -170,7 +176,7 @@ REFUSED = [k for k in itertools.product(STATES, ACTIONS, LEVELS) if k not in TRA
 
 
 def test_refused_moves_cover_everything_else():
-    assert len(REFUSED) == len(STATES) * len(ACTIONS) * len(LEVELS) - len(TRANSITIONS) == 210
+    assert len(REFUSED) == len(STATES) * len(ACTIONS) * len(LEVELS) - len(TRANSITIONS) == 240  # 8 states × 8 actions × 4 levels − 16
 
 
 @pytest.mark.parametrize("key", REFUSED, ids=lambda k: f"{k[0]}-{k[1]}-{k[2]}")

@@ -1,5 +1,14 @@
 """Department screening (部门筛查预警, plan 四(三), 七(一)(二)): department lists in, warnings out, data
-shared back. This package needs no ledger and writes nothing of the ledger's: the pipeline calls it.
+shared back. Reading, rules, matching and reconciling need no ledger (below); three modules take them into the
+ledger and the workbooks, and are what the processing pass calls, one line each:
+
+    apply.apply_department_file(store, ws, config, path, received=…, as_of=…) → DeptOutcome (.line to print)
+        a file from apply.department_files(ws): archived, applied once, reconciled, persisted, 反馈/部门/ note
+    verdicts.read_department_decisions(path) / apply_department_decisions(store, rows, town=…, sha256=…,
+        file_name=…, config=…, today=…): the town's 部门预警 read back beside its household decisions
+    share_back.monthly_exports(store, ws, config, as_of): the monthly share-back into 区级/部门共享/
+
+The pure interface those build on:
 
 The interface the pipeline calls, in order:
 

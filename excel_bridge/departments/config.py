@@ -166,6 +166,7 @@ class Department(_Strict):
     facts: dict[str, Fact] = Field(default_factory=dict)
     rules: list[Rule] = Field(min_length=1)
     verify_days: int | None = Field(default=None, ge=1)  # overrides the common period
+    share_back: bool = False  # the monitored households are pushed to it each month (plan 七(二))
 
     @model_validator(mode="after")
     def _rules_name_known_facts(self) -> "Department":
@@ -248,6 +249,10 @@ class DepartmentsConfig(_Strict):
 
     def department(self, name: str) -> Department:
         return self.departments[name]
+
+    def shared_with(self) -> list[str]:
+        """The departments the monitored households are shared back to (share_back: true)."""
+        return [name for name, d in self.departments.items() if d.share_back]
 
     def by_folder(self, folder: str) -> Department | None:
         """The department whose folder under 部门数据/ this is (None: not a configured department)."""

@@ -14,13 +14,17 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
 
-from ..demo import Village, _name
+from ..demo_names import person_name as _name
 from ..idcard import birth_date, make_id
 from .model import ledger_frame
+
+if TYPE_CHECKING:  # the demo generator writes the villages (and drops these lists beside them)
+    from ..demo import Village
 
 OUTSIDE_CODE = "440222"  # 始兴县: a neighbouring county
 OLD_DISTRICT_CODE = "440221"  # 曲江县 before 2004: still this district
@@ -73,10 +77,13 @@ class _Picker:
         self.used.update(p["person_id"] for p in chosen)
         return chosen
 
-    def stranger(self, region: str = "440205", *, born_before: int = 2004) -> str:
+    def stranger(self, region: str = "440205", *, born_before: int = 2004, digits_only: bool = False) -> str:
+        """An ID number nobody in the ledger has; `digits_only`: one whose check digit is not X."""
         while True:
             birth = dt.date(self.rng.randint(1940, born_before - 1), self.rng.randint(1, 12), self.rng.randint(1, 28))
             pid = make_id(region, birth, self.rng.randint(0, 999))
+            if digits_only and not pid.isdigit():
+                continue
             if pid not in self.known and pid not in self.used:
                 self.used.add(pid)
                 return pid
@@ -126,7 +133,7 @@ def _medical(folder: Path, pick: _Picker, rng: random.Random, as_of: dt.date, k:
         rows.append((stranger, round(rng.uniform(21000, 30000), 2), "stranger", stranger))
     stranger = pick.stranger()
     rows.append((stranger, 1200.0, "stranger-quiet", stranger))
-    rows.append((float(pick.stranger()), 23000.0, "DEPT_ID_AS_NUMBER", ""))
+    rows.append((float(pick.stranger(digits_only=True)), 23000.0, "DEPT_ID_AS_NUMBER", ""))
     rows.append((_bad_checksum(pick.stranger()), 31000.0, "DEPT_ID_CHECKSUM", ""))
     rows.append((None, 28000.0, "DEPT_ID_BLANK", ""))
     rng.shuffle(rows)

@@ -27,7 +27,10 @@ def explain(dlist: DepartmentList, *, now: dt.datetime | None = None, max_lines:
     invalid = int(rows["person_id"].isna().sum()) if len(rows) else 0
     lines.append(TEXT["dept.note_read"].format(rows=len(rows), people=len(dlist.listed), invalid=invalid))
     for issue in dlist.issues[:max_lines]:
-        lines.append(TEXT["dept.note_issue"].format(where=_where(issue), message=_private(issue)))
+        if issue.row is None:  # about the list as a whole (DEPT_EMPTY)
+            lines.append(_private(issue))
+        else:
+            lines.append(TEXT["dept.note_issue"].format(where=_where(issue), message=_private(issue)))
         lines.append("  " + TEXT["dept.note_fix"].format(hint=issue.hint))
     if len(dlist.issues) > max_lines:
         lines.append(TEXT["dept.note_more"].format(n=len(dlist.issues) - max_lines))

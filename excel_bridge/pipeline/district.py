@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 
 from ..alerts import all_alerts, elimination_candidates
 from ..decisions import mark_notes_shown, pending_notes
+from ..departments.share_back import monthly_exports
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..runner import Runner
@@ -80,6 +81,12 @@ def district_job(job: DistrictJob) -> DistrictResult:
             before_replace=record), kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
+        try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/
+            result.placed += monthly_exports(store, ws, config, job.as_of)
+        except OSError as exc:
+            ok = False
+            result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.share"],
+                                                                        reason=os_problem(exc)))
         with store.atomic():
             if ok and master_ok:
                 store.pending.done(DISTRICT_KIND, [EVERYTHING])

@@ -15,6 +15,10 @@ from pathlib import Path
 
 from ..check import CheckResult, check_file, check_parsed, unreadable_result
 from ..decisions import DecisionRow, Unreadable as DecisionsUnreadable, read_decisions
+from ..departments.config import load_departments
+from ..departments.model import DepartmentList
+from ..departments.reading import read_list
+from ..departments.verdicts import read_department_decisions
 from ..errors import UnreadableFile
 from ..ingest import FilePayload, payload_from
 from ..issues import Issue
@@ -54,6 +58,7 @@ class DecisionsRead:
     meta: dict[str, str]
     rows: list[DecisionRow] = field(default_factory=list)
     problem: str | None = None  # the sheet, its header or its hidden token column is gone
+    warning_rows: list[DecisionRow] = field(default_factory=list)  # a town's verdicts on department warnings
 
 
 @dataclass
@@ -88,7 +93,9 @@ def read_job(job: ReadJob) -> VillageRead | DecisionsRead | Unreadable:
     if kind in (TOWN_REVIEW, MASTER):
         level = TOWN if kind == TOWN_REVIEW else DISTRICT
         try:
-            return DecisionsRead(kind, meta, read_decisions(Path(job.path), level))
+            rows = read_decisions(Path(job.path), level)
+            warnings = read_department_decisions(Path(job.path)) if kind == TOWN_REVIEW else []
+            return DecisionsRead(kind, meta, rows, warning_rows=warnings)
         except DecisionsUnreadable as exc:
             return DecisionsRead(kind, meta, problem=str(exc))
     result = check_file(Path(job.path), config, as_of=job.as_of, expected_town=job.town or None)
@@ -103,6 +110,22 @@ def died(path: str, name: str) -> Unreadable:
     result = unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
     result.path = Path(name)
     return Unreadable(result)
+
+
+# --- reading a department's list ---
+
+@dataclass(frozen=True)
+class DeptReadJob:
+    root: str
+    path: str  # the archived list
+    department: str
+
+
+def dept_read_job(job: DeptReadJob) -> DepartmentList:
+    """In a worker: one department's list read (whatever shape its system exports)."""
+    departments = load_departments(Path(job.root) / "rules")
+    dept = departments.departments[job.department]
+    return read_list(Path(job.path), dept, others=departments.departments.values())
 
 
 # --- writing a returned copy ---

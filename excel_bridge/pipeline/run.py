@@ -23,7 +23,7 @@ from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..village_step import advance_due
 from ..workspace import MASTER_NAME, REVIEW_SUFFIX, Workspace
-from . import decision_files, outputs, village_files
+from . import decision_files, department_files, outputs, village_files
 from .config_cache import workspace_config
 from .context import FileOutcome, Item, Pass, PassReport
 from .district import DISTRICT_KIND, EVERYTHING, DistrictResult, DistrictWriter, writer_running
@@ -112,6 +112,8 @@ class Processor:
                 ctx.report.files.append(village_files.take(ctx, item, read))
                 log.info(TEXT["process.log.file"], item.town, shown(item.name), ctx.report.files[-1].status,
                          ctx.report.files[-1].message)
+        for cand in (c for c in stable if c.zone == DEPARTMENT_ZONE):  # after the village files: their people count
+            ctx.report.files.append(department_files.take(ctx, cand))
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
         if new_day:  # notices end with the date: households whose notice has ended move on now
             ctx.dirty |= advance_due(self.store, config, as_of=ctx.today, at=ctx.now())

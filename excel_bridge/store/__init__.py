@@ -6,7 +6,7 @@
         store.events.record(household_id=hid, ...)
     rows = store.households.list(town="马坝镇")           # typed rows, dates decoded
 
-Commands (households, submissions, events, outputs, notes, drafts, meta) run inside `atomic()`; reads run anywhere,
+Commands (households, submissions, events, outputs, notes, drafts, meta, departments) run inside `atomic()`; reads run anywhere,
 each in a short snapshot, or many in one `snapshot()`. `views` holds the read models of the workbooks.
 """
 
@@ -15,22 +15,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from .db import Database, database_url, describe
+from .departments import Departments
 from .drafts import Drafts
 from .events import Events
 from .households import Households
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .outputs import Meta, Notes, Outputs, Pending
-from .records import (Conflict, Draft, Event, HouseholdRow, MemberRow, SentUp, Submission, VillageSummary, revive,
-                      revived)
+from .records import (Conflict, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
+                      UnmatchedRow, VillageSummary, WarningRow, revive, revived)
 from .submissions import Submissions
 from .views import Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "Draft", "Event", "HouseholdRow", "MemberRow", "SentUp", "Store", "Submission",
-           "Tally", "VillageSummary", "database_url", "describe", "revive", "revived"]
+__all__ = ["SCHEMA_VERSION", "Conflict", "DeptListRow", "Draft", "Event", "HouseholdRow", "MemberRow", "SentUp",
+           "ShareRow", "Store", "Submission", "Tally", "UnmatchedRow", "VillageSummary", "WarningRow", "database_url",
+           "describe", "revive", "revived"]
 
 
 class Store:
-    """The ledger: households, members, measures, reviews, submissions, issues, the event log, outputs."""
+    """The ledger: households, members, measures, reviews, submissions, issues, the event log, outputs, and
+    the department lists with their warnings."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -43,6 +46,7 @@ class Store:
         self.drafts = Drafts(db)
         self.meta = Meta(db)
         self.views = Views(db, self.submissions)
+        self.departments = Departments(db)
 
     @classmethod
     def open(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":

@@ -68,6 +68,13 @@ class Households:
         self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
             state=state, version=version, updated_at=at, **fields))
 
+    def set_values(self, household_id: int, values: dict[str, Any], *, at: dt.datetime) -> None:
+        """Some of a household's values set by the system itself (the channel and risk type of a lead the town
+        made from a department warning); the village's next file replaces them like all the others."""
+        conn = self.db.conn
+        data = conn.execute(select(_H.c.data).where(_H.c.id == household_id)).scalar_one()
+        conn.execute(update(_H).where(_H.c.id == household_id).values(data={**data, **values}, updated_at=at))
+
     def assign_number(self, household_id: int, number: str, *, provisional: bool) -> None:
         self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
             household_no=number, provisional=provisional))

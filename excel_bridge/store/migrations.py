@@ -17,7 +17,7 @@ from ..messages import TEXT
 from . import tables as t
 from .db import Database
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _LOCK_KEY = 740205  # PostgreSQL advisory lock: two programs creating one database wait for each other
 
 
@@ -91,7 +91,13 @@ def _v7(conn: Connection) -> None:
     t.decision_drafts.create(conn)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
+def _v8(conn: Connection) -> None:
+    """Department lists (部门筛查预警): the lists received, their warnings, the people in no household."""
+    for table in (t.dept_lists, t.dept_warnings, t.dept_unmatched):
+        table.create(conn)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
 
 
 def migrate(db: Database) -> int:

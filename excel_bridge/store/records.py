@@ -209,3 +209,117 @@ class Draft:
         return cls(level=m["level"], household_id=m["household_id"], town=m["town"], version=m["version"],
                    decision=m["decision"], comment=m["comment"], person=m["person"],
                    decided_on=day(m["decided_on"]), flagged=tuple(m["flagged"]), at=m["at"])
+
+
+@dataclass(frozen=True)
+class DeptListRow:
+    """One department list received: what it was, what became of it, and what it counted."""
+
+    id: int
+    department: str | None
+    file_name: str
+    sha256: str
+    fingerprint: str | None
+    received_at: dt.datetime
+    received_date: dt.date
+    archived_path: str | None
+    status: str  # applied / duplicate / refused
+    row_count: int
+    people: int
+    invalid: int
+    issues: int
+    matched: int
+    warnings: int
+    unmatched: int
+    by_town: dict[str, dict[str, int]]
+    note_path: str | None
+    message: str | None
+
+    @classmethod
+    def of(cls, r: Any) -> "DeptListRow":
+        m = r._mapping
+        return cls(id=m["id"], department=m["department"], file_name=m["file_name"], sha256=m["sha256"],
+                   fingerprint=m["fingerprint"], received_at=m["received_at"], received_date=day(m["received_date"]),
+                   archived_path=m["archived_path"], status=m["status"], row_count=m["row_count"], people=m["people"],
+                   invalid=m["invalid"], issues=m["issues"], matched=m["matched"], warnings=m["warnings"],
+                   unmatched=m["unmatched"], by_town=m["by_town"] or {}, note_path=m["note_path"],
+                   message=m["message"])
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """A department warning as the ledger holds it; with its household's number, head and state where the
+    query joined them (the town's 部门预警 sheet, 预警)."""
+
+    id: int
+    department: str
+    rule_id: str
+    person_id: str
+    name: str | None
+    household_id: int
+    town: str
+    village: str
+    risk_type: str | None
+    guarantee: str | None
+    fact: str
+    received_date: dt.date
+    deadline: dt.date
+    status: str
+    revision: int
+    list_id: int
+    last_list_id: int
+    sheet: str | None
+    row: int | None
+    comment: str | None
+    verified_by: str | None
+    verified_date: dt.date | None
+    source_sha256: str | None
+    lead_created: bool
+    closed_reason: str | None
+    updated_at: dt.datetime
+    household_no: str | None = None
+    head_name: str | None = None
+    household_state: str | None = None
+    on_file: bool | None = None
+
+    @classmethod
+    def of(cls, r: Any) -> "WarningRow":
+        m = r._mapping
+        return cls(id=m["id"], department=m["department"], rule_id=m["rule_id"], person_id=m["person_id"],
+                   name=m["name"], household_id=m["household_id"], town=m["town"], village=m["village"],
+                   risk_type=m["risk_type"], guarantee=m["guarantee"], fact=m["fact"],
+                   received_date=day(m["received_date"]), deadline=day(m["deadline"]), status=m["status"],
+                   revision=m["revision"], list_id=m["list_id"], last_list_id=m["last_list_id"], sheet=m["sheet"],
+                   row=m["row"], comment=m["comment"], verified_by=m["verified_by"],
+                   verified_date=day(m["verified_date"]), source_sha256=m["source_sha256"],
+                   lead_created=bool(m["lead_created"]), closed_reason=m["closed_reason"],
+                   updated_at=m["updated_at"], household_no=m.get("household_no"), head_name=m.get("head_name"),
+                   household_state=m.get("household_state"),
+                   on_file=None if m.get("household_on_file") is None else bool(m.get("household_on_file")))
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """A person a department's list warned about who is in no household of the ledger (未在台账中的人员)."""
+
+    list_id: int
+    department: str
+    person_id: str
+    name: str | None
+    rule_ids: tuple[str, ...]
+    facts: tuple[str, ...]
+    town: str | None
+    place: str
+    basis: str
+    sheet: str | None
+    row: int | None
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """A household with its members, measures and the day it last changed state (the share-back export)."""
+
+    household: HouseholdRow
+    members: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    changed: dt.date | None

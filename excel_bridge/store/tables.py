@@ -218,6 +218,83 @@ decision_drafts = Table(
     PrimaryKeyConstraint("level", "household_id"),
 )
 
+# Department lists (部门筛查预警, plan 四(三)): every list received, the warnings its people raised for households
+# of the ledger, and the people a rule warned about who are in no household of it (未在台账中的人员).
+dept_lists = Table(
+    "dept_lists", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("department", Words),                      # None: a file in a folder no department is configured for
+    Column("file_name", Words, nullable=False),
+    Column("sha256", Words, nullable=False),          # of the file's bytes (the archive key)
+    Column("fingerprint", Words),                     # of what the list says: the same list re-saved has the same one
+    Column("received_at", Stamp, nullable=False),
+    Column("received_date", Day, nullable=False),     # the day the verification period runs from
+    Column("archived_path", Words),                   # workspace-relative
+    Column("status", Words, nullable=False),          # applied / duplicate / refused
+    Column("row_count", Integer, nullable=False, default=0),  # data rows read
+    Column("people", Integer, nullable=False, default=0),     # distinct valid IDs
+    Column("invalid", Integer, nullable=False, default=0),    # rows whose ID cannot be used
+    Column("issues", Integer, nullable=False, default=0),     # problems of single rows
+    Column("matched", Integer, nullable=False, default=0),    # people who are members of a household on file
+    Column("warnings", Integer, nullable=False, default=0),   # warnings the list's rules raised
+    Column("unmatched", Integer, nullable=False, default=0),  # people warned about who are in no household
+    Column("by_town", Doc),                           # town → {"matched": n, "warnings": n}
+    Column("note_path", Words),                       # 反馈/部门/<部门>_说明.txt, workspace-relative
+    Column("message", Words),
+    Index("dept_lists_department", "department"),
+    Index("dept_lists_sha", "sha256"),
+)
+
+dept_warnings = Table(
+    "dept_warnings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("department", Words, nullable=False),
+    Column("rule_id", Words, nullable=False),
+    Column("person_id", Words, nullable=False),
+    Column("name", Words),
+    Column("household_id", Integer, ForeignKey("households.id"), nullable=False),
+    Column("town", Words, nullable=False),            # routed to this town's review workbook
+    Column("village", Words, nullable=False),
+    Column("risk_type", Words),
+    Column("guarantee", Words),
+    Column("fact", Words, nullable=False),            # the sentence the town reads
+    Column("received_date", Day, nullable=False),
+    Column("deadline", Day, nullable=False),
+    Column("status", Words, nullable=False),          # 待核实 / 属实-建议纳入 / 属实-已在监测 / 不属实 / 部门已撤销
+    Column("revision", Integer, nullable=False, default=1),  # +1 when a newer list changes its fact or household
+    Column("list_id", Integer, ForeignKey("dept_lists.id"), nullable=False),       # the list that raised it
+    Column("last_list_id", Integer, ForeignKey("dept_lists.id"), nullable=False),  # the latest list that says it
+    Column("sheet", Words),
+    Column("row", Integer),
+    Column("comment", Words),                         # 核实意见
+    Column("verified_by", Words),                     # 核实人
+    Column("verified_date", Day),                     # 核实日期
+    Column("source_sha256", Words),                   # the town workbook the verification came in
+    Column("lead_created", Boolean, nullable=False, default=False),
+    Column("closed_reason", Words),                   # withdrawn: not_listed / no_longer_holds
+    Column("updated_at", Stamp, nullable=False),
+    Index("dept_warnings_department", "department", "status"),
+    Index("dept_warnings_town", "town", "status"),
+    Index("dept_warnings_household", "household_id"),
+)
+
+dept_unmatched = Table(
+    "dept_unmatched", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("dept_lists.id"), nullable=False),
+    Column("department", Words, nullable=False),
+    Column("person_id", Words, nullable=False),
+    Column("name", Words),
+    Column("rule_ids", Words, nullable=False),        # "、"-joined
+    Column("facts", Words, nullable=False),           # "；"-joined
+    Column("town", Words),                            # a town of the district when it can be known
+    Column("place", Words, nullable=False),           # what the district reads: 本区（镇不详…）/ 外区…
+    Column("basis", Words, nullable=False),           # list / address_code / removed_household / district / outside
+    Column("sheet", Words),
+    Column("row", Integer),
+    Index("dept_unmatched_list", "list_id"),
+)
+
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",

@@ -93,7 +93,7 @@ def _typed_cells(draft: Draft | None, fmt: Formats) -> list[object]:
             else values[key] for key in ("decision", "comment", "person", "date")]
 
 
-def _decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence[str]) -> None:
+def decision_validation(ws, first_row: int, n: int, col: int, choices: Sequence[str]) -> None:
     if n:
         ws.data_validation(first_row + 1, col, first_row + n, col, {
             "validate": "list", "source": list(choices), "input_title": "请选择",
@@ -158,5 +158,5 @@ def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, leve
     # show in pieces beside the repeated columns
     n = write_table(sheet, fmt, columns, cells(), first_row=first, identity=identity, header_lines=HEADER_LINES,
                     printed=True, print_from=first)
-    _decision_validation(sheet, first, n, identity, CHOICES[level])
+    decision_validation(sheet, first, n, identity, CHOICES[level])
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})

@@ -18,6 +18,7 @@ from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
+from .department_master import write_department_comparison
 from .printing import PageLayout, apply_xlsxwriter
 from .tables import Col, Formats, new_workbook, print_table, wrap_widths, write_meta, write_table
 
@@ -45,6 +46,7 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _issues(wb, fmt, store)
             _submissions(wb, fmt, store)
             _events(wb, fmt, store)
+            write_department_comparison(wb, fmt, store, config, as_of=as_of)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()

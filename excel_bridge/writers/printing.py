@@ -45,7 +45,8 @@ def plan_page(widths: Sequence[float], *, last_row: int, header: tuple[int, int]
     total = sum(widths)
     if total <= PORTRAIT_WIDTH:
         return PageLayout(False, 1, header, None, _area(first_row, last_row, widths), False, gridlines)
-    pages = 1 if total <= LEGIBLE_WIDTH else _pages_across(widths, identity)
+    empty = header is not None and last_row <= header[1]  # a header and no rows: one page, whatever its width
+    pages = 1 if total <= LEGIBLE_WIDTH or empty else _pages_across(widths, identity)
     repeat = (0, identity - 1) if pages > 1 and identity else None
     return PageLayout(True, pages, header, repeat, _area(first_row, last_row, widths), pages > 1, gridlines)
 
