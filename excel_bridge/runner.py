@@ -13,8 +13,9 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
@@ -72,33 +73,46 @@ class Runner:
 
     def map(self, fn: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
         """fn(job) for each job in a worker; an exception (or a dead worker) comes back as the exception."""
-        if not jobs:
-            return []
-        futures = [self._pool().submit(fn, job) for job in jobs]
-        results: list[Any] = []
-        broken: list[int] = []
-        for i, fut in enumerate(futures):
-            try:
-                results.append(fut.result())
-            except BrokenProcessPool as exc:
-                results.append(exc)
-                broken.append(i)
-            except Exception as exc:  # noqa: BLE001 - reported per job by the caller
-                results.append(exc)
-        if broken:
+        return list(self.imap(fn, jobs, ahead=len(jobs)))
+
+    def imap(self, fn: Callable[[Any], Any], jobs: list[Any], *, ahead: int | None = None) -> Iterator[Any]:
+        """map, yielding the results in job order with at most `ahead` jobs in flight (default: four per
+        worker), so a large pass never holds every file's reading at once and the workers read on while the
+        caller uses what they read. When a worker dies, the jobs its pool held are retried one by one, so
+        only the job that kills a worker is blamed."""
+        ahead = max(1, ahead or self.workers * 4)
+        flight: deque[tuple[int, Future]] = deque()
+        following = 0
+        while following < len(jobs) or flight:
+            while following < len(jobs) and len(flight) < ahead:
+                flight.append((following, self.submit(fn, jobs[following])))
+                following += 1
+            i, fut = flight.popleft()
+            result = _outcome(fut)
+            if not _lost(result):
+                yield result
+                continue
+            held = [(i, result), *((j, _outcome(f)) for j, f in flight)]  # the pool is broken: all are done
+            flight.clear()
             self._reset()
-            log.warning(TEXT["runner.log.retry_alone"], len(broken))
-            for i in broken:  # alone, so only the job that kills a worker is blamed
-                single = _executor(1, self.memory)
-                try:
-                    results[i] = single.submit(fn, jobs[i]).result()
-                except BrokenProcessPool as exc:
-                    results[i] = exc
-                except Exception as exc:  # noqa: BLE001
-                    results[i] = exc
-                finally:
-                    single.shutdown(cancel_futures=True)
-        return results
+            log.warning(TEXT["runner.log.retry_alone"], sum(1 for _, r in held if _lost(r)))
+            for j, r in held:
+                yield self._alone(fn, jobs[j]) if _lost(r) else r
+
+    def submit(self, fn: Callable[[Any], Any], job: Any) -> Future:
+        """fn(job) in one of the workers; a pool a dead worker broke is replaced first."""
+        try:
+            return self._pool().submit(fn, job)
+        except BrokenProcessPool:
+            self._reset()
+            return self._pool().submit(fn, job)
+
+    def _alone(self, fn: Callable[[Any], Any], job: Any) -> Any:
+        single = _executor(1, self.memory)
+        try:
+            return _outcome(single.submit(fn, job))
+        finally:
+            single.shutdown(cancel_futures=True)
 
     def background(self, fn: Callable[[Any], Any], job: Any) -> Future:
         """fn(job) in the background worker (one job at a time there); the caller keeps the future."""
@@ -120,6 +134,19 @@ class Runner:
         if self.back is not None:
             self.back.shutdown(wait=True, cancel_futures=True)
             self.back = None
+
+
+def _outcome(fut: Future) -> Any:
+    """A job's result, or the exception it ended with (reported per job by the caller)."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool and CancelledError included
+        return exc
+
+
+def _lost(result: Any) -> bool:
+    """The job did not finish because its pool broke (a worker died, maybe running another job)."""
+    return isinstance(result, (BrokenProcessPool, CancelledError))
 
 
 def _noop() -> None:

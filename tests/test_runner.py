@@ -1,0 +1,41 @@
+"""The worker pool itself: results in job order, a bounded number of jobs in flight (a large pass never holds
+every file's reading at once), and a worker that dies blamed only on its own job — real spawned processes."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from excel_bridge.runner import Runner
+
+
+def _square_or_die(job: tuple[str, int]) -> int:
+    folder, n = job
+    Path(folder, f"{n}.started").touch()
+    if n == 5:
+        os._exit(3)  # what a reader killed by its memory cap looks like to the pool
+    return n * n
+
+
+def test_imap_keeps_order_reads_a_few_ahead_and_blames_only_the_job_that_kills_its_worker(tmp_path):
+    runner = Runner(2)
+    try:
+        results = runner.imap(_square_or_die, [(str(tmp_path), n) for n in range(12)], ahead=3)
+        assert next(results) == 0
+        assert len(list(tmp_path.glob("*.started"))) <= 3  # nothing submitted beyond the window
+        rest = list(results)
+    finally:
+        runner.close()
+    assert [r for n, r in enumerate([0, *rest]) if n != 5] == [n * n for n in range(12) if n != 5]
+    assert isinstance(rest[4], BrokenProcessPool)  # job 5, retried alone, died again: its own fault
+    assert len(list(tmp_path.glob("*.started"))) == 12
+
+
+def test_map_is_imap_with_every_job_in_flight(tmp_path):
+    runner = Runner(2)
+    try:
+        results = runner.map(_square_or_die, [(str(tmp_path), n) for n in (1, 2, 5, 3)])
+    finally:
+        runner.close()
+    assert results[:2] == [1, 4] and results[3] == 9 and isinstance(results[2], BrokenProcessPool)
