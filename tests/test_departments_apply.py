@@ -15,7 +15,7 @@ from factory import AS_OF, HEAD_A, HEAD_B, OTHER_ID, SON_A, WIFE_A, X_ID, base_r
 from department_lists import medical_list, write_csv, write_xlsx
 from excel_bridge.decision_sheet import CONFIRMED_MONITORED, WARNING_OPEN, WARNING_WITHDRAWN
 from excel_bridge.departments.apply import apply_department_file, department_files
-from excel_bridge.departments.reconcile import WITHDRAWN
+from excel_bridge.departments.reconciliation import WITHDRAWN
 from excel_bridge.idcard import make_id
 
 pytestmark = pytest.mark.backends

@@ -9,7 +9,7 @@ import pytest
 
 from excel_bridge.departments import (WITHDRAWN, Area, DepartmentWarning, Verified, evaluate, ledger_frame,
                                       load_departments, read_list, reconcile)
-from excel_bridge.departments.reconcile import NO_LONGER_HOLDS, NOT_LISTED
+from excel_bridge.departments.reconciliation import NO_LONGER_HOLDS, NOT_LISTED
 from excel_bridge.idcard import make_id
 
 from department_lists import write_xlsx

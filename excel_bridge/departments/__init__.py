@@ -8,9 +8,7 @@ ledger and the workbooks, and are what the processing pass calls, one line each:
         file_name=…, config=…, today=…): the town's 部门预警 read back beside its household decisions
     share_back.monthly_exports(store, ws, config, as_of): the monthly share-back into 区级/部门共享/
 
-The pure interface those build on:
-
-The interface the pipeline calls, in order:
+The pure interface those build on, in the order they are used:
 
     config = load_departments(ws.root / "rules")          # rules/departments.yaml (workspace copy, else bundled)
     dept, note = department_of(path, ws.departments, config)  # by its folder 部门数据/<部门>/; else a note
@@ -39,17 +37,31 @@ The interface the pipeline calls, in order:
 Demo lists for a demo district: demo_lists.write_demo_lists(folder, demo_lists.people_frame(villages), …).
 """
 
-from .config import Department, DepartmentsConfig, load_departments
-from .evaluate import Area, evaluate
-from .explain import explain
-from .model import LEDGER_COLUMNS, Counts, DepartmentList, DepartmentWarning, Evaluation, Unmatched, ledger_frame
-from .reading import department_of, read_list
-from .reconcile import WITHDRAWN, Changes, Verified, Withdrawal, reconcile
-from .share import ShareData, ShareHousehold, ShareMeasure, ShareMember, write_share_export
+from __future__ import annotations
 
-__all__ = [
-    "Area", "Changes", "Counts", "Department", "DepartmentList", "DepartmentWarning", "DepartmentsConfig",
-    "Evaluation", "LEDGER_COLUMNS", "ShareData", "ShareHousehold", "ShareMeasure", "ShareMember", "Unmatched",
-    "Verified", "WITHDRAWN", "Withdrawal", "department_of", "evaluate", "explain", "ledger_frame", "load_departments", "read_list",
-    "reconcile", "write_share_export",
-]
+import importlib
+from typing import Any
+
+# what each name of the package comes from: imported when first asked for, so that a worker reading a town's
+# 部门预警 (verdicts) or a village file does not load pandas with the package. No module is named like a name
+# it exports (evaluation.evaluate, not evaluate.evaluate): importing a module sets the package attribute of its name
+_EXPORTS = {
+    "Department": "config", "DepartmentsConfig": "config", "load_departments": "config",
+    "Area": "evaluation", "evaluate": "evaluation",
+    "explain": "explanation",
+    "LEDGER_COLUMNS": "model", "Counts": "model", "DepartmentList": "model", "DepartmentWarning": "model",
+    "Evaluation": "model", "Unmatched": "model", "ledger_frame": "model",
+    "department_of": "reading", "read_list": "reading",
+    "WITHDRAWN": "reconciliation", "Changes": "reconciliation", "Verified": "reconciliation",
+    "Withdrawal": "reconciliation", "reconcile": "reconciliation",
+    "ShareData": "share", "ShareHousehold": "share", "ShareMeasure": "share", "ShareMember": "share",
+    "write_share_export": "share",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -23,11 +23,11 @@ from ..messages import TEXT, status_word
 from ..store import DeptListRow, Store, WarningRow
 from ..workspace import Workspace
 from .config import DepartmentsConfig, load_departments
-from .evaluate import Area, evaluate
-from .explain import explain
+from .evaluation import Area, evaluate
+from .explanation import explain
 from .model import DepartmentList, DepartmentWarning, Evaluation
 from .reading import department_of, read_list
-from .reconcile import Changes, Verified, reconcile
+from .reconciliation import Changes, Verified, reconcile
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,19 @@
     housekeeping   leftovers of a killed pass, an older workspace's layout, the inbox emptied
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .context import FileOutcome, PassReport
-from .run import Processor
 
 __all__ = ["FileOutcome", "PassReport", "Processor"]
+
+
+def __getattr__(name: str) -> Any:
+    """Processor on first use: a worker importing pipeline.jobs does not load the whole pass (nor pandas)."""
+    if name == "Processor":
+        from .run import Processor
+
+        return Processor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

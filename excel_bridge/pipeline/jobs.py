@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..check import CheckResult, check_file, check_parsed, unreadable_result
 from ..decisions import DecisionRow, Unreadable as DecisionsUnreadable, read_decisions
 from ..departments.config import load_departments
-from ..departments.model import DepartmentList
-from ..departments.reading import read_list
 from ..departments.verdicts import read_department_decisions
 from ..errors import UnreadableFile
 from ..ingest import FilePayload, payload_from
@@ -28,6 +27,9 @@ from ..returned import Status, write_returned_copy
 from ..workflow import DISTRICT, TOWN
 from ..writers.common import Placed
 from .config_cache import workspace_config
+
+if TYPE_CHECKING:
+    from ..departments.model import DepartmentList
 
 VILLAGE, TOWN_REVIEW, MASTER = "village", "town_review", "master"
 
@@ -123,6 +125,8 @@ class DeptReadJob:
 
 def dept_read_job(job: DeptReadJob) -> DepartmentList:
     """In a worker: one department's list read (whatever shape its system exports)."""
+    from ..departments.reading import read_list  # pandas: loaded by the worker that reads a list, not by every one
+
     departments = load_departments(Path(job.root) / "rules")
     dept = departments.departments[job.department]
     return read_list(Path(job.path), dept, others=departments.departments.values())
