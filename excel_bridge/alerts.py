@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,86 +28,99 @@ class Alert:
     head_name: str = ""
 
 
-def overdue(rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Alert]:
-    limit = config.rules.workflow.identification_deadline_days
-    out = []
-    for r in rows:
-        if r.on_file and r.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and r.lead_date:
-            days = (as_of - r.lead_date).days
-            if days > limit:
-                out.append(Alert("识别超期", r.town, r.village,
-                                 TEXT["alert.overdue"].format(lead_date=r.lead_date.isoformat(), days=days, limit=limit,
-                                                              state=r.state),
-                                 r.household_no or "", r.head_name or ""))
-    return out
+class HouseholdAlerts:
+    """The alerts read off the households, fed one household at a time (a district's households are streamed,
+    never all held): 识别超期, 规模性返贫 and the sharp drops to verify."""
 
+    def __init__(self, store: Store, config: Config, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.limit = config.rules.workflow.identification_deadline_days
+        self.params = config.rules.rules.scale
+        since = as_of - dt.timedelta(days=self.params.period_days)
+        self.baseline = store.events.village_first_files()
+        self.found = store.events.found_since(since, lead=LEAD, before=(NOT_INCLUDED, ELIMINATED))
+        self.overdue: list[Alert] = []
+        self.drops: list[Alert] = []
+        self.on_file: Counter[tuple[str, str]] = Counter()
+        self.new: Counter[tuple[str, str]] = Counter()
+        self.risks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
 
-def scale(store: Store, rows: list[HouseholdRow], config: Config, as_of: dt.date) -> list[Alert]:
-    """规模性返贫 (plan 六(四)): per village and per town, households newly found in the period above a share
-    of its own households and at least a minimum count; or one watched risk type in ≥ N monitored households
-    of a village. A village's first file is its baseline: what it already lists is not newly found."""
-    params = config.rules.rules.scale
-    share, minimum, period = params.new_share, params.min_households, params.period_days
-    since = as_of - dt.timedelta(days=period)
-    baseline = store.events.village_first_files()
-    found = store.events.found_since(since, lead=LEAD, before=(NOT_INCLUDED, ELIMINATED))
-    on_file: Counter[tuple[str, str]] = Counter()
-    new: Counter[tuple[str, str]] = Counter()
-    risks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for r in rows:
+    def see(self, r: HouseholdRow) -> None:
         if not r.on_file:
-            continue
+            return
+        self._overdue(r)
+        self._count(r)
+        self._drop(r)
+
+    def alerts(self) -> list[Alert]:
+        return [*self.overdue, *self._scale(), *self.drops]
+
+    def _overdue(self, r: HouseholdRow) -> None:
+        """A lead not identified within the plan's days (plan 五(一))."""
+        if r.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and r.lead_date:
+            days = (self.as_of - r.lead_date).days
+            if days > self.limit:
+                self.overdue.append(Alert("识别超期", r.town, r.village, TEXT["alert.overdue"].format(
+                    lead_date=r.lead_date.isoformat(), days=days, limit=self.limit, state=r.state),
+                    r.household_no or "", r.head_name or ""))
+
+    def _count(self, r: HouseholdRow) -> None:
         key = (r.town, r.village)
-        on_file[key] += 1
-        if r.state in MONITORED and r.id in found and found[r.id] != baseline.get(key):
-            new[key] += 1
+        self.on_file[key] += 1
+        if r.state in MONITORED and r.id in self.found and self.found[r.id] != self.baseline.get(key):
+            self.new[key] += 1
         if r.state in MONITORED:
             for risk in r.assessment.get("risk_types", []):
-                if risk in params.risk_types_watched:
-                    risks[key][risk] += 1
+                if risk in self.params.risk_types_watched:
+                    self.risks[key][risk] += 1
 
-    def surge(n: int, total: int) -> bool:
-        return n >= minimum and total > 0 and Decimal(n) / total > share
+    def _scale(self) -> list[Alert]:
+        """规模性返贫 (plan 六(四)): per village and per town, households newly found in the period above a share
+        of its own households and at least a minimum count; or one watched risk type in ≥ N monitored
+        households of a village. A village's first file is its baseline: what it already lists is not newly
+        found."""
+        share, minimum, period = self.params.new_share, self.params.min_households, self.params.period_days
 
-    out = []
-    for key, n in sorted(new.items()):
-        if surge(n, on_file[key]):
-            out.append(Alert("规模性返贫风险", key[0], key[1], TEXT["alert.scale_new_village"].format(
-                period=period, n=n, total=on_file[key], ratio=n / on_file[key], share=share, minimum=minimum)))
-    towns_new: Counter[str] = Counter()
-    towns_all: Counter[str] = Counter()
-    for (town, _), n in new.items():
-        towns_new[town] += n
-    for (town, _), n in on_file.items():
-        towns_all[town] += n
-    for town, n in sorted(towns_new.items()):
-        if surge(n, towns_all[town]):
-            out.append(Alert("规模性返贫风险", town, TEXT["alert.whole_town"], TEXT["alert.scale_new_town"].format(
-                period=period, n=n, total=towns_all[town], ratio=n / towns_all[town], share=share, minimum=minimum)))
-    for key, counter in sorted(risks.items()):
-        for risk, n in sorted(counter.items()):
-            if n >= params.risk_type_households:
-                out.append(Alert("规模性返贫风险", key[0], key[1],
-                                 TEXT["alert.scale_risk"].format(risk=risk, n=n, per_type=params.risk_type_households)))
-    return out
+        def surge(n: int, total: int) -> bool:
+            return n >= minimum and total > 0 and Decimal(n) / total > share
 
+        out = []
+        for key, n in sorted(self.new.items()):
+            if surge(n, self.on_file[key]):
+                out.append(Alert("规模性返贫风险", key[0], key[1], TEXT["alert.scale_new_village"].format(
+                    period=period, n=n, total=self.on_file[key], ratio=n / self.on_file[key], share=share,
+                    minimum=minimum)))
+        towns_new: Counter[str] = Counter()
+        towns_all: Counter[str] = Counter()
+        for (town, _), n in self.new.items():
+            towns_new[town] += n
+        for (town, _), n in self.on_file.items():
+            towns_all[town] += n
+        for town, n in sorted(towns_new.items()):
+            if surge(n, towns_all[town]):
+                out.append(Alert("规模性返贫风险", town, TEXT["alert.whole_town"], TEXT["alert.scale_new_town"].format(
+                    period=period, n=n, total=towns_all[town], ratio=n / towns_all[town], share=share,
+                    minimum=minimum)))
+        for key, counter in sorted(self.risks.items()):
+            for risk, n in sorted(counter.items()):
+                if n >= self.params.risk_type_households:
+                    out.append(Alert("规模性返贫风险", key[0], key[1], TEXT["alert.scale_risk"].format(
+                        risk=risk, n=n, per_type=self.params.risk_type_households)))
+        return out
 
-def drops_to_verify(rows: list[HouseholdRow]) -> list[Alert]:
-    """R-DROP without R-INCOME (plan 二, 三): a sharp fall that leaves the household above the range is a
-    warning to verify in 预警, not a proposal."""
-    out = []
-    for r in rows:
+    def _drop(self, r: HouseholdRow) -> None:
+        """R-DROP without R-INCOME (plan 二, 三): a sharp fall that leaves the household above the range is a
+        warning to verify in 预警, not a proposal."""
         results = r.assessment.get("results", {})
-        if not (r.on_file and results.get("R-DROP") is True and results.get("R-INCOME") is False):
-            continue
+        if not (results.get("R-DROP") is True and results.get("R-INCOME") is False):
+            return
         prev, now = r.data.get("prev_per_capita_income"), r.data.get("_per_capita_income")
         if not prev or now is None:
-            continue
-        out.append(Alert(TEXT["alert.kind.drop_verify"], r.town, r.village,
-                         TEXT["alert.drop_verify"].format(now=show(now), prev=show(prev),
-                                                          ratio=f"{(prev - now) / prev:.2%}"),
-                         r.household_no or "", r.head_name or ""))
-    return out
+            return
+        self.drops.append(Alert(TEXT["alert.kind.drop_verify"], r.town, r.village,
+                                TEXT["alert.drop_verify"].format(now=show(now), prev=show(prev),
+                                                                 ratio=f"{(prev - now) / prev:.2%}"),
+                                r.household_no or "", r.head_name or ""))
 
 
 def conflicts(store: Store, town: str | None = None) -> list[Alert]:
@@ -161,9 +175,10 @@ def department_overdue(store: Store, as_of: dt.date, *, town: str | None = None)
 
 
 def all_alerts(store: Store, config: Config, as_of: dt.date, *, town: str | None = None,
-               rows: list[HouseholdRow] | None = None) -> list[Alert]:
-    """Every 预警 of the district (or a town); `rows`: its households, when the caller has them already."""
-    if rows is None:
-        rows = store.households.list(town=town)
-    return [*overdue(rows, config, as_of), *scale(store, rows, config, as_of), *drops_to_verify(rows),
-            *conflicts(store, town), *department_overdue(store, as_of, town=town)]
+               rows: Iterable[HouseholdRow] | None = None) -> list[Alert]:
+    """Every 预警 of the district (or a town); `rows`: its households, when the caller reads them anyway
+    (read once, in order; by default streamed from the ledger)."""
+    households = HouseholdAlerts(store, config, as_of)
+    for r in store.households.each(town=town) if rows is None else rows:
+        households.see(r)
+    return [*households.alerts(), *conflicts(store, town), *department_overdue(store, as_of, town=town)]

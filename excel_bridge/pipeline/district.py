@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from ..departments.share_back import monthly_exports
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..runner import Runner
-from ..store import Store
+from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
 from ..writers.common import Placed
@@ -60,11 +60,17 @@ def district_job(job: DistrictJob) -> DistrictResult:
     with FileLock(str(ws.outputs_lock_path)), Store.open(job.database) as store:
         config = workspace_config(job.root)
         _clear_spools(ws)
-        households = store.households.list()  # once, for the alerts and the 帮扶中 households' elimination研判
-        alerts = all_alerts(store, config, job.as_of, rows=households)  # shared by all towns
-        eliminations = elimination_candidates(store, config, [h for h in households if h.state == ASSISTING],
-                                              job.as_of)
-        del households
+        assisting: list[HouseholdRow] = []
+
+        def households() -> Iterator[HouseholdRow]:  # streamed once, for the alerts; the 帮扶中 ones kept
+            for h in store.households.each():
+                if h.state == ASSISTING and h.on_file:
+                    assisting.append(h)
+                yield h
+
+        alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
+        eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
+        del assisting
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
@@ -172,14 +178,18 @@ class DistrictWriter:
         self.job = DistrictJob(str(ws.root), database, dt.date.today())
         self.future: Future | None = None
         self.wanted = False
+        self.background = True
         self.on_done: Callable[[], None] | None = None  # the watcher's wake-up when a job finishes
 
     @property
     def busy(self) -> bool:
         return self.future is not None and not self.future.done()
 
-    def request(self, as_of: dt.date) -> None:
+    def request(self, as_of: dt.date, *, background: bool = True) -> None:
+        """`background`: in the background worker, at a lower priority, while passes go on (watch); otherwise
+        in one of the pass's own workers, idle by then (a one-off pass waits for it: no third process)."""
         self.wanted = True
+        self.background = background
         self.job = DistrictJob(self.job.root, self.job.database, as_of)
         self._start_if_idle()
 
@@ -187,7 +197,8 @@ class DistrictWriter:
         if self.busy or not self.wanted:
             return
         self.wanted = False
-        self.future = self.runner.background(district_job, self.job)
+        run = self.runner.background if self.background else self.runner.submit
+        self.future = run(district_job, self.job)
         self.future.add_done_callback(lambda _: self.on_done() if self.on_done else None)
 
     def collect(self) -> DistrictResult | None:

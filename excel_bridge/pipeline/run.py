@@ -1,6 +1,6 @@
 """One processing pass over a workspace, stage after stage:
 
-    observe → archive → read (workers) → decisions → village files → the day's moves
+    observe → archive → read (workers) → decisions → village files (applied as they are read) → the day's moves
             → returned copies and 公示名单 (workers) → the district's workbooks (background) → notes
 
 One pass at a time per workspace (an OS lock that dies with its process); one bad file never stops the
@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 from filelock import FileLock, Timeout
 
-from ..intake import DEPARTMENT_ZONE, Candidate, Stability, archive, scan_inbox, sha256_of, shown, write_notes
+from ..intake import DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive, scan_inbox, sha256_of, shown, write_notes
 from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..village_step import advance_due
@@ -101,17 +102,16 @@ class Processor:
         scan, stable, in_place = self._observe(ctx, wait)
         ctx.report.skipped = [line for _, line in scan.skipped]
         items = self._archive(ctx, [c for c in stable if c.zone != DEPARTMENT_ZONE]) + in_place
-        reads = self._read(ctx, items, progress)
-        for item, read in reads:  # decisions first: a decision workbook is never overwritten unread
-            if isinstance(read, DecisionsRead):
-                outcome = decision_files.take(ctx, item, read)
-                if outcome is not None:
-                    ctx.report.files.append(outcome)
-        for item, read in reads:
-            if not isinstance(read, DecisionsRead) and not item.in_place:
-                ctx.report.files.append(village_files.take(ctx, item, read))
-                log.info(TEXT["process.log.file"], item.town, shown(item.name), ctx.report.files[-1].status,
-                         ctx.report.files[-1].message)
+        to_read = self._not_duplicates(ctx, items)
+        # decisions first (a decision counts only from a town's folder or saved in place): they are applied
+        # before the village files of the pass; the village files are then read and applied as they come
+        deciding = [i for i in to_read if i.in_place or i.cand.zone == TOWN_ZONE]
+        counter = Progress(progress, len(to_read))
+        for item, read in self._read(ctx, deciding, counter):
+            self._take(ctx, item, read)
+        for item, read in self._read(ctx, [i for i in to_read if not (i.in_place or i.cand.zone == TOWN_ZONE)],
+                                     counter):
+            self._take(ctx, item, read)
         for cand in (c for c in stable if c.zone == DEPARTMENT_ZONE):  # after the village files: their people count
             ctx.report.files.append(department_files.take(ctx, cand))
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
@@ -124,7 +124,7 @@ class Processor:
             with self.store.atomic():
                 self.store.pending.add(DISTRICT_KIND, [EVERYTHING], at=ctx.now())
                 self.store.meta.set("outputs_day", ctx.today.isoformat())
-            self.district.request(ctx.today)
+            self.district.request(ctx.today, background=background)
         if not background:
             for result in self.district.wait():
                 _merge(ctx, result)
@@ -215,8 +215,9 @@ class Processor:
             items.append(Item(cand, sha, archived, received))
         return items
 
-    def _read(self, ctx: Pass, items: list[Item], progress) -> list[tuple[Item, object]]:
-        """Duplicates are answered from the ledger; everything else is read in workers (never here)."""
+    def _not_duplicates(self, ctx: Pass, items: list[Item]) -> list[Item]:
+        """The items to read: a duplicate (of its village's latest file, or of a file of this pass) is answered
+        from the ledger and reported here."""
         to_read: list[Item] = []
         this_pass: dict[tuple[str, str], Item] = {}
         for item in items:
@@ -230,20 +231,45 @@ class Processor:
                 continue
             this_pass[(item.sha, item.town)] = item
             to_read.append(item)
-        keep = len(to_read) < POOL_THRESHOLD
+        return to_read
+
+    def _read(self, ctx: Pass, items: list[Item], progress: Progress) -> Iterator[tuple[Item, object]]:
+        """Each item read in a worker (never here), in order, a few files ahead of the one being applied."""
+        keep = progress.total < POOL_THRESHOLD
         jobs = [ReadJob(str(self.ws.root), str(item.archived), "" if item.in_place and not item.town else item.town,
-                        item.name, ctx.today, keep) for item in to_read]
-        results = self.runner.map(read_job, jobs)
-        out = []
-        for n, (item, result) in enumerate(zip(to_read, results), start=1):
-            if progress:
-                progress(n, len(to_read), item.name)
+                        item.name, ctx.today, keep) for item in items]
+        for item, result in zip(items, self.runner.imap(read_job, jobs)):
+            progress.step(item.name)
             if isinstance(result, BrokenProcessPool):  # its worker died reading it (alone): the file's fault
                 result = died(str(item.archived), item.name)
             elif isinstance(result, BaseException):
                 result = Crashed(f"{type(result).__name__}: {result}")
-            out.append((item, result))
-        return out
+            yield item, result
+
+    @staticmethod
+    def _take(ctx: Pass, item: Item, read: object) -> None:
+        if isinstance(read, DecisionsRead):
+            outcome = decision_files.take(ctx, item, read)
+            if outcome is not None:
+                ctx.report.files.append(outcome)
+        elif not item.in_place:
+            ctx.report.files.append(village_files.take(ctx, item, read))
+            log.info(TEXT["process.log.file"], item.town, shown(item.name), ctx.report.files[-1].status,
+                     ctx.report.files[-1].message)
+
+
+@dataclass
+class Progress:
+    """Files read so far, told to the terminal's progress bar (if any)."""
+
+    report: Callable[[int, int, str], None] | None
+    total: int
+    done: int = 0
+
+    def step(self, name: str) -> None:
+        self.done += 1
+        if self.report:
+            self.report(self.done, self.total, name)
 
 
 def _merge(ctx: Pass, result: DistrictResult) -> None:

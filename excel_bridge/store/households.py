@@ -4,7 +4,7 @@ domain needs. Commands run inside the caller's `store.atomic()`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
@@ -119,6 +119,14 @@ class Households:
         if on_file is not None:
             q = q.where(_H.c.on_file == on_file)
         return [HouseholdRow.of(r) for r in self.db.rows(q.order_by(_H.c.town, _H.c.village, _H.c.id))]
+
+    def each(self, *, town: str | None = None) -> Iterator[HouseholdRow]:
+        """The households (of a town), in the order of list(), one at a time: a district's are never all held."""
+        q = select(_H)
+        if town is not None:
+            q = q.where(_H.c.town == town)
+        for r in self.db.stream(q.order_by(_H.c.town, _H.c.village, _H.c.id)):
+            yield HouseholdRow.of(r)
 
     def find(self, key: str) -> list[HouseholdRow]:
         """By 户编号 or 户主身份证号."""
