@@ -22,6 +22,8 @@ Product (each in a fresh subprocess; RSS sampled over the whole process tree, wo
                 (settled) file to its returned copy being written; median of --repeat
   master        regenerating the master alone from the full ledger
   half          the cold run again at half the villages (how cost grows)
+  stream        bench/stream.py on the same inputs (a running `watch`, one village dropped every 2 s for
+                --stream-seconds; 0 leaves it out): its stream_* figures join this bench's JSON line
 Prints a table, then as its last line one JSON object with every figure (`backend`: sqlite or postgresql).
 """
 
@@ -181,7 +183,8 @@ DRIVER = textwrap.dedent("""
                 target = ws.town_inbox(town) / src.name
                 shutil.copy(src, target)
                 p.run_pass(wait=0)          # the file is seen (first observation)
-                feedback = ws.town_feedback(town) / (src.stem + "_反馈.xlsx")
+                village = src.stem[len(town):].removesuffix("监测台账")  # inputs are <镇><村>监测台账.xlsx
+                feedback = ws.returned_copy_path(town, village, src.name)
                 before = feedback.stat().st_mtime if feedback.exists() else 0
                 start = time.time()
                 report = p.run_pass(wait=0)  # settled: taken, applied, returned copy written
@@ -340,6 +343,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep inputs and workspaces here")
     parser.add_argument("--database", default=None, metavar="URL",
                         help="the ledgers on this PostgreSQL server (a fresh schema per workspace, dropped after)")
+    parser.add_argument("--stream-seconds", type=float, default=120.0,
+                        help="run bench/stream.py this long on the same inputs after the rest (0: not at all)")
     args = parser.parse_args()
     ledgers = Ledgers(args.database)
     try:
@@ -416,10 +421,29 @@ def run(args: argparse.Namespace, ledgers: Ledgers) -> None:
                                       f"peak RSS {turn_rss:.0f} MiB"),
         ("master regeneration", f"{master_out['seconds']:.1f} s, peak RSS {master_rss:.0f} MiB"),
     ]
+    if args.stream_seconds > 0:
+        stream = run_stream(args, base)
+        figures.update({k: v for k, v in stream.items() if k.startswith("stream_") or k == "watch_peak_rss_mib"})
+        figures["peak_rss_mib"] = max(figures["peak_rss_mib"], stream.get("watch_peak_rss_mib") or 0)
+        rows += [("stream: drop → returned copy", f"p95 {stream['stream_p95_s']} s, median {stream['stream_median_s']} s"),
+                 ("stream: master behind a drop", f"max {stream['stream_master_lag_s']} s")]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
     print(json.dumps(figures, ensure_ascii=False))
+
+
+def run_stream(args: argparse.Namespace, base: Path) -> dict:
+    """bench/stream.py as a subprocess on this run's inputs (its own workspace, ingested cold); its JSON line."""
+    cmd = [sys.executable, str(ROOT / "bench" / "stream.py"), "--villages", str(args.villages), "--households",
+           str(args.households), "--seed", str(args.seed), "--seconds", str(args.stream_seconds), "--keep", str(base)]
+    if args.database:
+        cmd += ["--database", args.database]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench/stream.py failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    sys.stderr.write(proc.stdout)  # its table, for the record
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -101,18 +101,7 @@ def ranges_overlap(ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int],
 
 def soffice_convert(src: Path, fmt: str, outdir: Path, profile: Path, *, timeout: float = 180) -> Path:
     """Convert with LibreOffice headless, using a private profile so parallel runs do not collide."""
-    soffice = shutil.which("soffice")
-    assert soffice is not None
-    outdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, HOME=str(profile))
-    proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(outdir), str(src)],
-        capture_output=True, text=True, timeout=timeout, env=env)
-    ext = fmt.split(":")[0]
-    out = outdir / f"{src.stem}.{ext}"
-    assert proc.returncode == 0, proc.stderr
-    assert out.exists() and out.stat().st_size > 0, (proc.stdout, proc.stderr)
+    [out] = soffice_convert_all([src], fmt, outdir, profile, timeout=timeout)
     return out
 
 
