@@ -212,7 +212,7 @@ def _create(store: Store, config: Config, town: str, village: str, hp: Household
     number, provisional = hp.household_no, False
     if number is None and state != NOT_INCLUDED:
         number, provisional = provisional_no(store, config), True
-    hid = store.households.create(
+    row = store.households.create_row(
         household_no=number, provisional=provisional, head_id=hp.head_id or "", head_name=hp.head_name, town=town,
         village=village, state=state, lead_date=as_of if state == LEAD else None, identified_date=identified,
         submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment, errors=hp.errors,
@@ -220,10 +220,8 @@ def _create(store: Store, config: Config, town: str, village: str, hp: Household
     comment = {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"],
                NOT_INCLUDED: TEXT["ingest.created_not_included"] if hp.assessment.get("proposed") is False
                else TEXT["ingest.created_unknown"]}[state]
-    store.events.record(household_id=hid, event="created", to_state=state, level=SYSTEM, at=at,
+    store.events.record(household_id=row.id, event="created", to_state=state, level=SYSTEM, at=at,
                         source_sha256=sha, comment=comment, effective_date=as_of)
-    row = store.households.get(hid)
-    assert row is not None
     return row
 
 
