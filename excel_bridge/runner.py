@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -75,29 +75,36 @@ class Runner:
         """fn(job) for each job in a worker; an exception (or a dead worker) comes back as the exception."""
         return list(self.imap(fn, jobs, ahead=len(jobs)))
 
-    def imap(self, fn: Callable[[Any], Any], jobs: list[Any], *, ahead: int | None = None) -> Iterator[Any]:
+    def imap(self, fn: Callable[[Any], Any], jobs: Iterable[Any], *, ahead: int | None = None) -> Iterator[Any]:
         """map, yielding the results in job order with at most `ahead` jobs in flight (default: four per
         worker), so a large pass never holds every file's reading at once and the workers read on while the
-        caller uses what they read. When a worker dies, the jobs its pool held are retried one by one, so
-        only the job that kills a worker is blamed."""
+        caller uses what they read. `jobs` is taken lazily: a generator making each job (the statuses of a
+        returned copy) runs while the workers work on the jobs before it. When a worker dies, the jobs its
+        pool held are retried one by one, so only the job that kills a worker is blamed."""
         ahead = max(1, ahead or self.workers * 4)
-        flight: deque[tuple[int, Future]] = deque()
-        following = 0
-        while following < len(jobs) or flight:
-            while following < len(jobs) and len(flight) < ahead:
-                flight.append((following, self.submit(fn, jobs[following])))
-                following += 1
-            i, fut = flight.popleft()
+        source = iter(jobs)
+        flight: deque[tuple[Any, Future]] = deque()
+        more = True
+        while True:
+            while more and len(flight) < ahead:
+                job = next(source, _END)
+                if job is _END:
+                    more = False
+                else:
+                    flight.append((job, self.submit(fn, job)))
+            if not flight:
+                return
+            job, fut = flight.popleft()
             result = _outcome(fut)
             if not _lost(result):
                 yield result
                 continue
-            held = [(i, result), *((j, _outcome(f)) for j, f in flight)]  # the pool is broken: all are done
+            held = [(job, result), *((j, _outcome(f)) for j, f in flight)]  # the pool is broken: all are done
             flight.clear()
             self._reset()
             log.warning(TEXT["runner.log.retry_alone"], sum(1 for _, r in held if _lost(r)))
             for j, r in held:
-                yield self._alone(fn, jobs[j]) if _lost(r) else r
+                yield self._alone(fn, j) if _lost(r) else r
 
     def submit(self, fn: Callable[[Any], Any], job: Any) -> Future:
         """fn(job) in one of the workers; a pool a dead worker broke is replaced first."""
@@ -147,6 +154,9 @@ def _outcome(fut: Future) -> Any:
 def _lost(result: Any) -> bool:
     """The job did not finish because its pool broke (a worker died, maybe running another job)."""
     return isinstance(result, (BrokenProcessPool, CancelledError))
+
+
+_END = object()  # the end of imap's jobs
 
 
 def _noop() -> None:

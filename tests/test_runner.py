@@ -39,3 +39,23 @@ def test_map_is_imap_with_every_job_in_flight(tmp_path):
     finally:
         runner.close()
     assert results[:2] == [1, 4] and results[3] == 9 and isinstance(results[2], BrokenProcessPool)
+
+
+def test_imap_takes_its_jobs_lazily_from_a_generator(tmp_path):
+    made: list[int] = []
+
+    def jobs():
+        for n in (0, 1, 2, 3, 4, 6, 7):
+            made.append(n)
+            yield (str(tmp_path), n)
+
+    runner = Runner(2)
+    try:
+        results = runner.imap(_square_or_die, jobs(), ahead=2)
+        assert next(results) == 0
+        assert made == [0, 1]  # the third job is made only when the first result is taken
+        rest = list(results)
+    finally:
+        runner.close()
+    assert made == [0, 1, 2, 3, 4, 6, 7]
+    assert rest == [1, 4, 9, 16, 36, 49]

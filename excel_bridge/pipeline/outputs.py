@@ -7,6 +7,7 @@ review workbooks, the master) are written in the background by `district`, off t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..ingest import LEDGER_CODES
@@ -33,23 +34,25 @@ def returned_copies(ctx: Pass) -> None:
     for town, village in list(places):  # a person newly in two villages: the other village's copy says so too
         for c in store.views.person_conflicts(town=town, village=village):
             places.add((c.other_town, c.other_village))
-    jobs: list[CopyJob] = []
     subs: list[tuple[Submission, set[Place]]] = []
     seen: dict[int, set[Place]] = {}
-    for town, village in sorted(places, key=lambda p: (p not in ctx.first, p)):
-        sub = store.submissions.latest_for_village(town, village)
-        if sub is None or not sub.archived_path:
-            with store.atomic():
-                store.pending.done(COPY, [(town, village)])
-            continue
-        if sub.id in seen:
-            seen[sub.id].add((town, village))
-            continue
-        seen[sub.id] = {(town, village)}
-        jobs.append(_copy_job(ctx, sub))
-        subs.append((sub, seen[sub.id]))
-    results = ctx.runner.map(copy_job, jobs)
-    for (sub, covered), placed in zip(subs, results):
+
+    def jobs() -> Iterator[CopyJob]:  # made while the workers write the copies before it
+        for town, village in sorted(places, key=lambda p: (p not in ctx.first, p)):
+            sub = store.submissions.latest_for_village(town, village)
+            if sub is None or not sub.archived_path:
+                with store.atomic():
+                    store.pending.done(COPY, [(town, village)])
+                continue
+            if sub.id in seen:
+                seen[sub.id].add((town, village))
+                continue
+            seen[sub.id] = {(town, village)}
+            subs.append((sub, seen[sub.id]))
+            yield _copy_job(ctx, sub)
+
+    for i, placed in enumerate(ctx.runner.imap(copy_job, jobs())):
+        sub, covered = subs[i]
         covered |= {(sub.town or "", v) for v in sub.villages}
         if isinstance(placed, Placed):
             _placed(ctx, sub, covered, placed)

@@ -117,14 +117,16 @@ class Processor:
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
         if new_day:  # notices end with the date: households whose notice has ended move on now
             ctx.dirty |= advance_due(self.store, config, as_of=ctx.today, at=ctx.now())
-        outputs.returned_copies(ctx)
-        outputs.notices(ctx, new_day=new_day or force)
+        # the district's workbooks are asked for first: they need nothing of the copies and notices, so in a
+        # one-off pass the job shares the pool with the copies instead of running alone after them
         changed = bool(ctx.report.files or ctx.dirty or new_day or force)
         if changed or (self.store.pending.of(DISTRICT_KIND) and not self.district.busy):  # due, or failed before
             with self.store.atomic():
                 self.store.pending.add(DISTRICT_KIND, [EVERYTHING], at=ctx.now())
                 self.store.meta.set("outputs_day", ctx.today.isoformat())
             self.district.request(ctx.today, background=background)
+        outputs.returned_copies(ctx)
+        outputs.notices(ctx, new_day=new_day or force)
         if not background:
             for result in self.district.wait():
                 _merge(ctx, result)
