@@ -130,7 +130,11 @@ def _find(existing: list[HouseholdRow], hp: HouseholdPayload, taken: set[int]) -
 
 def provisional_no(store: Store, config: Config) -> str:
     """The next provisional 户编号 of a lead not yet in the national system (LS<district code><6 digits>)."""
-    return f"LS{config.settings.district_code}{store.meta.next_counter('provisional_no'):06d}"
+    return provisional_nos(store, config, 1)[0]
+
+
+def provisional_nos(store: Store, config: Config, n: int) -> list[str]:
+    return [f"LS{config.settings.district_code}{k:06d}" for k in store.meta.next_counters("provisional_no", n)]
 
 
 def apply_village_file(store: Store, payload: FilePayload, config: Config, *, as_of: dt.date,
@@ -165,26 +169,30 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     town = payload.town
     existing = store.households.list(town=town, village=village)
     taken: set[int] = set()
-    kept: list[tuple[HouseholdRow, HouseholdPayload, HouseholdRow | None]] = []  # as now, the file's row, as before
+    kept: list[tuple[HouseholdRow | None, HouseholdPayload, HouseholdRow | None]] = []  # now, the file's, before
+    new: list[int] = []  # where in `kept` a household the ledger did not have goes (all created at once below)
     for hp in rows:
         match = _find(existing, hp, taken)
         if match is not None:
             taken.add(match.id)
             if hp.head_id is None:
                 continue  # kept on file unchanged until the clerk fixes the head's ID
-            hh = _update(store, match, hp, sub_id, at, payload.sha256)
+            kept.append((_update(store, match, hp, sub_id, at, payload.sha256), hp, match))
         elif hp.head_id is not None:
-            hh = _create(store, config, town, village, hp, sub_id, at, payload.sha256, applied, as_of)
-            applied.created += 1
-        else:
-            continue
-        kept.append((hh, hp, match))
+            new.append(len(kept))
+            kept.append((None, hp, None))
+    created = _create(store, config, town, village, [kept[i][1] for i in new], sub_id, at, payload.sha256, applied,
+                      as_of)
+    for i, hh in zip(new, created):
+        kept[i] = (hh, kept[i][1], None)
+    applied.created += len(created)
+    households = [(hh, hp, before) for hh, hp, before in kept if hh is not None]  # all of them, now created
     store.households.replace_children_of(town=town, village=village, children=[
-        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in kept])
-    for hh, hp, before in kept:
+        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in households])
+    for hh, hp, before in households:
         hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before)
         applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
-                                           reviews=hp.reviews))
+                                           reviews=hp.reviews, new=before is None))
     for row in existing:
         if row.id not in taken and row.on_file:
             store.households.mark_removed(row.id, at=at)
@@ -198,31 +206,40 @@ def _identified(hp: HouseholdPayload) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _create(store: Store, config: Config, town: str, village: str, hp: HouseholdPayload, sub_id: int,
-            at: dt.datetime, sha: str, applied: Applied, as_of: dt.date) -> HouseholdRow:
-    identified = _identified(hp)
-    if identified is not None and not hp.household_no:
-        # Only households already in the national system (with a 户编号) are imported as 帮扶中;
-        # otherwise a typed date would skip the village, town and district steps.
-        applied.issues.append(make_issue("IMPORT_NEEDS_NUMBER", sheet=hp.sheet, row=hp.row,
-                                         column=config.schemas.household.column("identified_date").header,
-                                         value=identified))
-        identified = None
-    state = initial_state(proposed=hp.assessment.get("proposed"), identified=identified is not None)
-    number, provisional = hp.household_no, False
-    if number is None and state != NOT_INCLUDED:
-        number, provisional = provisional_no(store, config), True
-    row = store.households.create_row(
-        household_no=number, provisional=provisional, head_id=hp.head_id or "", head_name=hp.head_name, town=town,
-        village=village, state=state, lead_date=as_of if state == LEAD else None, identified_date=identified,
-        submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment, errors=hp.errors,
-        warnings=hp.warnings, at=at)
-    comment = {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"],
-               NOT_INCLUDED: TEXT["ingest.created_not_included"] if hp.assessment.get("proposed") is False
-               else TEXT["ingest.created_unknown"]}[state]
-    store.events.record(household_id=row.id, event="created", to_state=state, level=SYSTEM, at=at,
-                        source_sha256=sha, comment=comment, effective_date=as_of)
-    return row
+def _create(store: Store, config: Config, town: str, village: str, hps: list[HouseholdPayload], sub_id: int,
+            at: dt.datetime, sha: str, applied: Applied, as_of: dt.date) -> list[HouseholdRow]:
+    """A file's households the ledger did not have, in the file's order: one statement for the households and
+    one for their 'created' events (a first file of a village creates hundreds)."""
+    starts: list[tuple[HouseholdPayload, dt.date | None, str]] = []
+    for hp in hps:
+        identified = _identified(hp)
+        if identified is not None and not hp.household_no:
+            # Only households already in the national system (with a 户编号) are imported as 帮扶中;
+            # otherwise a typed date would skip the village, town and district steps.
+            applied.issues.append(make_issue("IMPORT_NEEDS_NUMBER", sheet=hp.sheet, row=hp.row,
+                                             column=config.schemas.household.column("identified_date").header,
+                                             value=identified))
+            identified = None
+        starts.append((hp, identified, initial_state(proposed=hp.assessment.get("proposed"),
+                                                     identified=identified is not None)))
+    numbered = [hp.household_no is None and state != NOT_INCLUDED for hp, _, state in starts]
+    provisional = iter(provisional_nos(store, config, sum(numbered)))
+    rows = store.households.create_rows([dict(
+        household_no=next(provisional) if needs else hp.household_no, provisional=needs, head_id=hp.head_id or "",
+        head_name=hp.head_name, town=town, village=village, state=state, lead_date=as_of if state == LEAD else None,
+        identified_date=identified, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
+        errors=hp.errors, warnings=hp.warnings, at=at) for (hp, identified, state), needs in zip(starts, numbered)])
+    store.events.record_many([dict(
+        household_id=row.id, event="created", to_state=state, level=SYSTEM, at=at, source_sha256=sha,
+        comment=_created_comment(state, hp), effective_date=as_of) for row, (hp, _, state) in zip(rows, starts)])
+    return rows
+
+
+def _created_comment(state: str, hp: HouseholdPayload) -> str:
+    if state == NOT_INCLUDED:
+        return TEXT["ingest.created_not_included"] if hp.assessment.get("proposed") is False \
+            else TEXT["ingest.created_unknown"]
+    return {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"]}[state]
 
 
 def _update(store: Store, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, at: dt.datetime,

@@ -32,25 +32,26 @@ def _usable(review: dict[str, Any]) -> bool:
 
 
 def current_reviews(store: Store, hh: HouseholdRow, matter: str,
-                    reviews: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                    reviews: list[dict[str, Any]] | None = None, *, new: bool = False) -> list[dict[str, Any]]:
     """The household's usable reviews of this matter that are newer than its last 退回/不予认定 (`reviews`: as
-    the file just applied lists them, else read from the ledger)."""
+    the file just applied lists them, else read from the ledger; `new`: created just now, so never sent back)."""
     if reviews is None:
         reviews = store.households.reviews_of(hh.id)
     reviews = [r for r in reviews if _usable(r) and r["matter"] == matter]
-    if not reviews:  # most households: no review of this matter, and no need to look at the event log
-        return []
+    if not reviews or new:  # most households: no review of this matter, and no need to look at the event log
+        return reviews
     since = last_reset(store, hh.id)
     return [r for r in reviews if since is None or r["review_date"] >= since]
 
 
 def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.date, at: dt.datetime,
-                 sha256: str | None, reviews: list[dict[str, Any]] | None = None) -> list[Issue]:
-    """Move the household to the town if its latest village review qualifies; return issues found."""
+                 sha256: str | None, reviews: list[dict[str, Any]] | None = None, new: bool = False) -> list[Issue]:
+    """Move the household to the town if its latest village review qualifies; return issues found. `new`: the
+    household was created by the file being applied (it has no 退回 or 不予认定 to look up)."""
     matter = MATTER_FOR_STATE.get(hh.state)
     if matter is None or not hh.on_file:
         return []
-    reviews = current_reviews(store, hh, matter, reviews)
+    reviews = current_reviews(store, hh, matter, reviews, new=new)
     if not reviews:
         return []
     review = max(reviews, key=latest_key)

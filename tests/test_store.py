@@ -210,6 +210,31 @@ def test_atomic_is_all_or_nothing(store):
         assert store.meta.next_counter("provisional_no") == 2
 
 
+def test_a_files_new_households_are_created_at_once_in_their_order_with_their_events(store):
+    with store.atomic():
+        sub = _submission(store)
+        assert store.meta.next_counters("provisional_no", 3) == range(1, 4)
+        assert store.meta.next_counter("provisional_no") == 4
+        assert store.meta.next_counters("provisional_no", 0) == range(0)
+        new = [dict(head_id=f"44020519700101{n:04d}", head_name=name, town="马坝镇", village="石塘村", state=state,
+                    household_no=number, provisional=number is not None and number.startswith("LS"), lead_date=None,
+                    identified_date=None, submission_id=sub, row=n + 2, data={"head_name": name, "n": n},
+                    assessment={"proposed": state == "线索"}, errors=0, warnings=n, at=AT)
+               for n, (name, state, number) in enumerate([("张三", "线索", "LS440205000005"), ("李四", "未纳入", None),
+                                                         ("王五", "帮扶中", "4402050001")])]
+        rows = store.households.create_rows(new)
+        store.events.record_many([dict(household_id=r.id, event="created", to_state=r.state, level="系统", at=AT)
+                                  for r in rows])
+        assert store.households.create_rows([]) == []
+    assert [(r.head_name, r.state, r.household_no, r.provisional, r.row, r.warnings, r.data["n"], r.version, r.on_file)
+            for r in rows] == [("张三", "线索", "LS440205000005", True, 2, 0, 0, 1, True),
+                               ("李四", "未纳入", None, False, 3, 1, 1, 1, True),
+                               ("王五", "帮扶中", "4402050001", False, 4, 2, 2, 1, True)]
+    assert rows == [store.households.get(r.id) for r in rows]
+    assert [[(e.event, e.action, e.to_state, e.effective_date) for e in store.events.of(r.id)] for r in rows] == [
+        [("created", "created", state, AT.date())] for state in ("线索", "未纳入", "帮扶中")]
+
+
 def test_atomic_nests_an_inner_failure_undoes_only_the_inner_block(store):
     with store.atomic():
         _submission(store, file_name="outer.xlsx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select
 
@@ -28,10 +29,20 @@ class Events:
                effective_date: dt.date | None = None) -> None:
         """Append one event. `at` is when the system recorded it; `effective_date` the day it counts for (the
         date typed with a decision, or the processing day)."""
-        self.db.conn.execute(_INSERT, {
-            "at": at, "household_id": household_id, "event": event, "action": action or event,
-            "from_state": from_state, "to_state": to_state, "level": level, "person": person,
-            "source_sha256": source_sha256, "comment": comment, "effective_date": effective_date or at.date()})
+        self.record_many([dict(household_id=household_id, event=event, level=level, at=at, action=action,
+                               from_state=from_state, to_state=to_state, person=person,
+                               source_sha256=source_sha256, comment=comment, effective_date=effective_date)])
+
+    def record_many(self, events: Sequence[dict[str, Any]]) -> None:
+        """Append events given as record()'s keywords, in one statement (a village file's new households)."""
+        if not events:
+            return
+        self.db.conn.execute(_INSERT, [{
+            "at": e["at"], "household_id": e["household_id"], "event": e["event"],
+            "action": e.get("action") or e["event"], "from_state": e.get("from_state"),
+            "to_state": e.get("to_state"), "level": e["level"], "person": e.get("person"),
+            "source_sha256": e.get("source_sha256"), "comment": e.get("comment"),
+            "effective_date": e.get("effective_date") or e["at"].date()} for e in events])
 
     def of(self, household_id: int) -> list[Event]:
         q = select(_E).where(_E.c.household_id == household_id).order_by(_E.c.id)

@@ -22,8 +22,21 @@ _GET = select(_H).where(_H.c.id == bindparam("hid"))
 _UPDATE_FROM_FILE = update(_H).where(_H.c.id == bindparam("hid")).values(
     {c: bindparam(c) for c in ("household_no", "provisional", "head_id", "head_name", "on_file", "submission_id",
                                "row", "data", "assessment", "errors", "warnings", "updated_at", "identified_date")})
-_CREATE = insert(_H).returning(*_H.c)  # values bound per call: .values(**row) would be compiled and cache-keyed
+# values bound per call (.values(**row) would be compiled and cache-keyed each time)
+_CREATE = insert(_H).returning(_H.c.id)
+_CREATE_MANY = insert(_H).returning(*_H.c, sort_by_parameter_order=True)
 _CHILD_TABLES = (t.members, t.measures, t.reviews)
+
+
+def _new(*, head_id: str, head_name: str | None, town: str, village: str, state: str, household_no: str | None,
+         provisional: bool, lead_date: dt.date | None, identified_date: dt.date | None, submission_id: int | None,
+         row: int | None, data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
+         at: dt.datetime) -> dict[str, Any]:
+    """The columns of a new household (version 1, on file, no opinion yet)."""
+    return {"household_no": household_no, "provisional": provisional, "head_id": head_id, "head_name": head_name,
+            "town": town, "village": village, "state": state, "version": 1, "opinion": "", "on_file": True,
+            "lead_date": lead_date, "identified_date": identified_date, "submission_id": submission_id, "row": row,
+            "data": data, "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at}
 
 
 class Households:
@@ -36,24 +49,19 @@ class Households:
                identified_date: dt.date | None, submission_id: int | None, row: int | None,
                data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
                at: dt.datetime) -> int:
-        return self.create_row(
-            head_id=head_id, head_name=head_name, town=town, village=village, state=state, household_no=household_no,
-            provisional=provisional, lead_date=lead_date, identified_date=identified_date,
+        return int(self.db.conn.execute(_CREATE, _new(
+            household_no=household_no, provisional=provisional, head_id=head_id, head_name=head_name, town=town,
+            village=village, state=state, lead_date=lead_date, identified_date=identified_date,
             submission_id=submission_id, row=row, data=data, assessment=assessment, errors=errors,
-            warnings=warnings, at=at).id
+            warnings=warnings, at=at)).scalar_one())
 
-    def create_row(self, *, head_id: str, head_name: str | None, town: str, village: str, state: str,
-                   household_no: str | None, provisional: bool, lead_date: dt.date | None,
-                   identified_date: dt.date | None, submission_id: int | None, row: int | None,
-                   data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
-                   at: dt.datetime) -> HouseholdRow:
-        """create(), handing back the new row as stored (one statement: a village file creates thousands)."""
-        result = self.db.conn.execute(_CREATE, {
-            "household_no": household_no, "provisional": provisional, "head_id": head_id, "head_name": head_name,
-            "town": town, "village": village, "state": state, "version": 1, "opinion": "", "on_file": True,
-            "lead_date": lead_date, "identified_date": identified_date, "submission_id": submission_id, "row": row,
-            "data": data, "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at})
-        return HouseholdRow.of(result.one())
+    def create_rows(self, households: Sequence[dict[str, Any]]) -> list[HouseholdRow]:
+        """Many create()s (each a dict of its keywords) in one statement: a village file's new households.
+        The rows come back as stored, in the order given."""
+        if not households:
+            return []
+        result = self.db.conn.execute(_CREATE_MANY, [_new(**h) for h in households])
+        return [HouseholdRow.of(r) for r in result]
 
     def update_from_file(self, household_id: int, *, household_no: str | None, provisional: bool, head_id: str,
                          head_name: str | None, submission_id: int, row: int | None, data: dict[str, Any],

@@ -103,11 +103,17 @@ class Meta:
 
     def next_counter(self, name: str) -> int:
         """The next number of a sequence (provisional household numbers), inside the caller's transaction."""
+        return self.next_counters(name, 1)[0]
+
+    def next_counters(self, name: str, n: int) -> range:
+        """The next `n` numbers of a sequence at once (a village file's new leads), in the caller's transaction."""
+        if n <= 0:
+            return range(0)
         conn = self.db.conn
         c = t.counters
         current = conn.execute(select(c.c.value).where(c.c.name == name).with_for_update()).scalar()
         if current is None:
-            conn.execute(insert(c).values(name=name, value=1))
-            return 1
-        conn.execute(update(c).where(c.c.name == name).values(value=current + 1))
-        return int(current) + 1
+            conn.execute(insert(c).values(name=name, value=n))
+            return range(1, n + 1)
+        conn.execute(update(c).where(c.c.name == name).values(value=current + n))
+        return range(int(current) + 1, int(current) + n + 1)
