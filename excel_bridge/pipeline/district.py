@@ -187,7 +187,8 @@ class DistrictWriter:
 
     def request(self, as_of: dt.date, *, background: bool = True) -> None:
         """`background`: in the background worker, at a lower priority, while passes go on (watch); otherwise
-        in one of the pass's own workers, idle by then (a one-off pass waits for it: no third process)."""
+        in one of the pass's own workers beside its returned copies (a one-off pass waits for it: no third
+        process)."""
         self.wanted = True
         self.background = background
         self.job = DistrictJob(self.job.root, self.job.database, as_of)

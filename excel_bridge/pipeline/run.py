@@ -1,7 +1,8 @@
 """One processing pass over a workspace, stage after stage:
 
-    observe → archive → read (workers) → decisions → village files (applied as they are read) → the day's moves
-            → returned copies and 公示名单 (workers) → the district's workbooks (background) → notes
+    observe → archive → read (workers) → decisions → village files (applied as they are read) → department
+            lists → the day's moves → the district's workbooks (started: a background worker under watch,
+            the pass's pool otherwise) → returned copies and 公示名单 (workers) → notes
 
 One pass at a time per workspace (an OS lock that dies with its process); one bad file never stops the
 others; an output that cannot be written is reported and retried. `Processor.run_pass` is a plain call
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 
 from filelock import FileLock, Timeout
 
-from ..intake import DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive, scan_inbox, sha256_of, shown, write_notes
+from ..intake import (DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive, scan_inbox, sha256_of, shown,
+                      write_notes)
 from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..village_step import advance_due
