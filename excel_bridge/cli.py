@@ -290,9 +290,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with Processor(ws, workers=args.workers) as processor:
         report = processor.run_pass(wait=0.05, progress=_Progress())
     _print_report(report, ws)
-    feedback = sorted({o.path.parent for o in report.outputs if o.path.parent != ws.district_dir})
+    towns = {t for t in ws.config().settings.towns  # the towns given a returned copy or a review workbook
+             if any(o.path.is_relative_to(ws.town_feedback(t)) for o in report.outputs)}
     print(TEXT["demo.where"].format(master=ws.master_path.resolve(), feedback=ws.root.resolve() / "反馈",
-                                    archive=ws.archive.resolve(), n=len(feedback)))
+                                    archive=ws.archive.resolve(), n=len(towns)))
     return EXIT_OK
 
 

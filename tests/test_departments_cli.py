@@ -17,6 +17,7 @@ def test_the_department_channel_through_the_real_cli_on_the_demo(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for department in ("医保", "民政", "残联", "住建", "人社"):
         assert f"部门数据/{department}/" in proc.stdout and "：已比对。" in proc.stdout
+    assert f"各村反馈文件和镇级核查表：{(root / '反馈').resolve()}（9 个镇）" in proc.stdout.splitlines()
     town, book = next((t, p) for t in ("马坝镇", "大塘镇", "枫湾镇", "小坑镇", "沙溪镇", "乌石镇", "樟市镇", "白土镇", "罗坑镇")
                       for p in [root / "反馈" / t / "镇级" / f"{t}_镇级核查表.xlsx"]
                       if any(r["户状态"] == "未纳入" for r in warning_table(p)))
