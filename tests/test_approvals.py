@@ -19,12 +19,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, add_decision_row, base_rows, decide, drop,
-                     ledger_row, measure, note_line, review, said, sha256_file, table_of, transitions_of, workspace_on,
-                     write)
+                     ledger_row, measure, note_line, review, said, sha256_file, table_of, transitions_of, write)
 
 from excel_bridge.pipeline import Processor
 from excel_bridge.rules import months_between
-from excel_bridge.workspace import Workspace
 
 T = dt.date.today()
 D = dt.timedelta
@@ -34,11 +32,6 @@ pytestmark = pytest.mark.backends
 
 
 # --- the district on disk -------------------------------------------------------------------------
-
-@pytest.fixture
-def ws(tmp_path: Path, backend) -> Workspace:
-    return workspace_on(tmp_path / "曲江区", backend)
-
 
 @pytest.fixture
 def cfg(ws):

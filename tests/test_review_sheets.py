@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, base_rows, decide, drop, ledger_row, note_line,
-                     person, review, table_of, workspace_on, write_village)
+                     person, review, table_of, write_village)
 from openpyxl.utils.cell import get_column_letter
 
 from excel_bridge.decisions import read_decisions
@@ -32,13 +32,8 @@ DISTRICT_HEADERS = ["镇", "事项", "村", "组", "户编号", "户主姓名", 
 
 
 @pytest.fixture
-def ws(tmp_path: Path, backend):
-    return workspace_on(tmp_path / "曲江区", backend)
-
-
-@pytest.fixture
-def proc(ws):
-    with Processor(ws, as_of=T, workers=1) as p:
+def proc(ws, runner):  # conftest's workspace, dated today, on the session's worker
+    with Processor(ws, as_of=T, runner=runner) as p:
         yield p
 
 

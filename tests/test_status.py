@@ -5,11 +5,9 @@ it is named; a household the ledger did not take says why and how to fix it. Rea
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from factory import (HEAD_A, HEAD_B, TOWN, base_rows, drop, ledger_row, measure, review, table_of, workspace_on,
-                     write)
+from factory import (HEAD_A, HEAD_B, TOWN, base_rows, drop, ledger_row, measure, review, table_of, write)
 
 from excel_bridge.check import check_file
 from excel_bridge.pipeline import Processor
@@ -23,13 +21,8 @@ pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
-def ws(tmp_path: Path, backend):
-    return workspace_on(tmp_path / "曲江区", backend)
-
-
-@pytest.fixture
-def proc(ws):
-    with Processor(ws, as_of=T, workers=1) as p:
+def proc(ws, runner):  # conftest's workspace, dated today, on the session's worker
+    with Processor(ws, as_of=T, runner=runner) as p:
         yield p
 
 
