@@ -291,6 +291,12 @@ class Ledgers:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         self.engine.dispose()
 
+    def __enter__(self) -> "Ledgers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def fresh_workspace(base: Path, name: str, plan: dict[str, list[str]], files: list[tuple[str, Path]],
                     ledgers: Ledgers) -> Path:
@@ -346,11 +352,8 @@ def main() -> None:
     parser.add_argument("--stream-seconds", type=float, default=120.0,
                         help="run bench/stream.py this long on the same inputs after the rest (0: not at all)")
     args = parser.parse_args()
-    ledgers = Ledgers(args.database)
-    try:
+    with Ledgers(args.database) as ledgers:  # PostgreSQL: the schemas made for the run are dropped after
         run(args, ledgers)
-    finally:
-        ledgers.close()
 
 
 def run(args: argparse.Namespace, ledgers: Ledgers) -> None:

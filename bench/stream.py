@@ -291,11 +291,8 @@ def main() -> None:
     parser.add_argument("--database", default=None, metavar="URL",
                         help="the ledger on this PostgreSQL server (a fresh schema, dropped after)")
     args = parser.parse_args()
-    ledgers = Ledgers(args.database)
-    try:
+    with Ledgers(args.database) as ledgers:  # PostgreSQL: the schemas made for the run are dropped after
         run(args, ledgers)
-    finally:
-        ledgers.close()
 
 
 def run(args: argparse.Namespace, ledgers: Ledgers) -> None:
