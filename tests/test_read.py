@@ -484,3 +484,69 @@ def test_corrupt_xls(tmp_path, config):
     path = tmp_path / "坏文件.xls"
     shutil.copy(CORPUS / "calamine-too_small.xls", path)
     assert_unusable(check(path, config), "FILE_CORRUPT")
+
+
+# --- the largest sheet read on a second thread --------------------------------------------------------
+
+def _large_village(tmp_path: Path, config) -> Path:
+    """A seeded village of 400 households (≈1,400 members): its 家庭成员 is large enough to be read ahead."""
+    import datetime as dt
+
+    from excel_bridge.demo import IdPool, generate_village
+    from excel_bridge.writers.template import write_village_workbook
+
+    village = generate_village(random.Random(7), config, IdPool("440205"), town="马坝镇", village="石塘村",
+                               households=400, as_of=AS_OF, mistakes=12)
+    path = tmp_path / "大村.xlsx"
+    write_village_workbook(path, config, town="马坝镇", village="石塘村", rows=village.rows,
+                           created=dt.datetime(2021, 12, 20, 9, 0))
+    return path
+
+
+def _as_read(data) -> dict:
+    return {kind: (s.name, s.header_row, s.columns, s.rows) for kind, s in data.sheets.items()}
+
+
+def test_reading_the_largest_sheet_ahead_changes_nothing(tmp_path, config, monkeypatch):
+    from excel_bridge import read
+
+    path = _large_village(tmp_path, config)
+    assert read._largest({"户信息": "household", "家庭成员": "member"},
+                         read.declared_sizes(path.read_bytes(), read.MAX_SHEET_CELLS)) == "家庭成员"
+    ahead = read_workbook(path, config.schemas)
+    with_ahead = check(path, config)
+    monkeypatch.setattr(read, "PREFETCH_MIN_CELLS", 10 ** 12)  # now every sheet is read here, in turn
+    alone = read_workbook(path, config.schemas)
+    assert list(ahead.sheets) == list(alone.sheets) == ["household", "member", "measure", "review"]
+    assert _as_read(ahead) == _as_read(alone)
+    assert len(alone.sheets["member"].rows) > 1300
+    assert cells(with_ahead) == cells(check(path, config)) and len(with_ahead.issues) >= 12
+
+
+def test_without_a_thread_every_sheet_is_read_in_turn(tmp_path, config, monkeypatch):
+    """A worker whose memory cap leaves no room for a thread's stack reads the same, one sheet at a time."""
+    import threading
+
+    path = _large_village(tmp_path, config)
+    expected = _as_read(read_workbook(path, config.schemas))
+
+    def cannot_start(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", cannot_start)
+    assert _as_read(read_workbook(path, config.schemas)) == expected
+
+
+def test_a_members_sheet_too_large_is_refused_by_its_name_when_read_ahead(tmp_path, config):
+    """The sheet read on the second thread fails as it would have here: FILE_TOO_MANY_CELLS naming it."""
+    path = write_plain(tmp_path / "stray_member_row.xlsx", plain_village(config))
+    wb = openpyxl.load_workbook(path)
+    wb["家庭成员"]["A1048576"] = "x"
+    wb.save(path)
+    from excel_bridge import read
+
+    declared = read.declared_sizes(path.read_bytes(), read.MAX_SHEET_CELLS)
+    assert read._largest({"户信息": "household", "家庭成员": "member"}, declared) == "家庭成员"
+    result = check(path, config)
+    assert_unusable(result, "FILE_TOO_MANY_CELLS")
+    assert "家庭成员" in result.issues[0].message
