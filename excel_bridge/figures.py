@@ -43,15 +43,30 @@ def net_income(hh: Household) -> Decimal | None:
     """The four incomes minus 生产经营性支出, for the whole household; None if any is missing or invalid."""
     if not hh.ok(*NET_KEYS):
         return None
-    values = hh.values
-    parts = [amount(values.get(k)) for k in NET_KEYS]
-    if None in parts:
+    cells = list(map(hh.values.get, NET_KEYS))
+    if None in cells:  # asked of the cells, not of the Decimals: Decimal == None is a slow comparison
         return None
+    parts = list(map(amount, cells))
+    for part in parts:
+        if part is None:  # a yes/no cell where an amount belongs (never left by validation)
+            return None
     *incomes, cost = parts
     return sum(incomes, Decimal(0)) - cost  # type: ignore[arg-type]
 
 
+NOT_YET: Any = object()  # a Household's figure not computed yet (validate, the rules and the checks share it)
+
+
 def computed_per_capita(hh: Household) -> Fraction | None:
+    """人均纯收入 computed from the incomes: (four incomes − 生产经营性支出) / size; computed once per household
+    (its cells do not change once validated)."""
+    cached = hh.computed_per_capita
+    if cached is NOT_YET:
+        cached = hh.computed_per_capita = _computed_per_capita(hh)
+    return cached
+
+
+def _computed_per_capita(hh: Household) -> Fraction | None:
     size = known_size(hh)
     net = None if size is None else net_income(hh)
     if net is None:
@@ -62,9 +77,23 @@ def computed_per_capita(hh: Household) -> Fraction | None:
     return Fraction(numerator, denominator * size)  # = Fraction(net) / size, normalised once
 
 
+def apart_by_more(a: Decimal, b: Fraction, tolerance: Fraction) -> bool:
+    """|a − b| > tolerance, exactly, in integers (Fraction arithmetic is several times slower)."""
+    an, ad = a.as_integer_ratio()
+    bn, bd = b.numerator, b.denominator  # denominators are positive
+    return abs(an * bd - bn * ad) * tolerance.denominator > tolerance.numerator * ad * bd
+
+
 def per_capita(hh: Household) -> Fraction | None:
     """人均纯收入: computed from the incomes when they are all there, else the filled value — and unknown
-    when the size is (a filled figure was divided by that same wrong size)."""
+    when the size is (a filled figure was divided by that same wrong size). Computed once per household."""
+    cached = hh.per_capita
+    if cached is NOT_YET:
+        cached = hh.per_capita = _per_capita(hh)
+    return cached
+
+
+def _per_capita(hh: Household) -> Fraction | None:
     if known_size(hh) is None:
         return None
     computed = computed_per_capita(hh)

@@ -117,7 +117,8 @@ class Assessor:
     # --- the monitoring range (plan 三) ---
     def within(self, per_person: Fraction, line: Fraction) -> bool:
         """以下 includes the line itself unless the district set line_inclusive: false."""
-        return per_person <= line if self.inclusive else per_person < line
+        left, right = per_person.numerator * line.denominator, line.numerator * per_person.denominator
+        return left <= right if self.inclusive else left < right  # in integers: Fraction compares slowly
 
     # --- single rules (pc: figures.per_capita, line: figures.line, computed once per household) ---
     def r_income(self, pc: Fraction | None, line: Fraction | None) -> bool | None:
@@ -131,7 +132,10 @@ class Assessor:
             return False
         if pc is None:
             return None
-        return pc <= Fraction(prev) * self.kept_after_drop  # prev − pc ≥ prev × ratio, exactly
+        # prev − pc ≥ prev × ratio, exactly: pc ≤ prev × kept, in integers (Fraction arithmetic is slow)
+        prev_n, prev_d = prev.as_integer_ratio()
+        kept = self.kept_after_drop
+        return pc.numerator * prev_d * kept.denominator <= prev_n * kept.numerator * pc.denominator
 
     def r_rigid(self, hh: Household, income: bool | None, pc: Fraction | None, line: Fraction | None) -> bool | None:
         """Hardship caused by rigid spending: above the range by income, within it once the spending is taken."""

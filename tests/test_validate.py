@@ -228,6 +228,48 @@ def test_village_unknown_when_villages_registered(tmp_path):
     only(check(tmp_path, config, rows), ("VILLAGE_UNKNOWN", "warning", HH, 2, "村", "石塘"))
 
 
+# --- cells of a column converted together -------------------------------------------------------------
+# validate converts a column's distinct values once and shares the result; these hold it to cell-by-cell.
+
+def test_issues_come_in_the_order_of_the_cells_row_by_row(tmp_path, config):
+    """A later column's problem in row 2 comes before an earlier column's problem in row 3."""
+    rows = base_rows()
+    rows["household"][0]["household_type"] = "贫困户"  # row 2, column 户类型
+    rows["household"][1]["head_name"] = None  # row 3, column 户主姓名 (left of 户类型)
+    result = check(tmp_path, config, rows)
+    assert [key(i) for i in result.issues] == [("NOT_ALLOWED", "error", HH, 2, "户类型", "贫困户"),
+                                               ("REQUIRED", "error", HH, 3, "户主姓名", None)]
+
+
+def test_the_same_wrong_value_in_several_rows_is_reported_in_each(tmp_path, config):
+    rows = base_rows()
+    rows["member"][0]["medical_insurance"] = "未知"
+    rows["member"][2]["medical_insurance"] = "未知"
+    result = check(tmp_path, config, rows)
+    assert [key(i) for i in result.issues] == [("NOT_ALLOWED", "error", MEM, 2, "参加基本医疗保险", "未知"),
+                                               ("NOT_ALLOWED", "error", MEM, 4, "参加基本医疗保险", "未知")]
+    assert [sorted(m.invalid) for m in result.parsed.members] == [["medical_insurance"], [],
+                                                                  ["medical_insurance"], []]
+    assert [m.values["medical_insurance"] for m in result.parsed.members] == [None, "是", None, "是"]
+
+
+def test_a_true_cell_is_not_taken_for_the_number_1_of_another_row(tmp_path, config):
+    """1 == True in Python: a column holding both is converted cell by cell, so TRUE stays no number."""
+    import openpyxl
+
+    rows = base_rows()
+    rows["household"][0]["property_income"] = 1
+    path = write(tmp_path / "v.xlsx", config, rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[HH]
+    column = next(c.column for c in ws[1] if c.value == "财产性收入")
+    ws.cell(row=3, column=column).value = True  # a TRUE cell, as a clerk types it: calamine reads a bool
+    wb.save(path)
+    result = check_file(path, config, as_of=AS_OF)
+    assert [key(i) for i in result.issues] == [("NOT_NUMBER", "error", HH, 3, "财产性收入", "是")]
+    assert [hh.values["property_income"] for hh in result.parsed.households] == [1.0, None]
+
+
 # --- links and duplicates across sheets ---------------------------------------------------------------
 
 def test_duplicate_household(tmp_path, config):
