@@ -123,6 +123,24 @@ def test_styles_add_to_a_cells_style_once_and_take_a_fill_off_again(village):
         True, True, True, "center")
 
 
+def test_restyle_gives_every_cell_outside_the_skipped_columns_its_new_style_worked_out_once(village):
+    package = Package(village.read_bytes())
+    styles, sheet = package.styles, package.sheet("户信息")
+    before = {(r, c): s for r, c, s in sheet.cell_styles()}
+    asked: list[int] = []
+
+    def unlocked(base: int) -> int:
+        asked.append(base)
+        return styles.xf(base, Look(locked=False))
+
+    sheet.restyle(unlocked, skip_columns={2})
+    assert sorted(asked) == sorted(set(s for (_, c), s in before.items() if c != 2))  # once per style
+    ws, original = reopened(package)["户信息"], openpyxl.load_workbook(village)["户信息"]
+    for (r, c), s in before.items():
+        assert ws.cell(r, c).protection.locked is (c == 2), (r, c)
+        assert ws.cell(r, c).number_format == original.cell(r, c).number_format  # only the lock changed
+
+
 # --- columns, protection, comments ---
 
 def test_columns_protection_and_comments(village):

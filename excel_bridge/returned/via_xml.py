@@ -78,13 +78,7 @@ def _system_columns(package: Package, plan: Plan) -> None:
             if r > plan.header_row and c in system_cols:
                 sheet.clear(r, c)
     # every clerk cell stays editable; only the system columns are locked
-    unlocked: dict[int, int] = {}
-    for r, c, base in sheet.cell_styles():
-        if c in system_cols:
-            continue
-        if base not in unlocked:
-            unlocked[base] = styles.xf(base, Look(locked=False))
-        sheet.set_style(r, c, unlocked[base])
+    sheet.restyle(lambda base: styles.xf(base, Look(locked=False)), skip_columns=system_cols)
     col_styles = sheet.col_styles()
     new_col_styles = {c: styles.xf(col_styles.get(c, 0), Look(locked=False))
                       for c in range(1, max(system_cols, default=plan.last_column + 1) + UNLOCK_SPARE_COLUMNS)
