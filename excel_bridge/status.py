@@ -14,7 +14,7 @@ from .messages import TEXT
 from .returned import Status
 from .review_checks import latest_key, notice_days, passed
 from .rules import ELIGIBLE
-from .store import HouseholdRow, Store
+from .store import Conflict, HouseholdRow, Store
 from .village_step import MATTER_FOR_STATE, current_reviews
 from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
                        TOWN_ACCEPT, TOWN_CHECK)
@@ -100,11 +100,12 @@ def statuses(store: Store, config: Config, *, town: str, village: str, as_of: dt
     return out
 
 
-def conflict_issues(store: Store, *, town: str, village: str) -> list[Issue]:
-    """A person in the current files of two villages: an error on the member's row, in both villages."""
+def conflict_issues(store: Store, *, town: str, village: str, conflicts: list[Conflict] | None = None) -> list[Issue]:
+    """A person in the current files of two villages: an error on the member's row, in both villages.
+    `conflicts`: the village's store.views.person_conflicts(), when the caller has just read them."""
     issues = []
     seen: set[tuple[str | None, int | None, str]] = set()
-    for c in store.views.person_conflicts(town=town, village=village):
+    for c in store.views.person_conflicts(town=town, village=village) if conflicts is None else conflicts:
         key = (c.sheet, c.row, c.person_id)
         if key in seen:
             continue

@@ -235,6 +235,27 @@ def test_a_files_new_households_are_created_at_once_in_their_order_with_their_ev
         [("created", "created", state, AT.date())] for state in ("线索", "未纳入", "帮扶中")]
 
 
+def test_households_listed_among_ids_keep_the_ledgers_order_and_filters(store):
+    """list(ids=…): a few households of a village (its notice list) without decoding the others; more ids
+    than one IN list holds are read in chunks and still come back in the ledger's order."""
+    with store.atomic():
+        sub = _submission(store)
+        rows = store.households.create_rows([
+            dict(head_id=f"44020519700101{n:04d}", head_name=f"户{n}", town="马坝镇", village=village, state="线索",
+                 household_no=None, provisional=False, lead_date=None, identified_date=None, submission_id=sub,
+                 row=n + 2, data={"n": n}, assessment={}, errors=0, warnings=0, at=AT)
+            for n, village in enumerate(["石塘村", "新村"] * 600)])
+        store.households.mark_removed(rows[2].id, at=AT)
+    shitang = [r.id for r in rows if r.village == "石塘村"]
+    assert [r.id for r in store.households.list(ids=[shitang[5], shitang[1], rows[1].id, shitang[1]])] == [
+        rows[1].id, shitang[1], shitang[5]]  # 新村 before 石塘村 (byte order), ids ascending, each once
+    assert [r.id for r in store.households.list(village="石塘村", on_file=True, ids=[rows[0].id, rows[2].id, rows[3].id])
+            ] == [rows[0].id]  # 新村's row 3 and the removed row 2 are filtered out
+    every = store.households.list(ids=[r.id for r in reversed(rows)])  # 1,200 ids: three IN lists
+    assert every == store.households.list() and len(every) == 1200
+    assert store.households.list(ids=[]) == []
+
+
 def test_atomic_nests_an_inner_failure_undoes_only_the_inner_block(store):
     with store.atomic():
         _submission(store, file_name="outer.xlsx")

@@ -15,7 +15,7 @@ from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..returned import Status
 from ..status import conflict_issues, statuses
-from ..store import Submission
+from ..store import Conflict, Submission
 from ..workspace import RETURNED_SUFFIX
 from ..writers.common import Placed
 from ..writers.notice import notice_villages, write_notice
@@ -31,9 +31,9 @@ def returned_copies(ctx: Pass) -> None:
     files arrived this pass first; copies that failed before are retried."""
     store = ctx.store
     places = set(ctx.dirty) | store.pending.of(COPY)
-    for town, village in list(places):  # a person newly in two villages: the other village's copy says so too
-        for c in store.views.person_conflicts(town=town, village=village):
-            places.add((c.other_town, c.other_village))
+    conflicts = {place: store.views.person_conflicts(town=place[0], village=place[1]) for place in places}
+    for found in list(conflicts.values()):  # a person newly in two villages: the other village's copy says so too
+        places.update((c.other_town, c.other_village) for c in found)
     subs: list[tuple[Submission, set[Place]]] = []
     seen: dict[int, set[Place]] = {}
 
@@ -49,7 +49,7 @@ def returned_copies(ctx: Pass) -> None:
                 continue
             seen[sub.id] = {(town, village)}
             subs.append((sub, seen[sub.id]))
-            yield _copy_job(ctx, sub)
+            yield _copy_job(ctx, sub, conflicts)
 
     for i, placed in enumerate(ctx.runner.imap(copy_job, jobs())):
         sub, covered = subs[i]
@@ -60,13 +60,14 @@ def returned_copies(ctx: Pass) -> None:
             _failed(ctx, sub, covered, placed)
 
 
-def _copy_job(ctx: Pass, sub: Submission) -> CopyJob:
+def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]) -> CopyJob:
+    """`conflicts`: person_conflicts() of the villages already looked at this stage."""
     town = sub.town or ""
     keep = LEDGER_CODES - {"PERSON_OTHER_VILLAGE"}
     extra = [i for i in ctx.store.submissions.issues_of(sub.id) if i.code in keep]
     merged: dict[str, Status] = {}
     for village in sub.villages:
-        extra += conflict_issues(ctx.store, town=town, village=village)
+        extra += conflict_issues(ctx.store, town=town, village=village, conflicts=conflicts.get((town, village)))
         merged.update(statuses(ctx.store, ctx.config, town=town, village=village, as_of=ctx.today))
     village = sub.villages[0] if len(sub.villages) == 1 else None
     out = ctx.ws.returned_copy_path(town, village, sub.file_name)

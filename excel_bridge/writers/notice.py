@@ -59,11 +59,11 @@ def _in_notice(reviews: list[dict], as_of: dt.date) -> dict | None:
 
 def notice_rows(store: Store, config: Config, town: str, village: str, as_of: dt.date) -> list[list[str]]:
     rows = []
-    reviews = store.households.reviews_in(town, village)
-    for hh in store.households.list(town=town, village=village, on_file=True):
-        review = _in_notice(reviews.get(hh.id, []), as_of)
-        if review is None:
-            continue
+    in_notice = {hid: review for hid, reviews in store.households.reviews_in(town, village).items()
+                 if (review := _in_notice(reviews, as_of)) is not None}
+    # only the households in notice are read (a village's others would be decoded for nothing)
+    for hh in store.households.list(town=town, village=village, on_file=True, ids=in_notice) if in_notice else ():
+        review = in_notice[hh.id]
         matter = review["matter"]
         if matter == "纳入监测":
             reasons = [PLAIN_REASONS[r] for r in proposing(hh.assessment.get("holds", [])) if r in PLAIN_REASONS]
