@@ -334,6 +334,22 @@ def test_issues_sheet_first_one_row_per_issue_with_links(made):
     }
 
 
+def test_issues_sheet_rows_are_tall_enough_for_their_wrapped_text(made):
+    """Each row of 问题清单 holds the lines its longest text wraps onto at 16 points a line (LibreOffice's CJK
+    font; at 14 the last line was cut in half when opened or printed), a one-line row 18."""
+    from excel_bridge.returned.plan import ISSUE_WIDTHS
+    from excel_bridge.writers.common import text_lines
+
+    _, result, out = made
+    ws = openpyxl.load_workbook(out)["问题清单"]
+    heights = []
+    for r in range(2, ws.max_row + 1):
+        lines = max(text_lines(ws.cell(r, c + 1).value, ISSUE_WIDTHS[c]) for c in (5, 6, 7))
+        assert ws.row_dimensions[r].height == (18 if lines == 1 else 16 * lines + 4), r
+        heights.append(ws.row_dimensions[r].height)
+    assert max(heights) >= 36  # this file's 人均纯收入 explanation wraps
+
+
 def test_issues_sheet_when_clean(tmp_path, config, via):
     _, result, out = returned(tmp_path, config, base_rows(), via=via)
     assert result.issues == []

@@ -4,7 +4,6 @@ texts, write-backs, 问题清单 rows, 回执 lines) that either writer — via_
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from ..normalize import norm_header
 from ..read import SheetData
 from ..rules import Assessment, proposing
 from ..validate import Household
-from ..writers.common import display_width, wrapped_height
+from ..writers.common import text_lines, wrapped_height
 from ..writers.printing import PageLayout, plan_page
 from ..writers.village_inputs import Check, column_check, column_note, number_format
 
@@ -29,6 +28,13 @@ RECEIPT_SHEET = "回执"
 MARK = "【系统校验】"  # starts our part of a cell comment; whatever precedes it is the clerk's own
 ISSUE_HEADERS = ("序号", "严重程度", "工作表", "行号", "列名", "填写内容", "问题说明", "修改建议", "定位")
 ISSUE_WIDTHS = (6, 9, 10, 7, 16, 20, 56, 56, 10)  # 190 character units: one landscape page across
+ISSUE_LINE_HEIGHT = 16  # points a wrapped line of 问题清单 takes: LibreOffice's CJK fallback font needs more than 14
+
+
+def issue_row_height(lines: int) -> float:
+    """A 问题清单 row's height: each wrapped line in full, with room under the last (LibreOffice showed a last
+    line cut in half at the row's bottom edge with 14 points a line, and one line touching it at 15)."""
+    return ISSUE_LINE_HEIGHT * max(1, lines) + (2 if lines <= 1 else 4)
 # the column up to which a village sheet's printed pages repeat who a row is (when it is among the first six)
 IDENTITY_KEYS = {"household": "head_name", "member": "name", "measure": "head_id", "review": "head_id"}
 WRAPPED_SYSTEM = ("sys_check", "sys_assessment", "sys_risks", "sys_assistance", "sys_opinion")
@@ -243,14 +249,14 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
                               start=1):
         where = locate(issue, sheets, config)
         link = f"'{where[0]}'!{get_column_letter((where[2] or 0) + 1)}{where[1]}" if where is not None else None
-        lines = max(math.ceil(display_width(text or "") / (ISSUE_WIDTHS[c] - 1)) for c, text in
+        lines = max(text_lines(text, ISSUE_WIDTHS[c]) for c, text in
                     ((5, issue.value), (6, issue.message), (7, issue.hint)))
         plan.issue_rows.append(IssueRow(
             (n, SEVERITY_WORD[issue.severity], issue.sheet or "", issue.row, issue.column or "", issue.value or "",
-             issue.message, issue.hint, "转到" if link else None), issue.severity, link, max(15, 14 * lines + 2)))
+             issue.message, issue.hint, "转到" if link else None), issue.severity, link, issue_row_height(lines)))
     if not plan.issue_rows:
         plan.issue_rows.append(IssueRow((None, None, None, None, None, None, TEXT["feedback.no_issues"], None, None),
-                                        None, None, 15))
+                                        None, None, issue_row_height(1)))
     parsed = result.parsed
     plan.receipt_title = TEXT["feedback.receipt_title"]
     plan.receipt = [
