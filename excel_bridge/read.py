@@ -226,7 +226,10 @@ def declared_sizes(data: bytes, max_cells: int) -> dict[str, tuple[int, int]]:
 
 
 def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
-                declared: dict[str, tuple[int, int]] | None = None) -> list[list[object]]:
+                declared: dict[str, tuple[int, int]] | None = None,
+                merges: _OdsMerges | None = None) -> list[list[object]]:
+    """A sheet's rows from A1, merged 镇/村 values filled down; `merges`: the merged ranges by sheet when calamine
+    reports none for the format (.ods: _ods_merges)."""
     size = (declared or {}).get(name)
     if size is not None and size[0] * size[1] > max_cells:
         raise _fail("FILE_TOO_MANY_CELLS", sheet=name, value=size[0], limit=size[1])
@@ -239,7 +242,7 @@ def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
         if height * width > max_cells:
             raise _fail("FILE_TOO_MANY_CELLS", sheet=name, value=height, limit=width)
         rows = sheet.to_python(skip_empty_area=False)
-        merged = sheet.merged_cell_ranges
+        merged = sheet.merged_cell_ranges or (merges.get(name) if merges is not None else None)
     except UnreadableFile:
         raise
     except pc.PasswordError as exc:
@@ -251,6 +254,73 @@ def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
     if merged:
         _fill_merged(rows, merged)
     return rows
+
+
+Merge = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first column), (last row, last column)), 0-based
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_CELLS = (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell")
+
+
+def _ods_merges(raw: bytes, *, max_cells: int = MAX_SHEET_CELLS) -> dict[str, list[Merge]]:
+    """The merged ranges of each sheet of an .ods (python-calamine reports none for OpenDocument): the cells with
+    table:number-rows-spanned / number-columns-spanned, placed by counting rows and cells, repeats included.
+    Parsed as a stream, a row at a time, by a parser that resolves no entities and fetches nothing; {} for
+    anything it cannot read, or past `max_cells` cell elements (the merges only fill 镇/村 down: calamine has
+    read the values already)."""
+    from lxml import etree  # only an .ods needs it: `check` of an .xlsx starts without it (15 ms)
+
+    out: dict[str, list[Merge]] = {}
+    seen = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf, zf.open("content.xml") as fh:
+            depth, name, row, col = 0, "", 0, 0
+            for event, el in etree.iterparse(fh, events=("start", "end"), resolve_entities=False,
+                                             no_network=True, huge_tree=False, load_dtd=False):
+                tag = el.tag
+                if tag == f"{_ODS_TABLE}table":
+                    depth += 1 if event == "start" else -1
+                    if event == "start" and depth == 1:
+                        name, row = el.get(f"{_ODS_TABLE}name") or "", 0
+                    continue
+                if depth != 1:
+                    continue
+                if tag == f"{_ODS_TABLE}table-row":
+                    if event == "start":
+                        col = 0
+                    else:
+                        row += int(el.get(f"{_ODS_TABLE}number-rows-repeated") or 1)
+                        el.clear()
+                        while el.getprevious() is not None:  # the rows read so far leave memory
+                            del el.getparent()[0]
+                elif tag in _ODS_CELLS and event == "start":
+                    seen += 1
+                    if seen > max_cells:
+                        return {}
+                    down = int(el.get(f"{_ODS_TABLE}number-rows-spanned") or 1)
+                    across = int(el.get(f"{_ODS_TABLE}number-columns-spanned") or 1)
+                    if down > 1 or across > 1:
+                        out.setdefault(name, []).append(((row, col), (row + down - 1, col + across - 1)))
+                    col += int(el.get(f"{_ODS_TABLE}number-columns-repeated") or 1)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, etree.LxmlError):
+        return {}
+    return out
+
+
+class _OdsMerges:
+    """_ods_merges of one file, worked out when a sheet first needs them (a file refused for its size never
+    gets here), once, whichever thread asks first."""
+
+    def __init__(self, raw: bytes, max_cells: int) -> None:
+        self._raw, self._max_cells = raw, max_cells
+        self._found: dict[str, list[Merge]] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> list[Merge] | None:
+        with self._lock:
+            if self._found is None:
+                self._found = _ods_merges(self._raw, max_cells=self._max_cells)
+        return self._found.get(name)
 
 
 def _fill_merged(rows: list[list[object]], merged: list) -> None:
@@ -425,32 +495,34 @@ class _Prefetch:
     the others are read and built: a 1,000-household village reads in about ⅔ of the time. Whatever reading
     raises is raised again where the rows are asked for, as it would have been without the thread."""
 
-    def __init__(self, name: str, raw: bytes, *, max_cells: int, declared: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, name: str, raw: bytes, *, max_cells: int, declared: dict[str, tuple[int, int]],
+                 merges: _OdsMerges | None = None) -> None:
         self.name = name
         self._rows: list[list[object]] | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, args=(raw, max_cells, declared),
+        self._thread = threading.Thread(target=self._read, args=(raw, max_cells, declared, merges),
                                         name="excel_bridge-read-ahead", daemon=True)
 
     @classmethod
-    def start(cls, name: str, raw: bytes, *, max_cells: int,
-              declared: dict[str, tuple[int, int]]) -> _Prefetch | None:
+    def start(cls, name: str, raw: bytes, *, max_cells: int, declared: dict[str, tuple[int, int]],
+              merges: _OdsMerges | None = None) -> _Prefetch | None:
         """The sheet being read, or None when no thread can be started (a memory-capped worker): then
         every sheet is read here, one after the other."""
-        prefetch = cls(name, raw, max_cells=max_cells, declared=declared)
+        prefetch = cls(name, raw, max_cells=max_cells, declared=declared, merges=merges)
         try:
             prefetch._thread.start()
         except RuntimeError:
             return None
         return prefetch
 
-    def _read(self, raw: bytes, max_cells: int, declared: dict[str, tuple[int, int]]) -> None:
+    def _read(self, raw: bytes, max_cells: int, declared: dict[str, tuple[int, int]],
+              merges: _OdsMerges | None) -> None:
         try:
             try:
                 book = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
             except BaseException as exc:  # it opened once already; a second failure is the file's
                 raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
-            self._rows = _sheet_rows(book, self.name, max_cells=max_cells, declared=declared)
+            self._rows = _sheet_rows(book, self.name, max_cells=max_cells, declared=declared, merges=merges)
         except BaseException as exc:
             self._error = exc
 
@@ -474,13 +546,14 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
             raise
         raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
     declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
+    merges = _OdsMerges(raw, max_cells) if fmt == "ods" else None
     cache: dict[str, list[list[object]]] = {}
     prefetch: _Prefetch | None = None
 
     def rows_of(name: str) -> list[list[object]]:
         if name not in cache:
             cache[name] = prefetch.rows() if prefetch is not None and name == prefetch.name \
-                else _sheet_rows(book, name, max_cells=max_cells, declared=declared)
+                else _sheet_rows(book, name, max_cells=max_cells, declared=declared, merges=merges)
         return cache[name]
 
     meta: dict[str, str] = {}
@@ -494,7 +567,8 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
     sheets: dict[str, SheetData] = {}
     header_problems: list[tuple[str, str]] = []
     ahead = _largest(by_name, declared)  # read on a second thread while the others are read and built here
-    prefetch = None if ahead is None else _Prefetch.start(ahead, raw, max_cells=max_cells, declared=declared)
+    prefetch = None if ahead is None else _Prefetch.start(ahead, raw, max_cells=max_cells, declared=declared,
+                                                          merges=merges)
     for name, kind in sorted(by_name.items(), key=lambda item: item[0] == ahead):  # the one read ahead last
         built = _build_sheet(schemas[kind], name, rows_of(name))
         if built is None:

@@ -305,13 +305,10 @@ def test_vertically_merged_town_is_filled_down(tmp_path, config):
         (2, HEAD_A, "马坝镇", "石塘村"), (3, HEAD_B, "马坝镇", "石塘村"), (4, HEAD_C, "马坝镇", "石塘村")]
 
 
-ODS_MERGES = pytest.mark.xfail(strict=True, reason="LIMITATION: calamine reports no merged ranges for .ods, so "
-                                                  "vertically merged 镇/村 cells are not filled down")
-
-
-@pytest.mark.parametrize("fmt", ["xls", pytest.param("ods", marks=ODS_MERGES)])
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
 def test_vertically_merged_town_filled_down_when_converted(config, fmt):
-    """The same layout converted by LibreOffice to .xls and .ods (tests/data/make_fixtures.py)."""
+    """The same layout converted by LibreOffice to .xls and .ods (tests/data/make_fixtures.py); calamine reports
+    no merged ranges for .ods, so read.py finds them in its content.xml."""
     result = check(DATA / f"merged_town.{fmt}", config)
     assert result.parsed.data.format == fmt
     assert result.issues == []
@@ -550,3 +547,61 @@ def test_a_members_sheet_too_large_is_refused_by_its_name_when_read_ahead(tmp_pa
     result = check(path, config)
     assert_unusable(result, "FILE_TOO_MANY_CELLS")
     assert "家庭成员" in result.issues[0].message
+
+
+# --- merged ranges of an .ods (calamine reports none) -------------------------------------------------
+
+_ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>
+<table:table table:name="户信息">
+  <table:table-header-rows><table:table-row><table:table-cell/></table:table-row></table:table-header-rows>
+  <table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="5"/></table:table-row>
+  <table:table-row-group>
+    <table:table-row>
+      <table:table-cell table:number-columns-repeated="2"/>
+      <table:table-cell table:number-rows-spanned="2"><text:p>马坝镇</text:p></table:table-cell>
+      <table:table-cell table:number-columns-spanned="2" table:number-rows-spanned="1"><text:p>备注</text:p></table:table-cell>
+      <table:covered-table-cell/>
+      <table:table-cell><table:table table:name="内嵌"><table:table-row>
+        <table:table-cell table:number-rows-spanned="9"/></table:table-row></table:table></table:table-cell>
+    </table:table-row>
+    <table:table-row><table:table-cell table:number-columns-repeated="2"/><table:covered-table-cell/></table:table-row>
+  </table:table-row-group>
+  <table:table-row table:number-rows-repeated="1048570"><table:table-cell/></table:table-row>
+</table:table>
+<table:table table:name="家庭成员"><table:table-row><table:table-cell table:number-rows-spanned="1"/></table:table-row>
+</table:table>
+</office:spreadsheet></office:body></office:document-content>"""
+
+
+def _ods_bytes(content: str) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+    return out.getvalue()
+
+
+def test_ods_merged_ranges_are_placed_by_counting_rows_and_cells_repeats_included():
+    from excel_bridge.read import _ods_merges
+
+    assert _ods_merges(_ods_bytes(_ODS_CONTENT)) == {
+        # row 5 (0-based 4): after one header row and three repeated rows; column C after two repeated cells
+        "户信息": [((4, 2), (5, 2)), ((4, 3), (4, 4))],  # C5:C6 down, D5:E5 across; a nested table's ignored
+    }
+    assert _ods_merges(_ods_bytes(_ODS_CONTENT), max_cells=5) == {}  # past its budget of cell elements: none
+
+
+@pytest.mark.parametrize("content", [
+    "not xml at all <",
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+])
+def test_ods_merges_of_content_it_cannot_read_are_none(content):
+    from excel_bridge.read import _ods_merges
+
+    assert _ods_merges(_ods_bytes(content)) == {}
+    assert _ods_merges(b"not a zip") == {}
