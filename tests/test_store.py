@@ -253,6 +253,7 @@ def test_households_listed_among_ids_keep_the_ledgers_order_and_filters(store):
             ] == [rows[0].id]  # 新村's row 3 and the removed row 2 are filtered out
     every = store.households.list(ids=[r.id for r in reversed(rows)])  # 1,200 ids: three IN lists
     assert every == store.households.list() and len(every) == 1200
+    assert store.households.list(states=(s for s in ["线索"]), ids=[r.id for r in rows]) == every  # each chunk
     assert store.households.list(ids=[]) == []
 
 

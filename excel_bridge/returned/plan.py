@@ -35,6 +35,8 @@ def issue_row_height(lines: int) -> float:
     """A 问题清单 row's height: each wrapped line in full, with room under the last (LibreOffice showed a last
     line cut in half at the row's bottom edge with 14 points a line, and one line touching it at 15)."""
     return ISSUE_LINE_HEIGHT * max(1, lines) + (2 if lines <= 1 else 4)
+
+
 # the column up to which a village sheet's printed pages repeat who a row is (when it is among the first six)
 IDENTITY_KEYS = {"household": "head_name", "member": "name", "measure": "head_id", "review": "head_id"}
 WRAPPED_SYSTEM = ("sys_check", "sys_assessment", "sys_risks", "sys_assistance", "sys_opinion")

@@ -133,6 +133,8 @@ class Households:
         """Households in the ledger's order (town, village, id), of a town, a village, in some states, on file
         or not, and among `ids` (a few households of a village: not all of them decoded for nothing)."""
         q = select(_H)
+        if states is not None:
+            states = list(states)  # asked again for each chunk of ids below
         if ids is not None:
             wanted = sorted(set(ids))
             if len(wanted) > 500:  # one IN list stays short on every backend
