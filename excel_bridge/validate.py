@@ -307,7 +307,7 @@ def _typed_column(raws: list[object], records: list[Any], col: ColumnSpec, pos: 
     """The typed values of one column. A distinct value that converts cleanly is converted once; a blank
     in a required column and a value with a problem are converted cell by cell, so that each cell gets its
     issue and its record is marked invalid."""
-    key, required = col.key, col.required
+    key = col.key
     try:
         distinct = set(raws)
     except TypeError:  # an unhashable cell value: no sharing
@@ -320,17 +320,12 @@ def _typed_column(raws: list[object], records: list[Any], col: ColumnSpec, pos: 
         to_convert: Iterable[int] = range(len(raws))
     else:
         probe = _Sink([])
-        for raw in distinct:
-            if raw is None or raw == "" or (type(raw) is str and raw.isspace()):
-                if not required:
-                    shared[raw] = None
-            elif raw in dropdown:  # exactly a dropdown value: taken as it is
-                shared[raw] = raw
-            else:
-                value = conv(col, raw, _PROBE, probe)
-                if value is not _INVALID and not probe.issues:
-                    shared[raw] = value
-                probe.issues.clear()
+        shared = {raw: raw for raw in distinct & dropdown}  # exactly a dropdown value: taken as it is
+        for raw in distinct - dropdown:
+            value = _convert(col, conv, dropdown, raw, _PROBE, probe)
+            if value is not _INVALID and not probe.issues:
+                shared[raw] = value
+            probe.issues.clear()
         out = list(map(shared.get, raws))
         if len(shared) == len(distinct):
             return out  # every cell shared: the common case
@@ -338,23 +333,29 @@ def _typed_column(raws: list[object], records: list[Any], col: ColumnSpec, pos: 
         to_convert = [i for i, raw in enumerate(raws) if raw in own]
     cell_sink = _Sink([])
     for i in to_convert:
-        raw, rec = raws[i], records[i]
-        if raw is None or raw == "" or (type(raw) is str and raw.isspace()):
+        rec = records[i]
+        value = _convert(col, conv, dropdown, raws[i], rec, cell_sink)
+        if value is _INVALID:
             value = None
-            if required:
-                cell_sink.add("REQUIRED", rec, col)
-                rec.invalid.add(key)
-        elif raw in dropdown:
-            value = raw
-        else:
-            value = conv(col, raw, rec, cell_sink)
-            if value is _INVALID:
-                value = None
-                rec.invalid.add(key)
+            rec.invalid.add(key)
         out[i] = value
         found.extend((i, pos, issue) for issue in cell_sink.issues)
         cell_sink.issues.clear()
     return out
+
+
+def _convert(col: ColumnSpec, conv: Converter, dropdown: frozenset[str], raw: object, rec: Record,
+             sink: _Sink) -> Any:
+    """One cell's typed value, or _INVALID with its issue in `sink`: a blank is None (REQUIRED in a required
+    column), a dropdown value is taken as it is, anything else goes through the column's converter."""
+    if raw is None or raw == "" or (type(raw) is str and raw.isspace()):
+        if col.required:
+            sink.add("REQUIRED", rec, col)
+            return _INVALID
+        return None
+    if raw in dropdown:
+        return raw
+    return conv(col, raw, rec, sink)
 
 
 def _sheet_issues(data: WorkbookData, schemas: Schemas, sink: _Sink) -> None:
