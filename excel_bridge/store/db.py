@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,14 @@ from ..messages import TEXT
 from .tables import dumps
 
 log = logging.getLogger(__name__)
+
+IN_LIST = 500  # ids per IN (…) list: well inside SQLite's and PostgreSQL's parameter limits
+
+
+def in_chunks(ids: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]]:
+    """`ids` a slice at a time, for statements with an IN (…) list of them."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def database_url(target: str | Path) -> URL:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, insert, select, update
 
 from . import tables as t
-from .db import Database
+from .db import Database, in_chunks
 from .records import DeptListRow, HouseholdRow, ShareRow, UnmatchedRow, WarningRow, revived
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Departments:
         the old one is stale); the deadline stays. Those unchanged — most of a monthly list — in one statement."""
         conn = self.db.conn
         current = {}
-        for chunk in _chunks([k["id"] for k in kept]):
+        for chunk in in_chunks([k["id"] for k in kept], 5000):
             q = select(_W.c.id, _W.c.fact, _W.c.name, _W.c.household_id, _W.c.town, _W.c.village, _W.c.revision)
             current.update({r.id: r for r in conn.execute(q.where(_W.c.id.in_(chunk)))})
         same = []
@@ -82,12 +82,12 @@ class Departments:
             conn.execute(update(_W).where(_W.c.id == k["id"]).values(
                 fact=k["fact"], name=k["name"], household_id=k["household_id"], town=k["town"], village=k["village"],
                 last_list_id=list_id, revision=revision, updated_at=at))
-        for chunk in _chunks(same):
+        for chunk in in_chunks(same, 5000):
             conn.execute(update(_W).where(_W.c.id.in_(chunk)).values(last_list_id=list_id, updated_at=at))
 
     def withdraw(self, warning_ids: Sequence[int], *, reason: str, at: dt.datetime) -> None:
         """Closed as 部门已撤销: only open warnings (a verified outcome is never closed)."""
-        for chunk in _chunks(list(warning_ids)):
+        for chunk in in_chunks(list(warning_ids), 5000):
             self.db.conn.execute(update(_W).where(_W.c.id.in_(chunk), _W.c.status == OPEN).values(
                 status=WITHDRAWN, closed_reason=reason, updated_at=at))
 
@@ -213,11 +213,6 @@ class Departments:
 
 
 _E_HOUSEHOLD = t.events.c.household_id
-
-
-def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
 
 
 def _day(value: Any) -> dt.date | None:

@@ -10,11 +10,10 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, insert, select
 
 from . import tables as t
-from .db import Database
+from .db import Database, in_chunks
 from .records import Draft
 
 _D = t.decision_drafts
-_CHUNK = 500
 
 
 class Drafts:
@@ -39,7 +38,7 @@ class Drafts:
         """household id → its draft at this level, for these households (whatever version it was typed at)."""
         ids = sorted(set(household_ids))
         out: dict[int, Draft] = {}
-        for start in range(0, len(ids), _CHUNK):
-            q = select(_D).where(_D.c.level == level, _D.c.household_id.in_(ids[start:start + _CHUNK]))
+        for chunk in in_chunks(ids):
+            q = select(_D).where(_D.c.level == level, _D.c.household_id.in_(chunk))
             out.update((r.household_id, Draft.of(r)) for r in self.db.rows(q))
         return out

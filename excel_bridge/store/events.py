@@ -10,13 +10,12 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 
 from . import tables as t
-from .db import Database
+from .db import Database, in_chunks
 from .records import Event, day
 
 _E = t.events
 _H = t.households
 _INSERT = insert(_E)
-_CHUNK = 500  # household ids per IN (…) list: well inside SQLite's and PostgreSQL's parameter limits
 
 
 class Events:
@@ -59,10 +58,9 @@ class Events:
         few hundred households, never one per row."""
         ids = sorted(set(household_ids))
         out: dict[int, Event] = {}
-        for start in range(0, len(ids), _CHUNK):
+        for chunk in in_chunks(ids):
             latest = (select(func.max(_E.c.id))
-                      .where(_E.c.level == level, _E.c.event == "transition",
-                             _E.c.household_id.in_(ids[start:start + _CHUNK]))
+                      .where(_E.c.level == level, _E.c.event == "transition", _E.c.household_id.in_(chunk))
                       .group_by(_E.c.household_id))
             for r in self.db.rows(select(_E).where(_E.c.id.in_(latest))):
                 out[r.household_id] = Event.of(r)

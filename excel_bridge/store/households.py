@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 
 from . import tables as t
-from .db import Database
+from .db import IN_LIST, Database, in_chunks
 from .records import HouseholdRow, revived
 
 _H = t.households
@@ -112,8 +112,8 @@ class Households:
         conn = self.db.conn
         ids = [hid for hid, *_ in children]
         for table in _CHILD_TABLES:
-            for start in range(0, len(ids), 500):
-                conn.execute(table.delete().where(table.c.household_id.in_(ids[start:start + 500])))
+            for chunk in in_chunks(ids):
+                conn.execute(table.delete().where(table.c.household_id.in_(chunk)))
         members = [{"household_id": hid, "person_id": m.get("person_id"), "name": m.get("name"), "town": town,
                     "village": village, "sheet": m.get("_sheet"), "row": m.get("_row"), "data": m}
                    for hid, ms, _, _ in children for m in ms]
@@ -137,10 +137,9 @@ class Households:
             states = list(states)  # asked again for each chunk of ids below
         if ids is not None:
             wanted = sorted(set(ids))
-            if len(wanted) > 500:  # one IN list stays short on every backend
-                chunks = [wanted[i:i + 500] for i in range(0, len(wanted), 500)]
-                rows = [r for chunk in chunks for r in self.list(town=town, village=village, states=states,
-                                                                  on_file=on_file, ids=chunk)]
+            if len(wanted) > IN_LIST:  # one IN list stays short on every backend
+                rows = [r for chunk in in_chunks(wanted) for r in self.list(town=town, village=village,
+                                                                             states=states, on_file=on_file, ids=chunk)]
                 return sorted(rows, key=lambda r: (r.town, r.village, r.id))
             q = q.where(_H.c.id.in_(wanted))
         if town is not None:
@@ -185,8 +184,7 @@ class Households:
         ids = sorted(set(household_ids))
         out: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
         for n, table in enumerate((t.members, t.measures, t.reviews)):
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+            for chunk in in_chunks(ids):
                 q = (select(table.c.household_id, table.c.data).where(table.c.household_id.in_(chunk))
                      .order_by(table.c.household_id, table.c.id))
                 for hid, data in self.db.rows(q):
