@@ -167,3 +167,50 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
         return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
     return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)]) + "\n"
+
+
+# --- docs/domain.md: the blocks written from the code's own data -------------------------------------------
+
+DOCS_PAGE = Path("docs") / "domain.md"
+
+
+def thresholds_block(rules_dir: Path) -> str:
+    """Every number a rule uses, with its plan clause and source: the rules part of the page a district signs."""
+    ruleset = load_rules(rules_dir)
+    departments = load_departments(rules_dir)
+    parts = [_assessment(ruleset), _workflow(ruleset), _departments(departments)]
+    return "\n".join(part.replace("## ", "#### ", 1) for part in parts)  # under the page's own heading
+
+
+def states_block() -> str:
+    """workflow.TRANSITIONS as a table: from, action, who, to."""
+    from . import workflow
+
+    rows = [[state, action, level, to] for (state, action, level), to in workflow.TRANSITIONS.items()]
+    return _table(["从", "动作", "谁", "到"], rows)
+
+
+def fill_block(text: str, name: str, block: str) -> str:
+    """`text` with the part between `<!-- name:begin … -->` and `<!-- name:end -->` replaced by `block`."""
+    begin = text.index(f"<!-- {name}:begin")
+    begin = text.index("-->", begin) + len("-->")
+    end = text.index(f"<!-- {name}:end -->")
+    return text[:begin] + "\n" + block.rstrip("\n") + "\n" + text[end:]
+
+
+def render_docs(docs_text: str, rules_dir: Path) -> str:
+    """docs/domain.md with its generated blocks brought up to date."""
+    text = fill_block(docs_text, "thresholds", thresholds_block(rules_dir))
+    return fill_block(text, "states", states_block())
+
+
+def main() -> None:
+    """`python -m excel_bridge.rules_page` in the repository: rules/README.md and docs/domain.md's blocks."""
+    root = Path(__file__).resolve().parents[1]
+    write_page(root / "rules")
+    docs = root / DOCS_PAGE
+    docs.write_text(render_docs(docs.read_text(encoding="utf-8"), root / "rules"), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -78,3 +78,15 @@ def test_not_a_rules_folder(tmp_path):
     done = run_cli("rules-page", "--rules", tmp_path / "nowhere")
     assert done.returncode == 2
     assert "不是规则文件夹" in done.stderr
+
+
+def test_docs_blocks_are_what_the_code_gives():
+    """docs/domain.md's thresholds come from rules/*.yaml and its state table from workflow.TRANSITIONS."""
+    from excel_bridge import workflow
+    from excel_bridge.rules_page import render_docs
+
+    docs = (RULES.parent / "docs" / "domain.md").read_text(encoding="utf-8")
+    assert docs == render_docs(docs, RULES), "docs/domain.md 的生成部分已过时：运行 python -m excel_bridge.rules_page"
+    for (state, action, level), to in workflow.TRANSITIONS.items():
+        assert f"| {state} | {action} | {level} | {to} |" in docs
+    assert "#### 研判规则（rules/assessment.yaml" in docs
