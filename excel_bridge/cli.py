@@ -333,6 +333,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rules_page(args: argparse.Namespace) -> int:
+    from .rules_page import write_page
+
+    if args.rules is not None:
+        rules_dir = args.rules
+        if not rules_dir.is_dir():
+            raise UsageError(TEXT["rules_page.not_folder"].format(path=rules_dir))
+    else:
+        ws, _ = _open_workspace(args.dir)
+        rules_dir = ws.root / "rules"
+    print(TEXT["rules_page.written"].format(path=write_page(rules_dir)))
+    return EXIT_OK
+
+
 class _LogFormatter(logging.Formatter):
     """Log lines as `HH:MM:SS 信息 …`: the level in Chinese."""
 
@@ -358,7 +372,8 @@ def _configure_logging(verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
-                "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export}
+                "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
+                "rules-page": cmd_rules_page}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

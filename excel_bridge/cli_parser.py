@@ -107,6 +107,10 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p.add_argument("--out", default=None, metavar=H["m.out_file"], help=H["export.out"])
     p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["export.as_of"])
 
+    p = add("rules-page", commands["rules-page"])
+    p.add_argument("dir", nargs="?", default=".", metavar=H["m.workspace"], help=H["dir"])
+    p.add_argument("--rules", type=Path, default=None, metavar=H["m.folder"], help=H["rules_page.rules"])
+
     p = add("demo", commands["demo"])
     p.add_argument("dir", nargs="?", default="demo-district", metavar=H["m.folder"], help=H["demo.dir"])
     p.add_argument("--villages", type=_count, default=3, metavar=H["m.count"], help=H["demo.villages"])

@@ -375,7 +375,7 @@ TEXT: dict[str, str] = {
     "config.line": "（第{line}行）",
     "config.more": "；另有 {n} 处",
     "config.bundled_missing": "找不到程序自带的 {name}/ 目录，安装可能不完整",
-    "config.source_unknown": "sources 中的 {names} 不是本项的参数（名字写错了？）",
+    "config.source_unknown": "sources 或 meanings 中的 {names} 不是本项的参数（名字写错了？）",
     "config.lines_empty": "lines 中至少要有一个年份的监测线",
     "config.floor_too_low": "rules/monitoring_line.yaml 中的底线 {floor:g} 元低于方案规定的 {plan:g} 元（2020年省相对贫困标准），不能下调",
     "config.lists_shape": "{path} 应是“名字: [可选值…]”的清单",
@@ -468,6 +468,8 @@ TEXT: dict[str, str] = {
     "help.export.department": "部门名，如 民政（区里设定为推送数据的部门）",
     "help.export.since": "只导出这一天以来有变动的监测户，如 2021-12-01（不给时导出全部监测户）",
     "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx）",
+    "help.rules-page": "根据 rules/ 中的规则文件重新生成供区里审定签字的规则一览（改了规则之后运行）",
+    "help.rules_page.rules": "规则文件夹（不给时用工作目录中的 rules/）",
     "help.export.as_of": "截至哪一天（默认今天），如 2021-12-31",
     "help.m.department": "部门",
     "help.demo.villages": "每个镇的村数（默认 3）",
@@ -771,6 +773,8 @@ TEXT: dict[str, str] = {
     "share.no_department": "“{department}”不是可以推送数据的部门（可选：{choices}）。需要推送给其他部门时，请在 "
                            "rules/departments.yaml 中为该部门加上 share_back: true",
     "share.not_xlsx": "输出文件要以 .xlsx 结尾：{path}",
+    "rules_page.written": "已根据规则文件重新生成规则一览：{path}（请打印后由区里审定签字）",
+    "rules_page.not_folder": "{path} 不是规则文件夹，请给出放 assessment.yaml 等文件的文件夹",
     "share.done": "已写出推送{department}的监测对象信息：{path}（监测户 {households} 户，成员 {members} 人，帮扶措施 {measures} 项）",
     "share.log.monthly": "每月推送%s：%s（%d 户）",
     # why a workbook could not be read (read.py)

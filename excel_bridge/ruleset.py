@@ -18,6 +18,7 @@ from .errors import ConfigError
 from .messages import TEXT, render
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+_DESCRIPTIVE = ("clause", "title", "summary", "sources", "meanings")  # words about a rule, not its settings
 
 
 class Sourced(BaseModel):
@@ -25,15 +26,16 @@ class Sourced(BaseModel):
 
     model_config = _STRICT
     sources: dict[str, str] = Field(default_factory=dict)
+    # what a parameter means, in a few words, for the page the district signs (rules/README.md)
+    meanings: dict[str, str] = Field(default_factory=dict)
 
     def parameters(self) -> dict[str, Any]:
         """The settings a district may change (everything but the descriptive fields)."""
-        return {name: getattr(self, name) for name in type(self).model_fields
-                if name not in ("clause", "title", "sources")}
+        return {name: getattr(self, name) for name in type(self).model_fields if name not in _DESCRIPTIVE}
 
     @model_validator(mode="after")
     def _sources_name_parameters(self) -> "Sourced":
-        unknown = sorted(set(self.sources) - set(self.parameters()))
+        unknown = sorted((set(self.sources) | set(self.meanings)) - set(self.parameters()))
         if unknown:
             raise ValueError(TEXT["config.source_unknown"].format(names="、".join(unknown)))
         return self
@@ -55,10 +57,11 @@ class MonitoringLine(Sourced):
 
 
 class Rule(Sourced):
-    """One rule's entry: its plan clause and title, then its own typed parameters."""
+    """One rule's entry: its plan clause, title and one-sentence summary, then its own typed parameters."""
 
     clause: str
     title: str
+    summary: str = ""  # one sentence for the page the district signs; a workspace copy written before has none
 
 
 class IncomeRule(Rule):

@@ -588,7 +588,7 @@ def test_a_misspelt_rule_id_is_named(tmp_path):
      "“rules.SCALE.min_households”应填整数"),
     ("assessment.yaml", lambda d: {**d, "rules": {**d["rules"], "R-DROP": {**d["rules"]["R-DROP"],
                                                                               "sources": {"drop_rate": "实践"}}}},
-     "“rules.R-DROP”sources 中的 drop_rate 不是本项的参数（名字写错了？）"),
+     "“rules.R-DROP”sources 或 meanings 中的 drop_rate 不是本项的参数（名字写错了？）"),
     ("monitoring_line.yaml", lambda d: {**d, "line_inclusive": "是"}, "“line.line_inclusive”应填 true 或 false"),
 ], ids=["not-a-number", "not-an-integer", "source-of-nothing", "not-a-boolean"])
 def test_a_wrong_parameter_value_is_named_in_chinese(tmp_path, file, change, expected):
