@@ -22,6 +22,10 @@ class LedgerError(BridgeError):
     """The ledger database cannot be opened, is locked too long, or has a newer schema than this program."""
 
 
+class LedgerBusy(LedgerError):
+    """Another program (another workspace copy, another machine) is running a pass on this ledger."""
+
+
 class StoreError(LedgerError):
     """The database refused a statement inside a transaction (a constraint, a lost connection); it was rolled back."""
 

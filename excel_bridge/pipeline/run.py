@@ -74,9 +74,11 @@ class Processor:
         return self.as_of or dt.date.today()
 
     def run_pass(self, *, wait: float | None = None, progress: Callable[[int, int, str], None] | None = None,
-                 force_outputs: bool = False, background: bool = False) -> PassReport:
+                 force_outputs: bool = False, background: bool = False, wait_for_ledger: bool = True) -> PassReport:
         """One pass. `wait`: seconds between the two stability polls (None: only compare with the last pass).
-        `background`: the district's workbooks are left writing (watch); otherwise the pass waits for them."""
+        `background`: the district's workbooks are left writing (watch); otherwise the pass waits for them.
+        `wait_for_ledger`: when another program (workspace copy, machine) is processing the same ledger, wait
+        for it; otherwise raise LedgerBusy, nothing done."""
         started = time.perf_counter()
         self.ws.system_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -85,7 +87,10 @@ class Processor:
             self.on_wait(TEXT["pass.another"])
             self.lock.acquire()
         try:
-            report = self._run(wait, progress, force_outputs, background)
+            if self.store is None:
+                self.store = self.ws.open_store(self.database)
+            with self.store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait):  # held at the database
+                report = self._run(wait, progress, force_outputs, background)
         finally:
             self.lock.release()
         report.seconds = time.perf_counter() - started

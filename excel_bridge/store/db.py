@@ -168,6 +168,10 @@ class Database:
         conn.info["immediate"] = immediate
         return conn
 
+    def connect_autocommit(self) -> Connection:
+        """A connection of its own, each statement committed at once (for session-level locks)."""
+        return self._connect(immediate=False).execution_options(isolation_level="AUTOCOMMIT")
+
     def _begin(self, conn: Connection) -> Any:
         try:
             return conn.begin()
