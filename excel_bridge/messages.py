@@ -585,7 +585,6 @@ TEXT: dict[str, str] = {
                         "等它处理完再处理……",
     "ledger.pass_busy_exit": "另一个程序（可能在另一台电脑或另一份工作目录上）正在处理同一个台账数据库 {database}，"
                              "本次没有处理任何文件；请等它处理完后再运行（同一个台账同时只能有一处在处理）",
-    "ledger.too_old": "台账数据库版本（{current}）过旧，只有 SQLite 台账可以自动升级；请用新版本重新建库后导入",
     # a household's story (history.py)
     "history.title": "{town}{village} {head}户（户编号 {number}，户主身份证号 {masked}）当前状态：{state}{removed}",
     "history.no_number": "无",
