@@ -54,7 +54,7 @@ def test_two_workspace_copies_on_one_ledger_apply_each_file_once(ws, config, bac
     outs = [p.communicate(timeout=300) for p in procs]
     codes = [p.returncode for p in procs]
     assert sorted(codes) in ([0, 0], [0, 5]), outs
-    for code, (_out, err) in zip(codes, outs):
+    for code, (_out, err) in zip(codes, outs, strict=True):
         if code == 5:  # it found the other one processing: said in Chinese, nothing done
             assert err.startswith("错误：" + BUSY), err
             assert "本次没有处理任何文件" in err and "Traceback" not in err
