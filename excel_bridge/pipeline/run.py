@@ -4,7 +4,8 @@
             lists → the day's moves → the district's workbooks (started: a background worker under watch,
             the pass's pool otherwise) → returned copies and 公示名单 (workers) → notes
 
-One pass at a time per workspace (an OS lock that dies with its process); one bad file never stops the
+One pass at a time per workspace (an OS lock that dies with its process) and per ledger (store.pass_lock: held
+at the database, so two workspace copies or machines on one ledger take turns); one bad file never stops the
 others; an output that cannot be written is reported and retried. `Processor.run_pass` is a plain call
 the watcher, the CLI and the tests make; the runner (worker processes) is the caller's to share.
 """
