@@ -57,6 +57,7 @@ class Processor:
         self.district = DistrictWriter(self.runner, ws, self.database)
         self.on_wait = on_wait or (lambda text: None)
         self.lock = FileLock(str(ws.pass_lock_path))
+        self._held: Callable[[], None] = lambda: None  # raises once the ledger's pass lock is lost (run_pass)
 
     def close(self) -> None:
         if self.store is not None:
@@ -90,7 +91,8 @@ class Processor:
         try:
             if self.store is None:
                 self.store = self.ws.open_store(self.database)
-            with self.store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait):  # held at the database
+            with self.store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait) as held:  # at the database
+                self._held = held
                 report = self._run(wait, progress, force_outputs, background)
         finally:
             self.lock.release()
@@ -116,11 +118,14 @@ class Processor:
         deciding = [i for i in to_read if i.in_place or i.cand.zone == TOWN_ZONE]
         counter = Progress(progress, len(to_read))
         for item, read in self._read(ctx, deciding, counter):
+            self._held()
             self._take(ctx, item, read)
         for item, read in self._read(ctx, [i for i in to_read if not (i.in_place or i.cand.zone == TOWN_ZONE)],
                                      counter):
+            self._held()  # lost (a server restart): the pass stops here, the files left wait in the inbox
             self._take(ctx, item, read)
         for cand in (c for c in stable if c.zone == DEPARTMENT_ZONE):  # after the village files: their people count
+            self._held()
             ctx.report.files.append(department_files.take(ctx, cand))
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
         if new_day:  # notices end with the date: households whose notice has ended move on now

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import LedgerError, StoreError
 from ..ingest import AlreadyApplied, FilePayload, apply_village_file
 from ..intake import shown
 from ..messages import TEXT, os_problem
@@ -74,6 +74,10 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
                                      archived_path=ctx.key(item.archived))
     except AlreadyApplied as exc:  # another process applied this content meanwhile: nothing of it twice
         return take_duplicate(ctx, item, exc.previous, None)
+    except StoreError as exc:  # the database refused this file's statements: the file is reported
+        return _failed(ctx, item, str(exc), kind=exc.kind)
+    except LedgerError:  # the ledger itself is gone (connection lost, disk full): not the file's fault, the pass
+        raise            # stops and the file waits in the inbox for the next one
     except Exception as exc:  # noqa: BLE001 - the transaction rolled back; report and go on
         return _failed(ctx, item, str(exc), kind=getattr(exc, "kind", type(exc).__name__))
     issues = [*payload.issues, *applied.issues]

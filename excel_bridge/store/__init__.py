@@ -77,9 +77,11 @@ class Store:
     def snapshot(self):
         return self.db.snapshot()
 
-    def pass_lock(self, *, wait: bool, on_wait: Callable[[str], None]) -> contextlib.AbstractContextManager[None]:
+    def pass_lock(self, *, wait: bool,
+                  on_wait: Callable[[str], None]) -> contextlib.AbstractContextManager[Callable[[], None]]:
         """One processing pass at a time on this ledger, whichever workspace copy or machine runs it: waits
-        (telling `on_wait` once) or raises LedgerBusy."""
+        (telling `on_wait` once) or raises LedgerBusy. The block gets `held()`, which raises LedgerUnavailable
+        once the lock was lost with its connection."""
         return pass_lock(self.db, wait=wait, on_wait=on_wait)
 
     @property

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
-from ..errors import LedgerError, StoreError
+from ..errors import LedgerError, LedgerUnavailable, StoreError
 from ..messages import TEXT
 from .tables import dumps
 
@@ -34,12 +34,24 @@ def in_chunks(ids: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]
         yield ids[start:start + size]
 
 
+SUPPORTED = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql+psycopg",
+             "postgres": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg"}
+
+
 def database_url(target: str | Path) -> URL:
-    """A database URL from what a district writes: a URL, or the path of a SQLite file."""
+    """A database URL from what a district writes: a URL (SQLite or PostgreSQL through psycopg), or the path of a
+    SQLite file; any other raises LedgerError saying which work."""
     text = str(target)
-    if "://" in text:
-        return make_url(text)
-    return URL.create("sqlite", database=str(Path(text)))
+    if "://" not in text:
+        return URL.create("sqlite", database=str(Path(text)))
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        url = None
+    if url is None or url.drivername not in SUPPORTED:
+        shown = describe(url) if url is not None else text.split("://", 1)[0] + "://…"
+        raise LedgerError(TEXT["ledger.unsupported_url"].format(url=shown))
+    return url.set(drivername=SUPPORTED[url.drivername])
 
 
 def describe(url: URL) -> str:
@@ -58,7 +70,7 @@ class Database:
         self._writing = False
         try:
             self.engine = self._engine()
-        except (SQLAlchemyError, OSError, ValueError) as exc:
+        except (SQLAlchemyError, OSError, ValueError, ImportError) as exc:  # ImportError: its driver missing
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=exc)) from exc
 
     @property
@@ -99,16 +111,18 @@ class Database:
             try:
                 yield conn
             except DBAPIError as exc:
-                trans.rollback()
-                raise StoreError(type(exc).__name__, _short(exc)) from exc
+                with contextlib.suppress(SQLAlchemyError):  # a lost connection has rolled back already
+                    trans.rollback()
+                raise self._failure(exc) from exc
             except BaseException:
-                trans.rollback()
+                with contextlib.suppress(SQLAlchemyError):
+                    trans.rollback()
                 raise
             else:
                 try:
                     trans.commit()
                 except DBAPIError as exc:
-                    raise StoreError(type(exc).__name__, _short(exc)) from exc
+                    raise self._failure(exc) from exc
         finally:
             self._conn, self._writing = None, False
             conn.close()
@@ -136,9 +150,15 @@ class Database:
             conn.begin()
             self._conn = conn
             yield conn
+        except DBAPIError as exc:
+            failure = self._failure(exc)
+            if isinstance(failure, LedgerUnavailable):
+                raise failure from exc
+            raise
         finally:
             self._conn = None
-            conn.rollback()
+            with contextlib.suppress(SQLAlchemyError):
+                conn.rollback()
             conn.close()
 
     def rows(self, statement: Executable, params: Any = None) -> list[Any]:
@@ -172,12 +192,29 @@ class Database:
         """A connection of its own, each statement committed at once (for session-level locks)."""
         return self._connect(immediate=False).execution_options(isolation_level="AUTOCOMMIT")
 
+    def _failure(self, exc: DBAPIError) -> LedgerError:
+        """What a failed statement means for the pass: the ledger unavailable (connection lost, disk full: the
+        pass stops, in Chinese), or a StoreError (this statement refused; the caller reports it)."""
+        if exc.connection_invalidated:
+            return LedgerUnavailable(TEXT["ledger.connection_lost"].format(database=describe(self.url)))
+        if _disk_full(exc):
+            return LedgerUnavailable(TEXT["ledger.disk_full"].format(database=describe(self.url)))
+        return StoreError(type(exc).__name__, _short(exc))
+
     def _begin(self, conn: Connection) -> Any:
         try:
             return conn.begin()
         except OperationalError as exc:
             conn.close()
             raise LedgerError(TEXT["ledger.busy"].format(error=_short(exc))) from exc
+
+
+def _disk_full(exc: DBAPIError) -> bool:
+    """SQLite's SQLITE_FULL / PostgreSQL's disk_full (53100): no room left for the ledger."""
+    orig = exc.orig
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL" or getattr(orig, "sqlstate", None) == "53100":
+        return True
+    return "disk is full" in str(orig) or "No space left on device" in str(orig)
 
 
 def _short(exc: BaseException) -> str:

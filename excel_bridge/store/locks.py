@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
-from ..errors import LedgerBusy
+from ..errors import LedgerBusy, LedgerUnavailable
 from ..messages import TEXT
 from .db import Database, describe
 
@@ -26,12 +27,14 @@ POLL = 1.0            # seconds between two tries while waiting for another prog
 
 
 @contextlib.contextmanager
-def pass_lock(db: Database, *, wait: bool, on_wait: Callable[[str], None]) -> Iterator[None]:
-    """Hold the ledger's pass lock for the block. Taken: at once, or (wait) after telling `on_wait` once and
-    waiting for the other program; not taken and not waiting: LedgerBusy (nothing was done)."""
+def pass_lock(db: Database, *, wait: bool, on_wait: Callable[[str], None]) -> Iterator[Callable[[], None]]:
+    """Hold the ledger's pass lock for the block, which gets `held()`: raises LedgerUnavailable once the lock is
+    lost with its connection (a server restart), so the pass stops before another program's begins. Taken: at
+    once, or (wait) after telling `on_wait` once and waiting for the other program; not taken and not waiting:
+    LedgerBusy (nothing was done)."""
     busy = TEXT["ledger.pass_busy" if wait else "ledger.pass_busy_exit"].format(database=describe(db.url))
-    with _sqlite_lock(db, wait, on_wait, busy) if db.is_sqlite else _postgres_lock(db, wait, on_wait, busy):
-        yield
+    with _sqlite_lock(db, wait, on_wait, busy) if db.is_sqlite else _postgres_lock(db, wait, on_wait, busy) as held:
+        yield held
 
 
 def claim_content(conn: Connection, sha256: str, town: str | None) -> None:
@@ -42,11 +45,15 @@ def claim_content(conn: Connection, sha256: str, town: str | None) -> None:
                      {"k": CONTENT_KEY, "what": f"{town or ''}\n{sha256}"})
 
 
+def _always() -> None:
+    """An OS lock on a file lasts as long as its process."""
+
+
 @contextlib.contextmanager
-def _sqlite_lock(db: Database, wait: bool, on_wait: Callable[[str], None], busy: str) -> Iterator[None]:
+def _sqlite_lock(db: Database, wait: bool, on_wait: Callable[[str], None], busy: str) -> Iterator[Callable[[], None]]:
     path = db.url.database
     if not path or path == ":memory:":
-        yield
+        yield _always
         return
     lock = FileLock(f"{path}.pass.lock", thread_local=False)
     try:
@@ -57,13 +64,14 @@ def _sqlite_lock(db: Database, wait: bool, on_wait: Callable[[str], None], busy:
         on_wait(busy)
         lock.acquire()
     try:
-        yield
+        yield _always
     finally:
         lock.release()
 
 
 @contextlib.contextmanager
-def _postgres_lock(db: Database, wait: bool, on_wait: Callable[[str], None], busy: str) -> Iterator[None]:
+def _postgres_lock(db: Database, wait: bool, on_wait: Callable[[str], None],
+                   busy: str) -> Iterator[Callable[[], None]]:
     conn = db.connect_autocommit()
     try:
         told = False
@@ -75,8 +83,15 @@ def _postgres_lock(db: Database, wait: bool, on_wait: Callable[[str], None], bus
                 on_wait(busy)
                 told = True
             time.sleep(POLL)
+
+        def held() -> None:
+            try:
+                conn.execute(text("SELECT 1"))
+            except DBAPIError as exc:  # the session is gone, and the lock with it
+                raise LedgerUnavailable(TEXT["ledger.connection_lost"].format(database=describe(db.url))) from exc
+
         try:
-            yield
+            yield held
         finally:
             with contextlib.suppress(Exception):  # a lost connection has released it already
                 conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": PASS_KEY})
