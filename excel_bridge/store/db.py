@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from .tables import dumps
 
 log = logging.getLogger(__name__)
 
+NO_ROOM = 1 << 20  # bytes: less than this free beside a SQLite ledger is a full disk
 IN_LIST = 500  # ids per IN (…) list: well inside SQLite's and PostgreSQL's parameter limits
 
 
@@ -184,6 +186,8 @@ class Database:
         try:
             conn = self.engine.connect()
         except (OperationalError, DBAPIError, OSError) as exc:
+            if self._no_room():
+                raise LedgerUnavailable(TEXT["ledger.disk_full"].format(database=describe(self.url))) from exc
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=_short(exc))) from exc
         conn.info["immediate"] = immediate
         return conn
@@ -197,9 +201,19 @@ class Database:
         pass stops, in Chinese), or a StoreError (this statement refused; the caller reports it)."""
         if exc.connection_invalidated:
             return LedgerUnavailable(TEXT["ledger.connection_lost"].format(database=describe(self.url)))
-        if _disk_full(exc):
+        if _disk_full(exc) or self._no_room():
             return LedgerUnavailable(TEXT["ledger.disk_full"].format(database=describe(self.url)))
         return StoreError(type(exc).__name__, _short(exc))
+
+    def _no_room(self) -> bool:
+        """A SQLite ledger's disk has (almost) no space left: SQLite then says "disk I/O error" when it cannot
+        even make its shared-memory file."""
+        if not self.is_sqlite or not self.url.database or self.url.database == ":memory:":
+            return False
+        try:
+            return shutil.disk_usage(Path(self.url.database).resolve().parent).free < NO_ROOM
+        except OSError:
+            return False
 
     def _begin(self, conn: Connection) -> Any:
         try:
