@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .argparse_zh import chinese
 from .cli_parser import build_parser
-from .errors import BridgeError, UsageError
+from .errors import BridgeError, LedgerBusy, UsageError
 from .messages import ARGPARSE, SEVERITY_WORD, TEXT, os_problem, render, status_word
 
 # exit codes (README, Commands)
@@ -25,6 +25,7 @@ EXIT_FOUND = 1  # check: the file has errors; history: no such household
 EXIT_USAGE = 2  # the command line or a path it names cannot be used (argparse's own code for a wrong command)
 EXIT_CONFIG = 3  # the workspace, its settings, schemas, rules or ledger need fixing
 EXIT_INTERNAL = 4  # a bug: the traceback is shown under a Chinese line
+EXIT_BUSY = 5  # process: another program is processing the same ledger (another workspace copy or machine)
 EXIT_INTERRUPTED = 130
 SUMMARY_ISSUES = 20
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
@@ -247,7 +248,8 @@ def cmd_process(args: argparse.Namespace) -> int:
     wait = args.wait if args.wait is not None else settings.poll_seconds
     with Processor(ws, as_of=args.as_of, workers=args.workers, database=args.database,
                    on_wait=lambda text: print(text, flush=True)) as processor:
-        report = processor.run_pass(wait=wait, progress=_Progress(), force_outputs=args.refresh)
+        report = processor.run_pass(wait=wait, progress=_Progress(), force_outputs=args.refresh,
+                                    wait_for_ledger=False)
     _print_report(report, ws)
     if not report.files and not report.skipped:
         print(TEXT["pass.nothing"])
@@ -384,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(TEXT["cli.error"].format(error=exc), file=sys.stderr)
         return EXIT_USAGE
+    except LedgerBusy as exc:
+        print(TEXT["cli.error"].format(error=exc), file=sys.stderr)
+        return EXIT_BUSY
     except BridgeError as exc:
         print(TEXT["cli.error"].format(error=exc), file=sys.stderr)
         return EXIT_CONFIG

@@ -22,6 +22,15 @@ class LedgerError(BridgeError):
     """The ledger database cannot be opened, is locked too long, or has a newer schema than this program."""
 
 
+class LedgerBusy(LedgerError):
+    """Another program (another workspace copy, another machine) is running a pass on this ledger."""
+
+
+class LedgerUnavailable(LedgerError):
+    """The ledger stopped taking work mid-pass (its server's connection lost, its disk full): the pass stops,
+    what was committed stays, the files not yet applied wait in the inbox for the next pass."""
+
+
 class StoreError(LedgerError):
     """The database refused a statement inside a transaction (a constraint, a lost connection); it was rolled back."""
 

@@ -19,7 +19,7 @@ from .config import Config
 from .issues import Issue, make_issue
 from .messages import TEXT
 from .rules import Assessment
-from .store import HouseholdRow, Store
+from .store import HouseholdRow, Store, Submission
 from .validate import Parsed, Record
 from .village_step import village_step
 from .workflow import (ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, REJECT, SYSTEM, VILLAGE,
@@ -137,11 +137,25 @@ def provisional_nos(store: Store, config: Config, n: int) -> list[str]:
     return [f"LS{config.settings.district_code}{k:06d}" for k in store.meta.next_counters("provisional_no", n)]
 
 
+class AlreadyApplied(Exception):
+    """The content was applied (by another process) after the pass looked: nothing was applied again."""
+
+    def __init__(self, previous: Submission) -> None:
+        super().__init__(previous.id)
+        self.previous = previous
+
+
 def apply_village_file(store: Store, payload: FilePayload, config: Config, *, as_of: dt.date,
                        received_at: dt.datetime, archived_path: str) -> Applied:
     """Apply a checked village file in one transaction; raises (and changes nothing) on any failure."""
     at = received_at.replace(microsecond=0)
     with store.atomic():
+        # checked again here, in the transaction that applies it: however many processes run, a content is
+        # applied once (the pass's check before reading may be stale by now)
+        store.submissions.claim(payload.sha256, payload.town)
+        previous = store.submissions.repeated(payload.sha256, town=payload.town)
+        if previous is not None:
+            raise AlreadyApplied(previous)
         villages = sorted({hp.village for hp in payload.households if hp.village})
         sub_id = store.submissions.add(
             sha256=payload.sha256, kind="village", status="applied", file_name=payload.file_name,

@@ -583,7 +583,18 @@ TEXT: dict[str, str] = {
     "ledger.cannot_open": "无法打开台账数据库 {path}：{error}",
     "ledger.too_new": "台账数据库版本（{current}）比本程序（{supported}）新，请升级 excel_bridge",
     "ledger.busy": "台账数据库被占用：{error}",
-    "ledger.too_old": "台账数据库版本（{current}）过旧，只有 SQLite 台账可以自动升级；请用新版本重新建库后导入",
+    "ledger.connection_lost": "与台账数据库 {database} 的连接中断了（服务器可能重启或网络断开）。本轮处理已停止："
+                              "已入账的文件都是完整的，其余文件留在收件箱，连接恢复后下一轮处理会接着处理；"
+                              "如果一直连不上，请联系管理数据库服务器的同事",
+    "ledger.disk_full": "台账数据库 {database} 所在的磁盘已满，本次写入已全部撤销（没有写入一半的记录）。本轮处理已停止，"
+                        "未处理的文件留在收件箱；请清理磁盘空间后再处理",
+    "ledger.unsupported_url": "不支持的台账数据库地址 {url}：只能用 SQLite 文件的路径（如 系统/ledger.sqlite），"
+                              "或 PostgreSQL 地址 postgresql+psycopg://用户:密码@服务器:端口/库名（也可写 postgresql://…）；"
+                              "请改正 区级设置.yaml 的 database: 或 --database",
+    "ledger.pass_busy": "另一个程序（可能在另一台电脑或另一份工作目录上）正在处理同一个台账数据库 {database}，"
+                        "等它处理完再处理……",
+    "ledger.pass_busy_exit": "另一个程序（可能在另一台电脑或另一份工作目录上）正在处理同一个台账数据库 {database}，"
+                             "本次没有处理任何文件；请等它处理完后再运行（同一个台账同时只能有一处在处理）",
     # a household's story (history.py)
     "history.title": "{town}{village} {head}户（户编号 {number}，户主身份证号 {masked}）当前状态：{state}{removed}",
     "history.no_number": "无",

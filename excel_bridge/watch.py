@@ -16,6 +16,7 @@ from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileCreatedEvent, F
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from .errors import BridgeError
 from .messages import TEXT
 from .pipeline import PassReport, Processor
 from .workspace import FEEDBACK, SHARE, Workspace
@@ -93,7 +94,8 @@ class Watcher:
         try:
             report = self.processor.run_pass(wait=self.settle, background=True)
         except Exception as exc:  # noqa: BLE001 - a pass that raises never stops the watcher
-            log.exception(TEXT["watch.log.pass_failed"])
+            if not isinstance(exc, BridgeError):  # ours (a lost ledger connection…) is Chinese: on_error says it
+                log.exception(TEXT["watch.log.pass_failed"])
             self.on_error(exc)
             return None
         self.passes += 1

@@ -4,7 +4,8 @@
             lists → the day's moves → the district's workbooks (started: a background worker under watch,
             the pass's pool otherwise) → returned copies and 公示名单 (workers) → notes
 
-One pass at a time per workspace (an OS lock that dies with its process); one bad file never stops the
+One pass at a time per workspace (an OS lock that dies with its process) and per ledger (store.pass_lock: held
+at the database, so two workspace copies or machines on one ledger take turns); one bad file never stops the
 others; an output that cannot be written is reported and retried. `Processor.run_pass` is a plain call
 the watcher, the CLI and the tests make; the runner (worker processes) is the caller's to share.
 """
@@ -56,6 +57,7 @@ class Processor:
         self.district = DistrictWriter(self.runner, ws, self.database)
         self.on_wait = on_wait or (lambda text: None)
         self.lock = FileLock(str(ws.pass_lock_path))
+        self._held: Callable[[], None] = lambda: None  # raises once the ledger's pass lock is lost (run_pass)
 
     def close(self) -> None:
         if self.store is not None:
@@ -74,9 +76,11 @@ class Processor:
         return self.as_of or dt.date.today()
 
     def run_pass(self, *, wait: float | None = None, progress: Callable[[int, int, str], None] | None = None,
-                 force_outputs: bool = False, background: bool = False) -> PassReport:
+                 force_outputs: bool = False, background: bool = False, wait_for_ledger: bool = True) -> PassReport:
         """One pass. `wait`: seconds between the two stability polls (None: only compare with the last pass).
-        `background`: the district's workbooks are left writing (watch); otherwise the pass waits for them."""
+        `background`: the district's workbooks are left writing (watch); otherwise the pass waits for them.
+        `wait_for_ledger`: when another program (workspace copy, machine) is processing the same ledger, wait
+        for it; otherwise raise LedgerBusy, nothing done."""
         started = time.perf_counter()
         self.ws.system_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -85,7 +89,11 @@ class Processor:
             self.on_wait(TEXT["pass.another"])
             self.lock.acquire()
         try:
-            report = self._run(wait, progress, force_outputs, background)
+            if self.store is None:
+                self.store = self.ws.open_store(self.database)
+            with self.store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait) as held:  # at the database
+                self._held = held
+                report = self._run(wait, progress, force_outputs, background)
         finally:
             self.lock.release()
         report.seconds = time.perf_counter() - started
@@ -110,11 +118,14 @@ class Processor:
         deciding = [i for i in to_read if i.in_place or i.cand.zone == TOWN_ZONE]
         counter = Progress(progress, len(to_read))
         for item, read in self._read(ctx, deciding, counter):
+            self._held()
             self._take(ctx, item, read)
         for item, read in self._read(ctx, [i for i in to_read if not (i.in_place or i.cand.zone == TOWN_ZONE)],
                                      counter):
+            self._held()  # lost (a server restart): the pass stops here, the files left wait in the inbox
             self._take(ctx, item, read)
         for cand in (c for c in stable if c.zone == DEPARTMENT_ZONE):  # after the village files: their people count
+            self._held()
             ctx.report.files.append(department_files.take(ctx, cand))
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
         if new_day:  # notices end with the date: households whose notice has ended move on now

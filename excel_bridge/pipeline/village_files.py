@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ..errors import StoreError
-from ..ingest import FilePayload, apply_village_file
+from ..errors import LedgerError, StoreError
+from ..ingest import AlreadyApplied, FilePayload, apply_village_file
 from ..intake import shown
 from ..messages import TEXT, os_problem
 from ..store import Submission
@@ -27,14 +27,7 @@ log = logging.getLogger(__name__)
 def duplicate_of(ctx: Pass, item: Item) -> Submission | None:
     """The applied submission this content repeats, if it is still the latest file of each of its villages
     (an older content dropped again is a new submission: it restores what a later file removed)."""
-    previous = ctx.store.submissions.applied(item.sha, town=item.town)
-    if previous is None:
-        return None
-    for village in previous.villages:
-        latest = ctx.store.submissions.latest_for_village(item.town, village)
-        if latest is None or latest.id != previous.id:
-            return None
-    return previous
+    return ctx.store.submissions.repeated(item.sha, town=item.town)
 
 
 def take_duplicate(ctx: Pass, item: Item, previous: Submission | None, first: Item | None) -> FileOutcome:
@@ -79,6 +72,12 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
     try:
         applied = apply_village_file(ctx.store, payload, ctx.config, as_of=ctx.today, received_at=item.received,
                                      archived_path=ctx.key(item.archived))
+    except AlreadyApplied as exc:  # another process applied this content meanwhile: nothing of it twice
+        return take_duplicate(ctx, item, exc.previous, None)
+    except StoreError as exc:  # the database refused this file's statements: the file is reported
+        return _failed(ctx, item, str(exc), kind=exc.kind)
+    except LedgerError:  # the ledger itself is gone (connection lost, disk full): not the file's fault, the pass
+        raise            # stops and the file waits in the inbox for the next one
     except Exception as exc:  # noqa: BLE001 - the transaction rolled back; report and go on
         return _failed(ctx, item, str(exc), kind=getattr(exc, "kind", type(exc).__name__))
     issues = [*payload.issues, *applied.issues]

@@ -12,6 +12,8 @@ each in a short snapshot, or many in one `snapshot()`. `views` holds the read mo
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from .db import Database, database_url, describe
@@ -19,6 +21,7 @@ from .departments import Departments
 from .drafts import Drafts
 from .events import Events
 from .households import Households
+from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .outputs import Meta, Notes, Outputs, Pending
 from .records import (Conflict, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
@@ -73,6 +76,13 @@ class Store:
 
     def snapshot(self):
         return self.db.snapshot()
+
+    def pass_lock(self, *, wait: bool,
+                  on_wait: Callable[[str], None]) -> contextlib.AbstractContextManager[Callable[[], None]]:
+        """One processing pass at a time on this ledger, whichever workspace copy or machine runs it: waits
+        (telling `on_wait` once) or raises LedgerBusy. The block gets `held()`, which raises LedgerUnavailable
+        once the lock was lost with its connection."""
+        return pass_lock(self.db, wait=wait, on_wait=on_wait)
 
     @property
     def dialect(self) -> str:

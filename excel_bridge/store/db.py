@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
-from ..errors import LedgerError, StoreError
+from ..errors import LedgerError, LedgerUnavailable, StoreError
 from ..messages import TEXT
 from .tables import dumps
 
 log = logging.getLogger(__name__)
 
+NO_ROOM = 1 << 20  # bytes: less than this free beside a SQLite ledger is a full disk
 IN_LIST = 500  # ids per IN (…) list: well inside SQLite's and PostgreSQL's parameter limits
 
 
@@ -34,12 +36,24 @@ def in_chunks(ids: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]
         yield ids[start:start + size]
 
 
+SUPPORTED = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql+psycopg",
+             "postgres": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg"}
+
+
 def database_url(target: str | Path) -> URL:
-    """A database URL from what a district writes: a URL, or the path of a SQLite file."""
+    """A database URL from what a district writes: a URL (SQLite or PostgreSQL through psycopg), or the path of a
+    SQLite file; any other raises LedgerError saying which work."""
     text = str(target)
-    if "://" in text:
-        return make_url(text)
-    return URL.create("sqlite", database=str(Path(text)))
+    if "://" not in text:
+        return URL.create("sqlite", database=str(Path(text)))
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        url = None
+    if url is None or url.drivername not in SUPPORTED:
+        shown = describe(url) if url is not None else text.split("://", 1)[0] + "://…"
+        raise LedgerError(TEXT["ledger.unsupported_url"].format(url=shown))
+    return url.set(drivername=SUPPORTED[url.drivername])
 
 
 def describe(url: URL) -> str:
@@ -58,7 +72,7 @@ class Database:
         self._writing = False
         try:
             self.engine = self._engine()
-        except (SQLAlchemyError, OSError, ValueError) as exc:
+        except (SQLAlchemyError, OSError, ValueError, ImportError) as exc:  # ImportError: its driver missing
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=exc)) from exc
 
     @property
@@ -99,16 +113,18 @@ class Database:
             try:
                 yield conn
             except DBAPIError as exc:
-                trans.rollback()
-                raise StoreError(type(exc).__name__, _short(exc)) from exc
+                with contextlib.suppress(SQLAlchemyError):  # a lost connection has rolled back already
+                    trans.rollback()
+                raise self._failure(exc) from exc
             except BaseException:
-                trans.rollback()
+                with contextlib.suppress(SQLAlchemyError):
+                    trans.rollback()
                 raise
             else:
                 try:
                     trans.commit()
                 except DBAPIError as exc:
-                    raise StoreError(type(exc).__name__, _short(exc)) from exc
+                    raise self._failure(exc) from exc
         finally:
             self._conn, self._writing = None, False
             conn.close()
@@ -136,9 +152,15 @@ class Database:
             conn.begin()
             self._conn = conn
             yield conn
+        except DBAPIError as exc:
+            failure = self._failure(exc)
+            if isinstance(failure, LedgerUnavailable):
+                raise failure from exc
+            raise
         finally:
             self._conn = None
-            conn.rollback()
+            with contextlib.suppress(SQLAlchemyError):
+                conn.rollback()
             conn.close()
 
     def rows(self, statement: Executable, params: Any = None) -> list[Any]:
@@ -164,9 +186,34 @@ class Database:
         try:
             conn = self.engine.connect()
         except (OperationalError, DBAPIError, OSError) as exc:
+            if self._no_room():
+                raise LedgerUnavailable(TEXT["ledger.disk_full"].format(database=describe(self.url))) from exc
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=_short(exc))) from exc
         conn.info["immediate"] = immediate
         return conn
+
+    def connect_autocommit(self) -> Connection:
+        """A connection of its own, each statement committed at once (for session-level locks)."""
+        return self._connect(immediate=False).execution_options(isolation_level="AUTOCOMMIT")
+
+    def _failure(self, exc: DBAPIError) -> LedgerError:
+        """What a failed statement means for the pass: the ledger unavailable (connection lost, disk full: the
+        pass stops, in Chinese), or a StoreError (this statement refused; the caller reports it)."""
+        if exc.connection_invalidated:
+            return LedgerUnavailable(TEXT["ledger.connection_lost"].format(database=describe(self.url)))
+        if _disk_full(exc) or self._no_room():
+            return LedgerUnavailable(TEXT["ledger.disk_full"].format(database=describe(self.url)))
+        return StoreError(type(exc).__name__, _short(exc))
+
+    def _no_room(self) -> bool:
+        """A SQLite ledger's disk has (almost) no space left: SQLite then says "disk I/O error" when it cannot
+        even make its shared-memory file."""
+        if not self.is_sqlite or not self.url.database or self.url.database == ":memory:":
+            return False
+        try:
+            return shutil.disk_usage(Path(self.url.database).resolve().parent).free < NO_ROOM
+        except OSError:
+            return False
 
     def _begin(self, conn: Connection) -> Any:
         try:
@@ -174,6 +221,14 @@ class Database:
         except OperationalError as exc:
             conn.close()
             raise LedgerError(TEXT["ledger.busy"].format(error=_short(exc))) from exc
+
+
+def _disk_full(exc: DBAPIError) -> bool:
+    """SQLite's SQLITE_FULL / PostgreSQL's disk_full (53100): no room left for the ledger."""
+    orig = exc.orig
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL" or getattr(orig, "sqlstate", None) == "53100":
+        return True
+    return "disk is full" in str(orig) or "No space left on device" in str(orig)
 
 
 def _short(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from ..issues import Issue
 from . import tables as t
 from .db import Database
+from .locks import claim_content
 from .records import Submission
 
 _S = t.submissions
@@ -37,6 +38,11 @@ class Submissions:
         rows = [{"submission_id": submission_id, "town": town, "village": v} for v in sorted(set(villages)) if v]
         if rows and town:
             self.db.conn.execute(insert(_SV), rows)
+
+    def claim(self, sha256: str, town: str | None) -> None:
+        """Inside the applying transaction, before `repeated`: another process applying the same content for
+        this town finishes first (so `repeated` then sees it)."""
+        claim_content(self.db.conn, sha256, town)
 
     def set_counts(self, submission_id: int, *, errors: int, warnings: int, households: int | None = None,
                    members: int | None = None) -> None:
@@ -77,6 +83,18 @@ class Submissions:
             q = q.where(_S.c.town == town)
         r = self.db.first(q.order_by(_S.c.id.desc()).limit(1))
         return self.with_villages([r])[0] if r is not None else None
+
+    def repeated(self, sha256: str, *, town: str) -> Submission | None:
+        """The applied submission this content repeats, if it is still the latest file of each of its villages
+        (an older content dropped again is a new submission: it restores what a later file removed)."""
+        previous = self.applied(sha256, town=town)
+        if previous is None:
+            return None
+        for village in previous.villages:
+            latest = self.latest_for_village(town, village)
+            if latest is None or latest.id != previous.id:
+                return None
+        return previous
 
     def applied_elsewhere(self, sha256: str, town: str) -> list[Submission]:
         """Applied submissions of this content from other towns' folders."""
