@@ -16,8 +16,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import needs_soffice
 from factory import (HEAD_A, HEAD_B, TOWN, TOWN_SHEET, base_rows, decide, drop, ledger_row, note_line, review,
                      table_of, transitions_of)
+from xlsx_helpers import pdf_page_texts, soffice_convert
 
 from excel_bridge.pipeline import Processor
 
@@ -175,3 +177,28 @@ def test_a_decision_workbook_that_cannot_be_applied_fails_alone(ws, cfg, proc, b
     again = proc.run_pass(wait=0.05, force_outputs=True)  # read once per version: not failed on again
     assert [f.status for f in again.files] == []
     assert note_line(book, TOWN_SHEET) is None
+
+
+@needs_soffice
+def test_the_refused_decision_is_named_by_household_on_the_printed_page(ws, cfg, proc, tmp_path, backend):
+    """The town works from paper: the note above the table is inside the print area, on the first page of
+    待镇审核, and names the household (the new workbook's row numbers are not the old one's)."""
+    if backend is not None:
+        pytest.skip("the page is the same on both backends")
+    to_town(ws, cfg, proc)
+    old = decided_old_copy(ws, tmp_path)
+    rows = lead_rows()
+    rows["household"][1]["wage_income"] = 80000
+    drop(ws, cfg, rows)
+    run(proc)
+    drop_decision(ws, old)
+    run(proc)
+    book = ws.town_review_path(TOWN)
+    number = ledger_row(ws, HEAD_B).household_no
+    sheet = openpyxl.load_workbook(book)[TOWN_SHEET]
+    assert str(sheet["A2"].value).startswith(NOTE + f"李秀英户（户编号{number}）：")
+    assert sheet.print_area.startswith(f"'{TOWN_SHEET}'!$A$2:")  # the note's row, then the header and the rows
+    pdf = soffice_convert(book, "pdf", tmp_path / "pdf", tmp_path / "profile")
+    [page] = [p for p in pdf_page_texts(pdf) if "待镇审核" in p.splitlines()[0]][:1]
+    text = "".join(page.split())
+    assert f"李秀英户（户编号{number}）：石塘村李秀英户的信息在这份表格生成后有变化" in text
