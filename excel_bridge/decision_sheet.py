@@ -2,22 +2,24 @@
 their names, decision headers, choices and hidden row token, spelled once for the writers that make them and
 the readers that take the decisions back.
 
-A household row token "<household id>-<version>-<mac>" names the household and the state and version it was
-written for; the mac (HMAC-SHA256 with the ledger's secret) makes a token typed or altered by hand invalid.
-A department warning's token "W<warning id>-<revision>-<mac>" starts with a letter, so neither reader takes
-the other's token, and its mac is over a different message.
+A row token, one mechanism for every decision sheet: "<household id>-<version>-<digest>-<mac>" names the
+household and the state and version it was written for, and `digest` is a keyed digest of what the row is
+decided on (the household as its village filed it: figures, members, phone, 备注, assessment, opinion), so a
+village's new file that changes anything of it makes the token of every older copy stale; the mac
+(HMAC-SHA256 with the ledger's secret) makes a token typed or altered by hand invalid. A department warning's
+token "W<warning id>-<revision>-<digest>-<mac>" starts with a letter, so neither reader takes the other's.
+The secret and the values are handed in by the caller (ledger_tokens.py): this module knows no ledger.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .store import HouseholdRow, Store, WarningRow
-from .store.departments import OPEN as WARNING_OPEN
-from .store.departments import WITHDRAWN as WARNING_WITHDRAWN
 from .workflow import DECIDER, DISTRICT, TOWN, TRANSITIONS
 
 
@@ -46,87 +48,109 @@ DEPT_SHEET = "部门预警"
 DEPT_COLUMNS = DecisionColumns("核实结论", "核实意见", "核实人", "核实日期")
 CONFIRMED_LEAD, CONFIRMED_MONITORED, NOT_TRUE = "属实-建议纳入", "属实-已在监测", "不属实"
 DEPT_CHOICES = (CONFIRMED_LEAD, CONFIRMED_MONITORED, NOT_TRUE)
-# what a warning's status can be: open (待核实), one of the choices, or withdrawn by a newer list (部门已撤销)
+# what a warning's status can be: open (待核实), one of the choices, or withdrawn by a newer list (部门已撤销);
+# the ledger stores these words (store.departments.OPEN / WITHDRAWN: a test holds them equal)
+WARNING_OPEN, WARNING_WITHDRAWN = "待核实", "部门已撤销"
 WARNING_STATUSES = (WARNING_OPEN, *DEPT_CHOICES, WARNING_WITHDRAWN)
 OVERDUE = "已超期"
 
-_SECRET_KEY = "token_secret"  # the ledger's meta entry holding the secret, made with the ledger
 _MAC_LENGTH = 16
+_DIGEST_LENGTH = 8
+HOUSEHOLD, WARNING = "", "W"  # what a token's key names: a household, or (its letter first) a department warning
+# strictly ASCII: "²-1-abc" or full-width digits are no token (str.isdigit() would take them, int() would not)
+_TOKEN = re.compile(r"(W?)([0-9]{1,18})-([0-9]{1,9})(?:-([0-9a-f]{%d}))?-([0-9a-f]{%d})" % (_DIGEST_LENGTH,
+                                                                                            _MAC_LENGTH))
 
 
 @dataclass(frozen=True)
 class Token:
-    """A row token read back from a saved decision sheet."""
+    """A row token read back from a saved decision sheet: whose row (`key`, a household's id, or a department
+    warning's with `kind` WARNING), at which version, over which shown values (`digest`; "" in a token written
+    before rows carried one), and its mac."""
 
-    household_id: int
+    key: int
     version: int
     mac: str
+    digest: str = ""
+    kind: str = HOUSEHOLD
+
+    @property
+    def household_id(self) -> int:
+        return self.key
+
+    @property
+    def warning_id(self) -> int:
+        return self.key
+
+    @property
+    def revision(self) -> int:
+        return self.version
 
 
-def make_token(secret: str, household_id: int, state: str, version: int) -> str:
-    """The token written in a decision row: valid only for this household in this state and version."""
-    return f"{household_id}-{version}-{_mac(secret, household_id, state, version)}"
+WarningToken = Token  # a department warning's token is the same mechanism, its kind WARNING
+
+
+def shown_digest(secret: str, values: object) -> str:
+    """A short keyed digest of what a decision row is decided on (JSON-able values: dates and numbers as text),
+    folded into the row's token so that any change to them makes the token of an older copy stale."""
+    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(secret.encode(), b"shown:" + text.encode(), hashlib.sha256).hexdigest()[:_DIGEST_LENGTH]
+
+
+def make_token(secret: str, household_id: int, state: str, version: int, digest: str = "") -> str:
+    """The token written in a decision row: valid only for this household in this state and version, showing
+    the values whose digest is `digest`."""
+    return _issue(secret, HOUSEHOLD, household_id, version, state, digest)
 
 
 def parse_token(text: str) -> Token | None:
-    """The token in a cell, or None when it is not one (emptied, typed by hand, cut short)."""
-    parts = text.split("-")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return None
-    return Token(int(parts[0]), int(parts[1]), parts[2])
+    """The household token in a cell, or None when it is not one (emptied, typed by hand, cut short, a warning's)."""
+    return _parse(text, HOUSEHOLD)
 
 
 def issued_for(secret: str, token: Token, state: str) -> bool:
-    """Whether the system issued this token for its household in `state` (at the token's version)."""
-    return hmac.compare_digest(_mac(secret, token.household_id, state, token.version).encode(), token.mac.encode())
+    """Whether the system issued this token for its household in `state` (at the token's version and digest)."""
+    return _valid(secret, token, state)
 
 
-def _mac(secret: str, household_id: int, state: str, version: int) -> str:
-    msg = f"{household_id}:{state}:{version}".encode()
-    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()[:_MAC_LENGTH]
-
-
-@dataclass(frozen=True)
-class WarningToken:
-    """A department warning's row token read back from a saved 部门预警 sheet."""
-
-    warning_id: int
-    revision: int
-    mac: str
-
-
-def make_warning_token(secret: str, warning_id: int, revision: int, town: str) -> str:
+def make_warning_token(secret: str, warning_id: int, revision: int, town: str, digest: str = "") -> str:
     """The token of a 部门预警 row: valid only for this warning, at this revision, in this town's workbook."""
-    return f"W{warning_id}-{revision}-{_warning_mac(secret, warning_id, revision, town)}"
+    return _issue(secret, WARNING, warning_id, revision, town, digest)
 
 
-def parse_warning_token(text: str) -> WarningToken | None:
+def parse_warning_token(text: str) -> Token | None:
     """The warning token in a cell, or None (a household's token, emptied, typed by hand, cut short)."""
-    parts = text.split("-")
-    if len(parts) != 3 or not parts[0].startswith("W") or not parts[0][1:].isdigit() or not parts[1].isdigit():
+    return _parse(text, WARNING)
+
+
+def warning_issued_for(secret: str, token: Token, town: str) -> bool:
+    """Whether the system wrote this token into `town`'s workbook (at the token's revision and digest)."""
+    return _valid(secret, token, town)
+
+
+# --- the one implementation of both kinds ---
+
+def _issue(secret: str, kind: str, key: int, version: int, scope: str, digest: str) -> str:
+    mac = _mac(secret, kind, key, version, scope, digest)
+    return "-".join([f"{kind}{key}", str(version), *([digest] if digest else []), mac])
+
+
+def _parse(text: str, kind: str) -> Token | None:
+    m = _TOKEN.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m is None or m.group(1) != kind:
         return None
-    return WarningToken(int(parts[0][1:]), int(parts[1]), parts[2])
+    return Token(int(m.group(2)), int(m.group(3)), m.group(5), m.group(4) or "", kind)
 
 
-def warning_issued_for(secret: str, token: WarningToken, town: str) -> bool:
-    """Whether the system wrote this token into `town`'s workbook (at the token's revision)."""
-    expected = _warning_mac(secret, token.warning_id, token.revision, town)
+def _valid(secret: str, token: Token, scope: str) -> bool:
+    expected = _mac(secret, token.kind, token.key, token.version, scope, token.digest)
     return hmac.compare_digest(expected.encode(), token.mac.encode())
 
 
-def _warning_mac(secret: str, warning_id: int, revision: int, town: str) -> str:
-    msg = f"dept-warning:{warning_id}:{revision}:{town}".encode()
-    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()[:_MAC_LENGTH]
-
-
-def warning_token(store: Store, w: WarningRow) -> str:
-    return make_warning_token(ledger_secret(store), w.id, w.revision, w.town)
-
-
-def ledger_secret(store: Store) -> str:
-    return store.meta.get(_SECRET_KEY) or ""
-
-
-def row_token(store: Store, hh: HouseholdRow) -> str:
-    """The token of a household's decision row as the household is now."""
-    return make_token(ledger_secret(store), hh.id, hh.state, hh.version)
+def _mac(secret: str, kind: str, key: int, version: int, scope: str, digest: str) -> str:
+    # the messages of the tokens written before rows carried a digest, kept: such a token is still known as the
+    # system's own (and then refused as stale, its digest not the row's)
+    msg = f"{key}:{scope}:{version}" if kind == HOUSEHOLD else f"dept-warning:{key}:{version}:{scope}"
+    if digest:
+        msg += f":{digest}"
+    return hmac.new(secret.encode(), msg.encode(), hashlib.sha256).hexdigest()[:_MAC_LENGTH]

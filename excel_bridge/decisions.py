@@ -16,9 +16,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, DecisionColumns, Token, issued_for,
-                             ledger_secret, parse_token)
+from .decision_sheet import ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, DecisionColumns, parse_token
 from .errors import TransitionRefused, UnreadableFile
+from .idcard import mask_id
+from .ledger_tokens import current, token_ever_valid
 from .messages import TEXT
 from .store import HouseholdRow, Store
 from .normalize import clean_text, norm_header, parse_date, plain_text
@@ -37,6 +38,7 @@ class DecisionRow:
     date: dt.date | None
     token: str
     name: str
+    number: str = ""  # the row's 户编号 (a refused row is named by its household, never by its row number)
 
 
 @dataclass
@@ -81,6 +83,7 @@ def read_table(path: Path, sheet_name: str, wanted: DecisionColumns, *,
             cols = {k: names.get(norm_header(h)) for k, h in wanted._asdict().items()}
             cols["token"] = names.get(TOKEN_HEADER)
             cols["name"] = names.get("户主姓名")
+            cols["number"] = names.get("户编号")
             break
     if header_idx is None:
         raise Unreadable(TEXT["decision.no_column"].format(sheet=sheet_name, column=wanted.decision))
@@ -99,7 +102,8 @@ def read_table(path: Path, sheet_name: str, wanted: DecisionColumns, *,
             continue
         out.append(DecisionRow(row=i + 1, decision=decision, comment=plain_text(cell(row, "comment")),
                                person=plain_text(cell(row, "person")), date=parse_date(cell(row, "date")),
-                               token=clean_text(cell(row, "token")), name=plain_text(cell(row, "name"))))
+                               token=clean_text(cell(row, "token")), name=plain_text(cell(row, "name")),
+                               number=plain_text(cell(row, "number"))))
     return out
 
 
@@ -133,17 +137,16 @@ def apply_decisions(store: Store, rows: list[DecisionRow], *, level: str, town: 
         for d in rows:
             token = parse_token(d.token)
             hid = str(token.household_id) if token else ""
-            name = TEXT["decision.row_name"].format(name=d.name) if d.name else ""
             if hid and hid in seen:
-                result.refused.append(TEXT["decision.row"].format(row=d.row, name=name,
-                                                                  reason=TEXT["decision.repeated"]))
+                result.refused.append(TEXT["decision.row"].format(who=row_who(d), reason=TEXT["decision.repeated"]))
                 continue
             refusal = _apply_one(store, d, level=level, town=town, sha256=sha256, now=now, today=today,
                                  result=result, approvers=approvers)
             if refusal is None:
                 seen.add(hid)
             if refusal:
-                result.refused.append(TEXT["decision.row"].format(row=d.row, name=name, reason=refusal.text))
+                who = row_who(d, refusal.about)
+                result.refused.append(TEXT["decision.row"].format(who=who, reason=refusal.text))
                 if refusal.household is not None and refusal.household.id not in kept:
                     kept.add(refusal.household.id)
                     _keep_typed(store, d, refusal, level=level, now=now)
@@ -166,50 +169,72 @@ class Refusal:
     text: str
     household: HouseholdRow | None = None
     flagged: tuple[str, ...] = ()
+    about: HouseholdRow | None = None  # the household the row's token names, when it names one
+
+
+def row_who(d: DecisionRow, hh: HouseholdRow | None = None) -> str:
+    """A refused row named by its household (户主姓名 and 户编号, or the masked ID): the next workbook has other
+    row numbers."""
+    name = (hh.head_name if hh is not None else None) or d.name
+    number = (hh.household_no if hh is not None else None) or d.number
+    if number:
+        key = TEXT["decision.who_number"].format(number=number)
+    elif hh is not None and hh.head_id:
+        key = TEXT["decision.who_id"].format(id=mask_id(hh.head_id))
+    else:
+        key = ""
+    if not name:
+        return TEXT["decision.who_unnamed"].format(key=key)
+    return TEXT["decision.who"].format(name=name, key=key)
 
 
 def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
                today: dt.date, result: DecisionResult, approvers: frozenset[str] | None = None) -> Refusal | None:
     token = parse_token(d.token)
     hh = store.households.get(token.household_id) if token is not None else None
-    if hh is not None and not _token_ever_valid(store, hh, token):
+    if hh is not None and token is not None and not token_ever_valid(store, hh, token):
         hh = None
-    waiting = hh is not None and hh.version == token.version and (town is None or hh.town == town) \
-        and DECIDER.get(hh.state) == level and hh.on_file
+    mine = hh is not None and token is not None and (town is None or hh.town == town)
+    about = hh if mine else None  # named in a note only in its own town's workbook
+    waiting = mine and hh is not None and token is not None and hh.version == token.version \
+        and DECIDER.get(hh.state) == level and hh.on_file and current(store, hh, token)
     here = hh if waiting else None  # a row this workbook may decide: what was typed in it is kept when refused
     if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named
         return Refusal(TEXT["decision.not_a_choice"].format(decision=d.decision, choices="、".join(CHOICES[level])),
-                       here, ("decision",))
+                       here, ("decision",), about=about)
     if token is None:
         return Refusal(TEXT["decision.token_broken"])
     if hh is None:
         return Refusal(TEXT["decision.token_invalid"])
     label = TEXT["decision.household"].format(village=hh.village, head=hh.head_name or "")
     if hh.version != token.version:
-        return Refusal(TEXT["decision.stale"].format(label=label, state=hh.state))
+        return Refusal(TEXT["decision.stale"].format(label=label, state=hh.state), about=about)
     if town is not None and hh.town != town:
         return Refusal(TEXT["decision.other_town"].format(label=label, town=town))
     if DECIDER.get(hh.state) != level:
-        return Refusal(TEXT["decision.wrong_level"].format(label=label, state=hh.state, level=level))
+        return Refusal(TEXT["decision.wrong_level"].format(label=label, state=hh.state, level=level), about=about)
     if not hh.on_file:
-        return Refusal(TEXT["decision.removed"].format(label=label))
+        return Refusal(TEXT["decision.removed"].format(label=label), about=about)
+    if here is None:  # the village's newer file changed what the row showed (figures, members, phone, 备注…)
+        return Refusal(TEXT["decision.changed"].format(label=label), about=about)
     if d.decision != RETURN and hh.assessment.get("proposed", False) is None:
         # not judged on invalid input
-        return Refusal(TEXT["decision.unknown"].format(label=label, decision=d.decision), here, ("decision",))
+        return Refusal(TEXT["decision.unknown"].format(label=label, decision=d.decision), here, ("decision",),
+                       about=about)
     missing = _missing(d, level)
     if missing:
         names = COLUMNS[level]
         what = [TEXT["decision.missing_reason"].format(column=names.comment) if key == "comment"
                 else TEXT["decision.missing_person"].format(column=names.person) for key in missing]
         return Refusal(TEXT["decision.missing"].format(label=label, decision=d.decision, what="、".join(what)),
-                       here, missing)
+                       here, missing, about=about)
     if approvers is not None and d.person not in approvers:
         return Refusal(TEXT["decision.not_an_approver"].format(label=label, who=COLUMNS[level].person,
-                                                               person=d.person), here, ("person",))
+                                                               person=d.person), here, ("person",), about=about)
     try:
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:
-        return Refusal(str(exc), here, ("decision",))
+        return Refusal(str(exc), here, ("decision",), about=about)
     transition(store, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
                comment=d.comment or None, decided_on=d.date or today)
     result.applied += 1
@@ -233,12 +258,6 @@ def _keep_typed(store: Store, d: DecisionRow, refusal: Refusal, *, level: str, n
     store.drafts.keep(level=level, household_id=hh.id, town=hh.town, version=hh.version, decision=d.decision,
                       comment=d.comment or None, person=d.person or None, decided_on=d.date,
                       flagged=refusal.flagged, at=now)
-
-
-def _token_ever_valid(store: Store, hh: HouseholdRow, token: Token) -> bool:
-    """A token the system once issued for this household (some earlier state at that version)."""
-    secret = ledger_secret(store)
-    return any(issued_for(secret, token, s) for s in {hh.state} | store.events.states_seen(hh.id))
 
 
 def pending_notes(store: Store, *, level: str, town: str | None) -> list[str]:

@@ -68,7 +68,9 @@ def is_blank(value: object) -> bool:
     return False
 
 
-_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# ASCII digits only (re.ASCII): other scripts' digits (Arabic-Indic ٣, superscript ²) are no number in a workbook;
+# full-width ones were made half-width by clean_text first
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
 
 
 def parse_number(value: object) -> float | None:
@@ -94,9 +96,9 @@ def parse_year(value: object) -> int | None:
     return int(num)
 
 
-_DATE_SEP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_DATE_CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE_SEP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII)
+_DATE_CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", re.ASCII)
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
 
 
 def parse_date(value: object) -> dt.date | None:

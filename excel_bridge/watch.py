@@ -119,7 +119,7 @@ class Watcher:
         try:
             report = self._pass()
             last_pass = time.monotonic()
-            settle = bool(report and report.waiting)
+            settle = _look_again(report)
             while not self._stop.is_set():
                 with self._cond:
                     timeout = self.poll_interval if settle else max(0.0, self.rescan - (time.monotonic() - last_pass))
@@ -140,7 +140,14 @@ class Watcher:
                     continue  # only the background writer finished
                 report = self._pass()
                 last_pass = time.monotonic()
-                settle = bool(report and report.waiting)
+                settle = _look_again(report)
         finally:
             observer.stop()
             observer.join(timeout=5)
+
+
+def _look_again(report: PassReport | None) -> bool:
+    """Whether the next pass is due soon rather than at the next rescan: files still being copied, or decision
+    workbooks saved while the district's workbooks were being rewritten (looked at when the writer finishes:
+    its end wakes the watcher, and another program's writer is polled for)."""
+    return bool(report and (report.waiting or report.deferred))

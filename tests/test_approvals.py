@@ -334,7 +334,7 @@ def test_town_return_then_resubmission_with_a_new_review(ws, cfg, proc):
     run(proc)
     assert ledger_row(ws, HEAD_B).state == "待镇核查"
     assert note_line(town_book(ws), TOWN_SHEET) == (
-        NOTE + "第3行（李秀英）：石塘村李秀英户的状态已变为“待镇核查”，这一行来自旧版表格，本次决定未生效")
+        NOTE + "李秀英户（户编号LS440205000001）：石塘村李秀英户的状态已变为“待镇核查”，这一行来自旧版表格，本次决定未生效")
 
 
 def test_resubmission_after_return_under_as_of(ws, cfg):
@@ -369,14 +369,14 @@ def test_reason_is_recorded_and_written_back_as_typed(ws, cfg, proc):
 def test_district_decision_typed_into_the_town_workbook_is_refused(ws, cfg, proc):
     to_district(ws, cfg, proc)
     [row] = pending(ws.master_path, MASTER_SHEET)
-    n = add_decision_row(town_book(ws), TOWN_SHEET, {
+    add_decision_row(town_book(ws), TOWN_SHEET, {
         "户主姓名": "李秀英", "核查结论": "同意", "核查意见": "同意", "核查人": "王核查", "行令牌": row["行令牌"]})
     before = state_and_version(ws)
     report = run(proc)
     assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", TOWN, "decisions", "0 项决定生效，1 项未生效（见新表格顶部说明）")]
     assert state_and_version(ws) == before == ("待区认定", 3)
     assert note_line(town_book(ws), TOWN_SHEET) == (
-        NOTE + f"第{n}行（李秀英）：石塘村李秀英户当前状态为“待区认定”，不应由镇级决定")
+        NOTE + "李秀英户（户编号LS440205000001）：石塘村李秀英户当前状态为“待区认定”，不应由镇级决定")
     assert len(pending(ws.master_path, MASTER_SHEET)) == 1  # still waiting for the district
     # shown once: the copy after that is clean again
     run(proc, force_outputs=True)
@@ -386,12 +386,12 @@ def test_district_decision_typed_into_the_town_workbook_is_refused(ws, cfg, proc
 def test_town_decision_typed_into_the_master_is_refused(ws, cfg, proc):
     to_town(ws, cfg, proc)
     [row] = pending(town_book(ws), TOWN_SHEET)
-    n = add_decision_row(ws.master_path, MASTER_SHEET, {
+    add_decision_row(ws.master_path, MASTER_SHEET, {
         "户主姓名": "李秀英", "区级结论": "同意", "审核意见": "同意", "审核人": "李审核", "行令牌": row["行令牌"]})
     run(proc)
     assert state_and_version(ws) == ("待镇核查", 2)
     assert note_line(ws.master_path, MASTER_SHEET) == (
-        NOTE + f"第{n}行（李秀英）：石塘村李秀英户当前状态为“待镇核查”，不应由区级决定")
+        NOTE + "李秀英户（户编号LS440205000001）：石塘村李秀英户当前状态为“待镇核查”，不应由区级决定")
     assert note_line(town_book(ws), TOWN_SHEET) is None
     assert transitions_of(ws, HEAD_B)[-1].to_state == "待镇核查"
 
@@ -425,12 +425,12 @@ def test_town_workbook_dropped_into_another_towns_inbox_is_refused(ws, cfg, proc
 def test_household_of_another_town_is_refused_in_that_towns_workbook(ws, cfg, proc):
     to_town(ws, cfg, proc)
     [row] = pending(town_book(ws), TOWN_SHEET)
-    n = add_decision_row(town_book(ws, "大塘镇"), TOWN_SHEET, {
+    add_decision_row(town_book(ws, "大塘镇"), TOWN_SHEET, {
         "户主姓名": "李秀英", "核查结论": "同意", "核查意见": "同意", "核查人": "赵核查", "行令牌": row["行令牌"]})
     run(proc)
     assert state_and_version(ws) == ("待镇核查", 2)
     assert note_line(town_book(ws, "大塘镇"), TOWN_SHEET) == (
-        NOTE + f"第{n}行（李秀英）：石塘村李秀英户不属于大塘镇，不能在本镇核查表中决定")
+        NOTE + "李秀英户：石塘村李秀英户不属于大塘镇，不能在本镇核查表中决定")
     assert pending(town_book(ws, "大塘镇"), TOWN_SHEET) == []
 
 
@@ -448,7 +448,7 @@ def test_row_from_an_older_copy_is_refused(ws, cfg, proc):
     assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", TOWN, "decisions", "0 项决定生效，1 项未生效（见新表格顶部说明）")]
     assert state_and_version(ws) == ("待区认定", 3)
     assert note_line(town_book(ws), TOWN_SHEET) == (
-        NOTE + "第3行（李秀英）：石塘村李秀英户的状态已变为“待区认定”，这一行来自旧版表格，本次决定未生效")
+        NOTE + "李秀英户（户编号LS440205000001）：石塘村李秀英户的状态已变为“待区认定”，这一行来自旧版表格，本次决定未生效")
     assert [e.person for e in transitions_of(ws, HEAD_B)] == [None, "王核查"]
 
 
@@ -464,7 +464,7 @@ def test_stale_master_row_is_refused(ws, cfg, proc):
     run(proc)
     assert ledger_row(ws, HEAD_B).state == "线索"
     assert note_line(ws.master_path, MASTER_SHEET) == (
-        NOTE + "第3行（李秀英）：石塘村李秀英户的状态已变为“线索”，这一行来自旧版表格，本次决定未生效")
+        NOTE + "李秀英户（户编号LS440205000001）：石塘村李秀英户的状态已变为“线索”，这一行来自旧版表格，本次决定未生效")
 
 
 def test_invalid_rows_of_one_workbook_are_all_refused_and_listed(ws, cfg, proc):
@@ -485,12 +485,12 @@ def test_invalid_rows_of_one_workbook_are_all_refused_and_listed(ws, cfg, proc):
     assert outcomes(report) == [("马坝镇_镇级核查表.xlsx", TOWN, "decisions", "0 项决定生效，5 项未生效（见新表格顶部说明）")]
     assert state_and_version(ws) == ("待镇核查", 2)
     assert note_line(town_book(ws), TOWN_SHEET) == NOTE + "；".join([
-        "第3行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏），本次决定未生效"
+        "李秀英户（户编号LS440205000001）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏），本次决定未生效"
         "（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
-        "第4行（李秀英）：“可以”不是可选的结论（可选：同意、退回）",
-        "第5行（李秀英）：石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回）",
-        "第6行（李秀英）：行令牌无效，无法确认是哪一户，请使用系统最新生成的表格",
-        "第7行（李秀英）：这一行的隐藏行令牌缺失或被改动，无法确认是哪一户，请使用系统最新生成的表格",
+        "李秀英户（户编号LS440205000001）：“可以”不是可选的结论（可选：同意、退回）",
+        "李秀英户（户编号LS440205000001）：石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回）",
+        "李秀英户：行令牌无效，无法确认是哪一户，请使用系统最新生成的表格",
+        "李秀英户：这一行的隐藏行令牌缺失或被改动，无法确认是哪一户，请使用系统最新生成的表格",
     ])
     # the household is still waiting in the new copy, ready to be decided again
     assert [r["户主姓名"] for r in pending(town_book(ws), TOWN_SHEET)] == ["李秀英"]
@@ -524,7 +524,7 @@ def test_one_refused_row_does_not_block_the_others(ws, cfg, proc):
     assert ledger_row(ws, HEAD_B).state == "待镇核查"
     [row] = pending(town_book(ws), TOWN_SHEET)
     assert row["户主姓名"] == "李秀英"
-    assert note_line(town_book(ws), TOWN_SHEET).startswith(NOTE + "第4行（李秀英）：石塘村李秀英户选择了“退回”")
+    assert note_line(town_book(ws), TOWN_SHEET).startswith(NOTE + "李秀英户（户编号LS440205000002）：石塘村李秀英户选择了“退回”")
 
 
 # --- the village step through real files ---------------------------------------------------------------
@@ -766,7 +766,7 @@ def test_district_cannot_refuse_an_elimination(ws, cfg, proc):
     run(proc)
     assert ledger_row(ws, HEAD_A).state == "待区审批"
     assert note_line(ws.master_path, MASTER_SHEET) == (
-        NOTE + "第3行（陈伟）：石塘村陈伟户当前状态为“待区审批”，区级不能执行“不予认定”（区级此时可选：同意、退回）")
+        NOTE + "陈伟户（户编号44020500000001）：石塘村陈伟户当前状态为“待区审批”，区级不能执行“不予认定”（区级此时可选：同意、退回）")
 
 
 def test_household_identified_through_the_chain_is_told_it_is_not_marked(ws, cfg, proc):

@@ -254,3 +254,39 @@ def test_an_idle_watcher_with_a_note_does_not_keep_running_passes(ws):
             assert watcher.passes == settled
         finally:
             running.stop()
+
+
+def test_a_decision_saved_while_the_workbooks_are_rewritten_is_read_when_they_are_done(ws, config):
+    """A town saves its 镇级核查表 while the district's workbooks are being rewritten (their lock held): the pass
+    its save wakes leaves it alone, and the watcher looks again as soon as the writer is done — not at the next
+    rescan (minutes away here)."""
+    from filelock import FileLock
+    from factory import HEAD_B, base_rows, decide, drop, ledger_row, review
+
+    from excel_bridge.pipeline.district import writer_running
+
+    today = dt.date.today()
+    rows = base_rows()  # 李秀英 (8000 元/人) with a passed 纳入监测 review whose notice has ended
+    rows["review"] = [review(HEAD_B, review_date=today - dt.timedelta(days=20),
+                             notice_start=today - dt.timedelta(days=19), notice_end=today - dt.timedelta(days=15))]
+    drop(ws, config, rows)
+    with Processor(ws, as_of=today, workers=1) as processor:
+        processor.run_pass(wait=0.05)
+        assert ledger_row(ws, HEAD_B).state == "待镇核查"
+        watcher = Watcher(ws, processor, debounce=0.2, rescan=600, poll_interval=0.5)
+        running = Running(watcher)
+        try:
+            assert wait_until(lambda: watcher.passes >= 1, 30)
+            start = _quiet(watcher)
+            writing = FileLock(str(ws.outputs_lock_path))
+            writing.acquire()  # the district's writer at work (another program's, or the watcher's own)
+            try:
+                assert writer_running(ws)
+                decide(ws.town_review_path(TOWN), "待镇审核", "李秀英", "同意", "属实", "王核查", today)
+                assert wait_until(lambda: watcher.passes > start, 10)  # the save woke a pass: it waited
+                assert ledger_row(ws, HEAD_B).state == "待镇核查"
+            finally:
+                writing.release()
+            assert wait_until(lambda: ledger_row(ws, HEAD_B).state == "待区认定", 15)
+        finally:
+            running.stop()

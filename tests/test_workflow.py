@@ -29,7 +29,7 @@ from excel_bridge.workflow import (ASSISTING, DECIDER, DISTRICT, DISTRICT_APPROV
                                    LEAD, NOT_INCLUDED, STATES, SYSTEM, TOWN, TOWN_ACCEPT, TOWN_CHECK, TRANSITIONS,
                                    VILLAGE, allowed_actions, check_move, transition)
 from excel_bridge.workspace import Workspace
-from excel_bridge.decision_sheet import row_token
+from excel_bridge.ledger_tokens import row_token
 
 AT = dt.datetime(2021, 12, 20, 9, 30, 0)
 DECIDED = dt.date(2021, 12, 18)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from ..config import Config
 from ..decision_sheet import (CONFIRMED_LEAD, CONFIRMED_MONITORED, DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, NOT_TRUE,
-                              WARNING_OPEN, ledger_secret, parse_warning_token, warning_issued_for)
-from ..decisions import DecisionRow, read_table
+                              WARNING_OPEN, parse_warning_token, warning_issued_for)
+from ..decisions import DecisionRow, read_table, row_who
 from ..ingest import provisional_no
+from ..ledger_tokens import ledger_secret, warning_digest
 from ..messages import TEXT
 from ..store import HouseholdRow, Store, WarningRow
 from ..workflow import DEPARTMENT_LEAD, MONITORED, TOWN, check_move, transition
@@ -50,7 +51,6 @@ def apply_department_decisions(store: Store, rows: list[DecisionRow], *, town: s
     seen: set[int] = set()
     with store.atomic():
         for d in rows:
-            name = TEXT["decision.row_name"].format(name=d.name) if d.name else ""
             token = parse_warning_token(d.token)
             if token is not None and token.warning_id in seen:
                 refusal: str | None = TEXT["dept.repeated"]
@@ -59,7 +59,7 @@ def apply_department_decisions(store: Store, rows: list[DecisionRow], *, town: s
                 if refusal is None and token is not None:
                     seen.add(token.warning_id)
             if refusal:
-                text = TEXT["dept.decision_row"].format(sheet=DEPT_SHEET, row=d.row, name=name, reason=refusal)
+                text = TEXT["dept.decision_row"].format(sheet=DEPT_SHEET, who=row_who(d), reason=refusal)
                 result.refused.append(text)
                 store.notes.add(at=now, level=TOWN, town=town, message=text)
     log.info(TEXT["dept.log.decisions"], file_name, result.applied, len(result.refused), result.leads)
@@ -86,6 +86,8 @@ def _apply_one(store: Store, config: Config, d: DecisionRow, *, town: str, sha25
         return TEXT["dept.decision_closed"].format(label=label, status=w.status)
     if w.revision != token.revision or w.town != town:  # a newer list changed the fact or the household
         return TEXT["dept.decision_changed"].format(label=label, fact=w.fact)
+    if token.digest != warning_digest(store, w):  # what the row showed changed since (or an older token)
+        return TEXT["dept.decision_stale"].format(label=label)
     if not d.person:
         return TEXT["dept.decision_missing"].format(
             label=label, decision=d.decision,

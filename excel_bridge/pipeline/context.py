@@ -36,6 +36,7 @@ class PassReport:
     skipped: list[str] = field(default_factory=list)  # what lies in an inbox and is not processed, every pass
     waiting: int = 0  # files still being copied; the next pass looks again
     writing: bool = False  # the town workbooks and the master are still being written in the background
+    deferred: bool = False  # decision workbooks saved in place were not looked at (being rewritten): look again soon
     seconds: float = 0.0
 
     @property

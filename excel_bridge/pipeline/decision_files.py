@@ -12,6 +12,7 @@ import logging
 
 from ..decisions import apply_decisions, note_unreadable
 from ..departments.verdicts import apply_department_decisions
+from ..errors import StoreError
 from ..intake import TOWN_ZONE, shown
 from ..messages import TEXT
 from ..workflow import DISTRICT, TOWN
@@ -39,13 +40,40 @@ def refusal(item: Item, read: DecisionsRead) -> str | None:
 
 
 def take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
-    """Apply the decisions of one saved workbook (or record why they do not count)."""
+    """Apply the decisions of one saved workbook (or record why they do not count). A decision workbook has
+    the same boundary as a village file: anything unexpected while reading or applying it is reported for that
+    file (a note in the next copy of the workbook, the log) and the pass goes on with the other files."""
+    if isinstance(read, Crashed) and not read.died:
+        return _failed(ctx, item, read, read.error)
+    try:
+        return _take(ctx, item, read)
+    except Exception as exc:  # noqa: BLE001 - its transaction rolled back; report it and go on
+        log.exception(TEXT["process.log.decisions_failed"], shown(item.name), exc)
+        return _failed(ctx, item, read, f"{type(exc).__name__}: {exc}", logged=True)
+
+
+def _failed(ctx: Pass, item: Item, read: object, error: str, *, logged: bool = False) -> FileOutcome:
+    """A decision workbook that could not be read or applied: the town (or the district) is told in its next
+    workbook, and the workbook saved in place is read once per version like any other (the ledger unchanged).
+    When the ledger itself failed, nothing is recorded: the next pass reads the file again."""
+    if not logged:
+        log.error(TEXT["process.log.decisions_failed"], shown(item.name), error)
+    level = DISTRICT if isinstance(read, DecisionsRead) and read.kind == MASTER or not item.town else TOWN
+    try:
+        with ctx.store.atomic():
+            note_unreadable(ctx.store, level=level, town=None if level == DISTRICT else item.town, sha256=item.sha,
+                            file_name=item.name, reason=TEXT["decision.failed"])
+            _remember(ctx, item)
+    except StoreError as exc:
+        log.error(TEXT["process.log.decisions_failed"], shown(item.name), exc)
+    return FileOutcome(item.name, item.town or DISTRICT_NAME, "failed",
+                       TEXT["process.decisions_failed"].format(error=error))
+
+
+def _take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
     where = item.town or DISTRICT_NAME
     level = DISTRICT if isinstance(read, DecisionsRead) and read.kind == MASTER else TOWN
     town = None if level == DISTRICT else item.town
-    if isinstance(read, Crashed) and not read.died:
-        log.error(TEXT["process.log.decisions_failed"], shown(item.name), read.error)
-        return FileOutcome(item.name, where, "failed", TEXT["process.decisions_failed"].format(error=read.error))
     if isinstance(read, (Unreadable, Crashed)) or (isinstance(read, DecisionsRead) and read.problem):
         reason = (read.problem if isinstance(read, DecisionsRead) else
                   read.issue.message if isinstance(read, Unreadable) else TEXT["process.decisions_died"])

@@ -197,7 +197,8 @@ class Processor:
     def _look(self, ctx: Pass):
         scan = scan_inbox(self.ws, ctx.config.settings)
         changed: list[Candidate] = []
-        if writer_running(self.ws):  # a workbook being replaced right now is looked at next pass
+        if writer_running(self.ws):  # a workbook being replaced right now is looked at once the writer is done
+            ctx.report.deferred = True
             return scan, changed
         places = [(p, town) for town in ctx.config.settings.towns
                   for p in self.ws.town_private(town).glob(f"{town}{REVIEW_SUFFIX}*.xlsx")]

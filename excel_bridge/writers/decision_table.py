@@ -11,7 +11,8 @@ import math
 from collections.abc import Sequence
 
 from ..config import Config
-from ..decision_sheet import CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, row_token
+from ..decision_sheet import CHOICES, COLUMNS, SHEETS, TOKEN_HEADER
+from ..ledger_tokens import row_tokens
 from ..messages import TEXT
 from ..rules import proposing
 from ..store import Draft, Event, HouseholdRow, Store
@@ -144,6 +145,7 @@ def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, leve
     ids = [hh.id for hh in rows]
     town = store.events.latest_decisions(TOWN, ids) if level == DISTRICT else {}
     drafts = {hid: d for hid, d in store.drafts.of(level, ids).items()}
+    tokens = row_tokens(store, rows)
 
     def cells():
         for hh in rows:
@@ -151,12 +153,13 @@ def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, leve
             typed = _typed_cells(draft if draft is not None and draft.version == hh.version else None, fmt)
             extra = _town_cells(town.get(hh.id)) if level == DISTRICT else []
             yield [*_identity_cells(hh, level), *typed, *extra, *_fact_cells(store, hh, config, level),
-                   row_token(store, hh)]
+                   tokens[hh.id]]
 
     identity = len(IDENTITY) + (1 if level == DISTRICT else 0)
-    # printed from the header row: the lines above it are for the screen, and cut across pages they would
-    # show in pieces beside the repeated columns
+    # printed from the refused-decisions note (it names the households: the paper the town works from says
+    # what to decide again), else from the header row; the instruction line across the whole table is for the
+    # screen, cut across pages it would show in pieces (the note spans only the first page's columns)
     n = write_table(sheet, fmt, columns, cells(), first_row=first, identity=identity, header_lines=HEADER_LINES,
-                    printed=True, print_from=first)
+                    printed=True, print_from=1 if notes else first)
     decision_validation(sheet, first, n, identity, CHOICES[level])
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})

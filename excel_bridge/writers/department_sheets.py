@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import Config
-from ..decision_sheet import DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, OVERDUE, TOKEN_HEADER, warning_token
+from ..decision_sheet import DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, OVERDUE, TOKEN_HEADER
+from ..ledger_tokens import warning_token
 from ..messages import TEXT
 from ..store import Store, WarningRow
 from ..workflow import REMOVED
