@@ -71,7 +71,7 @@ def test_master_and_town_workbook_open_elsewhere_are_written_beside(district, co
     _drop_second_village(ws, config)
     report = _pass(ws, runner)
     assert [(f.name, f.status) for f in report.files] == [("新村.xlsx", "applied")]  # a lock file is never read
-    for target, lock in zip(targets, locks):
+    for target, lock in zip(targets, locks, strict=True):
         [placed] = [o for o in report.outputs if o.path.parent == target.parent and o.path.suffix == ".xlsx"]
         assert placed.locked and placed.lock == lock, (kind, placed)
         assert _side(target.name).match(placed.path.name), placed.path.name
