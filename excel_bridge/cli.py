@@ -365,7 +365,16 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("excel_bridge").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _never_unprintable() -> None:
+    """A character the terminal's encoding lacks (Windows' GBK console or a redirected log: a file name with
+    “−” or “²”) is printed as “?” rather than stopping the command."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export}
     with chinese():
