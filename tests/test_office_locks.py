@@ -9,10 +9,11 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from factory import AS_OF, calamine_records, lone_household, person, write_village
+from factory import AS_OF, calamine_records, lone_household, person, village_rows, write_village
 
 from excel_bridge.pipeline import Processor
 from excel_bridge.writers.common import office_lock, office_lock_names
@@ -188,3 +189,55 @@ def test_lock_files_holding_workbook_bytes_are_never_read(district, config, runn
         assert report.files == [] and report.waiting == 0
     assert sorted(p.name for p in ws.archive.rglob("*") if p.is_file()) == archived
     shutil.rmtree(ws.root / "_staging")
+
+
+def test_a_returned_copy_open_at_the_village_is_neither_replaced_nor_removed(district, config, runner):
+    """The village's returned copy open in WPS when its village sends a new version: the new copy goes beside
+    it, and the open one is not taken away as superseded; once closed, the next copy replaces both."""
+    ws = district
+    copy = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
+    assert copy.is_file()
+    before = copy.read_bytes()
+    lock = copy.with_name(f"~${copy.name}")
+    lock.write_bytes(LOCK_BYTES)
+    rows = village_rows()
+    rows["household"][0]["note"] = "第二版"
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config, rows)
+    report = _pass(ws, runner)
+    assert [(f.name, f.status) for f in report.files] == [("石塘村.xlsx", "applied")]
+    [placed] = [o for o in report.outputs if o.path.parent == copy.parent and "_反馈" in o.path.name]
+    assert placed.locked and placed.lock == lock and _side(copy.name).match(placed.path.name)
+    assert copy.read_bytes() == before  # still there, untouched
+    lock.unlink()
+    rows["household"][0]["note"] = "第三版"
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config, rows)
+    again = _pass(ws, runner)
+    [placed] = [o for o in again.outputs if o.path.parent == copy.parent and "_反馈" in o.path.name]
+    assert placed.path == copy and not placed.locked
+    assert sorted(p.name for p in copy.parent.glob("*_反馈*.xlsx")) == [copy.name]  # the side copy went
+
+
+def test_an_open_side_copy_is_not_removed_as_superseded(district, config, runner):
+    """The master open, its “(更新于…)” copy opened too: the next side copy leaves the open one in place (an
+    unopened earlier one goes, as before)."""
+    ws = district
+    (ws.district_dir / f".~lock.{MASTER}#").write_bytes(LOCK_BYTES)
+    _drop_second_village(ws, config)
+    first = next(o.path for o in _pass(ws, runner).outputs if o.path.parent == ws.district_dir)
+    side_lock = first.with_name(f".~lock.{first.name}#")
+    side_lock.write_bytes(LOCK_BYTES)
+    opened = first.read_bytes()
+    hh, m = lone_household(HEAD_W, "李四", wage_income=2000)
+    write_village(ws.town_inbox(TOWN) / "又一村.xlsx", config,
+                  {"household": [hh], "member": [m], "measure": [], "review": []}, town=TOWN, village="又一村")
+    time.sleep(1.1)  # the side copies are named to the second
+    second = next(o.path for o in _pass(ws, runner).outputs if o.path.parent == ws.district_dir)
+    assert second != first and _side(MASTER).match(second.name)
+    assert first.read_bytes() == opened
+    side_lock.unlink()
+    hh, m = lone_household(person(dt.date(1960, 2, 2), 75), "王五", wage_income=2000)
+    write_village(ws.town_inbox(TOWN) / "三村.xlsx", config,
+                  {"household": [hh], "member": [m], "measure": [], "review": []}, town=TOWN, village="三村")
+    time.sleep(1.1)
+    third = next(o.path for o in _pass(ws, runner).outputs if o.path.parent == ws.district_dir)
+    assert sorted(p.name for p in ws.district_dir.glob("区级总台账(更新于*).xlsx")) == [third.name]
