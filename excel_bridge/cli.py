@@ -126,7 +126,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     existed = Path(args.out).exists()
     placed = write_template(Path(args.out), config, town=args.town, village=args.village, force=args.force)
     if placed.locked:
-        print(TEXT["pass.locked"].format(path=placed.path))
+        print(_locked_line(placed))
     else:
         print(TEXT["template.replaced" if existed else "template.written"].format(path=placed.path))
     return EXIT_OK
@@ -207,6 +207,13 @@ def _say(timed: bool) -> Callable[..., None]:
     return say
 
 
+def _locked_line(placed) -> str:
+    """The line for a workbook written beside its target: open (the office lock file named), or in use."""
+    if placed.lock is not None:
+        return TEXT["pass.locked_open"].format(lock=placed.lock.name, path=placed.path)
+    return TEXT["pass.locked"].format(path=placed.path)
+
+
 def _print_report(report, ws, say: Callable[..., None] = print) -> None:
     from .intake import shown
 
@@ -221,7 +228,7 @@ def _print_report(report, ws, say: Callable[..., None] = print) -> None:
         say(TEXT["pass.waiting"].format(n=report.waiting))
     for o in report.outputs:
         if o.locked:
-            say(TEXT["pass.locked"].format(path=o.path))
+            say(_locked_line(o))
         else:
             log.info(TEXT["cli.log.output"], ws.key(o.path))
     if report.files:
@@ -268,7 +275,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
                    on_wait=lambda text: say(text)) as processor:
         watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws, say),
                           on_error=lambda e: say(TEXT["watch.error"].format(error=e), file=sys.stderr))
-        signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        for name in ("SIGTERM", "SIGBREAK"):  # a service stopped; SIGBREAK: Ctrl-Break on Windows
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), lambda *_: watcher.stop())
         processor.runner.warm()
         say(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
         try:
@@ -328,7 +337,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         placed, data = export_share(store, ws, config, args.department, as_of=args.as_of or dt.date.today(),
                                     since=args.since, out=out)
     if placed.locked:
-        print(TEXT["pass.locked"].format(path=placed.path))
+        print(_locked_line(placed))
     print(TEXT["share.done"].format(department=data.department, path=placed.path, households=len(data.households),
                                     members=sum(len(h.members) for h in data.households),
                                     measures=sum(len(h.measures) for h in data.households)))
@@ -372,7 +381,16 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("excel_bridge").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _never_unprintable() -> None:
+    """A character the terminal's encoding lacks (Windows' GBK console or a redirected log: a file name with
+    “−” or “²”) is printed as “?” rather than stopping the command."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
                 "rules-page": cmd_rules_page}

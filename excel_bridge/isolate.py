@@ -1,11 +1,13 @@
 """Run a risky read in a child process with a memory cap, so a file built to exhaust memory (a Rust
-allocation failure aborts the whole process) costs only the child. POSIX only; elsewhere it runs inline."""
+allocation failure aborts the whole process) costs only the child. The cap (RLIMIT_AS) exists only on
+POSIX; on Windows the child runs uncapped (a crash still costs only the child), and `-v` says so."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
-import resource
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from .messages import TEXT
@@ -13,17 +15,45 @@ from .messages import TEXT
 DEFAULT_MEMORY = 4 * 1024**3
 DEFAULT_TIMEOUT = 300.0
 
+log = logging.getLogger(__name__)
+
 
 class Died(Exception):
     """The child process was killed (memory cap, crash) or ran out of time."""
 
 
-def cap_memory(limit: int) -> None:
-    """Cap this process's address space (a reader that tries to allocate more fails in this process only)."""
+def _resource() -> ModuleType | None:
+    """The POSIX `resource` module, or None where there is none (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
+def can_cap_memory() -> bool:
+    """Whether this system can cap a process's memory (POSIX RLIMIT_AS); Windows cannot."""
+    resource = _resource()
+    return resource is not None and hasattr(resource, "RLIMIT_AS")
+
+
+def say_uncapped() -> None:
+    """The `-v` line saying that worker processes run without a memory cap here."""
+    if not can_cap_memory():
+        log.info(TEXT["isolate.log.no_cap"])
+
+
+def cap_memory(limit: int) -> bool:
+    """Cap this process's address space (a reader that tries to allocate more fails in this process only);
+    False where the system has no such cap (Windows) or refuses it."""
+    resource = _resource()
+    if resource is None or not hasattr(resource, "RLIMIT_AS"):
+        return False
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
-        pass
+        return False
+    return True
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
@@ -38,11 +68,11 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory: int
 
 def run_isolated(fn: Callable[..., Any], *args: Any, memory: int = DEFAULT_MEMORY,
                  timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """fn(*args) in a forked child; its exception is re-raised here; Died if the child did not finish."""
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # no fork (Windows): run inline
-        return fn(*args)
+    """fn(*args) in a child process (the platform's start method: fork on Linux, spawn on Windows, so `fn`
+    must be a module-level function and `args` picklable); its exception is re-raised here; Died if the
+    child did not finish."""
+    say_uncapped()
+    ctx = multiprocessing.get_context()
     receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, memory), daemon=True)
     proc.start()

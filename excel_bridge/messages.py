@@ -341,6 +341,8 @@ TEXT: dict[str, str] = {
     "pass.file": "{town}/{name}：{status}。{message}",
     "pass.waiting": "另有 {n} 个文件还在复制或保存中，下一轮再处理。",
     "pass.locked": "目标文件正被打开（可能在 Excel 中），新版本已另存为：{path}",
+    "pass.locked_open": ("原文件正被打开（旁边有锁文件 {lock}：有人在 Excel、WPS 或 LibreOffice 中打开了它），"
+                         "新版本已另存为：{path}。关闭原文件后，下次更新会写回原文件；若确实没有人打开，删除这个锁文件即可"),
     "pass.summary": "本轮处理 {n} 个文件，用时 {seconds:.1f} 秒。区级总台账：{master}",
     "pass.nothing": "收件箱里没有新文件。",
     "pass.problem": "未能写出：{line}（下一轮会再写）",
@@ -607,6 +609,7 @@ TEXT: dict[str, str] = {
     # reading in a memory-capped child process (isolate.py)
     "isolate.timeout": "超过 {seconds:.0f} 秒",
     "isolate.died": "子进程异常退出（{code}）",
+    "isolate.log.no_cap": "此系统不能限制进程的内存（Windows 即如此）：读文件的工作进程不设内存上限运行，一个文件出错仍只影响读它的那个进程",
     # the demo district (demo.py)
     "demo.not_demo_dir": "目录 {path} 已存在且不是演示目录，请换一个目录（演示不会覆盖真实数据）",
     # comment of the event when a village's review and notice send a household on (village_step.py)
@@ -668,6 +671,7 @@ TEXT: dict[str, str] = {
     "print.footer": "第 &P 页，共 &N 页",
     # placing a written workbook (writers/common.py): logging's %-style arguments
     "place.log.side_copy": "目标文件被占用（可能正在 Excel 中打开），已另存为 %s",
+    "place.log.side_copy_lock": "%s 旁边有锁文件 %s（正在 Excel、WPS 或 LibreOffice 中打开），新版本已另存为 %s",
     # worker processes (runner.py) and the watcher (watch.py): logging's %-style arguments
     "runner.log.no_workers": "工作进程无法启动，改为在主进程中处理",
     "runner.log.failed": "处理出错",

@@ -20,13 +20,14 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
-from .isolate import DEFAULT_MEMORY, cap_memory
+from .isolate import DEFAULT_MEMORY, cap_memory, say_uncapped
 from .messages import TEXT
 
 log = logging.getLogger(__name__)
 
 
 def _worker_init(limit: int) -> None:
+    """A worker's start: its memory cap (where the system has one), and Ctrl-C left to the main process."""
     cap_memory(limit)
     try:  # Ctrl-C is for the main process: it stops the pool itself (no worker tracebacks on the terminal)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -64,6 +65,7 @@ class Runner:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
+            say_uncapped()
             self.pool = _executor(self.workers, self.memory)
         return self.pool
 

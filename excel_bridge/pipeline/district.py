@@ -27,7 +27,7 @@ from ..runner import Runner
 from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
-from ..writers.common import Placed
+from ..writers.common import Placed, office_lock
 from ..writers.master import write_master
 from ..writers.town import write_town_workbook
 from .config_cache import workspace_config
@@ -150,7 +150,7 @@ def _drop_stale_side_files(store: Store, ws: Workspace, placed: Placed) -> None:
     one is kept (its decisions are read like any other)."""
     stem = placed.path.name.split("(更新于", 1)[0]
     for other in placed.path.parent.glob(f"{stem}(更新于*).xlsx"):
-        if other == placed.path:
+        if other == placed.path or office_lock(other) is not None:  # open in an office program: kept
             continue
         key = ws.key(other)
         try:

@@ -69,10 +69,28 @@ def meta_rows(kind: str, version: str, **fields: object) -> list[tuple[str, str]
 
 @dataclass(frozen=True)
 class Placed:
-    """Where a workbook ended up: the target, or a side file when the target was locked."""
+    """Where a workbook ended up: the target, or a side file when the target was locked (`lock`: the office
+    lock file that said it is open, when that was the reason)."""
 
     path: Path
     locked: bool = False
+    lock: Path | None = None
+
+
+def office_lock_names(name: str) -> list[str]:
+    """The lock files an office program keeps beside a workbook named `name` while it is open: LibreOffice's
+    `.~lock.<name>#`; Excel's and WPS's `~$<name>` (Word-style owner files replace the first one or two
+    characters of a longer name with `~$`, so those forms count too); WPS on Linux's `.~<name>`."""
+    return list(dict.fromkeys([f".~lock.{name}#", f"~${name}", f"~${name[1:]}", f"~${name[2:]}", f".~{name}"]))
+
+
+def office_lock(target: Path) -> Path | None:
+    """The office lock file beside `target` saying someone has it open, if there is one."""
+    for name in office_lock_names(Path(target).name):
+        lock = Path(target).with_name(name)
+        if lock.is_file():
+            return lock
+    return None
 
 
 def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None,
@@ -80,8 +98,9 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
                      before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
     """Write to a temporary file beside the target, then move it into place in one step.
 
-    When the target is open in Excel on Windows the move raises PermissionError: the new workbook is
-    kept as “<name>(更新于HHMMSS).xlsx” beside it instead, and the caller reports that. Nothing is lost.
+    When the target is open — an office lock file beside it (LibreOffice, WPS, Excel: `office_lock`), or
+    Excel on Windows making the move raise PermissionError — the new workbook is kept as
+    “<name>(更新于HHMMSS).xlsx” beside it instead, and the caller reports that. Nothing is lost.
     `only_if(target)` False (a decision workbook someone saved after we read it) also keeps the target
     and writes the side file. `before_replace(tmp, final)` runs just before the finished file takes its
     name (the pass records what it wrote before anybody can see the file).
@@ -96,21 +115,27 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
         # mkstemp makes the file private (0600); a shared folder needs it readable like any saved file
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
         os.chmod(tmp, mode)
-        try:
-            if only_if is not None and target.exists() and not only_if(target):
-                raise PermissionError("target changed since it was read")
-            if before_replace is not None:
-                before_replace(tmp, target)
-            os.replace(tmp, target)
-            return Placed(target)
-        except PermissionError:
-            stamp = (now or dt.datetime.now()).strftime("%H%M%S")
-            side = target.with_name(f"{target.stem}(更新于{stamp}){target.suffix}")
-            if before_replace is not None:
-                before_replace(tmp, side)
-            os.replace(tmp, side)
+        lock = office_lock(target) if target.exists() else None
+        if lock is None:
+            try:
+                if only_if is not None and target.exists() and not only_if(target):
+                    raise PermissionError("target changed since it was read")
+                if before_replace is not None:
+                    before_replace(tmp, target)
+                os.replace(tmp, target)
+                return Placed(target)
+            except PermissionError:
+                pass
+        stamp = (now or dt.datetime.now()).strftime("%H%M%S")
+        side = target.with_name(f"{target.stem}(更新于{stamp}){target.suffix}")
+        if before_replace is not None:
+            before_replace(tmp, side)
+        os.replace(tmp, side)
+        if lock is None:
             log.warning(TEXT["place.log.side_copy"], side.name)
-            return Placed(side, locked=True)
+        else:
+            log.warning(TEXT["place.log.side_copy_lock"], target.name, lock.name, side.name)
+        return Placed(side, locked=True, lock=lock)
     finally:
         if tmp.exists():
             tmp.unlink()
