@@ -180,14 +180,18 @@ CATALOGUE: dict[str, Entry] = {
                                   "本名单没有比对，台账没有任何改动。",
                                "请部门导出时保留身份证号列和表头行；如果表头是别的叫法，请区乡村振兴局在 "
                                "rules/departments.yaml 的 id_headers 中加上它。"),
-    "DEPT_FACT_MISSING": Entry(E, "{department}名单中没有找到“{column}”列（表头应含“{value}”等），无法判断是否需要预警，"
-                                  "本名单没有比对，台账没有任何改动。{guess}",
-                               "请确认名单放对了文件夹、导出时保留了这一列；表头是别的叫法时，请区乡村振兴局在 "
-                               "rules/departments.yaml 中为“{column}”加上别名。"),
+    "DEPT_FACT_MISSING": Entry(E, "{department}名单中没有找到“{column}”列（表头应含“{value}”等；文件中的表头是{seen}），"
+                                  "无法判断是否需要预警，本名单没有比对，台账没有任何改动。",
+                               "没有认出的表头是{unknown}：如果其中一列就是“{column}”，请区乡村振兴局把这一列的表头加到 "
+                               "rules/departments.yaml 中“{department}”下 facts → {column} → headers 的列表里，下一轮即可识别；"
+                               "如果名单里确实没有这一列，请部门导出时保留它后重新放入。"),
     "DEPT_FOLDER_UNKNOWN": Entry(E, "“{value}”不在已配置的部门文件夹中，没有处理。",
                                  "请把名单放到对应部门的文件夹中（{allowed}）；新增部门请区乡村振兴局在 rules/departments.yaml 中配置。"),
-    "DEPT_EMPTY": Entry(W, "{department}名单中只有表头，没有人员。按“新名单代替旧名单”，该部门此前尚未核实的预警都将视为部门已撤销。",
-                        "如果名单导出不完整，请部门重新导出完整名单后放入。"),
+    "DEPT_EMPTY": Entry(E, "{department}名单中只有表头，没有人员，这份名单没有使用：该部门此前的预警保持不变，台账没有任何改动。",
+                        "如果名单导出不完整，请部门重新导出完整名单后放入；如果本期确实没有需要关注的人员，原有预警由镇里核实后关闭。"),
+    "DEPT_NO_VALID_ID": Entry(E, "{department}名单的 {rows} 行都没有可以比对的身份证号，这份名单没有使用：该部门此前的预警保持不变，"
+                                 "台账没有任何改动。",
+                              "请按下面各行的说明核对身份证号（导出时把身份证号列设为文本），重新导出后放入。"),
     "DEPT_ID_AS_NUMBER": Entry(E, "身份证号被存成了数字，后几位已经丢失（显示为“{value}”），这一行无法比对。",
                                "请部门导出时把身份证号列设为文本（导出的 CSV 不要用 Excel 打开后再保存），重新放入；"
                                "系统不会猜测补全。"),
@@ -693,7 +697,7 @@ TEXT: dict[str, str] = {
     "workflow.decided_comment": "：{comment}",
     # department lists (departments/)
     "dept.config_shape": "规则文件 {path} 应是“名字: 值”的形式",
-    "dept.looks_like": "这份名单的列更像{department}的名单，是否放错了文件夹？（应放在“部门数据/{folder}/”）",
+    "dept.none_unknown": "（没有，每一列都已认出）",
     "dept.more_rows": "（共 {count} 行：第 {rows} 行）",
     "dept.blank_name": "（姓名“{name}”）",
     "dept.place_list": "{town}（部门名单所填）",
@@ -710,6 +714,8 @@ TEXT: dict[str, str] = {
     "dept.note_where_sheet": "“{sheet}”表第 {row} 行",
     "dept.note_where_row": "第 {row} 行",
     "dept.note_more": "……另有 {n} 条，请部门核对后重新导出。",
+    "dept.note_still_used": "台账仍按 {date} 收到的“{name}”比对，该名单的说明见 {note}。",
+    "dept.note_none_used": "该部门还没有一份名单被使用过。",
     # a department list taken into the ledger (departments/apply.py): the line the terminal prints
     "dept.outcome": "部门数据/{department}/{name}：{status}。{message}",
     "dept.no_department": "未识别部门",

@@ -146,13 +146,18 @@ def test_a_list_without_an_id_column_gets_a_note_and_no_rows(tmp_path, depts):
                     + dlist.note.hint + "\r\n")
 
 
-def test_a_list_in_the_wrong_folder_says_whose_it_looks_like(tmp_path, depts):
-    path = write_xlsx(tmp_path / "残疾人.xlsx", [["姓名", "身份证号", "残疾类别", "残疾等级"], ["陈伟", A, "肢体", "一级"]])
-    dlist = read_list(path, depts.department("医保"), others=depts.departments.values())
+def test_a_missing_fact_lists_the_headers_found_and_the_key_to_add_never_another_department(tmp_path, depts):
+    path = write_xlsx(tmp_path / "残疾人.xlsx", [["序号", "姓名", "身份证号", "残疾类别", "残疾等级"],
+                                                [1, "陈伟", A, "肢体", "一级"]])
+    dlist = read_list(path, depts.department("医保"))
     assert dlist.note.code == "DEPT_FACT_MISSING"
-    assert dlist.note.message == ("医保名单中没有找到“金额”列（表头应含“合规自付医疗费用、合规自付费用、合规自付金额、政策范围内个人自付”等），"
-                                  "无法判断是否需要预警，本名单没有比对，台账没有任何改动。"
-                                  "这份名单的列更像残联的名单，是否放错了文件夹？（应放在“部门数据/残联/”）")
+    assert dlist.note.message == ("医保名单中没有找到“金额”列（表头应含“合规自付医疗费用、合规自付费用、合规自付金额、政策范围内个人自付”等；"
+                                  "文件中的表头是“序号、姓名、身份证号、残疾类别、残疾等级”），"
+                                  "无法判断是否需要预警，本名单没有比对，台账没有任何改动。")
+    assert dlist.note.hint == ("没有认出的表头是“残疾类别、残疾等级”：如果其中一列就是“金额”，请区乡村振兴局把这一列的表头加到 "
+                               "rules/departments.yaml 中“医保”下 facts → 金额 → headers 的列表里，下一轮即可识别；"
+                               "如果名单里确实没有这一列，请部门导出时保留它后重新放入。")
+    assert "残联" not in dlist.note.message + dlist.note.hint
 
 
 @pytest.mark.parametrize("name,content,code", [
@@ -179,11 +184,25 @@ def test_an_html_table_saved_as_xls(tmp_path, depts):
         [3, A, "陈伟", "水量不足"]]
 
 
-def test_a_list_with_only_its_header_is_usable_and_says_so(tmp_path, depts):
+def test_a_list_with_only_its_header_is_not_used_and_says_so(tmp_path, depts):
     path = write_csv(tmp_path / "金融.csv", [["借款人姓名", "借款人身份证号", "逾期天数"]], encoding="gbk")
     dlist = read_list(path, depts.department("金融"))
-    assert dlist.usable and len(dlist.rows) == 0 and [i.code for i in dlist.issues] == ["DEPT_EMPTY"]
-    assert dlist.issues[0].message.startswith("金融名单中只有表头，没有人员。")
+    assert not dlist.usable and len(dlist.rows) == 0 and dlist.note.code == "DEPT_EMPTY" and dlist.issues == ()
+    assert dlist.note.message == ("金融名单中只有表头，没有人员，这份名单没有使用：该部门此前的预警保持不变，台账没有任何改动。")
+
+
+def test_a_list_whose_every_id_is_unreadable_is_not_used_and_lists_each_row(tmp_path, depts):
+    path = write_xlsx(tmp_path / "金融.xlsx", [["借款人姓名", "借款人身份证号", "逾期天数"],
+                                              ["陈伟", 440205197003050011.0, 120], ["李秀英", "4402051950", 95]])
+    dlist = read_list(path, depts.department("金融"))
+    assert not dlist.usable and dlist.note.code == "DEPT_NO_VALID_ID" and len(dlist.rows) == 0
+    assert dlist.note.message == ("金融名单的 2 行都没有可以比对的身份证号，这份名单没有使用：该部门此前的预警保持不变，"
+                                  "台账没有任何改动。")
+    assert [(i.code, i.row) for i in dlist.issues] == [("DEPT_ID_AS_NUMBER", 2), ("DEPT_ID_FORMAT", 3)]
+    note = explain(dlist, now=dt.datetime(2021, 12, 1, 9, 30)).split("\r\n")
+    assert note[2] == "问题：" + dlist.note.message
+    assert note[4].startswith("“Sheet1”表第 2 行：身份证号被存成了数字") and note[6].startswith(
+        "“Sheet1”表第 3 行：身份证号“4402051950”格式不对")
 
 
 def test_the_fingerprint_ignores_order_format_and_title_rows_but_not_content(tmp_path, depts):
