@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 from conftest import needs_soffice
-from factory import AS_OF, HEAD_B, WIFE_A, base_rows, drop
+from factory import HEAD_B, WIFE_A, base_rows, drop
 
 from department_lists import write_xlsx
 from excel_bridge.idcard import make_id
