@@ -264,7 +264,7 @@ def test_notes_and_terminal_lines_never_show_a_full_id(ws, cfg, proc):
 
 def test_department_files_skips_lock_hidden_and_temporary_files(ws):
     folder = ws.departments / "民政"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # init makes every configured department's folder
     for name in ("花名册.csv", "~$花名册.xlsx", ".~lock.花名册.xlsx#", "花名册.xlsx.tmp", "下载中.crdownload"):
         (folder / name).write_bytes(b"x")
     (folder / "十二月").mkdir()

@@ -78,3 +78,17 @@ def test_a_real_medical_export_is_read_in_its_own_words_footers_skipped_and_its_
     assert (latest.row_count, latest.invalid, latest.issues) == (4, 0, 0)
     assert placed == [("路人", "大塘镇", "大塘镇（部门名单所填）", "list"),
                       ("外人", None, "本区（镇不详，身份证地址码 440205）", "district")]
+
+
+def test_a_list_in_the_folder_a_department_named_itself_is_taken_as_that_departments(ws, cfg, proc):
+    drop(ws, cfg, base_rows())
+    proc.run_pass(wait=0.05)
+    dropped = medical_export(ws.departments / "医保局" / "个人负担情况表.xlsx")  # folder_aliases of 医保
+    [outcome] = proc.run_pass(wait=0.05).files
+    assert (outcome.status, outcome.town) == ("dept_applied", "部门数据/医保局")
+    assert not dropped.exists()  # taken once, like any list
+    with ws.open_store() as store:
+        assert [(lst.department, lst.file_name, lst.status) for lst in store.departments.lists()] == [
+            ("医保", "个人负担情况表.xlsx", "applied")]
+        assert len(store.departments.all_warnings()) == 2
+    assert (ws.department_feedback / "医保_说明.txt").exists()

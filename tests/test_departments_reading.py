@@ -134,6 +134,28 @@ def test_sheets_split_by_category_and_a_two_level_header(tmp_path, depts):
     assert r["金额"].tolist() == [450.0, 1100.0]
 
 
+@pytest.mark.parametrize("department,header,cells", [
+    ("医保", ["参保人姓名", "公民身份号码", "参保地", "个人负担(元)"], ["陈伟", A, "马坝镇", 23400]),
+    ("医保", ["姓名", "身份证号码", "结算年度", "政策范围内自付金额"], ["陈伟", A, 2021, 23400]),
+    ("民政", ["保障对象", "身份证号码", "所属乡镇(街道)", "保障对象类别", "享受状态", "享受起始日期", "月保障金额(元)"],
+     ["陈伟", A, "马坝镇", "农村低保", "正常", "2021-10-01", 450]),
+    ("残联", ["持证人", "身份证号", "残疾类别名称", "残疾等级名称", "残疾人证号码", "户籍地址"],
+     ["陈伟", A, "肢体残疾", "一级", "44020519700305001141", "曲江区马坝镇石塘村"]),
+    ("人社", ["劳动者姓名", "公民身份号码", "就业失业状态", "登记时间"], ["陈伟", A, "登记失业", "2021-11-01"]),
+    ("住建", ["户主姓名", "户主身份证号", "房屋鉴定等级", "评定时间", "家庭住址"], ["陈伟", A, "C级", "2021-11-01", "马坝镇"]),
+    ("水务", ["户主", "户主身份证号码", "饮水安全问题"], ["陈伟", A, "水质不达标"]),
+    ("教育", ["学生姓名", "学生身份证号", "就读学段", "失学辍学原因"], ["陈强", A, "初中", "厌学"]),
+    ("应急", ["受灾户主", "受灾户主身份证号", "因灾损失", "灾害种类", "受灾时间"], ["陈伟", A, 12000, "洪涝", "2021-06-01"]),
+    ("金融", ["借款人名称", "借款人证件号码", "当前逾期天数", "逾期本金"], ["陈伟", A, 120, 30000]),
+    ("卫健", ["患者", "患者证件号码", "专项救治病种"], ["陈伟", A, "尿毒症"]),
+])
+def test_each_default_department_reads_the_words_its_exports_use(tmp_path, depts, department, header, cells):
+    dlist = read_list(write_xlsx(tmp_path / "名单.xlsx", [["导出名单"], header, cells]), depts.department(department))
+    assert dlist.usable and dlist.issues == ()
+    assert sorted(dlist.columns.values()) == sorted(header)  # every column recognised, none left over
+    assert dlist.rows["person_id"].tolist() == [A] and dlist.rows["name"].tolist() == [cells[0]]
+
+
 def test_a_list_without_an_id_column_gets_a_note_and_no_rows(tmp_path, depts):
     path = write_xlsx(tmp_path / "医保.xlsx", [["姓名", "证件类型", "合规自付医疗费用"], ["陈伟", "居民身份证", 23000]])
     dlist = read_list(path, depts.department("医保"))
