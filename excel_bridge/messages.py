@@ -337,6 +337,8 @@ TEXT: dict[str, str] = {
     "settings.unfinished": "设置文件 {path} 还没有填完：{todo}。请用记事本打开它，照文件中注释的曲江区示例填写、保存后再运行本命令",
     "settings.keys_missing": "设置文件 {path} 缺少 {keys}：每个区的设置都要写明自己的区名（district）、区划代码（district_code）和各镇（towns），可参考 excel-bridge init 写出的设置文件",
     "settings.not_mapping": "设置文件 {path} 应是“名字: 值”的形式，请参考 excel-bridge init 写出的设置文件",
+    "template.basis_number": "依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（{number}）",
+    "template.basis": "依据本区《关于健全防止返贫动态监测和帮扶机制的实施方案》",
     "template.line": "10. 监测线（人均纯收入，元/人·年）：{years}；{within}。",
     "template.line_inclusive": "人均纯收入不高于（含等于）监测线即在监测范围内",
     "template.line_exclusive": "人均纯收入低于监测线才在监测范围内",
