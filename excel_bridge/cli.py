@@ -318,6 +318,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         return EXIT_FOUND
     for story in stories:
         print(story.title)
+        if story.member:
+            print(story.member)
         for s in story.steps:
             move = f"{s.from_state or '—'} → {s.to_state}" if s.to_state else ""
             who = TEXT["cli.history_who"].format(

@@ -30,6 +30,8 @@ class Step:
 class Story:
     household: HouseholdRow
     steps: list[Step]
+    member: str | None = None  # found by a member's 身份证号 other than the head's: that member's (masked) line
+
 
     @property
     def title(self) -> str:
@@ -48,13 +50,21 @@ def event_text(action: str | None, event: str, comment: str | None) -> str:
 
 
 def find_stories(store: Store, key: str) -> list[Story]:
-    """By 户编号 or 户主身份证号 (normalised), oldest event first."""
-    rows = store.households.find(key.strip()) or store.households.find(normalize_id(key))
+    """By 户编号, 户主身份证号 or any member's 身份证号 (normalised), oldest event first."""
+    person = normalize_id(key)
+    rows = store.households.find(key.strip()) or store.households.find(person)
+    by_member = not rows and bool(person)
+    if by_member:
+        rows = store.households.with_member(person)
     stories = []
     for row in rows:
+        member = None
+        if by_member:
+            member = TEXT["history.by_member"].format(masked=mask_id(person),
+                                                      name=store.households.member_name(row.id, person) or "")
         steps = [Step(at=e.at, event=EVENT_WORDS.get(e.event, e.event), from_state=e.from_state,
                       to_state=e.to_state, level=e.level, person=e.person,
                       comment=event_text(e.action, e.event, e.comment),
                       source=(e.source_sha256 or "")[:12] or None) for e in store.events.of(row.id)]
-        stories.append(Story(row, steps))
+        stories.append(Story(row, steps, member))
     return stories

@@ -180,14 +180,18 @@ CATALOGUE: dict[str, Entry] = {
                                   "本名单没有比对，台账没有任何改动。",
                                "请部门导出时保留身份证号列和表头行；如果表头是别的叫法，请区乡村振兴局在 "
                                "rules/departments.yaml 的 id_headers 中加上它。"),
-    "DEPT_FACT_MISSING": Entry(E, "{department}名单中没有找到“{column}”列（表头应含“{value}”等），无法判断是否需要预警，"
-                                  "本名单没有比对，台账没有任何改动。{guess}",
-                               "请确认名单放对了文件夹、导出时保留了这一列；表头是别的叫法时，请区乡村振兴局在 "
-                               "rules/departments.yaml 中为“{column}”加上别名。"),
+    "DEPT_FACT_MISSING": Entry(E, "{department}名单中没有找到“{column}”列（表头应含“{value}”等；文件中的表头是{seen}），"
+                                  "无法判断是否需要预警，本名单没有比对，台账没有任何改动。",
+                               "没有认出的表头是{unknown}：如果其中一列就是“{column}”，请区乡村振兴局把这一列的表头加到 "
+                               "rules/departments.yaml 中“{department}”下 facts → {column} → headers 的列表里，下一轮即可识别；"
+                               "如果名单里确实没有这一列，请部门导出时保留它后重新放入。"),
     "DEPT_FOLDER_UNKNOWN": Entry(E, "“{value}”不在已配置的部门文件夹中，没有处理。",
                                  "请把名单放到对应部门的文件夹中（{allowed}）；新增部门请区乡村振兴局在 rules/departments.yaml 中配置。"),
-    "DEPT_EMPTY": Entry(W, "{department}名单中只有表头，没有人员。按“新名单代替旧名单”，该部门此前尚未核实的预警都将视为部门已撤销。",
-                        "如果名单导出不完整，请部门重新导出完整名单后放入。"),
+    "DEPT_EMPTY": Entry(E, "{department}名单中只有表头，没有人员，这份名单没有使用：该部门此前的预警保持不变，台账没有任何改动。",
+                        "如果名单导出不完整，请部门重新导出完整名单后放入；如果本期确实没有需要关注的人员，原有预警由镇里核实后关闭。"),
+    "DEPT_NO_VALID_ID": Entry(E, "{department}名单的 {rows} 行都没有可以比对的身份证号，这份名单没有使用：该部门此前的预警保持不变，"
+                                 "台账没有任何改动。",
+                              "请按下面各行的说明核对身份证号（导出时把身份证号列设为文本），重新导出后放入。"),
     "DEPT_ID_AS_NUMBER": Entry(E, "身份证号被存成了数字，后几位已经丢失（显示为“{value}”），这一行无法比对。",
                                "请部门导出时把身份证号列设为文本（导出的 CSV 不要用 Excel 打开后再保存），重新放入；"
                                "系统不会猜测补全。"),
@@ -333,6 +337,8 @@ TEXT: dict[str, str] = {
     "settings.unfinished": "设置文件 {path} 还没有填完：{todo}。请用记事本打开它，照文件中注释的曲江区示例填写、保存后再运行本命令",
     "settings.keys_missing": "设置文件 {path} 缺少 {keys}：每个区的设置都要写明自己的区名（district）、区划代码（district_code）和各镇（towns），可参考 excel-bridge init 写出的设置文件",
     "settings.not_mapping": "设置文件 {path} 应是“名字: 值”的形式，请参考 excel-bridge init 写出的设置文件",
+    "template.basis_number": "依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（{number}）",
+    "template.basis": "依据本区《关于健全防止返贫动态监测和帮扶机制的实施方案》",
     "template.line": "10. 监测线（人均纯收入，元/人·年）：{years}；{within}。",
     "template.line_inclusive": "人均纯收入不高于（含等于）监测线即在监测范围内",
     "template.line_exclusive": "人均纯收入低于监测线才在监测范围内",
@@ -363,7 +369,7 @@ TEXT: dict[str, str] = {
     "watch.poll": "轮询模式",
     "watch.error": "本轮处理出错，继续监视：{error}",
     "watch.stopped": "已停止监视。",
-    "history.none": "没有找到户编号或户主身份证号为“{key}”的户。",
+    "history.none": "没有找到户编号为“{key}”、或户主及成员中有这个身份证号的户。",
     "history.source": "（来源文件指纹 {sha}…）",
     "demo.built": "已生成模拟区：{files} 个村级台账、共 {households} 户（故意制造了 {mistakes} 处填写错误），目录：{path}",
     "demo.where": "区级总台账：{master}\n各村反馈文件和镇级核查表：{feedback}（{n} 个镇）\n收到的原始文件（按内容指纹归档）：{archive}",
@@ -465,7 +471,7 @@ TEXT: dict[str, str] = {
     "help.process.wait": "确认文件已复制完成的等待秒数（默认取设置）",
     "help.process.refresh": "即使没有新文件也重新生成镇级核查表和区级总台账",
     "help.watch.poll": "轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）",
-    "help.history.id": "户编号或户主身份证号",
+    "help.history.id": "户编号，或户主、任一成员的身份证号",
     "help.demo.dir": "演示工作目录（默认 demo-district）",
     "help.export.department": "部门名，如 民政（区里设定为推送数据的部门）",
     "help.export.since": "只导出这一天以来有变动的监测户，如 2021-12-01（不给时导出全部监测户）",
@@ -606,6 +612,7 @@ TEXT: dict[str, str] = {
     "history.title": "{town}{village} {head}户（户编号 {number}，户主身份证号 {masked}）当前状态：{state}{removed}",
     "history.no_number": "无",
     "history.removed": "（已移出）",
+    "history.by_member": "  （身份证号 {masked} 是本户成员{name}）",
     # reading in a memory-capped child process (isolate.py)
     "isolate.timeout": "超过 {seconds:.0f} 秒",
     "isolate.died": "子进程异常退出（{code}）",
@@ -715,7 +722,7 @@ TEXT: dict[str, str] = {
     "workflow.decided_comment": "：{comment}",
     # department lists (departments/)
     "dept.config_shape": "规则文件 {path} 应是“名字: 值”的形式",
-    "dept.looks_like": "这份名单的列更像{department}的名单，是否放错了文件夹？（应放在“部门数据/{folder}/”）",
+    "dept.none_unknown": "（没有，每一列都已认出）",
     "dept.more_rows": "（共 {count} 行：第 {rows} 行）",
     "dept.blank_name": "（姓名“{name}”）",
     "dept.place_list": "{town}（部门名单所填）",
@@ -732,6 +739,8 @@ TEXT: dict[str, str] = {
     "dept.note_where_sheet": "“{sheet}”表第 {row} 行",
     "dept.note_where_row": "第 {row} 行",
     "dept.note_more": "……另有 {n} 条，请部门核对后重新导出。",
+    "dept.note_still_used": "台账仍按 {date} 收到的“{name}”比对，该名单的说明见 {note}。",
+    "dept.note_none_used": "该部门还没有一份名单被使用过。",
     # a department list taken into the ledger (departments/apply.py): the line the terminal prints
     "dept.outcome": "部门数据/{department}/{name}：{status}。{message}",
     "dept.no_department": "未识别部门",
@@ -764,6 +773,9 @@ TEXT: dict[str, str] = {
     "dept.sheet_instruction": "{town}部门预警：各部门名单比对出的本镇人员。请在核实期限内入户核实，在黄色列选择核实结论"
                               "（属实-建议纳入 / 属实-已在监测 / 不属实），不属实时写明原因，填写核实人和日期后保存。"
                               "“属实-建议纳入”的户（不在监测中）将登记为线索，线索来源为部门筛查预警。",
+    "dept.verified_instruction": "{town}已核实的部门预警（最近的在前）：核实后即从“部门预警”表中移出，结论留在这里备查；"
+                                 "“属实-建议纳入”的户已登记为线索。",
+    "dept.lead_yes": "是",
     "dept.overdue": "已超期 {days} 天",
     "dept.due_today": "今天到期",
     "dept.days_left": "剩 {days} 天",

@@ -18,6 +18,7 @@ from .messages import TEXT
 # `check`/`template` without a workspace); a district's own file must name its own (REQUIRED_IN_FILE).
 QUJIANG_TOWNS = ("马坝镇", "大塘镇", "枫湾镇", "小坑镇", "沙溪镇", "乌石镇", "樟市镇", "白土镇", "罗坑镇")
 QUJIANG_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's notice
+QUJIANG_POLICY = "韶曲农组〔2021〕6号"  # the number of 曲江区's 实施方案, printed in the template's 填表说明
 QUJIANG_EXAMPLE_VILLAGES = {"马坝镇": ["石塘村"]}  # the committed example workbook's village
 REQUIRED_IN_FILE = ("district", "district_code", "towns")
 
@@ -30,6 +31,7 @@ class DistrictSettings(BaseModel):
     district: str = "曲江区"
     district_code: str = "440205"
     supervision_phone: str = QUJIANG_PHONE
+    policy_document: str = QUJIANG_POLICY  # the district's 实施方案 number; "" prints the plan without one
     income_year: int = 2021
     towns: dict[str, list[str]] = Field(default_factory=lambda: {t: [] for t in QUJIANG_TOWNS})
     max_file_mb: int = 64
@@ -39,7 +41,7 @@ class DistrictSettings(BaseModel):
     database: str | None = None  # a database URL (postgresql+psycopg://…); none: 系统/ledger.sqlite
     approvers: dict[str, list[str]] = Field(default_factory=dict)  # 镇名 or 区级 → who may decide (optional)
 
-    @field_validator("district", "district_code", "supervision_phone", mode="before")
+    @field_validator("district", "district_code", "supervision_phone", "policy_document", mode="before")
     @classmethod
     def _text(cls, v: Any) -> Any:
         # a clerk types 440282 or 6669428 without quotes: YAML reads a number, which is still the text meant
@@ -91,7 +93,7 @@ class DistrictSettings(BaseModel):
 
 def new_district(name: str, *, code: str = "") -> DistrictSettings:
     """A district's first settings: its name and code, no towns yet (init writes 曲江区's as a commented example)."""
-    return DistrictSettings(district=name, district_code=code, supervision_phone="", towns={})
+    return DistrictSettings(district=name, district_code=code, supervision_phone="", policy_document="", towns={})
 
 
 def load_settings(path: Path, *, complete: bool = True) -> DistrictSettings:
@@ -105,6 +107,7 @@ def load_settings(path: Path, *, complete: bool = True) -> DistrictSettings:
     if missing:
         raise ConfigError(TEXT["settings.keys_missing"].format(path=path, keys="、".join(missing)))
     raw.setdefault("supervision_phone", "")  # a file that names no phone prints none, never 曲江区's
+    raw.setdefault("policy_document", "")  # nor 曲江区's document number
     try:
         settings = DistrictSettings.model_validate(raw)
     except ValidationError as exc:
@@ -120,6 +123,7 @@ NOTES = {
     "district": "区名（县、县级市也写在这里，如 南雄市）",
     "district_code": "区划代码：6 位数字，即本区户籍身份证号的前 6 位（曲江区为 440205），用于临时户编号",
     "supervision_phone": "公示名单底部印的监督电话（本区乡村振兴局），如曲江区为 6669428；留空则不印电话",
+    "policy_document": "本区防止返贫动态监测和帮扶实施方案的文号，印在村级台账模板的填表说明中，如曲江区为 韶曲农组〔2021〕6号；留空则不印文号",
     "income_year": "当前收入年度（村级台账未填收入年度时按此年度的监测线研判）",
     "towns": "本区各镇及所辖村：每镇一行“镇名:”，其下每村一行“- 村名”；村名单可以留空（写 []），留空时不检查村名",
     "max_file_mb": "单个文件大小上限（MB），超过的文件不处理并说明原因",

@@ -231,6 +231,17 @@ class InitResult:
     kept: list[Path] = field(default_factory=list)
 
 
+def _department_folders(rules_dir: Path) -> list[str]:
+    """部门数据/<部门>/ of each department rules/departments.yaml configures (the bundled file while the workspace has
+    none yet); none when the district's copy does not load — the next pass says what is wrong with it."""
+    from .departments.config import load_departments
+
+    try:
+        return [d.folder for d in load_departments(rules_dir).departments.values()]
+    except ConfigError:
+        return []
+
+
 def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str | None = None) -> InitResult:
     """Create a workspace, or complete one: write the settings (`settings_text` verbatim when given — the
     file `settings` was read from — else `settings` with its comments) only where there is no settings file,
@@ -253,6 +264,7 @@ def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str
                ws.district_dir, ws.root / SYSTEM]
     folders += [p for town in result.settings.towns
                 for p in (ws.town_inbox(town), ws.town_drop(town), ws.town_feedback(town), ws.town_private(town))]
+    folders += [ws.department_inbox(folder) for folder in _department_folders(root / "rules")]
     for path in folders:
         if path.exists() and not path.is_dir():
             raise UsageError(TEXT["init.file_in_the_way"].format(path=path))

@@ -178,17 +178,38 @@ def test_a_kept_warning_keeps_its_deadline_and_a_changed_fact_is_a_new_revision(
         FACT.format(6000), DEADLINE, 1, WARNING_OPEN, lists_[0].id, lists_[1].id)
 
 
-def test_a_list_with_only_its_header_withdraws_every_open_warning_and_says_why(ws, cfg, proc):
+UNUSED_NOTE = "医保_未使用名单_说明.txt"
+
+
+@pytest.mark.parametrize("people,message", [
+    ([], "医保名单中只有表头，没有人员，这份名单没有使用：该部门此前的预警保持不变，台账没有任何改动。"),
+    ([("黄丽", float(WIFE_A), 25000), ("李秀英", HEAD_B[:10], 6000)],
+     "医保名单的 2 行都没有可以比对的身份证号，这份名单没有使用：该部门此前的预警保持不变，台账没有任何改动。"),
+], ids=["header_only", "every_id_unreadable"])
+def test_a_list_with_no_usable_row_changes_nothing_and_keeps_the_note_of_the_list_used(ws, cfg, proc, people,
+                                                                                        message):
     ledger_of(ws, cfg, proc)
-    apply(ws, cfg, medical_list(ws.departments / "医保" / "十一月.xlsx", [("黄丽", WIFE_A, 25000)]))
-    outcome = apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月.xlsx", []),
+    used = apply(ws, cfg, medical_list(ws.departments / "医保" / "十一月.xlsx", [("黄丽", WIFE_A, 25000)]))
+    before, used_note = warnings(ws), (ws.department_feedback / "医保_说明.txt").read_bytes()
+    outcome = apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月.xlsx", people),
                     at=RECEIVED + dt.timedelta(days=30), as_of=AS_OF + dt.timedelta(days=30))
-    assert outcome.line == ("部门数据/医保/十二月.xlsx：已比对。名单 0 行，有效身份证号 0 人，其中 0 人在台账中；新增预警 0 条，"
-                            "仍待核实 0 条，部门已撤销 1 条；未在台账中的人员 0 人；请看 反馈/部门/医保_说明.txt")
-    assert [status for *_, status, _ in warnings(ws)] == [WITHDRAWN]
-    note = (ws.department_feedback / "医保_说明.txt").read_text(encoding="utf-8-sig").splitlines()
-    assert note[2:4] == ["已读取 0 行，身份证号有效的 0 人；0 行无法比对。",
-                         "医保名单中只有表头，没有人员。按“新名单代替旧名单”，该部门此前尚未核实的预警都将视为部门已撤销。"]
+    assert outcome.status == "refused" and (outcome.new, outcome.kept, outcome.withdrawn) == (0, 0, 0)
+    assert outcome.line == f"部门数据/医保/十二月.xlsx：未使用。{message}（说明见 反馈/部门/{UNUSED_NOTE}）"
+    assert warnings(ws) == before and [w[6] for w in before] == [WARNING_OPEN]  # 黄丽's warning is still open
+    with ws.open_store() as store:
+        assert store.departments.latest_list("医保").id == used.list_id
+    assert lists(ws) == [("医保", "十一月.xlsx", "applied"), ("医保", "十二月.xlsx", "refused")]
+    assert (ws.department_feedback / "医保_说明.txt").read_bytes() == used_note  # the used list's note, untouched
+    note = (ws.department_feedback / UNUSED_NOTE).read_text(encoding="utf-8-sig").splitlines()
+    assert note[1:3] == ["文件：十二月.xlsx", "问题：" + message]
+    assert note[4] == "台账仍按 2021-12-20 09:30 收到的“十一月.xlsx”比对，该名单的说明见 反馈/部门/医保_说明.txt。"
+    if people:  # each row says why its ID cannot be compared
+        assert note[5].startswith("“推送名单”表第 3 行：身份证号被存成了数字")
+        assert note[7] == "“推送名单”表第 4 行：身份证号“4402051950”格式不对（应为 18 位，或 15 位老号码），这一行无法比对。"
+    apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月补.xlsx", [("黄丽", WIFE_A, 25000), ("李秀英", HEAD_B, 6000)]),
+          at=RECEIVED + dt.timedelta(days=31), as_of=AS_OF + dt.timedelta(days=31))
+    assert not (ws.department_feedback / UNUSED_NOTE).exists()  # it was about an older file than the one now used
+    assert (ws.department_feedback / "医保_说明.txt").read_text(encoding="utf-8-sig").splitlines()[1] == "文件：十二月补.xlsx"
 
 
 def test_a_list_without_an_id_column_gets_a_note_and_changes_nothing(ws, cfg, proc):
@@ -201,12 +222,12 @@ def test_a_list_without_an_id_column_gets_a_note_and_changes_nothing(ws, cfg, pr
     assert outcome.status == "refused"
     assert outcome.line == ("部门数据/医保/汇总表.xlsx：未使用。医保名单中没有找到身份证号列（表头应含“参保人身份证号、参保人身份证号码、"
                             "参保人员身份证号码、社会保障号码”等；文件中的表头是“姓名、参保类别、合规自付医疗费用”），本名单没有比对，"
-                            "台账没有任何改动。（说明见 反馈/部门/医保_说明.txt）")
-    raw = (ws.department_feedback / "医保_说明.txt").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 4  # Notepad on the district's Windows machines
+                            "台账没有任何改动。（说明见 反馈/部门/医保_未使用名单_说明.txt）")
+    raw = (ws.department_feedback / "医保_未使用名单_说明.txt").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 5  # Notepad on the district's Windows machines
     note = raw.decode("utf-8-sig")
     assert note.splitlines()[1:4] == [
-        "文件：汇总表.xlsx", "问题：" + outcome.message.removesuffix("（说明见 反馈/部门/医保_说明.txt）"),
+        "文件：汇总表.xlsx", "问题：" + outcome.message.removesuffix("（说明见 反馈/部门/医保_未使用名单_说明.txt）"),
         "改法：请部门导出时保留身份证号列和表头行；如果表头是别的叫法，请区乡村振兴局在 rules/departments.yaml 的 "
         "id_headers 中加上它。"]
     assert warnings(ws) == before  # the open warning of 黄丽 is still open: the unusable list withdrew nothing
@@ -243,7 +264,7 @@ def test_notes_and_terminal_lines_never_show_a_full_id(ws, cfg, proc):
 
 def test_department_files_skips_lock_hidden_and_temporary_files(ws):
     folder = ws.departments / "民政"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # init makes every configured department's folder
     for name in ("花名册.csv", "~$花名册.xlsx", ".~lock.花名册.xlsx#", "花名册.xlsx.tmp", "下载中.crdownload"):
         (folder / name).write_bytes(b"x")
     (folder / "十二月").mkdir()

@@ -165,6 +165,17 @@ def test_two_departments_in_one_folder_and_a_repeated_rule_id(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_departments(rules)
     assert "规则编号 D-YB-POOR 在“医保”和“卫健”中重复" in str(exc.value)
+    path.write_text(text.replace("folder_aliases: [卫健局,", "folder_aliases: [医保局,"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_departments(rules)
+    assert "部门“卫健”和“医保”用了同一个文件夹“医保局”" in str(exc.value)
+
+
+def test_a_folder_a_department_names_itself_is_its_folder(bundled):
+    assert bundled.by_folder("医保局") is bundled.department("医保")
+    assert bundled.by_folder("医保") is bundled.department("医保")
+    assert bundled.by_folder("民政局") is bundled.department("民政")
+    assert bundled.by_folder("财政局") is None
 
 
 def test_a_syntax_error_names_the_line(tmp_path):

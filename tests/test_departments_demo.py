@@ -55,7 +55,7 @@ def test_five_departments_in_their_own_shapes(planted):
 def test_each_list_yields_exactly_what_it_planted(planted, district, depts, config, index):
     plan = planted[index]
     dept = depts.by_folder(plan.path.parent.name)
-    dlist = read_list(plan.path, dept, others=depts.departments.values())
+    dlist = read_list(plan.path, dept)
     assert dlist.usable, dlist.note
     assert {i.row: i.code for i in dlist.issues} == plan.problems
     result = evaluate(dlist, district, received=AS_OF, area=Area.of(config.settings, depts))

@@ -12,7 +12,7 @@ import re
 import openpyxl
 import pytest
 from factory import (AS_OF, HEAD_A, HEAD_B, WIFE_A, all_cell_text, base_rows, drop, ledger_row, note_line, sha256_file,
-                     table_of, transitions_of)
+                     sheet_rows, table_of, transitions_of)
 
 from department_lists import decide_warning, medical_list, warning_table
 from excel_bridge.alerts import all_alerts
@@ -100,7 +100,9 @@ def validation(path, sheet: str, header: str):
 def test_the_town_sheet_has_one_row_per_warning_with_its_deadline_dropdown_and_hidden_token(ws, cfg, proc):
     with_warnings(ws, cfg, proc)
     path = book(ws)
-    assert openpyxl.load_workbook(path, read_only=True).sheetnames[:4] == ["待镇审核", "本镇已决定", "部门预警", "村级提交情况"]
+    assert openpyxl.load_workbook(path, read_only=True).sheetnames[:5] == ["待镇审核", "本镇已决定", "部门预警", "本镇已核实",
+                                                                          "村级提交情况"]
+    assert table_of(path, "本镇已核实", "核实结论") == []  # nothing verified yet
     rows = warning_table(path)
     tokens = [r.pop("行令牌") for r in rows]
     assert rows == [
@@ -134,6 +136,11 @@ def test_confirmed_for_a_household_not_monitored_makes_it_a_lead_and_its_next_re
     assert warning_states(ws)[WIFE_A] == ("属实-建议纳入", "入户核实，医疗支出大", "王核查", TYPED, True)
     run(proc, force_outputs=True)
     assert [r["姓名"] for r in warning_table(book(ws))] == ["李秀英"]  # verified: off the town's list
+    assert table_of(book(ws), "本镇已核实", "核实结论") == [  # … and kept on its record, like 本镇已决定
+        {"村": "石塘村", "户主姓名": "陈伟", "姓名": "黄丽", "部门": "医保", "情况": FACT_A, "核实结论": "属实-建议纳入",
+         "核实意见": "入户核实，医疗支出大", "核实人": "王核查", "核实日期": TYPED, "新增线索": "是",
+         "户编号": "LS440205000002", "目前户状态": "线索", "风险类型": "因病因残", "收到日期": AS_OF}]
+    assert str(sheet_rows(book(ws), "本镇已核实")[0][0]).startswith("马坝镇已核实的部门预警（最近的在前）")
     # the village's next returned copy (the same file dropped again re-issues it with the ledger's word)
     drop(ws, cfg, base_rows())
     run(proc)

@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, base_rows, decide, drop, review, sha256_file)
+from factory import (HEAD_A, HEAD_B, MASTER_SHEET, SON_A, TOWN, TOWN_SHEET, WIFE_A, base_rows, decide, drop, review,
+                     sha256_file)
 
+from excel_bridge.idcard import mask_id
 from excel_bridge.pipeline import Processor
 from excel_bridge.workspace import Workspace
 
@@ -106,6 +108,19 @@ def test_history_by_head_id_finds_the_same_household(district, key):
     assert by_id.stdout == history("LS440205000002", "--workspace", ws.root).stdout
 
 
+@pytest.mark.parametrize("member,name", [(WIFE_A, "黄丽"), (SON_A, "陈强")], ids=["wife", "son"])
+def test_history_by_any_members_id_finds_the_household_and_says_whose_id_it_is(district, member, name):
+    ws, _ = district
+    result = history(member.lower(), "--workspace", ws.root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    by_number = history("LS440205000001", "--workspace", ws.root).stdout.splitlines()
+    assert lines[0] == by_number[0] and lines[0].startswith("马坝镇石塘村 陈伟户（户编号 LS440205000001")
+    assert lines[1] == f"  （身份证号 {mask_id(member)} 是本户成员{name}）"
+    assert lines[2:] == by_number[1:]
+    assert member not in result.stdout
+
+
 def test_history_never_prints_a_full_id_number(district):
     ws, _ = district
     for key in ("LS440205000001", "LS440205000002"):
@@ -118,7 +133,7 @@ def test_history_of_an_unknown_household(district):
     ws, _ = district
     result = history("LS440205999999", "--workspace", ws.root)
     assert result.returncode == 1
-    assert result.stdout.strip() == "没有找到户编号或户主身份证号为“LS440205999999”的户。"
+    assert result.stdout.strip() == "没有找到户编号为“LS440205999999”、或户主及成员中有这个身份证号的户。"
 
 
 def test_history_outside_a_workspace_is_a_clear_error(tmp_path):

@@ -27,6 +27,7 @@ EXAMPLE_LINES = [  # 曲江区, commented under `towns:` in every new settings f
     "#   - 石塘村",
     *[f"#   {t}: []" for t in QUJIANG_TOWNS[1:]],
 ]
+DEPARTMENT_FOLDERS = ["医保", "民政", "残联", "人社", "住建", "水务", "教育", "应急", "金融", "卫健"]
 TODO_TOWNS = "在“towns:”下登记本区各镇（村名单可以留空）"
 TODO_CODE = "在“district_code:”后填写本区 6 位区划代码（身份证号前 6 位，如曲江区为 440205）"
 READY = "  各镇把村级台账放入“收件箱/镇名/”，反馈文件出现在“反馈/镇名/”，区级总台账在“区级/”。"
@@ -76,6 +77,7 @@ def test_init_name_code_writes_that_district_with_towns_to_fill_in(tmp_path):
 
     for name in ("收件箱", "反馈", "归档", "部门数据", "区级"):
         assert (root / name).is_dir(), name
+    assert sorted(p.name for p in (root / "部门数据").iterdir()) == sorted(DEPARTMENT_FOLDERS)  # where each drops its list
     assert list((root / "收件箱").iterdir()) == [] and list((root / "反馈").iterdir()) == []
     for name in ("schemas", "rules"):  # editable copies, byte for byte the bundled ones
         assert _files(root / name) == _files(bundled_dir(name))
@@ -214,6 +216,20 @@ def test_init_again_keeps_edited_settings_schemas_rules_and_ledger(tmp_path):
     assert proc.stderr.splitlines() == [
         f"错误：--name、--code 没有生效：{settings_file} 已经存在，没有改动。要修改请直接用记事本编辑它"]
     assert tree(root) == before
+
+
+def test_init_again_adds_the_folder_of_a_department_configured_since(tmp_path):
+    root = tmp_path / "ws"
+    Workspace.init(root)
+    (root / "部门数据" / "医保").rmdir()
+    rules_file = root / "rules" / "departments.yaml"
+    rules_file.write_text(rules_file.read_text(encoding="utf-8").replace(
+        "  卫健:\n    title: 区卫生健康局\n    folder: 卫健\n", "  卫健:\n    title: 区卫生健康局\n    folder: 卫生健康\n"),
+        encoding="utf-8")
+    proc = run_cli("init", root)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[2] == "  补建了：部门数据/医保、部门数据/卫生健康"
+    assert (root / "部门数据" / "医保").is_dir() and (root / "部门数据" / "卫生健康").is_dir()
 
 
 def test_init_where_it_cannot_says_why_and_changes_nothing(tmp_path):

@@ -345,3 +345,30 @@ def test_a_folder_without_write_permission(tmp_path):
         assert proc.stderr.startswith(f"错误：无法在“{folder}”中写出模板：没有权限"), proc.stderr
         assert len(proc.stderr.splitlines()) == 1
         assert list(folder.iterdir()) == []
+
+
+# --- the policy document number: the district's own, from 区级设置.yaml ---
+
+def _basis(path: Path) -> str:
+    return openpyxl.load_workbook(path)["填表说明"]["A2"].value
+
+
+def test_the_policy_document_number_is_the_districts_own_setting(tmp_path, template):
+    from excel_bridge.settings import new_district
+    from excel_bridge.workspace import Workspace
+
+    assert _basis(template) == "依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（韶曲农组〔2021〕6号）"  # 曲江区's
+    root = tmp_path / "南雄市"
+    settings = new_district("南雄市", code="440282").model_copy(update={"towns": {"乌迳镇": []}})
+    Workspace.init(root, settings)
+    settings_file = root / "区级设置.yaml"
+    text = settings_file.read_text(encoding="utf-8")
+    assert "policy_document: ''" in text and "韶曲农组" not in text.replace("如曲江区为 韶曲农组〔2021〕6号", "")
+    out = tmp_path / "南雄市模板.xlsx"
+    proc = run_cli("template", out, "--workspace", root)
+    assert proc.returncode == 0, proc.stderr
+    assert _basis(out) == "依据本区《关于健全防止返贫动态监测和帮扶机制的实施方案》"  # never 曲江区's number
+    settings_file.write_text(text.replace("policy_document: ''", "policy_document: 雄农组〔2022〕3号"), encoding="utf-8")
+    proc = run_cli("template", out, "--workspace", root, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert _basis(out) == "依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（雄农组〔2022〕3号）"

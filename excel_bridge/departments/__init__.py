@@ -13,7 +13,7 @@ The pure interface those build on, in the order they are used:
     config = load_departments(ws.root / "rules")          # rules/departments.yaml (workspace copy, else bundled)
     dept, note = department_of(path, ws.departments, config)  # by its folder 部门数据/<部门>/; else a note
                                                            #   (DEPT_FOLDER_UNKNOWN) and nothing changes
-    dlist = read_list(path, dept, others=config.departments.values())
+    dlist = read_list(path, dept)
         # → DepartmentList: rows (pandas: sheet, row, person_id, id_text, name, town, one column per fact),
         #   issues (one Issue per bad row: DEPT_ID_AS_NUMBER / _FORMAT / _BIRTH / _CHECKSUM / _BLANK …),
         #   fingerprint (content hash: the same list dropped twice, or re-saved, or exported as csv instead of

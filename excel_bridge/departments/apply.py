@@ -1,8 +1,9 @@
 """One department list dropped into 部门数据/<部门>/, taken into the ledger: archived like a village file, read,
 applied once (by its fingerprint), judged against the ledger's people, reconciled with the department's open
 warnings (a verified outcome is never touched), persisted in one transaction, and explained to the department
-in 反馈/部门/<部门>_说明.txt. A list that cannot be used, or a file in a folder no department is configured
-for, gets only the note and a record: nothing else changes."""
+in 反馈/部门/<部门>_说明.txt. A list that cannot be used (unreadable, no ID column, no row with a usable ID …), or
+a file in a folder no department is configured for, gets only a record and its own note — 反馈/部门/<部门>_未使用名单
+_说明.txt, beside the note of the list last used, which it never replaces: nothing else changes."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 APPLIED, DUPLICATE, REFUSED = "applied", "duplicate", "refused"
 NOTE_SUFFIX = "_说明.txt"
+REFUSED_SUFFIX = "_未使用名单"  # <部门>_未使用名单_说明.txt: a list not used, beside the note of the last one used
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ Reader = Callable[[Path, "object", Iterable], DepartmentList]
 
 
 def _read_here(path: Path, dept, others: Iterable) -> DepartmentList:
-    return read_list(path, dept, others=others)
+    return read_list(path, dept)
 
 
 def apply_department_file(store: Store, ws: Workspace, config: Config, path: Path, *, received: dt.datetime,
@@ -99,7 +101,11 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
                                 path=path)  # notes name the file as it was dropped
     if not dlist.usable:
         assert dlist.note is not None
-        note = _write_note(ws, dept.name, explain(dlist, now=at))
+        still = [TEXT["dept.note_still_used"].format(
+            date=latest.received_at.strftime("%Y-%m-%d %H:%M"), name=latest.file_name,
+            note=latest.note_path or ws.key(ws.department_feedback / f"{dept.name}{NOTE_SUFFIX}"))] \
+            if latest is not None else [TEXT["dept.note_none_used"]]
+        note = _write_note(ws, dept.name + REFUSED_SUFFIX, explain(dlist, now=at, extra=still))
         with store.atomic():
             list_id = store.departments.add_list(department=dept.name, status=REFUSED, note_path=ws.key(note),
                                                  message=dlist.note.message, issues=1, **record)
@@ -125,6 +131,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
             note_path=ws.key(note), message=message, **record)
         _persist(store, list_id, changes, by_identity, result, at)
     _write_note(ws, dept.name, explain(dlist, now=at))
+    (ws.department_feedback / f"{dept.name}{REFUSED_SUFFIX}{NOTE_SUFFIX}").unlink(missing_ok=True)  # about an older file
     log.info(TEXT["dept.log.applied"], dept.name, path.name, len(changes.new), len(changes.kept),
              len(changes.withdrawn), result.counts.unmatched)
     return DeptOutcome(dept.name, path.name, APPLIED, message, list_id, new=len(changes.new), kept=len(changes.kept),

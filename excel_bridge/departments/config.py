@@ -160,6 +160,7 @@ class Department(_Strict):
     name: str = ""  # the key under departments: (filled in by the loader)
     title: str = Field(min_length=1)
     folder: str = Field(min_length=1)  # 部门数据/<folder>/
+    folder_aliases: list[str] = Field(default_factory=list)  # folders the department names itself (医保局): read too
     id_headers: list[str] = Field(default_factory=list)
     name_headers: list[str] = Field(default_factory=list)
     town_headers: list[str] = Field(default_factory=list)
@@ -238,9 +239,10 @@ class DepartmentsConfig(_Strict):
         folders: dict[str, str] = {}
         rules: dict[str, str] = {}
         for name, dept in self.departments.items():
-            if dept.folder in folders:
-                raise ValueError(f"部门“{name}”和“{folders[dept.folder]}”用了同一个文件夹“{dept.folder}”")
-            folders[dept.folder] = name
+            for folder in dict.fromkeys([dept.folder, *dept.folder_aliases]):
+                if folder in folders:
+                    raise ValueError(f"部门“{name}”和“{folders[folder]}”用了同一个文件夹“{folder}”")
+                folders[folder] = name
             for rule in dept.rules:
                 if rule.id in rules:
                     raise ValueError(f"规则编号 {rule.id} 在“{rules[rule.id]}”和“{name}”中重复")
@@ -255,8 +257,9 @@ class DepartmentsConfig(_Strict):
         return [name for name, d in self.departments.items() if d.share_back]
 
     def by_folder(self, folder: str) -> Department | None:
-        """The department whose folder under 部门数据/ this is (None: not a configured department)."""
-        return next((d for d in self.departments.values() if d.folder == folder), None)
+        """The department whose folder (or one of its folder_aliases) under 部门数据/ this is (None: not a
+        configured department)."""
+        return next((d for d in self.departments.values() if folder == d.folder or folder in d.folder_aliases), None)
 
 
 def _resolve(config: DepartmentsConfig) -> DepartmentsConfig:

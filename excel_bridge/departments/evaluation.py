@@ -35,12 +35,16 @@ class Area:
         return cls(settings.district_code, tuple(settings.towns), dict(config.address_codes))
 
     def canonical_town(self, text: object) -> str | None:
+        """The district's town a list's town or address cell names: 马坝镇, 马坝, 马坝镇人民政府, or an address
+        (参保地 曲江区马坝镇, 家庭住址 广东省韶关市曲江区马坝镇某村) naming exactly one of the towns."""
         if not isinstance(text, str) or not text:
             return None
         for candidate in (text, text + "镇", text.removesuffix("人民政府")):
             if candidate in self.towns:
                 return candidate
-        return None
+        named = {t for t in self.towns if t in text}
+        named = {t for t in named if not any(t != o and t in o for o in named)}  # 马坝镇 inside 新马坝镇: the longer
+        return named.pop() if len(named) == 1 else None
 
 
 def evaluate(dlist: DepartmentList, ledger_people: pd.DataFrame, *, received: dt.date, area: Area) -> Evaluation:

@@ -4,9 +4,10 @@ fingerprint of the content. A list that cannot be used gets one note and no rows
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -29,6 +30,13 @@ HEADER_SCAN_ROWS = 30
 BASE_COLUMNS = ("sheet", "row", "person_id", "id_text", "name", "town")
 _UNIT = re.compile(r"\([^()]*\)$")  # 合规自付医疗费用(元): a unit in brackets at the end of a header
 _ID_HEADER = re.compile(r"(身份证|证件)(号|号码|编号)")  # 成员身份证号码 yes; 居民身份证 (a value) no
+# the words a footer line starts with (制表人：张三, 填报单位（盖章）：, 打印日期：2021-12-01): with nothing after them,
+# or a colon or bracket next, so that a value that merely begins alike (审核通过) is not taken for one
+FOOTER_PREFIXES = ("制表人", "制表单位", "制表日期", "制表时间", "制表", "填表人", "填表单位", "填表日期", "填报人",
+                   "填报单位", "填报日期", "报送单位", "报送日期", "审核人", "审批人", "审核", "负责人", "单位负责人",
+                   "分管领导", "经办人", "联系人", "联系电话", "打印日期", "打印时间", "打印人", "导出日期", "导出时间")
+_AFTER_FOOTER = re.compile(r"^(|[:：(（\s].*)$")
+_ID_DIGITS = re.compile(r"[0-9]{15}")
 
 
 @dataclass(frozen=True)
@@ -79,12 +87,11 @@ def _locate(rows: list[list[object]], headers: _Headers) -> tuple[int, dict[str,
     return best
 
 
-def read_list(path: Path, department: Department, *, others: Iterable[Department] = (),
-              max_bytes: int = MAX_BYTES, max_cells: int = MAX_CELLS) -> DepartmentList:
+def read_list(path: Path, department: Department, *, max_bytes: int = MAX_BYTES,
+              max_cells: int = MAX_CELLS) -> DepartmentList:
     """Read one list dropped into 部门数据/<department.folder>/. Never raises for what is in the file: an
-    unreadable file, no ID column or a missing required fact becomes the list's note. `others` (the other
-    departments) lets the note say which department's list it looks like when it was dropped in the wrong
-    folder."""
+    unreadable file, no ID column, a missing required fact or no row with a usable ID becomes the list's note
+    (which lists the headers found, never guesses another department)."""
     path = Path(path)
     try:
         raw = load_tables(path, max_bytes=max_bytes, max_cells=max_cells)
@@ -103,8 +110,9 @@ def read_list(path: Path, department: Department, *, others: Iterable[Department
     missing = _missing_required(department, used)
     if missing:
         fact = department.facts[missing]
+        seen, unknown = _header_words(used, headers)
         note = make_issue("DEPT_FACT_MISSING", column=missing, value="、".join(fact.headers[:4]),
-                          department=department.name, guess=_guess(used, department, others))
+                          department=department.name, seen=seen, unknown=unknown)
         return _unusable(path, department, note, raw=raw)
     frames, issues, columns, header_rows = [], [], {}, {}
     for name, rows, (idx, roles, texts) in used:
@@ -115,8 +123,10 @@ def read_list(path: Path, department: Department, *, others: Iterable[Department
         for role, c in roles.items():
             columns.setdefault(role, texts[c])
     rows_frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if not len(rows_frame):
-        issues.append(make_issue("DEPT_EMPTY", department=department.name))
+    if not rows_frame["person_id"].notna().any():  # nobody to compare: using it would withdraw every open warning
+        note = make_issue("DEPT_EMPTY", department=department.name) if not len(rows_frame) else \
+            make_issue("DEPT_NO_VALID_ID", department=department.name, rows=len(rows_frame))
+        return dataclasses.replace(_unusable(path, department, note, raw=raw), issues=tuple(issues))
     return DepartmentList(
         department=department, path=path, format=raw.format, sha256=raw.sha256,
         fingerprint=fingerprint(department, rows_frame), rows=rows_frame, columns=columns,
@@ -156,19 +166,12 @@ def _missing_required(dept: Department, used: list) -> str | None:
     return None
 
 
-def _guess(used: list, dept: Department, others: Iterable[Department]) -> str:
-    best, best_hits = None, 0
-    texts = [t for _, _, (_, _, ts) in used for t in ts if t]
-    for other in others:
-        if other.name == dept.name:
-            continue
-        table = _Headers.of(other)
-        hits = len({table.role(t)[0] for t in texts if table.role(t) and table.role(t)[0] in other.facts})
-        if hits > best_hits:
-            best, best_hits = other, hits
-    if best is None:
-        return ""
-    return TEXT["dept.looks_like"].format(department=best.name, folder=best.folder)
+def _header_words(used: list, headers: _Headers) -> tuple[str, str]:
+    """(the header row as the list writes it, the headers no alias recognised) for a note: what the district can
+    add to rules/departments.yaml. Never a guess at another department: the district reads the words itself."""
+    texts = list(dict.fromkeys(t for _, _, (_, _, ts) in used for t in ts if t))
+    unknown = [t for t in texts if headers.role(t) is None and norm_header(t) not in ("序号", "编号", "备注")]
+    return "“" + "、".join(texts) + "”", ("“" + "、".join(unknown) + "”") if unknown else TEXT["dept.none_unknown"]
 
 
 def _value_from_sheet(fact, sheet: str | None) -> str | None:
@@ -200,6 +203,9 @@ def _sheet_frame(dept: Department, sheet: str | None, rows: list[list[object]], 
     issues: list[Issue] = []
     kept = np.ones(len(data), dtype=bool)
     for i in sorted([*id_col.problems, *(i for i, b in enumerate(id_col.blank) if b)]):  # rows without a valid ID
+        if _is_footer(data[i], roles["person_id"]):
+            kept[i] = False  # a 合计 / 小计 row, a 制表人 / 审核人 / 打印日期 line: no ID, nobody to compare
+            continue
         if id_col.blank[i]:
             if not _is_data_row(data[i], name_c):
                 kept[i] = False  # a blank line, a 合计 row, a 制表人 line
@@ -253,6 +259,25 @@ def issue_at(issue: tuple[str, list[int], dict], sheet: str | None, rows_of: lis
 def _is_id_header(headers: _Headers, row: list[object], c: int) -> bool:
     hit = headers.role(row[c]) if c < len(row) else None
     return hit is not None and hit[0] == "person_id"
+
+
+def _is_footer(row: list[object], id_c: int) -> bool:
+    """A total or sign-off line: no ID-like number in the ID cell, and a cell that says 合计/小计/总计/共计 or
+    starts a sign-off (制表人：…, 审核人：…, 填报单位：…, 打印日期：…)."""
+    if id_c < len(row) and _ID_DIGITS.search(clean_text(row[id_c])):
+        return False
+    for value in row:
+        if is_blank(value) or type(value) is not str:
+            continue
+        text = clean_text(value).replace(" ", "")
+        if text.startswith((*TOTAL_WORDS, "共计")):
+            return True
+        for prefix in FOOTER_PREFIXES:
+            if text.startswith(prefix):
+                if _AFTER_FOOTER.match(text[len(prefix):]):
+                    return True
+                break
+    return False
 
 
 def _is_data_row(row: list[object], name_c: int | None) -> bool:

@@ -129,7 +129,7 @@ def dept_read_job(job: DeptReadJob) -> DepartmentList:
 
     departments = load_departments(Path(job.root) / "rules")
     dept = departments.departments[job.department]
-    return read_list(Path(job.path), dept, others=departments.departments.values())
+    return read_list(Path(job.path), dept)
 
 
 # --- writing a returned copy ---

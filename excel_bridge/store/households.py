@@ -165,6 +165,23 @@ class Households:
         q = select(_H).where(or_(_H.c.household_no == key, _H.c.head_id == key.upper())).order_by(_H.c.id)
         return [HouseholdRow.of(r) for r in self.db.rows(q)]
 
+    def with_member(self, person_id: str) -> list[HouseholdRow]:
+        """The households one of whose members (the head or any other) has this 身份证号."""
+        m = t.members
+        q = (select(_H).select_from(_H.join(m, m.c.household_id == _H.c.id))
+             .where(m.c.person_id == person_id.upper()).order_by(_H.c.id))
+        seen: dict[int, HouseholdRow] = {}
+        for r in self.db.rows(q):
+            seen.setdefault(r.id, HouseholdRow.of(r))
+        return list(seen.values())
+
+    def member_name(self, household_id: int, person_id: str) -> str | None:
+        """The name the household's file gives the member with this 身份证号 (None: no such member)."""
+        q = (select(t.members.c.name).where(t.members.c.household_id == household_id,
+                                            t.members.c.person_id == person_id.upper()).limit(1))
+        r = self.db.first(q)
+        return r[0] if r is not None else None
+
     def from_submission(self, submission_id: int, *, on_file: bool = True) -> list[HouseholdRow]:
         q = select(_H).where(_H.c.submission_id == submission_id, _H.c.on_file == on_file).order_by(_H.c.id)
         return [HouseholdRow.of(r) for r in self.db.rows(q)]

@@ -1,6 +1,7 @@
 """The 部门预警 sheet of a town's 镇级核查表: one row per open department warning for a household of that town —
 the department, the fact, when it came and by when the town must verify it (已超期 once that day has passed),
-and the four 核实 columns with their dropdown and the hidden row token that decisions are read back by."""
+and the four 核实 columns with their dropdown and the hidden row token that decisions are read back by; and
+本镇已核实: the warnings the town has verified, with its conclusion (they leave 部门预警 once verified)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,33 @@ def write_department_sheet(wb, fmt: Formats, store: Store, config: Config, town:
             "type": "text", "criteria": "begins with", "value": OVERDUE,
             "format": wb.add_format(OVERDUE_FILL)})
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+
+
+VERIFIED_SHEET = "本镇已核实"
+VERIFIED_COLUMNS = [
+    Col("村", 7), Col("户主姓名", 7), Col("姓名", 7), Col("部门", 6), Col("情况", 26, "wrap"),
+    *(Col(h, {"核实结论": 14, "核实意见": 24}.get(h, 10), "wrap" if h == "核实意见" else "text")
+      for h in DEPT_COLUMNS[:3]),
+    Col(DEPT_COLUMNS[3], 11, "date"), Col("新增线索", 8), Col("户编号", 16, "id"), Col("目前户状态", 9),
+    Col("风险类型", 9), Col("收到日期", 11, "date"),
+]
+
+
+def verified_cells(w: WarningRow) -> list[object]:
+    state = w.household_state if w.on_file else REMOVED
+    return [w.village, w.head_name, w.name, w.department, w.fact, w.status, w.comment, w.verified_by,
+            w.verified_date, TEXT["dept.lead_yes"] if w.lead_created else None, w.household_no, state, w.risk_type,
+            w.received_date]
+
+
+def write_verified_sheet(wb, fmt: Formats, store: Store, town: str) -> None:
+    """本镇已核实: what the town concluded on its department warnings, latest first — the record a warning leaves
+    behind once it is off 部门预警 (like 本镇已决定 for households)."""
+    sheet = wb.add_worksheet(VERIFIED_SHEET)
+    sheet.set_row(0, 32)
+    sheet.merge_range(0, 0, 0, len(VERIFIED_COLUMNS) - 1, TEXT["dept.verified_instruction"].format(town=town),
+                      fmt.instruction)
+    done = sorted(store.departments.for_town(town, statuses=DEPT_CHOICES),
+                  key=lambda w: (w.verified_date or dt.date.min, w.updated_at, w.id), reverse=True)
+    write_table(sheet, fmt, VERIFIED_COLUMNS, (verified_cells(w) for w in done), first_row=FIRST_ROW,
+                identity=IDENTITY, header_lines=HEADER_LINES, printed=True)

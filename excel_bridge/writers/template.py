@@ -145,7 +145,9 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
     ws.set_column(1, 1, 16)
     ws.set_column(2, 2, 90)
     ws.write_string(0, 0, f"{place}防止返贫动态监测村级台账", fmt.title)
-    ws.write_string(1, 0, "依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（韶曲农组〔2021〕6号）", fmt.plain)
+    basis = TEXT["template.basis_number"].format(number=settings.policy_document) if settings.policy_document \
+        else TEXT["template.basis"]
+    ws.write_string(1, 0, basis, fmt.plain)
     r = 3
     for line in INSTRUCTIONS:
         ws.merge_range(r, 0, r, 2, line, fmt.wrap)

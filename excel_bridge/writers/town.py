@@ -18,7 +18,7 @@ from ..workflow import DISTRICT, MATTER, MONITORED, REMOVED, TOWN, TOWN_ACCEPT, 
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
-from .department_sheets import write_department_sheet
+from .department_sheets import write_department_sheet, write_verified_sheet
 from .tables import Col, Formats, new_workbook, write_meta, write_table
 
 TOWN_KIND = "excel_bridge.town_review"
@@ -47,6 +47,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
                              instruction=TEXT["town.instruction"].format(town=town))
         _decided(wb, fmt, store.views.town_decisions(town, town_level=TOWN, district_level=DISTRICT))
         write_department_sheet(wb, fmt, store, config, town, as_of=as_of)
+        write_verified_sheet(wb, fmt, store, town)
         _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
