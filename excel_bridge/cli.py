@@ -206,12 +206,13 @@ def _say(timed: bool) -> Callable[..., None]:
     return say
 
 
-def _print_report(report, ws, say: Callable[..., None] = print) -> None:
+def _print_report(report, ws, say: Callable[..., None] = print, *, say_writing: bool = True) -> None:
     from .intake import shown
 
     for f in report.files:
+        where = TEXT["pass.where"].format(path=ws.key(f.feedback)) if f.say_where and f.feedback else ""
         say(TEXT["pass.file"].format(town=f.town, name=shown(f.name), status=status_word(f.status),
-                                     message=f.message))
+                                     message=f.message) + where)
     for line in report.problems:
         say(TEXT["pass.problem"].format(line=line))
     for line in report.skipped:  # said every pass until moved (the note in the town's folder says it too)
@@ -225,9 +226,25 @@ def _print_report(report, ws, say: Callable[..., None] = print) -> None:
             log.info(TEXT["cli.log.output"], ws.key(o.path))
     if report.files:
         say(TEXT["pass.summary"].format(n=len(report.files), seconds=report.seconds, master=ws.master_path))
-    if report.writing:
+    if report.writing and say_writing:
         say(TEXT["pass.writing"])
     log.info(TEXT["cli.log.pass"], len(report.files), len(report.outputs), report.waiting, report.seconds)
+
+
+class _WatchReports:
+    """Each report under watch, printed; "being written in the background" said once until the writer is done
+    (a pass and the writer's next job would each say it again)."""
+
+    def __init__(self, ws, say: Callable[..., None]) -> None:
+        self.ws, self.say, self.writing = ws, say, False
+
+    def __call__(self, report) -> None:
+        _print_report(report, self.ws, self.say, say_writing=not self.writing)
+        self.writing = report.writing
+
+    def error(self, exc: BaseException) -> None:
+        key = "watch.config_error" if isinstance(exc, BridgeError) else "watch.error"
+        self.say(TEXT[key].format(error=exc), file=sys.stderr)
 
 
 def _open_workspace(directory: str):
@@ -264,8 +281,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     ws, _ = _open_workspace(args.dir)
     with Processor(ws, as_of=args.as_of, workers=args.workers, database=args.database,
                    on_wait=lambda text: say(text)) as processor:
-        watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws, say),
-                          on_error=lambda e: say(TEXT["watch.error"].format(error=e), file=sys.stderr))
+        reports = _WatchReports(ws, say)
+        watcher = Watcher(ws, processor, poll=args.poll, on_report=reports, on_error=reports.error)
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
         processor.runner.warm()
         say(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
