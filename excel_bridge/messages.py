@@ -43,6 +43,9 @@ CATALOGUE: dict[str, Entry] = {
                             "请删除与台账无关的工作表、图片和大片空白格式，只保留台账内容后重新提交。"),
     "FILE_TOO_MANY_CELLS": Entry(E, "“{sheet}”表的数据区域过大（{value} 行 × {limit} 列），不像一份村级台账。",
                                  "请检查表格最下方或最右侧是否有误填的内容或格式，删除多余的行和列后重新提交。"),
+    "FILE_OTHER_DISTRICT": Entry(E, "这份台账是{value}的（模板隐藏的“系统信息”表这样记载），不是{district}的，不能按{district}的镇村名单校验。",
+                                 "校验{value}的台账，请在{value}的工作目录中运行，或加 --workspace 指向它；"
+                                 "如果本村确属{district}，请使用{district}下发的模板重新填写。"),
     "FILE_NOT_MONITORING": Entry(E, "文件中没有找到“户信息”“家庭成员”“帮扶措施”“评议公示”中的任何一张表，不是村级监测台账。",
                                  "请使用区里下发的《村级监测台账》模板填写，不要改动工作表名称和表头。"),
     "FILE_READ_LIMIT": Entry(E, "读取文件时超出了时间或内存限制，文件结构异常。",
@@ -405,7 +408,7 @@ TEXT: dict[str, str] = {
     "cli.code_format": "区划代码应为 6 位数字（本区户籍身份证号的前 6 位，如曲江区为 440205），写的是“{text}”",
     "cli.timed": "{time} {line}",
     # -v: the CLI's own log lines (logging's %-style arguments)
-    "cli.log.settings_bundled": "使用程序自带的设置（%s，%d 个镇）和表结构、规则；要用本区的设置请加 --workspace 工作目录",
+    "cli.settings_bundled": "注意：当前文件夹及其上级中没有区级工作目录，按程序自带的{district}设置（{towns} 个镇）处理；要用本区的设置，请在本区工作目录中运行，或加 --workspace 工作目录",
     "cli.log.settings_workspace": "使用工作目录 %s 的设置（%s，区划代码 %s，%d 个镇）",
     "cli.log.check": "%s：读取、校验和研判用时 %.2f 秒（%d 字节，内容指纹 %s…）",
     "cli.log.pass": "本轮结束：处理 %d 个文件，写出 %d 个工作簿，%d 个文件还在复制中，用时 %.1f 秒",
