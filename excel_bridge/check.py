@@ -125,9 +125,19 @@ def folder_town_issues(parsed: Parsed, expected_town: str, config: Config) -> li
     return out
 
 
+def other_district_issues(parsed: Parsed, config: Config) -> list[Issue]:
+    """A workbook whose hidden sheet names another district than the settings it is checked with."""
+    theirs, ours = parsed.data.meta.get("区", ""), config.settings.district
+    if not theirs or not ours or theirs == ours:
+        return []
+    return [make_issue("FILE_OTHER_DISTRICT", sheet=None, row=None, column=None, value=theirs, district=ours)]
+
+
 def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expected_town: str | None = None,
-               identified: dict[str, dt.date] | None = None, max_bytes: int | None = None) -> CheckResult:
-    """Check one workbook. Never raises for bad input: an unusable file is a result with readable=False."""
+               identified: dict[str, dt.date] | None = None, max_bytes: int | None = None,
+               district: bool = False) -> CheckResult:
+    """Check one workbook. Never raises for bad input: an unusable file is a result with readable=False.
+    `district`: a file from another district (its hidden sheet says) is an error naming both (`check`)."""
     now = dt.datetime.now()
     limit = max_bytes or config.settings.max_file_mb * 1024 * 1024
     with collector_paused():
@@ -135,7 +145,10 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
             data = read_workbook(Path(path), config.schemas, max_bytes=limit)
         except UnreadableFile as exc:
             return unreadable_result(path, exc, now=now)
-        return check_parsed(validate(data, config), config, path=Path(path), as_of=as_of,
+        parsed = validate(data, config)
+        if district:
+            parsed.issues[:0] = other_district_issues(parsed, config)
+        return check_parsed(parsed, config, path=Path(path), as_of=as_of,
                             expected_town=expected_town, identified=identified, now=now)
 
 
@@ -181,7 +194,7 @@ def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date |
 
 
 def _check_positional(path: Path, config: Config, as_of: dt.date | None) -> CheckResult:
-    return check_file(path, config, as_of=as_of)
+    return check_file(path, config, as_of=as_of, district=True)
 
 
 def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None) -> CheckResult:

@@ -33,18 +33,48 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 log = logging.getLogger("excel_bridge.cli")  # not __name__: run as `python -m excel_bridge.cli` that is __main__
 
 
-def _config(args: argparse.Namespace):
-    from .config import load_config
-    from .workspace import Workspace
+def _config(args: argparse.Namespace, file: Path | None = None):
+    """The settings `check` and `template` use: --workspace; else the workspace this folder is in (or above);
+    else (check) the workspace of the district the file's hidden sheet names; else 曲江区's, said on stderr."""
+    from .config import Config, load_config
+    from .schema import load_schemas
+    from .ruleset import load_rules
+    from .workspace import Workspace, find_workspace, workspace_of_district
 
-    if getattr(args, "workspace", None):
-        config = Workspace.open(Path(args.workspace)).config()
+    root = Path(args.workspace) if getattr(args, "workspace", None) else find_workspace(Path.cwd())
+    if root is None and file is not None and file.is_file():
+        district = _district_of(file)
+        if district:
+            root = workspace_of_district(district, [file.parent, Path.cwd()])
+    if root is not None:
+        config = Workspace.open(root).config()
+        if getattr(args, "schemas", None) or getattr(args, "rules", None):  # given on the command line: theirs
+            config = Config(schemas=load_schemas(args.schemas) if args.schemas else config.schemas,
+                            rules=load_rules(args.rules) if args.rules else config.rules, settings=config.settings)
         s = config.settings
-        log.info(TEXT["cli.log.settings_workspace"], args.workspace, s.district, s.district_code, len(s.towns))
+        log.info(TEXT["cli.log.settings_workspace"], root, s.district, s.district_code, len(s.towns))
         return config
     config = load_config(schemas_dir=getattr(args, "schemas", None), rules_dir=getattr(args, "rules", None))
-    log.info(TEXT["cli.log.settings_bundled"], config.settings.district, len(config.settings.towns))
+    args.bundled = True  # said once the file is judged or the template written (an error alone otherwise)
     return config
+
+
+def _say_bundled(args: argparse.Namespace, config) -> None:
+    """曲江区's built-in settings were used (no workspace found): say so, on stderr (stdout may be --json)."""
+    if getattr(args, "bundled", False):
+        print(TEXT["cli.settings_bundled"].format(district=config.settings.district,
+                                                  towns=len(config.settings.towns)), file=sys.stderr)
+
+
+def _district_of(file: Path) -> str:
+    """The district a workbook's hidden 系统信息 sheet names ("" for none), read in a memory-capped child."""
+    from .isolate import Died, run_isolated
+    from .read import peek_meta
+
+    try:
+        return run_isolated(peek_meta, file).get("区", "")
+    except (Died, OSError):
+        return ""
 
 
 # --- check ---
@@ -73,8 +103,8 @@ def _where(issue) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import isolated_check
 
-    config = _config(args)
     file = Path(args.file)
+    config = _config(args, file)
     started = time.perf_counter()
     result = _folder_result(file) if file.is_dir() else isolated_check(file, config, as_of=args.as_of)
     if result.readable:
@@ -89,6 +119,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             placed = write_returned_copy(result, out, config)
         except OSError as exc:  # the folder cannot be written: say which, not our temporary file's name
             raise UsageError(TEXT["check.cannot_write"].format(folder=out.parent, reason=os_problem(exc))) from exc
+    if result.readable:
+        _say_bundled(args, config)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
         return result.exit_code
@@ -129,6 +161,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         print(_locked_line(placed))
     else:
         print(TEXT["template.replaced" if existed else "template.written"].format(path=placed.path))
+    _say_bundled(args, config)
     return EXIT_OK
 
 
@@ -214,12 +247,13 @@ def _locked_line(placed) -> str:
     return TEXT["pass.locked"].format(path=placed.path)
 
 
-def _print_report(report, ws, say: Callable[..., None] = print) -> None:
+def _print_report(report, ws, say: Callable[..., None] = print, *, say_writing: bool = True) -> None:
     from .intake import shown
 
     for f in report.files:
+        where = TEXT["pass.where"].format(path=ws.key(f.feedback)) if f.say_where and f.feedback else ""
         say(TEXT["pass.file"].format(town=f.town, name=shown(f.name), status=status_word(f.status),
-                                     message=f.message))
+                                     message=f.message) + where)
     for line in report.problems:
         say(TEXT["pass.problem"].format(line=line))
     for line in report.skipped:  # said every pass until moved (the note in the town's folder says it too)
@@ -233,9 +267,25 @@ def _print_report(report, ws, say: Callable[..., None] = print) -> None:
             log.info(TEXT["cli.log.output"], ws.key(o.path))
     if report.files:
         say(TEXT["pass.summary"].format(n=len(report.files), seconds=report.seconds, master=ws.master_path))
-    if report.writing:
+    if report.writing and say_writing:
         say(TEXT["pass.writing"])
     log.info(TEXT["cli.log.pass"], len(report.files), len(report.outputs), report.waiting, report.seconds)
+
+
+class _WatchReports:
+    """Each report under watch, printed; "being written in the background" said once until the writer is done
+    (a pass and the writer's next job would each say it again)."""
+
+    def __init__(self, ws, say: Callable[..., None]) -> None:
+        self.ws, self.say, self.writing = ws, say, False
+
+    def __call__(self, report) -> None:
+        _print_report(report, self.ws, self.say, say_writing=not self.writing)
+        self.writing = report.writing
+
+    def error(self, exc: BaseException) -> None:
+        key = "watch.config_error" if isinstance(exc, BridgeError) else "watch.error"
+        self.say(TEXT[key].format(error=exc), file=sys.stderr)
 
 
 def _open_workspace(directory: str):
@@ -273,8 +323,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     ws, _ = _open_workspace(args.dir)
     with Processor(ws, as_of=args.as_of, workers=args.workers, database=args.database,
                    on_wait=lambda text: say(text)) as processor:
-        watcher = Watcher(ws, processor, poll=args.poll, on_report=lambda r: _print_report(r, ws, say),
-                          on_error=lambda e: say(TEXT["watch.error"].format(error=e), file=sys.stderr))
+        reports = _WatchReports(ws, say)
+        watcher = Watcher(ws, processor, poll=args.poll, on_report=reports, on_error=reports.error)
         for name in ("SIGTERM", "SIGBREAK"):  # a service stopped; SIGBREAK: Ctrl-Break on Windows
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), lambda *_: watcher.stop())

@@ -103,6 +103,11 @@ def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -
                        parsed=result.parsed if keep_parsed else None)
 
 
+def unplaced(hp: HouseholdPayload) -> bool:
+    """A household whose village is not one its town lists (a typo): nothing of it is recorded."""
+    return "village" in hp.invalid
+
+
 @dataclass
 class Applied:
     submission_id: int
@@ -156,14 +161,15 @@ def apply_village_file(store: Store, payload: FilePayload, config: Config, *, as
         previous = store.submissions.repeated(payload.sha256, town=payload.town)
         if previous is not None:
             raise AlreadyApplied(previous)
-        villages = sorted({hp.village for hp in payload.households if hp.village})
+        placed = [hp for hp in payload.households if hp.village and not unplaced(hp)]
+        villages = sorted({hp.village for hp in placed if hp.village})
         sub_id = store.submissions.add(
             sha256=payload.sha256, kind="village", status="applied", file_name=payload.file_name,
             received_at=at, town=payload.town, archived_path=archived_path,
             villages=villages or ([payload.village_hint] if payload.village_hint else []))
         applied = Applied(submission_id=sub_id)
         by_village: dict[str, list[HouseholdPayload]] = defaultdict(list)
-        for hp in payload.households:
+        for hp in placed:
             if hp.village and not hp.duplicate:
                 by_village[hp.village].append(hp)
         for village, rows in by_village.items():

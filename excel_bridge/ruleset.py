@@ -192,7 +192,7 @@ class RuleSet(BaseModel):
         """The monitoring line of an income year; a missing year is a configuration error naming it."""
         value = self.line.lines.get(year)
         if value is None:
-            raise ConfigError(render("LINE_UNCONFIGURED", value=year)[0])
+            raise ConfigError(TEXT["config.line_missing"].format(year=year))
         return value
 
     def has_line(self, year: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import operator
 import re
@@ -15,6 +16,7 @@ from typing import Any
 from . import figures, idcard
 from .config import Config
 from .issues import Issue, make_issue
+from .messages import TEXT
 from .normalize import clean_text, parse_date, parse_number, parse_year, plain_text
 from .read import SheetData, WorkbookData
 from .schema import ColumnSpec, Schemas, SheetSpec
@@ -245,13 +247,17 @@ def _make_town(config: Config) -> Converter:
 
 
 def _village_checks(households: list[Household], config: Config, sink: _Sink) -> None:
-    """A village not in its town's registered list (checked only where the settings list villages)."""
+    """A village not in its town's registered list (checked only where the settings list villages): an error
+    naming the closest listed village, and the household is not recorded (a typo must not make a village)."""
     col = config.schemas.household.column("village")
     for hh in households:
         town, village = hh.get("town"), hh.get("village")
         listed = config.settings.towns.get(town or "", [])
         if town and village and listed and village not in listed:
-            sink.add("VILLAGE_UNKNOWN", hh, col, village, town=town)
+            close = difflib.get_close_matches(village, listed, n=1, cutoff=0.0)
+            closest = TEXT["check.closest_village"].format(name=close[0]) if close else ""
+            sink.add("VILLAGE_UNKNOWN", hh, col, village, town=town, closest=closest, allowed="、".join(listed))
+            hh.invalid.add("village")
 
 
 def _dropdown(col: ColumnSpec, config: Config) -> frozenset[str]:

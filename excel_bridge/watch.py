@@ -16,7 +16,7 @@ from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileCreatedEvent, F
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .errors import BridgeError
+from .errors import BridgeError, ConfigError
 from .messages import TEXT
 from .pipeline import PassReport, Processor
 from .workspace import FEEDBACK, SHARE, Workspace
@@ -64,6 +64,7 @@ class Watcher:
         self._dirty_at: float | None = None
         self._stop = threading.Event()
         self.passes = 0
+        self.config_problem: str | None = None  # the settings/rules error said last (said once, until it changes)
         processor.district.on_done = self.poke_background
 
     def poke(self) -> None:
@@ -93,12 +94,18 @@ class Watcher:
     def _pass(self) -> PassReport | None:
         try:
             report = self.processor.run_pass(wait=self.settle, background=True)
+        except ConfigError as exc:  # the district's settings or rules broke: said once, looked at again soon
+            if str(exc) != self.config_problem:
+                self.config_problem = str(exc)
+                self.on_error(exc)
+            return None
         except Exception as exc:  # noqa: BLE001 - a pass that raises never stops the watcher
             if not isinstance(exc, BridgeError):  # ours (a lost ledger connection…) is Chinese: on_error says it
                 log.exception(TEXT["watch.log.pass_failed"])
             self.on_error(exc)
             return None
         self.passes += 1
+        self.config_problem = None
         self.on_report(report)
         return report
 
@@ -112,6 +119,11 @@ class Watcher:
         if report is not None:
             self.on_report(report)
 
+    def _again_soon(self, report: PassReport | None) -> bool:
+        """Look again within seconds: files still settling, or settings the district is fixing (their folder is
+        not watched)."""
+        return _look_again(report) or self.config_problem is not None
+
     def run(self) -> None:
         """Block until stop() (or Ctrl-C in the caller); process what is already there first."""
         observer = self._observer()
@@ -119,7 +131,7 @@ class Watcher:
         try:
             report = self._pass()
             last_pass = time.monotonic()
-            settle = _look_again(report)
+            settle = self._again_soon(report)
             while not self._stop.is_set():
                 with self._cond:
                     timeout = self.poll_interval if settle else max(0.0, self.rescan - (time.monotonic() - last_pass))
@@ -140,7 +152,7 @@ class Watcher:
                     continue  # only the background writer finished
                 report = self._pass()
                 last_pass = time.monotonic()
-                settle = _look_again(report)
+                settle = self._again_soon(report)
         finally:
             observer.stop()
             observer.join(timeout=5)

@@ -57,6 +57,36 @@ def plain_stem(name: str) -> str:
     return stem or Path(name).stem
 
 
+def find_workspace(start: Path) -> Path | None:
+    """The workspace a command stands in: `start` or the nearest folder above it holding 区级设置.yaml."""
+    start = Path(start).absolute()
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
+def workspace_of_district(district: str, near: list[Path]) -> Path | None:
+    """A workspace whose settings name `district` (a file's hidden sheet says whose it is): the one above each
+    folder in `near`, then the workspaces directly inside them; None when none matches."""
+    seen: list[Path] = []
+    for folder in near:
+        found = find_workspace(folder)
+        if found is not None:
+            seen.append(found)
+        try:
+            seen += sorted(p for p in Path(folder).iterdir() if (p / SETTINGS_FILE).is_file())
+        except OSError:
+            continue
+    for root in dict.fromkeys(seen):
+        try:
+            if load_settings(root / SETTINGS_FILE, complete=False).district == district:
+                return root
+        except ConfigError:
+            continue
+    return None
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path

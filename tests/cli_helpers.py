@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 TIME = r"\d\d:\d\d:\d\d"
+# what `check` and `template` say on stderr when no workspace is found (run from the checkout: 曲江区's settings)
+BUNDLED_NOTE = ("注意：当前文件夹及其上级中没有区级工作目录，按程序自带的曲江区设置（9 个镇）处理；要用本区的设置，"
+                "请在本区工作目录中运行，或加 --workspace 工作目录")
 # what may stay Latin in a Chinese help text: command and option names, file kinds, program names
 LATIN_ALLOWED = {"excel", "bridge", "xlsx", "xlsm", "xls", "xlsb", "ods", "et", "json", "yaml", "cron", "smb", "ctrl",
                  "demo", "district", "check", "template", "init", "process", "watch", "history", "schemas", "rules",

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import python_calamine as pc
 import yaml
-from cli_helpers import run_cli, unwritable_dir
+from cli_helpers import BUNDLED_NOTE, run_cli, unwritable_dir
 from conftest import needs_soffice
 from openpyxl.utils import column_index_from_string, get_column_letter
 from xlsx_helpers import col_ranges, ranges_overlap, soffice_convert
@@ -295,7 +295,7 @@ def test_an_existing_file_is_never_overwritten_without_force(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["石塘村台账.xlsx"]
 
     proc = run_cli("template", filled, "--force")
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"已写出模板：{filled}（替换了原有文件）\n", "")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"已写出模板：{filled}（替换了原有文件）\n", BUNDLED_NOTE + "\n")
     assert _sheets(filled) == [*SHEETS, "下拉选项", "系统信息"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["石塘村台账.xlsx"]  # no temporary file left
 
@@ -303,7 +303,7 @@ def test_an_existing_file_is_never_overwritten_without_force(tmp_path):
 def test_missing_folders_are_made(tmp_path):
     out = tmp_path / "马坝镇" / "石塘村" / "模板.xlsx"
     proc = run_cli("template", out, "--town", "马坝镇", "--village", "石塘村")
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"已写出模板：{out}\n", "")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"已写出模板：{out}\n", BUNDLED_NOTE + "\n")
     assert _sheets(out) == [*SHEETS, "下拉选项", "系统信息"]
     upper = tmp_path / "大写.XLSX"
     assert run_cli("template", upper).returncode == 0 and _sheets(upper)[0] == "填表说明"

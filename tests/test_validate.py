@@ -225,7 +225,11 @@ def test_village_unknown_when_villages_registered(tmp_path):
     config = load_config(settings=DistrictSettings(towns={"马坝镇": ["石塘村"], "大塘镇": []}))
     rows = base_rows()
     rows["household"][0]["village"] = "石塘"
-    only(check(tmp_path, config, rows), ("VILLAGE_UNKNOWN", "warning", HH, 2, "村", "石塘"))
+    r = check(tmp_path, config, rows)
+    issue = only(r, ("VILLAGE_UNKNOWN", "error", HH, 2, "村", "石塘"))
+    assert issue.message == "“石塘”不在马坝镇登记的村名单中，本户没有入账。"
+    assert issue.hint.startswith("是不是“石塘村”？请改为“石塘村”。请从下拉列表选择村名（马坝镇登记的村：石塘村）")
+    assert "village" in r.households[0].invalid
 
 
 # --- cells of a column converted together -------------------------------------------------------------
@@ -457,8 +461,10 @@ def test_line_unconfigured(tmp_path, config):
     rows = base_rows()
     rows["household"][1].update(income_year=2030, medical_expense=100)
     r = check(tmp_path, config, rows)
-    issue = only(r, ("LINE_UNCONFIGURED", "error", HH, 3, "收入年度", "2030"))
-    assert "2030" in issue.message and "2030" in issue.hint
+    issue = only(r, ("LINE_UNCONFIGURED", "warning", HH, 3, "收入年度", "2030"))
+    # the district's to fix, never a clerk's error pointing at a YAML file
+    assert issue.message == "区里还没有设置2030年的监测线，暂时无法研判本户，请联系区乡村振兴局。"
+    assert "yaml" not in (issue.message + issue.hint).lower() and "rules" not in issue.hint
     hh, a = r.pairs()[1]
     assert hh.line is None
     assert hh.per_capita_income == 8000.0  # still computed

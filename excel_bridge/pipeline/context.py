@@ -26,6 +26,7 @@ class FileOutcome:
     warnings: int = 0
     households: int = 0
     feedback: Path | None = None
+    say_where: bool = False  # the terminal line names the returned copy's folder (a file not of one listed village)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Pass:
     first: set[Place] = field(default_factory=set)  # of those, the villages whose files arrived now (first out)
     readings: dict[str, object] = field(default_factory=dict)  # archived path → the reading made this pass
     reissues: dict[Place, FileOutcome] = field(default_factory=dict)  # duplicates whose copy is re-issued
+    homes: dict[str, str] = field(default_factory=dict)  # archived path → the village a file came from
 
     def now(self) -> dt.datetime:
         return dt.datetime.now().replace(microsecond=0)

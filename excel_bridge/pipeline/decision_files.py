@@ -34,7 +34,7 @@ def refusal(item: Item, read: DecisionsRead) -> str | None:
     if not item.in_place and item.cand.zone != TOWN_ZONE:
         return TEXT["process.review_from_villages"].format(town=item.town)
     if read.meta.get("镇") != item.town:
-        return TEXT["process.review_elsewhere"].format(town=read.meta.get("镇") or TEXT["process.other_town"],
+        return TEXT["process.review_elsewhere"].format(town=read.meta.get("镇") or TEXT["process.review_other_town"],
                                                        folder=item.town)
     return None
 

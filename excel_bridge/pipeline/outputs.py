@@ -69,12 +69,23 @@ def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]
     for village in sub.villages:
         extra += conflict_issues(ctx.store, town=town, village=village, conflicts=conflicts.get((town, village)))
         merged.update(statuses(ctx.store, ctx.config, town=town, village=village, as_of=ctx.today))
-    village = sub.villages[0] if len(sub.villages) == 1 else None
+    village = sub.villages[0] if len(sub.villages) == 1 else _home(ctx, sub)
     out = ctx.ws.returned_copy_path(town, village, sub.file_name)
     assert sub.archived_path is not None
     return CopyJob(root=str(ctx.ws.root), archived=str(ctx.ws.path_of(sub.archived_path)), out=str(out), town=town,
                    file_name=sub.file_name, received=sub.received_at.strftime("%Y-%m-%d %H:%M:%S"),
                    statuses=merged, extra=extra, as_of=ctx.today, parsed=ctx.readings.pop(sub.archived_path, None))
+
+
+def _home(ctx: Pass, sub: Submission) -> str | None:
+    """The village a file of several villages came from (its folder this pass, or where its copy went before);
+    None for a file nobody can place in one village (a town's own merged file: the town's folder)."""
+    home = ctx.homes.get(sub.archived_path or "")
+    if home is None and sub.feedback_path:
+        folder = ctx.ws.path_of(sub.feedback_path).parent
+        if folder.parent == ctx.ws.town_feedback(sub.town or "") and folder != ctx.ws.town_private(sub.town or ""):
+            home = folder.name
+    return home
 
 
 def _placed(ctx: Pass, sub: Submission, covered: set[Place], placed: Placed) -> None:

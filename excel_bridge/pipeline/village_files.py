@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from ..errors import LedgerError, StoreError
-from ..ingest import AlreadyApplied, FilePayload, apply_village_file
+from ..ingest import AlreadyApplied, FilePayload, apply_village_file, unplaced
 from ..intake import shown
 from ..messages import TEXT, os_problem
 from ..store import Submission
@@ -69,6 +69,12 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
             ctx.dirty.add((c.other_town, c.other_village))
     if payload.parsed is not None:
         ctx.readings[ctx.key(item.archived)] = payload.parsed
+    # the village the file came from (its inbox folder, its hidden sheet, its name): its returned copy goes
+    # there, whatever villages its rows name (a file holding no registered village is still that village's)
+    home = _village_of_drop(ctx, item, payload.village_hint)
+    if home is not None:
+        payload.village_hint = home
+        ctx.homes[ctx.key(item.archived)] = home
     try:
         applied = apply_village_file(ctx.store, payload, ctx.config, as_of=ctx.today, received_at=item.received,
                                      archived_path=ctx.key(item.archived))
@@ -82,14 +88,28 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
         return _failed(ctx, item, str(exc), kind=getattr(exc, "kind", type(exc).__name__))
     issues = [*payload.issues, *applied.issues]
     errors = sum(1 for i in issues if i.severity == "error")
-    for place in applied.villages:
+    for place in applied.villages or ({(item.town, home)} if home else set()):
         ctx.dirty.add(place)
         ctx.first.add(place)
     ctx.dirty |= _moved_between_towns(ctx, item)
     message = TEXT["process.applied"].format(households=len(payload.households), errors=errors,
                                              warnings=len(issues) - errors)
+    left_out = sum(1 for hp in payload.households if unplaced(hp))
+    if left_out:
+        message += TEXT["process.unplaced"].format(n=left_out)
+    _tell_district_missing_lines(item, payload)
     return FileOutcome(item.name, item.town, "applied", message, errors=errors, warnings=len(issues) - errors,
-                       households=len(payload.households))
+                       households=len(payload.households), say_where=bool(left_out) or len(applied.villages) != 1)
+
+
+def _tell_district_missing_lines(item: Item, payload: FilePayload) -> None:
+    """An income year with no monitoring line is the district's to fix: the terminal and log say which year."""
+    missing: dict[str, int] = {}
+    for issue in payload.issues:
+        if issue.code == "LINE_UNCONFIGURED" and issue.value:
+            missing[issue.value] = missing.get(issue.value, 0) + 1
+    for year, n in sorted(missing.items()):
+        log.warning(TEXT["process.log.line_missing"], item.town, shown(item.name), year, n, year)
 
 
 def _village_of_drop(ctx: Pass, item: Item, hint: str | None) -> str | None:

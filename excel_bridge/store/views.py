@@ -79,7 +79,11 @@ class Views:
             for village in sub.villages or (None,):
                 latest[(sub.town, village)] = sub
         out = []
+        seen: set[int] = set()  # a file of two villages is the latest of both: its problems are listed once
         for (_, _), sub in sorted(latest.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+            if sub.id in seen:
+                continue
+            seen.add(sub.id)
             issues = self.submissions.issues_of(sub.id)
             if issues:
                 out.append((sub, issues))
