@@ -182,8 +182,6 @@ def _applied_message(dlist: DepartmentList, result: Evaluation, changes: Changes
     rows = len({(i.sheet, i.row) for i in dlist.issues if i.row})
     if rows:
         message += TEXT["dept.outcome_issues"].format(n=rows, note=note)
-    elif dlist.issues:  # about the list as a whole (DEPT_EMPTY): the note says it
-        message += TEXT["dept.outcome_see_note"].format(note=note)
     return message
 
 
