@@ -759,7 +759,6 @@ TEXT: dict[str, str] = {
                             "仍待核实 {kept} 条，部门已撤销 {withdrawn} 条；未在台账中的人员 {unmatched} 人",
     "dept.outcome_verified_before": "；另有 {n} 条与镇里已核实过的情况相同，不再重复预警",
     "dept.outcome_issues": "；{n} 行有问题未能比对，见 {note}",
-    "dept.outcome_see_note": "；请看 {note}",
     "dept.outcome_duplicate": "与 {date} 收到的“{name}”内容相同，已比对过，本次不再重复处理",
     "dept.outcome_refused": "{message}（说明见 {note}）",
     "dept.log.applied": "部门名单 %s/%s：新增预警 %d 条，仍待核实 %d 条，部门已撤销 %d 条，未在台账中 %d 人",

@@ -212,6 +212,15 @@ def test_a_list_with_no_usable_row_changes_nothing_and_keeps_the_note_of_the_lis
     assert (ws.department_feedback / "医保_说明.txt").read_text(encoding="utf-8-sig").splitlines()[1] == "文件：十二月补.xlsx"
 
 
+def test_a_first_list_not_used_says_no_list_has_been_used_yet(ws, cfg, proc):
+    ledger_of(ws, cfg, proc)
+    outcome = apply(ws, cfg, medical_list(ws.departments / "医保" / "十二月.xlsx", []))
+    assert outcome.status == "refused" and warnings(ws) == []
+    note = (ws.department_feedback / UNUSED_NOTE).read_text(encoding="utf-8-sig").splitlines()
+    assert note[4:] == ["该部门还没有一份名单被使用过。"]
+    assert not (ws.department_feedback / "医保_说明.txt").exists()
+
+
 def test_a_list_without_an_id_column_gets_a_note_and_changes_nothing(ws, cfg, proc):
     ledger_of(ws, cfg, proc)
     apply(ws, cfg, medical_list(ws.departments / "医保" / "十一月.xlsx", [("黄丽", WIFE_A, 25000)]))

@@ -1,9 +1,10 @@
 """One department list dropped into 部门数据/<部门>/, taken into the ledger: archived like a village file, read,
 applied once (by its fingerprint), judged against the ledger's people, reconciled with the department's open
 warnings (a verified outcome is never touched), persisted in one transaction, and explained to the department
-in 反馈/部门/<部门>_说明.txt. A list that cannot be used (unreadable, no ID column, no row with a usable ID …), or
-a file in a folder no department is configured for, gets only a record and its own note — 反馈/部门/<部门>_未使用名单
-_说明.txt, beside the note of the list last used, which it never replaces: nothing else changes."""
+in 反馈/部门/<部门>_说明.txt. A list that cannot be used (unreadable, no ID column, no row with a usable ID …)
+gets only a record and its own note, 反馈/部门/<部门>_未使用名单_说明.txt, beside the note of the list last used
+(never over it); a file in a folder no department is configured for gets a record and a note too: nothing else
+changes."""
 
 from __future__ import annotations
 
@@ -182,8 +183,6 @@ def _applied_message(dlist: DepartmentList, result: Evaluation, changes: Changes
     rows = len({(i.sheet, i.row) for i in dlist.issues if i.row})
     if rows:
         message += TEXT["dept.outcome_issues"].format(n=rows, note=note)
-    elif dlist.issues:  # about the list as a whole (DEPT_EMPTY): the note says it
-        message += TEXT["dept.outcome_see_note"].format(note=note)
     return message
 
 
