@@ -4,10 +4,13 @@ transaction that applies a file. Real subprocesses, real SQLite files and a real
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from cli_helpers import run_cli
@@ -15,6 +18,7 @@ from factory import AS_OF, base_rows, person, write_village
 
 from excel_bridge.check import check_file
 from excel_bridge.ingest import AlreadyApplied, apply_village_file, payload_from
+from excel_bridge.pipeline import Processor
 from excel_bridge.store import Store
 
 pytestmark = pytest.mark.backends
@@ -98,6 +102,26 @@ def test_a_second_holder_in_wait_mode_is_told_once_then_gets_the_lock(ws, backen
         with second.pass_lock(wait=True, on_wait=told.append):  # released: taken at once, nothing said
             pass
     assert told == []
+
+
+def test_a_watcher_waits_for_the_other_program_says_so_once_then_processes(ws, config, backend, runner):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    told: list[str] = []
+    with Store.open(_database(ws, backend)) as other, contextlib.ExitStack() as holding:
+        holding.enter_context(other.pass_lock(wait=False, on_wait=told.append))
+        released = threading.Timer(3.0, holding.close)  # the other program's pass ends
+        released.start()
+        try:
+            with Processor(ws, as_of=AS_OF, runner=runner, on_wait=told.append) as proc:
+                started = time.monotonic()
+                report = proc.run_pass(wait=0.05)  # as watch runs it: waiting for the ledger
+                waited = time.monotonic() - started
+        finally:
+            released.cancel()
+            holding.close()
+    assert waited >= 2.5
+    assert len(told) == 1 and told[0].startswith(BUSY) and told[0].endswith("等它处理完再处理……"), told
+    assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied")]
 
 
 def test_a_content_applied_meanwhile_is_not_applied_again_inside_the_transaction(ws, config, backend, tmp_path):

@@ -187,18 +187,14 @@ def test_a_ledger_newer_than_the_program_is_refused_untouched(backend, tmp_path)
     engine.dispose()
 
 
-def test_one_revision_per_version_the_last_one_the_programs(backend):
-    if backend is not None:
-        pytest.skip("files, not a database")
+def test_one_revision_per_version_the_last_one_the_programs():
     names = sorted(p.name for p in (REVISIONS / "versions").glob("v*_*.py"))
     assert [n.split("_", 1)[0] for n in sorted(names, key=lambda n: int(n[1:].split("_")[0]))] == [
         f"v{n}" for n in range(1, SCHEMA_VERSION + 1)]
     assert HEAD == f"v{SCHEMA_VERSION}"
 
 
-def test_the_revisions_ship_in_the_wheel_and_need_no_alembic_ini(backend, tmp_path):
-    if backend is not None:
-        pytest.skip("packaging, not a database")
+def test_the_revisions_ship_in_the_wheel_and_need_no_alembic_ini(tmp_path):
     source = tmp_path / "src"  # a copy: the build leaves nothing in the checkout, and nothing stale gets in
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info",
                                                                   "__pycache__", "tests", "bench", ".*"))

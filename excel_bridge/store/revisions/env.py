@@ -3,6 +3,12 @@ handed over by `store.migrations` in the config's attributes; nothing is read fr
 
 from alembic import context
 
-context.configure(connection=context.config.attributes["connection"], render_as_batch=False)
-with context.begin_transaction():
-    context.run_migrations()
+
+def run() -> None:
+    context.configure(connection=context.config.attributes["connection"])
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if hasattr(context, "config"):  # run by Alembic (imported on its own, as the import test does: nothing to do)
+    run()
