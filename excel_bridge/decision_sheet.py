@@ -87,9 +87,6 @@ class Token:
         return self.version
 
 
-WarningToken = Token  # a department warning's token is the same mechanism, its kind WARNING
-
-
 def shown_digest(secret: str, values: object) -> str:
     """A short keyed digest of what a decision row is decided on (JSON-able values: dates and numbers as text),
     folded into the row's token so that any change to them makes the token of an older copy stale."""

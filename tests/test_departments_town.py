@@ -16,11 +16,11 @@ from factory import (AS_OF, HEAD_A, HEAD_B, WIFE_A, all_cell_text, base_rows, dr
 
 from department_lists import decide_warning, medical_list, warning_table
 from excel_bridge.alerts import all_alerts
-from excel_bridge.decision_sheet import make_token
 from excel_bridge.decisions import Unreadable
 from excel_bridge.departments.apply import apply_department_file
 from excel_bridge.departments.verdicts import apply_department_decisions, read_department_decisions
 from excel_bridge.idcard import make_id
+from excel_bridge.ledger_tokens import row_token
 from excel_bridge.pipeline import Processor
 
 pytestmark = pytest.mark.backends
@@ -112,7 +112,7 @@ def test_the_town_sheet_has_one_row_per_warning_with_its_deadline_dropdown_and_h
         {"部门": "医保", "村": "石塘村", "户编号": "", "户主姓名": "陈伟", "户状态": "未纳入", "姓名": "黄丽",
          "身份证号": WIFE_A, "风险类型": "因病因残", "情况": FACT_A, "收到日期": AS_OF, "核实期限": DEADLINE,
          "期限状态": "剩 15 天", "核实结论": "", "核实意见": "", "核实人": "", "核实日期": ""}]
-    assert all(re.fullmatch(r"W\d+-1-[0-9a-f]{16}", t) for t in tokens)
+    assert all(re.fullmatch(r"W\d+-1-[0-9a-f]{8}-[0-9a-f]{16}", t) for t in tokens)
     dv, sheet, cols = validation(path, "部门预警", "核实结论")
     assert (dv.type, dv.formula1) == ("list", '"属实-建议纳入,属实-已在监测,不属实"')
     assert sheet.column_dimensions[cols["行令牌"]].hidden and sheet.protection.sheet
@@ -194,9 +194,9 @@ def test_a_verification_missing_what_it_needs_is_refused_with_a_note_in_the_next
     result = verify(ws, cfg, path)
     assert result.applied == 0
     assert result.refused == [
-        "部门预警表第3行（李秀英）：石塘村李秀英（医保预警）选择了“属实-建议纳入”，但没有填写核实人（每项决定都要记录经办人），"
+        "部门预警表中李秀英户（户编号LS440205000001）：石塘村李秀英（医保预警）选择了“属实-建议纳入”，但没有填写核实人（每项决定都要记录经办人），"
         "本次决定未生效，请在新表格的这一行重新选择并补全后保存",
-        "部门预警表第4行（陈伟）：石塘村黄丽（医保预警）选择了“不属实”，但没有写明原因（核实意见栏），"
+        "部门预警表中陈伟户：石塘村黄丽（医保预警）选择了“不属实”，但没有写明原因（核实意见栏），"
         "本次决定未生效，请在新表格的这一行重新选择并补全后保存"]
     assert {s for s, *_ in warning_states(ws).values()} == {"待核实"}
     run(proc, force_outputs=True)
@@ -206,17 +206,17 @@ def test_a_verification_missing_what_it_needs_is_refused_with_a_note_in_the_next
     decide_warning(path, "黄丽", "属实-已在监测", "在监测", "王核查", TYPED)
     with ws.open_store() as store:
         hh = store.households.get(ledger_row(ws, HEAD_B).id)
-        household_token = make_token(store.meta.get("token_secret"), hh.id, hh.state, hh.version)
+        household_token = row_token(store, hh)
     decide_warning(path, "李秀英", "属实", "属实", "王核查", TYPED)
     result = verify(ws, cfg, path)
     assert result.refused == [
-        "部门预警表第3行（李秀英）：“属实”不是可选的结论（可选：属实-建议纳入、属实-已在监测、不属实）",
-        "部门预警表第4行（陈伟）：石塘村黄丽（医保预警）：该户当前为“未纳入”，不在监测中，不能选“属实-已在监测”；"
+        "部门预警表中李秀英户（户编号LS440205000001）：“属实”不是可选的结论（可选：属实-建议纳入、属实-已在监测、不属实）",
+        "部门预警表中陈伟户：石塘村黄丽（医保预警）：该户当前为“未纳入”，不在监测中，不能选“属实-已在监测”；"
         "情况属实请选“属实-建议纳入”"]
     decide_warning(path, "李秀英", "属实-已在监测", "属实", "王核查", TYPED, token=household_token)
     decide_warning(path, "黄丽", None)
     assert verify(ws, cfg, path).refused == [
-        "部门预警表第3行（李秀英）：这一行的隐藏行令牌缺失或被改动，无法确认是哪一户，请使用系统最新生成的表格"]
+        "部门预警表中李秀英户（户编号LS440205000001）：这一行的隐藏行令牌缺失或被改动，无法确认是哪一户，请使用系统最新生成的表格"]
     assert {s for s, *_ in warning_states(ws).values()} == {"待核实"}
 
 
@@ -227,18 +227,18 @@ def test_a_row_from_an_old_copy_is_stale_once_verified_changed_or_withdrawn(ws, 
     decide_warning(book(ws), "李秀英", "属实-已在监测", None, "王核查", TYPED)
     assert verify(ws, cfg, book(ws)).applied == 1
     assert verify(ws, cfg, book(ws)).refused == [
-        "部门预警表第3行（李秀英）：石塘村李秀英（医保预警）已是“属实-已在监测”，这一行来自旧版表格，本次核实结论未生效"]
+        "部门预警表中李秀英户（户编号LS440205000001）：石塘村李秀英（医保预警）已是“属实-已在监测”，这一行来自旧版表格，本次核实结论未生效"]
     # a newer list: 黄丽's amount changed (a new revision), 路人 gone; then one without 黄丽 at all
     with_warnings(ws, cfg, proc, [("黄丽", WIFE_A, 27000)], name="十二月.xlsx", at=RECEIVED + dt.timedelta(days=1),
                   first=False)
     decide_warning(old, "黄丽", "不属实", "不属实", "王核查", TYPED, save_to=tmp_path / "a.xlsx")
     assert verify(ws, cfg, tmp_path / "a.xlsx").refused == [
-        "部门预警表第4行（陈伟）：石塘村黄丽（医保预警）已按部门的新名单更新为“2021年合规自付医疗费用 27,000 元”，"
+        "部门预警表中陈伟户：石塘村黄丽（医保预警）已按部门的新名单更新为“2021年合规自付医疗费用 27,000 元”，"
         "这一行来自旧版表格，请在最新表格中重新核实"]
     with_warnings(ws, cfg, proc, [("路人", STRANGER, 30000)], name="一月.xlsx", at=RECEIVED + dt.timedelta(days=2),
                   first=False)
     assert verify(ws, cfg, tmp_path / "a.xlsx").refused == [
-        "部门预警表第4行（陈伟）：石塘村黄丽（医保预警）已是“部门已撤销”，这一行来自旧版表格，本次核实结论未生效"]
+        "部门预警表中陈伟户：石塘村黄丽（医保预警）已是“部门已撤销”，这一行来自旧版表格，本次核实结论未生效"]
     assert warning_states(ws)[HEAD_B][0] == "属实-已在监测"
 
 
@@ -254,7 +254,7 @@ def test_a_row_carried_into_another_towns_workbook_is_refused(ws, cfg, proc):
         sheet.cell(3, cols[header]).value = value
     wb.save(other)
     result = verify(ws, cfg, other, town="大塘镇")
-    assert result.refused == ["部门预警表第3行（陈伟）：这一行的预警不属于大塘镇，不能在本镇核查表中决定"]
+    assert result.refused == ["部门预警表中陈伟户：这一行的预警不属于大塘镇，不能在本镇核查表中决定"]
     assert warning_states(ws)[WIFE_A][0] == "待核实"
 
 

@@ -67,7 +67,7 @@ def test_decision_columns_stand_beside_the_name_and_stay_in_view(ws, proc):
     assert h == 2 and [c.value for c in sheet[h]] == TOWN_HEADERS
     assert sheet.freeze_panes == "F3"  # the header row and 事项…户主姓名 stay put while the clerk scrolls
     token = get_column_letter(len(TOWN_HEADERS))
-    assert sheet.column_dimensions[token].hidden and sheet[f"{token}3"].value.count("-") == 2
+    assert sheet.column_dimensions[token].hidden and sheet[f"{token}3"].value.count("-") == 3
     [choice] = [dv for dv in sheet.data_validations.dataValidation if "F3" in dv.sqref]
     assert (choice.type, choice.formula1, str(choice.sqref)) == ("list", '"同意,退回"', "F3:F4")
     [day] = [dv for dv in sheet.data_validations.dataValidation if "I3" in dv.sqref]
@@ -150,9 +150,9 @@ def test_a_refused_decision_names_every_missing_field_and_comes_back_as_typed(ws
     run(proc)
     assert (ledger_row(ws, HEAD_A).state, ledger_row(ws, HEAD_B).state) == ("待镇核查", "待镇核查")
     assert note_line(town_book(ws), TOWN_SHEET) == "上次提交中未生效的决定：" + "；".join([
-        "第3行（陈伟）：石塘村陈伟户选择了“同意”，但没有填写核查人（每项决定都要记录经办人），本次决定未生效"
+        "陈伟户（户编号LS440205000001）：石塘村陈伟户选择了“同意”，但没有填写核查人（每项决定都要记录经办人），本次决定未生效"
         "（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
-        "第4行（李秀英）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏）、没有填写核查人（每项决定都要记录经办人），"
+        "李秀英户（户编号LS440205000002）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏）、没有填写核查人（每项决定都要记录经办人），"
         "本次决定未生效（已填的保留在新表格的这一行，补上标红的格子后保存即可）"])
     wb = openpyxl.load_workbook(town_book(ws))
     sheet = wb[TOWN_SHEET]

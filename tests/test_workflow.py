@@ -411,7 +411,7 @@ def test_no_advancing_decision_on_a_household_its_latest_file_leaves_unjudged(vi
     assert (village.row().state, village.row().assessment["proposed"]) == (TOWN_CHECK, None)
     result = village.decide("同意", "", now=dt.datetime(2021, 12, 20, 15))
     assert (result.applied, result.refused) == (0, [
-        "第3行（李秀英）：石塘村李秀英户最新提交的台账中本户填写有误，无法研判，“同意”未生效；请退回村里改正，或等改正后的台账到达后再决定"])
+        "李秀英户（户编号LS440205000001）：石塘村李秀英户最新提交的台账中本户填写有误，无法研判，“同意”未生效；请退回村里改正，或等改正后的台账到达后再决定"])
     assert village.row().state == TOWN_CHECK
     result = village.decide("退回", "家庭人口数与成员不符，请改正", now=dt.datetime(2021, 12, 20, 16))
     assert (result.applied, village.row().state) == (1, LEAD)

@@ -75,7 +75,7 @@ def _take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
     level = DISTRICT if isinstance(read, DecisionsRead) and read.kind == MASTER else TOWN
     town = None if level == DISTRICT else item.town
     if isinstance(read, (Unreadable, Crashed)) or (isinstance(read, DecisionsRead) and read.problem):
-        reason = (read.problem if isinstance(read, DecisionsRead) else
+        reason = ((read.problem or "") if isinstance(read, DecisionsRead) else
                   read.issue.message if isinstance(read, Unreadable) else TEXT["process.decisions_died"])
         with ctx.store.atomic():
             text = note_unreadable(ctx.store, level=level, town=town, sha256=item.sha, file_name=item.name,
@@ -83,17 +83,17 @@ def _take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
             _remember(ctx, item)
         return FileOutcome(item.name, where, "decisions", text)
     assert isinstance(read, DecisionsRead)
-    refused = refusal(item, read)
-    if refused:
+    why = refusal(item, read)
+    if why:
         with ctx.store.atomic():
             ctx.store.submissions.add(sha256=item.sha, kind=read.kind, status="refused", file_name=item.name,
                                       received_at=ctx.now(), town=item.town or None,
-                                      archived_path=ctx.key(item.archived), message=refused)
+                                      archived_path=ctx.key(item.archived), message=why)
             if item.town:
                 ctx.store.notes.add(at=ctx.now(), level=TOWN, town=item.town,
-                                    message=TEXT["process.file_note"].format(name=shown(item.name), message=refused))
+                                    message=TEXT["process.file_note"].format(name=shown(item.name), message=why))
             _remember(ctx, item)
-        return FileOutcome(item.name, where, "refused", refused)
+        return FileOutcome(item.name, where, "refused", why)
     approvers = ctx.config.settings.approvers_of(town or DISTRICT_NAME)
     with ctx.store.atomic():  # the decisions and "read this version" together: a crash between them loses nothing
         result = apply_decisions(ctx.store, read.rows, level=level, town=town, sha256=item.sha,
