@@ -184,8 +184,8 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
             taken.add(match.id)
             if hp.head_id is None:
                 continue  # kept on file unchanged until the clerk fixes the head's ID
-            if match.state == REMOVED and reduction(hp):
-                continue  # gone by 自然减少: the row kept with its 减少原因 changes nothing
+            if reduction(hp) and not match.on_file:
+                continue  # gone (by 自然减少, or not monitored): the row kept with its 减少原因 changes nothing
             kept.append((_update(store, match, hp, sub_id, at, payload.sha256), hp, match))
         elif hp.head_id is not None and not reduction(hp):  # a household never recorded, listed as gone: nothing
             new.append(len(kept))

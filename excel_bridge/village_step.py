@@ -20,7 +20,7 @@ from .review_checks import NEEDED, latest_key, notice_days, passed
 from .rules import Assessor
 from .store import Event, HouseholdRow, Store
 from .stored import household_from_ledger
-from .workflow import (ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, NOT_PROPOSED, PROTECTED_CHANNELS,
+from .workflow import (ABSENT_SINCE, ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, NOT_PROPOSED, PROTECTED_CHANNELS,
                        REMOVED, VILLAGE, last_reset, transition)
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
@@ -81,8 +81,8 @@ def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.da
     """Move the household to the town if its latest village review qualifies; return issues found. `new`: the
     household was created by the file being applied (it has no 退回 or 不予认定 to look up)."""
     matter = MATTER_FOR_STATE.get(hh.state)
-    if matter is None or not hh.on_file:
-        return []
+    if matter is None or not hh.on_file or hh.data.get(ABSENT_SINCE):
+        return []  # gone, or left out of its village's latest file (flagged until the village says why)
     reviews = current_reviews(store, hh, matter, reviews, new=new)
     if not reviews:
         return []

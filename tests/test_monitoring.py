@@ -135,6 +135,24 @@ def test_a_household_not_under_monitoring_missing_from_the_file_still_simply_goe
     assert alerts(ws.master_path, "监测户未报") == []
 
 
+def test_a_household_not_under_monitoring_given_a_reason_goes_at_once_and_only_once(ws, cfg, proc):
+    drop(ws, cfg, base_rows())
+    run(proc)
+    rows = base_rows()
+    rows["household"][0].update(reduce_reason="迁出本区", reduce_date=T - D(3))
+    drop(ws, cfg, rows)
+    run(proc)
+    hh = ledger_row(ws, HEAD_A)
+    assert (hh.state, hh.on_file) == ("未纳入", False)
+    assert returned_row(ws, "陈伟")["流程状态"] == "已移出"
+    rows["household"][0]["note"] = "已迁往外省"  # the row kept with its reason: nothing more happens
+    drop(ws, cfg, rows)
+    run(proc)
+    with ws.open_store() as store:
+        assert [(e.event, e.comment) for e in store.events.of(hh.id)] == [
+            ("created", "登记在册，研判暂不纳入"), ("removed", "村里填写减少原因“迁出本区”，未纳入监测的户直接移出")]
+
+
 def test_natural_reduction_goes_through_town_and_district_and_only_then_is_removed(ws, cfg, proc):
     drop(ws, cfg, assisted_rows())
     run(proc)
