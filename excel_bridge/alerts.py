@@ -16,7 +16,8 @@ from .messages import TEXT, show
 from .store import HouseholdRow, Store
 from .stored import household_from_ledger
 from .rules import ELIMINATION_ELIGIBLE, Assessor
-from .workflow import ABSENT_SINCE, ASSISTING, DISTRICT_CONFIRM, ELIMINATED, LEAD, MONITORED, NOT_INCLUDED, TOWN_CHECK
+from .workflow import (ABSENT_SINCE, ASSISTING, DISTRICT_CONFIRM, ELIMINATED, LEAD, MONITORED, NOT_INCLUDED,
+                       NOT_PROPOSED, TOWN_CHECK)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class HouseholdAlerts:
         """A lead from 自主申报, 部门 or 信访 the rules do not propose (marked 研判不建议纳入 in its 审核意见): kept
         for the village's 评议 and the town."""
         if r.state != LEAD or r.assessment.get("proposed") is not False \
-                or not r.opinion.startswith(TEXT["alert.not_proposed_mark"]):
+                or not r.opinion.startswith(NOT_PROPOSED):
             return
         self.not_proposed.append(Alert(TEXT["alert.kind.not_proposed"], r.town, r.village,
                                        TEXT["alert.not_proposed"].format(detail=r.opinion),

@@ -520,7 +520,6 @@ TEXT: dict[str, str] = {
     "alert.absent": "本村新报台账中没有该户（{since}起），该户仍为“{state}”：请村里补回该户，或填写减少原因和减少日期由镇、区审核自然减少",
     "alert.kind.not_proposed": "研判不建议纳入",
     "alert.not_proposed": "{detail}。镇核查时可选“不予纳入”并写明原因，村里的反馈表会显示",
-    "alert.not_proposed_mark": "研判不建议纳入",
     # what in the inbox was not processed (intake.py; 收件箱说明.txt)
     "intake.note_title": "收件箱处理说明（{stamp}）",
     "intake.loose_file": "“{name}”直接放在了收件箱里，请放到所属镇的文件夹中。",

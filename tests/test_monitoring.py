@@ -103,13 +103,15 @@ def test_a_monitored_household_missing_from_the_new_file_stays_monitored_and_is_
         [absent] = [e for e in store.events.of(hh.id) if e.event == "absent"]
     assert (absent.level, absent.comment) == (
         "村", "本村新报台账中没有该户；监测户不会因漏报移出，仍为“帮扶中”，待村里说明减少原因")
-    expected = (f"{ABSENT}（{T.isoformat()}起），该户仍为“帮扶中”：请村里补回该户，或填写减少原因和减少日期由镇、区审核自然减少")
+    expected = (f"{ABSENT}（{T.isoformat()}起），该户仍为“帮扶中”："
+                "请村里补回该户，或填写减少原因和减少日期由镇、区审核自然减少")
     for path in (ws.town_review_path(TOWN), ws.master_path):
         [row] = alerts(path, "监测户未报")
         assert (row["村"], row["户编号"], row["户主姓名"], row["说明"]) == ("石塘村", NUMBER, "李秀英", expected)
     [hint] = [p for p in problems(ws) if ABSENT in p["问题说明"]]
     assert (hint["严重程度"], hint["问题说明"]) == (
-        "提示", f"{ABSENT}：李秀英（户主身份证号 {mask_id(HEAD_B)}，户编号 {NUMBER}），该户仍在监测中（当前“帮扶中”），不会因漏报而移出。")
+        "提示", f"{ABSENT}：李秀英（户主身份证号 {mask_id(HEAD_B)}，户编号 {NUMBER}），"
+                "该户仍在监测中（当前“帮扶中”），不会因漏报而移出。")
     assert "减少原因" in hint["修改建议"]
     # the town's workbook still lists it as the town's household; the master counts it as monitored
     assert any(r["户主姓名"] == "李秀英" for r in table_of(ws.master_path, "监测户台账", "户主姓名"))
