@@ -610,7 +610,7 @@ TEXT: dict[str, str] = {
     # comment of the event when a village's review and notice send a household on (village_step.py)
     "village.review_passed": "民主评议{review_date}通过，公示{notice_start}至{notice_end}",
     # the town review workbook (writers/town.py); the refused-decisions note also heads the master's 待区审核
-    "town.instruction": "{town}镇级核查表：请在黄色列选择“同意”或“退回”，退回时写明原因，填写核查人和日期后保存。",
+    "town.instruction": "{town}镇级核查表：请在黄色列选择“同意”“退回”或“不予纳入”（仅纳入监测核查可选），退回或不予纳入时写明原因，填写核查人和日期后保存。",
     "town.refused_notes": "上次提交中未生效的决定：{notes}",
     "town.review_summary": "{matter}：{review_date}评议{result}，公示{notice_start}至{notice_end}，异议{objection}",
     "town.reduce_summary": "自然减少：{reason}，减少日期{date}",
