@@ -1,4 +1,5 @@
-"""预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), sharp drops to verify, people in
+"""预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), sharp drops to verify, monitored
+households their village's new file left out, leads the rules do not propose but may not dismiss, people in
 two villages, department warnings past their verification deadline, and households ready for risk
 elimination — computed from the ledger for the town workbooks and the master."""
 
@@ -15,7 +16,8 @@ from .messages import TEXT, show
 from .store import HouseholdRow, Store
 from .stored import household_from_ledger
 from .rules import ELIMINATION_ELIGIBLE, Assessor
-from .workflow import ASSISTING, DISTRICT_CONFIRM, ELIMINATED, LEAD, MONITORED, NOT_INCLUDED, TOWN_CHECK
+from .workflow import (ABSENT_SINCE, ASSISTING, DISTRICT_CONFIRM, ELIMINATED, LEAD, MONITORED, NOT_INCLUDED,
+                       NOT_PROPOSED, TOWN_CHECK)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class HouseholdAlerts:
         self.found = store.events.found_since(since, lead=LEAD, before=(NOT_INCLUDED, ELIMINATED))
         self.overdue: list[Alert] = []
         self.drops: list[Alert] = []
+        self.absent: list[Alert] = []
+        self.not_proposed: list[Alert] = []
         self.on_file: Counter[tuple[str, str]] = Counter()
         self.new: Counter[tuple[str, str]] = Counter()
         self.risks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -51,9 +55,29 @@ class HouseholdAlerts:
         self._overdue(r)
         self._count(r)
         self._drop(r)
+        self._absent(r)
+        self._not_proposed(r)
 
     def alerts(self) -> list[Alert]:
-        return [*self.overdue, *self._scale(), *self.drops]
+        return [*self.absent, *self.overdue, *self._scale(), *self.drops, *self.not_proposed]
+
+    def _absent(self, r: HouseholdRow) -> None:
+        """A monitored household the village's latest file left out: it stays monitored until 自然减少 is decided."""
+        since = r.data.get(ABSENT_SINCE)
+        if since and r.state in MONITORED:
+            self.absent.append(Alert(TEXT["alert.kind.absent"], r.town, r.village,
+                                     TEXT["alert.absent"].format(since=since, state=r.state),
+                                     r.household_no or "", r.head_name or ""))
+
+    def _not_proposed(self, r: HouseholdRow) -> None:
+        """A lead from 自主申报, 部门 or 信访 the rules do not propose (marked 研判不建议纳入 in its 审核意见): kept
+        for the village's 评议 and the town."""
+        if r.state != LEAD or r.assessment.get("proposed") is not False \
+                or not r.opinion.startswith(NOT_PROPOSED):
+            return
+        self.not_proposed.append(Alert(TEXT["alert.kind.not_proposed"], r.town, r.village,
+                                       TEXT["alert.not_proposed"].format(detail=r.opinion),
+                                       r.household_no or "", r.head_name or ""))
 
     def _overdue(self, r: HouseholdRow) -> None:
         """A lead not identified within the plan's days (plan 五(一))."""

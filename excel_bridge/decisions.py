@@ -24,7 +24,7 @@ from .messages import TEXT
 from .store import HouseholdRow, Store
 from .normalize import clean_text, norm_header, parse_date, plain_text
 from .read import sheet_rows
-from .workflow import DECIDER, REJECT, RETURN, TOWN, check_move, transition
+from .workflow import CLOSE, DECIDER, DISTRICT_REDUCE, REJECT, RETURN, TOWN, TOWN_REDUCE, check_move, transition
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +217,9 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
         return Refusal(TEXT["decision.removed"].format(label=label), about=about)
     if here is None:  # the village's newer file changed what the row showed (figures, members, phone, 备注…)
         return Refusal(TEXT["decision.changed"].format(label=label), about=about)
-    if d.decision != RETURN and hh.assessment.get("proposed", False) is None:
-        # not judged on invalid input
+    if d.decision not in (RETURN, CLOSE) and hh.assessment.get("proposed", False) is None \
+            and hh.state not in (TOWN_REDUCE, DISTRICT_REDUCE):
+        # not judged on invalid input (自然减少 does not rest on the 研判)
         return Refusal(TEXT["decision.unknown"].format(label=label, decision=d.decision), here, ("decision",),
                        about=about)
     missing = _missing(d, level)
@@ -235,7 +236,7 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
         check_move(hh, d.decision, level)
     except TransitionRefused as exc:
         return Refusal(str(exc), here, ("decision",), about=about)
-    transition(store, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
+    transition(store.moves, hh, d.decision, level, at=now, person=d.person or None, source_sha256=sha256,
                comment=d.comment or None, decided_on=d.date or today)
     result.applied += 1
     result.villages.add((hh.town, hh.village))
@@ -243,9 +244,10 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
 
 
 def _missing(d: DecisionRow, level: str) -> tuple[str, ...]:
-    """The fields a decision needs and the row left empty: the reason of a 退回/不予认定, the person (always)."""
+    """The fields a decision needs and the row left empty: the reason of a 退回/不予认定/不予纳入, the person
+    (always)."""
     out = []
-    if d.decision in (RETURN, REJECT) and not d.comment:
+    if d.decision in (RETURN, REJECT, CLOSE) and not d.comment:
         out.append("comment")
     if not d.person:
         out.append("person")

@@ -1,7 +1,9 @@
 """Apply one checked village file to the ledger in one transaction: all of its effect or none.
 
-A newer file from a village replaces that village's current rows; households missing from it are
-marked 已移出 (kept, with history), never deleted. New households start as 线索 / 未纳入 / 帮扶中 per
+A newer file from a village replaces that village's current rows. A monitored household missing from it
+stays in its state, flagged (预警, and a hint in the returned copy) until the village states its 减少原因
+(自然减少, decided by the town and the district); a household not monitored that is missing (or given a
+减少原因) is marked 已移出 (kept, with history), never deleted. New households start as 线索 / 未纳入 / 帮扶中 per
 their assessment; the system moves 未纳入 ↔ 线索 when new data changes the proposal; the village step
 (评议公示 passed) moves a lead to the town. Problems found here become issues of the same submission.
 """
@@ -16,18 +18,22 @@ from typing import Any
 
 from .check import CheckResult
 from .config import Config
+from .idcard import mask_id
 from .issues import Issue, make_issue
-from .messages import TEXT
+from .messages import TEXT, show
 from .rules import Assessment
 from .store import HouseholdRow, Store, Submission
 from .validate import Parsed, Record
-from .village_step import village_step
-from .workflow import (ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, REJECT, SYSTEM, VILLAGE,
-                       initial_state, transition)
+from .village_step import lead_channel, marked_not_proposed, village_step
+from .workflow import (ABSENT_SINCE, ASSISTING, DEPARTMENT_LEAD, DISTRICT_REDUCE, ELIMINATED, LEAD, MONITORED,
+                       NOT_INCLUDED, NOT_PROPOSED, READMIT, REDUCE, REDUCIBLE, REJECT, REMOVED, RETURN, SYSTEM,
+                       TOWN_REDUCE, VILLAGE, initial_state, transition)
 
-# Issues that come from the ledger (state, other villages, the identified date), not from checking the file
-# alone; everything the file alone shows is found by check.check_parsed, in `check` and here alike.
-LEDGER_CODES = frozenset({"PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY", "IMPORT_NEEDS_NUMBER"})
+# Issues that come from the ledger (state, other villages, the identified date, a monitored household the file
+# left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,
+# in `check` and here alike.
+LEDGER_CODES = frozenset({"PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY", "IMPORT_NEEDS_NUMBER",
+                          "MONITORED_MISSING"})
 
 
 @dataclass
@@ -115,6 +121,7 @@ class Applied:
     issues: list[Issue] = field(default_factory=list)  # issues found while applying (ledger codes)
     removed: int = 0
     created: int = 0
+    absent: int = 0  # monitored households the file left out: kept in their state, flagged
 
 
 def _find(existing: list[HouseholdRow], hp: HouseholdPayload, taken: set[int]) -> HouseholdRow | None:
@@ -197,8 +204,10 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
             taken.add(match.id)
             if hp.head_id is None:
                 continue  # kept on file unchanged until the clerk fixes the head's ID
+            if reduction(hp) and not match.on_file:
+                continue  # gone (by 自然减少, or not monitored): the row kept with its 减少原因 changes nothing
             kept.append((_update(store, match, hp, sub_id, at, payload.sha256), hp, match))
-        elif hp.head_id is not None:
+        elif hp.head_id is not None and not reduction(hp):  # a household never recorded, listed as gone: nothing
             new.append(len(kept))
             kept.append((None, hp, None))
     created = _create(store, config, town, village, [kept[i][1] for i in new], sub_id, at, payload.sha256, applied,
@@ -210,15 +219,83 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     store.households.replace_children_of(town=town, village=village, children=[
         (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in households])
     for hh, hp, before in households:
+        if reduction(hp):
+            applied.removed += _reduce(store, hh, hp, before, at, payload.sha256, as_of)
+            continue
+        if hh.state == REMOVED:  # listed again after its 自然减少 was approved: judged again like a new household
+            transition(store.moves, hh, READMIT, SYSTEM, at=at, source_sha256=payload.sha256,
+                       comment=TEXT["ingest.readmit"], decided_on=as_of)
+            hh = _get(store, hh.id)
         hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before)
         applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
                                            reviews=hp.reviews, new=before is None))
     for row in existing:
         if row.id not in taken and row.on_file:
-            store.households.mark_removed(row.id, at=at)
-            store.events.record(household_id=row.id, event="removed", level=VILLAGE, at=at,
-                                source_sha256=payload.sha256, comment=TEXT["ingest.removed"])
+            if row.state in MONITORED:
+                _absent(store, row, at, payload.sha256, as_of, applied)
+                continue
+            _remove(store, row.id, at, payload.sha256, TEXT["ingest.removed"])
             applied.removed += 1
+
+
+def reduction(hp: HouseholdPayload) -> str | None:
+    """The 减少原因 the village gives for a household (自然减少), if any."""
+    return hp.data.get("reduce_reason") or None
+
+
+def _get(store: Store, household_id: int) -> HouseholdRow:
+    row = store.households.get(household_id)
+    assert row is not None
+    return row
+
+
+def _remove(store: Store, household_id: int, at: dt.datetime, sha: str, comment: str) -> None:
+    store.households.mark_removed(household_id, at=at)
+    store.events.record(household_id=household_id, event="removed", level=VILLAGE, at=at, source_sha256=sha,
+                        comment=comment)
+
+
+def _absent(store: Store, row: HouseholdRow, at: dt.datetime, sha: str, as_of: dt.date, applied: Applied) -> None:
+    """A monitored household its village's new file leaves out: it stays in its state (only 自然减少, decided by
+    the town and the district, takes it out), flagged for the town and the district, and named to the village."""
+    if not row.data.get(ABSENT_SINCE):
+        store.households.set_values(row.id, {ABSENT_SINCE: as_of.isoformat()}, at=at)
+        store.events.record(household_id=row.id, event="absent", level=VILLAGE, at=at, source_sha256=sha,
+                            comment=TEXT["ingest.absent"].format(state=row.state), effective_date=as_of)
+    applied.issues.append(make_issue("MONITORED_MISSING", value=row.head_name, name=row.head_name or "",
+                                     masked=mask_id(row.head_id), number=row.household_no or "", state=row.state))
+    applied.absent += 1
+
+
+def _reduce(store: Store, hh: HouseholdRow, hp: HouseholdPayload, before: HouseholdRow | None, at: dt.datetime,
+            sha: str, as_of: dt.date) -> int:
+    """A household the village gives a 减少原因 for: a monitored one goes to the town as 自然减少 (once; again
+    after a 退回 only when the reason or date changed); one not monitored simply goes. Returns 1 if removed."""
+    reason, day = reduction(hp) or "", hp.data.get("reduce_date")
+    shown = day.isoformat() if isinstance(day, dt.date) else ""
+    if hh.state in REDUCIBLE:
+        if not _reduction_returned_unchanged(store, hh, hp, before):
+            transition(store.moves, hh, REDUCE, VILLAGE, at=at, source_sha256=sha, decided_on=as_of,
+                       comment=TEXT["ingest.reduce"].format(reason=reason, date=shown),
+                       opinion=TEXT["ingest.reduce_opinion"].format(reason=reason, date=shown))
+        return 0
+    if hh.state in MONITORED:  # already waiting for the town or the district
+        return 0
+    _remove(store, hh.id, at, sha, TEXT["ingest.removed_reason"].format(reason=reason))
+    return 1
+
+
+def _reduction_returned_unchanged(store: Store, hh: HouseholdRow, hp: HouseholdPayload,
+                                  before: HouseholdRow | None) -> bool:
+    """After a 退回 of its 自然减少, the household goes to the town again only when the village changed the reason
+    or the date (otherwise every file would send it straight back)."""
+    last = store.events.last_entry_into(hh.id, hh.state)
+    if last is None or last.action != RETURN or last.from_state not in (TOWN_REDUCE, DISTRICT_REDUCE):
+        return False
+    if before is None:
+        return False
+    keys = ("reduce_reason", "reduce_date")
+    return [str(before.data.get(k)) for k in keys] == [str(hp.data.get(k)) for k in keys]
 
 
 def _identified(hp: HouseholdPayload) -> dt.date | None:
@@ -281,15 +358,25 @@ def _update(store: Store, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, a
 
 def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload, at: dt.datetime,
                   sha: str, as_of: dt.date, *, before: HouseholdRow | None = None) -> HouseholdRow:
+    """What new data makes the system do: propose a household (未纳入/风险已消除 → 线索), drop a lead the rules
+    raised and no longer propose (→ 未纳入), or — rules advise, people decide — keep a lead from 自主申报, 部门 or
+    信访 the rules no longer propose as a 线索 marked 研判不建议纳入 (the mark cleared when they propose it again)."""
     proposed = hp.assessment.get("proposed")
-    action = None
+    action, opinion = None, None
     if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True and not _refused_and_unchanged(store, hh, hp):
         action = "研判建议纳入"
     elif hh.state == LEAD and proposed is False and not _department_lead_unchanged(store, hh, hp, before):
-        action = "研判不再建议纳入"
+        channel = lead_channel(store, hh)
+        if channel is None:
+            action = "研判不再建议纳入"
+        elif not marked_not_proposed(store, hh):
+            action, opinion = NOT_PROPOSED, TEXT["ingest.not_proposed"].format(
+                reason=_not_proposed_reason(hp.data), channel=channel)
+    elif hh.state == LEAD and proposed is True and hh.opinion and marked_not_proposed(store, hh):
+        action, opinion = "研判建议纳入", ""
     if action is None:
         return hh
-    transition(store, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of)
+    transition(store.moves, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of, opinion=opinion)
     row = store.households.get(hh.id)
     assert row is not None
     if row.state == LEAD and row.household_no is None:
@@ -299,8 +386,18 @@ def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdP
     return row
 
 
+def _not_proposed_reason(data: dict[str, Any]) -> str:
+    income, line = data.get("_per_capita_income"), data.get("_line")
+    if income is not None and line is not None and income > line:
+        return TEXT["ingest.not_proposed_income"].format(income=show(income), line=show(line))
+    return TEXT["ingest.not_proposed_other"]
+
+
 # what the town's verification of a department warning writes into a household's values (see departments.verdicts)
 DEPARTMENT_LEAD_KEYS = frozenset({"lead_source", "main_risk", "other_risk_1", "other_risk_2"})
+# what the system itself writes into the clerk's cells of the returned copy (returned.plan._writes_back): the
+# clerk dropping that copy again has not changed the row
+WRITTEN_BACK_KEYS = ("household_no", "identified_date")
 
 
 def _department_lead_unchanged(store: Store, hh: HouseholdRow, hp: HouseholdPayload,
@@ -314,13 +411,16 @@ def _department_lead_unchanged(store: Store, hh: HouseholdRow, hp: HouseholdPayl
     last = store.events.last_entry_into(hh.id, LEAD)
     if last is None or last.action != DEPARTMENT_LEAD:
         return False
-    return _row_key(before.data) == _row_key(hp.data)
+    return _row_key(before.data, before) == _row_key(hp.data, before)
 
 
-def _row_key(data: dict[str, Any]) -> str:
-    """A household's values as text, without what a department lead writes into them (dates as ISO text: the
-    ledger's copy and a file's compare alike)."""
-    kept = {k: v for k, v in data.items() if k not in DEPARTMENT_LEAD_KEYS}
+def _row_key(data: dict[str, Any], ledger: HouseholdRow) -> str:
+    """A household's values as text, without what a department lead writes into them, nor a cell holding just
+    what the system wrote back into the returned copy (the ledger's 户编号, its 识别纳入日期): our own writes are
+    never the clerk's change (dates as ISO text: the ledger's copy and a file's compare alike)."""
+    ours = {"household_no": ledger.household_no, "identified_date": ledger.identified_date}
+    kept = {k: v for k, v in data.items() if k not in DEPARTMENT_LEAD_KEYS and k != ABSENT_SINCE
+            and not (k in WRITTEN_BACK_KEYS and (v is None or str(v) == str(ours[k])))}
     return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False)
 
 

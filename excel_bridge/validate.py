@@ -473,6 +473,8 @@ def _household_checks(households: list[Household], schemas: Schemas, sink: _Sink
             pid = m.get("person_id")
             if pid and pid != hh.head_id:
                 sink.add("HEAD_ID_MISMATCH", m, mcol("person_id"), pid, expected=hh.head_id)
+        if hh.get("reduce_reason") and hh.get("reduce_date") is None and "reduce_date" not in hh.invalid:
+            sink.add("REDUCE_DATE_MISSING", hh, col("reduce_date"), hh.get("reduce_reason"))
         size = hh.get("size")
         if size is not None and size != len(hh.members):
             sink.add("SIZE_MISMATCH", hh, col("size"), size, expected=len(hh.members))

@@ -18,12 +18,44 @@ from .issues import Issue, make_issue
 from .messages import TEXT
 from .review_checks import NEEDED, latest_key, notice_days, passed
 from .rules import Assessor
-from .store import HouseholdRow, Store
+from .store import Event, HouseholdRow, Store
 from .stored import household_from_ledger
-from .workflow import ASSISTING, LEAD, VILLAGE, last_reset, transition
+from .workflow import (ABSENT_SINCE, ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, NOT_PROPOSED,
+                       PROTECTED_CHANNELS, REMOVED, VILLAGE, last_reset, transition)
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
 ACTION_FOR_STATE = {LEAD: "评议公示通过", ASSISTING: "风险消除评议公示通过"}
+
+
+def lead_channel(store: Store, hh: HouseholdRow) -> str | None:
+    """The channel of a lead the rules alone never dismiss (农户自主申报, 部门筛查预警, 信访信息, or the town's
+    verified department warning), None for a lead the rules raised."""
+    channel = hh.data.get("lead_source")
+    if channel in PROTECTED_CHANNELS:
+        return str(channel)
+    entry = _lead_entry(store, hh)
+    return "部门筛查预警" if entry is not None and entry.action == DEPARTMENT_LEAD else None
+
+
+def marked_not_proposed(store: Store, hh: HouseholdRow) -> bool:
+    """Whether the lead carries the 研判不建议纳入 mark (since it last became a lead)."""
+    if not hh.opinion:  # the mark writes the 审核意见; a lead without one (most of them) was never marked
+        return False
+    for e in reversed(store.events.of(hh.id)):
+        if e.action == NOT_PROPOSED:
+            return True
+        if e.to_state == LEAD and (e.event == "created" or e.from_state in (NOT_INCLUDED, ELIMINATED, REMOVED)
+                                   or (e.from_state == LEAD and e.action != NOT_PROPOSED)):
+            return False
+    return False
+
+
+def _lead_entry(store: Store, hh: HouseholdRow) -> Event | None:
+    """The event that last made the household a lead from outside the chain (created as one, or proposed)."""
+    for e in reversed(store.events.of(hh.id)):
+        if e.to_state == LEAD and (e.event == "created" or e.from_state in (NOT_INCLUDED, ELIMINATED, REMOVED)):
+            return e
+    return None
 
 
 def _usable(review: dict[str, Any]) -> bool:
@@ -40,7 +72,7 @@ def current_reviews(store: Store, hh: HouseholdRow, matter: str,
     reviews = [r for r in reviews if _usable(r) and r["matter"] == matter]
     if not reviews or new:  # most households: no review of this matter, and no need to look at the event log
         return reviews
-    since = last_reset(store, hh.id)
+    since = last_reset(store.moves, hh.id)
     return [r for r in reviews if since is None or r["review_date"] >= since]
 
 
@@ -49,8 +81,8 @@ def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.da
     """Move the household to the town if its latest village review qualifies; return issues found. `new`: the
     household was created by the file being applied (it has no 退回 or 不予认定 to look up)."""
     matter = MATTER_FOR_STATE.get(hh.state)
-    if matter is None or not hh.on_file:
-        return []
+    if matter is None or not hh.on_file or hh.data.get(ABSENT_SINCE):
+        return []  # gone, or left out of its village's latest file (flagged until the village says why)
     reviews = current_reviews(store, hh, matter, reviews, new=new)
     if not reviews:
         return []
@@ -62,7 +94,7 @@ def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.da
         return []  # NOTICE_TOO_SHORT, reported on the file by review_checks
     if review["notice_end"] >= as_of:
         return []  # the notice is still running; a later pass moves the household once it has ended
-    if matter == "纳入监测" and (hh.data.get("consent") != "是" or hh.assessment.get("proposed") is not True):
+    if matter == "纳入监测" and (hh.data.get("consent") != "是" or not _may_go_to_town(store, hh)):
         return []  # CONSENT_MISSING (review_checks); or a verdict the latest file leaves unknown (无法研判)
     if hh.errors:
         return []  # the household's own errors must be fixed before the town is asked to verify it
@@ -75,9 +107,16 @@ def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.da
     comment = TEXT["village.review_passed"].format(review_date=review["review_date"].isoformat(),
                                                    notice_start=review["notice_start"].isoformat(),
                                                    notice_end=review["notice_end"].isoformat())
-    transition(store, hh, ACTION_FOR_STATE[hh.state], VILLAGE, at=at, source_sha256=sha256, comment=comment,
+    transition(store.moves, hh, ACTION_FOR_STATE[hh.state], VILLAGE, at=at, source_sha256=sha256, comment=comment,
                decided_on=as_of)
     return []
+
+
+def _may_go_to_town(store: Store, hh: HouseholdRow) -> bool:
+    """A lead the rules propose goes on after its review; so does one they do not propose when the rules alone
+    may not dismiss it (研判不建议纳入: the village's 评议 and the town decide). An unknown verdict waits."""
+    proposed = hh.assessment.get("proposed")
+    return proposed is True or (proposed is False and lead_channel(store, hh) is not None)
 
 
 def advance_due(store: Store, config: Config, *, as_of: dt.date, at: dt.datetime) -> set[tuple[str, str]]:

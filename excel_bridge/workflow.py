@@ -2,17 +2,17 @@
 system's own moves when new data proposes (or no longer proposes) a household.
 
 Every move goes through `transition`, which refuses anything the table does not allow and records
-the event in the same transaction as the state change.
+the event in the same transaction as the state change. The ledger is handed in (`Ledger`, the store's
+`moves`): this module is domain code and imports no store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .errors import TransitionRefused
 from .messages import TEXT
-from .store import HouseholdRow, Store
 
 LEAD = "线索"
 TOWN_CHECK = "待镇核查"
@@ -22,14 +22,35 @@ TOWN_ACCEPT = "待镇验收"
 DISTRICT_APPROVE = "待区审批"
 ELIMINATED = "风险已消除"
 NOT_INCLUDED = "未纳入"
-REMOVED = "已移出"  # not a state: shown for households no longer in their village's current file
+# 自然减少 (death, moving out of the district, merging into another household): the village states 减少原因,
+# the town and then the district agree; only then is a monitored household 已移出
+TOWN_REDUCE = "待镇核减"
+DISTRICT_REDUCE = "待区核减"
+# the end state of 自然减少 (the district agreed; the household is off file from then on); also what is shown for a
+# household not under monitoring that is no longer in its village's current file (its state kept, `on_file` false)
+REMOVED = "已移出"
 
-STATES = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, ELIMINATED, NOT_INCLUDED)
-MONITORED = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE)
+# the states of a household on file (REMOVED, which takes it off file, is shown beside them)
+STATES = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, ELIMINATED, NOT_INCLUDED,
+          TOWN_REDUCE, DISTRICT_REDUCE)
+MONITORED = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, TOWN_REDUCE,
+             DISTRICT_REDUCE)
+# the states from which a household leaves monitoring only by 自然减少 (never by vanishing from a file)
+REDUCIBLE = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE)
 
 VILLAGE, TOWN, DISTRICT, SYSTEM = "村", "镇", "区", "系统"
 AGREE, RETURN, REJECT = "同意", "退回", "不予认定"
+CLOSE = "不予纳入"  # the town closes a lead the rules do not propose (研判不建议纳入), with a reason
 DEPARTMENT_LEAD = "部门预警核实纳入"  # the town found a department's warning true for a household not monitored
+REDUCE = "申报自然减少"  # the village's file gives 减少原因 for a monitored household
+READMIT = "重新列入台账"  # a household 已移出 listed again by its village: judged again from 未纳入
+NOT_PROPOSED = "研判不建议纳入"  # a lead from a channel the rules alone never dismiss, kept and marked
+# the channels (线索来源) of a lead that the rules alone never dismiss (DOMAIN.md: rules advise, people decide)
+PROTECTED_CHANNELS = frozenset({"农户自主申报", "部门筛查预警", "信访信息"})
+PREVIOUS = "（减少前状态）"  # not a state: a 退回 of 自然减少 goes back to where the household was
+# the key a monitored household missing from its village's latest file carries in its values (the day it was
+# first missed); the village's next file that lists it again replaces the values, and the flag with them
+ABSENT_SINCE = "_absent_since"
 
 # (from state, action, level) → to state
 TRANSITIONS: dict[tuple[str, str, str], str] = {
@@ -51,25 +72,75 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     # the town, verifying a department warning (部门预警: 属实-建议纳入) for a household not under monitoring
     (NOT_INCLUDED, DEPARTMENT_LEAD, TOWN): LEAD,
     (ELIMINATED, DEPARTMENT_LEAD, TOWN): LEAD,
+    # rules advise, people decide: a lead from 自主申报/部门/信访 the rules no longer propose stays, marked
+    (LEAD, NOT_PROPOSED, SYSTEM): LEAD,
+    (TOWN_CHECK, CLOSE, TOWN): NOT_INCLUDED,
+    # 自然减少: the village states the reason, the town and the district decide
+    **{(s, REDUCE, VILLAGE): TOWN_REDUCE for s in REDUCIBLE},
+    (TOWN_REDUCE, AGREE, TOWN): DISTRICT_REDUCE,
+    (TOWN_REDUCE, RETURN, TOWN): PREVIOUS,
+    (DISTRICT_REDUCE, AGREE, DISTRICT): REMOVED,
+    (DISTRICT_REDUCE, RETURN, DISTRICT): PREVIOUS,
+    (REMOVED, READMIT, SYSTEM): NOT_INCLUDED,
 }
 
 # Which level decides in which state (the workbook a decision must come from).
-DECIDER = {TOWN_CHECK: TOWN, TOWN_ACCEPT: TOWN, DISTRICT_CONFIRM: DISTRICT, DISTRICT_APPROVE: DISTRICT}
+DECIDER = {TOWN_CHECK: TOWN, TOWN_ACCEPT: TOWN, DISTRICT_CONFIRM: DISTRICT, DISTRICT_APPROVE: DISTRICT,
+           TOWN_REDUCE: TOWN, DISTRICT_REDUCE: DISTRICT}
 MATTER = {TOWN_CHECK: "纳入监测核查", TOWN_ACCEPT: "风险消除验收", DISTRICT_CONFIRM: "纳入监测认定",
-          DISTRICT_APPROVE: "风险消除审批"}
+          DISTRICT_APPROVE: "风险消除审批", TOWN_REDUCE: "自然减少", DISTRICT_REDUCE: "自然减少"}
+
+
+def deciding(level: str) -> list[str]:
+    """The states whose households wait for `level` (the rows of its decision sheet)."""
+    return [state for state, lv in DECIDER.items() if lv == level]
+
+
+class Household(Protocol):
+    """What a move reads of a household (the store's HouseholdRow)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def village(self) -> str: ...
+    @property
+    def head_name(self) -> str | None: ...
+    @property
+    def household_no(self) -> str | None: ...
+    @property
+    def head_id(self) -> str: ...
+    @property
+    def identified_date(self) -> dt.date | None: ...
+
+
+class Ledger(Protocol):
+    """What a move needs of the ledger, handed in by the caller (the store's `moves` repository), inside the
+    caller's transaction."""
+
+    def set_state(self, household_id: int, *, state: str, version: int, at: dt.datetime, **fields: Any) -> None:
+        """Write the household's new state, version and the fields the move sets."""
+
+    def record(self, *, household_id: int, action: str, from_state: str, to_state: str, level: str,
+               at: dt.datetime, person: str | None, source_sha256: str | None, comment: str | None,
+               effective_date: dt.date) -> None:
+        """Append the move's event."""
+
+    def entered_from(self, household_id: int, state: str) -> str | None:
+        """The state the household was in when it last entered `state`."""
+
+    def last_action_day(self, household_id: int, actions: tuple[str, ...]) -> dt.date | None:
+        """The effective day of the household's latest move by one of these actions."""
 
 
 def allowed_actions(state: str, level: str) -> list[str]:
     return [action for (s, action, lv) in TRANSITIONS if s == state and lv == level]
 
 
-@dataclass(frozen=True)
-class Move:
-    household: HouseholdRow
-    to_state: str
-
-
-def check_move(hh: HouseholdRow, action: str, level: str) -> str:
+def check_move(hh: Household, action: str, level: str) -> str:
     """The state an action leads to, or TransitionRefused naming the household, state and attempted move."""
     to = TRANSITIONS.get((hh.state, action, level))
     if to is None:
@@ -81,12 +152,15 @@ def check_move(hh: HouseholdRow, action: str, level: str) -> str:
     return to
 
 
-def transition(store: Store, hh: HouseholdRow, action: str, level: str, *, at: dt.datetime | None = None,
+def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt.datetime | None = None,
                person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
                decided_on: dt.date | None = None, opinion: str | None = None) -> str:
-    """Move a household (inside the caller's `store.atomic()`) and record the event; returns the new state.
-    `opinion` replaces the 审核意见 the move would otherwise write (a move that must say more than its action)."""
+    """Move a household (inside the caller's `store.atomic()`; `ledger`: the store's `moves`) and record the
+    event; returns the new state. `opinion` replaces the 审核意见 the move would otherwise write (a move that
+    must say more than its action)."""
     to = check_move(hh, action, level)
+    if to == PREVIOUS:  # a 退回 of 自然减少: back to the state the household was in when the village reported it
+        to = ledger.entered_from(hh.id, TOWN_REDUCE) or ASSISTING
     at = (at or dt.datetime.now()).replace(microsecond=0)
     day = decided_on or at.date()
     fields: dict[str, object] = {}
@@ -94,6 +168,8 @@ def transition(store: Store, hh: HouseholdRow, action: str, level: str, *, at: d
         fields["identified_date"] = day
     if to == ELIMINATED:
         fields["eliminated_date"] = day
+    if to == REMOVED:
+        fields["on_file"] = False  # 自然减少 approved: no longer one of its village's households
     if to == LEAD and hh.state in (NOT_INCLUDED, ELIMINATED):
         fields["lead_date"] = day
         fields["identified_date"] = None if hh.state == NOT_INCLUDED else hh.identified_date
@@ -107,16 +183,15 @@ def transition(store: Store, hh: HouseholdRow, action: str, level: str, *, at: d
         fields["opinion"] = ""
     if opinion is not None:
         fields["opinion"] = opinion
-    store.households.set_state(hh.id, state=to, version=hh.version + 1, at=at, **fields)
-    store.events.record(household_id=hh.id, event="transition", action=action, from_state=hh.state, to_state=to,
-                        level=level, at=at, person=person, source_sha256=source_sha256, comment=comment,
-                        effective_date=day)
+    ledger.set_state(hh.id, state=to, version=hh.version + 1, at=at, **fields)
+    ledger.record(household_id=hh.id, action=action, from_state=hh.state, to_state=to, level=level, at=at,
+                  person=person, source_sha256=source_sha256, comment=comment, effective_date=day)
     return to
 
 
-def last_reset(store: Store, household_id: int) -> dt.date | None:
+def last_reset(ledger: Ledger, household_id: int) -> dt.date | None:
     """The effective day of the household's latest 退回 or 不予认定: village reviews older than it no longer count."""
-    return store.events.last_action_day(household_id, (RETURN, REJECT))
+    return ledger.last_action_day(household_id, (RETURN, REJECT))
 
 
 def initial_state(*, proposed: bool | None, identified: bool) -> str:

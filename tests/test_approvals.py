@@ -141,7 +141,7 @@ def test_identification_chain_end_to_end(ws, cfg, proc):
         "核查结论": "", "核查意见": "", "核查人": "", "核查日期": ""}
     assert row["行令牌"].startswith(f"{b.id}-2-")
     assert note_line(town_book(ws), TOWN_SHEET) is None
-    assert dropdown(town_book(ws), TOWN_SHEET, "核查结论") == '"同意,退回"'
+    assert dropdown(town_book(ws), TOWN_SHEET, "核查结论") == '"同意,退回,不予纳入"'
     assert pending(ws.master_path, MASTER_SHEET) == []
     # the village already sees where B stands, and B's provisional number is in the clerk's empty 户编号 cell
     rb = returned_row(ws, "李秀英")
@@ -487,8 +487,8 @@ def test_invalid_rows_of_one_workbook_are_all_refused_and_listed(ws, cfg, proc):
     assert note_line(town_book(ws), TOWN_SHEET) == NOTE + "；".join([
         "李秀英户（户编号LS440205000001）：石塘村李秀英户选择了“退回”，但没有写明原因（核查意见栏），本次决定未生效"
         "（已填的保留在新表格的这一行，补上标红的格子后保存即可）",
-        "李秀英户（户编号LS440205000001）：“可以”不是可选的结论（可选：同意、退回）",
-        "李秀英户（户编号LS440205000001）：石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回）",
+        "李秀英户（户编号LS440205000001）：“可以”不是可选的结论（可选：同意、退回、不予纳入）",
+        "李秀英户（户编号LS440205000001）：石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回、不予纳入）",
         "李秀英户：行令牌无效，无法确认是哪一户，请使用系统最新生成的表格",
         "李秀英户：这一行的隐藏行令牌缺失或被改动，无法确认是哪一户，请使用系统最新生成的表格",
     ])

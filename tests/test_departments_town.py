@@ -164,8 +164,10 @@ def test_the_lead_survives_a_file_sent_again_for_other_households_until_its_own_
     drop(ws, cfg, rows)
     run(proc)
     hh = ledger_row(ws, HEAD_A)
+    # rules advise, people decide: a lead from a department warning is never dismissed by the rules alone
     assert (hh.state, [m.action for m in transitions_of(ws, HEAD_A)]) == (
-        "未纳入", ["部门预警核实纳入", "研判不再建议纳入"])
+        "线索", ["部门预警核实纳入", "研判不建议纳入"])
+    assert hh.opinion.startswith("研判不建议纳入：人均纯收入")
     assert hh.data["lead_source"] == "入户走访"  # the file's own values replace what the town's move wrote
 
 

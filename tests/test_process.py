@@ -181,7 +181,7 @@ def test_corrupt_file_is_unreadable_with_a_note_and_the_good_one_is_applied(ws, 
 
 # --- replacement and 已移出 ---
 
-def test_newer_file_replaces_the_village_and_missing_households_are_marked_removed(ws, proc, config):
+def test_newer_file_replaces_the_village_and_a_missing_monitored_household_stays_flagged(ws, proc, config):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}
     with ws.open_store() as store:
@@ -204,10 +204,12 @@ def test_newer_file_replaces_the_village_and_missing_households_are_marked_remov
         assert a.id == first[HEAD_A].id and a.on_file
         assert a.data["wage_income"] == 12000 and a.data["_per_capita_income"] == 6000.0
         assert a.state == "线索"  # the new data changed the proposal
-        assert (b.id, b.on_file, b.state, b.data) == (first[HEAD_B].id, False, "线索", first[HEAD_B].data)
+        # B is a 线索 (under monitoring): left out, it stays in its state, flagged, until 自然减少 is decided
+        assert (b.id, b.on_file, b.state, b.data) == (first[HEAD_B].id, True, "线索",
+                                                      {**first[HEAD_B].data, "_absent_since": AS_OF.isoformat()})
         b_events = [(e.event, e.level, e.comment) for e in store.events.of(b.id)]
         assert b_events == [("created", "系统", "研判建议纳入监测，登记为线索"),
-                            ("removed", "村", "本村最新台账中已没有这一户，标记为已移出")]
+                            ("absent", "村", "本村新报台账中没有该户；监测户不会因漏报移出，仍为“线索”，待村里说明减少原因")]
         assert [(e.event, e.from_state, e.to_state) for e in store.events.of(a.id)] == [
             ("created", None, "未纳入"), ("transition", "未纳入", "线索")]
         assert [m["person_id"] for m in store.households.members_of(b.id)] == [HEAD_B]  # history kept
@@ -216,20 +218,21 @@ def test_newer_file_replaces_the_village_and_missing_households_are_marked_remov
     master = {r["户主身份证号"]: r for r in calamine_records(ws.master_path, "监测户台账")}
     assert set(master) == {HEAD_A, HEAD_B}
     assert (master[HEAD_A]["在册"], master[HEAD_A]["流程状态"], master[HEAD_A]["人均纯收入"]) == ("在册", "线索", 6000)
-    assert (master[HEAD_B]["在册"], master[HEAD_B]["流程状态"]) == ("已移出", "线索")
+    assert (master[HEAD_B]["在册"], master[HEAD_B]["流程状态"]) == ("在册", "线索")
     members = {r["身份证号"]: r["在册"] for r in calamine_records(ws.master_path, "家庭成员")}
-    assert members[HEAD_B] == "已移出" and members[HEAD_A] == "在册"
+    assert members[HEAD_B] == "在册" and members[HEAD_A] == "在册"
     overview = calamine_records(ws.master_path, "总览", header_row=4)
     row = next(r for r in overview if r["镇"] == TOWN)
-    assert (row["线索"], row["未纳入"], row["已移出"], row["合计"]) == (1, 0, 1, 2)
+    assert (row["线索"], row["未纳入"], row["已移出"], row["合计"]) == (2, 0, 0, 2)
+    assert [r["户主姓名"] for r in table_of(ws.master_path, "预警", "说明") if r["类型"] == "监测户未报"] == ["李秀英"]
 
     # B comes back in the next file: restored, with its history
     write_village(ws.town_inbox(TOWN) / "石塘村（补）.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村（补）.xlsx": "applied"}
     with ws.open_store() as store:
         b = next(r for r in store.households.list() if r.head_id == HEAD_B)
-        assert b.on_file and b.id == first[HEAD_B].id
-        assert [e.event for e in store.events.of(b.id)] == ["created", "removed", "restored"]
+        assert b.on_file and b.id == first[HEAD_B].id and "_absent_since" not in b.data
+        assert [e.event for e in store.events.of(b.id)] == ["created", "absent"]
         assert len(store.households.list()) == 2
 
 

@@ -69,7 +69,7 @@ def test_decision_columns_stand_beside_the_name_and_stay_in_view(ws, proc):
     token = get_column_letter(len(TOWN_HEADERS))
     assert sheet.column_dimensions[token].hidden and sheet[f"{token}3"].value.count("-") == 3
     [choice] = [dv for dv in sheet.data_validations.dataValidation if "F3" in dv.sqref]
-    assert (choice.type, choice.formula1, str(choice.sqref)) == ("list", '"同意,退回"', "F3:F4")
+    assert (choice.type, choice.formula1, str(choice.sqref)) == ("list", '"同意,退回,不予纳入"', "F3:F4")
     [day] = [dv for dv in sheet.data_validations.dataValidation if "I3" in dv.sqref]
     assert day.type == "date"
     assert [sheet[f"E{r}"].value for r in (3, 4)] == ["陈伟", "李秀英"]

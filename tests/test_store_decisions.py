@@ -29,7 +29,7 @@ def _move(store: Store, hid: int, action: str, level: str, *, person: str | None
           comment: str | None = None, day: dt.date | None = None, minutes: int = 0) -> None:
     with store.atomic():
         hh = store.households.get(hid)
-        transition(store, hh, action, level, at=AT + dt.timedelta(minutes=minutes), person=person, comment=comment,
+        transition(store.moves, hh, action, level, at=AT + dt.timedelta(minutes=minutes), person=person, comment=comment,
                    decided_on=day)
 
 
@@ -55,7 +55,7 @@ def test_latest_decisions_of_more_households_than_one_query_list_holds(store):
     ids = [_household(store, f"户{n:04d}", state=TOWN_CHECK) for n in range(1203)]
     with store.atomic():
         for hid in ids[::2]:
-            transition(store, store.households.get(hid), "同意", TOWN, at=AT, person="王核查")
+            transition(store.moves, store.households.get(hid), "同意", TOWN, at=AT, person="王核查")
     found = store.events.latest_decisions(TOWN, ids)
     assert sorted(found) == ids[::2]
 

@@ -26,8 +26,9 @@ from excel_bridge.ingest import apply_village_file, payload_from
 from excel_bridge.review_checks import notice_days
 from excel_bridge.store import HouseholdRow, Store
 from excel_bridge.workflow import (ASSISTING, DECIDER, DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED,
-                                   LEAD, NOT_INCLUDED, STATES, SYSTEM, TOWN, TOWN_ACCEPT, TOWN_CHECK, TRANSITIONS,
-                                   VILLAGE, allowed_actions, check_move, transition)
+                                   DISTRICT_REDUCE, LEAD, NOT_INCLUDED, PREVIOUS, REMOVED, STATES, SYSTEM, TOWN,
+                                   TOWN_ACCEPT, TOWN_CHECK, TOWN_REDUCE, TRANSITIONS, VILLAGE, allowed_actions,
+                                   check_move, transition)
 from excel_bridge.workspace import Workspace
 from excel_bridge.ledger_tokens import row_token
 
@@ -36,7 +37,7 @@ DECIDED = dt.date(2021, 12, 18)
 SHA = "ab" * 32
 LEVELS = (VILLAGE, TOWN, DISTRICT, SYSTEM)
 ACTIONS = ("评议公示通过", "同意", "退回", "不予认定", "风险消除评议公示通过", "研判建议纳入", "研判不再建议纳入",
-           "部门预警核实纳入")
+           "部门预警核实纳入", "不予纳入", "申报自然减少", "重新列入台账", "研判不建议纳入")
 
 # DOMAIN.md's diagram, written out: (from, action, level) → to.
 DOMAIN_TABLE = {
@@ -57,6 +58,18 @@ DOMAIN_TABLE = {
     # DOMAIN “Department lists”: a confirmed warning for a household not under monitoring becomes a 线索
     ("未纳入", "部门预警核实纳入", "镇"): "线索",
     ("风险已消除", "部门预警核实纳入", "镇"): "线索",
+    # rules advise, people decide: a lead from 自主申报/部门/信访 the rules do not propose stays, marked; the town
+    # may close it at its 核查
+    ("线索", "研判不建议纳入", "系统"): "线索",
+    ("待镇核查", "不予纳入", "镇"): "未纳入",
+    # 自然减少: from any monitored state the village's 减少原因 sends it to the town, then the district; a 退回
+    # goes back to where it was; only the district's 同意 makes it 已移出
+    **{(s, "申报自然减少", "村"): "待镇核减" for s in ("线索", "待镇核查", "待区认定", "帮扶中", "待镇验收", "待区审批")},
+    ("待镇核减", "同意", "镇"): "待区核减",
+    ("待镇核减", "退回", "镇"): PREVIOUS,
+    ("待区核减", "同意", "区"): "已移出",
+    ("待区核减", "退回", "区"): PREVIOUS,
+    ("已移出", "重新列入台账", "系统"): "未纳入",
 }
 
 
@@ -95,11 +108,13 @@ def events(ledger: Store, hid: int) -> list:
 
 def test_transition_table_is_exactly_the_domain_diagram():
     assert TRANSITIONS == DOMAIN_TABLE
-    assert set(STATES) == {"线索", "待镇核查", "待区认定", "帮扶中", "待镇验收", "待区审批", "风险已消除", "未纳入"}
+    assert set(STATES) == {"线索", "待镇核查", "待区认定", "帮扶中", "待镇验收", "待区审批", "风险已消除", "未纳入",
+                           "待镇核减", "待区核减"}
 
 
 def test_each_waiting_state_is_decided_by_one_level():
-    assert DECIDER == {TOWN_CHECK: TOWN, TOWN_ACCEPT: TOWN, DISTRICT_CONFIRM: DISTRICT, DISTRICT_APPROVE: DISTRICT}
+    assert DECIDER == {TOWN_CHECK: TOWN, TOWN_ACCEPT: TOWN, DISTRICT_CONFIRM: DISTRICT, DISTRICT_APPROVE: DISTRICT,
+                       TOWN_REDUCE: TOWN, DISTRICT_REDUCE: DISTRICT}
     # and that level can both agree and return there; only the district can refuse (不予认定), and only 认定
     for state, level in DECIDER.items():
         assert {"同意", "退回"} <= set(allowed_actions(state, level))
@@ -116,10 +131,12 @@ def test_allowed_transition_moves_and_records_one_event(ledger, key):
     hh = put(ledger, state, identified=identified)
     deciding = level in (TOWN, DISTRICT)
     with ledger.atomic():
-        to = transition(ledger, hh, action, level, at=AT, person="王核查" if deciding else None,
+        to = transition(ledger.moves, hh, action, level, at=AT, person="王核查" if deciding else None,
                         source_sha256=SHA, comment="入户核实", decided_on=DECIDED if deciding else None)
-    assert to == TRANSITIONS[key]
+    # a 退回 of 自然减少 goes back to the state the household was reported from (none recorded here: 帮扶中)
+    assert to == (ASSISTING if TRANSITIONS[key] == PREVIOUS else TRANSITIONS[key])
     after = ledger.households.get(hh.id)
+    assert after.on_file is (to != REMOVED)
     assert (after.state, after.version, after.updated_at) == (to, 4, AT)
     [event] = events(ledger, hh.id)
     assert (event.at, event.event, event.action, event.from_state, event.to_state, event.level, event.person,
@@ -149,7 +166,7 @@ def test_allowed_transition_moves_and_records_one_event(ledger, key):
 def test_return_without_comment_is_recorded_as_unexplained(ledger):
     hh = put(ledger, TOWN_CHECK)
     with ledger.atomic():
-        transition(ledger, hh, "退回", TOWN, at=AT)
+        transition(ledger.moves, hh, "退回", TOWN, at=AT)
     assert ledger.households.get(hh.id).opinion == "镇级退回：未写明原因"
     assert (events(ledger, hh.id)[0].action, events(ledger, hh.id)[0].comment) == ("退回", None)
 
@@ -161,7 +178,7 @@ def test_both_chains_walk_through_in_order_with_one_event_each(ledger):
     seen = [LEAD]
     for action, level in chain:
         with ledger.atomic():
-            seen.append(transition(ledger, ledger.households.get(hh.id), action, level, at=AT,
+            seen.append(transition(ledger.moves, ledger.households.get(hh.id), action, level, at=AT,
                                    decided_on=dt.date(2021, 12, 1) if level == DISTRICT and len(seen) == 3 else None))
     assert seen == ["线索", "待镇核查", "待区认定", "帮扶中", "待镇验收", "待区审批", "风险已消除"]
     final = ledger.households.get(hh.id)
@@ -172,11 +189,12 @@ def test_both_chains_walk_through_in_order_with_one_event_each(ledger):
 
 # --- every move that is not allowed ---------------------------------------------------------------
 
-REFUSED = [k for k in itertools.product(STATES, ACTIONS, LEVELS) if k not in TRANSITIONS]
+REFUSED = [k for k in itertools.product((*STATES, REMOVED), ACTIONS, LEVELS) if k not in TRANSITIONS]
 
 
 def test_refused_moves_cover_everything_else():
-    assert len(REFUSED) == len(STATES) * len(ACTIONS) * len(LEVELS) - len(TRANSITIONS) == 240  # 8 states × 8 actions × 4 levels − 16
+    # 11 states × 12 actions × 4 levels − 29
+    assert len(REFUSED) == (len(STATES) + 1) * len(ACTIONS) * len(LEVELS) - len(TRANSITIONS) == 499
 
 
 @pytest.mark.parametrize("key", REFUSED, ids=lambda k: f"{k[0]}-{k[1]}-{k[2]}")
@@ -188,7 +206,7 @@ def test_disallowed_move_is_refused_naming_household_state_and_move(ledger, key)
                 + (f"（{level}级此时可选：{'、'.join(allowed)}）" if allowed else ""))
     with pytest.raises(TransitionRefused) as info:
         with ledger.atomic():
-            transition(ledger, hh, action, level, at=AT, person="王核查", source_sha256=SHA, comment="理由")
+            transition(ledger.moves, hh, action, level, at=AT, person="王核查", source_sha256=SHA, comment="理由")
     assert str(info.value) == expected
     after = ledger.households.get(hh.id)
     assert (after.state, after.version, after.opinion) == (state, 3, "旧意见")
@@ -196,7 +214,8 @@ def test_disallowed_move_is_refused_naming_household_state_and_move(ledger, key)
 
 
 @pytest.mark.parametrize("state, action, level, message", [
-    (TOWN_CHECK, "不予认定", TOWN, "石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回）"),
+    (TOWN_CHECK, "不予认定", TOWN,
+     "石塘村李秀英户当前状态为“待镇核查”，镇级不能执行“不予认定”（镇级此时可选：同意、退回、不予纳入）"),
     (TOWN_CHECK, "同意", DISTRICT, "石塘村李秀英户当前状态为“待镇核查”，区级不能执行“同意”"),
     (DISTRICT_CONFIRM, "同意", TOWN, "石塘村李秀英户当前状态为“待区认定”，镇级不能执行“同意”"),
     (DISTRICT_APPROVE, "不予认定", DISTRICT,
@@ -226,7 +245,7 @@ def test_a_move_rolled_back_with_its_transaction_leaves_no_event(ledger):
     hh = put(ledger, TOWN_CHECK)
     with pytest.raises(RuntimeError):
         with ledger.atomic():
-            transition(ledger, hh, "同意", TOWN, at=AT, person="王核查")
+            transition(ledger.moves, hh, "同意", TOWN, at=AT, person="王核查")
             raise RuntimeError("the rest of the workbook failed")
     assert ledger.households.get(hh.id).state == TOWN_CHECK
     assert events(ledger, hh.id) == []
@@ -235,7 +254,7 @@ def test_a_move_rolled_back_with_its_transaction_leaves_no_event(ledger):
 def test_the_audit_log_cannot_be_rewritten(ledger):
     hh = put(ledger, TOWN_CHECK)
     with ledger.atomic():
-        transition(ledger, hh, "同意", TOWN, at=AT, person="王核查", source_sha256=SHA)
+        transition(ledger.moves, hh, "同意", TOWN, at=AT, person="王核查", source_sha256=SHA)
     with pytest.raises(StoreError, match="append-only"):
         with ledger.atomic() as conn:
             conn.exec_driver_sql("UPDATE events SET person='别人'")

@@ -128,7 +128,7 @@ def _make_lead(store: Store, config: Config, hh: HouseholdRow, w: WarningRow, d:
     opinion = TEXT["dept.lead_opinion"].format(department=w.department, risk=risk,
                                                days=config.rules.workflow.notice_min_days)
     said = TEXT["workflow.decided_comment"].format(comment=d.comment) if d.comment else ""
-    transition(store, hh, DEPARTMENT_LEAD, TOWN, at=now, person=d.person, source_sha256=sha256,
+    transition(store.moves, hh, DEPARTMENT_LEAD, TOWN, at=now, person=d.person, source_sha256=sha256,
                comment=TEXT["dept.lead_comment"].format(department=w.department, risk=risk, comment=said),
                decided_on=day, opinion=opinion)
     values: dict[str, object] = {"lead_source": LEAD_SOURCE}

@@ -23,6 +23,7 @@ from .events import Events
 from .households import Households
 from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
+from .moves import Moves
 from .outputs import Meta, Notes, Outputs, Pending
 from .records import (Conflict, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
                       UnmatchedRow, VillageSummary, WarningRow, revive, revived)
@@ -50,6 +51,7 @@ class Store:
         self.meta = Meta(db)
         self.views = Views(db, self.submissions)
         self.departments = Departments(db)
+        self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod
     def open(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":

@@ -81,8 +81,8 @@ class Households:
     def set_state(self, household_id: int, *, state: str, version: int, at: dt.datetime,
                   **fields: Any) -> None:
         """A workflow move: the new state and version, and the dates/opinion the move sets
-        (lead_date, identified_date, eliminated_date, opinion)."""
-        allowed = {"lead_date", "identified_date", "eliminated_date", "opinion"}
+        (lead_date, identified_date, eliminated_date, opinion; on_file for 已移出)."""
+        allowed = {"lead_date", "identified_date", "eliminated_date", "opinion", "on_file"}
         unknown = set(fields) - allowed
         if unknown:
             raise TypeError(f"set_state() cannot set {sorted(unknown)}")

@@ -16,7 +16,7 @@ from ..ledger_tokens import row_tokens
 from ..messages import TEXT
 from ..rules import proposing
 from ..store import Draft, Event, HouseholdRow, Store
-from ..workflow import DISTRICT, MATTER, TOWN
+from ..workflow import DISTRICT, DISTRICT_REDUCE, MATTER, TOWN, TOWN_REDUCE
 from .common import display_width
 from .tables import Col, Formats, Styled, col_width, write_table
 
@@ -36,6 +36,11 @@ FACTS = [
 
 
 def review_summary(store: Store, hh: HouseholdRow) -> str:
+    """What the village said: its latest 评议公示, or for 自然减少 the 减少原因 and 减少日期 it gave."""
+    if hh.state in (TOWN_REDUCE, DISTRICT_REDUCE):
+        day = hh.data.get("reduce_date")
+        return TEXT["town.reduce_summary"].format(reason=hh.data.get("reduce_reason") or "",
+                                                  date=day.isoformat() if isinstance(day, dt.date) else day or "")
     reviews = store.households.reviews_of(hh.id)
     if not reviews:
         return ""
@@ -78,7 +83,8 @@ def _town_cells(decision: Event | None) -> list[object]:
 def _fact_cells(store: Store, hh: HouseholdRow, config: Config, level: str) -> list[object]:
     a = hh.assessment
     return [hh.head_id, hh.data.get("size"), hh.data.get("household_type"), hh.data.get("_per_capita_income"),
-            hh.data.get("_line"), rules_text(a.get("holds", []), config, with_ids=level == DISTRICT),
+            hh.data.get("_line"), rules_text(a.get("holds", []), config, with_ids=level == DISTRICT) or (
+                TEXT["decision.not_proposed"] if a.get("proposed") is False else ""),
             a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
             "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), review_summary(store, hh),
             hh.updated_at.date()]

@@ -13,7 +13,7 @@ from ..config import Config
 from ..history import event_text
 from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..store import HouseholdRow, MemberRow, Store
-from ..workflow import DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDED, REMOVED, STATES
+from ..workflow import DISTRICT, NOT_INCLUDED, REMOVED, STATES, deciding
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
@@ -266,7 +266,7 @@ def member_cells_row(r: MemberRow) -> list[object]:
 
 
 def _decisions(wb, fmt: Formats, store: Store, config: Config, notes: list[str]) -> None:
-    rows = store.households.list(states=[DISTRICT_CONFIRM, DISTRICT_APPROVE], on_file=True)
+    rows = store.households.list(states=deciding(DISTRICT), on_file=True)
     write_decision_sheet(wb, fmt, store, config, level=DISTRICT, rows=rows, notes=notes,
                          instruction=TEXT["master.instruction"])
 

@@ -14,7 +14,7 @@ from ..config import Config
 from ..messages import TEXT, status_word
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
 from ..store import SentUp, Store
-from ..workflow import DISTRICT, MATTER, MONITORED, REMOVED, TOWN, TOWN_ACCEPT, TOWN_CHECK
+from ..workflow import DISTRICT, MATTER, MONITORED, REMOVED, TOWN, deciding
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
@@ -33,7 +33,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
                         alerts: list[Alert] | None = None, eliminations: list[Elimination] | None = None,
                         before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
     """The town's workbook; `alerts` and `eliminations` may be passed in when computed once for all towns."""
-    rows = store.households.list(town=town, states=[TOWN_CHECK, TOWN_ACCEPT], on_file=True)
+    rows = store.households.list(town=town, states=deciding(TOWN), on_file=True)
     target = town_workbook_path(ws, town)
     if alerts is None:
         alerts = all_alerts(store, config, as_of, town=town)
