@@ -12,10 +12,9 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .config import Config
-from .demo_names import SURNAMES
+from .demo_names import SURNAMES, Village
 from .demo_names import person_name as _name
 from .errors import WorkspaceError
 from .idcard import birth_date, check_char, make_id
@@ -34,14 +33,6 @@ MEASURE_TEXT = {
 MISTAKES = ("id_as_number", "id_checksum", "size_mismatch", "sex_mismatch", "bad_choice", "income_mismatch",
             "objection_without_result", "edu_both", "disability_no_grade", "orphan_member", "two_heads",
             "negative_money")
-
-
-@dataclass
-class Village:
-    town: str
-    name: str
-    rows: dict[str, list[dict[str, Any]]]
-    mistakes: list[str] = field(default_factory=list)
 
 
 class IdPool:

@@ -28,7 +28,7 @@ SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".e
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_SHEET_CELLS = 4_000_000
 HEADER_SCAN_ROWS = 30
-META_SHEET = "系统信息"
+META_SHEET = "系统信息"  # the hidden sheet of our own workbooks (writers/ write it under this name)
 IGNORED_HEADERS = frozenset(norm_header(h) for h in ("序号", "序", "编号序号", "行号"))
 FOOTER_WORDS = ("填表人", "制表人", "审核人", "负责人", "填报人", "合计", "总计", "说明", "注：", "备注：")
 

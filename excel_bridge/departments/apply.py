@@ -21,7 +21,7 @@ from ..intake import archive, is_lock_or_temp
 from ..issues import Issue
 from ..messages import TEXT, status_word
 from ..store import DeptListRow, Store, WarningRow
-from ..workspace import Workspace
+from ..workspace import TEMP_PREFIX, Workspace
 from .config import DepartmentsConfig, load_departments
 from .evaluation import Area, evaluate
 from .explanation import explain
@@ -32,7 +32,6 @@ from .reconciliation import Changes, Verified, reconcile
 log = logging.getLogger(__name__)
 
 APPLIED, DUPLICATE, REFUSED = "applied", "duplicate", "refused"
-NOTE_SUFFIX = "_说明.txt"
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
     changes = reconcile(before, result.warnings, department=dept.name, listed=dlist.listed,
                         verified=[Verified((r.department, r.person_id, r.rule_id), r.fact)
                                   for r in store.departments.verified(dept.name)])
-    note = ws.department_feedback / f"{dept.name}{NOTE_SUFFIX}"
+    note = ws.department_note_path(dept.name)
     message = _applied_message(dlist, result, changes, ws.key(note))
     with store.atomic():
         list_id = store.departments.add_list(
@@ -204,9 +203,9 @@ def _folder_text(path: Path, issue: Issue, now: dt.datetime) -> str:
 def _write_note(ws: Workspace, stem: str, text: str) -> Path:
     """反馈/部门/<stem>_说明.txt, replacing an older note (UTF-8 with BOM: Notepad on the district's machines).
     The text already has every ID number masked (explain); this is the last guard."""
-    note = ws.department_feedback / f"{stem}{NOTE_SUFFIX}"
+    note = ws.department_note_path(stem)
     note.parent.mkdir(parents=True, exist_ok=True)
-    tmp = note.with_name(".~eb-" + note.name)
+    tmp = note.with_name(TEMP_PREFIX + note.name)
     tmp.write_text(_masked(text), encoding="utf-8-sig", newline="")
     tmp.replace(note)
     return note

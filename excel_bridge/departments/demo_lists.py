@@ -14,17 +14,14 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
 
+from ..demo_names import Village
 from ..demo_names import person_name as _name
 from ..idcard import birth_date, make_id
 from .model import ledger_frame
-
-if TYPE_CHECKING:  # the demo generator writes the villages (and drops these lists beside them)
-    from ..demo import Village
 
 OUTSIDE_CODE = "440222"  # 始兴县: a neighbouring county
 OLD_DISTRICT_CODE = "440221"  # 曲江县 before 2004: still this district

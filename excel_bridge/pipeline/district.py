@@ -26,7 +26,7 @@ from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
-from ..workspace import Workspace
+from ..workspace import SPOOL_PREFIX, Workspace
 from ..writers.common import Placed
 from ..writers.master import write_master
 from ..writers.town import write_town_workbook
@@ -165,7 +165,7 @@ def _drop_stale_side_files(store: Store, ws: Workspace, placed: Placed) -> None:
 def _clear_spools(ws: Workspace) -> None:
     """Row spools a killed writer left (they hold IDs and health facts): only ever inside the workspace."""
     if ws.temp_dir.is_dir():
-        for leftover in ws.temp_dir.glob("eb-rows-*"):
+        for leftover in ws.temp_dir.glob(f"{SPOOL_PREFIX}*"):
             leftover.unlink(missing_ok=True)
 
 

@@ -16,7 +16,7 @@ from ..messages import TEXT, os_problem
 from ..returned import Status
 from ..status import conflict_issues, statuses
 from ..store import Conflict, Submission
-from ..workspace import RETURNED_SUFFIX
+from ..workspace import RETURNED_SUFFIX, TEMP_PREFIX
 from ..writers.common import Placed
 from ..writers.notice import notice_villages, write_notice
 from .context import Pass, Place
@@ -113,7 +113,7 @@ def _drop_superseded_copies(ctx: Pass, current: Path) -> None:
     """One returned copy per village file: an earlier copy of this village under another name, that nobody
     changed since we wrote it, goes (an edited one stays: it is the clerk's)."""
     for other in current.parent.glob(f"*{RETURNED_SUFFIX}*.xlsx"):
-        if other == current or other.name.startswith((".~eb-", "~$")):
+        if other == current or other.name.startswith((TEMP_PREFIX, "~$")):
             continue
         key = ctx.key(other)
         try:

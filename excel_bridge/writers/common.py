@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..messages import TEXT
+from ..workspace import TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 
-META_SHEET = "系统信息"
 LIST_SHEET = "下拉选项"
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"
@@ -88,7 +88,7 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~eb-", suffix=target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -12,7 +12,8 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .common import (DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, META_SHEET, SYSTEM_FILL, display_width,
+from ..read import META_SHEET
+from .common import (DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, SYSTEM_FILL, display_width,
                      wrapped_height)
 from .printing import apply_xlsxwriter, plan_page
 
