@@ -693,6 +693,8 @@ TEXT: dict[str, str] = {
     "workflow.decided_comment": "：{comment}",
     # department lists (departments/)
     "dept.config_shape": "规则文件 {path} 应是“名字: 值”的形式",
+    "dept.config_risk_type": "风险类型“{value}”不在 schemas/lists.yaml 的 risk_types 中，请改为其中之一：{known}",
+    "dept.config_guarantee": "保障“{value}”不是 schemas/household.yaml 中的保障列，请改为其中之一：{known}",
     "dept.looks_like": "这份名单的列更像{department}的名单，是否放错了文件夹？（应放在“部门数据/{folder}/”）",
     "dept.more_rows": "（共 {count} 行：第 {rows} 行）",
     "dept.blank_name": "（姓名“{name}”）",
