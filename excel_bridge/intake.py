@@ -22,7 +22,8 @@ from pathlib import Path
 from .messages import TEXT
 from .read import SPREADSHEET_SUFFIXES
 from .settings import DistrictSettings
-from .workspace import INBOX_NOTE, NOTE_SUFFIX, TEMP_PREFIX, TOWN_ONLY, Workspace, short_stem
+from .workspace import INBOX_NOTE, NOTE_SUFFIX, TOWN_ONLY, Workspace, short_stem
+from .writers.common import TEMP_PREFIX
 
 LOCK_PREFIXES = ("~$", ".~lock", TEMP_PREFIX, "~", ".")
 TEMP_SUFFIXES = frozenset({".tmp", ".temp", ".crdownload", ".part", ".partial", ".download", ".bak", ".swp",

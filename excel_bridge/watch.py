@@ -18,13 +18,14 @@ from watchdog.observers.polling import PollingObserver
 
 from .messages import TEXT
 from .pipeline import PassReport, Processor
-from .workspace import FEEDBACK, NOTE_SUFFIXES, SHARE, SPOOL_PREFIX, TEMP_PREFIX, Workspace
+from .workspace import FEEDBACK, INBOX_NOTE, NOTE_SUFFIXES, SHARE, Workspace
+from .writers.common import SPOOL_PREFIX, TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 
 # What is no news: our own temporaries, Office lock files, editors' swap files, our notes. ("**/" makes a
 # pattern match the file's name at any depth, whether watchdog matches whole paths or only their ends.)
-IGNORED = [f"**/{TEMP_PREFIX}*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp", f"**/{SPOOL_PREFIX}*", "**/*说明.txt",
+IGNORED = [f"**/{TEMP_PREFIX}*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp", f"**/{SPOOL_PREFIX}*", f"**/{INBOX_NOTE}",
            *(f"**/*{suffix}.txt" for suffix in NOTE_SUFFIXES), f"**/{SHARE}", f"**/{SHARE}/*"]
 # What is news: a file created, saved, moved or deleted, a folder created or moved in (not reads, not a
 # folder's "modified" that every file in it causes).

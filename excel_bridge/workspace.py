@@ -34,8 +34,6 @@ WRONG_TOWN_SUFFIX = "_放错镇"  # told to the town whose households were dropp
 NOTE_SUFFIX = "_说明"  # 反馈/部门/<部门>_说明.txt
 NOTE_SUFFIXES = (UNREADABLE_SUFFIX, NOT_APPLIED_SUFFIX, WRONG_TOWN_SUFFIX, NOTE_SUFFIX)  # a note: "<stem><one>.txt"
 INBOX_NOTE = "收件箱说明.txt"
-TEMP_PREFIX = ".~eb-"  # our temporaries beside the file they become (never read, removed when left over)
-SPOOL_PREFIX = "eb-rows-"  # the master's row spools in 系统/tmp
 NAME_BYTES = 150  # a derived file name's stem is cut to this many UTF-8 bytes (255 is the limit of most disks)
 
 

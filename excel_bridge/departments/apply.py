@@ -21,7 +21,8 @@ from ..intake import archive, is_lock_or_temp
 from ..issues import Issue
 from ..messages import TEXT, status_word
 from ..store import DeptListRow, Store, WarningRow
-from ..workspace import TEMP_PREFIX, Workspace
+from ..workspace import Workspace
+from ..writers.common import TEMP_PREFIX
 from .config import DepartmentsConfig, load_departments
 from .evaluation import Area, evaluate
 from .explanation import explain

@@ -21,6 +21,7 @@ import xlsxwriter
 from ..demo_names import Village
 from ..demo_names import person_name as _name
 from ..idcard import birth_date, make_id
+from ..workflow import ASSISTING, LEAD
 from .model import ledger_frame
 
 OUTSIDE_CODE = "440222"  # 始兴县: a neighbouring county
@@ -51,7 +52,7 @@ def people_frame(villages: Iterable[Village]) -> pd.DataFrame:
                 continue
             records.append({"person_id": m["person_id"], "household": h["head_id"], "town": village.town,
                             "village": village.name, "household_type": h["household_type"],
-                            "state": "帮扶中" if h["identified_date"] else "线索", "on_file": True,
+                            "state": ASSISTING if h["identified_date"] else LEAD, "on_file": True,
                             "dibao": m["dibao"], "tekun": m["tekun"], "disability_type": m["disability_type"],
                             "disability_grade": m["disability_grade"]})
     return ledger_frame(records).drop_duplicates("person_id", keep=False)  # demo mistakes may repeat a person

@@ -26,8 +26,8 @@ from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
-from ..workspace import SPOOL_PREFIX, Workspace
-from ..writers.common import Placed
+from ..workspace import Workspace
+from ..writers.common import SPOOL_PREFIX, Placed
 from ..writers.master import write_master
 from ..writers.town import write_town_workbook
 from .config_cache import workspace_config

@@ -16,8 +16,8 @@ from ..messages import TEXT, os_problem
 from ..returned import Status
 from ..status import conflict_issues, statuses
 from ..store import Conflict, Submission
-from ..workspace import RETURNED_SUFFIX, TEMP_PREFIX
-from ..writers.common import Placed
+from ..workspace import RETURNED_SUFFIX
+from ..writers.common import TEMP_PREFIX, Placed
 from ..writers.notice import notice_villages, write_notice
 from .context import Pass, Place
 from .jobs import CopyJob, copy_job

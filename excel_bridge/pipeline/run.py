@@ -25,7 +25,8 @@ from ..intake import (DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive,
 from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..village_step import advance_due
-from ..workspace import MASTER_NAME, REVIEW_SUFFIX, TEMP_PREFIX, Workspace
+from ..workspace import MASTER_NAME, REVIEW_SUFFIX, Workspace
+from ..writers.common import TEMP_PREFIX
 from . import decision_files, department_files, outputs, village_files
 from .config_cache import workspace_config
 from .context import FileOutcome, Item, Pass, PassReport

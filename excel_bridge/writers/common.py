@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..messages import TEXT
-from ..workspace import TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 
 LIST_SHEET = "下拉选项"
+TEMP_PREFIX = ".~eb-"  # our temporaries beside the file they become (never read, removed when left over)
+SPOOL_PREFIX = "eb-rows-"  # the master's row spools in 系统/tmp (fastsheet)
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"
 HEADER_FILL = "DDEBF7"

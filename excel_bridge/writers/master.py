@@ -144,7 +144,7 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
         sheet.write_number(r + i, 1, by_risk.get(risk, 0), fmt.by_kind["int"])
     # native charts, one under another to the right of the tables, none over a table or another chart
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-    shown = [c for c, s in enumerate(states, start=1) if s not in ("未纳入", REMOVED)]
+    shown = [c for c, s in enumerate(states, start=1) if s not in (NOT_INCLUDED, REMOVED)]
     for c in shown:
         chart.add_series({"name": ["总览", top, c], "categories": ["总览", top + 1, 0, last_town_row, 0],
                           "values": ["总览", top + 1, c, last_town_row, c]})

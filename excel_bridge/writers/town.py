@@ -14,7 +14,7 @@ from ..config import Config
 from ..messages import TEXT, status_word
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
 from ..store import SentUp, Store
-from ..workflow import DISTRICT, MATTER, MONITORED, REMOVED, TOWN, TOWN_ACCEPT, TOWN_CHECK
+from ..workflow import ASSISTING, DISTRICT, MATTER, MONITORED, REMOVED, TOWN, TOWN_ACCEPT, TOWN_CHECK
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
@@ -39,7 +39,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         alerts = all_alerts(store, config, as_of, town=town)
     if eliminations is None:
         eliminations = elimination_candidates(
-            store, config, store.households.list(town=town, states=["帮扶中"], on_file=True), as_of)
+            store, config, store.households.list(town=town, states=[ASSISTING], on_file=True), as_of)
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
