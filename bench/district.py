@@ -128,17 +128,22 @@ def master_rows(root: Path) -> tuple[list[list[object]], list[list[object]]]:
     from excel_bridge.writers import master
 
     ws = Workspace.open(root)
-    titles = master.rule_titles(ws.config())
+    config = ws.config()
+    titles = master.rule_titles(config)
+    member_cells = master.member_cells(config.schemas.member)
     with ws.open_store() as store:
         households = [master.household_cells_row(r, titles) for r in store.views.master_households()]
-        members = [master.member_cells_row(r) for r in store.views.master_members()]
+        members = [member_cells(r) for r in store.views.master_members()]
     return households, members
 
 
 def floor_xlsxwriter(households: list[list[object]], members: list[list[object]], scratch: Path) -> float:
     import xlsxwriter
 
-    from excel_bridge.writers.master import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+    from excel_bridge.config import load_config
+    from excel_bridge.writers.master import HOUSEHOLD_COLUMNS, member_columns
+
+    MEMBER_COLUMNS = member_columns(load_config())
 
     start = time.perf_counter()
     wb = xlsxwriter.Workbook(str(scratch / "plain.xlsx"), {"constant_memory": True})

@@ -36,6 +36,7 @@ class ColumnSpec(BaseModel):
     width: float = 12
     hint: str | None = None
     aliases: tuple[str, ...] = ()
+    shared: bool = False  # member.yaml: shown in the workbook shared back with departments (plan 七(二), 民政)
 
     @model_validator(mode="after")
     def _choices_need_values(self) -> "ColumnSpec":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..alerts import Alert, all_alerts
 from ..config import Config
+from ..schema import SheetSpec
 from ..history import event_text
 from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..store import HouseholdRow, MemberRow, Store
@@ -20,7 +21,8 @@ from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .printing import PageLayout, apply_xlsxwriter
-from .tables import Col, Formats, new_workbook, print_table, wrap_widths, write_meta, write_table
+from .tables import (Col, Formats, new_workbook, print_table, schema_col, schema_value, wrap_widths, write_meta,
+                     write_table)
 
 MASTER_KIND = "excel_bridge.master"
 RECENT_EVENTS = 1000
@@ -39,8 +41,10 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS,
                        (household_cells_row(r, titles) for r in store.views.master_households()), spools,
                        identity=HOUSEHOLD_IDENTITY, directory=ws.temp_dir)
-            _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, store.views.master_members()),
-                       spools, identity=MEMBER_IDENTITY, directory=ws.temp_dir)
+            members = config.schemas.member
+            _big_sheet(wb, fmt, "家庭成员", member_columns(config), map(member_cells(members),
+                       store.views.master_members()), spools, identity=member_identity(members),
+                       directory=ws.temp_dir)
             _decisions(wb, fmt, store, config, notes or [])
             _alerts(wb, fmt, alerts if alerts is not None else all_alerts(store, config, as_of))
             _issues(wb, fmt, store)
@@ -243,26 +247,32 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-MEMBER_COLUMNS = [  # 190 character units: one landscape page across
-    Col("镇", 8), Col("村", 9), Col("户编号", 16, "id"), Col("户主身份证号", 19, "id"), Col("姓名", 8),
-    Col("身份证号", 19, "id"), Col("与户主关系", 6), Col("性别", 4), Col("出生日期", 11), Col("文化程度", 12, "wrap"),
-    Col("在校生状况", 11, "wrap"), Col("健康状况", 12, "wrap"), Col("残疾类别", 5), Col("残疾等级", 5),
-    Col("劳动技能", 12, "wrap"), Col("务工时间（月）", 5, "int"), Col("参加基本医疗保险", 5), Col("享受低保", 5),
-    Col("特困供养", 5), Col("失能", 4), Col("在册", 4),
-]
-MEMBER_IDENTITY = 5  # 镇 … 姓名
+MEMBER_PLACE = [Col("镇", 8), Col("村", 9), Col("户编号", 16, "id")]  # before member.yaml's columns
+MEMBER_ON_FILE = Col("在册", 4)  # after them
 
 
-def member_cells_row(r: MemberRow) -> list[object]:
-    """One 家庭成员 row."""
-    d = r.data
-    health, kinds = d.get("health"), d.get("disability_type")
-    return [r.town, r.village, r.household_no, r.head_id, d.get("name"), d.get("person_id"),
-            d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
-            "、".join(health) if isinstance(health, list) else health,
-            "、".join(kinds) if isinstance(kinds, list) else kinds,
-            d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
-            d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r.on_file else REMOVED]
+def member_columns(config: Config) -> list[Col]:
+    """家庭成员's columns: the household's place, every column of schemas/member.yaml in its order, 在册 (the
+    bundled schema: 190 character units, one landscape page across)."""
+    schemas = config.schemas
+    return [*MEMBER_PLACE, *(schema_col(c, schemas) for c in schemas.member.columns), MEMBER_ON_FILE]
+
+
+def member_identity(spec: SheetSpec) -> int:
+    """The columns that say who a row is (repeated on every page across): 镇 … 姓名."""
+    keys = [c.key for c in spec.columns]
+    return len(MEMBER_PLACE) + (keys.index("name") + 1 if "name" in keys else 0)
+
+
+def member_cells(spec: SheetSpec) -> Callable[[MemberRow], list[object]]:
+    """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册."""
+    columns = [(c, c.key) for c in spec.columns]
+
+    def cells(r: MemberRow) -> list[object]:
+        d = r.data
+        return [r.town, r.village, r.household_no, *(schema_value(c, d.get(key)) for c, key in columns),
+                "在册" if r.on_file else REMOVED]
+    return cells
 
 
 def _decisions(wb, fmt: Formats, store: Store, config: Config, notes: list[str]) -> None:
