@@ -142,3 +142,15 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
     assert len(MODULES) > 50
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A name starting with "_" is its module's own: another module that needs it asks for a public one
+    (departments/tables.py once imported read's _sheet_rows, _worksheet_names and _OLE_MAGIC)."""
+    private = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and _targets(node, module):
+                private += [f"{module}: {a.name}" for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")]
+    assert private == []

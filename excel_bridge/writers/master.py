@@ -12,6 +12,7 @@ from ..alerts import Alert, all_alerts
 from ..config import Config
 from ..schema import SheetSpec
 from ..history import event_text
+from ..internals import xf_index
 from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..store import HouseholdRow, MemberRow, Store
 from ..workflow import DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDED, REMOVED, STATES
@@ -70,7 +71,7 @@ def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: di
     write_table(sheet, fmt, columns, [], autofilter=False, identity=identity, header_lines=BIG_HEADER_LINES)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns],
+    spool = RowSpool([xf_index(fmt.for_col(col)) for col in columns],
                      wraps=wrap_widths(columns, header_lines=BIG_HEADER_LINES), directory=directory)
     spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
     spool.add_rows(rows)
