@@ -198,10 +198,14 @@ DRIVER = textwrap.dedent("""
                 out.setdefault("pass_seconds", []).append(report.seconds)
         out["turnaround"] = times
     elif mode == "master":
+        from excel_bridge.alerts import all_alerts
+        from excel_bridge.history import recent_changes
         from excel_bridge.writers.master import write_master
         with ws.open_store() as store:
-            t = time.perf_counter()
-            write_master(ws, store, ws.config(), as_of=as_of)
+            config = ws.config()
+            t = time.perf_counter()  # what the pipeline hands the writer is computed in the time, as in a pass
+            write_master(ws, store, config, as_of=as_of, alerts=all_alerts(store, config, as_of),
+                         changes=recent_changes(store))
             out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))
 """)

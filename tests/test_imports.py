@@ -154,3 +154,13 @@ def test_no_module_imports_another_modules_private_names():
                 private += [f"{module}: {a.name}" for a in node.names
                             if a.name.startswith("_") and not a.name.startswith("__")]
     assert private == []
+
+
+def test_departments_use_the_village_stages_only_through_their_ports():
+    """departments/ reaches intake, decisions and ingest through departments/ports.py alone: a narrow, named
+    interface instead of reach-ins from every module of the package."""
+    stages = {f"{PACKAGE}.{name}" for name in ("intake", "decisions", "ingest")}
+    reaching = {module: sorted(import_edges(module)[0] & stages) for module in MODULES
+                if module.startswith(f"{PACKAGE}.departments.") and module != f"{PACKAGE}.departments.ports"}
+    assert {m: s for m, s in reaching.items() if s} == {}
+    assert import_edges(f"{PACKAGE}.departments.ports")[0] >= stages

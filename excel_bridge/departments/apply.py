@@ -17,7 +17,6 @@ from ..config import Config
 from ..idcard import mask_id
 from collections.abc import Callable, Iterable
 
-from ..intake import archive, is_lock_or_temp
 from ..issues import Issue
 from ..messages import TEXT, status_word
 from ..store import DeptListRow, Store, WarningRow
@@ -27,6 +26,7 @@ from .config import DepartmentsConfig, load_departments
 from .evaluation import Area, evaluate
 from .explanation import explain
 from .model import DepartmentList, DepartmentWarning, Evaluation
+from .ports import archive, is_lock_or_temp
 from .reading import department_of, read_list
 from .reconciliation import Changes, Verified, reconcile
 

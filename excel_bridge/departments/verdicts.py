@@ -13,11 +13,10 @@ from pathlib import Path
 from ..config import Config
 from ..decision_sheet import (CONFIRMED_LEAD, CONFIRMED_MONITORED, DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, NOT_TRUE,
                               WARNING_OPEN, ledger_secret, parse_warning_token, warning_issued_for)
-from ..decisions import DecisionRow, read_table
-from ..ingest import provisional_no
 from ..messages import TEXT
 from ..store import HouseholdRow, Store, WarningRow
 from ..workflow import DEPARTMENT_LEAD, MONITORED, TOWN, check_move, transition
+from .ports import DecisionRow, provisional_no, read_table
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 from ..alerts import all_alerts, elimination_candidates
 from ..decisions import mark_notes_shown, pending_notes
 from ..departments.share_back import monthly_exports
+from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..runner import Runner
@@ -82,9 +83,10 @@ def district_job(job: DistrictJob) -> DistrictResult:
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
         notes = pending_notes(store, level=DISTRICT, town=None)
+        changes = recent_changes(store)
         master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
             ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            before_replace=record), kind="master")
+            changes=changes, before_replace=record), kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
         try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/

@@ -8,10 +8,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..alerts import Alert, all_alerts
+from ..alerts import Alert
 from ..config import Config
 from ..schema import SheetSpec
-from ..history import event_text
+from ..history import Change
 from ..internals import xf_index
 from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..store import HouseholdRow, MemberRow, Store
@@ -26,13 +26,13 @@ from .tables import (Col, Formats, new_workbook, print_table, schema_col, schema
                      write_table)
 
 MASTER_KIND = "excel_bridge.master"
-RECENT_EVENTS = 1000
 
 
 def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
-                 notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
-                 alerts: list[Alert] | None = None,
+                 alerts: list[Alert], changes: list[Change], notes: list[str] | None = None,
+                 only_if: Callable[[Path], bool] | None = None,
                  before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
+    """The master; `alerts` (预警) and `changes` (变更记录) are computed by the pipeline, once for all workbooks."""
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         spools: dict[str, tuple[RowSpool, int]] = {}
@@ -47,10 +47,10 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
                        store.views.master_members()), spools, identity=member_identity(members),
                        directory=ws.temp_dir)
             _decisions(wb, fmt, store, config, notes or [])
-            _alerts(wb, fmt, alerts if alerts is not None else all_alerts(store, config, as_of))
+            _alerts(wb, fmt, alerts)
             _issues(wb, fmt, store)
             _submissions(wb, fmt, store)
-            _events(wb, fmt, store)
+            _events(wb, fmt, changes)
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
@@ -327,12 +327,11 @@ def _submissions(wb, fmt: Formats, store: Store) -> None:
     write_table(sheet, fmt, columns, cells(), header_lines=2, printed=True)
 
 
-def _events(wb, fmt: Formats, store: Store) -> None:
+def _events(wb, fmt: Formats, changes: list[Change]) -> None:
     sheet = wb.add_worksheet("变更记录")
     columns = [Col("时间", 17), Col("镇", 8), Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9),
                Col("原状态", 8), Col("新状态", 8), Col("层级", 4), Col("经办人", 7), Col("说明", 44, "wrap"),
                Col("来源文件指纹", 17, "id")]
-    events = store.events.recent_transitions(RECENT_EVENTS)
     write_table(sheet, fmt, columns, ([_stamp(e.at), e.town, e.village, e.household_no, e.head_name, e.from_state,
-                                       e.to_state, e.level, e.person, event_text(e.action, e.event, e.comment),
-                                       (e.source_sha256 or "")[:16]] for e in events), header_lines=2, printed=True)
+                                       e.to_state, e.level, e.person, e.text, (e.source_sha256 or "")[:16]]
+                                      for e in changes), header_lines=2, printed=True)
