@@ -21,6 +21,9 @@ RULE_KINDS = frozenset({"threshold", "values", "listed", "disability", "benefit_
 # fields every sentence template may use besides the department's facts
 BUILTIN_FIELDS = frozenset({"部门", "阈值"})
 
+# a rule's field → (the schemas' terms it must be one of, the message when it is not)
+TERM_FIELDS = {"risk_type": ("risk_types", "dept.config_risk_type"),
+               "guarantee": ("guarantees", "dept.config_guarantee")}
 FactType = Literal["text", "money", "number", "year", "date", "choice"]
 LedgerFlag = Literal["dibao", "tekun"]  # columns of the ledger people frame (享受低保, 特困供养)
 
@@ -58,20 +61,13 @@ class _Rule(_Strict):
     only_household_types: list[str] = Field(default_factory=list)  # ledger 户类型 the rule applies to
     except_household_types: list[str] = Field(default_factory=list)  # … or does not (people not in the ledger: none)
 
-    @field_validator("risk_type")
+    @field_validator("risk_type", "guarantee")
     @classmethod
-    def _known_risk_type(cls, v: str | None, info: ValidationInfo) -> str | None:
-        known = _terms(info).get("risk_types", ())
+    def _known_term(cls, v: str | None, info: ValidationInfo) -> str | None:
+        terms, message = TERM_FIELDS[info.field_name or ""]
+        known = _terms(info).get(terms, ())
         if v is not None and v not in known:
-            raise ValueError(TEXT["dept.config_risk_type"].format(value=v, known="、".join(known)))
-        return v
-
-    @field_validator("guarantee")
-    @classmethod
-    def _known_guarantee(cls, v: str | None, info: ValidationInfo) -> str | None:
-        known = _terms(info).get("guarantees", ())
-        if v is not None and v not in known:
-            raise ValueError(TEXT["dept.config_guarantee"].format(value=v, known="、".join(known)))
+            raise ValueError(TEXT[message].format(value=v, known="、".join(known)))
         return v
 
     def facts_used(self) -> list[str]:

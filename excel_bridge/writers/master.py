@@ -10,10 +10,10 @@ from pathlib import Path
 
 from ..alerts import Alert
 from ..config import Config
-from ..schema import SheetSpec
 from ..history import Change
 from ..internals import xf_index
 from ..messages import SEVERITY_WORD, TEXT, status_word
+from ..schema import SheetSpec
 from ..store import HouseholdRow, MemberRow, Store
 from ..workflow import DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, NOT_INCLUDED, REMOVED, STATES
 from ..workspace import Workspace
