@@ -128,17 +128,22 @@ def master_rows(root: Path) -> tuple[list[list[object]], list[list[object]]]:
     from excel_bridge.writers import master
 
     ws = Workspace.open(root)
-    titles = master.rule_titles(ws.config())
+    config = ws.config()
+    titles = master.rule_titles(config)
+    member_cells = master.member_cells(config.schemas.member)
     with ws.open_store() as store:
         households = [master.household_cells_row(r, titles) for r in store.views.master_households()]
-        members = [master.member_cells_row(r) for r in store.views.master_members()]
+        members = [member_cells(r) for r in store.views.master_members()]
     return households, members
 
 
 def floor_xlsxwriter(households: list[list[object]], members: list[list[object]], scratch: Path) -> float:
     import xlsxwriter
 
-    from excel_bridge.writers.master import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+    from excel_bridge.config import load_config
+    from excel_bridge.writers.master import HOUSEHOLD_COLUMNS, member_columns
+
+    MEMBER_COLUMNS = member_columns(load_config())
 
     start = time.perf_counter()
     wb = xlsxwriter.Workbook(str(scratch / "plain.xlsx"), {"constant_memory": True})
@@ -193,10 +198,14 @@ DRIVER = textwrap.dedent("""
                 out.setdefault("pass_seconds", []).append(report.seconds)
         out["turnaround"] = times
     elif mode == "master":
+        from excel_bridge.alerts import all_alerts
+        from excel_bridge.history import recent_changes
         from excel_bridge.writers.master import write_master
         with ws.open_store() as store:
-            t = time.perf_counter()
-            write_master(ws, store, ws.config(), as_of=as_of)
+            config = ws.config()
+            t = time.perf_counter()  # what the pipeline hands the writer is computed in the time, as in a pass
+            write_master(ws, store, config, as_of=as_of, alerts=all_alerts(store, config, as_of),
+                         changes=recent_changes(store))
             out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))
 """)

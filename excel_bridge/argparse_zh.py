@@ -12,21 +12,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from .messages import ARGPARSE
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+from .writers.common import display_width
 
 
 class _Shown(str):
     """An option as printed (`--workspace 工作目录`) whose len() is the columns it takes on a terminal."""
 
     def __len__(self) -> int:
-        return _width(self)
+        return display_width(self)
 
 
 def _gettext(message: str) -> str:
@@ -68,17 +64,17 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         except AttributeError:  # a Python whose formatter keeps these elsewhere: its own wrapping stands
             return text
         flat = " ".join(text.split())
-        if not flat.startswith(head) or _width(flat) <= room:
+        if not flat.startswith(head) or display_width(flat) <= room:
             return text
         parts = re.findall(r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+", flat[len(head):])
         options = [p for p in parts if p.startswith(("-", "[-", "(-"))]
         positionals = [p for p in parts if p not in options]
-        indent = " " * _width(head + " ")
+        indent = " " * display_width(head + " ")
         lines: list[str] = []
         for group in (options, positionals):
             line = ""
             for part in group:
-                if line and _width(indent + line + " " + part) > room:
+                if line and display_width(indent + line + " " + part) > room:
                     lines.append(line)
                     line = part
                 else:
@@ -93,7 +89,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _format_action(self, action: argparse.Action) -> str:
         text = super()._format_action(action)
         header = str(self._format_action_invocation(action))
-        extra = _width(header) - len(header)  # argparse padded by characters; take back what shows twice
+        extra = display_width(header) - len(header)  # argparse padded by characters; take back what shows twice
         start = text.find(header + " ")
         if extra and start >= 0:
             end = start + len(header)
@@ -108,7 +104,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         # a run of Latin letters, digits and signs stays whole (--workspace, 2021-12-31); CJK breaks anywhere
         # but before closing punctuation, which stays at the end of its line
         for token in re.findall(r"[!-~]+[）。，；：、”]*|\s+|.[）。，；：、”]*", " ".join(text.split())):
-            if line and _width(line + token) > width:
+            if line and display_width(line + token) > width:
                 lines.append(line.rstrip())
                 line = token.lstrip()
             else:

@@ -12,14 +12,14 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .config import Config
-from .demo_names import SURNAMES
+from .demo_names import SURNAMES, Village
 from .demo_names import person_name as _name
 from .errors import WorkspaceError
 from .idcard import birth_date, check_char, make_id
 from .messages import TEXT
+from .schema import GUARANTEE_KEYS
 
 GROUPS = ("一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组")
 VILLAGE_NAMES = ("新塘", "石塘", "龙岗", "大坑", "上洞", "下洞", "水口", "黄坑", "塘角", "长坝", "东坑", "西岭",
@@ -34,14 +34,6 @@ MEASURE_TEXT = {
 MISTAKES = ("id_as_number", "id_checksum", "size_mismatch", "sex_mismatch", "bad_choice", "income_mismatch",
             "objection_without_result", "edu_both", "disability_no_grade", "orphan_member", "two_heads",
             "negative_money")
-
-
-@dataclass
-class Village:
-    town: str
-    name: str
-    rows: dict[str, list[dict[str, Any]]]
-    mistakes: list[str] = field(default_factory=list)
 
 
 class IdPool:
@@ -174,8 +166,7 @@ def generate_village(rng: random.Random, config: Config, ids: IdPool, *, town: s
             prev = round(actual / rng.uniform(0.5, 0.68), 2)  # a sharp drop this year
         sick = any(m["health"] in ("患有大病", "长期慢性病") for m in members)
         medical = round(rng.uniform(1000, 20000), 2) if sick and rng.random() < 0.3 else 0
-        guarantees = {k: "是" for k in ("food_clothing", "education_secure", "medical_secure", "housing_secure",
-                                        "water_secure")}
+        guarantees = {k: "是" for k in GUARANTEE_KEYS}
         if rng.random() < 0.04:
             guarantees[rng.choice(["housing_secure", "water_secure", "medical_secure"])] = "否"
         risks = []

@@ -11,12 +11,10 @@ import datetime as dt
 import functools
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import idcard
-
-if TYPE_CHECKING:  # validate computes these figures too; the types are only for the checker
-    from .validate import Household, Record
+from .model import NOT_YET, Household, Record
 
 INCOME_KEYS = ("wage_income", "business_income", "property_income", "transfer_income")
 RIGID_KEYS = ("medical_expense", "other_rigid_expense")
@@ -52,9 +50,6 @@ def net_income(hh: Household) -> Decimal | None:
             return None
     *incomes, cost = parts
     return sum(incomes, Decimal(0)) - cost  # type: ignore[arg-type]
-
-
-NOT_YET: Any = object()  # a Household's figure not computed yet (validate, the rules and the checks share it)
 
 
 def computed_per_capita(hh: Household) -> Fraction | None:

@@ -49,6 +49,34 @@ def event_text(action: str | None, event: str, comment: str | None) -> str:
     return comment or ""
 
 
+RECENT_CHANGES = 1000  # the master's 变更记录: this many latest transitions
+
+
+@dataclass(frozen=True)
+class Change:
+    """One transition as the master's 变更记录 shows it, its text already said (event_text)."""
+
+    at: dt.datetime
+    town: str | None
+    village: str | None
+    household_no: str | None
+    head_name: str | None
+    from_state: str | None
+    to_state: str | None
+    level: str
+    person: str | None
+    text: str
+    source_sha256: str | None
+
+
+def recent_changes(store: Store, limit: int = RECENT_CHANGES) -> list[Change]:
+    """The latest transitions of the district, newest first (the pipeline hands them to the master's writer)."""
+    return [Change(at=e.at, town=e.town, village=e.village, household_no=e.household_no, head_name=e.head_name,
+                   from_state=e.from_state, to_state=e.to_state, level=e.level, person=e.person,
+                   text=event_text(e.action, e.event, e.comment), source_sha256=e.source_sha256)
+            for e in store.events.recent_transitions(limit)]
+
+
 def find_stories(store: Store, key: str) -> list[Story]:
     """By 户编号, 户主身份证号 or any member's 身份证号 (normalised), oldest event first."""
     person = normalize_id(key)

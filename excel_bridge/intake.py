@@ -22,9 +22,10 @@ from pathlib import Path
 from .messages import TEXT
 from .read import SPREADSHEET_SUFFIXES
 from .settings import DistrictSettings
-from .workspace import INBOX_NOTE, TOWN_ONLY, Workspace, short_stem
+from .workspace import INBOX_NOTE, NOTE_SUFFIX, TOWN_ONLY, Workspace, short_stem
+from .writers.common import TEMP_PREFIX
 
-LOCK_PREFIXES = ("~$", ".~lock", "~", ".")
+LOCK_PREFIXES = ("~$", ".~lock", TEMP_PREFIX, "~", ".")
 TEMP_SUFFIXES = frozenset({".tmp", ".temp", ".crdownload", ".part", ".partial", ".download", ".bak", ".swp",
                            ".wbk", ".~tmp"})
 INCOMPLETE_GRACE_SECONDS = 120  # a zip without its end record is "still copying" for this long
@@ -149,7 +150,7 @@ def _scan_departments(ws: Workspace, scan: Scan) -> None:
         return
     for path, st, link in _walk(ws.departments):
         rel_parts = path.relative_to(ws.departments).parts
-        if any(is_lock_or_temp(part) for part in rel_parts) or path.name.endswith("_说明.txt"):
+        if any(is_lock_or_temp(part) for part in rel_parts) or path.name.endswith(f"{NOTE_SUFFIX}.txt"):
             continue
         department = rel_parts[0] if len(rel_parts) > 1 else ""
         if link:
@@ -217,7 +218,7 @@ def archive(ws: Workspace, path: Path, received: dt.datetime) -> tuple[str, Path
     (which may be saved again meanwhile); returns (sha256, the archived file)."""
     folder = ws.archive / received.strftime("%Y-%m")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~eb-", suffix=".part", dir=folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

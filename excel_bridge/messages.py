@@ -752,6 +752,8 @@ TEXT: dict[str, str] = {
     # department lists (departments/)
     "dept.config_shape": "规则文件 {path} 应是“名字: 值”的形式",
     "dept.none_unknown": "（没有，每一列都已认出）",
+    "dept.config_risk_type": "风险类型“{value}”不在 schemas/lists.yaml 的 risk_types 中，请改为其中之一：{known}",
+    "dept.config_guarantee": "保障“{value}”不是 schemas/household.yaml 中的保障列，请改为其中之一：{known}",
     "dept.more_rows": "（共 {count} 行：第 {rows} 行）",
     "dept.blank_name": "（姓名“{name}”）",
     "dept.place_list": "{town}（部门名单所填）",

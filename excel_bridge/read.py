@@ -28,11 +28,11 @@ SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".e
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_SHEET_CELLS = 4_000_000
 HEADER_SCAN_ROWS = 30
-META_SHEET = "系统信息"
+META_SHEET = "系统信息"  # the hidden sheet of our own workbooks (writers/ write it under this name)
 IGNORED_HEADERS = frozenset(norm_header(h) for h in ("序号", "序", "编号序号", "行号"))
 FOOTER_WORDS = ("填表人", "制表人", "审核人", "负责人", "填报人", "合计", "总计", "说明", "注：", "备注：")
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls (OLE2 compound file) starts so
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
@@ -95,7 +95,7 @@ def sniff_format(path: Path, data: bytes) -> str:
         if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods"):
             return suffix[1:]  # an unusual package layout: let the reader for its suffix decide
         raise _fail("FILE_CORRUPT", detail=TEXT["read.zip_no_workbook"])
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         if _ENCRYPTION_INFO in data:
             raise _fail("FILE_PASSWORD")
         return "xls"
@@ -225,7 +225,7 @@ def declared_sizes(data: bytes, max_cells: int) -> dict[str, tuple[int, int]]:
     return sizes
 
 
-def _sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
+def book_sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
                 declared: dict[str, tuple[int, int]] | None = None,
                 merges: _OdsMerges | None = None) -> list[list[object]]:
     """A sheet's rows from A1, merged 镇/村 values filled down; `merges`: the merged ranges by sheet when calamine
@@ -463,7 +463,8 @@ def _read_meta(rows: list[list[object]]) -> dict[str, str]:
     return meta
 
 
-def _worksheet_names(book: pc.CalamineWorkbook, names: list[str]) -> list[str]:
+def worksheet_names(book: pc.CalamineWorkbook, names: list[str]) -> list[str]:
+    """The workbook's worksheets (no chart sheets), in order; `names` (every sheet) when that cannot be told."""
     try:
         return [m.name for m in book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet]
     except BaseException as exc:  # metadata is a nicety; fall back to every sheet
@@ -522,7 +523,7 @@ class _Prefetch:
                 book = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
             except BaseException as exc:  # it opened once already; a second failure is the file's
                 raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
-            self._rows = _sheet_rows(book, self.name, max_cells=max_cells, declared=declared, merges=merges)
+            self._rows = book_sheet_rows(book, self.name, max_cells=max_cells, declared=declared, merges=merges)
         except BaseException as exc:
             self._error = exc
 
@@ -553,7 +554,7 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
     def rows_of(name: str) -> list[list[object]]:
         if name not in cache:
             cache[name] = prefetch.rows() if prefetch is not None and name == prefetch.name \
-                else _sheet_rows(book, name, max_cells=max_cells, declared=declared, merges=merges)
+                else book_sheet_rows(book, name, max_cells=max_cells, declared=declared, merges=merges)
         return cache[name]
 
     meta: dict[str, str] = {}
@@ -579,7 +580,7 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
     header_problems.sort(key=lambda problem: list(by_name.values()).index(problem[0]))
     # A renamed sheet (Sheet1, 2021年台账…) is still found by its headers; chart sheets and sheets that
     # fail to read are simply not candidates.
-    leftovers = [n for n in _worksheet_names(book, names) if n not in by_name and n != META_SHEET]
+    leftovers = [n for n in worksheet_names(book, names) if n not in by_name and n != META_SHEET]
     for kind in SHEET_KINDS:
         if kind in sheets or any(k == kind for k, _ in header_problems):
             continue
@@ -622,7 +623,7 @@ def sheet_rows(path: Path, name: str, *, max_bytes: int = MAX_FILE_BYTES,
     if name not in names:
         return None
     declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
-    return _sheet_rows(book, name, max_cells=max_cells, declared=declared)
+    return book_sheet_rows(book, name, max_cells=max_cells, declared=declared)
 
 
 def peek_meta(path: Path) -> dict[str, str]:

@@ -17,9 +17,9 @@ from fractions import Fraction
 from . import figures
 from .config import Config
 from .messages import TEXT
+from .schema import GUARANTEE_KEYS
 from .validate import Household, Record
 
-GUARANTEE_KEYS = ("food_clothing", "education_secure", "medical_secure", "housing_secure", "water_secure")
 RISK_KEYS = ("main_risk", "other_risk_1", "other_risk_2")
 SPECIAL_INPUTS = ("health", "disability_type", "disability_grade", "disabled_care", "tekun")  # members' cells
 ELIGIBILITY_RULES = ("R-INCOME", "R-RIGID", "R-GUARANTEE")  # R-DROP proposes only together with R-INCOME

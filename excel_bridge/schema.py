@@ -16,6 +16,8 @@ from .normalize import norm_header
 
 ColumnType = Literal["text", "id", "phone", "choice", "multichoice", "integer", "money", "year", "date", "town"]
 SHEET_KINDS = ("household", "member", "measure", "review")
+# 两不愁三保障 and 饮水安全: the household columns the rules (R-GUARANTEE) and departments' rules name
+GUARANTEE_KEYS = ("food_clothing", "education_secure", "medical_secure", "housing_secure", "water_secure")
 
 
 class ColumnSpec(BaseModel):
@@ -34,6 +36,7 @@ class ColumnSpec(BaseModel):
     width: float = 12
     hint: str | None = None
     aliases: tuple[str, ...] = ()
+    shared: bool = False  # member.yaml: shown in the workbook shared back with departments (plan 七(二), 民政)
 
     @model_validator(mode="after")
     def _choices_need_values(self) -> "ColumnSpec":
@@ -128,6 +131,12 @@ class Schemas:
         if col.allowed_from is not None:
             return self.lists[col.allowed_from]
         return None
+
+    @property
+    def guarantees(self) -> tuple[str, ...]:
+        """The guarantee columns' headers as household.yaml spells them (吃穿不愁, 义务教育有保障, …)."""
+        headers = {c.key: c.header for c in self.household.columns}
+        return tuple(headers[k] for k in GUARANTEE_KEYS if k in headers)
 
     @property
     def version(self) -> str:

@@ -10,54 +10,19 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import figures, idcard
 from .config import Config
 from .issues import Issue, make_issue
 from .messages import TEXT
+from .model import Household, Record
 from .normalize import clean_text, parse_date, parse_number, parse_year, plain_text
 from .read import SheetData, WorkbookData
 from .schema import ColumnSpec, Schemas, SheetSpec
 
 _MULTI_SPLIT = re.compile(r"[、,，/;；\s]+")
-
-
-@dataclass
-class Record:
-    """One row of a monitoring sheet with typed values (None where blank or invalid)."""
-
-    kind: str
-    sheet: str
-    row: int
-    values: dict[str, Any]
-    invalid: set[str] = field(default_factory=set)
-
-    def get(self, key: str) -> Any:
-        return self.values.get(key)
-
-    def ok(self, *keys: str) -> bool:
-        """True when none of these inputs is invalid (blank optional inputs are fine)."""
-        return self.invalid.isdisjoint(keys)
-
-
-@dataclass
-class Household(Record):
-    members: list[Record] = field(default_factory=list)
-    measures: list[Record] = field(default_factory=list)
-    reviews: list[Record] = field(default_factory=list)
-    duplicate: bool = False  # a second row with the same 户主身份证号: not linked to members
-    computed_income: float | None = None  # shown only: the rules use figures.per_capita, exact
-    per_capita_income: float | None = None  # shown only; None when the size is invalid or disagrees
-    line: float | None = None
-    # the exact figures (figures.computed_per_capita, figures.per_capita), computed once when first asked for
-    computed_per_capita: Any = field(default=figures.NOT_YET, repr=False, compare=False)
-    per_capita: Any = field(default=figures.NOT_YET, repr=False, compare=False)
-
-    @property
-    def head_id(self) -> str | None:
-        return self.values.get("head_id")
 
 
 @dataclass

@@ -19,14 +19,15 @@ from watchdog.observers.polling import PollingObserver
 from .errors import BridgeError, ConfigError
 from .messages import TEXT
 from .pipeline import PassReport, Processor
-from .workspace import FEEDBACK, SHARE, Workspace
+from .workspace import FEEDBACK, INBOX_NOTE, NOTE_SUFFIXES, SHARE, Workspace
+from .writers.common import SPOOL_PREFIX, TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 
 # What is no news: our own temporaries, Office lock files, editors' swap files, our notes. ("**/" makes a
 # pattern match the file's name at any depth, whether watchdog matches whole paths or only their ends.)
-IGNORED = ["**/.~eb-*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp", "**/eb-rows-*", "**/*说明.txt",
-           "**/*_无法读取.txt", "**/*_未入账.txt", "**/*_放错镇.txt", f"**/{SHARE}", f"**/{SHARE}/*"]
+IGNORED = [f"**/{TEMP_PREFIX}*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp", f"**/{SPOOL_PREFIX}*", f"**/{INBOX_NOTE}",
+           *(f"**/*{suffix}.txt" for suffix in NOTE_SUFFIXES), f"**/{SHARE}", f"**/{SHARE}/*"]
 # What is news: a file created, saved, moved or deleted, a folder created or moved in (not reads, not a
 # folder's "modified" that every file in it causes).
 NEWS = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent]
@@ -38,7 +39,7 @@ class _Wake(PatternMatchingEventHandler):
         self.poke = poke
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type == "moved" and "/.~eb-" in str(event.src_path).replace("\\", "/"):
+        if event.event_type == "moved" and f"/{TEMP_PREFIX}" in str(event.src_path).replace("\\", "/"):
             return  # one of our own workbooks taking its name
         self.poke()
 

@@ -29,6 +29,10 @@ RETURNED_SUFFIX = "_反馈"
 REVIEW_SUFFIX = "_镇级核查表"
 NOTICE_SUFFIX = "_公示名单"
 UNREADABLE_SUFFIX = "_无法读取"
+NOT_APPLIED_SUFFIX = "_未入账"  # a village file refused whole (another town's households, no rows)
+WRONG_TOWN_SUFFIX = "_放错镇"  # told to the town whose households were dropped in another town's folder
+NOTE_SUFFIX = "_说明"  # 反馈/部门/<部门>_说明.txt
+NOTE_SUFFIXES = (UNREADABLE_SUFFIX, NOT_APPLIED_SUFFIX, WRONG_TOWN_SUFFIX, NOTE_SUFFIX)  # a note: "<stem><one>.txt"
 INBOX_NOTE = "收件箱说明.txt"
 NAME_BYTES = 150  # a derived file name's stem is cut to this many UTF-8 bytes (255 is the limit of most disks)
 
@@ -204,8 +208,20 @@ class Workspace:
         return self.village_feedback(town, village) / f"{village}{NOTICE_SUFFIX}.xlsx"
 
     def unreadable_note_path(self, town: str, village: str | None, file_name: str) -> Path:
+        return self._note_beside(town, village, file_name, UNREADABLE_SUFFIX)
+
+    def not_applied_note_path(self, town: str, village: str | None, file_name: str) -> Path:
+        """<file>_未入账.txt: a village file refused whole, where its returned copy would have gone."""
+        return self._note_beside(town, village, file_name, NOT_APPLIED_SUFFIX)
+
+    def wrong_town_note_path(self, town: str, file_name: str) -> Path:
+        """<file>_放错镇.txt in the town's own folder: its households were dropped in another town's inbox."""
+        return self._note_beside(town, None, file_name, WRONG_TOWN_SUFFIX)
+
+    def _note_beside(self, town: str, village: str | None, file_name: str, suffix: str) -> Path:
+        """A note on a dropped file: in the village's folder (else the town's own), its stem shortened."""
         folder = self.village_feedback(town, village) if village else self.town_private(town)
-        return folder / f"{short_stem(Path(file_name).stem)}{UNREADABLE_SUFFIX}.txt"
+        return folder / f"{short_stem(Path(file_name).stem)}{suffix}.txt"
 
     def inbox_note_path(self, town: str | None) -> Path:
         """What in an inbox was not processed: the town's own folder, or the inbox root for the district."""
@@ -215,7 +231,8 @@ class Workspace:
         return self.departments / department
 
     def department_note_path(self, department: str) -> Path:
-        return self.root / FEEDBACK / DEPARTMENT_NOTES / f"{department}_说明.txt"
+        """反馈/部门/<部门>_说明.txt (a folder's name when no department is configured for it), shortened."""
+        return self.department_feedback / f"{short_stem(department)}{NOTE_SUFFIX}.txt"
 
     @property
     def system_dir(self) -> Path:

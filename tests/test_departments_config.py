@@ -147,11 +147,46 @@ def test_a_risk_type_outside_the_nine_and_a_negative_threshold(tmp_path):
     path.write_text(text.replace("risk_type: 小额贷款逾期", "risk_type: 贷款逾期"), encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_departments(rules)
-    assert "“departments.金融.rules.0.risk_type”不是允许的值" in str(exc.value)
+    assert ("“departments.金融.rules.0.risk_type”风险类型“贷款逾期”不在 schemas/lists.yaml 的 risk_types 中，"
+            "请改为其中之一：因病因残、因灾因意外事故、住房不安全、饮水不安全、就业不稳定减收、产业失败、政策衔接、"
+            "扶贫资产监管不善、小额贷款逾期、其他") in str(exc.value)
     path.write_text(text.replace("at_least: 90 ", "at_least: -90 "), encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_departments(rules)
     assert "“departments.金融.rules.0.at_least”数值太小" in str(exc.value)
+
+
+def test_risk_types_and_guarantees_are_read_from_the_workspaces_schemas(tmp_path):
+    """One home: a risk type added to schemas/lists.yaml, or a guarantee column renamed in household.yaml,
+    is what departments.yaml may name — nothing in the code restates them."""
+    ws = Workspace.init(tmp_path / "ws")
+    lists = ws.root / "schemas" / "lists.yaml"
+    lists.write_text(lists.read_text(encoding="utf-8").replace("小额贷款逾期, 其他]", "小额贷款逾期, 其他, 因学]"),
+                     encoding="utf-8")
+    path = ws.root / "rules" / "departments.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("risk_type: 小额贷款逾期", "risk_type: 因学"), encoding="utf-8")
+    assert load_departments(ws.root / "rules").department("金融").rules[0].risk_type == "因学"
+    with pytest.raises(ConfigError) as exc:  # the bundled schemas do not know it
+        _load_with_bundled_schemas(tmp_path, path)
+    assert "风险类型“因学”不在 schemas/lists.yaml 的 risk_types 中" in str(exc.value)
+    household = ws.root / "schemas" / "household.yaml"
+    household.write_text(household.read_text(encoding="utf-8").replace("header: 义务教育有保障",
+                                                                       "header: 义务教育保障"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_departments(ws.root / "rules")
+    assert ("“departments.教育.rules.0.guarantee”保障“义务教育有保障”不是 schemas/household.yaml 中的保障列，"
+            "请改为其中之一：吃穿不愁、义务教育保障、基本医疗有保障、住房安全有保障、饮水安全有保障") in str(exc.value)
+    path.write_text(text.replace("guarantee: 义务教育有保障", "guarantee: 义务教育保障"), encoding="utf-8")
+    assert load_departments(ws.root / "rules").department("教育").rules[0].guarantee == "义务教育保障"
+
+
+def _load_with_bundled_schemas(tmp_path, departments_yaml):
+    """rules/departments.yaml loaded from a folder with no schemas/ beside it: the bundled schemas' terms."""
+    rules = tmp_path / "alone" / "rules"
+    rules.mkdir(parents=True)
+    shutil.copy(departments_yaml, rules / "departments.yaml")
+    return load_departments(rules)
 
 
 def test_two_departments_in_one_folder_and_a_repeated_rule_id(tmp_path):

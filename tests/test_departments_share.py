@@ -20,6 +20,10 @@ WIFE_A = make_id("440205", dt.date(1972, 6, 1), 22)
 HEAD_B = make_id("440205", dt.date(1950, 1, 20), 44)
 
 
+def member(name, person_id, relation, dibao, tekun):
+    return ShareMember({"name": name, "person_id": person_id, "relation": relation, "dibao": dibao, "tekun": tekun})
+
+
 def data(since=dt.date(2021, 11, 1)):
     a = ShareHousehold(
         town="马坝镇", village="石塘村", household_no="44020500100200001", head_name="陈伟", head_id=HEAD_A,
@@ -28,11 +32,11 @@ def data(since=dt.date(2021, 11, 1)):
         measures=(ShareMeasure("健康帮扶", "落实大病医疗救助", dt.date(2021, 9, 20), "区医保局"),
                   ShareMeasure("就业帮扶", "推荐到工业园区务工", dt.date(2021, 10, 1), "区人社局"),
                   ShareMeasure("健康帮扶", "家庭医生签约", dt.date(2021, 10, 5), "镇卫生院")),
-        members=(ShareMember("陈伟", HEAD_A, "户主", "否", "否"), ShareMember("黄丽", WIFE_A, "配偶", "是", "否")),
+        members=(member("陈伟", HEAD_A, "户主", "否", "否"), member("黄丽", WIFE_A, "配偶", "是", "否")),
         changed=dt.date(2021, 11, 20))
     b = ShareHousehold(
         town="大塘镇", village="新塘村", household_no=None, head_name="李秀英", head_id=HEAD_B, household_type="脱贫户",
-        category="脱贫不稳定户", state="待镇核查", members=(ShareMember("李秀英", HEAD_B, "户主", "否", "是"),))
+        category="脱贫不稳定户", state="待镇核查", members=(member("李秀英", HEAD_B, "户主", "否", "是"),))
     return ShareData(district="曲江区", department="民政", until=dt.date(2021, 11, 30), since=since, households=[b, a])
 
 

@@ -19,22 +19,22 @@ from ..config import Config
 from ..idcard import mask_id
 from collections.abc import Callable, Iterable
 
-from ..intake import archive, is_lock_or_temp
 from ..issues import Issue
 from ..messages import TEXT, status_word
 from ..store import DeptListRow, Store, WarningRow
 from ..workspace import Workspace
+from ..writers.common import TEMP_PREFIX
 from .config import DepartmentsConfig, load_departments
 from .evaluation import Area, evaluate
 from .explanation import explain
 from .model import DepartmentList, DepartmentWarning, Evaluation
+from .ports import archive, is_lock_or_temp
 from .reading import department_of, read_list
 from .reconciliation import Changes, Verified, reconcile
 
 log = logging.getLogger(__name__)
 
 APPLIED, DUPLICATE, REFUSED = "applied", "duplicate", "refused"
-NOTE_SUFFIX = "_说明.txt"
 REFUSED_SUFFIX = "_未使用名单"  # <部门>_未使用名单_说明.txt: a list not used, beside the note of the last one used
 
 
@@ -104,7 +104,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
         assert dlist.note is not None
         still = [TEXT["dept.note_still_used"].format(
             date=latest.received_at.strftime("%Y-%m-%d %H:%M"), name=latest.file_name,
-            note=latest.note_path or ws.key(ws.department_feedback / f"{dept.name}{NOTE_SUFFIX}"))] \
+            note=latest.note_path or ws.key(ws.department_note_path(dept.name)))] \
             if latest is not None else [TEXT["dept.note_none_used"]]
         note = _write_note(ws, dept.name + REFUSED_SUFFIX, explain(dlist, now=at, extra=still))
         with store.atomic():
@@ -120,7 +120,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
     changes = reconcile(before, result.warnings, department=dept.name, listed=dlist.listed,
                         verified=[Verified((r.department, r.person_id, r.rule_id), r.fact)
                                   for r in store.departments.verified(dept.name)])
-    note = ws.department_feedback / f"{dept.name}{NOTE_SUFFIX}"
+    note = ws.department_note_path(dept.name)
     message = _applied_message(dlist, result, changes, ws.key(note))
     with store.atomic():
         list_id = store.departments.add_list(
@@ -132,7 +132,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
             note_path=ws.key(note), message=message, **record)
         _persist(store, list_id, changes, by_identity, result, at)
     _write_note(ws, dept.name, explain(dlist, now=at))
-    (ws.department_feedback / f"{dept.name}{REFUSED_SUFFIX}{NOTE_SUFFIX}").unlink(missing_ok=True)  # about an older file
+    ws.department_note_path(dept.name + REFUSED_SUFFIX).unlink(missing_ok=True)  # about an older file
     log.info(TEXT["dept.log.applied"], dept.name, path.name, len(changes.new), len(changes.kept),
              len(changes.withdrawn), result.counts.unmatched)
     return DeptOutcome(dept.name, path.name, APPLIED, message, list_id, new=len(changes.new), kept=len(changes.kept),
@@ -210,9 +210,9 @@ def _folder_text(path: Path, issue: Issue, now: dt.datetime) -> str:
 def _write_note(ws: Workspace, stem: str, text: str) -> Path:
     """反馈/部门/<stem>_说明.txt, replacing an older note (UTF-8 with BOM: Notepad on the district's machines).
     The text already has every ID number masked (explain); this is the last guard."""
-    note = ws.department_feedback / f"{stem}{NOTE_SUFFIX}"
+    note = ws.department_note_path(stem)
     note.parent.mkdir(parents=True, exist_ok=True)
-    tmp = note.with_name(".~eb-" + note.name)
+    tmp = note.with_name(TEMP_PREFIX + note.name)
     tmp.write_text(_masked(text), encoding="utf-8-sig", newline="")
     tmp.replace(note)
     return note

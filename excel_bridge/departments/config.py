@@ -8,26 +8,23 @@ import string
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..config import bundled_dir
 from ..config_files import invalid, read_yaml
 from ..errors import ConfigError
 from ..messages import TEXT
+from ..schema import Schemas, load_schemas
 
 DEPARTMENTS_FILE = "departments.yaml"
-# plan 六(四): the nine risk types, plus 其他 (schemas/lists.yaml risk_types)
-RISK_TYPES = ("因病因残", "因灾因意外事故", "住房不安全", "饮水不安全", "就业不稳定减收", "产业失败", "政策衔接",
-              "扶贫资产监管不善", "小额贷款逾期", "其他")
-GUARANTEES = ("吃穿不愁", "义务教育有保障", "基本医疗有保障", "住房安全有保障", "饮水安全有保障")
 RULE_KINDS = frozenset({"threshold", "values", "listed", "disability", "benefit_granted", "benefit_stopped"})
 # fields every sentence template may use besides the department's facts
 BUILTIN_FIELDS = frozenset({"部门", "阈值"})
 
+# a rule's field → (the schemas' terms it must be one of, the message when it is not)
+TERM_FIELDS = {"risk_type": ("risk_types", "dept.config_risk_type"),
+               "guarantee": ("guarantees", "dept.config_guarantee")}
 FactType = Literal["text", "money", "number", "year", "date", "choice"]
-RiskType = Literal["因病因残", "因灾因意外事故", "住房不安全", "饮水不安全", "就业不稳定减收", "产业失败", "政策衔接",
-                   "扶贫资产监管不善", "小额贷款逾期", "其他"]
-Guarantee = Literal["吃穿不愁", "义务教育有保障", "基本医疗有保障", "住房安全有保障", "饮水安全有保障"]
 LedgerFlag = Literal["dibao", "tekun"]  # columns of the ledger people frame (享受低保, 特困供养)
 
 
@@ -58,11 +55,20 @@ class _Rule(_Strict):
     title: str = Field(min_length=1)
     clause: str = Field(min_length=1)  # plan clause
     source: str = Field(min_length=1)  # where the number comes from: 方案 / 实践 / 暂定 …
-    risk_type: RiskType | None = None
-    guarantee: Guarantee | None = None
+    risk_type: str | None = None  # one of schemas/lists.yaml risk_types (plan 六(四))
+    guarantee: str | None = None  # the header of one of household.yaml's guarantee columns (两不愁三保障)
     sentence: list[str] = Field(min_length=1)  # the first template whose facts are all present is used
     only_household_types: list[str] = Field(default_factory=list)  # ledger 户类型 the rule applies to
     except_household_types: list[str] = Field(default_factory=list)  # … or does not (people not in the ledger: none)
+
+    @field_validator("risk_type", "guarantee")
+    @classmethod
+    def _known_term(cls, v: str | None, info: ValidationInfo) -> str | None:
+        terms, message = TERM_FIELDS[info.field_name or ""]
+        known = _terms(info).get(terms, ())
+        if v is not None and v not in known:
+            raise ValueError(TEXT[message].format(value=v, known="、".join(known)))
+        return v
 
     def facts_used(self) -> list[str]:
         return []
@@ -294,6 +300,24 @@ def load_departments(rules_dir: Path | None = None) -> DepartmentsConfig:
     if raw is not None and not isinstance(raw, dict):
         raise ConfigError(TEXT["dept.config_shape"].format(path=path))
     try:
-        return _resolve(DepartmentsConfig.model_validate(raw or {}))
+        return _resolve(DepartmentsConfig.model_validate(raw or {}, context=terms_of(_schemas_beside(rules_dir))))
     except ValidationError as exc:
         raise invalid(path, "规则", exc, source=path.read_text(encoding="utf-8"), hidden=RULE_KINDS) from exc
+
+
+def _schemas_beside(rules_dir: Path | None) -> Schemas:
+    """The schemas the risk types and guarantees come from: the workspace's schemas/ beside its rules/, else
+    the bundled ones (one home for each: schemas/lists.yaml risk_types, household.yaml's guarantee columns)."""
+    if rules_dir is not None and (Path(rules_dir).parent / "schemas" / "lists.yaml").exists():
+        return load_schemas(Path(rules_dir).parent / "schemas")
+    return load_schemas(bundled_dir("schemas"))
+
+
+def terms_of(schemas: Schemas) -> dict[str, tuple[str, ...]]:
+    """The risk types and guarantees a department's rule may name, as the schemas spell them."""
+    return {"risk_types": schemas.lists.get("risk_types", ()), "guarantees": schemas.guarantees}
+
+
+def _terms(info: ValidationInfo) -> dict[str, tuple[str, ...]]:
+    """The terms load_departments passes as the context (validated without one: the bundled schemas')."""
+    return info.context if isinstance(info.context, dict) else terms_of(load_schemas(bundled_dir("schemas")))

@@ -14,17 +14,15 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
 
+from ..demo_names import Village
 from ..demo_names import person_name as _name
 from ..idcard import birth_date, make_id
+from ..workflow import ASSISTING, LEAD
 from .model import ledger_frame
-
-if TYPE_CHECKING:  # the demo generator writes the villages (and drops these lists beside them)
-    from ..demo import Village
 
 OUTSIDE_CODE = "440222"  # 始兴县: a neighbouring county
 OLD_DISTRICT_CODE = "440221"  # 曲江县 before 2004: still this district
@@ -54,7 +52,7 @@ def people_frame(villages: Iterable[Village]) -> pd.DataFrame:
                 continue
             records.append({"person_id": m["person_id"], "household": h["head_id"], "town": village.town,
                             "village": village.name, "household_type": h["household_type"],
-                            "state": "帮扶中" if h["identified_date"] else "线索", "on_file": True,
+                            "state": ASSISTING if h["identified_date"] else LEAD, "on_file": True,
                             "dibao": m["dibao"], "tekun": m["tekun"], "disability_type": m["disability_type"],
                             "disability_grade": m["disability_grade"]})
     return ledger_frame(records).drop_duplicates("person_id", keep=False)  # demo mistakes may repeat a person

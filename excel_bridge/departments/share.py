@@ -1,19 +1,22 @@
 """The sharing-back export (plan 七(二)): 乡村振兴 pushes its monitored households to 民政 in a workbook the
 department can filter and print — households with category, state, risk types and measures; members with
-their ID numbers; one row per measure. Only what 民政 needs: no phone numbers, incomes or health facts."""
+the columns schemas/member.yaml marks `shared: true` (name, ID number, relation, 低保, 特困); one row per measure.
+Only what 民政 needs: no phone numbers, incomes or health facts."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsxwriter.worksheet import Worksheet
 
+from ..config import bundled_dir
 from ..messages import TEXT
+from ..schema import ColumnSpec, Schemas, load_schemas
 from ..writers.common import Placed, meta_rows, place_atomically
-from ..writers.tables import Col, Formats, new_workbook, write_meta, write_table
+from ..writers.tables import Col, Formats, new_workbook, schema_col, schema_value, write_meta, write_table
 
 SHARE_KIND = "excel_bridge.share"
 SHARE_VERSION = "1"
@@ -22,11 +25,26 @@ HEADER_ROW = 3  # 0-based: title, period, privacy line, then the header
 
 @dataclass(frozen=True)
 class ShareMember:
-    name: str
-    person_id: str
-    relation: str | None = None
-    dibao: str | None = None  # 享受低保 是/否
-    tekun: str | None = None  # 特困供养 是/否
+    """A member as shared: the stored values of member.yaml's shared columns (schema key → value)."""
+
+    values: Mapping[str, object]
+
+    @property
+    def dibao(self) -> object:  # 享受低保 是/否
+        return self.values.get("dibao")
+
+    @property
+    def tekun(self) -> object:  # 特困供养 是/否
+        return self.values.get("tekun")
+
+
+def shared_member_columns(schemas: Schemas) -> tuple[tuple[ColumnSpec, Col], ...]:
+    """The 家庭成员 columns a department receives: member.yaml's columns marked `shared: true`, in its order."""
+    return tuple((c, schema_col(c, schemas)) for c in schemas.member.columns if c.shared)
+
+
+def _bundled_member_columns() -> tuple[tuple[ColumnSpec, Col], ...]:
+    return shared_member_columns(load_schemas(bundled_dir("schemas")))
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,7 @@ class ShareData:
     until: dt.date
     households: Sequence[ShareHousehold]
     since: dt.date | None = None  # None: every monitored household, not only the period's changes
+    member_columns: tuple[tuple[ColumnSpec, Col], ...] = field(default_factory=_bundled_member_columns)
 
 
 # widths chosen so a landscape A4 page, one page wide, still prints at about 80 %
@@ -70,9 +89,8 @@ HOUSEHOLD_COLUMNS = [
     Col("风险类型", 16, "wrap"), Col("帮扶措施", 18, "wrap"), Col("低保人数", 6, "int"), Col("特困人数", 6, "int"),
     Col("变动日期", 11, "date"),
 ]
-MEMBER_COLUMNS = [
+MEMBER_HOUSEHOLD = [  # before member.yaml's shared columns
     Col("镇", 9), Col("村", 10), Col("户编号", 19, "id"), Col("户主姓名", 10), Col("监测类别", 13), Col("当前状态", 10),
-    Col("姓名", 10), Col("身份证号", 20, "id"), Col("与户主关系", 9), Col("享受低保", 8), Col("特困供养", 8),
 ]
 MEASURE_COLUMNS = [
     Col("镇", 9), Col("村", 10), Col("户编号", 19, "id"), Col("户主姓名", 10), Col("措施类别", 12), Col("措施内容", 36, "wrap"),
@@ -95,9 +113,11 @@ def _write(tmp: Path, data: ShareData, households: list[ShareHousehold], now: dt
     _print_setup(ws)
     ws = wb.add_worksheet("家庭成员")
     _heading(ws, fmt, data)
-    write_table(ws, fmt, MEMBER_COLUMNS, ([h.town, h.village, h.household_no, h.head_name, h.category, h.state,
-                                           m.name, m.person_id, m.relation, m.dibao, m.tekun]
-                                          for h in households for m in h.members), first_row=HEADER_ROW)
+    shared = data.member_columns
+    write_table(ws, fmt, [*MEMBER_HOUSEHOLD, *(col for _, col in shared)],
+                ([h.town, h.village, h.household_no, h.head_name, h.category, h.state,
+                  *(schema_value(spec, m.values.get(spec.key)) for spec, _ in shared)]
+                 for h in households for m in h.members), first_row=HEADER_ROW)
     _print_setup(ws)
     ws = wb.add_worksheet("帮扶措施")
     _heading(ws, fmt, data)

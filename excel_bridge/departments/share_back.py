@@ -17,7 +17,7 @@ from ..workflow import ASSISTING, DISTRICT_APPROVE, ELIMINATED, TOWN_ACCEPT
 from ..workspace import Workspace
 from ..writers.common import Placed
 from .config import DepartmentsConfig, load_departments
-from .share import ShareData, ShareHousehold, ShareMeasure, ShareMember, write_share_export
+from .share import ShareData, ShareHousehold, ShareMeasure, ShareMember, shared_member_columns, write_share_export
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +31,19 @@ def share_data(store: Store, config: Config, department: str, *, until: dt.date,
     after it — households whose risk was eliminated in the period included, so the department learns of it."""
     states = SHARED_STATES + ((ELIMINATED,) if since is not None else ())
     rows = store.departments.share_rows(states=states, since=since)
+    columns = shared_member_columns(config.schemas)
+    keys = [spec.key for spec, _ in columns]
     return ShareData(district=config.settings.district, department=department, until=until, since=since,
-                     households=[_household(r) for r in rows])
+                     households=[_household(r, keys) for r in rows], member_columns=columns)
 
 
-def _household(r: ShareRow) -> ShareHousehold:
+def _household(r: ShareRow, member_keys: list[str]) -> ShareHousehold:
     h, a = r.household, r.household.assessment
     return ShareHousehold(
         town=h.town, village=h.village, household_no=h.household_no, head_name=h.head_name or "", head_id=h.head_id,
         household_type=h.data.get("household_type"), category=a.get("category"), state=h.state,
         identified_date=h.identified_date, risk_types=tuple(a.get("risk_types") or ()), changed=r.changed,
-        members=tuple(ShareMember(name=m.get("name") or "", person_id=m.get("person_id") or "",
-                                  relation=m.get("relation"), dibao=m.get("dibao"), tekun=m.get("tekun"))
-                      for m in r.members),
+        members=tuple(ShareMember({key: m.get(key) for key in (*member_keys, "dibao", "tekun")}) for m in r.members),
         measures=tuple(ShareMeasure(category=m.get("category") or "", content=m.get("content"),
                                     start_date=m.get("start_date"), responsible=m.get("responsible"))
                        for m in r.measures))

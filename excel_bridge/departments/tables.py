@@ -15,7 +15,7 @@ import python_calamine as pc
 
 from ..errors import UnreadableFile
 from ..messages import os_reason, render
-from ..read import _OLE_MAGIC, _sheet_rows, _worksheet_names, declared_sizes, human_size, open_workbook
+from ..read import OLE_MAGIC, book_sheet_rows, declared_sizes, human_size, open_workbook, worksheet_names
 
 DELIMITED_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et"})
@@ -55,7 +55,7 @@ def load_tables(path: Path, *, max_bytes: int = MAX_BYTES, max_cells: int = MAX_
     if not data:
         raise fail("FILE_EMPTY")
     sha = hashlib.sha256(data).hexdigest()
-    if data.startswith(b"PK") or data.startswith(_OLE_MAGIC):
+    if data.startswith(b"PK") or data.startswith(OLE_MAGIC):
         if suffix in DELIMITED_SUFFIXES:  # a workbook saved under a .csv name: read it as what it is
             return _workbook_from_memory(data, sha, max_cells=max_cells)
         return _workbook(path, max_bytes=max_bytes, max_cells=max_cells)
@@ -94,9 +94,9 @@ def _workbook_from_memory(data: bytes, sha: str, *, max_cells: int) -> RawTables
 def _sheets_of(book: pc.CalamineWorkbook, fmt: str, raw: bytes, *, max_cells: int) -> RawTables:
     declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
     sheets = []
-    for name in _worksheet_names(book, list(book.sheet_names)):
+    for name in worksheet_names(book, list(book.sheet_names)):
         try:
-            sheets.append((name, _sheet_rows(book, name, max_cells=max_cells, declared=declared)))
+            sheets.append((name, book_sheet_rows(book, name, max_cells=max_cells, declared=declared)))
         except UnreadableFile as exc:
             if exc.code == "FILE_TOO_MANY_CELLS":  # the village wording ("不像一份村级台账") does not fit here
                 raise fail("DEPT_TOO_MANY_CELLS", sheet=name, limit=f"{max_cells:,}") from exc

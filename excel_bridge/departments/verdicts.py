@@ -13,12 +13,11 @@ from pathlib import Path
 from ..config import Config
 from ..decision_sheet import (CONFIRMED_LEAD, CONFIRMED_MONITORED, DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, NOT_TRUE,
                               WARNING_OPEN, parse_warning_token, warning_issued_for)
-from ..decisions import DecisionRow, read_table, row_who
-from ..ingest import provisional_no
 from ..ledger_tokens import ledger_secret, warning_digest
 from ..messages import TEXT
 from ..store import HouseholdRow, Store, WarningRow
 from ..workflow import DEPARTMENT_LEAD, MONITORED, TOWN, check_move, transition
+from .ports import DecisionRow, provisional_no, read_table, row_who
 
 log = logging.getLogger(__name__)
 

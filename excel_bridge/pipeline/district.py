@@ -21,13 +21,14 @@ from filelock import FileLock, Timeout
 from ..alerts import all_alerts, elimination_candidates
 from ..decisions import mark_notes_shown, pending_notes
 from ..departments.share_back import monthly_exports
+from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
-from ..writers.common import Placed, office_lock
+from ..writers.common import SPOOL_PREFIX, Placed, office_lock
 from ..writers.master import write_master
 from ..writers.town import write_town_workbook
 from .config_cache import workspace_config
@@ -82,9 +83,10 @@ def district_job(job: DistrictJob) -> DistrictResult:
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
         notes = pending_notes(store, level=DISTRICT, town=None)
+        changes = recent_changes(store)
         master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
             ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            before_replace=record), kind="master")
+            changes=changes, before_replace=record), kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
         try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/
@@ -165,7 +167,7 @@ def _drop_stale_side_files(store: Store, ws: Workspace, placed: Placed) -> None:
 def _clear_spools(ws: Workspace) -> None:
     """Row spools a killed writer left (they hold IDs and health facts): only ever inside the workspace."""
     if ws.temp_dir.is_dir():
-        for leftover in ws.temp_dir.glob("eb-rows-*"):
+        for leftover in ws.temp_dir.glob(f"{SPOOL_PREFIX}*"):
             leftover.unlink(missing_ok=True)
 
 

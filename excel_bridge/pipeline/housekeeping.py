@@ -11,6 +11,7 @@ from ..intake import Candidate, shown
 from ..messages import TEXT
 from ..workspace import (FEEDBACK, INBOX_NOTE, NOTICE_SUFFIX, RETURNED_SUFFIX, REVIEW_SUFFIX, TOWN_ONLY,
                          UNREADABLE_SUFFIX, Workspace)
+from ..writers.common import SPOOL_PREFIX, TEMP_PREFIX
 from .context import Pass
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,10 @@ def clear_leftovers(ws: Workspace, *, writing: bool) -> None:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in folder.rglob(".~eb-*"):
+        for path in folder.rglob(f"{TEMP_PREFIX}*"):
             _remove_stale(path, now, writing)
     if ws.temp_dir.is_dir() and not writing:
-        for path in ws.temp_dir.glob("eb-rows-*"):
+        for path in ws.temp_dir.glob(f"{SPOOL_PREFIX}*"):
             path.unlink(missing_ok=True)
 
 

@@ -17,7 +17,7 @@ from ..returned import Status
 from ..status import conflict_issues, statuses
 from ..store import Conflict, Submission
 from ..workspace import RETURNED_SUFFIX
-from ..writers.common import Placed, office_lock
+from ..writers.common import TEMP_PREFIX, Placed, office_lock
 from ..writers.notice import notice_villages, write_notice
 from .context import Pass, Place
 from .jobs import CopyJob, copy_job
@@ -124,8 +124,8 @@ def _drop_superseded_copies(ctx: Pass, current: Path) -> None:
     """One returned copy per village file: an earlier copy of this village under another name, that nobody
     changed since we wrote it, goes (an edited one stays: it is the clerk's)."""
     for other in current.parent.glob(f"*{RETURNED_SUFFIX}*.xlsx"):
-        if other == current or other.name.startswith((".", "~$")) or office_lock(other) is not None:
-            continue  # ours in the making (.~eb-), a lock file, or open in an office program: never taken away
+        if other == current or other.name.startswith((TEMP_PREFIX, "~$")) or office_lock(other) is not None:
+            continue  # ours in the making, a lock file, or open in an office program: never taken away
         key = ctx.key(other)
         try:
             if ctx.store.outputs.sha_of(key) == sha256_of(other):

@@ -27,6 +27,7 @@ from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..village_step import advance_due
 from ..workspace import MASTER_NAME, REVIEW_SUFFIX, Workspace
+from ..writers.common import TEMP_PREFIX
 from . import decision_files, department_files, outputs, village_files
 from .config_cache import workspace_config
 from .context import FileOutcome, Item, Pass, PassReport
@@ -204,7 +205,7 @@ class Processor:
                   for p in self.ws.town_private(town).glob(f"{town}{REVIEW_SUFFIX}*.xlsx")]
         places += [(p, "") for p in self.ws.district_dir.glob(f"{MASTER_NAME.removesuffix('.xlsx')}*.xlsx")]
         for path, town in places:
-            if path.name.startswith((".~eb-", "~$")):
+            if path.name.startswith((TEMP_PREFIX, "~$")):
                 continue
             try:
                 st = path.stat()

@@ -174,11 +174,11 @@ def _refused_other_town(ctx: Pass, item: Item, payload: FilePayload, others: lis
     _record(ctx, item, "refused", message, payload.issues, errors=errors,
             warnings=len(payload.issues) - errors, households=len(payload.households))
     text = TEXT["process.other_town_note"].format(name=shown(item.name), message=message, town=others[0])
-    note = _note(ctx, ctx.ws.unreadable_note_path(item.town, _village_of_drop(ctx, item, payload.village_hint),
-                                                  item.name).with_name(f"{Path(item.name).stem}_未入账.txt"), text)
+    note = _note(ctx, ctx.ws.not_applied_note_path(item.town, _village_of_drop(ctx, item, payload.village_hint),
+                                                   item.name), text)
     for town in others:
         if town in ctx.config.settings.towns:  # the town the households belong to is told too
-            _note(ctx, ctx.ws.town_private(town) / f"{Path(item.name).stem}_放错镇.txt",
+            _note(ctx, ctx.ws.wrong_town_note_path(town, item.name),
                   TEXT["process.other_town_their_note"].format(name=shown(item.name), folder=item.town, town=town))
     return FileOutcome(item.name, item.town, "refused", message, errors=errors, warnings=len(payload.issues) - errors,
                        households=len(payload.households), feedback=note)
@@ -188,9 +188,9 @@ def _refused_empty(ctx: Pass, item: Item, payload: FilePayload) -> FileOutcome:
     message = TEXT["process.empty"]
     _record(ctx, item, "refused", message, [])
     village = _village_of_drop(ctx, item, payload.village_hint)
-    note = _note(ctx, ctx.ws.unreadable_note_path(item.town, village, item.name).with_name(
-        f"{Path(item.name).stem}_未入账.txt"), TEXT["process.unreadable_note"].format(
-        name=shown(item.name), message=message, hint=TEXT["process.empty_hint"]))
+    note = _note(ctx, ctx.ws.not_applied_note_path(item.town, village, item.name),
+                 TEXT["process.unreadable_note"].format(name=shown(item.name), message=message,
+                                                        hint=TEXT["process.empty_hint"]))
     return FileOutcome(item.name, item.town, "refused", message, feedback=note)
 
 

@@ -16,8 +16,9 @@ from ..messages import TEXT
 
 log = logging.getLogger(__name__)
 
-META_SHEET = "系统信息"
 LIST_SHEET = "下拉选项"
+TEMP_PREFIX = ".~eb-"  # our temporaries beside the file they become (never read, removed when left over)
+SPOOL_PREFIX = "eb-rows-"  # the master's row spools in 系统/tmp (fastsheet)
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"
 HEADER_FILL = "DDEBF7"
@@ -107,7 +108,7 @@ def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.dat
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~eb-", suffix=target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
-from .common import wrapped_height
+from .common import SPOOL_PREFIX, wrapped_height
 
 _ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
@@ -34,7 +34,7 @@ class RowSpool:
         self.letters = [xl_col_to_name(c) for c in range(len(styles))]
         self.next_row = first_row
         self.count = 0
-        fd, name = tempfile.mkstemp(prefix="eb-rows-", suffix=".xml", dir=directory)  # the workspace's 系统/tmp
+        fd, name = tempfile.mkstemp(prefix=SPOOL_PREFIX, suffix=".xml", dir=directory)  # the workspace's 系统/tmp
         self.path = Path(name)
         self.fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
 

@@ -8,10 +8,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..alerts import Alert, all_alerts
+from ..alerts import Alert
 from ..config import Config
-from ..history import event_text
+from ..history import Change
+from ..internals import xf_index
 from ..messages import SEVERITY_WORD, TEXT, status_word
+from ..schema import SheetSpec
 from ..store import HouseholdRow, MemberRow, Store
 from ..workflow import DISTRICT, NOT_INCLUDED, REMOVED, STATES, deciding
 from ..workspace import Workspace
@@ -20,16 +22,17 @@ from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .printing import PageLayout, apply_xlsxwriter
-from .tables import Col, Formats, new_workbook, print_table, wrap_widths, write_meta, write_table
+from .tables import (Col, Formats, new_workbook, print_table, schema_col, schema_value, wrap_widths, write_meta,
+                     write_table)
 
 MASTER_KIND = "excel_bridge.master"
-RECENT_EVENTS = 1000
 
 
 def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
-                 notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
-                 alerts: list[Alert] | None = None,
+                 alerts: list[Alert], changes: list[Change], notes: list[str] | None = None,
+                 only_if: Callable[[Path], bool] | None = None,
                  before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
+    """The master; `alerts` (预警) and `changes` (变更记录) are computed by the pipeline, once for all workbooks."""
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         spools: dict[str, tuple[RowSpool, int]] = {}
@@ -39,13 +42,15 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS,
                        (household_cells_row(r, titles) for r in store.views.master_households()), spools,
                        identity=HOUSEHOLD_IDENTITY, directory=ws.temp_dir)
-            _big_sheet(wb, fmt, "家庭成员", MEMBER_COLUMNS, map(member_cells_row, store.views.master_members()),
-                       spools, identity=MEMBER_IDENTITY, directory=ws.temp_dir)
+            members = config.schemas.member
+            _big_sheet(wb, fmt, "家庭成员", member_columns(config), map(member_cells(members),
+                       store.views.master_members()), spools, identity=member_identity(members),
+                       directory=ws.temp_dir)
             _decisions(wb, fmt, store, config, notes or [])
-            _alerts(wb, fmt, alerts if alerts is not None else all_alerts(store, config, as_of))
+            _alerts(wb, fmt, alerts)
             _issues(wb, fmt, store)
             _submissions(wb, fmt, store)
-            _events(wb, fmt, store)
+            _events(wb, fmt, changes)
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
@@ -66,7 +71,7 @@ def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: di
     write_table(sheet, fmt, columns, [], autofilter=False, identity=identity, header_lines=BIG_HEADER_LINES)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-    spool = RowSpool([fmt.for_col(col)._get_xf_index() for col in columns],
+    spool = RowSpool([xf_index(fmt.for_col(col)) for col in columns],
                      wraps=wrap_widths(columns, header_lines=BIG_HEADER_LINES), directory=directory)
     spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
     spool.add_rows(rows)
@@ -144,7 +149,7 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
         sheet.write_number(r + i, 1, by_risk.get(risk, 0), fmt.by_kind["int"])
     # native charts, one under another to the right of the tables, none over a table or another chart
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-    shown = [c for c, s in enumerate(states, start=1) if s not in ("未纳入", REMOVED)]
+    shown = [c for c, s in enumerate(states, start=1) if s not in (NOT_INCLUDED, REMOVED)]
     for c in shown:
         chart.add_series({"name": ["总览", top, c], "categories": ["总览", top + 1, 0, last_town_row, 0],
                           "values": ["总览", top + 1, c, last_town_row, c]})
@@ -243,26 +248,32 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-MEMBER_COLUMNS = [  # 190 character units: one landscape page across
-    Col("镇", 8), Col("村", 9), Col("户编号", 16, "id"), Col("户主身份证号", 19, "id"), Col("姓名", 8),
-    Col("身份证号", 19, "id"), Col("与户主关系", 6), Col("性别", 4), Col("出生日期", 11), Col("文化程度", 12, "wrap"),
-    Col("在校生状况", 11, "wrap"), Col("健康状况", 12, "wrap"), Col("残疾类别", 5), Col("残疾等级", 5),
-    Col("劳动技能", 12, "wrap"), Col("务工时间（月）", 5, "int"), Col("参加基本医疗保险", 5), Col("享受低保", 5),
-    Col("特困供养", 5), Col("失能", 4), Col("在册", 4),
-]
-MEMBER_IDENTITY = 5  # 镇 … 姓名
+MEMBER_PLACE = [Col("镇", 8), Col("村", 9), Col("户编号", 16, "id")]  # before member.yaml's columns
+MEMBER_ON_FILE = Col("在册", 4)  # after them
 
 
-def member_cells_row(r: MemberRow) -> list[object]:
-    """One 家庭成员 row."""
-    d = r.data
-    health, kinds = d.get("health"), d.get("disability_type")
-    return [r.town, r.village, r.household_no, r.head_id, d.get("name"), d.get("person_id"),
-            d.get("relation"), d.get("sex"), d.get("birth_date"), d.get("education"), d.get("schooling"),
-            "、".join(health) if isinstance(health, list) else health,
-            "、".join(kinds) if isinstance(kinds, list) else kinds,
-            d.get("disability_grade"), d.get("labour"), d.get("work_months"), d.get("medical_insurance"),
-            d.get("dibao"), d.get("tekun"), d.get("disabled_care"), "在册" if r.on_file else REMOVED]
+def member_columns(config: Config) -> list[Col]:
+    """家庭成员's columns: the household's place, every column of schemas/member.yaml in its order, 在册 (the
+    bundled schema: 190 character units, one landscape page across)."""
+    schemas = config.schemas
+    return [*MEMBER_PLACE, *(schema_col(c, schemas) for c in schemas.member.columns), MEMBER_ON_FILE]
+
+
+def member_identity(spec: SheetSpec) -> int:
+    """The columns that say who a row is (repeated on every page across): 镇 … 姓名."""
+    keys = [c.key for c in spec.columns]
+    return len(MEMBER_PLACE) + (keys.index("name") + 1 if "name" in keys else 0)
+
+
+def member_cells(spec: SheetSpec) -> Callable[[MemberRow], list[object]]:
+    """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册."""
+    columns = [(c, c.key) for c in spec.columns]
+
+    def cells(r: MemberRow) -> list[object]:
+        d = r.data
+        return [r.town, r.village, r.household_no, *(schema_value(c, d.get(key)) for c, key in columns),
+                "在册" if r.on_file else REMOVED]
+    return cells
 
 
 def _decisions(wb, fmt: Formats, store: Store, config: Config, notes: list[str]) -> None:
@@ -316,12 +327,11 @@ def _submissions(wb, fmt: Formats, store: Store) -> None:
     write_table(sheet, fmt, columns, cells(), header_lines=2, printed=True)
 
 
-def _events(wb, fmt: Formats, store: Store) -> None:
+def _events(wb, fmt: Formats, changes: list[Change]) -> None:
     sheet = wb.add_worksheet("变更记录")
     columns = [Col("时间", 17), Col("镇", 8), Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9),
                Col("原状态", 8), Col("新状态", 8), Col("层级", 4), Col("经办人", 7), Col("说明", 44, "wrap"),
                Col("来源文件指纹", 17, "id")]
-    events = store.events.recent_transitions(RECENT_EVENTS)
     write_table(sheet, fmt, columns, ([_stamp(e.at), e.town, e.village, e.household_no, e.head_name, e.from_state,
-                                       e.to_state, e.level, e.person, event_text(e.action, e.event, e.comment),
-                                       (e.source_sha256 or "")[:16]] for e in events), header_lines=2, printed=True)
+                                       e.to_state, e.level, e.person, e.text, (e.source_sha256 or "")[:16]]
+                                      for e in changes), header_lines=2, printed=True)

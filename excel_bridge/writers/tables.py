@@ -12,7 +12,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .common import (DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, META_SHEET, SYSTEM_FILL, display_width,
+from ..read import META_SHEET
+from ..schema import ColumnSpec, Schemas
+from .common import (DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, SYSTEM_FILL, display_width,
                      wrapped_height)
 from .printing import apply_xlsxwriter, plan_page
 
@@ -69,6 +71,34 @@ def _kind_key(col: Col) -> str:
     if col.kind == "decision" and "意见" in col.header:
         return "decision_wrap"
     return col.kind
+
+
+SCHEMA_CHOICE_WIDTH = 10  # a choice column of a schema in a district table: its longest value, wrapped past this
+
+
+def schema_col(spec: ColumnSpec, schemas: Schemas) -> Col:
+    """A schema column (schemas/*.yaml) as a district table shows it: compact, its header wrapping, the type
+    setting the format (an ID as text, a count as a number, a long choice wrapped)."""
+    if spec.type == "id":
+        return Col(spec.header, 19, "id")
+    if spec.type == "integer":
+        return Col(spec.header, 5, "int")
+    if spec.type == "money":
+        return Col(spec.header, 10, "money")
+    if spec.type in ("date", "year"):
+        return Col(spec.header, 11 if spec.type == "date" else 6)
+    if spec.type in ("choice", "multichoice"):
+        longest = max((display_width(v) for v in schemas.allowed(spec) or ()), default=8) + 1
+        wraps = spec.type == "multichoice" or longest > SCHEMA_CHOICE_WIDTH
+        return Col(spec.header, min(longest, SCHEMA_CHOICE_WIDTH), "wrap" if wraps else "text")
+    return Col(spec.header, 8 if spec.key == "name" else 12, "text" if spec.key == "name" else "wrap")
+
+
+def schema_value(spec: ColumnSpec, value: object) -> object:
+    """A stored value of a schema column as a cell shows it (a multiple choice joined by its separator)."""
+    if isinstance(value, list):
+        return (spec.separator or "、").join(str(v) for v in value)
+    return value
 
 
 def wrap_widths(columns: Sequence[Col], *, header_lines: int = 1) -> dict[int, float]:

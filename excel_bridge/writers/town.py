@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
+from ..alerts import Alert, Elimination
 from ..config import Config
 from ..messages import TEXT, status_word
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
@@ -29,17 +29,13 @@ def town_workbook_path(ws: Workspace, town: str) -> Path:
 
 
 def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, *, as_of: dt.date,
-                        notes: list[str] | None = None, only_if: Callable[[Path], bool] | None = None,
-                        alerts: list[Alert] | None = None, eliminations: list[Elimination] | None = None,
+                        alerts: list[Alert], eliminations: list[Elimination], notes: list[str] | None = None,
+                        only_if: Callable[[Path], bool] | None = None,
                         before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
-    """The town's workbook; `alerts` and `eliminations` may be passed in when computed once for all towns."""
+    """The town's workbook; `alerts` and `eliminations` (the district's, this town's drawn) are computed by the
+    pipeline once for all towns."""
     rows = store.households.list(town=town, states=deciding(TOWN), on_file=True)
     target = town_workbook_path(ws, town)
-    if alerts is None:
-        alerts = all_alerts(store, config, as_of, town=town)
-    if eliminations is None:
-        eliminations = elimination_candidates(
-            store, config, store.households.list(town=town, states=["帮扶中"], on_file=True), as_of)
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
