@@ -13,7 +13,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
 from .argparse_zh import chinese
 from .cli_parser import build_parser
 from .errors import BridgeError, UsageError

@@ -69,7 +69,7 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
                      low=labour.min_age, high=labour.max_age)
     (work_low, work_high), (school_low, school_high) = k.working, k.schooling
     education_secure = get("education_secure") == "是"
-    for m, age in zip(hh.members, a.ages):
+    for m, age in zip(hh.members, a.ages, strict=True):
         if age is None:
             continue
         mget = m.values.get

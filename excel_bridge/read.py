@@ -325,7 +325,7 @@ class _OdsMerges:
 
 def _fill_merged(rows: list[list[object]], merged: list) -> None:
     """Copy a vertically merged value (镇/村 merged over many rows) into every row it covers."""
-    for (r0, c0), (r1, c1) in merged:
+    for (r0, c0), (r1, _c1) in merged:
         if r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
             continue
         value = rows[r0][c0]

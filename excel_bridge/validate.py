@@ -280,8 +280,8 @@ def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls
              for pos, col in enumerate(present)]
     keys = [col.key for col in present] + [col.key for col in absent]
     typed.extend([None] * len(records) for _ in absent)
-    for rec, values in zip(records, zip(*typed)):
-        rec.values = dict(zip(keys, values))
+    for rec, values in zip(records, zip(*typed, strict=True), strict=True):
+        rec.values = dict(zip(keys, values, strict=True))
     absent_required = {col.key for col in absent if col.required}
     if absent_required:
         for rec in records:

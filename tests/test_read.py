@@ -197,7 +197,7 @@ def test_renamed_sheet_found_by_its_headers(tmp_path, config):
 
 def test_unknown_column_is_a_warning(tmp_path, config):
     sheets = plain_village(config)
-    sheets["户信息"] = [[*r, v] for r, v in zip(sheets["户信息"], ["联系地址", "马坝镇石塘村一组8号", None])]
+    sheets["户信息"] = [[*r, v] for r, v in zip(sheets["户信息"], ["联系地址", "马坝镇石塘村一组8号", None], strict=True)]
     result = check(write_plain(tmp_path / "unknown.xlsx", sheets), config)
     assert cells(result) == [("COLUMN_UNKNOWN", "户信息", 1, "联系地址", "联系地址")]
     assert result.issues[0].severity == "warning"

@@ -109,7 +109,8 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
     result = evaluate(dlist, store.departments.ledger_people(), received=as_of, area=Area.of(config.settings, departments))
     opened = store.departments.open_warnings(dept.name)
     before = [_warning(r) for r in opened]
-    by_identity = {id(w): r.id for w, r in zip(before, opened)}  # reconcile hands back the objects it was given
+    # reconcile hands back the objects it was given
+    by_identity = {id(w): r.id for w, r in zip(before, opened, strict=True)}
     changes = reconcile(before, result.warnings, department=dept.name, listed=dlist.listed,
                         verified=[Verified((r.department, r.person_id, r.rule_id), r.fact)
                                   for r in store.departments.verified(dept.name)])

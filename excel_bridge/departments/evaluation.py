@@ -62,7 +62,7 @@ def evaluate(dlist: DepartmentList, ledger_people: pd.DataFrame, *, received: dt
         # one warning per person and household for each rule: a threshold keeps its largest amount; other rules
         # join what each row says (低保 and 特困 granted to one person are one D-MZ-GRANTED warning)
         index: dict[tuple[object, ...], int] = {}
-        for i, record in zip(order, joined.iloc[order].to_dict("records")):
+        for i, record in zip(order, joined.iloc[order].to_dict("records"), strict=True):
             fact = sentence(rule, dept, record)
             if not matched[i]:
                 hits = flagged.setdefault(record["person_id"], [])

@@ -49,7 +49,7 @@ def normalize_ids(values: Sequence[object]) -> IdColumn:
     fast = [i for i, v in enumerate(values) if type(v) is str and len(v) == 18]
     if fast:
         good = _valid_18(np.array([values[i] for i in fast], dtype="<U18"))
-        for i, ok in zip(fast, good.tolist()):
+        for i, ok in zip(fast, good.tolist(), strict=True):
             if ok:
                 ids[i] = values[i]  # type: ignore[assignment]  # ASCII digits (and X): already normalised
     for i, value in enumerate(values):

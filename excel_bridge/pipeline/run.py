@@ -242,7 +242,7 @@ class Processor:
         keep = progress.total < POOL_THRESHOLD
         jobs = [ReadJob(str(self.ws.root), str(item.archived), "" if item.in_place and not item.town else item.town,
                         item.name, ctx.today, keep) for item in items]
-        for item, result in zip(items, self.runner.imap(read_job, jobs)):
+        for item, result in zip(items, self.runner.imap(read_job, jobs), strict=True):
             progress.step(item.name)
             if isinstance(result, BrokenProcessPool):  # its worker died reading it (alone): the file's fault
                 result = died(str(item.archived), item.name)
