@@ -632,8 +632,3 @@ def peek_meta(path: Path) -> dict[str, str]:
     except UnreadableFile:
         return {}
     return _read_meta(rows[:50]) if rows else {}
-
-
-def peek_kind(path: Path) -> str:
-    """Which of our workbooks a file is: village (also any foreign workbook), town_review or master."""
-    return KINDS_BY_TEMPLATE.get(peek_meta(path).get("模板编号", ""), "village")

@@ -181,12 +181,6 @@ class Workspace:
         """What in an inbox was not processed: the town's own folder, or the inbox root for the district."""
         return self.town_private(town) / INBOX_NOTE if town else self.inbox / INBOX_NOTE
 
-    def department_inbox(self, department: str) -> Path:
-        return self.departments / department
-
-    def department_note_path(self, department: str) -> Path:
-        return self.root / FEEDBACK / DEPARTMENT_NOTES / f"{department}_说明.txt"
-
     @property
     def system_dir(self) -> Path:
         return self.root / SYSTEM
