@@ -24,6 +24,7 @@ from ..intake import (DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive,
                       write_notes)
 from ..messages import TEXT, os_problem
 from ..runner import Runner
+from ..store import Store
 from ..village_step import advance_due
 from ..workspace import MASTER_NAME, REVIEW_SUFFIX, Workspace
 from . import decision_files, department_files, outputs, village_files
@@ -52,7 +53,7 @@ class Processor:
         self._own_runner = runner is None
         self.runner = runner or Runner(workers or ws.settings().workers or None)
         self.database = ws.database(database)
-        self.store = None
+        self.store: Store | None = None
         self.district = DistrictWriter(self.runner, ws, self.database)
         self.on_wait = on_wait or (lambda text: None)
         self.lock = FileLock(str(ws.pass_lock_path))
