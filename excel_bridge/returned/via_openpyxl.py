@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import io
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -76,7 +77,7 @@ def _load(source: Path, fmt: str) -> tuple[openpyxl.Workbook, bool]:
 def _rebuild(path: Path) -> openpyxl.Workbook:
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(Path(path).read_bytes()))
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the blank sheet a new workbook starts with
     visibility = {m.name: m.visible for m in book.sheets_metadata}
     for name in book.sheet_names:
         ws = wb.create_sheet(name[:31])
@@ -152,7 +153,7 @@ def _list_sheet(wb: openpyxl.Workbook) -> Worksheet:
     return ws
 
 
-def _wrap_long_text(ws: Worksheet, rows: list[list[object]], widths: dict[int, int]) -> None:
+def _wrap_long_text(ws: Worksheet, rows: Sequence[Sequence[object]], widths: dict[int, int]) -> None:
     """Text longer than its (capped) column wraps, its row made tall enough: what the file's own formats did,
     which the rebuild from values lost (an instructions sheet would otherwise print cut off at the right)."""
     for r, row in enumerate(rows, start=1):
@@ -232,11 +233,11 @@ def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
     for row, height in plan.system_heights.items():  # long 研判结论/审核意见 shown (and printed) whole
         dim = ws.row_dimensions[row]
         dim.height = max(dim.height or 0, height)
-    for sheet, row, col, value in plan.writes:
+    for sheet, row, col, assigned in plan.writes:
         cell = wb[sheet].cell(row=row, column=col + 1)
-        cell.value = value
+        cell.value = assigned
         _text_safe(cell)
-        cell.number_format = DATE_FORMAT if isinstance(value, dt.date) else "@"
+        cell.number_format = DATE_FORMAT if isinstance(assigned, dt.date) else "@"
     _protect(ws, system_cols)
 
 
@@ -287,13 +288,14 @@ def _protect(ws: Worksheet, system_cols: set[int]) -> None:
     """Lock only the system columns: everything the clerk types stays editable."""
     unlocked = Protection(locked=False)
     # Each openpyxl cell owns a copy of its style array, so setting the protection id directly is safe and
-    # ~10× faster than the cell.protection descriptor on a 100k-cell sheet.
-    pid = ws.parent._protections.add(unlocked)
+    # ~10× faster than the cell.protection descriptor on a 100k-cell sheet. (openpyxl internals its stubs do not
+    # declare: the workbook's _protections, a cell's _style; issue 19 pins or replaces them.)
+    pid = ws.parent._protections.add(unlocked)  # type: ignore[union-attr]
     for cell in ws._cells.values():
-        if cell.column - 1 not in system_cols:
-            if not cell._style:
-                cell._style = StyleArray()
-            cell._style.protectionId = pid
+        if cell.column - 1 not in system_cols:  # type: ignore[operator]  # a MergedCell's column is set too
+            if not cell._style:  # type: ignore[union-attr]
+                cell._style = StyleArray()  # type: ignore[union-attr]
+            cell._style.protectionId = pid  # type: ignore[union-attr]
     for c in range(0, max(system_cols, default=0) + 30):
         if c not in system_cols:
             ws.column_dimensions[get_column_letter(c + 1)].protection = unlocked
