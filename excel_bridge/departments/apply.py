@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from ..config import Config
 from ..idcard import mask_id
@@ -33,6 +34,16 @@ log = logging.getLogger(__name__)
 
 APPLIED, DUPLICATE, REFUSED = "applied", "duplicate", "refused"
 NOTE_SUFFIX = "_说明.txt"
+
+
+class ListFile(TypedDict):
+    """What every record of a list has, whatever becomes of it: the file and when it came."""
+
+    file_name: str
+    sha256: str
+    received_at: dt.datetime
+    received_date: dt.date
+    archived_path: str
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
     sha, archived_path = archive(ws, path, at)
     archived = ws.key(archived_path)
     dept, folder_note = department_of(path, ws.departments, departments)
-    record = dict(file_name=path.name, sha256=sha, received_at=at, received_date=as_of, archived_path=archived)
+    record = ListFile(file_name=path.name, sha256=sha, received_at=at, received_date=as_of, archived_path=archived)
     if dept is None:
         assert folder_note is not None
         note = _write_note(ws, _folder_of(ws, path), _folder_text(path, folder_note, at))
@@ -121,8 +132,8 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
             department=dept.name, status=APPLIED, fingerprint=dlist.fingerprint, row_count=result.counts.rows,
             people=result.counts.people, invalid=result.counts.invalid, issues=len(dlist.issues),
             matched=result.counts.matched, warnings=result.counts.warnings, unmatched=result.counts.unmatched,
-            by_town={r.town: {"matched": int(r.matched), "warnings": int(r.warnings)}
-                     for r in result.by_town.itertuples()},
+            by_town={town: {"matched": matched, "warnings": warnings} for town, matched, warnings in zip(
+                result.by_town["town"], result.by_town["matched"], result.by_town["warnings"], strict=True)},
             note_path=ws.key(note), message=message, **record)
         _persist(store, list_id, changes, by_identity, result, at)
     _write_note(ws, dept.name, explain(dlist, now=at))
@@ -157,7 +168,7 @@ def _persist(store: Store, list_id: int, changes: Changes, ids: dict[int, int], 
          "place": u.place, "basis": u.basis, "sheet": u.sheet, "row": u.row} for u in result.unmatched])
 
 
-def _duplicate(store: Store, department: str, path: Path, latest: DeptListRow, record: dict) -> DeptOutcome:
+def _duplicate(store: Store, department: str, path: Path, latest: DeptListRow, record: ListFile) -> DeptOutcome:
     message = TEXT["dept.outcome_duplicate"].format(date=latest.received_at.strftime("%Y-%m-%d %H:%M"),
                                                     name=latest.file_name)
     with store.atomic():

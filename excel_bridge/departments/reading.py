@@ -106,7 +106,9 @@ def read_list(path: Path, department: Department, *, others: Iterable[Department
         note = make_issue("DEPT_FACT_MISSING", column=missing, value="、".join(fact.headers[:4]),
                           department=department.name, guess=_guess(used, department, others))
         return _unusable(path, department, note, raw=raw)
-    frames, issues, columns, header_rows = [], [], {}, {}
+    frames, issues = [], []
+    columns: dict[str, str] = {}  # role → the header it was read from
+    header_rows: dict[str, int] = {}
     for name, rows, (idx, roles, texts) in used:
         frame, sheet_issues = _sheet_frame(department, name, rows, idx, roles, texts, headers)
         frames.append(frame)
@@ -163,7 +165,7 @@ def _guess(used: list, dept: Department, others: Iterable[Department]) -> str:
         if other.name == dept.name:
             continue
         table = _Headers.of(other)
-        hits = len({table.role(t)[0] for t in texts if table.role(t) and table.role(t)[0] in other.facts})
+        hits = len({r[0] for t in texts if (r := table.role(t)) and r[0] in other.facts})
         if hits > best_hits:
             best, best_hits = other, hits
     if best is None:
@@ -268,7 +270,7 @@ def _is_data_row(row: list[object], name_c: int | None) -> bool:
     return True
 
 
-def _objects(values: list[object]) -> pd.Series:
+def _objects(values: Sequence[object]) -> pd.Series:
     """Text as plain Python objects, missing as None (not pandas' string dtype, which turns None into NaN)."""
     return pd.Series(values, dtype=object)
 
