@@ -172,9 +172,10 @@ def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sh
                today: dt.date, result: DecisionResult, approvers: frozenset[str] | None = None) -> Refusal | None:
     token = parse_token(d.token)
     hh = store.households.get(token.household_id) if token is not None else None
-    if hh is not None and not _token_ever_valid(store, hh, token):
+    if hh is not None and token is not None and not _token_ever_valid(store, hh, token):
         hh = None
-    waiting = hh is not None and hh.version == token.version and (town is None or hh.town == town) \
+    waiting = hh is not None and token is not None and hh.version == token.version \
+        and (town is None or hh.town == town) \
         and DECIDER.get(hh.state) == level and hh.on_file
     here = hh if waiting else None  # a row this workbook may decide: what was typed in it is kept when refused
     if d.decision not in ANY_CHOICE:  # another level's choice is refused below, with that level named

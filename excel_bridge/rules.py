@@ -10,6 +10,7 @@ proposes it through R-INCOME. Money is compared exactly (see figures.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -32,7 +33,7 @@ RULE_INPUTS: dict[str, tuple[str, ...]] = {  # 户信息 cells each rule reads (
 }
 
 
-def proposing(holds: list[str]) -> list[str]:
+def proposing(holds: Sequence[str]) -> list[str]:
     """Of the rules that hold, those that propose the household: R-DROP only together with R-INCOME."""
     return [r for r in holds if r in ELIGIBILITY_RULES or (r == "R-DROP" and "R-INCOME" in holds)]
 

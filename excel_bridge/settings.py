@@ -31,7 +31,7 @@ class DistrictSettings(BaseModel):
     district_code: str = "440205"
     supervision_phone: str = QUJIANG_PHONE
     income_year: int = 2021
-    towns: dict[str, list[str]] = Field(default_factory=lambda: {t: [] for t in QUJIANG_TOWNS})
+    towns: dict[str, list[str]] = Field(default_factory=lambda: {t: list[str]() for t in QUJIANG_TOWNS})
     max_file_mb: int = 64
     poll_seconds: float = 2.0
     rescan_seconds: float = 300.0

@@ -103,6 +103,7 @@ def by_department_and_town(lists: dict[str, DeptListRow], warnings: pd.DataFrame
     rows = []
     for d in departments:
         own = frame.xs(d, level="department")
+        assert isinstance(own, pd.DataFrame)  # (frame has columns: a cross-section of it is a frame)
         rows += [[d, t, *own.loc[t].tolist()] for t in own.index]
         rows.append([d, TEXT["dept.all_towns"], *own.sum().tolist()])
     return pd.DataFrame(rows, columns=["department", "town", *values])
