@@ -54,12 +54,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help laid out by how wide text shows: a Chinese character takes two columns of a terminal, so
     argparse's character counts would misalign the option column and print lines twice the window's width."""
 
-    def _format_usage(self, usage, actions, groups, prefix) -> str:  # type: ignore[no-untyped-def]
+    def _format_usage(self, usage, actions, groups, prefix) -> str:
         """argparse's usage, wrapped again by display width (its own wrap counts 用法 and 工作目录 as
         narrow): options first, then the positional arguments on their own lines, as argparse does."""
         text = super()._format_usage(usage, actions, groups, prefix)
         try:
-            head = f"{prefix if prefix is not None else argparse._('usage: ')}{self._prog}"
+            # argparse's gettext alias, which chinese() replaces (typeshed does not declare it, as above)
+            usage_word = argparse._("usage: ")  # type: ignore[attr-defined]
+            head = f"{prefix if prefix is not None else usage_word}{self._prog}"
             room = self._width - self._current_indent
         except AttributeError:  # a Python whose formatter keeps these elsewhere: its own wrapping stands
             return text

@@ -53,7 +53,7 @@ class CheckResult:
         return self.parsed.households if self.parsed else []
 
     def pairs(self) -> list[tuple[Household, Assessment | None]]:
-        return list(zip(self.households, self.assessments))
+        return list(zip(self.households, self.assessments, strict=True))
 
     def counts_by_household(self) -> dict[int, tuple[int, int]]:
         """户信息 row → (errors, warnings) over the household's own row and its members, measures, reviews."""

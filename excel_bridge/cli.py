@@ -13,7 +13,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
 from .argparse_zh import chinese
 from .cli_parser import build_parser
 from .errors import BridgeError, LedgerBusy, UsageError
@@ -131,6 +130,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
         return result.exit_code
     parsed = result.parsed
+    assert parsed is not None  # a readable file was parsed
     counts = dict(file=name, households=len(parsed.households), members=len(parsed.members),
                   errors=result.errors, warnings=result.warnings)
     print(TEXT["check.errors" if result.errors else "check.ok"].format(**counts))

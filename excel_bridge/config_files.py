@@ -4,6 +4,7 @@ reads the bundled schemas and rules about ten times faster than the pure-Python 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def invalid(path: Path | str, what: str, exc: ValidationError, *, source: str | 
     return ConfigError(TEXT["config.invalid"].format(what=what, path=path, problems=text))
 
 
-def _line_of(source: str, loc: list[object]) -> int | None:
+def _line_of(source: str, loc: Sequence[object]) -> int | None:
     """The 1-based line of the deepest node of `loc` present in the YAML text (a missing key: its parent's)."""
     try:
         node = yaml.compose(source, Loader=_LOADER)

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 from . import figures
 from .issues import Issue, make_issue
+from .messages import Severity
 from .rules import RISK_KEYS, Assessment, Assessor, months_between
 from .validate import Household
 
@@ -52,9 +53,10 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
     measures = [m.values.get("category") for m in hh.measures]
     measured = set(measures)
 
-    def at_household(code: str, key: str | None, value: object, **fields: object) -> None:
+    def at_household(code: str, key: str | None, value: object, severity: Severity | None = None,
+                     **fields: object) -> None:
         issues.append(make_issue(code, sheet=hh.sheet, row=hh.row, column=k.col(key).header if key else None,
-                                 value=value, **fields))
+                                 value=value, severity=severity, **fields))
 
     if a.drop_to_verify:
         prev, now = figures.amount(hh.get("prev_per_capita_income")), figures.per_capita(hh)
@@ -69,7 +71,7 @@ def consistency_issues(assessor: Assessor, hh: Household, a: Assessment, *, iden
                      low=labour.min_age, high=labour.max_age)
     (work_low, work_high), (school_low, school_high) = k.working, k.schooling
     education_secure = get("education_secure") == "是"
-    for m, age in zip(hh.members, a.ages):
+    for m, age in zip(hh.members, a.ages, strict=True):
         if age is None:
             continue
         mget = m.values.get

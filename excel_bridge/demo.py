@@ -147,7 +147,7 @@ def generate_village(rng: random.Random, config: Config, ids: IdPool, *, town: s
     year = config.settings.income_year
     line = float(config.rules.line_for(year)) if config.rules.has_line(year) else 9600.0
     hh_rows, member_rows, measure_rows, review_rows = [], [], [], []
-    for i in range(households):
+    for _i in range(households):
         size = rng.choices([1, 2, 3, 4, 5, 6], weights=[8, 18, 22, 26, 16, 10])[0]
         holder: list[str] = []
         members = _members(rng, ids, holder, size, as_of)

@@ -44,12 +44,11 @@ def net_income(hh: Household) -> Decimal | None:
     cells = list(map(hh.values.get, NET_KEYS))
     if None in cells:  # asked of the cells, not of the Decimals: Decimal == None is a slow comparison
         return None
-    parts = list(map(amount, cells))
-    for part in parts:
-        if part is None:  # a yes/no cell where an amount belongs (never left by validation)
-            return None
+    parts = [part for part in map(amount, cells) if part is not None]
+    if len(parts) < len(cells):  # a yes/no cell where an amount belongs (never left by validation)
+        return None
     *incomes, cost = parts
-    return sum(incomes, Decimal(0)) - cost  # type: ignore[arg-type]
+    return sum(incomes, Decimal(0)) - cost
 
 
 def computed_per_capita(hh: Household) -> Fraction | None:
@@ -64,7 +63,7 @@ def computed_per_capita(hh: Household) -> Fraction | None:
 def _computed_per_capita(hh: Household) -> Fraction | None:
     size = known_size(hh)
     net = None if size is None else net_income(hh)
-    if net is None:
+    if net is None or size is None:
         return None
     if type(size) is not int:
         return Fraction(net) / size

@@ -212,7 +212,7 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
             kept.append((None, hp, None))
     created = _create(store, config, town, village, [kept[i][1] for i in new], sub_id, at, payload.sha256, applied,
                       as_of)
-    for i, hh in zip(new, created):
+    for i, hh in zip(new, created, strict=True):
         kept[i] = (hh, kept[i][1], None)
     applied.created += len(created)
     households = [(hh, hp, before) for hh, hp, before in kept if hh is not None]  # all of them, now created
@@ -325,10 +325,12 @@ def _create(store: Store, config: Config, town: str, village: str, hps: list[Hou
         household_no=next(provisional) if needs else hp.household_no, provisional=needs, head_id=hp.head_id or "",
         head_name=hp.head_name, town=town, village=village, state=state, lead_date=as_of if state == LEAD else None,
         identified_date=identified, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
-        errors=hp.errors, warnings=hp.warnings, at=at) for (hp, identified, state), needs in zip(starts, numbered)])
+        errors=hp.errors, warnings=hp.warnings, at=at)
+        for (hp, identified, state), needs in zip(starts, numbered, strict=True)])
     store.events.record_many([dict(
         household_id=row.id, event="created", to_state=state, level=SYSTEM, at=at, source_sha256=sha,
-        comment=_created_comment(state, hp), effective_date=as_of) for row, (hp, _, state) in zip(rows, starts)])
+        comment=_created_comment(state, hp), effective_date=as_of)
+        for row, (hp, _, state) in zip(rows, starts, strict=True)])
     return rows
 
 

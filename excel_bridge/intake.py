@@ -89,7 +89,7 @@ def _is_link(entry: os.DirEntry) -> bool:
 def _walk(folder: Path) -> list[tuple[Path, os.stat_result | None, bool]]:
     """(path, stat, is_link) of every file under folder, never following a link (a linked folder is
     reported as one entry, not entered)."""
-    out = []
+    out: list[tuple[Path, os.stat_result | None, bool]] = []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:

@@ -20,7 +20,8 @@ class Entry:
     hint: str
 
 
-E, W = "error", "warning"
+E: Severity = "error"
+W: Severity = "warning"
 
 CATALOGUE: dict[str, Entry] = {
     # --- whole file (the file cannot be used at all; exit code 2) ---

@@ -16,6 +16,7 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import python_calamine as pc
 
@@ -204,8 +205,8 @@ def declared_sizes(data: bytes, max_cells: int) -> dict[str, tuple[int, int]]:
                 name, rid = re.search(r'name="([^"]*)"', tag), re.search(r'r:id="([^"]+)"', tag)
                 if not name or not rid:
                     continue
-                target = targets.get(rid.group(1), "")
-                part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                where = targets.get(rid.group(1), "")
+                part = where.lstrip("/") if where.startswith("/") else "xl/" + where
                 if part not in names:
                     continue
                 with zf.open(part) as fh:
@@ -241,7 +242,8 @@ def book_sheet_rows(book: pc.CalamineWorkbook, name: str, *, max_cells: int,
             height, width = end[0] + 1, end[1] + 1
         if height * width > max_cells:
             raise _fail("FILE_TOO_MANY_CELLS", sheet=name, value=height, limit=width)
-        rows = sheet.to_python(skip_empty_area=False)
+        # the list is ours from here and its cells any value (merged values filled down, then converted)
+        rows = cast(list[list[object]], sheet.to_python(skip_empty_area=False))
         merged = sheet.merged_cell_ranges or (merges.get(name) if merges is not None else None)
     except UnreadableFile:
         raise
@@ -325,7 +327,7 @@ class _OdsMerges:
 
 def _fill_merged(rows: list[list[object]], merged: list) -> None:
     """Copy a vertically merged value (镇/村 merged over many rows) into every row it covers."""
-    for (r0, c0), (r1, c1) in merged:
+    for (r0, c0), (r1, _c1) in merged:
         if r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
             continue
         value = rows[r0][c0]
@@ -633,8 +635,3 @@ def peek_meta(path: Path) -> dict[str, str]:
     except UnreadableFile:
         return {}
     return _read_meta(rows[:50]) if rows else {}
-
-
-def peek_kind(path: Path) -> str:
-    """Which of our workbooks a file is: village (also any foreign workbook), town_review or master."""
-    return KINDS_BY_TEMPLATE.get(peek_meta(path).get("模板编号", ""), "village")

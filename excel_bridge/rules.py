@@ -10,6 +10,7 @@ proposes it through R-INCOME. Money is compared exactly (see figures.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -32,7 +33,7 @@ RULE_INPUTS: dict[str, tuple[str, ...]] = {  # 户信息 cells each rule reads (
 }
 
 
-def proposing(holds: list[str]) -> list[str]:
+def proposing(holds: Sequence[str]) -> list[str]:
     """Of the rules that hold, those that propose the household: R-DROP only together with R-INCOME."""
     return [r for r in holds if r in ELIGIBILITY_RULES or (r == "R-DROP" and "R-INCOME" in holds)]
 
@@ -183,7 +184,7 @@ class Assessor:
         return any3(found)
 
     def r_special(self, hh: Household, ages: list[int | None]) -> bool | None:
-        return any3([self.member_special(m, age, hh) for m, age in zip(hh.members, ages)])
+        return any3([self.member_special(m, age, hh) for m, age in zip(hh.members, ages, strict=True)])
 
     # --- labour (plan 五(二), 六(一)(二)); ages: figures.age_of of each member, computed once ---
     def working_age(self, age: int | None) -> bool | None:
@@ -202,7 +203,7 @@ class Assessor:
         is "cannot work"."""
         if not hh.members:
             return None
-        return any3([self.can_work(m, age, self.able_labour) for m, age in zip(hh.members, ages)])
+        return any3([self.can_work(m, age, self.able_labour) for m, age in zip(hh.members, ages, strict=True)])
 
     def assistance(self, hh: Household, labour: bool | None, ages: list[int | None]) -> str | None:
         """开发式帮扶 for those who can earn; 兜底保障 (plus 开发式 where possible) for partial labour with
@@ -210,7 +211,7 @@ class Assessor:
         if labour is not True:
             return None if labour is None else TEXT["assistance.security"]
         earns: list[bool | None] = []
-        for m, age in zip(hh.members, ages):
+        for m, age in zip(hh.members, ages, strict=True):
             earns.append(self.can_work(m, age, self.full_labour))
             worked = None if "work_months" in m.invalid else (m.get("work_months") or 0) > 0
             earns.append(all3([self.can_work(m, age, self.partial_labour), worked]))

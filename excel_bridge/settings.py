@@ -33,7 +33,7 @@ class DistrictSettings(BaseModel):
     supervision_phone: str = QUJIANG_PHONE
     policy_document: str = QUJIANG_POLICY  # the district's 实施方案 number; "" prints the plan without one
     income_year: int = 2021
-    towns: dict[str, list[str]] = Field(default_factory=lambda: {t: [] for t in QUJIANG_TOWNS})
+    towns: dict[str, list[str]] = Field(default_factory=lambda: {t: list[str]() for t in QUJIANG_TOWNS})
     max_file_mb: int = 64
     poll_seconds: float = 2.0
     rescan_seconds: float = 300.0

@@ -16,7 +16,7 @@ from typing import Any
 from . import figures, idcard
 from .config import Config
 from .issues import Issue, make_issue
-from .messages import TEXT
+from .messages import TEXT, Severity
 from .model import Household, Record
 from .normalize import clean_text, parse_date, parse_number, parse_year, plain_text
 from .read import SheetData, WorkbookData
@@ -50,13 +50,16 @@ class _Sink:
         self.issues = issues
 
     def add(self, code: str, rec_or_sheet: Record | str | None, col: ColumnSpec | str | None = None,
-            value: object = None, *, row: int | None = None, **fields: object) -> None:
+            value: object = None, *, row: int | None = None, severity: Severity | None = None,
+            **fields: object) -> None:
+        sheet: str | None
         if isinstance(rec_or_sheet, Record):
             sheet, row = rec_or_sheet.sheet, rec_or_sheet.row
         else:
             sheet = rec_or_sheet
         column = col.header if isinstance(col, ColumnSpec) else col
-        self.issues.append(make_issue(code, sheet=sheet, row=row, column=column, value=value, **fields))
+        self.issues.append(make_issue(code, sheet=sheet, row=row, column=column, value=value, severity=severity,
+                                      **fields))
 
 
 Converter = Callable[[ColumnSpec, object, Record, _Sink], Any]
@@ -251,8 +254,8 @@ def _records(sheet: SheetData, spec: SheetSpec, config: Config, sink: _Sink, cls
              for pos, col in enumerate(present)]
     keys = [col.key for col in present] + [col.key for col in absent]
     typed.extend([None] * len(records) for _ in absent)
-    for rec, values in zip(records, zip(*typed)):
-        rec.values = dict(zip(keys, values))
+    for rec, values in zip(records, zip(*typed, strict=True), strict=True):
+        rec.values = dict(zip(keys, values, strict=True))
     absent_required = {col.key for col in absent if col.required}
     if absent_required:
         for rec in records:
@@ -335,7 +338,7 @@ def _sheet_issues(data: WorkbookData, schemas: Schemas, sink: _Sink) -> None:
         sink.add("HEADER_NOT_FOUND", name, value="、".join(c.header for c in spec.columns[:4]))
     for kind in data.missing:
         sheet_name = schemas[kind].sheet
-        severity = "error" if kind in ("household", "member") else "warning"
+        severity: Severity = "error" if kind in ("household", "member") else "warning"
         sink.issues.append(make_issue("SHEET_MISSING", sheet=sheet_name, severity=severity))
     for kind, sheet in data.sheets.items():
         spec = schemas[kind]
@@ -415,11 +418,11 @@ def _link(households: list[Household], members: list[Record], measures: list[Rec
             head = rec.get("head_id")
             if head is None:
                 continue
-            hh = by_head.get(head)
-            if hh is None:
+            owner = by_head.get(head)
+            if owner is None:
                 sink.add(code, rec, spec.column("head_id"), head)
             else:
-                getattr(hh, attr).append(rec)
+                getattr(owner, attr).append(rec)
 
 
 def _household_checks(households: list[Household], schemas: Schemas, sink: _Sink, members_found: bool) -> None:
@@ -456,7 +459,7 @@ def _income_checks(households: list[Household], config: Config, sink: _Sink) -> 
         # shown: the computed figure when there is one, else per_capita's (the filled one, if the size holds)
         hh.per_capita_income = hh.computed_income if computed is not None else figures.shown(figures.per_capita(hh))
         filled = None if computed is None else figures.amount(hh.values.get("per_capita_income"))
-        if filled is not None and figures.apart_by_more(filled, computed, tolerance):
+        if filled is not None and computed is not None and figures.apart_by_more(filled, computed, tolerance):
             sink.add("INCOME_MISMATCH", hh, col("per_capita_income"), hh.get("per_capita_income"),
                      expected=f"{float(computed):.2f}", limit=_n(float(tolerance)))
         year = hh.get("income_year")

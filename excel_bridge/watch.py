@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileCreatedEvent, FileDeletedEvent, FileModifiedEvent,
                              FileMovedEvent, FileSystemEvent, PatternMatchingEventHandler)
@@ -31,6 +32,12 @@ IGNORED = [f"**/{TEMP_PREFIX}*", "**/~$*", "**/.~lock*", "**/*.tmp", "**/*.swp",
 # What is news: a file created, saved, moved or deleted, a folder created or moved in (not reads, not a
 # folder's "modified" that every file in it causes).
 NEWS = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent]
+
+
+def watched_folders(ws: Workspace) -> list[tuple[Path, bool]]:
+    """(folder, recursive) of what the watcher listens to. 区级 holds the master at its top; what is written
+    under it (部门共享) is no news."""
+    return [(ws.inbox, True), (ws.root / FEEDBACK, True), (ws.district_dir, False), (ws.departments, True)]
 
 
 class _Wake(PatternMatchingEventHandler):
@@ -64,6 +71,7 @@ class Watcher:
         self._cond = threading.Condition()
         self._dirty_at: float | None = None
         self._stop = threading.Event()
+        self.idle = threading.Event()  # set while it waits with nothing to do: no news, nothing settling
         self.passes = 0
         self.config_problem: str | None = None  # the settings/rules error said last (said once, until it changes)
         processor.district.on_done = self.poke_background
@@ -71,6 +79,7 @@ class Watcher:
     def poke(self) -> None:
         with self._cond:
             self._dirty_at = time.monotonic()
+            self.idle.clear()
             self._cond.notify_all()
 
     def poke_background(self) -> None:
@@ -85,9 +94,7 @@ class Watcher:
     def _observer(self):
         observer = PollingObserver(timeout=self.poll_interval) if self.poll else Observer()
         handler = _Wake(self.poke)
-        # 区级 holds the master at its top; what is written under it (部门共享) is no news
-        for folder, recursive in ((self.ws.inbox, True), (self.ws.root / FEEDBACK, True), (self.ws.district_dir, False),
-                                  (self.ws.departments, True)):
+        for folder, recursive in watched_folders(self.ws):
             folder.mkdir(parents=True, exist_ok=True)
             observer.schedule(handler, str(folder), recursive=recursive, event_filter=NEWS)
         return observer
@@ -137,7 +144,10 @@ class Watcher:
                 with self._cond:
                     timeout = self.poll_interval if settle else max(0.0, self.rescan - (time.monotonic() - last_pass))
                     if self._dirty_at is None:
+                        if not settle:
+                            self.idle.set()
                         self._cond.wait(timeout=timeout)
+                        self.idle.clear()
                     # debounce: one Excel save fires several events; wait until they stop
                     while self._dirty_at is not None and not self._stop.is_set():
                         quiet = time.monotonic() - self._dirty_at

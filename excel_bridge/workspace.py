@@ -227,9 +227,6 @@ class Workspace:
         """What in an inbox was not processed: the town's own folder, or the inbox root for the district."""
         return self.town_private(town) / INBOX_NOTE if town else self.inbox / INBOX_NOTE
 
-    def department_inbox(self, department: str) -> Path:
-        return self.departments / department
-
     def department_note_path(self, department: str) -> Path:
         """反馈/部门/<部门>_说明.txt (a folder's name when no department is configured for it), shortened."""
         return self.department_feedback / f"{short_stem(department)}{NOTE_SUFFIX}.txt"
@@ -311,7 +308,7 @@ def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str
                ws.district_dir, ws.root / SYSTEM]
     folders += [p for town in result.settings.towns
                 for p in (ws.town_inbox(town), ws.town_drop(town), ws.town_feedback(town), ws.town_private(town))]
-    folders += [ws.department_inbox(folder) for folder in _department_folders(root / "rules")]
+    folders += [ws.departments / folder for folder in _department_folders(root / "rules")]
     for path in folders:
         if path.exists() and not path.is_dir():
             raise UsageError(TEXT["init.file_in_the_way"].format(path=path))

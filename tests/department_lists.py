@@ -74,7 +74,7 @@ def decide_warning(path, name, decision, comment=None, person=None, date=None, *
     cols = {c.value: c.column for c in ws[header] if c.value}
     for r in range(header + 1, ws.max_row + 1):
         if ws.cell(r, cols["姓名"]).value == name:
-            for h, v in zip(("核实结论", "核实意见", "核实人", "核实日期"), (decision, comment, person, date)):
+            for h, v in zip(("核实结论", "核实意见", "核实人", "核实日期"), (decision, comment, person, date), strict=True):
                 cell = ws.cell(r, cols[h])
                 cell.value = v
                 if isinstance(v, dt.date):

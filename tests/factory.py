@@ -280,7 +280,7 @@ def calamine_records(path: Path, sheet: str, *, header_row: int = 0) -> list[dic
     for row in rows[header_row + 1:]:
         if all(v in ("", None) for v in row):
             continue
-        out.append(dict(zip(headers, row)))
+        out.append(dict(zip(headers, row, strict=False)))
     return out
 
 
@@ -345,7 +345,7 @@ def table_of(path: Path, sheet: str, marker: str) -> list[dict[str, Any]]:
     for i, row in enumerate(rows[:10]):
         if marker in row:
             headers = [str(h) for h in row]
-            return [dict(zip(headers, r)) for r in rows[i + 1:] if any(v not in ("", None) for v in r)]
+            return [dict(zip(headers, r, strict=False)) for r in rows[i + 1:] if any(v not in ("", None) for v in r)]
     raise AssertionError(f"{path.name}/{sheet}: no header row with {marker}")
 
 
@@ -377,7 +377,7 @@ def decide(path: Path, sheet: str, name: str, decision: str | None, comment: str
     heads = TOWN_DECISION if sheet == TOWN_SHEET else MASTER_DECISION
     for r in range(header + 1, ws.max_row + 1):
         if ws.cell(r, cols["户主姓名"]).value == name:
-            for h, v in zip(heads, (decision, comment, person, date)):
+            for h, v in zip(heads, (decision, comment, person, date), strict=True):
                 cell = ws.cell(r, cols[h])
                 cell.value = v
                 if isinstance(v, dt.date):

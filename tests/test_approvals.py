@@ -639,7 +639,10 @@ def test_overdue_identification_is_a_warning(ws, cfg, proc):
 
 # --- (b) risk elimination ------------------------------------------------------------------------------
 
-def assisted_rows(*, reviews: bool = True, identified: dt.date = T - D(250)) -> dict:
+IDENTIFIED = T - D(250)  # when the assisted households of these tests were identified
+
+
+def assisted_rows(*, reviews: bool = True, identified: dt.date = IDENTIFIED) -> dict:
     """A (3 people, 12000 元/人, two with 普通劳动力, 就业帮扶) and B (alone, 弱劳动力, 11500 元/人 after 低保)
     both already 帮扶中 (national 户编号 + 识别纳入日期), each with a passed 风险消除 review."""
     rows = base_rows()

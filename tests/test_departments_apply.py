@@ -10,7 +10,7 @@ import re
 import shutil
 
 import pytest
-from factory import AS_OF, HEAD_A, HEAD_B, OTHER_ID, SON_A, WIFE_A, X_ID, base_rows, drop, member
+from factory import AS_OF, HEAD_A, HEAD_B, OTHER_ID, SON_A, WIFE_A, X_ID, base_rows, drop
 
 from department_lists import medical_list, write_csv, write_xlsx
 from excel_bridge.decision_sheet import CONFIRMED_MONITORED, WARNING_OPEN, WARNING_WITHDRAWN

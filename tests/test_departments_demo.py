@@ -65,7 +65,7 @@ def test_each_list_yields_exactly_what_it_planted(planted, district, depts, conf
     assert warned == plan.warnings
     assert not plan.quiet & set(warned)
     assert {u.person_id: set(u.rule_ids) for u in result.unmatched} == plan.unmatched
-    towns = dict(zip(district["person_id"], district["town"]))
+    towns = dict(zip(district["person_id"], district["town"], strict=True))
     assert all(w.town == towns[w.person_id] for w in result.warnings)
     assert result.counts.matched == len(plan.warnings) + len(plan.quiet)
 

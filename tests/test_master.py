@@ -109,7 +109,7 @@ def test_overview_charts_stand_evenly_beside_the_tables_and_count_in_whole_numbe
     tables_end = len(STATES) + 2  # 镇, the states, 已移出, 合计: columns A..K
     assert all(c0 > tables_end for c0, _, _, _ in anchors)  # right of every table
     assert len({(c0, c1) for c0, _, c1, _ in anchors}) == 1  # one column of charts, one width
-    gaps = [b[1] - a[3] for a, b in zip(anchors, anchors[1:])]
+    gaps = [b[1] - a[3] for a, b in zip(anchors, anchors[1:], strict=False)]
     assert all(g >= 0 for g in gaps) and len(set(gaps)) == 1, anchors  # no overlap, even spacing
     [bar] = [c for c in charts.values() if c.find(f".//{chart_ns}barChart") is not None
              and c.find(f".//{chart_ns}barDir").get("val") == "bar"]

@@ -136,7 +136,7 @@ def test_restyle_gives_every_cell_outside_the_skipped_columns_its_new_style_work
     sheet.restyle(unlocked, skip_columns={2})
     assert sorted(asked) == sorted(set(s for (_, c), s in before.items() if c != 2))  # once per style
     ws, original = reopened(package)["户信息"], openpyxl.load_workbook(village)["户信息"]
-    for (r, c), s in before.items():
+    for (r, c), _s in before.items():
         assert ws.cell(r, c).protection.locked is (c == 2), (r, c)
         assert ws.cell(r, c).number_format == original.cell(r, c).number_format  # only the lock changed
 

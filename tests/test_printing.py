@@ -127,7 +127,7 @@ def printed(tmp_path_factory, config) -> dict[str, Printed]:
         copy.parent.mkdir(exist_ok=True)
         shutil.copy2(p.workbook, copy)
         named.append(copy)
-    for (key, p), pdf in zip(out.items(), soffice_convert_all(named, "pdf", tmp / "pdf", profile)):
+    for p, pdf in zip(out.values(), soffice_convert_all(named, "pdf", tmp / "pdf", profile), strict=True):
         p.pdf = pdf
     return out
 
@@ -172,7 +172,7 @@ def test_every_page_says_where_it_comes_from_and_whose_rows_it_holds(printed):
     for key, p in printed.items():
         pages = p.pages
         landscape = pdf_landscape_pages(p.pdf)
-        for number, (page, wide) in enumerate(zip(pages, landscape), start=1):
+        for number, (page, wide) in enumerate(zip(pages, landscape, strict=True), start=1):
             first = next(line for line in page.splitlines() if line.strip())
             assert f"{key}.xlsx" in first, (key, number, first)  # the page header: file and sheet
             assert f"第 {number} 页，共 {len(pages)} 页" in page, (key, number)

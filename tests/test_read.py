@@ -11,7 +11,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -197,7 +196,7 @@ def test_renamed_sheet_found_by_its_headers(tmp_path, config):
 
 def test_unknown_column_is_a_warning(tmp_path, config):
     sheets = plain_village(config)
-    sheets["户信息"] = [[*r, v] for r, v in zip(sheets["户信息"], ["联系地址", "马坝镇石塘村一组8号", None])]
+    sheets["户信息"] = [[*r, v] for r, v in zip(sheets["户信息"], ["联系地址", "马坝镇石塘村一组8号", None], strict=True)]
     result = check(write_plain(tmp_path / "unknown.xlsx", sheets), config)
     assert cells(result) == [("COLUMN_UNKNOWN", "户信息", 1, "联系地址", "联系地址")]
     assert result.issues[0].severity == "warning"
@@ -464,17 +463,15 @@ def test_too_many_cells_by_limit(tmp_path, config):
 
 
 def test_stray_cell_in_last_row_is_too_many_cells_quickly(tmp_path, config):
-    """A value typed far below the table (A1048576) makes the sheet a million rows tall: refused, and fast."""
+    """A value typed far below the table (A1048576) makes the sheet a million rows tall: refused by the cell
+    budget from the sheet's own extent, before a grid of a million rows is built (bench/hostile.py times it)."""
     path = write_plain(tmp_path / "stray_row.xlsx", plain_village(config))
     wb = openpyxl.load_workbook(path)
     wb["户信息"]["A1048576"] = "x"
     wb.save(path)
-    start = time.perf_counter()
     result = check(path, config)
-    elapsed = time.perf_counter() - start
     assert_unusable(result, "FILE_TOO_MANY_CELLS")
-    assert "户信息" in result.issues[0].message
-    assert elapsed < 5, f"took {elapsed:.1f} s"
+    assert "“户信息”表的数据区域过大（1048576 行 × " in result.issues[0].message  # the extent, not a grid
 
 
 def test_corrupt_xls(tmp_path, config):

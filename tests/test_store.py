@@ -13,11 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from excel_bridge.config import bundled_dir
 from excel_bridge.errors import LedgerError, StoreError
-from excel_bridge.settings import QUJIANG_TOWNS, load_settings
 from excel_bridge.store import SCHEMA_VERSION, Store
 from excel_bridge.workspace import Workspace
 

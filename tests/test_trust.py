@@ -5,13 +5,11 @@ file's text, no leftovers — each through real files and real passes (subproces
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import openpyxl
@@ -21,7 +19,6 @@ from factory import (AS_OF, HEAD_B, TOWN_SHEET, all_cell_text, base_rows, calami
                      review, submissions_of, table_of, write, write_village)
 from filelock import FileLock
 
-from excel_bridge.pipeline import Processor
 
 pytestmark = pytest.mark.backends
 
@@ -174,7 +171,7 @@ def test_a_second_process_waits_for_the_first_and_says_so(ws, config):
 
 
 def test_two_passes_at_once_record_every_file_once(ws, config):
-    for i, village in enumerate(("石塘村", "新塘村", "龙岗村")):
+    for _i, village in enumerate(("石塘村", "新塘村", "龙岗村")):
         rows = base_rows()
         write_village(ws.town_inbox(TOWN) / f"{village}.xlsx", config, rows, village=village)
     args = ("process", ws.root, "--wait", "0.05", "--workers", "1", "--as-of", AS_OF.isoformat())

@@ -1,5 +1,7 @@
 """The watcher: the real `excel-bridge watch` on a temporary folder end to end (native events and --poll),
-Ctrl-C, and the Watcher object in-process (a pass that raises, debouncing, rescans). Every wait is bounded."""
+Ctrl-C, and the Watcher object in-process (a pass that raises, debouncing, rescans). Every wait is bounded, and
+none is a quiet window that a slow machine could overrun: "nothing more happens" is known from the watcher
+(idle, no district job) and from markers sent through its own observer (_settled)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from pathlib import Path
 
 import pytest
 from factory import AS_OF, calamine_records, lone_household, person, wait_until, write_village
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from excel_bridge.errors import ConfigError
 from excel_bridge.pipeline import Processor
 from excel_bridge.settings import DistrictSettings
-from excel_bridge.watch import Watcher
+from excel_bridge.watch import NEWS, Watcher, watched_folders
 from excel_bridge.workspace import Workspace
 
 TOWN = "马坝镇"
@@ -152,17 +155,58 @@ def test_watch_poll_processes_what_is_there_at_start_and_what_comes_later(ws, tm
 
 # --- the Watcher object in-process ---
 
-def _quiet(watcher: Watcher, *, quiet: float = 1.5, timeout: float = 20) -> int:
-    """Wait (bounded) until the watcher has run no pass for `quiet` seconds; returns its pass count."""
+class _Heard(FileSystemEventHandler):
+    """Every path the watcher's observer dispatched an event for (a second handler on the same watches)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: set[str] = set()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.paths.add(os.path.normpath(str(event.src_path)))
+
+
+class HeardWatcher(Watcher):
+    """The real Watcher, its observer also telling `heard` what it dispatched. One observer thread dispatches
+    each watch's events in order, to every handler of the watch: once `heard` has a path, the watcher has been
+    told of everything that happened in that folder before it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.heard = _Heard()
+
+    def _observer(self):
+        observer = super()._observer()
+        for folder, recursive in watched_folders(self.ws):
+            observer.schedule(self.heard, str(folder), recursive=recursive, event_filter=NEWS)
+        return observer
+
+
+def _settled(watcher: HeardWatcher, *, timeout: float = 60) -> int:
+    """The watcher's pass count once nothing is left for it to do, known without waiting out a quiet window:
+    it waits with no news and no district job, and a marker dropped into every folder it watches (a lock-file
+    name, no news to it) has come back through its own observer — every change made before the markers has
+    reached it — and it is still idle, with the same count."""
+    district = watcher.processor.district
     deadline = time.monotonic() + timeout
-    seen, since = watcher.passes, time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        if watcher.passes != seen:
-            seen, since = watcher.passes, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return seen
-    raise AssertionError(f"watcher never went quiet ({watcher.passes} passes)")
+
+    def idle() -> bool:
+        return watcher.idle.is_set() and district.future is None and not district.wanted
+
+    for round_ in range(1, 1000):
+        assert wait_until(idle, max(deadline - time.monotonic(), 0)), f"never idle ({watcher.passes} passes)"
+        passes = watcher.passes
+        markers = [folder / f".~lock.settled{round_}#" for folder, _ in watched_folders(watcher.ws)]
+        for marker in markers:
+            marker.write_bytes(b"")
+        assert wait_until(lambda markers=markers: all(os.path.normpath(str(m)) in watcher.heard.paths
+                                                      for m in markers),
+                          max(deadline - time.monotonic(), 0)), "the markers never came back"
+        for marker in markers:
+            marker.unlink()
+        if idle() and watcher.passes == passes:
+            return passes
+    raise AssertionError(f"watcher never settled ({watcher.passes} passes)")
 
 
 class Running:
@@ -215,17 +259,22 @@ def test_a_pass_that_raises_is_reported_and_the_watcher_goes_on(ws, config):
 
 def test_a_burst_of_events_is_debounced_into_one_pass(ws):
     with Processor(ws, as_of=AS_OF, workers=1) as processor:
-        watcher = Watcher(ws, processor, debounce=0.6, rescan=300, poll_interval=0.3)
+        watcher = HeardWatcher(ws, processor, debounce=0.6, rescan=300, poll_interval=0.3)
         running = Running(watcher)
         try:
             assert wait_until(lambda: watcher.passes >= 1, 30)
-            start = _quiet(watcher)  # the first pass's own outputs may cause one follow-up pass
-            for i in range(6):  # an Excel save: several files and events within a fraction of a second
+            start = _settled(watcher)  # the first pass's own outputs may cause one follow-up pass
+            # an Excel save: several files and events, all within the debounce window however slow the machine
+            # (the window is held open until the watcher has heard the whole burst, then set back)
+            watcher.debounce = 3600
+            for i in range(6):
                 (ws.town_inbox(TOWN) / f"草稿{i}.docx").write_bytes(b"draft")  # (Office lock files are no news)
-                time.sleep(0.03)
-            assert wait_until(lambda: watcher.passes > start, 10)
-            time.sleep(1.5)  # bounded: no second pass for the same burst
-            assert watcher.passes == start + 1
+            last = ws.town_inbox(TOWN) / "草稿5.docx"
+            assert wait_until(lambda: os.path.normpath(str(last)) in watcher.heard.paths, 30)
+            assert watcher.passes == start  # heard, and still waiting for the burst to end
+            watcher.debounce = 0.6
+            watcher.poke_background()  # (the wake-up that makes it look at the window again)
+            assert _settled(watcher) == start + 1  # one pass for the burst, and none after it
         finally:
             running.stop()
 
@@ -243,15 +292,13 @@ def test_the_watcher_rescans_periodically_without_events(ws):
 def test_an_idle_watcher_with_a_note_does_not_keep_running_passes(ws):
     (ws.town_inbox(TOWN) / "说明.docx").write_bytes(b"not a spreadsheet")
     with Processor(ws, as_of=AS_OF, workers=1) as processor:
-        watcher = Watcher(ws, processor, debounce=0.2, rescan=300, poll_interval=0.3)
+        watcher = HeardWatcher(ws, processor, debounce=0.2, rescan=300, poll_interval=0.3)
         running = Running(watcher)
         try:
             assert wait_until(lambda: watcher.passes >= 1, 30)
             assert wait_until(lambda: ws.inbox_note_path(TOWN).exists(), 10)
-            time.sleep(1.0)  # bounded: at most one follow-up pass for the note we wrote
-            settled = watcher.passes
-            time.sleep(3.0)  # bounded: nothing changes in these seconds
-            assert watcher.passes == settled
+            # it settles (a note that woke it would keep it running passes), after at most one follow-up pass
+            assert _settled(watcher) <= 2
         finally:
             running.stop()
 
@@ -273,11 +320,11 @@ def test_a_decision_saved_while_the_workbooks_are_rewritten_is_read_when_they_ar
     with Processor(ws, as_of=today, workers=1) as processor:
         processor.run_pass(wait=0.05)
         assert ledger_row(ws, HEAD_B).state == "待镇核查"
-        watcher = Watcher(ws, processor, debounce=0.2, rescan=600, poll_interval=0.5)
+        watcher = HeardWatcher(ws, processor, debounce=0.2, rescan=600, poll_interval=0.5)
         running = Running(watcher)
         try:
             assert wait_until(lambda: watcher.passes >= 1, 30)
-            start = _quiet(watcher)
+            start = _settled(watcher)
             writing = FileLock(str(ws.outputs_lock_path))
             writing.acquire()  # the district's writer at work (another program's, or the watcher's own)
             try:

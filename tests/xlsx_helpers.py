@@ -93,7 +93,7 @@ def col_ranges(path: Path, sheet: str) -> list[tuple[int, int]]:
 def ranges_overlap(ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Pairs of <col> ranges that overlap or are out of order (Excel repairs such a file)."""
     bad = []
-    for a, b in zip(ranges, ranges[1:]):
+    for a, b in zip(ranges, ranges[1:], strict=False):
         if b[0] <= a[1]:
             bad.append((a, b))
     return bad

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from ..config import Config
 from ..idcard import mask_id
@@ -36,6 +37,16 @@ log = logging.getLogger(__name__)
 
 APPLIED, DUPLICATE, REFUSED = "applied", "duplicate", "refused"
 REFUSED_SUFFIX = "_未使用名单"  # <部门>_未使用名单_说明.txt: a list not used, beside the note of the last one used
+
+
+class ListFile(TypedDict):
+    """What every record of a list has, whatever becomes of it: the file and when it came."""
+
+    file_name: str
+    sha256: str
+    received_at: dt.datetime
+    received_date: dt.date
+    archived_path: str
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
     sha, archived_path = archive(ws, path, at)
     archived = ws.key(archived_path)
     dept, folder_note = department_of(path, ws.departments, departments)
-    record = dict(file_name=path.name, sha256=sha, received_at=at, received_date=as_of, archived_path=archived)
+    record = ListFile(file_name=path.name, sha256=sha, received_at=at, received_date=as_of, archived_path=archived)
     if dept is None:
         assert folder_note is not None
         note = _write_note(ws, _folder_of(ws, path), _folder_text(path, folder_note, at))
@@ -116,7 +127,8 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
     result = evaluate(dlist, store.departments.ledger_people(), received=as_of, area=Area.of(config.settings, departments))
     opened = store.departments.open_warnings(dept.name)
     before = [_warning(r) for r in opened]
-    by_identity = {id(w): r.id for w, r in zip(before, opened)}  # reconcile hands back the objects it was given
+    # reconcile hands back the objects it was given
+    by_identity = {id(w): r.id for w, r in zip(before, opened, strict=True)}
     changes = reconcile(before, result.warnings, department=dept.name, listed=dlist.listed,
                         verified=[Verified((r.department, r.person_id, r.rule_id), r.fact)
                                   for r in store.departments.verified(dept.name)])
@@ -127,8 +139,8 @@ def apply_department_file(store: Store, ws: Workspace, config: Config, path: Pat
             department=dept.name, status=APPLIED, fingerprint=dlist.fingerprint, row_count=result.counts.rows,
             people=result.counts.people, invalid=result.counts.invalid, issues=len(dlist.issues),
             matched=result.counts.matched, warnings=result.counts.warnings, unmatched=result.counts.unmatched,
-            by_town={r.town: {"matched": int(r.matched), "warnings": int(r.warnings)}
-                     for r in result.by_town.itertuples()},
+            by_town={town: {"matched": matched, "warnings": warnings} for town, matched, warnings in zip(
+                result.by_town["town"], result.by_town["matched"], result.by_town["warnings"], strict=True)},
             note_path=ws.key(note), message=message, **record)
         _persist(store, list_id, changes, by_identity, result, at)
     _write_note(ws, dept.name, explain(dlist, now=at))
@@ -164,7 +176,7 @@ def _persist(store: Store, list_id: int, changes: Changes, ids: dict[int, int], 
          "place": u.place, "basis": u.basis, "sheet": u.sheet, "row": u.row} for u in result.unmatched])
 
 
-def _duplicate(store: Store, department: str, path: Path, latest: DeptListRow, record: dict) -> DeptOutcome:
+def _duplicate(store: Store, department: str, path: Path, latest: DeptListRow, record: ListFile) -> DeptOutcome:
     message = TEXT["dept.outcome_duplicate"].format(date=latest.received_at.strftime("%Y-%m-%d %H:%M"),
                                                     name=latest.file_name)
     with store.atomic():

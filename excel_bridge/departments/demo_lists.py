@@ -298,9 +298,9 @@ def _housing(folder: Path, pick: _Picker, rng: random.Random, as_of: dt.date, k:
     text = wb.add_format({"num_format": "@"})
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_row(0, 0, ["镇", "村", "户主", "户主身份证号", "房屋结构", "鉴定等级", "鉴定日期"])
-    for n, (p, grade, expect) in enumerate(rows, start=1):
-        pid = p["person_id"] if p else pick.stranger(OLD_DISTRICT_CODE)
-        ws.write_row(n, 0, [p["town"] if p else "", p["village"] if p else "", _name(rng)])
+    for n, (owner, grade, expect) in enumerate(rows, start=1):
+        pid = owner["person_id"] if owner else pick.stranger(OLD_DISTRICT_CODE)
+        ws.write_row(n, 0, [owner["town"] if owner else "", owner["village"] if owner else "", _name(rng)])
         ws.write_string(n, 3, pid, text)
         ws.write_row(n, 4, [rng.choice(["砖木", "土木", "砖混"]), grade])
         ws.write_datetime(n, 6, dt.datetime.combine(as_of - dt.timedelta(days=rng.randint(10, 90)), dt.time()), date)
@@ -317,7 +317,7 @@ def _housing(folder: Path, pick: _Picker, rng: random.Random, as_of: dt.date, k:
 def _labour(folder: Path, pick: _Picker, rng: random.Random, as_of: dt.date, k: int) -> Planted:
     path = folder / "人社" / f"失业登记和就业变动{as_of:%Y%m}.csv"
     plan = Planted("人社", path)
-    adults = pick.people["person_id"].map(lambda p: (as_of - birth_date(p)).days // 365 if birth_date(p) else 0)
+    adults = pick.people["person_id"].map(lambda p: (as_of - b).days // 365 if (b := birth_date(p)) else 0)
     working_age = (adults >= 18) & (adults <= 60)
     lines = [["姓名", "身份证号", "性别", "人员状态", "变动日期", "经办机构"]]
 

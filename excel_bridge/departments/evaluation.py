@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import string
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,7 +66,7 @@ def evaluate(dlist: DepartmentList, ledger_people: pd.DataFrame, *, received: dt
         # one warning per person and household for each rule: a threshold keeps its largest amount; other rules
         # join what each row says (低保 and 特困 granted to one person are one D-MZ-GRANTED warning)
         index: dict[tuple[object, ...], int] = {}
-        for i, record in zip(order, joined.iloc[order].to_dict("records")):
+        for i, record in zip(order, joined.iloc[order].to_dict("records"), strict=True):
             fact = sentence(rule, dept, record)
             if not matched[i]:
                 hits = flagged.setdefault(record["person_id"], [])
@@ -110,7 +110,7 @@ def _fires(rule, joined: pd.DataFrame, received: dt.date) -> np.ndarray:
         mask &= (_col(joined, rule.fact) >= rule.at_least).fillna(False).to_numpy(dtype=bool)
     elif isinstance(rule, ValuesRule):
         mask &= _col(joined, rule.fact).isin(rule.values).to_numpy()
-        if rule.date_fact:
+        if rule.date_fact and rule.within_days is not None:  # (config: both or neither)
             when = _col(joined, rule.date_fact)  # no date: the department gives no reason to think it old
             mask &= (when.isna() | (when > day - pd.Timedelta(days=rule.within_days))).to_numpy()
     elif isinstance(rule, DisabilityRule):
@@ -158,7 +158,7 @@ def _strongest_first(rule, joined: pd.DataFrame, fires: np.ndarray) -> list[int]
     return positions.tolist()
 
 
-def sentence(rule, dept: Department, record: Mapping[str, object]) -> str:
+def sentence(rule, dept: Department, record: Mapping[Hashable, object]) -> str:
     """The fact as the town reads it: the first template whose fields the row has, e.g.
     “2021年合规自付医疗费用 23,400 元”."""
     values = {key: shown(dept.facts[key].type, record.get(key)) for key in dept.facts}
@@ -215,7 +215,7 @@ def _place(person: str, list_town: object, last_seen: pd.DataFrame | None,
         return town, TEXT["dept.place_list"].format(town=town), "list"
     if last_seen is not None and person in last_seen.index:
         row = last_seen.loc[person]
-        return row["town"], TEXT["dept.place_removed"].format(town=row["town"], village=row["village"]), \
+        return str(row["town"]), TEXT["dept.place_removed"].format(town=row["town"], village=row["village"]), \
             "removed_household"
     code = person[:6]
     mapped = area.address_codes.get(code)

@@ -46,12 +46,12 @@ def normalize_ids(values: Sequence[object]) -> IdColumn:
     ids: list[str | None] = [None] * n
     blank = [False] * n
     problems: dict[int, IdProblemAt] = {}
-    fast = [i for i, v in enumerate(values) if type(v) is str and len(v) == 18]
+    fast = [(i, v) for i, v in enumerate(values) if type(v) is str and len(v) == 18]
     if fast:
-        good = _valid_18(np.array([values[i] for i in fast], dtype="<U18"))
-        for i, ok in zip(fast, good.tolist()):
+        good = _valid_18(np.array([v for _, v in fast], dtype="<U18"))
+        for (i, v), ok in zip(fast, good.tolist(), strict=True):
             if ok:
-                ids[i] = values[i]  # type: ignore[assignment]  # ASCII digits (and X): already normalised
+                ids[i] = v  # ASCII digits (and X): already normalised
     for i, value in enumerate(values):
         if ids[i] is not None:
             continue

@@ -80,7 +80,7 @@ class DepartmentWarning:
     risk_type: str | None
     guarantee: str | None
     fact: str  # the Chinese sentence shown to the town, e.g. 2021年合规自付医疗费用 23,400 元
-    household: object  # the store's household key
+    household: int  # the store's household id
     town: str
     village: str
     received: dt.date

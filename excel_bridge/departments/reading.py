@@ -114,7 +114,9 @@ def read_list(path: Path, department: Department, *, max_bytes: int = MAX_BYTES,
         note = make_issue("DEPT_FACT_MISSING", column=missing, value="、".join(fact.headers[:4]),
                           department=department.name, seen=seen, unknown=unknown)
         return _unusable(path, department, note, raw=raw)
-    frames, issues, columns, header_rows = [], [], {}, {}
+    frames, issues = [], []
+    columns: dict[str, str] = {}  # role → the header it was read from
+    header_rows: dict[str, int] = {}
     for name, rows, (idx, roles, texts) in used:
         frame, sheet_issues = _sheet_frame(department, name, rows, idx, roles, texts, headers)
         frames.append(frame)
@@ -293,7 +295,7 @@ def _is_data_row(row: list[object], name_c: int | None) -> bool:
     return True
 
 
-def _objects(values: list[object]) -> pd.Series:
+def _objects(values: Sequence[object]) -> pd.Series:
     """Text as plain Python objects, missing as None (not pandas' string dtype, which turns None into NaN)."""
     return pd.Series(values, dtype=object)
 

@@ -56,7 +56,9 @@ def reconcile(open_warnings: Iterable[DepartmentWarning], new_warnings: Iterable
     new_by_key: dict[tuple[str, str, str], list[DepartmentWarning]] = defaultdict(list)
     for w in news:
         new_by_key[w.key].append(w)
-    new, kept, withdrawn, repeated = [], [], [], []
+    new: list[DepartmentWarning] = []
+    repeated: list[DepartmentWarning] = []
+    kept, withdrawn = [], []
     for key in dict.fromkeys([*open_by_key, *new_by_key]):
         before, after = list(open_by_key.get(key, ())), list(new_by_key.get(key, ()))
         for w in list(after):  # the same household first (a person in two households has two warnings)

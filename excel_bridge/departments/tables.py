@@ -93,7 +93,7 @@ def _workbook_from_memory(data: bytes, sha: str, *, max_cells: int) -> RawTables
 
 def _sheets_of(book: pc.CalamineWorkbook, fmt: str, raw: bytes, *, max_cells: int) -> RawTables:
     declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
-    sheets = []
+    sheets: list[tuple[str | None, list[list[object]]]] = []
     for name in worksheet_names(book, list(book.sheet_names)):
         try:
             sheets.append((name, book_sheet_rows(book, name, max_cells=max_cells, declared=declared)))
@@ -138,9 +138,9 @@ def _html_tables(text: str) -> list[tuple[str | None, list[list[object]]]]:
     import lxml.html
 
     root = lxml.html.fromstring(text)
-    tables = []
+    tables: list[tuple[str | None, list[list[object]]]] = []
     for n, table in enumerate(root.iter("table"), start=1):
-        rows = [[cell.text_content().strip() for cell in tr if cell.tag in ("td", "th")] for tr in table.iter("tr")]
+        rows: list[list[object]] = [[cell.text_content().strip() for cell in tr if cell.tag in ("td", "th")] for tr in table.iter("tr")]
         if rows:
             tables.append((f"表{n}", rows))
     return tables

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
@@ -13,7 +14,7 @@ class NewSheet:
     """A sheet we write from scratch: rows of (value, xf) cells, column widths, links, heights."""
 
     name: str
-    rows: list[list[tuple[object, int | None]]] = field(default_factory=list)
+    rows: list[Sequence[tuple[object, int | None]]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
     heights: dict[int, float] = field(default_factory=dict)
     links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell ref, location, display)

@@ -98,18 +98,18 @@ def _take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
     with ctx.store.atomic():  # the decisions and "read this version" together: a crash between them loses nothing
         result = apply_decisions(ctx.store, read.rows, level=level, town=town, sha256=item.sha,
                                  file_name=item.name, today=ctx.today, approvers=approvers)
-        applied, refused = result.applied, len(result.refused)
+        applied, not_applied = result.applied, len(result.refused)
         if town is not None and read.warning_rows:  # the town's verdicts on department warnings (部门预警)
             verdicts = apply_department_decisions(ctx.store, read.warning_rows, town=town, sha256=item.sha,
                                                   file_name=item.name, config=ctx.config, today=ctx.today)
             ctx.dirty |= verdicts.villages
-            applied, refused = applied + verdicts.applied, refused + len(verdicts.refused)
+            applied, not_applied = applied + verdicts.applied, not_applied + len(verdicts.refused)
         _remember(ctx, item)
     ctx.dirty |= result.villages
-    log.info(TEXT["process.log.decisions"], shown(item.name), applied, refused)
+    log.info(TEXT["process.log.decisions"], shown(item.name), applied, not_applied)
     if not read.rows and not read.warning_rows:
         return None
-    refused_text = TEXT["process.decisions_refused"].format(n=refused) if refused else ""
+    refused_text = TEXT["process.decisions_refused"].format(n=not_applied) if not_applied else ""
     return FileOutcome(item.name, where, "decisions", TEXT["process.decisions"].format(applied=applied,
                                                                                      refused=refused_text))
 

@@ -71,11 +71,12 @@ def district_job(job: DistrictJob) -> DistrictResult:
 
         alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
         eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
-        del assisting
+        assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
-            town_ok = _write(store, ws, result, TEXT["district.town_workbook"].format(town=town), lambda record: (
+            town_ok = _write(store, ws, result, TEXT["district.town_workbook"].format(town=town),
+                             lambda record, town=town, notes=notes: (
                 write_town_workbook(ws, store, config, town, as_of=job.as_of, notes=notes,
                                     only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
                                     before_replace=record)), kind="town")

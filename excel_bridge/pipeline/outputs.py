@@ -66,9 +66,9 @@ def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]
     keep = LEDGER_CODES - {"PERSON_OTHER_VILLAGE"}
     extra = [i for i in ctx.store.submissions.issues_of(sub.id) if i.code in keep]
     merged: dict[str, Status] = {}
-    for village in sub.villages:
-        extra += conflict_issues(ctx.store, town=town, village=village, conflicts=conflicts.get((town, village)))
-        merged.update(statuses(ctx.store, ctx.config, town=town, village=village, as_of=ctx.today))
+    for v in sub.villages:
+        extra += conflict_issues(ctx.store, town=town, village=v, conflicts=conflicts.get((town, v)))
+        merged.update(statuses(ctx.store, ctx.config, town=town, village=v, as_of=ctx.today))
     village = sub.villages[0] if len(sub.villages) == 1 else _home(ctx, sub)
     out = ctx.ws.returned_copy_path(town, village, sub.file_name)
     assert sub.archived_path is not None

@@ -25,6 +25,7 @@ from ..intake import (DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive,
                       write_notes)
 from ..messages import TEXT, os_problem
 from ..runner import Runner
+from ..store import Store
 from ..village_step import advance_due
 from ..workspace import MASTER_NAME, REVIEW_SUFFIX, Workspace
 from ..writers.common import TEMP_PREFIX
@@ -54,7 +55,7 @@ class Processor:
         self._own_runner = runner is None
         self.runner = runner or Runner(workers or ws.settings().workers or None)
         self.database = ws.database(database)
-        self.store = None
+        self.store: Store | None = None
         self.district = DistrictWriter(self.runner, ws, self.database)
         self.on_wait = on_wait or (lambda text: None)
         self.lock = FileLock(str(ws.pass_lock_path))
@@ -255,7 +256,7 @@ class Processor:
         keep = progress.total < POOL_THRESHOLD
         jobs = [ReadJob(str(self.ws.root), str(item.archived), "" if item.in_place and not item.town else item.town,
                         item.name, ctx.today, keep) for item in items]
-        for item, result in zip(items, self.runner.imap(read_job, jobs)):
+        for item, result in zip(items, self.runner.imap(read_job, jobs), strict=True):
             progress.step(item.name)
             if isinstance(result, BrokenProcessPool):  # its worker died reading it (alone): the file's fault
                 result = died(str(item.archived), item.name)

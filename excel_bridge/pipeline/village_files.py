@@ -9,11 +9,13 @@ no household at all (an empty template) is refused and the village's returned co
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import LedgerError, StoreError
 from ..ingest import AlreadyApplied, FilePayload, apply_village_file, unplaced
 from ..intake import shown
+from ..issues import Issue
 from ..messages import TEXT, os_problem
 from ..store import Submission
 from ..workflow import SYSTEM
@@ -135,7 +137,7 @@ def _note(ctx: Pass, path: Path, text: str) -> Path | None:
         return None
 
 
-def _record(ctx: Pass, item: Item, status: str, message: str, issues: list = (), errors: int = 0,
+def _record(ctx: Pass, item: Item, status: str, message: str, issues: Sequence[Issue] = (), errors: int = 0,
             warnings: int = 0, households: int = 0) -> None:
     with ctx.store.atomic():
         sub = ctx.store.submissions.add(sha256=item.sha, kind="village", status=status, file_name=item.name,

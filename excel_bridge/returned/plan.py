@@ -105,8 +105,8 @@ class Plan:
     last_column: int = 0  # the clerk's right-most column (0-based)
     system: dict[str, tuple[int, str, float]] = field(default_factory=dict)  # key → (col, header, width)
     existing_system: bool = False
-    system_values: dict[int, dict[int, object]] = field(default_factory=dict)  # Excel row → col → value
-    writes: list[tuple[str, int, int, object]] = field(default_factory=list)  # into the clerk's empty cells
+    system_values: dict[int, dict[int, str]] = field(default_factory=dict)  # Excel row → col → value
+    writes: list[tuple[str, int, int, str | dt.date]] = field(default_factory=list)  # into the clerk's empty cells
     issue_rows: list[IssueRow] = field(default_factory=list)
     receipt: list[tuple[str, object]] = field(default_factory=list)
     receipt_title: str = ""
@@ -158,7 +158,7 @@ def unrecorded_opinion(hh: Household, issues: Sequence[Issue], config: Config) -
 
 
 def _system_values(a: Assessment | None, counts: tuple[int, int], status: Status | None, config: Config,
-                   stamp: str, *, unrecorded: str | None = None, checking: bool = False) -> dict[str, object]:
+                   stamp: str, *, unrecorded: str | None = None, checking: bool = False) -> dict[str, str]:
     """The system columns of one household; `unrecorded`: why the ledger did not take it (then its state is
     未入账 and that is its 审核意见); `checking`: a file only checked, recorded nowhere."""
     errors, warnings = counts
@@ -226,9 +226,9 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
         plan.existing_system = bool(existing)
         next_col = max([data.last_column, *existing.values()]) + 1
         for sc in config.schemas.household.system_columns:
-            col = existing.get(norm_header(sc.header))
-            if col is None:
-                col, next_col = next_col, next_col + 1
+            col = existing.get(norm_header(sc.header), next_col)
+            if col == next_col:  # not in the file yet: a new column after the last
+                next_col += 1
             plan.system[sc.key] = (col, sc.header, sc.width)
         counts = result.counts_by_household()
         for hh, a in result.pairs():

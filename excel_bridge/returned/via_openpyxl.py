@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import io
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -76,7 +77,7 @@ def _load(source: Path, fmt: str) -> tuple[openpyxl.Workbook, bool]:
 def _rebuild(path: Path) -> openpyxl.Workbook:
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(Path(path).read_bytes()))
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the blank sheet a new workbook starts with
     visibility = {m.name: m.visible for m in book.sheets_metadata}
     for name in book.sheet_names:
         ws = wb.create_sheet(name[:31])
@@ -152,7 +153,7 @@ def _list_sheet(wb: openpyxl.Workbook) -> Worksheet:
     return ws
 
 
-def _wrap_long_text(ws: Worksheet, rows: list[list[object]], widths: dict[int, int]) -> None:
+def _wrap_long_text(ws: Worksheet, rows: Sequence[Sequence[object]], widths: dict[int, int]) -> None:
     """Text longer than its (capped) column wraps, its row made tall enough: what the file's own formats did,
     which the rebuild from values lost (an instructions sheet would otherwise print cut off at the right)."""
     for r, row in enumerate(rows, start=1):
@@ -232,11 +233,11 @@ def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
     for row, height in plan.system_heights.items():  # long 研判结论/审核意见 shown (and printed) whole
         dim = ws.row_dimensions[row]
         dim.height = max(dim.height or 0, height)
-    for sheet, row, col, value in plan.writes:
+    for sheet, row, col, assigned in plan.writes:
         cell = wb[sheet].cell(row=row, column=col + 1)
-        cell.value = value
+        cell.value = assigned
         _text_safe(cell)
-        cell.number_format = DATE_FORMAT if isinstance(value, dt.date) else "@"
+        cell.number_format = DATE_FORMAT if isinstance(assigned, dt.date) else "@"
     _protect(ws, system_cols)
 
 

@@ -98,11 +98,11 @@ def _system_columns(package: Package, plan: Plan) -> None:
     for row, height in plan.system_heights.items():  # long 研判结论/审核意见 shown (and printed) whole
         sheet.grow_row(row, height)
     sheet.set_columns(widths, new_col_styles)
-    for name, row, col, value in plan.writes:
+    for name, row, col, assigned in plan.writes:
         target = package.sheet(name)
         base = target.style_of(row, col + 1)
-        look = Look(date=True, locked=False) if isinstance(value, dt.date) else Look(text=True, locked=False)
-        target.set_value(row, col + 1, value, styles.xf(base, look))
+        look = Look(date=True, locked=False) if isinstance(assigned, dt.date) else Look(text=True, locked=False)
+        target.set_value(row, col + 1, assigned, styles.xf(base, look))
     sheet.protect()
 
 

@@ -136,10 +136,6 @@ class Database:
             raise RuntimeError("store commands run inside store.atomic()")
         return self._conn
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._conn is not None and self._writing
-
     # --- reading ---
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Connection]:

@@ -3,6 +3,7 @@ domain needs. Commands run inside the caller's `store.atomic()`."""
 
 from __future__ import annotations
 
+import builtins  # the method list() shadows the type in the annotations after it
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -160,12 +161,12 @@ class Households:
         for r in self.db.stream(q.order_by(_H.c.town, _H.c.village, _H.c.id)):
             yield HouseholdRow.of(r)
 
-    def find(self, key: str) -> list[HouseholdRow]:
+    def find(self, key: str) -> builtins.list[HouseholdRow]:
         """By 户编号 or 户主身份证号."""
         q = select(_H).where(or_(_H.c.household_no == key, _H.c.head_id == key.upper())).order_by(_H.c.id)
         return [HouseholdRow.of(r) for r in self.db.rows(q)]
 
-    def with_member(self, person_id: str) -> list[HouseholdRow]:
+    def with_member(self, person_id: str) -> builtins.list[HouseholdRow]:
         """The households one of whose members (the head or any other) has this 身份证号."""
         m = t.members
         q = (select(_H).select_from(_H.join(m, m.c.household_id == _H.c.id))
@@ -182,20 +183,20 @@ class Households:
         r = self.db.first(q)
         return r[0] if r is not None else None
 
-    def from_submission(self, submission_id: int, *, on_file: bool = True) -> list[HouseholdRow]:
+    def from_submission(self, submission_id: int, *, on_file: bool = True) -> builtins.list[HouseholdRow]:
         q = select(_H).where(_H.c.submission_id == submission_id, _H.c.on_file == on_file).order_by(_H.c.id)
         return [HouseholdRow.of(r) for r in self.db.rows(q)]
 
-    def members_of(self, household_id: int) -> list[dict[str, Any]]:
+    def members_of(self, household_id: int) -> builtins.list[dict[str, Any]]:
         return self._children(t.members, household_id)
 
-    def measures_of(self, household_id: int) -> list[dict[str, Any]]:
+    def measures_of(self, household_id: int) -> builtins.list[dict[str, Any]]:
         return self._children(t.measures, household_id)
 
-    def reviews_of(self, household_id: int) -> list[dict[str, Any]]:
+    def reviews_of(self, household_id: int) -> builtins.list[dict[str, Any]]:
         return self._children(t.reviews, household_id)
 
-    def children(self, household_ids: Iterable[int]) -> dict[int, tuple[list, list, list]]:
+    def children(self, household_ids: Iterable[int]) -> dict[int, tuple[builtins.list, builtins.list, builtins.list]]:
         """Members, measures and reviews of many households in three queries (the rules run on a town's or the
         district's 帮扶中 households at once)."""
         ids = sorted(set(household_ids))
@@ -208,11 +209,11 @@ class Households:
                     out[hid][n].append(revived(data))
         return out
 
-    def _children(self, table: Any, household_id: int) -> list[dict[str, Any]]:
+    def _children(self, table: Any, household_id: int) -> builtins.list[dict[str, Any]]:
         q = select(table.c.data).where(table.c.household_id == household_id).order_by(table.c.id)
         return [revived(r[0]) for r in self.db.rows(q)]
 
-    def reviews_in(self, town: str, village: str) -> dict[int, list[dict[str, Any]]]:
+    def reviews_in(self, town: str, village: str) -> dict[int, builtins.list[dict[str, Any]]]:
         """Household id → its reviews, for one village in one query (its 公示名单)."""
         q = (select(t.reviews.c.household_id, t.reviews.c.data)
              .select_from(t.reviews.join(_H, _H.c.id == t.reviews.c.household_id))
@@ -222,7 +223,7 @@ class Households:
             out.setdefault(hid, []).append(revived(data))
         return out
 
-    def with_reviews(self, states: Iterable[str]) -> list[tuple[HouseholdRow, str | None]]:
+    def with_reviews(self, states: Iterable[str]) -> builtins.list[tuple[HouseholdRow, str | None]]:
         """Households on file in these states that have at least one review row, each with the hash of the
         file it came from (the village step of the daily advance)."""
         q = (select(_H, t.submissions.c.sha256.label("source_sha256"))

@@ -37,9 +37,6 @@ class Outputs:
     def sha_of(self, key: str) -> str | None:
         return self.db.scalar(select(_O.c.sha256).where(_O.c.path == key))
 
-    def is_ours(self, sha256: str) -> bool:
-        return self.db.first(select(_O.c.path).where(_O.c.sha256 == sha256).limit(1)) is not None
-
 
 class Pending:
     """Outputs due to be written again: (kind, town, village); the district's workbooks as ("district", "", "")."""

@@ -47,6 +47,13 @@ def day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def required_day(value: Any) -> dt.date:
+    """A NOT NULL DATE column (see day)."""
+    d = day(value)
+    assert d is not None, "a NOT NULL date column read as NULL"
+    return d
+
+
 @dataclass(frozen=True)
 class HouseholdRow:
     """A household as the ledger holds it."""
@@ -245,8 +252,9 @@ class DeptListRow:
     def of(cls, r: Any) -> "DeptListRow":
         m = r._mapping
         return cls(id=m["id"], department=m["department"], file_name=m["file_name"], sha256=m["sha256"],
-                   fingerprint=m["fingerprint"], received_at=m["received_at"], received_date=day(m["received_date"]),
-                   archived_path=m["archived_path"], status=m["status"], row_count=m["row_count"], people=m["people"],
+                   fingerprint=m["fingerprint"], received_at=m["received_at"],
+                   received_date=required_day(m["received_date"]), archived_path=m["archived_path"], status=m["status"],
+                   row_count=m["row_count"], people=m["people"],
                    invalid=m["invalid"], issues=m["issues"], matched=m["matched"], warnings=m["warnings"],
                    unmatched=m["unmatched"], by_town=m["by_town"] or {}, note_path=m["note_path"],
                    message=m["message"])
@@ -294,7 +302,8 @@ class WarningRow:
         return cls(id=m["id"], department=m["department"], rule_id=m["rule_id"], person_id=m["person_id"],
                    name=m["name"], household_id=m["household_id"], town=m["town"], village=m["village"],
                    risk_type=m["risk_type"], guarantee=m["guarantee"], fact=m["fact"],
-                   received_date=day(m["received_date"]), deadline=day(m["deadline"]), status=m["status"],
+                   received_date=required_day(m["received_date"]), deadline=required_day(m["deadline"]),
+                   status=m["status"],
                    revision=m["revision"], list_id=m["list_id"], last_list_id=m["last_list_id"], sheet=m["sheet"],
                    row=m["row"], comment=m["comment"], verified_by=m["verified_by"],
                    verified_date=day(m["verified_date"]), source_sha256=m["source_sha256"],

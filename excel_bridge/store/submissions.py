@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from ..issues import Issue
 from . import tables as t
@@ -108,12 +108,6 @@ class Submissions:
              .order_by(_S.c.id.desc()).limit(1))
         r = self.db.first(q)
         return self.with_villages([r])[0] if r is not None else None
-
-    def first_for_village(self, town: str, village: str) -> int | None:
-        """The id of the village's first applied file (its baseline)."""
-        q = (select(func.min(_S.c.id)).join(_SV, _SV.c.submission_id == _S.c.id)
-             .where(_SV.c.town == town, _SV.c.village == village, _S.c.kind == "village", _S.c.status == "applied"))
-        return self.db.scalar(q)
 
     def issues_of(self, submission_id: int) -> list[Issue]:
         q = select(t.issues).where(t.issues.c.submission_id == submission_id).order_by(t.issues.c.id)

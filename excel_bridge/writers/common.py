@@ -94,7 +94,7 @@ def office_lock(target: Path) -> Path | None:
     return None
 
 
-def place_atomically(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None,
+def place_atomically(target: Path, write: Callable[[Path], object], *, now: dt.datetime | None = None,
                      only_if: Callable[[Path], bool] | None = None,
                      before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
     """Write to a temporary file beside the target, then move it into place in one step.

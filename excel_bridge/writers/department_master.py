@@ -56,10 +56,11 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
     sheet.write_string(top, 0, TEXT["dept.compare_towns"], fmt.bold)
     rows = by_department_and_town(lists, warnings, unmatched, departments, towns, as_of=as_of)
     write_table(sheet, fmt, TOWN_COLUMNS, rows.itertuples(index=False, name=None), first_row=top + 1, freeze=False)
-    for c, (a, b) in enumerate(zip(LIST_COLUMNS, TOWN_COLUMNS)):  # the two tables share columns: the wider wins
+    # the two tables share columns (the town table has more): the wider wins
+    for c, (a, b) in enumerate(zip(LIST_COLUMNS, TOWN_COLUMNS, strict=False)):
         sheet.set_column(c, c, max(a.width, b.width, display_width(a.header) + 2, display_width(b.header) + 2),
                          fmt.for_col(b))
-    print_table(sheet, [max(a, b, key=lambda col: col.width) for a, b in zip(LIST_COLUMNS, TOWN_COLUMNS)]
+    print_table(sheet, [max(a, b, key=lambda col: col.width) for a, b in zip(LIST_COLUMNS, TOWN_COLUMNS, strict=False)]
                 + TOWN_COLUMNS[len(LIST_COLUMNS):], header_row=top + 1, last_row=top + 1 + len(rows))
     _unmatched_sheet(wb, fmt, people, lists)
 
@@ -102,6 +103,7 @@ def by_department_and_town(lists: dict[str, DeptListRow], warnings: pd.DataFrame
     rows = []
     for d in departments:
         own = frame.xs(d, level="department")
+        assert isinstance(own, pd.DataFrame)  # (frame has columns: a cross-section of it is a frame)
         rows += [[d, t, *own.loc[t].tolist()] for t in own.index]
         rows.append([d, TEXT["dept.all_towns"], *own.sum().tolist()])
     return pd.DataFrame(rows, columns=["department", "town", *values])

@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .common import SPOOL_PREFIX, wrapped_height
 
-_ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
 
 

@@ -231,7 +231,7 @@ def household_cells_row(r: HouseholdRow, titles: Mapping[str, str]) -> list[obje
             r.head_name, r.head_id, d.get("phone"), d.get("household_type"), d.get("size"),
             d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
             "；".join(f"{titles[h]}（{h}）" if h in titles else h for h in a.get("holds", [])),
-            {True: "是", False: "否"}.get(proposed, "无法研判"),
+            "是" if proposed is True else "否" if proposed is False else "无法研判",
             a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
             "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r.state,
             "在册" if r.on_file else REMOVED, _iso(r.lead_date), _iso(r.identified_date), _iso(r.eliminated_date),

@@ -15,7 +15,7 @@ from ..config import Config
 from ..idcard import mask_id
 from ..messages import TEXT
 from ..rules import proposing
-from ..store import HouseholdRow, Store
+from ..store import Store
 from ..workspace import FEEDBACK, NOTICE_SUFFIX, Workspace
 from .common import Placed, place_atomically
 from .printing import apply_xlsxwriter, plan_page

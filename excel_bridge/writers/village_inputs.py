@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..schema import ColumnSpec
 from .common import DATE_FORMAT
@@ -46,8 +46,8 @@ def _num(x: float | None) -> str:
 class Check:
     """A data validation of the cells under a header, independent of the library that writes it."""
 
-    kind: str  # list / date / decimal / whole / textLength
-    operator: str  # between / greaterThanOrEqual / equal
+    kind: Literal["list", "date", "decimal", "whole", "textLength"]
+    operator: Literal["between", "greaterThanOrEqual", "equal"]
     low: Any = None
     high: Any = None
     stop: bool = True  # a wrong entry is refused (else a warning the clerk may accept)
