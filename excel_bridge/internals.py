@@ -8,7 +8,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import Cell, MergedCell
     from openpyxl.worksheet.worksheet import Worksheet
 
 # (library, owner.attribute): what a test checks on the installed versions
@@ -16,7 +16,7 @@ PRIVATE_NAMES = (("openpyxl", "Worksheet._cells"), ("openpyxl", "Cell._style"),
                  ("openpyxl", "Workbook._protections"), ("XlsxWriter", "Format._get_xf_index"))
 
 
-def existing_cells(ws: Worksheet) -> list[tuple[tuple[int, int], Cell]]:
+def existing_cells(ws: Worksheet) -> list[tuple[tuple[int, int], Cell | MergedCell]]:
     """((row, column), cell) of the cells a sheet holds: iter_rows would create every empty one in its range."""
     return list(ws._cells.items())
 
@@ -27,9 +27,11 @@ def unlock_cells(ws: Worksheet, keep_locked: Collection[int]) -> None:
     from openpyxl.styles import Protection
     from openpyxl.styles.cell_style import StyleArray
 
-    pid = ws.parent._protections.add(Protection(locked=False))
-    for cell in ws._cells.values():  # each openpyxl cell owns a copy of its style array: safe to set directly
-        if cell.column - 1 not in keep_locked:
+    book: Any = ws.parent  # the stubs declare neither Workbook._protections nor Cell._style (PRIVATE_NAMES)
+    cells: dict[tuple[int, int], Any] = ws._cells
+    pid = book._protections.add(Protection(locked=False))
+    for (_, column), cell in cells.items():  # each openpyxl cell owns a copy of its style array: safe to set
+        if column - 1 not in keep_locked:
             if not cell._style:
                 cell._style = StyleArray()
             cell._style.protectionId = pid

@@ -216,10 +216,10 @@ def _system_columns(wb: openpyxl.Workbook, plan: Plan) -> None:
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(col + 1)].width = width
     if plan.existing_system:  # a returned copy dropped again: nothing of the previous run may linger
-        for (r, c), cell in existing_cells(ws):
+        for (r, c), old in existing_cells(ws):
             if r > plan.header_row and c - 1 in system_cols:
-                cell.value = None
-                cell.fill = _NO_FILL
+                old.value = None
+                old.fill = _NO_FILL
     wrapped = {plan.system[k][0] for k in WRAPPED_SYSTEM if k in plan.system}
     for row, values in plan.system_values.items():
         for col, value in values.items():
