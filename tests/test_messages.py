@@ -33,6 +33,7 @@ DYNAMIC_TEXT = {
     "messages.py": "status_word(): status.<status>; every status the package records is checked below",
     "writers/template.py": "template.<reason> chosen among written keys (checked below)",
     "writers/department_master.py": "dept.basis.<basis> with TEXT.get (the basis itself when absent)",
+    "departments/config.py": "dept.config_risk_type / dept.config_guarantee chosen by the field checked (TERM_FIELDS)",
 }
 
 
