@@ -23,7 +23,7 @@ pytestmark = pytest.mark.backends
 def _workbook(path: Path, config, *, meta_village: str, villages: list[str]) -> Path:
     """A village workbook whose hidden sheet names `meta_village` and whose two 户信息 rows say `villages`."""
     rows = village_rows(TOWN, villages[0])
-    for hh, village in zip(rows["household"], villages):
+    for hh, village in zip(rows["household"], villages, strict=True):
         hh["village"] = village
     path.parent.mkdir(parents=True, exist_ok=True)
     write_village_workbook(path, config, town=TOWN, village=meta_village, rows=rows, created=dt.datetime(2021, 12, 20))

@@ -69,8 +69,8 @@ def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]
     for village in sub.villages:
         extra += conflict_issues(ctx.store, town=town, village=village, conflicts=conflicts.get((town, village)))
         merged.update(statuses(ctx.store, ctx.config, town=town, village=village, as_of=ctx.today))
-    village = sub.villages[0] if len(sub.villages) == 1 else _home(ctx, sub)
-    out = ctx.ws.returned_copy_path(town, village, sub.file_name)
+    owner = sub.villages[0] if len(sub.villages) == 1 else _home(ctx, sub)
+    out = ctx.ws.returned_copy_path(town, owner, sub.file_name)
     assert sub.archived_path is not None
     return CopyJob(root=str(ctx.ws.root), archived=str(ctx.ws.path_of(sub.archived_path)), out=str(out), town=town,
                    file_name=sub.file_name, received=sub.received_at.strftime("%Y-%m-%d %H:%M:%S"),
