@@ -23,7 +23,7 @@ pytestmark = pytest.mark.backends
 def _workbook(path: Path, config, *, meta_village: str, villages: list[str]) -> Path:
     """A village workbook whose hidden sheet names `meta_village` and whose two 户信息 rows say `villages`."""
     rows = village_rows(TOWN, villages[0])
-    for hh, village in zip(rows["household"], villages):
+    for hh, village in zip(rows["household"], villages, strict=True):
         hh["village"] = village
     path.parent.mkdir(parents=True, exist_ok=True)
     write_village_workbook(path, config, town=TOWN, village=meta_village, rows=rows, created=dt.datetime(2021, 12, 20))
@@ -92,3 +92,18 @@ def test_a_file_from_the_villages_own_folder_goes_back_there_without_a_hidden_sh
     assert _households(ws) == []
     assert ws.returned_copy_path(TOWN, "青云村", "报表.xlsx").is_file()
     assert "（反馈文件：反馈/马坝镇/青云村/报表_反馈.xlsx）" in proc.stdout.splitlines()[0]
+
+
+def test_a_file_of_two_villages_goes_back_to_the_village_it_came_from(tmp_path, backend, config):
+    """Two listed villages in one file, dropped in 石塘村's own inbox folder: its copy goes to 石塘村, never
+    to the town's 镇级 folder; both villages are recorded."""
+    ws = workspace_on(tmp_path / "ws", backend, towns=TOWNS)
+    _workbook(ws.town_inbox(TOWN) / "石塘村" / "两村.xlsx", config, meta_village="石塘村",
+              villages=["石塘村", "青云村"])
+    proc = _process(ws.root)
+    assert proc.returncode == 0, proc.stderr
+    assert _households(ws) == [("石塘村", HEAD_A, "未纳入"), ("青云村", HEAD_B, "线索")]  # B: proposed
+    assert proc.stdout.splitlines()[0] == ("马坝镇/两村.xlsx：已入账。2户，错误0处，提示0条"
+                                           "（反馈文件：反馈/马坝镇/石塘村/两村_反馈.xlsx）")
+    assert ws.returned_copy_path(TOWN, "石塘村", "两村.xlsx").is_file()
+    assert [p.name for p in ws.town_private(TOWN).iterdir() if "反馈" in p.name] == []

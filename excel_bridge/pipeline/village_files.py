@@ -71,12 +71,15 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
             ctx.dirty.add((c.other_town, c.other_village))
     if payload.parsed is not None:
         ctx.readings[ctx.key(item.archived)] = payload.parsed
-    # the village the file came from (its inbox folder, its hidden sheet, its name): its returned copy goes
-    # there, whatever villages its rows name (a file holding no registered village is still that village's)
+    # the village the file came from: a file of several villages goes back to its inbox folder's or its hidden
+    # sheet's village (never by a guess from its name: the copy shows every row); a file whose rows name no
+    # listed village is still that village's (or the one its name names)
+    own = next((safe for name in (item.cand.folder, payload.village_hint) if name and (safe := safe_component(name))),
+               None)
+    if own is not None:
+        ctx.homes[ctx.key(item.archived)] = own
     home = _village_of_drop(ctx, item, payload.village_hint)
-    if home is not None:
-        payload.village_hint = home
-        ctx.homes[ctx.key(item.archived)] = home
+    payload.village_hint = home
     try:
         applied = apply_village_file(ctx.store, payload, ctx.config, as_of=ctx.today, received_at=item.received,
                                      archived_path=ctx.key(item.archived))
