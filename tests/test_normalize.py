@@ -169,3 +169,12 @@ def test_clean_text(value, expected):
 def test_is_blank():
     assert is_blank(None) and is_blank("") and is_blank("  ") and is_blank("\u3000") and is_blank("\n")
     assert not is_blank(0) and not is_blank(0.0) and not is_blank(False) and not is_blank("0")
+
+
+def test_only_ascii_digits_make_a_number_or_a_date():
+    """Issue 18.2: other scripts' digits (Arabic-Indic, superscript) are no number or date in a workbook; full-width
+    digits, typed with a Chinese input method, are made half-width first."""
+    assert parse_number("١٢٣") is None and parse_number("²") is None and parse_number("12³") is None
+    assert parse_number("１２,０００") == 12000.0
+    assert parse_date("٢٠٢١-١٢-٢٠") is None and parse_date("２０２１-１２-２０") == dt.date(2021, 12, 20)
+    assert parse_date("٢٠٢١年١٢月٢٠日") is None

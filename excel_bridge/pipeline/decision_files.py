@@ -47,6 +47,10 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
         return _failed(ctx, item, read, read.error)
     try:
         return _take(ctx, item, read)
+    except StoreError as exc:  # the ledger itself failed (rolled back): nothing recorded, the next pass reads it again
+        log.error(TEXT["process.log.decisions_failed"], shown(item.name), exc)
+        return FileOutcome(item.name, item.town or DISTRICT_NAME, "failed",
+                           TEXT["process.decisions_failed"].format(error=exc))
     except Exception as exc:  # noqa: BLE001 - its transaction rolled back; report it and go on
         log.exception(TEXT["process.log.decisions_failed"], shown(item.name), exc)
         return _failed(ctx, item, read, f"{type(exc).__name__}: {exc}", logged=True)
