@@ -32,7 +32,7 @@ class LedgerUnavailable(LedgerError):
 
 
 class StoreError(LedgerError):
-    """The database refused a statement inside a transaction (a constraint, a lost connection); it was rolled back."""
+    """The database refused a statement inside a transaction (a constraint, a value); it was rolled back."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)

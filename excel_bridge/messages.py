@@ -590,7 +590,7 @@ TEXT: dict[str, str] = {
     "process.log.archive_failed": "无法读取或归档 %s：%s",
     "process.log.file": "%s/%s：%s %s",
     "process.log.failed": "处理 %s 时出错（台账未改动）：%r",
-    "process.log.feedback_failed": "写反馈文件失败（第%s号提交）：%r",
+    "process.log.feedback_failed": "写反馈文件失败（第%s号提交）：%s",
     "process.log.saved_again": "%s 在处理期间又被保存，留待下一轮处理",
     "process.log.line_missing": "%s/%s：%s年还没有监测线，其中 %d 户暂不能研判。请区乡村振兴局在 rules/monitoring_line.yaml 的 lines 中增加%s年的监测线，村里重新提交后即可研判",
     "process.log.not_removed": "无法从收件箱移走 %s：%s",
@@ -603,7 +603,7 @@ TEXT: dict[str, str] = {
     "district.share": "部门共享名单",
     "dept.not_read": "名单读取时超出了时间或内存限制，没有使用；原文件已归档，请部门重新导出后放入",
     "district.write_failed": "{what}：{reason}",
-    "district.log.failed": "写出 %s 失败：%r",
+    "district.log.failed": "写出 %s 失败：%s",
     "decision.not_an_approver": "{label}的{who}“{person}”不在区级设置登记的审核人名单中，本次决定未生效",
     # comments of the events a village file causes (ingest.py; shown by history and in the master's 变更记录)
     "ingest.removed": "本村最新台账中已没有这一户，标记为已移出",
@@ -709,6 +709,7 @@ TEXT: dict[str, str] = {
     # placing a written workbook (writers/common.py): logging's %-style arguments
     "place.log.side_copy": "目标文件被占用（可能正在 Excel 中打开），已另存为 %s",
     "place.log.side_copy_lock": "%s 旁边有锁文件 %s（正在 Excel、WPS 或 LibreOffice 中打开），新版本已另存为 %s",
+    "place.log.unfinished": "写了一半的文件已关闭（磁盘已满或无法写入）：%s",
     # worker processes (runner.py) and the watcher (watch.py): logging's %-style arguments
     "runner.log.no_workers": "工作进程无法启动，改为在主进程中处理",
     "runner.log.failed": "处理出错",

@@ -4,7 +4,6 @@ transaction that applies a file. Real subprocesses, real SQLite files and a real
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import shutil
 import subprocess
@@ -107,19 +106,25 @@ def test_a_second_holder_in_wait_mode_is_told_once_then_gets_the_lock(ws, backen
 def test_a_watcher_waits_for_the_other_program_says_so_once_then_processes(ws, config, backend, runner):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     told: list[str] = []
-    with Store.open(_database(ws, backend)) as other, contextlib.ExitStack() as holding:
-        holding.enter_context(other.pass_lock(wait=False, on_wait=told.append))
-        released = threading.Timer(3.0, holding.close)  # the other program's pass ends
-        released.start()
-        try:
-            with Processor(ws, as_of=AS_OF, runner=runner, on_wait=told.append) as proc:
-                started = time.monotonic()
-                report = proc.run_pass(wait=0.05)  # as watch runs it: waiting for the ledger
-                waited = time.monotonic() - started
-        finally:
-            released.cancel()
-            holding.close()
-    assert waited >= 2.5
+    holding, done = threading.Event(), threading.Event()
+
+    def other_program() -> None:  # its own thread, as it would be its own process
+        with Store.open(_database(ws, backend)) as other, other.pass_lock(wait=False, on_wait=told.append):
+            holding.set()
+            done.wait(3.0)  # its pass takes three seconds
+
+    other = threading.Thread(target=other_program)
+    other.start()
+    try:
+        assert holding.wait(60)
+        with Processor(ws, as_of=AS_OF, runner=runner, on_wait=told.append) as proc:
+            started = time.monotonic()
+            report = proc.run_pass(wait=0.05)  # as watch runs it: waiting for the ledger
+            waited = time.monotonic() - started
+    finally:
+        done.set()
+        other.join(60)
+    assert waited >= 1.5
     assert len(told) == 1 and told[0].startswith(BUSY) and told[0].endswith("等它处理完再处理……"), told
     assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied")]
 

@@ -162,7 +162,7 @@ def _tiny_disk(path: Path, size: str = "2m") -> Iterator[Path]:
     """A real, small file system (tmpfs) at path; skips where it cannot be mounted (not root, no privilege)."""
     if shutil.which("mount") is None or os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root")
-    path.mkdir(parents=True)
+    path.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
@@ -222,3 +222,25 @@ def test_process_on_a_full_disk_exits_3_in_chinese_and_the_file_waits(config, tm
         assert "马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条" in again.stdout.splitlines()
         with Store.open(ledger) as store:
             assert [(s.file_name, s.status) for s in store.submissions.all()] == [("石塘村.xlsx", "applied")]
+
+
+def test_a_full_disk_under_the_returned_copies_is_said_in_chinese_left_clean_and_retried(tmp_path, config):
+    ws = workspace_on(tmp_path / "ws", None)  # the ledger and the archive on the big disk, 反馈/ on a small one
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    args = ("process", ws.root, "--wait", "0.05", "--workers", "1", "--as-of", AS_OF.isoformat())
+    with _tiny_disk(ws.root / "反馈", "1m") as disk:
+        filler = _fill(disk)
+        full = run_cli(*args)
+        assert full.returncode == 0, full.stderr
+        lines = full.stdout.splitlines()
+        assert "马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条" in lines
+        [copy] = [line for line in lines if "马坝镇石塘村的反馈文件（石塘村.xlsx）：" in line]
+        assert "磁盘空间已满，请清理后再试" in copy, copy
+        assert "Traceback" not in full.stderr and "No space left" not in full.stdout + full.stderr, full.stderr
+        # nothing half-written: no workbook and no scratch file on the full disk
+        assert [p.name for p in disk.rglob("*") if p.is_file()] == [filler.name]
+        filler.unlink()
+        again = run_cli(*args)  # nothing new arrived: what failed is written now
+        assert again.returncode == 0, again.stderr
+        assert ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx").is_file()
+        assert ws.town_review_path(TOWN).is_file()

@@ -111,6 +111,37 @@ def test_a_version_7_ledger_with_rows_is_upgraded_on_open(backend, tmp_path, sta
         assert [e.event for e in store.events.of(7)] == ["created", "transition", "removed"]
 
 
+def test_a_version_4_ledger_has_its_steps_and_villages_moved_into_their_own_columns(backend, tmp_path):
+    """v5's data step, on either backend: "退回：收入核算有误" becomes action 退回 with comment 收入核算有误, and a
+    file's "、"-joined villages become rows of submission_villages."""
+    target = _target(backend, tmp_path)
+    _build(target, "v4")
+    engine = create_engine(target if "://" in target else f"sqlite:///{target}")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO submissions(id, sha256, kind, status, town, village, file_name, received_at,"
+                          " errors, warnings, households, members) VALUES (1, 'abc', 'village', 'applied', '马坝镇',"
+                          " '石塘村、新塘村', '两村.xlsx', :at, 0, 0, 1, 1)"), {"at": AT})
+        conn.execute(text("INSERT INTO households(id, head_id, town, village, state, version, opinion, on_file,"
+                          " provisional, data, assessment, errors, warnings, updated_at) VALUES (7, '440205195001200440',"
+                          " '马坝镇', '石塘村', '线索', 1, '', :yes, :no, '{}', '{}', 0, 0, :at)"),
+                     {"at": AT, "yes": True, "no": False})
+        conn.execute(text("INSERT INTO events(at, household_id, event, from_state, to_state, level, comment) VALUES"
+                          " (:at, 7, 'created', NULL, '线索', '系统', '研判建议纳入监测'),"
+                          " (:at, 7, 'transition', '待镇核查', '线索', '镇', '退回：收入核算有误'),"
+                          " (:at, 7, 'transition', '线索', '待镇核查', '村', '评议公示通过')"), {"at": AT})
+    engine.dispose()
+    with Store.open(target) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert [(e.event, e.action, e.comment, e.effective_date) for e in store.events.of(7)] == [
+            ("created", "created", "研判建议纳入监测", AT.date()), ("transition", "退回", "收入核算有误", AT.date()),
+            ("transition", "评议公示通过", None, AT.date())]
+        [sub] = store.submissions.all()
+        assert sub.villages == ("新塘村", "石塘村")
+        with pytest.raises(LedgerError):  # the log is append-only again
+            with store.atomic() as conn:
+                conn.execute(t.events.update().values(comment="改"))
+
+
 def _fingerprint(target: str) -> dict[str, object]:
     """What a schema is made of: per table its columns (name, type, nullable), primary key, foreign keys and
     indexes; and the event log's triggers."""

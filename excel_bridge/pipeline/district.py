@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+from xlsxwriter.exceptions import FileCreateError
 
 from ..alerts import all_alerts, elimination_candidates
 from ..decisions import mark_notes_shown, pending_notes
@@ -28,7 +29,7 @@ from ..runner import Runner
 from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
-from ..writers.common import SPOOL_PREFIX, Placed, office_lock
+from ..writers.common import SPOOL_PREFIX, Placed, office_lock, os_error_in
 from ..writers.master import write_master
 from ..writers.town import write_town_workbook
 from .config_cache import workspace_config
@@ -126,11 +127,12 @@ def _write(store: Store, ws: Workspace, result: DistrictResult, what: str, write
 
     try:
         placed: Placed = write(record)
-    except (OSError, ValueError) as exc:  # a folder in the way, no permission, a full disk
+    except (OSError, ValueError, FileCreateError) as exc:  # a folder in the way, no permission, a full disk
         restore(None)
+        cause = os_error_in(exc)
         result.problems.append(TEXT["district.write_failed"].format(
-            what=what, reason=os_problem(exc) if isinstance(exc, OSError) else exc))
-        log.error(TEXT["district.log.failed"], what, exc)
+            what=what, reason=os_problem(cause) if cause is not None else exc))
+        log.error(TEXT["district.log.failed"], what, os_problem(cause) if cause is not None else repr(exc))
         return False
     if placed.locked:  # the new workbook went beside the target (open in Excel, or edited since read)
         restore(ws.key(placed.path))
@@ -213,9 +215,11 @@ class DistrictWriter:
         try:
             result = future.result()
         except Exception as exc:  # noqa: BLE001 - reported; the next pass asks again (pending in the ledger)
-            log.error(TEXT["district.log.failed"], TEXT["district.all"], exc)
-            result = DistrictResult(problems=[TEXT["district.write_failed"].format(what=TEXT["district.all"],
-                                                                                    reason=exc)])
+            cause = os_error_in(exc)
+            log.error(TEXT["district.log.failed"], TEXT["district.all"],
+                      os_problem(cause) if cause is not None else repr(exc))
+            result = DistrictResult(problems=[TEXT["district.write_failed"].format(
+                what=TEXT["district.all"], reason=os_problem(cause) if cause is not None else exc)])
         self._start_if_idle()
         return result
 

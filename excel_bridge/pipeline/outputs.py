@@ -108,7 +108,8 @@ def _placed(ctx: Pass, sub: Submission, covered: set[Place], placed: Placed) -> 
 
 
 def _failed(ctx: Pass, sub: Submission, covered: set[Place], error: object) -> None:
-    log.error(TEXT["process.log.feedback_failed"], sub.id, error)
+    log.error(TEXT["process.log.feedback_failed"], sub.id,
+              os_problem(error) if isinstance(error, OSError) else repr(error))
     reason = os_problem(error) if isinstance(error, OSError) else str(error) or type(error).__name__
     ctx.report.problems.append(TEXT["process.copy_failed"].format(
         town=sub.town or "", villages="、".join(sub.villages), name=sub.file_name, reason=reason))

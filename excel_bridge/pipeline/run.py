@@ -91,9 +91,9 @@ class Processor:
             self.on_wait(TEXT["pass.another"])
             self.lock.acquire()
         try:
-            if self.store is None:
-                self.store = self.ws.open_store(self.database)
-            with self.store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait) as held:  # at the database
+            store = self.store or self.ws.open_store(self.database)
+            self.store = store
+            with store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait) as held:  # at the database
                 self._held = held
                 report = self._run(wait, progress, force_outputs, background)
         finally:

@@ -197,7 +197,7 @@ class Database:
         pass stops, in Chinese), or a StoreError (this statement refused; the caller reports it)."""
         if exc.connection_invalidated:
             return LedgerUnavailable(TEXT["ledger.connection_lost"].format(database=describe(self.url)))
-        if _disk_full(exc) or self._no_room():
+        if _disk_full(exc) or (isinstance(exc, OperationalError) and self._no_room()):
             return LedgerUnavailable(TEXT["ledger.disk_full"].format(database=describe(self.url)))
         return StoreError(type(exc).__name__, _short(exc))
 

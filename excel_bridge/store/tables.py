@@ -1,7 +1,7 @@
 """The ledger's tables as SQLAlchemy Core metadata: one definition for SQLite and PostgreSQL.
 
-A fresh database is created from these definitions at the latest schema version; an older SQLite ledger
-is brought here step by step by `migrations`. Timestamps are naive local times, dates are calendar days,
+Every ledger (new or older, SQLite or PostgreSQL) is built by the Alembic revisions of `store/revisions/`;
+these definitions are what the code reads and writes, and tests/test_migrations.py checks they match. Timestamps are naive local times, dates are calendar days,
 record contents (a household's typed values, its assessment, a member's row) are JSON.
 """
 

@@ -94,6 +94,42 @@ def office_lock(target: Path) -> Path | None:
     return None
 
 
+def os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError behind a failed write: the exception itself, or the one a library wrapped (XlsxWriter's
+    FileCreateError carries it as its argument) or raised from."""
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen):
+            continue
+        if isinstance(e, OSError):
+            return e
+        seen.append(e)
+        todo += [*e.args, e.__cause__, e.__context__]
+    return None
+
+
+def _release_quietly(exc: BaseException) -> None:
+    """Drop what the failed writer's frames still hold (an open zip file, which would try to finish itself
+    when collected and print a traceback about the full disk): closed now, its error only logged."""
+    import sys
+    import traceback
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        log.info(TEXT["place.log.unfinished"], unraisable.exc_value)
+
+    previous, sys.unraisablehook = sys.unraisablehook, hook
+    try:
+        e: BaseException | None = exc
+        while e is not None:
+            if e.__traceback__ is not None:
+                traceback.clear_frames(e.__traceback__)
+            e = e.__context__
+    finally:
+        sys.unraisablehook = previous
+
+
 def place_atomically(target: Path, write: Callable[[Path], object], *, now: dt.datetime | None = None,
                      only_if: Callable[[Path], bool] | None = None,
                      before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
@@ -112,7 +148,12 @@ def place_atomically(target: Path, write: Callable[[Path], object], *, now: dt.d
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except Exception as exc:
+            if os_error_in(exc) is not None:  # a full disk: the writer's half-written zip is closed quietly
+                _release_quietly(exc)
+            raise
         # mkstemp makes the file private (0600); a shared folder needs it readable like any saved file
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
         os.chmod(tmp, mode)
