@@ -21,8 +21,8 @@ def test_names_headers_and_choices():
     assert (COLUMNS[TOWN].decision, COLUMNS[DISTRICT].person) == ("核查结论", "审核人")
     assert TOKEN_HEADER == "行令牌"
     # taken from the state machine: what each level may do to a household waiting for it
-    assert CHOICES == {TOWN: ("同意", "退回"), DISTRICT: ("同意", "退回", "不予认定")}
-    assert ANY_CHOICE == {"同意", "退回", "不予认定"}
+    assert CHOICES == {TOWN: ("同意", "退回", "不予纳入"), DISTRICT: ("同意", "退回", "不予认定")}
+    assert ANY_CHOICE == {"同意", "退回", "不予认定", "不予纳入"}
 
 
 def test_a_token_names_household_and_version_and_is_valid_only_for_its_state():
