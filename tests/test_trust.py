@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import openpyxl
@@ -153,21 +152,24 @@ def test_two_villages_saving_the_same_file_name_each_get_their_own_copy(ws, proc
 # --- 4. one pass at a time ---
 
 def test_a_second_process_waits_for_the_first_and_says_so(ws, config):
+    """The lock is released once the second `process` has said it waits (read from its output, not a timer:
+    a loaded machine may take seconds to start it)."""
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
-    lock = FileLock(str(ws.pass_lock_path), thread_local=False)  # released by the timer's thread
+    lock = FileLock(str(ws.pass_lock_path), thread_local=False)
     lock.acquire()
-    released = threading.Timer(4.0, lock.release)
-    released.start()
+    args = ("process", ws.root, "--wait", "0.05", "--workers", "1", "--as-of", AS_OF.isoformat())
+    proc = subprocess.Popen([sys.executable, "-m", "excel_bridge.cli", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        proc = run_cli("process", ws.root, "--wait", "0.05", "--workers", "1", "--as-of", AS_OF.isoformat())
+        assert proc.stdout is not None
+        first = proc.stdout.readline().rstrip("\n")  # the pass is blocked on the lock until it is released
     finally:
-        released.cancel()
         if lock.is_locked:
             lock.release()
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0] == "另一轮处理正在进行（可能是 watch 或计划任务），等它结束后再处理……"
-    assert "马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条" in lines
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert first == "另一轮处理正在进行（可能是 watch 或计划任务），等它结束后再处理……"
+    assert "马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条" in out.splitlines()
 
 
 def test_two_passes_at_once_record_every_file_once(ws, config):
