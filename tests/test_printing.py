@@ -233,14 +233,14 @@ def test_town_and_master_page_setups(printed):
 
 
 def test_returned_copy_page_setups_on_both_paths(printed):
-    # 33 columns of the clerk's and 8 of ours, ~650 character units: five legible pages across (four for the copy
-    # rebuilt from an .xls, whose columns are as wide as their values)
-    for key, across in (("反馈（5户）", 5), ("反馈openpyxl（5户）", 5), ("反馈xls（5户）", 4)):
+    # 35 columns of the clerk's and 8 of ours, ~680 character units: five legible pages across (five too for the
+    # copy rebuilt from an .xls, whose columns are as wide as their values: four before 减少原因 and 减少日期)
+    for key, across in (("反馈（5户）", 5), ("反馈openpyxl（5户）", 5), ("反馈xls（5户）", 5)):
         wb = openpyxl.load_workbook(printed[key].workbook)
         hh = wb["户信息"]
         assert _setup(hh) == ("landscape", 9, across, 0, "overThenDown", True, "$1:$1", "$A:$E", True), key
-        assert hh.print_area == "'户信息'!$A$1:$AO$6", key
-        assert hh["AI2"].alignment.wrap_text and hh["AN2"].alignment.wrap_text, key  # 研判结论, 审核意见
+        assert hh.print_area == "'户信息'!$A$1:$AQ$6", key
+        assert hh["AK2"].alignment.wrap_text and hh["AP2"].alignment.wrap_text, key  # 研判结论, 审核意见
         assert hh.row_dimensions[2].height >= 30, key  # tall enough for its wrapped 研判结论
         issues = wb["问题清单"]
         assert _setup(issues)[:4] == ("landscape", 9, 1, 0) and issues.print_title_rows == "$1:$1", key
@@ -251,5 +251,5 @@ def test_returned_copy_page_setups_on_both_paths(printed):
 def test_template_page_setup(printed):
     wb = openpyxl.load_workbook(printed["模板"].workbook)
     assert _setup(wb["户信息"]) == ("landscape", 9, 4, 0, "overThenDown", True, "$1:$1", "$A:$E", True)
-    assert wb["户信息"].print_area == "'户信息'!$A$1:$AG$21"  # a blank form: the header and 20 ruled rows
+    assert wb["户信息"].print_area == "'户信息'!$A$1:$AI$21"  # a blank form: the header and 20 ruled rows
     assert _setup(wb["填表说明"])[:4] == ("portrait", 9, 1, 0)
