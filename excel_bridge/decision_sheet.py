@@ -57,8 +57,9 @@ OVERDUE = "已超期"
 _MAC_LENGTH = 16
 _DIGEST_LENGTH = 8
 HOUSEHOLD, WARNING = "", "W"  # what a token's key names: a household, or (its letter first) a department warning
-# strictly ASCII: "²-1-abc" or full-width digits are no token (str.isdigit() would take them, int() would not)
-_TOKEN = re.compile(r"(W?)([0-9]{1,18})-([0-9]{1,9})(?:-([0-9a-f]{%d}))?-([0-9a-f]{%d})" % (_DIGEST_LENGTH,
+# strictly ASCII: "²-1-abc" or full-width digits are no token (str.isdigit() would take them, int() would not);
+# at most 9 digits, so no number typed into a cell is too large for the ledger's integer ids
+_TOKEN = re.compile(r"(W?)([0-9]{1,9})-([0-9]{1,9})(?:-([0-9a-f]{%d}))?-([0-9a-f]{%d})" % (_DIGEST_LENGTH,
                                                                                             _MAC_LENGTH))
 
 

@@ -74,7 +74,7 @@ def test_what_is_not_a_token():
     for text in ("", "42", "42-3", "42-3-ab-cd", "x-3-ab", "42-y-ab", "-3-ab", f"42-3-{mac}x", f"W42-3-{mac}",
                  # Unicode digits pass str.isdigit() and then int() fails (or means something else): no token
                  f"²-1-{mac}", f"４２-3-{mac}", f"42-٣-{mac}", f"4²-1-{mac}", f"42-3-{mac[:-1]}同",
-                 "９" * 30 + f"-1-{mac}"):
+                 "９" * 30 + f"-1-{mac}", f"9999999999-1-{mac}", f"1-9999999999-{mac}"):
         assert parse_token(text) is None, text
     for text in (f"W²-1-{mac}", f"W４-1-{mac}", f"W4-１-{mac}", f"42-3-{mac}"):
         assert parse_warning_token(text) is None, text

@@ -127,6 +127,24 @@ def test_a_file_sent_again_without_changing_the_household_keeps_its_row_valid(ws
     assert note_line(ws.town_review_path(TOWN), TOWN_SHEET) is None
 
 
+def test_what_a_refused_row_kept_as_typed_is_not_carried_into_a_row_the_village_changed(ws, cfg, proc):
+    """A 同意 refused for want of a 核查人 comes back as typed in the next copy (to fill in the red cell); once the
+    village's new file changes the household, the new row is empty: nothing decided on the old figures is offered."""
+    to_town(ws, cfg, proc)
+    book = ws.town_review_path(TOWN)
+    decide(book, TOWN_SHEET, "李秀英", "同意", "属实", None, T)
+    run(proc)
+    [row] = table_of(book, TOWN_SHEET, "行令牌")
+    assert (row["核查结论"], row["核查意见"], row["核查人"]) == ("同意", "属实", "")  # kept as typed
+    rows = lead_rows()
+    rows["household"][1]["wage_income"] = 80000
+    drop(ws, cfg, rows)
+    assert outcomes(run(proc)) == [("石塘村.xlsx", "applied")]
+    [row] = table_of(book, TOWN_SHEET, "行令牌")
+    assert (row["户主姓名"], row["核查结论"], row["核查意见"], row["核查人"]) == ("李秀英", "", "", "")
+    assert ledger_row(ws, HEAD_B).state == "待镇核查"
+
+
 @pytest.mark.parametrize("typed", ["²-1-abc", "４²-1-abc", "٤-1-0123456789abcdef", "99999999999999999999-1-abc"])
 def test_a_token_cell_typed_with_other_digits_stops_nothing(ws, cfg, proc, typed):
     """“²” passes str.isdigit() and int() refuses it: the whole pass used to crash on it, every pass."""

@@ -16,6 +16,7 @@ from ..errors import LedgerError, StoreError
 from ..ingest import AlreadyApplied, FilePayload, apply_village_file, unplaced
 from ..intake import shown
 from ..issues import Issue
+from ..ledger_tokens import household_digests
 from ..messages import TEXT, os_problem
 from ..store import Submission
 from ..workflow import SYSTEM
@@ -80,6 +81,7 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
         ctx.homes[ctx.key(item.archived)] = own
     home = _village_of_drop(ctx, item, payload.village_hint)
     payload.village_hint = home
+    drafted = _drafted(ctx, item.town)
     try:
         applied = apply_village_file(ctx.store, payload, ctx.config, as_of=ctx.today, received_at=item.received,
                                      archived_path=ctx.key(item.archived))
@@ -91,6 +93,7 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
         raise            # stops and the file waits in the inbox for the next one
     except Exception as exc:  # noqa: BLE001 - the transaction rolled back; report and go on
         return _failed(ctx, item, str(exc), kind=getattr(exc, "kind", type(exc).__name__))
+    _forget_changed_drafts(ctx, drafted)
     issues = [*payload.issues, *applied.issues]
     errors = sum(1 for i in issues if i.severity == "error")
     for place in applied.villages or ({(item.town, home)} if home else set()):
@@ -115,6 +118,24 @@ def _tell_district_missing_lines(item: Item, payload: FilePayload) -> None:
             missing[issue.value] = missing.get(issue.value, 0) + 1
     for year, n in sorted(missing.items()):
         log.warning(TEXT["process.log.line_missing"], item.town, shown(item.name), year, n, year)
+
+
+def _drafted(ctx: Pass, town: str) -> dict[int, str]:
+    """The town's households with a refused decision kept as typed (a few), and the digest of what it was typed on."""
+    ids = ctx.store.drafts.household_ids(town=town)
+    return household_digests(ctx.store, ctx.store.households.list(ids=ids)) if ids else {}
+
+
+def _forget_changed_drafts(ctx: Pass, before: dict[int, str]) -> None:
+    """A refused decision typed on a household this file changed is not shown again as typed in its new row (its
+    token is new too): whoever decides sees the new row empty and decides on it."""
+    if not before:
+        return
+    after = household_digests(ctx.store, ctx.store.households.list(ids=before))
+    changed = [hid for hid, digest in before.items() if after.get(hid) != digest]
+    if changed:
+        with ctx.store.atomic():
+            ctx.store.drafts.forget(changed)
 
 
 def _village_of_drop(ctx: Pass, item: Item, hint: str | None) -> str | None:

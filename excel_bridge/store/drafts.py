@@ -34,6 +34,15 @@ class Drafts:
                                        decision=decision, comment=comment, person=person, decided_on=decided_on,
                                        flagged=list(flagged), at=at))
 
+    def forget(self, household_ids: Iterable[int]) -> None:
+        """Forget these households' drafts at every level: what they were typed on has changed since."""
+        for chunk in in_chunks(sorted(set(household_ids))):
+            self.db.conn.execute(delete(_D).where(_D.c.household_id.in_(chunk)))
+
+    def household_ids(self, *, town: str) -> set[int]:
+        """The households of a town with a draft at any level."""
+        return {r[0] for r in self.db.rows(select(_D.c.household_id).where(_D.c.town == town))}
+
     def of(self, level: str, household_ids: Iterable[int]) -> dict[int, Draft]:
         """household id → its draft at this level, for these households (whatever version it was typed at)."""
         ids = sorted(set(household_ids))
