@@ -9,8 +9,10 @@ import re
 # Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
-_WS = re.compile(r"\s+")
-_TO_CLEAN = re.compile(r"[\s\uff01-\uff5e]")  # what clean_text changes: white space (U+3000 too), full-width ASCII
+# white space, and the control characters a cell can hold (Excel writes a NUL as _x0000_; PostgreSQL refuses it
+# in text): typed by accident, never meant, so one space like any other run of white space
+_WS = re.compile(r"[\s\x00-\x08\x0e-\x1b\x7f]+")
+_TO_CLEAN = re.compile(r"[\s\x00-\x08\x0e-\x1b\x7f\uff01-\uff5e]")  # what clean_text changes: the above, full-width ASCII
 _HEADER_DROP = re.compile(r"[\s*＊:：]+")
 
 
