@@ -1,5 +1,5 @@
 """What the rules say back to the clerk as issues (all 提示): a sharp drop to verify, and the consistency
-checks of DOMAIN.md — labour against risks and ages, schooling, measures against risks. Each code is a
+checks of docs/domain.md — labour against risks and ages, schooling, measures against risks. Each code is a
 rule id of rules/assessment.yaml (or R-DROP-VERIFY, R-DROP's warning) with its text in the catalogue."""
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class WorkspaceError(BridgeError):
 
 
 class TransitionRefused(BridgeError):
-    """A state change was asked for that DOMAIN.md's state machine does not allow."""
+    """A state change was asked for that docs/domain.md's state machine does not allow."""
 
 
 class UsageError(BridgeError):

@@ -1,4 +1,4 @@
-"""Eligibility (研判), category, labour, assistance suggestion and elimination rules of DOMAIN.md.
+"""Eligibility (研判), category, labour, assistance suggestion and elimination rules of docs/domain.md.
 
 Rules use three-valued logic: True, False, or None when an input the rule needs is invalid. A
 household is proposed when any of R-INCOME, R-RIGID, R-GUARANTEE holds, even if another is unknown;

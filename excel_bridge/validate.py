@@ -1,4 +1,4 @@
-"""Raw rows → typed records + Issues: every cell check and every cross-sheet check of DOMAIN.md."""
+"""Raw rows → typed records + Issues: every cell check and every cross-sheet check of docs/domain.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The state machine of DOMAIN.md ("States and who moves them"): both chains, 退回, 不予认定, and the
+"""The state machine of docs/domain.md ("States and who moves them"): both chains, 退回, 不予认定, and the
 system's own moves when new data proposes (or no longer proposes) a household.
 
 Every move goes through `transition`, which refuses anything the table does not allow and records
@@ -45,7 +45,7 @@ DEPARTMENT_LEAD = "部门预警核实纳入"  # the town found a department's wa
 REDUCE = "申报自然减少"  # the village's file gives 减少原因 for a monitored household
 READMIT = "重新列入台账"  # a household 已移出 listed again by its village: judged again from 未纳入
 NOT_PROPOSED = "研判不建议纳入"  # a lead from a channel the rules alone never dismiss, kept and marked
-# the channels (线索来源) of a lead that the rules alone never dismiss (DOMAIN.md: rules advise, people decide)
+# the channels (线索来源) of a lead that the rules alone never dismiss (docs/domain.md: rules advise, people decide)
 PROTECTED_CHANNELS = frozenset({"农户自主申报", "部门筛查预警", "信访信息"})
 PREVIOUS = "（减少前状态）"  # not a state: a 退回 of 自然减少 goes back to where the household was
 # the key a monitored household missing from its village's latest file carries in its values (the day it was

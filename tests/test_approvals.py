@@ -1,4 +1,4 @@
-"""Both approval chains end to end through the real files (DOMAIN.md “States and who moves them”).
+"""Both approval chains end to end through the real files (docs/domain.md “States and who moves them”).
 
 A village workbook (template writer) is copied into 收件箱/马坝镇/; the town's 马坝镇_镇级核查表.xlsx and
 the district's 区级总台账.xlsx are edited with openpyxl exactly as a clerk would (choose the decision, type

@@ -280,7 +280,7 @@ EXAMPLE_ISSUES = [
     ("SIZE_MISMATCH", "error", "户信息", 4, "家庭人口数", "5"),
     # row 4's INCOME_MISMATCH is gone: with a wrong size there is no per-person figure to compare (issue 9)
     ("INCOME_MISMATCH", "warning", "户信息", 9, "人均纯收入", "5872.5"),
-    # people over 64 recorded as 普通劳动力 (the generator's elderly farmers): a hint of the revised DOMAIN.md
+    # people over 64 recorded as 普通劳动力 (the generator's elderly farmers): a hint of the revised docs/domain.md
     *[("C-LABOUR-AGE", "warning", "家庭成员", row, "劳动技能", "普通劳动力") for row in (2, 7, 13, 24, 38, 39, 42, 43)],
 ]
 
@@ -292,7 +292,7 @@ def test_example_workbook_known_issues():
         == EXAMPLE_ISSUES
     assert len(obj["households"]) == 12
     assert sum(1 for h in obj["households"] if h["proposed"]) == 3
-    # revised DOMAIN.md: 长期慢性病 without a heavy burden is no longer 重点关注, R-RIGID no longer marks a
+    # revised docs/domain.md: 长期慢性病 without a heavy burden is no longer 重点关注, R-RIGID no longer marks a
     # household already within the range, and the wrong-size household (row 4) is 无法研判
     assert [h["rules"] for h in obj["households"] if h["proposed"]] == [
         ["R-RIGID", "R-GUARANTEE", "R-SPECIAL"], ["R-GUARANTEE"], ["R-INCOME", "R-DROP", "R-GUARANTEE"]]

@@ -1,4 +1,4 @@
-"""rules/departments.yaml: the ten defaults of DOMAIN.md ship ready, every threshold is a parameter with its
+"""rules/departments.yaml: the ten default departments (rules/README.md) ship ready, every threshold is a parameter with its
 clause and source, a district's workspace copy overrides, and a mistake is refused in Chinese with its entry
 and line."""
 

@@ -1,4 +1,4 @@
-"""A town verifies department warnings in its own workbook (DOMAIN.md “Department lists”): the 部门预警 sheet of
+"""A town verifies department warnings in its own workbook (docs/domain.md “Department lists”): the 部门预警 sheet of
 the 镇级核查表 written by a real pass, 核实结论 typed with openpyxl and saved, read back and applied the way a
 pass will (read_department_decisions / apply_department_decisions) — row token, right town, not stale —
 属实-建议纳入 making a household not under monitoring a 线索 through the workflow, the village's next

@@ -1,4 +1,4 @@
-"""The returned copy (反馈), reopened and checked cell by cell (DOMAIN.md “Returned copy”).
+"""The returned copy (反馈), reopened and checked cell by cell (docs/domain.md “Workbooks”).
 
 The input is a small village workbook written by the project's template writer with five known
 problems in three sheets; every expectation below is about that file. Each test of an .xlsx input runs

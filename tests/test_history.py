@@ -1,4 +1,4 @@
-"""`excel-bridge history ID [--workspace DIR]` as a real subprocess (DOMAIN.md: “A household's history can
+"""`excel-bridge history ID [--workspace DIR]` as a real subprocess (docs/domain.md: “A household's history can
 be listed”): every transition with when, from → to, level, the person named in the file, the source
 file's fingerprint and the comment — and never a full ID number.
 

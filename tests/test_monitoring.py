@@ -1,4 +1,4 @@
-"""Nobody leaves monitoring unseen; rules advise, people decide (DOMAIN.md “States and who moves them”).
+"""Nobody leaves monitoring unseen; rules advise, people decide (docs/domain.md “States and who moves them”).
 
 Real passes of a Processor on real files: village workbooks written by the template writer and dropped into
 收件箱/马坝镇/, the town's 镇级核查表 and the 区级总台账 written by the pass, decisions typed into them with openpyxl

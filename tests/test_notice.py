@@ -1,4 +1,4 @@
-"""公示名单 (DOMAIN.md “Privacy”): per village, a printable notice workbook of the households in notice,
+"""公示名单 (docs/domain.md “Privacy”): per village, a printable notice workbook of the households in notice,
 written into 反馈/<镇>/ by a real processing pass, with ID numbers masked and no phone or health facts.
 
 One village file holds four households:

@@ -1,4 +1,4 @@
-"""Eligibility (研判), category, assistance, consistency and elimination rules, and the rule set, as DOMAIN.md words them.
+"""Eligibility (研判), category, assistance, consistency and elimination rules, and the rule set, as docs/domain.md words them.
 
 Households come from factory.base_rows(): A = 普通农户 of 3 with labour, 36000 net → 12000/person;
 B = 脱贫户 living alone, 8000/person, 弱劳动力或半劳动力 aged 71 (nobody of working age: cannot work). The
@@ -65,7 +65,7 @@ def rules_copy(tmp_path: Path, edit) -> Path:
 
 @pytest.mark.parametrize("wage, per_capita, holds", [
     (28800.03, 9600.01, False),   # one cent above
-    (28800, 9600.00, True),       # at the line: 以下 includes it (DOMAIN.md, revised for issue 9)
+    (28800, 9600.00, True),       # at the line: 以下 includes it (docs/domain.md, revised for issue 9)
     (28799.97, 9599.99, True),    # one cent below
 ])
 def test_r_income_at_the_line_size_three(tmp_path, config, wage, per_capita, holds):

@@ -1,4 +1,4 @@
-"""Issue 9: the rules at their edges, as the revised DOMAIN.md ("Rules") states them.
+"""Issue 9: the rules at their edges, as the revised docs/domain.md ("Rules") states them.
 
 Every case is a real workbook written by the template writer and read back: checked with `check_file`,
 the headline cases also through `excel-bridge check --json --as-of 2021-12-31` as a subprocess (the

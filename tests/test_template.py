@@ -1,4 +1,4 @@
-"""`excel-bridge template`: the blank village workbook clerks receive (DOMAIN.md “Workbooks”), and where it may be written."""
+"""`excel-bridge template`: the blank village workbook clerks receive (docs/domain.md “Workbooks”), and where it may be written."""
 
 from __future__ import annotations
 

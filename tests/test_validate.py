@@ -387,7 +387,7 @@ def test_edu_exactly_one_is_fine(tmp_path, config, education, schooling):
     rows = base_rows()
     rows["member"][2].update(education=education, schooling=schooling)
     # 陈强 is 13: with 文化程度 instead of 在校生状况 he is out of school, which 义务教育有保障=是 contradicts —
-    # a hint of the revised DOMAIN.md (C-SCHOOL-AGE), not an EDU_* error
+    # a hint of the revised docs/domain.md (C-SCHOOL-AGE), not an EDU_* error
     assert [key(i) for i in check(tmp_path, config, rows).issues] == (
         [("C-SCHOOL-AGE", "warning", MEM, 4, "在校生状况", None)] if schooling is None else [])
 

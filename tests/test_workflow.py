@@ -1,4 +1,4 @@
-"""The state machine of DOMAIN.md (“States and who moves them”), unit-level on a real ledger (SQLite and
+"""The state machine of docs/domain.md (“States and who moves them”), unit-level on a real ledger (SQLite and
 PostgreSQL).
 
 Part 1 drives `workflow.transition` directly: every allowed move works and leaves one audit event
@@ -39,7 +39,7 @@ LEVELS = (VILLAGE, TOWN, DISTRICT, SYSTEM)
 ACTIONS = ("评议公示通过", "同意", "退回", "不予认定", "风险消除评议公示通过", "研判建议纳入", "研判不再建议纳入",
            "部门预警核实纳入", "不予纳入", "申报自然减少", "重新列入台账", "研判不建议纳入")
 
-# DOMAIN.md's diagram, written out: (from, action, level) → to.
+# docs/domain.md's diagram, written out: (from, action, level) → to.
 DOMAIN_TABLE = {
     ("线索", "评议公示通过", "村"): "待镇核查",
     ("待镇核查", "同意", "镇"): "待区认定",
@@ -403,7 +403,7 @@ def test_a_household_with_its_own_errors_is_not_sent_to_the_town(village):
 
 
 def test_a_wrong_size_leaves_a_new_household_unjudged_until_the_file_is_fixed(village):
-    """Revised DOMAIN.md: a size that disagrees with the members listed makes every per-person figure unknown,
+    """Revised docs/domain.md: a size that disagrees with the members listed makes every per-person figure unknown,
     so B is 无法研判 — registered 未纳入 (no lead, no clock, no number) — and the fixed file moves it on."""
     rows = lead_rows()
     rows["household"][1]["size"] = 2  # 家庭成员 has one row for B: SIZE_MISMATCH

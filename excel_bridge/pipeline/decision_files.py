@@ -1,7 +1,7 @@
 """Decision workbooks: a town's 镇级核查表 and the district's 区级总台账, saved in place or dropped into the
 town's own drop folder, read (in a worker) before anything is regenerated, checked and applied.
 
-Folders are the boundary (DOMAIN.md, "Who may decide"): a town's decisions count only from its own
+Folders are the boundary (docs/domain.md, "Who may decide"): a town's decisions count only from its own
 folders (反馈/<镇>/镇级/ in place, 收件箱/<镇>/镇级/ dropped), the district's only from 区级/; a review
 workbook dropped where villages drop their files counts for nothing, whatever its hidden sheet says.
 """

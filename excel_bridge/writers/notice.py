@@ -1,6 +1,6 @@
 """The printable 公示名单 of a village: households whose public notice is running or about to start.
 
-Privacy (DOMAIN.md): ID numbers masked as 440205********1234; no phone numbers, no health facts —
+Privacy (docs/domain.md): ID numbers masked as 440205********1234; no phone numbers, no health facts —
 reasons are given in plain words that do not reveal illness or disability.
 """
 
