@@ -72,6 +72,7 @@ class HouseholdRow:
     lead_date: dt.date | None
     identified_date: dt.date | None
     eliminated_date: dt.date | None
+    category: str | None  # 认定类别, fixed at identification
     submission_id: int | None
     row: int | None
     data: dict[str, Any]

@@ -93,6 +93,7 @@ households = Table(
     Column("lead_date", Day),
     Column("identified_date", Day),
     Column("eliminated_date", Day),
+    Column("category", Words),                        # 认定类别: fixed by the district's 同意 (or the import)
     Column("submission_id", Integer, ForeignKey("submissions.id")),
     Column("row", Integer),
     Column("data", Doc, nullable=False),

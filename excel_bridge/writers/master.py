@@ -215,7 +215,8 @@ HOUSEHOLD_COLUMNS = [
     Col("镇", 8), Col("村", 10), Col("组", 5), Col("户编号", 16, "id"), Col("临时编号", 5), Col("户主姓名", 9),
     Col("户主身份证号", 19, "id"), Col("联系电话", 12, "id"), Col("户类型", 8), Col("家庭人口数", 5, "int"),
     Col("收入年度", 5, "int"), Col("人均纯收入", 10, "money"), Col("上年人均纯收入", 10, "money"),
-    Col("监测线", 8, "money"), Col("成立的规则", 28, "wrap"), Col("建议纳入", 5), Col("建议类别", 12),
+    Col("监测线", 8, "money"), Col("成立的规则", 28, "wrap"), Col("建议纳入", 5), Col("认定类别", 12),
+    Col("当前研判类别", 12),
     Col("风险类型", 14, "wrap"), Col("重点关注", 5), Col("帮扶建议", 12, "wrap"), Col("流程状态", 9), Col("在册", 5),
     Col("线索日期", 10), Col("识别纳入日期", 10), Col("风险消除日期", 10), Col("审核意见", 24, "wrap"),
     Col("错误", 4, "int"), Col("提示", 4, "int"), Col("更新时间", 17),
@@ -232,7 +233,7 @@ def household_cells_row(r: HouseholdRow, titles: Mapping[str, str]) -> list[obje
             d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
             "；".join(f"{titles[h]}（{h}）" if h in titles else h for h in a.get("holds", [])),
             "是" if proposed is True else "否" if proposed is False else "无法研判",
-            a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
+            r.category, a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
             "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r.state,
             "在册" if r.on_file else REMOVED, _iso(r.lead_date), _iso(r.identified_date), _iso(r.eliminated_date),
             r.opinion, r.errors, r.warnings, r.updated_at.strftime("%Y-%m-%d %H:%M:%S")]
