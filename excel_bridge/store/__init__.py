@@ -25,12 +25,12 @@ from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .moves import Moves
 from .outputs import Meta, Notes, Outputs, Pending
-from .records import (Conflict, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
+from .records import (Conflict, CountedHousehold, CountedMove, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
                       UnmatchedRow, VillageSummary, WarningRow, revive, revived)
 from .submissions import Submissions
 from .views import Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "DeptListRow", "Draft", "Event", "HouseholdRow", "MemberRow", "SentUp",
+__all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "DeptListRow", "Draft", "Event", "HouseholdRow", "MemberRow", "SentUp",
            "ShareRow", "Store", "Submission", "Tally", "UnmatchedRow", "VillageSummary", "WarningRow", "database_url",
            "describe", "revive", "revived"]
 

@@ -177,6 +177,36 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class CountedHousehold:
+    """What the district's numbers read of a household (统计, 通报, 考核): one row of one read of the households."""
+
+    id: int
+    town: str
+    village: str
+    household_no: str | None
+    head_name: str | None
+    state: str
+    on_file: bool
+    category: str | None
+    lead_source: str | None
+    risk_types: tuple[str, ...]
+    contact_person: str | None
+    lead_date: dt.date | None
+    identified_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class CountedMove:
+    """One event as the month-by-month series counts it."""
+
+    household_id: int
+    event: str
+    from_state: str | None
+    to_state: str | None
+    effective_date: dt.date | None
+
+
+@dataclass(frozen=True)
 class VillageSummary:
     """One village of a town: its latest file and how many households it has on file and under monitoring."""
 
