@@ -10,8 +10,17 @@ from typing import Any
 
 import pytest
 
-from excel_bridge.statistics import (CHANNEL, ELIMINATED_KEY, MONITORED, MONTHLY, RISK, UNDER_WAY_KEY, compute,
-                                     read_facts, scope_of)
+from excel_bridge.statistics import (
+    CHANNEL,
+    ELIMINATED_KEY,
+    MONITORED,
+    MONTHLY,
+    RISK,
+    UNDER_WAY_KEY,
+    compute,
+    read_facts,
+    scope_of,
+)
 from excel_bridge.workflow import ASSISTING, DISTRICT, LEAD, NOT_INCLUDED, REDUCE, TOWN, VILLAGE, transition
 
 pytestmark = pytest.mark.backends
