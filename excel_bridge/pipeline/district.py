@@ -25,6 +25,7 @@ from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..runner import Runner
+from ..statistics import compute, read_facts, scope_of
 from ..store import HouseholdRow, Store
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
@@ -72,6 +73,8 @@ def district_job(job: DistrictJob) -> DistrictResult:
         alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
         eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
+        facts, scope = read_facts(store), scope_of(config)  # the district's numbers: one read per table, for all
+        statistics = compute(facts, as_of=job.as_of, **scope)
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
@@ -79,7 +82,8 @@ def district_job(job: DistrictJob) -> DistrictResult:
                              lambda record, town=town, notes=notes: (
                 write_town_workbook(ws, store, config, town, as_of=job.as_of, notes=notes,
                                     only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
-                                    before_replace=record)), kind="town")
+                                    before_replace=record,
+                                    statistics=compute(facts, as_of=job.as_of, town=town, **scope))), kind="town")
             ok &= town_ok
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
@@ -87,7 +91,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         changes = recent_changes(store)
         master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
             ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            changes=changes, before_replace=record), kind="master")
+            changes=changes, before_replace=record, statistics=statistics), kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
         try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/
