@@ -685,6 +685,15 @@ TEXT: dict[str, str] = {
     "stats.month": "{year}年{month}月",
     "stats.cycle_total": "本年度合计",
     "stats.sheet_title": "{district}{scope}防止返贫动态监测统计（截至{as_of:%Y年%m月%d日}）",
+    # 考核 by town (town_checks.py): each entry says what the town must do
+    "checks.title": "考核（按镇，截至{as_of:%Y年%m月%d日}）：识别超过{limit}天、部门预警逾期未核实、本周期未报台账的村、帮扶中缺监测联系人或帮扶措施",
+    "checks.note": "每一项的明细见下方清单（镇级核查表的“本镇考核”表列出本镇的清单），按清单逐户（逐村）办理后，下一次统计即不再计入。",
+    "checks.overdue": "{lead_date:%Y-%m-%d}成为线索，已{days}天仍未认定（期限{limit}天，目前{state}）：请尽快完成评议公示、核查和认定",
+    "checks.no_contact": "帮扶中但未填写监测联系人：请在村级台账“监测联系人”“联系人电话”列填写后重新提交",
+    "checks.no_measure": "帮扶中但没有帮扶措施：请在村级台账“帮扶措施”表中为本户登记措施后重新提交",
+    "checks.warning": "{department}部门预警（{fact}）核实期限{deadline:%Y-%m-%d}已过仍未核实：请在“部门预警”表中填写核实结论",
+    "checks.no_file": "自{since:%Y年%m月%d日}以来本村没有报送村级台账：请督促村里提交",
+    "checks.sheet_title": "{district}{scope}考核清单（截至{as_of:%Y年%m月%d日}）",
     # the printed 公示名单 (writers/notice.py); reasons in plain words that reveal no illness or disability
     "notice.title": "{district}{town}{village}防止返贫监测对象公示名单",
     "notice.body": "根据《关于健全防止返贫动态监测和帮扶机制的实施方案》，经农户申请（或入户排查）、村民主评议，现将以下农户予以公示。如有异议，请在公示期内向村民委员会或镇人民政府反映。",

@@ -24,7 +24,7 @@ from excel_bridge.workflow import REMOVED, STATES
 from excel_bridge.workspace import Workspace
 from excel_bridge.writers.common import Placed
 
-REQUIRED_SHEETS = ["总览", "统计", "监测户台账", "家庭成员", "待区审核", "预警", "问题汇总", "提交记录"]
+REQUIRED_SHEETS = ["总览", "统计", "考核", "监测户台账", "家庭成员", "待区审核", "预警", "问题汇总", "提交记录"]
 # sheet → (header row, the first column not frozen: the ones left of it say who a row is and stay in view)
 TABLE_SHEETS = {"监测户台账": (0, "G"), "家庭成员": (0, "F"), "待区审核": (1, "G"), "预警": (0, "A"), "问题汇总": (0, "A"),
                 "提交记录": (0, "A")}

@@ -27,6 +27,7 @@ from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..statistics import compute, read_facts, scope_of
 from ..store import HouseholdRow, Store
+from ..town_checks import check_scope, read_check_facts, town_checks
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
 from ..writers.common import SPOOL_PREFIX, Placed, office_lock
@@ -75,6 +76,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
         facts, scope = read_facts(store), scope_of(config)  # the district's numbers: one read per table, for all
         statistics = compute(facts, as_of=job.as_of, **scope)
+        checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
@@ -83,7 +85,8 @@ def district_job(job: DistrictJob) -> DistrictResult:
                 write_town_workbook(ws, store, config, town, as_of=job.as_of, notes=notes,
                                     only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
                                     before_replace=record,
-                                    statistics=compute(facts, as_of=job.as_of, town=town, **scope))), kind="town")
+                                    statistics=compute(facts, as_of=job.as_of, town=town, **scope),
+                                    checks=checks)), kind="town")
             ok &= town_ok
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
@@ -91,7 +94,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         changes = recent_changes(store)
         master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
             ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            changes=changes, before_replace=record, statistics=statistics), kind="master")
+            changes=changes, before_replace=record, statistics=statistics, checks=checks), kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
         try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/

@@ -16,6 +16,7 @@ from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..schema import SheetSpec
 from ..statistics import Statistics, statistics_of
 from ..store import HouseholdRow, MemberRow, Store
+from ..town_checks import TownChecks, checks_of
 from ..workflow import CATEGORIES, DISTRICT, NOT_INCLUDED, REMOVED, STATES, deciding
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
@@ -23,7 +24,7 @@ from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .printing import PageLayout, apply_xlsxwriter
-from .statistics_sheet import write_tables
+from .statistics_sheet import write_checks, write_tables
 from .tables import (Col, Formats, new_workbook, print_table, schema_col, schema_value, wrap_widths, write_meta,
                      write_table)
 
@@ -34,10 +35,11 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
                  alerts: list[Alert], changes: list[Change], notes: list[str] | None = None,
                  only_if: Callable[[Path], bool] | None = None,
                  before_replace: Callable[[Path, Path], None] | None = None,
-                 statistics: Statistics | None = None) -> Placed:
+                 statistics: Statistics | None = None, checks: TownChecks | None = None) -> Placed:
     """The master; `alerts` (预警), `changes` (变更记录) and `statistics` (统计 and 总览's category and risk counts)
     are computed by the pipeline, once for all workbooks (computed here only for a caller that gives none)."""
     stats = statistics or statistics_of(store, config, as_of)
+    kaohe = checks or checks_of(store, config, as_of)
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
@@ -46,6 +48,8 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
         try:
             counts = _overview(wb, fmt, store, config, stats)
             write_tables(wb, fmt, STATS_SHEET, statistics_heading(stats), stats.tables)
+            write_checks(wb, fmt, CHECKS_SHEET, [TEXT["checks.sheet_title"].format(
+                district=stats.district, scope="", as_of=as_of)], kaohe.table, kaohe.items)
             _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS,
                        (household_cells_row(r, titles) for r in store.views.master_households()), spools,
                        identity=HOUSEHOLD_IDENTITY, directory=ws.temp_dir)
@@ -92,6 +96,7 @@ ROW_PX, HEADER_PX = 20, 40  # a default row, and the 30 pt header row of the tow
 
 
 STATS_SHEET = "统计"
+CHECKS_SHEET = "考核"
 
 
 def statistics_heading(stats: Statistics) -> list[str]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..statistics import StatTable
+from ..town_checks import CheckItem
 from .printing import PageLayout, apply_xlsxwriter
 from .tables import Formats
 
-LABEL_WIDTH, NUMBER_WIDTH = 16, 9
+LABEL_WIDTH, NUMBER_WIDTH = 16, 10
 
 
 def write_tables(wb, fmt: Formats, name: str, heading: Sequence[str], tables: Sequence[StatTable]) -> int:
@@ -54,3 +55,34 @@ def draw_table(sheet, fmt: Formats, table: StatTable, top: int, width: int) -> i
         sheet.merge_range(r, 0, r, last, table.note, fmt.note)
         r += 1
     return r
+
+
+CHECK_COLUMNS = (("考核项目", 16), ("镇", 9), ("村", 10), ("户编号", 16), ("户主姓名", 9), ("说明", 70))
+
+
+def write_checks(wb, fmt: Formats, name: str, heading: Sequence[str], counts: StatTable,
+                 items: Sequence[CheckItem]) -> None:
+    """考核: the counts by town × item, then the list behind them (what to do, household by household)."""
+    sheet = wb.add_worksheet(name)
+    last = len(CHECK_COLUMNS) - 1
+    for c, (_, w) in enumerate(CHECK_COLUMNS):
+        sheet.set_column(c, c, max(w, NUMBER_WIDTH + 3) if c < len(counts.header) else w)
+    r = 0
+    for i, line in enumerate(heading):
+        sheet.set_row(r, 26 if i == 0 else 18)
+        sheet.merge_range(r, 0, r, last, line, fmt.title if i == 0 else fmt.bold)
+        r += 1
+    r = draw_table(sheet, fmt, counts, r + 1, len(CHECK_COLUMNS)) + 1
+    sheet.set_row(r, 22)
+    for c, (head, _) in enumerate(CHECK_COLUMNS):
+        sheet.write_string(r, c, head, fmt.header)
+    header_row = r
+    for item in items:
+        r += 1
+        for c, value in enumerate((item.kind, item.town, item.village, item.household_no, item.head_name,
+                                   item.detail)):
+            sheet.write_string(r, c, value or "", fmt.by_kind["wrap"] if c == last else fmt.by_kind["text"])
+    sheet.autofilter(header_row, 0, max(r, header_row + 1), last)
+    apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=(header_row, header_row),
+                                       repeat_columns=None, area=(0, 0, max(r, header_row), last),
+                                       across_first=False))
