@@ -34,10 +34,12 @@ NATURAL = ((REDUCE, VILLAGE), ("同意", TOWN), ("同意", DISTRICT))
 
 def _household(store, n: int, town: str, *, members: int, state: str = LEAD, lead: dt.date | None = None,
                household_type: str = "普通农户", category: str | None = None, risks: tuple[str, ...] = (),
-               channel: str | None = None, identified: dt.date | None = None, proposed: bool = True) -> int:
+               channel: str | None = None, identified: dt.date | None = None, proposed: bool = True,
+               contact: str | None = None, measures: int = 0) -> int:
     """A household created as the ledger creates one (its 'created' event on `lead`, or on AS_OF for an import)."""
     at = dt.datetime.combine(lead or AS_OF, dt.time(9))
-    data: dict[str, Any] = {"household_type": household_type, "size": members, "lead_source": channel}
+    data: dict[str, Any] = {"household_type": household_type, "size": members, "lead_source": channel,
+                            "contact_person": contact}
     assessment = {"proposed": proposed, "category": category, "risk_types": list(risks)}
     with store.atomic():
         [row] = store.households.create_rows([dict(
@@ -49,7 +51,7 @@ def _household(store, n: int, town: str, *, members: int, state: str = LEAD, lea
         store.events.record(household_id=hid, event="created", to_state=state, level="系统", at=at,
                             effective_date=lead or AS_OF)
         store.households.replace_children(
-            hid, town=town, village="一村", measures=[], reviews=[],
+            hid, town=town, village="一村", reviews=[], measures=[{"category": "就业帮扶"}] * measures,
             members=[{"person_id": f"P{n:02d}{i}", "name": f"成员{n}-{i}"} for i in range(members)])
     return hid
 
@@ -66,7 +68,8 @@ def _ledger(store) -> dict[str, int]:
     d = dt.date
     h = {}
     h["h1"] = _household(store, 1, MABA, members=3, lead=d(2021, 10, 5), household_type="脱贫户",
-                         category="脱贫不稳定户", risks=("因病因残", "住房不安全"), channel="入户走访")
+                         category="脱贫不稳定户", risks=("因病因残", "住房不安全"), channel="入户走访",
+                         contact="王五", measures=2)
     _walk(store, h["h1"], IDENTIFY, (d(2021, 10, 6), d(2021, 10, 10), d(2021, 10, 15)))
     h["h2"] = _household(store, 2, MABA, members=2, lead=d(2021, 11, 10), category="边缘易致贫户",
                          risks=("因病因残",), channel="农户自主申报")
@@ -176,3 +179,25 @@ def test_a_towns_figures_are_the_districts_row_for_it(store, config):
     assert mine.monitored == (1, 3)
     assert {r[0]: r[1:] for r in mine.table(MONTHLY).rows}["2021年12月"] == (1, 0, 0, 0)
     assert mine.table(RISK).row("因病因残")["户数"] == 1
+
+
+def test_kaohe_counts_and_lists_by_town(store, config):
+    """考核: leads past the 15 days (h5 19 days, h6 18, h10 17), the village with no file this cycle, the 帮扶中
+    household without 监测联系人 and without a measure (h2; h1 has both)."""
+    from excel_bridge.town_checks import (NO_CONTACT, NO_FILE, NO_MEASURE, OVERDUE, WARNINGS, check_scope,
+                                          read_check_facts, town_checks)
+
+    h = _ledger(store)
+    checks = town_checks(read_facts(store), read_check_facts(store, AS_OF), as_of=AS_OF, **check_scope(config))
+    assert checks.table.row(MABA) == {"镇": MABA, OVERDUE: 2, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 1, NO_MEASURE: 1,
+                                      "合计": 5}
+    assert checks.table.row(DATANG) == {"镇": DATANG, OVERDUE: 1, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 0,
+                                        NO_MEASURE: 0, "合计": 2}
+    assert checks.table.row("全区")["合计"] == 7
+    numbers = {store.households.get(v).household_no: k for k, v in h.items()}
+    assert [(i.kind, numbers.get(i.household_no, i.village)) for i in checks.of(MABA)] == [
+        (OVERDUE, "h5"), (OVERDUE, "h6"), (NO_FILE, "一村"), (NO_CONTACT, "h2"), (NO_MEASURE, "h2")]
+    [overdue] = [i for i in checks.of(DATANG) if i.kind == OVERDUE]
+    assert overdue.detail.startswith("2021-12-03成为线索，已17天仍未认定（期限15天，目前待镇核查）")
+    mine = checks.for_town(DATANG)
+    assert [r[0] for r in mine.table.rows] == [DATANG] and len(mine.items) == 2
