@@ -184,8 +184,16 @@ def test_a_towns_figures_are_the_districts_row_for_it(store, config):
 def test_kaohe_counts_and_lists_by_town(store, config):
     """考核: leads past the 15 days (h5 19 days, h6 18, h10 17), the village with no file this cycle, the 帮扶中
     household without 监测联系人 and without a measure (h2; h1 has both)."""
-    from excel_bridge.town_checks import (NO_CONTACT, NO_FILE, NO_MEASURE, OVERDUE, WARNINGS, check_scope,
-                                          read_check_facts, town_checks)
+    from excel_bridge.town_checks import (
+        NO_CONTACT,
+        NO_FILE,
+        NO_MEASURE,
+        OVERDUE,
+        WARNINGS,
+        check_scope,
+        read_check_facts,
+        town_checks,
+    )
 
     h = _ledger(store)
     checks = town_checks(read_facts(store), read_check_facts(store, AS_OF), as_of=AS_OF, **check_scope(config))
