@@ -296,6 +296,19 @@ dept_unmatched = Table(
     Index("dept_unmatched_list", "list_id"),
 )
 
+# The district's numbers of a month (统计's tables, as JSON), kept when the month's 通报 is first made (made_by
+# "report": never replaced) or, until then, by each pass in the month (made_by "pass": replaced by the next).
+report_snapshots = Table(
+    "report_snapshots", metadata,
+    Column("month", Words, nullable=False),            # 2021-12
+    Column("name", Words, nullable=False),             # the table's key (statistics.StatTable.key)
+    Column("made_by", Words, nullable=False),          # report / pass
+    Column("as_of", Day, nullable=False),              # the day the numbers were counted for
+    Column("made_at", Stamp, nullable=False),
+    Column("data", Doc, nullable=False),
+    PrimaryKeyConstraint("month", "name"),
+)
+
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
