@@ -24,6 +24,7 @@ from ..departments.share_back import monthly_exports
 from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
+from ..report import keep_pass_snapshot
 from ..runner import Runner
 from ..statistics import compute, read_facts, scope_of
 from ..store import HouseholdRow, Store
@@ -76,6 +77,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
         facts, scope = read_facts(store), scope_of(config)  # the district's numbers: one read per table, for all
         statistics = compute(facts, as_of=job.as_of, **scope)
+        keep_pass_snapshot(store, job.as_of, statistics.tables)  # the month's numbers until it is reported
         checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
         ok = True
         for town in config.settings.towns:
