@@ -14,13 +14,26 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .errors import UsageError
 from .messages import TEXT
-from .statistics import MONTHLY, StatTable, compute, read_facts, scope_of
+from .statistics import (
+    ELIMINATED_KEY,
+    MONITORED,
+    MONTHLY,
+    TOTAL,
+    UNDER_WAY_KEY,
+    Facts,
+    StatTable,
+    compute,
+    read_facts,
+    scope_of,
+)
 from .store import Store
 from .store.snapshots import PASS, REPORT
+from .workflow import CATEGORIES
 from .workspace import Workspace
 
 BULLETIN_DIR = "通报"
@@ -87,10 +100,10 @@ def make_bulletin(store: Store, config: Config, *, year: int, month: int, today:
         with store.atomic():
             store.snapshots.keep(key, [t.to_json() for t in tables], made_by=REPORT, as_of=as_of, at=now)
     return Bulletin(district=config.settings.district, year=year, month=month, as_of=as_of, tables=tables,
-                    frozen_at=frozen_at, corrections=_corrections(store, facts, scope, year, month, today))
+                    frozen_at=frozen_at, corrections=_corrections(store, facts, scope, year, month))
 
 
-def _corrections(store: Store, facts, scope, year: int, month: int, today: dt.date) -> tuple[str, ...]:
+def _corrections(store: Store, facts: Facts, scope: dict[str, Any], year: int, month: int) -> tuple[str, ...]:
     """What changed in the months before since they were reported: each earlier month of the cycle's series
     whose numbers, counted again now, differ from the previous month's report."""
     prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
@@ -98,7 +111,7 @@ def _corrections(store: Store, facts, scope, year: int, month: int, today: dt.da
     if kept is None or MONTHLY not in kept.tables:
         return ()
     then = StatTable.from_json(kept.tables[MONTHLY])
-    now = compute(facts, as_of=min(month_end(year, month), today), **scope).table(MONTHLY)
+    now = compute(facts, as_of=kept.as_of, **scope).table(MONTHLY)  # that report's months, counted again now
     counted_now = {r[0]: r for r in now.rows}
     out = []
     for row in then.rows[:-1]:  # the months, not the cycle's total
@@ -113,9 +126,6 @@ def _corrections(store: Store, facts, scope, year: int, month: int, today: dt.da
 
 def key_figures(b: Bulletin) -> str:
     """The month's key figures in words (the first page of the 通报)."""
-    from .statistics import ELIMINATED_KEY, MONITORED, UNDER_WAY_KEY, TOTAL
-    from .workflow import CATEGORIES
-
     monitored = b.table(MONITORED).row(TOTAL)
     eliminated = b.table(ELIMINATED_KEY).row(TOTAL)
     under_way = b.table(UNDER_WAY_KEY).row(TOTAL)
