@@ -190,3 +190,12 @@ def test_a_months_bulletin_through_the_cli_equals_the_ledger_and_stays_as_report
     words = [r[0] for r in calamine_rows(next_month, "通报") if r and isinstance(r[0], str)]
     assert "更正说明：上月通报后，2021年12月的数字有更正（认定纳入由1户改为2户），已计入本期。" in words
     assert _tables(next_month, "表1")[0]["全区"]["合计（户）"] == 3
+
+
+def test_a_month_written_wrong_or_not_begun_is_told_in_chinese(tmp_path):
+    ws = workspace_on(tmp_path / "ws", None)
+    wrong = run_cli("report", ws.root, "--month", "2021/12", timeout=60)
+    assert wrong.returncode != 0 and "月份应写成 2021-12 这样的年-月，写的是“2021/12”" in wrong.stderr
+    future = run_cli("report", ws.root, "--month", "2022-02", "--as-of", "2022-01-05", timeout=60)
+    assert future.returncode != 0 and "2022年2月还没有开始，不能通报" in future.stderr
+    assert not (ws.district_dir / "通报").exists()
