@@ -13,9 +13,10 @@ from .tables import Formats
 LABEL_WIDTH, NUMBER_WIDTH = 16, 10
 
 
-def write_tables(wb, fmt: Formats, name: str, heading: Sequence[str], tables: Sequence[StatTable]) -> int:
-    """A sheet `name`: the `heading` lines, then each table (its title, header, rows, note) one under another;
-    returns the last row written."""
+def write_tables(wb, fmt: Formats, name: str, heading: Sequence[str], tables: Sequence[StatTable], *,
+                 one_page: bool = False) -> int:
+    """A sheet `name`: the `heading` lines, then each table (its title, header, rows, note) one under another,
+    one page wide (`one_page`: and one page tall — a town's few rows); returns the last row written."""
     sheet = wb.add_worksheet(name)
     width = max((len(t.header) for t in tables), default=2)
     sheet.set_column(0, 0, LABEL_WIDTH)
@@ -29,6 +30,8 @@ def write_tables(wb, fmt: Formats, name: str, heading: Sequence[str], tables: Se
         r = draw_table(sheet, fmt, table, r + 1, width)
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
                                        area=(0, 0, max(r - 1, 0), max(width - 1, 1)), across_first=False))
+    if one_page:
+        sheet.fit_to_pages(1, 1)
     return r
 
 

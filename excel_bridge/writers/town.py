@@ -54,7 +54,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
         write_tables(wb, fmt, TOWN_STATS_SHEET, [TEXT["stats.sheet_title"].format(
-            district=stats.district, scope=town, as_of=stats.as_of)], stats.tables)
+            district=stats.district, scope=town, as_of=stats.as_of)], stats.tables, one_page=True)
         write_checks(wb, fmt, TOWN_CHECKS_SHEET, [TEXT["checks.sheet_title"].format(
             district=stats.district, scope=town, as_of=as_of)], kaohe.table, kaohe.items)
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
