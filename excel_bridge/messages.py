@@ -690,9 +690,10 @@ TEXT: dict[str, str] = {
     "stats.cycle_total": "本年度合计",
     "stats.sheet_title": "{district}{scope}防止返贫动态监测统计（截至{as_of:%Y年%m月%d日}）",
     # 考核 by town (town_checks.py): each entry says what the town must do
-    "checks.title": "考核（按镇，截至{as_of:%Y年%m月%d日}）：识别超过{limit}天、部门预警逾期未核实、本周期未报台账的村、帮扶中缺监测联系人或帮扶措施",
+    "checks.title": "考核（按镇，截至{as_of:%Y年%m月%d日}）：识别超过{limit}天（未认定的和本周期已认定的）、部门预警逾期未核实、本周期未报台账的村、帮扶中缺监测联系人或帮扶措施",
     "checks.note": "每一项的明细见下方清单（镇级核查表的“本镇考核”表列出本镇的清单），按清单逐户（逐村）办理后，下一次统计即不再计入。",
     "checks.overdue": "{lead_date:%Y-%m-%d}成为线索，已{days}天仍未认定（期限{limit}天，目前{state}）：请尽快完成评议公示、核查和认定",
+    "checks.late": "{lead_date:%Y-%m-%d}成为线索，{identified_date:%Y-%m-%d}才认定纳入，用时{days}天（期限{limit}天）：请查明原因，今后按期完成",
     "checks.no_contact": "帮扶中但未填写监测联系人：请在村级台账“监测联系人”“联系人电话”列填写后重新提交",
     "checks.no_measure": "帮扶中但没有帮扶措施：请在村级台账“帮扶措施”表中为本户登记措施后重新提交",
     "checks.warning": "{department}部门预警（{fact}）核实期限{deadline:%Y-%m-%d}已过仍未核实：请在“部门预警”表中填写核实结论",

@@ -1,5 +1,5 @@
 """考核 by town (plan 七(三); DOMAIN.md "Numbers the district signs"): what each town must still do — leads not
-identified within the deadline, department warnings unverified past theirs, villages with no file in the current
+identified within the deadline (and, for the record, identifications this cycle that took longer), department warnings unverified past theirs, villages with no file in the current
 cycle, 帮扶中 households without 监测联系人 or without a measure — each a count and a list, from the same facts
 as the district's numbers (statistics.Facts: one read per table)."""
 
@@ -18,9 +18,9 @@ from .store import Store, WarningRow
 from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, TOWN_CHECK
 
 KAOHE = "kaohe"
-OVERDUE, WARNINGS, NO_FILE, NO_CONTACT, NO_MEASURE = (
-    "识别超期", "部门预警逾期未核实", "本周期未报台账的村", "帮扶中无监测联系人", "帮扶中无帮扶措施")
-KINDS = (OVERDUE, WARNINGS, NO_FILE, NO_CONTACT, NO_MEASURE)
+OVERDUE, LATE, WARNINGS, NO_FILE, NO_CONTACT, NO_MEASURE = (
+    "识别超期", "本周期认定超期", "部门预警逾期未核实", "本周期未报台账的村", "帮扶中无监测联系人", "帮扶中无帮扶措施")
+KINDS = (OVERDUE, LATE, WARNINGS, NO_FILE, NO_CONTACT, NO_MEASURE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ def town_checks(facts: Facts, extra: CheckFacts, *, towns: Sequence[str], regist
             if days > limit_days:
                 items.append(CheckItem(OVERDUE, h.town, h.village, h.household_no, h.head_name, TEXT[
                     "checks.overdue"].format(lead_date=h.lead_date, days=days, limit=limit_days, state=h.state)))
+        if (h.identified_date is not None and h.lead_date is not None and h.identified_date >= cycle_start(as_of)
+                and (h.identified_date - h.lead_date).days > limit_days):
+            items.append(CheckItem(LATE, h.town, h.village, h.household_no, h.head_name, TEXT["checks.late"].format(
+                lead_date=h.lead_date, identified_date=h.identified_date,
+                days=(h.identified_date - h.lead_date).days, limit=limit_days)))
         if h.state == ASSISTING:
             if not h.contact_person:
                 items.append(CheckItem(NO_CONTACT, h.town, h.village, h.household_no, h.head_name,

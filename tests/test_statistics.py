@@ -182,9 +182,11 @@ def test_a_towns_figures_are_the_districts_row_for_it(store, config):
 
 
 def test_kaohe_counts_and_lists_by_town(store, config):
-    """考核: leads past the 15 days (h5 19 days, h6 18, h10 17), the village with no file this cycle, the 帮扶中
-    household without 监测联系人 and without a measure (h2; h1 has both)."""
+    """考核: leads past the 15 days (h5 19 days, h6 18, h10 17), identifications this cycle that took longer (h4 22
+    days, h11 17; h8 19 but off file; h1, h2, h3 within), the village with no file this cycle, the 帮扶中 household
+    without 监测联系人 and without a measure (h2; h1 has both)."""
     from excel_bridge.town_checks import (
+        LATE,
         NO_CONTACT,
         NO_FILE,
         NO_MEASURE,
@@ -197,15 +199,17 @@ def test_kaohe_counts_and_lists_by_town(store, config):
 
     h = _ledger(store)
     checks = town_checks(read_facts(store), read_check_facts(store, AS_OF), as_of=AS_OF, **check_scope(config))
-    assert checks.table.row(MABA) == {"镇": MABA, OVERDUE: 2, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 1, NO_MEASURE: 1,
-                                      "合计": 5}
-    assert checks.table.row(DATANG) == {"镇": DATANG, OVERDUE: 1, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 0,
-                                        NO_MEASURE: 0, "合计": 2}
-    assert checks.table.row("全区")["合计"] == 7
+    assert checks.table.row(MABA) == {"镇": MABA, OVERDUE: 2, LATE: 1, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 1,
+                                      NO_MEASURE: 1, "合计": 6}
+    assert checks.table.row(DATANG) == {"镇": DATANG, OVERDUE: 1, LATE: 1, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 0,
+                                        NO_MEASURE: 0, "合计": 3}
+    assert checks.table.row("全区")["合计"] == 9
     numbers = {store.households.get(v).household_no: k for k, v in h.items()}
     assert [(i.kind, numbers.get(i.household_no, i.village)) for i in checks.of(MABA)] == [
-        (OVERDUE, "h5"), (OVERDUE, "h6"), (NO_FILE, "一村"), (NO_CONTACT, "h2"), (NO_MEASURE, "h2")]
+        (OVERDUE, "h5"), (OVERDUE, "h6"), (LATE, "h4"), (NO_FILE, "一村"), (NO_CONTACT, "h2"), (NO_MEASURE, "h2")]
     [overdue] = [i for i in checks.of(DATANG) if i.kind == OVERDUE]
     assert overdue.detail.startswith("2021-12-03成为线索，已17天仍未认定（期限15天，目前待镇核查）")
     mine = checks.for_town(DATANG)
-    assert [r[0] for r in mine.table.rows] == [DATANG] and len(mine.items) == 2
+    assert [r[0] for r in mine.table.rows] == [DATANG] and len(mine.items) == 3
+    [late] = [i for i in mine.items if i.kind == LATE]
+    assert late.detail.startswith("2021-08-15成为线索，2021-09-01才认定纳入，用时17天（期限15天）")
