@@ -165,15 +165,18 @@ class Views:
 
     # --- the district's numbers (统计, 通报, 考核): one read per table, never a query per household ---
     def counted_households(self) -> Iterator[CountedHousehold]:
-        """Every household, streamed, with what the numbers need of it."""
+        """Every household, streamed, with what the numbers need of it (three values of its JSON, extracted by the
+        database: the whole record is never decoded)."""
         q = select(_H.c.id, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_name, _H.c.state, _H.c.on_file,
-                   _H.c.category, _H.c.lead_date, _H.c.identified_date, _H.c.data, _H.c.assessment).order_by(_H.c.id)
+                   _H.c.category, _H.c.lead_date, _H.c.identified_date,
+                   _H.c.data["lead_source"].as_string().label("lead_source"),
+                   _H.c.data["contact_person"].as_string().label("contact_person"),
+                   _H.c.assessment["risk_types"].label("risk_types")).order_by(_H.c.id)
         for r in self.db.stream(q):
-            data, assessment = r.data or {}, r.assessment or {}
             yield CountedHousehold(
                 id=r.id, town=r.town, village=r.village, household_no=r.household_no, head_name=r.head_name,
-                state=r.state, on_file=bool(r.on_file), category=r.category, lead_source=data.get("lead_source"),
-                risk_types=tuple(assessment.get("risk_types") or ()), contact_person=data.get("contact_person"),
+                state=r.state, on_file=bool(r.on_file), category=r.category, lead_source=r.lead_source,
+                risk_types=tuple(r.risk_types or ()), contact_person=r.contact_person,
                 lead_date=day(r.lead_date), identified_date=day(r.identified_date))
 
     def member_counts(self) -> dict[int, int]:
