@@ -109,10 +109,12 @@ class Facts:
     with_measures: set[int] = field(default_factory=set)
 
 
-def read_facts(store: Store) -> Facts:
-    """The ledger read once per table (never a query per household)."""
-    return Facts(households=list(store.views.counted_households()), members=store.views.member_counts(),
-                 moves=store.views.counted_moves(), with_measures=store.views.households_with_measures())
+def read_facts(store: Store, households: list[CountedHousehold] | None = None) -> Facts:
+    """The ledger read once per table (never a query per household); `households` when the caller has already
+    streamed them (the district's writer, for its alerts)."""
+    return Facts(households=list(store.views.counted_households()) if households is None else households,
+                 members=store.views.member_counts(), moves=store.views.counted_moves(),
+                 with_measures=store.views.households_with_measures())
 
 
 def cycle_start(as_of: dt.date) -> dt.date:

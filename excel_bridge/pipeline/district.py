@@ -27,7 +27,7 @@ from ..messages import TEXT, os_problem
 from ..report import keep_pass_snapshot
 from ..runner import Runner
 from ..statistics import compute, read_facts, scope_of
-from ..store import HouseholdRow, Store
+from ..store import CountedHousehold, HouseholdRow, Store
 from ..town_checks import check_scope, read_check_facts, town_checks
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
@@ -65,17 +65,19 @@ def district_job(job: DistrictJob) -> DistrictResult:
         config = workspace_config(job.root)
         _clear_spools(ws)
         assisting: list[HouseholdRow] = []
+        counted: list[CountedHousehold] = []  # what the district's numbers need of each, from the same read
 
         def households() -> Iterator[HouseholdRow]:  # streamed once, for the alerts; the 帮扶中 ones kept
             for h in store.households.each():
                 if h.state == ASSISTING and h.on_file:
                     assisting.append(h)
+                counted.append(CountedHousehold.of_row(h))
                 yield h
 
         alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
         eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
-        facts, scope = read_facts(store), scope_of(config)  # the district's numbers: one read per table, for all
+        facts, scope = read_facts(store, counted), scope_of(config)  # the district's numbers, once for all
         statistics = compute(facts, as_of=job.as_of, **scope)
         keep_pass_snapshot(store, job.as_of, statistics.tables)  # the month's numbers until it is reported
         checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))

@@ -194,6 +194,15 @@ class CountedHousehold:
     lead_date: dt.date | None
     identified_date: dt.date | None
 
+    @classmethod
+    def of_row(cls, h: "HouseholdRow") -> "CountedHousehold":
+        """From a household already read whole (the district's writer streams them once for the alerts)."""
+        return cls(id=h.id, town=h.town, village=h.village, household_no=h.household_no, head_name=h.head_name,
+                   state=h.state, on_file=h.on_file, category=h.category, lead_source=h.data.get("lead_source"),
+                   risk_types=tuple(h.assessment.get("risk_types") or ()),
+                   contact_person=h.data.get("contact_person"), lead_date=h.lead_date,
+                   identified_date=h.identified_date)
+
 
 @dataclass(frozen=True)
 class CountedMove:
