@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..statistics import StatTable
 from ..town_checks import CheckItem
+from .common import wrapped_height
 from .printing import PageLayout, apply_xlsxwriter
 from .tables import Formats
 
@@ -60,32 +61,40 @@ def draw_table(sheet, fmt: Formats, table: StatTable, top: int, width: int) -> i
     return r
 
 
-CHECK_COLUMNS = (("考核项目", 16), ("镇", 9), ("村", 10), ("户编号", 16), ("户主姓名", 9), ("说明", 70))
+CHECK_COLUMNS = (("考核项目", 16), ("镇", 9), ("村", 10), ("户编号", 18), ("户主姓名", 9), ("说明", 44))
+COUNT_WIDTH = 11  # the count columns right of 说明 (the counts table has one column per item and a total)
 
 
 def write_checks(wb, fmt: Formats, name: str, heading: Sequence[str], counts: StatTable,
                  items: Sequence[CheckItem]) -> None:
-    """考核: the counts by town × item, then the list behind them (what to do, household by household)."""
+    """考核: the counts by town × item, then the list behind them (what to do, household by household); the two
+    share the sheet's columns, so each column is wide enough for both."""
     sheet = wb.add_worksheet(name)
-    last = len(CHECK_COLUMNS) - 1
-    for c, (_, w) in enumerate(CHECK_COLUMNS):
-        sheet.set_column(c, c, max(w, NUMBER_WIDTH + 3) if c < len(counts.header) else w)
+    width = max(len(CHECK_COLUMNS), len(counts.header))
+    last = width - 1
+    for c in range(width):
+        sheet.set_column(c, c, max(CHECK_COLUMNS[c][1], NUMBER_WIDTH) if c < len(CHECK_COLUMNS) else COUNT_WIDTH)
     r = 0
     for i, line in enumerate(heading):
         sheet.set_row(r, 26 if i == 0 else 18)
         sheet.merge_range(r, 0, r, last, line, fmt.title if i == 0 else fmt.bold)
         r += 1
-    r = draw_table(sheet, fmt, counts, r + 1, len(CHECK_COLUMNS)) + 1
+    r = draw_table(sheet, fmt, counts, r + 1, width) + 1
     sheet.set_row(r, 22)
     for c, (head, _) in enumerate(CHECK_COLUMNS):
         sheet.write_string(r, c, head, fmt.header)
     header_row = r
+    wrap = {len(CHECK_COLUMNS) - 1: CHECK_COLUMNS[-1][1]}
     for item in items:
         r += 1
-        for c, value in enumerate((item.kind, item.town, item.village, item.household_no, item.head_name,
-                                   item.detail)):
-            sheet.write_string(r, c, value or "", fmt.by_kind["wrap"] if c == last else fmt.by_kind["text"])
-    sheet.autofilter(header_row, 0, max(r, header_row + 1), last)
+        values = (item.kind, item.town, item.village, item.household_no, item.head_name, item.detail)
+        height = wrapped_height(values, wrap)  # LibreOffice does not grow a row for wrapped text itself
+        if height:
+            sheet.set_row(r, height)
+        for c, value in enumerate(values):
+            sheet.write_string(r, c, value or "", fmt.by_kind["wrap"] if c == len(CHECK_COLUMNS) - 1
+                               else fmt.by_kind["text"])
+    sheet.autofilter(header_row, 0, max(r, header_row + 1), len(CHECK_COLUMNS) - 1)
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=(header_row, header_row),
                                        repeat_columns=None, area=(0, 0, max(r, header_row), last),
                                        across_first=False))
