@@ -707,6 +707,7 @@ TEXT: dict[str, str] = {
     "report.key_figures": "截至{as_of:%Y年%m月%d日}，{district}共有监测对象{households}户{people}人，其中{categories}；风险已消除{eliminated}户{eliminated_people}人；另有在途（线索、待镇核查、待区认定及自然减少审核中）{under_way}户{under_way_people}人，尚未计入监测对象。{month}月收到线索{leads}户，认定纳入{identified}户，风险消除{eliminated_month}户，自然减少{reduced}户。各表口径见表名和表下说明。",
     "report.category_part": "{category}{households}户{people}人",
     "report.frozen": "本月数字于{at:%Y-%m-%d %H:%M}首次通报时冻结保存，此后的更正计入下月通报。",
+    "report.counted_late": "{year}年{month}月结束时台账中没有留存当月的数字（当月没有通报，系统也没有处理过文件）：各户的状态按{day:%Y年%m月%d日}的台账统计，逐月表按各事项生效的日期计入月份。此后本月数字即按本次通报冻结。",
     "report.correction": "更正说明：上月通报后，{month}的数字有更正（{changes}），已计入本期。",
     "report.correction_item": "{what}由{before}户改为{after}户",
     "report.sign": "审核人：＿＿＿＿＿＿　　　负责人：＿＿＿＿＿＿　　　（盖章）　　　　年　　月　　日",

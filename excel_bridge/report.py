@@ -51,6 +51,7 @@ class Bulletin:
     tables: tuple[StatTable, ...]
     frozen_at: dt.datetime | None  # when the numbers were first reported (None: reported now, for the first time)
     corrections: tuple[str, ...]
+    counted_late: dt.date | None = None  # a past month nothing was kept for: counted from the ledger of this day
 
     def table(self, key: str) -> StatTable:
         return next(t for t in self.tables if t.key == key)
@@ -86,6 +87,7 @@ def make_bulletin(store: Store, config: Config, *, year: int, month: int, today:
     now = (now or dt.datetime.now()).replace(microsecond=0)
     kept = store.snapshots.of(key)
     facts = read_facts(store)
+    late: dt.date | None = None
     scope = scope_of(config)
     if kept is not None and (kept.made_by == REPORT or month_end(year, month) < today):
         tables = tuple(StatTable.from_json(doc) for doc in kept.tables.values())
@@ -97,10 +99,11 @@ def make_bulletin(store: Store, config: Config, *, year: int, month: int, today:
         as_of = min(month_end(year, month), today)
         tables = compute(facts, as_of=as_of, **scope).tables
         frozen_at = None
+        late = today if month_end(year, month) < today else None
         with store.atomic():
             store.snapshots.keep(key, [t.to_json() for t in tables], made_by=REPORT, as_of=as_of, at=now)
     return Bulletin(district=config.settings.district, year=year, month=month, as_of=as_of, tables=tables,
-                    frozen_at=frozen_at, corrections=_corrections(store, facts, scope, year, month))
+                    frozen_at=frozen_at, corrections=_corrections(store, facts, scope, year, month), counted_late=late)
 
 
 def _corrections(store: Store, facts: Facts, scope: dict[str, Any], year: int, month: int) -> tuple[str, ...]:

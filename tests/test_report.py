@@ -176,6 +176,10 @@ def test_a_months_bulletin_through_the_cli_equals_the_ledger_and_stays_as_report
     town = _tables(ws.town_review_path(TOWN), "本镇统计")
     assert town[0][TOWN] == monitored[TOWN] and [k for k in town[0] if k in (*towns, "全区")] == [TOWN]
     first_report = {s: _tables(path, s) for s in sheets[1:7]}
+    november, _ = _report(ws, "--month", "2021-11", "--as-of", T.isoformat())  # no pass, no report kept it
+    assert any(str(r[0]).startswith("2021年11月结束时台账中没有留存当月的数字") for r in calamine_rows(november, "通报")
+               if r)
+    assert not any(str(r[0]).startswith("2021年12月结束时") for r in calamine_rows(path, "通报") if r)
 
     # a correction after the month was reported: the district agrees to 王五 on 2021-12-28, processed in January
     decide(ws.master_path, MASTER_SHEET, "王五", "同意", "同意认定", "区审核", dt.date(2021, 12, 28))

@@ -43,6 +43,8 @@ def _write(tmp: Path, b: Bulletin, now: dt.datetime) -> None:
     lines.append((key_figures(b), fmt.note, 75))
     if b.frozen_at is not None:
         lines.append((TEXT["report.frozen"].format(at=b.frozen_at), fmt.note, 30))
+    if b.counted_late is not None:
+        lines.append((TEXT["report.counted_late"].format(year=b.year, month=b.month, day=b.counted_late), fmt.note, 30))
     for text in b.corrections:
         lines.append((text, fmt.note, 30))
     r = 0
