@@ -213,3 +213,24 @@ def test_kaohe_counts_and_lists_by_town(store, config):
     assert [r[0] for r in mine.table.rows] == [DATANG] and len(mine.items) == 3
     [late] = [i for i in mine.items if i.kind == LATE]
     assert late.detail.startswith("2021-08-15成为线索，2021-09-01才认定纳入，用时17天（期限15天）")
+
+
+def test_a_past_month_reads_its_last_pass_and_is_reported_as_kept(store, config):
+    """The month's last pass kept its numbers (report_snapshots, made_by pass); a 通报 asked in the next month
+    shows them, not the ledger as it is now, and from then on they are the month's report."""
+    from excel_bridge.report import keep_pass_snapshot, make_bulletin
+
+    h = _ledger(store)
+    december = compute(read_facts(store), as_of=AS_OF, **scope_of(config))
+    keep_pass_snapshot(store, AS_OF, december.tables)
+    _walk(store, h["h6"], IDENTIFY[2:], (dt.date(2022, 1, 3),))  # 待区认定 → 帮扶中, in January
+    january = dt.date(2022, 1, 5)
+    bulletin = make_bulletin(store, config, year=2021, month=12, today=january)
+    assert bulletin.as_of == AS_OF and bulletin.frozen_at is not None and bulletin.counted_late is None
+    assert bulletin.tables == december.tables
+    assert bulletin.table(MONITORED).row("全区")["合计（户）"] == 4  # h6 is counted in January, not here
+    assert store.snapshots.of("2021-12").made_by == "report"
+    keep_pass_snapshot(store, january, compute(read_facts(store), as_of=january, **scope_of(config)).tables)
+    assert store.snapshots.of("2021-12").made_by == "report"  # a pass never touches another month
+    now = make_bulletin(store, config, year=2022, month=1, today=january)
+    assert now.table(MONITORED).row("全区")["合计（户）"] == 5 and now.frozen_at is None
