@@ -20,7 +20,8 @@ Product (each in a fresh subprocess; RSS sampled over the whole process tree, wo
                 workbooks, master
   turnaround    one village re-dropped into the full district: from the start of the pass that takes the
                 (settled) file to its returned copy being written; median of --repeat
-  master        regenerating the master alone from the full ledger
+  master        regenerating the master alone from the full ledger (its 统计 and 考核 computed in the time)
+  report        the month's 通报 from the full ledger: numbers counted, kept, workbook written (no PDF)
   half          the cold run again at half the villages (how cost grows)
   stream        bench/stream.py on the same inputs (a running `watch`, one village dropped every 2 s for
                 --stream-seconds; 0 leaves it out): its stream_* figures join this bench's JSON line
@@ -207,6 +208,15 @@ DRIVER = textwrap.dedent("""
             write_master(ws, store, config, as_of=as_of, alerts=all_alerts(store, config, as_of),
                          changes=recent_changes(store))
             out["seconds"] = time.perf_counter() - t
+    elif mode == "report":
+        from excel_bridge.report import bulletin_path, make_bulletin
+        from excel_bridge.writers.bulletin import write_bulletin
+        with ws.open_store() as store:
+            config = ws.config()
+            t = time.perf_counter()  # the month's numbers counted and the 通报 written (its PDF is LibreOffice's time)
+            b = make_bulletin(store, config, year=as_of.year, month=as_of.month, today=as_of)
+            write_bulletin(bulletin_path(ws, b.district, b.year, b.month), b)
+            out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))
 """)
 
@@ -383,6 +393,7 @@ def run(args: argparse.Namespace, ledgers: Ledgers) -> None:
     edits = edited_copies(files, args.repeat, scratch)
     turn_out, _, turn_rss = run_driver("turnaround", full["root"], *map(str, edits))
     master_out, _, master_rss = run_driver("master", full["root"])
+    report_out, _, report_rss = run_driver("report", full["root"])
     households, members = master_rows(full["root"])
     floors = {
         "calamine_s": floor_calamine(paths),
@@ -415,7 +426,8 @@ def run(args: argparse.Namespace, ledgers: Ledgers) -> None:
         "turnaround_pass_s": [round(x, 2) for x in turn_out.get("pass_seconds", [])],
         "turnaround_rss_mib": round(turn_rss),
         "master_s": round(master_out["seconds"], 2), "master_rss_mib": round(master_rss),
-        "peak_rss_mib": round(max(full["rss_mib"], half["rss_mib"], turn_rss, master_rss)),
+        "report_s": round(report_out["seconds"], 2), "report_rss_mib": round(report_rss),
+        "peak_rss_mib": round(max(full["rss_mib"], half["rss_mib"], turn_rss, master_rss, report_rss)),
     }
     rows = [
         ("inputs", f"{args.villages} villages × {args.households} households = {n_households} households, "
@@ -432,6 +444,7 @@ def run(args: argparse.Namespace, ledgers: Ledgers) -> None:
         ("single village turnaround", f"{turnaround:.2f} s median of {len(turn_out['turnaround'])}, "
                                       f"peak RSS {turn_rss:.0f} MiB"),
         ("master regeneration", f"{master_out['seconds']:.1f} s, peak RSS {master_rss:.0f} MiB"),
+        ("monthly 通报 (report, no PDF)", f"{report_out['seconds']:.1f} s, peak RSS {report_rss:.0f} MiB"),
     ]
     if args.stream_seconds > 0:
         stream = run_stream(args, base)

@@ -396,6 +396,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import bulletin_path, make_bulletin, parse_month, to_pdf
+    from .statistics import MONITORED, TOTAL
+    from .writers.bulletin import write_bulletin
+
+    ws, _ = _open_workspace(args.dir)
+    config = ws.config()
+    today = args.as_of or dt.date.today()
+    year, month = parse_month(args.month) if args.month else (today.year, today.month)
+    with ws.open_store(args.database) as store:
+        bulletin = make_bulletin(store, config, year=year, month=month, today=today)
+    placed = write_bulletin(bulletin_path(ws, bulletin.district, year, month), bulletin)
+    if placed.locked:
+        print(_locked_line(placed))
+    total = bulletin.table(MONITORED).row(TOTAL)
+    frozen = TEXT["report.done_frozen"].format(at=bulletin.frozen_at) if bulletin.frozen_at else ""
+    print(TEXT["report.done"].format(district=bulletin.district, year=year, month=month, path=placed.path,
+                                     as_of=bulletin.as_of, households=total["合计（户）"], people=total["合计（人）"])
+          + frozen)
+    pdf = to_pdf(placed.path)
+    print(TEXT["report.pdf"].format(path=pdf) if pdf else TEXT["report.no_pdf"])
+    return EXIT_OK
+
+
 def cmd_rules_page(args: argparse.Namespace) -> int:
     from .rules_page import write_page
 
@@ -445,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
-                "rules-page": cmd_rules_page}
+                "report": cmd_report, "rules-page": cmd_rules_page}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

@@ -27,7 +27,7 @@ from .validate import Parsed, Record
 from .village_step import lead_channel, marked_not_proposed, village_step
 from .workflow import (ABSENT_SINCE, ASSISTING, DEPARTMENT_LEAD, DISTRICT_REDUCE, ELIMINATED, LEAD, MONITORED,
                        NOT_INCLUDED, NOT_PROPOSED, READMIT, REDUCE, REDUCIBLE, REJECT, REMOVED, RETURN, SYSTEM,
-                       TOWN_REDUCE, VILLAGE, initial_state, transition)
+                       TOWN_REDUCE, VILLAGE, identified_category, initial_state, transition)
 
 # Issues that come from the ledger (state, other villages, the identified date, a monitored household the file
 # left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,
@@ -325,7 +325,8 @@ def _create(store: Store, config: Config, town: str, village: str, hps: list[Hou
         household_no=next(provisional) if needs else hp.household_no, provisional=needs, head_id=hp.head_id or "",
         head_name=hp.head_name, town=town, village=village, state=state, lead_date=as_of if state == LEAD else None,
         identified_date=identified, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
-        errors=hp.errors, warnings=hp.warnings, at=at)
+        errors=hp.errors, warnings=hp.warnings, at=at,
+        category=identified_category(hp.data, hp.assessment) if state == ASSISTING else None)
         for (hp, identified, state), needs in zip(starts, numbered, strict=True)])
     store.events.record_many([dict(
         household_id=row.id, event="created", to_state=state, level=SYSTEM, at=at, source_sha256=sha,

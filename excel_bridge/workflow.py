@@ -91,6 +91,22 @@ MATTER = {TOWN_CHECK: "纳入监测核查", TOWN_ACCEPT: "风险消除验收", D
           DISTRICT_APPROVE: "风险消除审批", TOWN_REDUCE: "自然减少", DISTRICT_REDUCE: "自然减少"}
 
 
+# 监测对象 (DOMAIN.md "Numbers the district signs"): households the district identified, still monitored;
+# 风险已消除 is counted apart, and the states before identification are 在途 (never in category or risk counts)
+IDENTIFIED = (ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE)
+UNDER_WAY = (LEAD, TOWN_CHECK, DISTRICT_CONFIRM, TOWN_REDUCE, DISTRICT_REDUCE)
+CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+
+
+def identified_category(data: dict[str, Any], assessment: dict[str, Any]) -> str:
+    """认定类别 fixed at identification: the rules' suggestion then, or (none: the district agreed to a household
+    the rules did not propose) 脱贫不稳定户 for a 脱贫户, else 边缘易致贫户."""
+    suggested = assessment.get("category")
+    if suggested in CATEGORIES:
+        return str(suggested)
+    return CATEGORIES[0] if data.get("household_type") == "脱贫户" else CATEGORIES[1]
+
+
 def deciding(level: str) -> list[str]:
     """The states whose households wait for `level` (the rows of its decision sheet)."""
     return [state for state, lv in DECIDER.items() if lv == level]
@@ -115,6 +131,10 @@ class Household(Protocol):
     def head_id(self) -> str: ...
     @property
     def identified_date(self) -> dt.date | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def assessment(self) -> dict[str, Any]: ...
 
 
 class Ledger(Protocol):
@@ -166,6 +186,7 @@ def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt
     fields: dict[str, object] = {}
     if to == ASSISTING and hh.state == DISTRICT_CONFIRM:
         fields["identified_date"] = day
+        fields["category"] = identified_category(hh.data, hh.assessment)  # fixed here; the rules' later view is a hint
     if to == ELIMINATED:
         fields["eliminated_date"] = day
     if to == REMOVED:

@@ -24,7 +24,7 @@ from excel_bridge.workflow import REMOVED, STATES
 from excel_bridge.workspace import Workspace
 from excel_bridge.writers.common import Placed
 
-REQUIRED_SHEETS = ["总览", "监测户台账", "家庭成员", "待区审核", "预警", "问题汇总", "提交记录"]
+REQUIRED_SHEETS = ["总览", "统计", "考核", "监测户台账", "家庭成员", "待区审核", "预警", "问题汇总", "提交记录"]
 # sheet → (header row, the first column not frozen: the ones left of it say who a row is and stay in view)
 TABLE_SHEETS = {"监测户台账": (0, "G"), "家庭成员": (0, "F"), "待区审核": (1, "G"), "预警": (0, "A"), "问题汇总": (0, "A"),
                 "提交记录": (0, "A")}
@@ -74,7 +74,7 @@ def test_demo_pass_applies_every_file_and_writes_the_master_once(demo):
 def test_master_sheet_names_and_structure(demo):
     ws, *_ = demo
     names = calamine_sheet_names(ws.master_path)
-    assert names[:7] == REQUIRED_SHEETS
+    assert names[:len(REQUIRED_SHEETS)] == REQUIRED_SHEETS
     with zipfile.ZipFile(ws.master_path) as zf:
         charts = [n for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
         assert len(charts) >= 2
@@ -174,11 +174,11 @@ def test_master_overview_counts_equal_sql_counts(demo):
     towns = list(ws.settings().towns)
     categories = Counter()
     risks = Counter()
-    for r in _sql(ws, "SELECT assessment FROM households WHERE on_file=1 AND state != '未纳入'"):
-        a = json.loads(r["assessment"])
-        if a.get("category"):
-            categories[a["category"]] += 1
-        for risk in a.get("risk_types", []):
+    # issue 20: only 监测对象 (帮扶中, 待镇验收, 待区审批) by their 认定类别; leads and the chain are 在途
+    for r in _sql(ws, "SELECT category, assessment FROM households WHERE on_file=1"
+                      " AND state IN ('帮扶中', '待镇验收', '待区审批')"):
+        categories[r["category"]] += 1
+        for risk in json.loads(r["assessment"]).get("risk_types", []):
             risks[risk] += 1
     columns = [*STATES, REMOVED]
     by_label = {r[0]: r for r in rows[header_at + 1: header_at + 2 + len(towns)]}
@@ -196,7 +196,9 @@ def test_master_overview_counts_equal_sql_counts(demo):
         assert labelled[cat] == categories[cat], cat
     for risk, n in risks.items():
         assert labelled[risk] == n, risk
-    assert sum(categories.values()) > 0
+    assert labelled["监测对象户数（每户只计一次）"] == sum(categories.values())
+    leads = _sql(ws, "SELECT COUNT(*) AS n FROM households WHERE on_file=1 AND state = '线索'")[0]["n"]
+    assert leads > 0  # the demo's leads are there, and counted in none of the category or risk rows
 
 
 def test_master_submissions_issues_alerts_and_decisions_equal_the_ledger(demo):

@@ -1,4 +1,4 @@
-"""The ledger's schema revisions (issue 18, item 11): Alembic revisions v1…v8 written by hand, run on SQLite and
+"""The ledger's schema revisions (issue 18, item 11): Alembic revisions v1…v9 written by hand, run on SQLite and
 PostgreSQL alike — a ledger of the previous version (with rows) is upgraded on both backends, one of a release
 before Alembic is recognised by meta.schema_version and stamped, a new ledger built by the revisions has exactly
 the schema of `store.tables`, a ledger newer than the program is refused untouched, and the revisions ship in
@@ -140,6 +140,31 @@ def test_a_version_4_ledger_has_its_steps_and_villages_moved_into_their_own_colu
         with pytest.raises(LedgerError):  # the log is append-only again
             with store.atomic() as conn:
                 conn.execute(t.events.update().values(comment="改"))
+
+
+def test_a_version_8_ledger_gives_its_identified_households_the_category_their_data_shows(backend, tmp_path):
+    """v9 (issue 20): 认定类别 for a household already identified is what its stored assessment suggested, else
+    (its income rose since: no suggestion) 脱贫不稳定户 for a 脱贫户 and 边缘易致贫户 otherwise; a lead gets none."""
+    target = _target(backend, tmp_path)
+    _build(target, "v8")
+    engine = create_engine(target if "://" in target else f"sqlite:///{target}")
+    common = dict(town="马坝镇", village="石塘村", version=2, opinion="", on_file=True, provisional=False,
+                  errors=0, warnings=0, updated_at=AT)
+    with engine.begin() as conn:
+        conn.execute(t.households.insert(), [
+            dict(id=1, head_id="1", state="帮扶中", identified_date=dt.date(2021, 3, 1),
+                 data={"household_type": "普通农户"}, assessment={"category": "突发严重困难户"}, **common),
+            dict(id=2, head_id="2", state="待镇验收", identified_date=dt.date(2021, 3, 1),
+                 data={"household_type": "脱贫户"}, assessment={"category": None}, **common),
+            dict(id=3, head_id="3", state="风险已消除", identified_date=dt.date(2021, 3, 1),
+                 data={"household_type": "普通农户"}, assessment={}, **common),
+            dict(id=4, head_id="4", state="线索", identified_date=None, data={"household_type": "脱贫户"},
+                 assessment={"category": "脱贫不稳定户"}, **common)])
+    engine.dispose()
+    with Store.open(target) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert [store.households.get(i).category for i in (1, 2, 3, 4)] == [
+            "突发严重困难户", "脱贫不稳定户", "边缘易致贫户", None]
 
 
 def _fingerprint(target: str) -> dict[str, object]:

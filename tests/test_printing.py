@@ -136,8 +136,10 @@ def printed(tmp_path_factory, config) -> dict[str, Printed]:
 # machine's LibreOffice, with room to spare; before issue 12: one household's town workbook 6–12 pages, 4 households'
 # master 32, a returned copy of 5 households 25, the blank template 19)
 PER_KIND = {
-    "镇级核查表": lambda n: 8 + math.ceil(n / 8),  # with 部门预警 (issue 13) and 本镇已核实 (issue 18)
-    "区级总台账": lambda n: 12 + math.ceil(n / 6),  # with 部门比对 and 未在台账中的人员 (issue 13)
+    # with 部门预警 (issue 13), 本镇已核实 (issue 18), 本镇统计 and 本镇考核 (issue 20)
+    "镇级核查表": lambda n: 10 + math.ceil(n / 8),
+    # with 部门比对 and 未在台账中的人员 (issue 13), 统计 and 考核 (issue 20)
+    "区级总台账": lambda n: 16 + math.ceil(n / 6),
     "公示名单": lambda n: 1 + n // 15,
     "反馈": lambda n: 12 + math.ceil(n / 3),
     "模板": lambda n: 10,
@@ -152,7 +154,7 @@ def test_page_counts_stay_within_their_bound_per_household(printed):
     counts = {key: (len(p.pages), p.households) for key, p in printed.items()}
     over = {key: (pages, bound(key, n)) for key, (pages, n) in counts.items() if pages > bound(key, n)}
     assert over == {}, counts
-    assert counts["镇级核查表（1户）"][0] <= 8 and counts["区级总台账（4户）"][0] <= 12
+    assert counts["镇级核查表（1户）"][0] <= 10 and counts["区级总台账（4户）"][0] <= 16
     assert counts["反馈（5户）"][0] <= 13 and counts["模板"][0] <= 10
 
 
@@ -218,13 +220,14 @@ def test_town_and_master_page_setups(printed):
     # from the header row (the lines above are for the screen); the hidden token column V takes no paper
     assert decisions.print_area == "'待镇审核'!$A$2:$V$3"
     assert decisions.oddHeader.left.text == "&F　&A" and decisions.oddFooter.center.text == "第 &P 页，共 &N 页"
-    for name in ("本镇已决定", "村级提交情况", "预警", "风险消除研判"):
+    for name in ("本镇已决定", "村级提交情况", "预警", "风险消除研判", "本镇考核"):
         assert _setup(town[name])[:4] == ("landscape", 9, 1, 0), name
+    assert _setup(town["本镇统计"])[:4] == ("landscape", 9, 1, None)  # one page wide and one tall (1: the default)
     master = openpyxl.load_workbook(printed["区级总台账（模拟区）"].workbook)
     households = master["监测户台账"]
     assert _setup(households) == ("landscape", 9, 2, 0, "overThenDown", True, "$1:$1", "$A:$F", True)
     n = printed["区级总台账（模拟区）"].households
-    assert households.print_area == f"'监测户台账'!$A$1:$AC${n + 1}"  # the streamed rows, every one
+    assert households.print_area == f"'监测户台账'!$A$1:$AD${n + 1}"  # the streamed rows, every one
     assert _setup(master["家庭成员"])[:4] == ("landscape", 9, 1, 0)
     overview = master["总览"]
     fit = overview.page_setup  # one page wide and one tall (1 is the default the file leaves out)

@@ -41,7 +41,7 @@ def _household(r: ShareRow, member_keys: list[str]) -> ShareHousehold:
     h, a = r.household, r.household.assessment
     return ShareHousehold(
         town=h.town, village=h.village, household_no=h.household_no, head_name=h.head_name or "", head_id=h.head_id,
-        household_type=h.data.get("household_type"), category=a.get("category"), state=h.state,
+        household_type=h.data.get("household_type"), category=h.category or a.get("category"), state=h.state,
         identified_date=h.identified_date, risk_types=tuple(a.get("risk_types") or ()), changed=r.changed,
         members=tuple(ShareMember({key: m.get(key) for key in (*member_keys, "dibao", "tekun")}) for m in r.members),
         measures=tuple(ShareMeasure(category=m.get("category") or "", content=m.get("content"),

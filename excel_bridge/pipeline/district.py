@@ -25,8 +25,11 @@ from ..departments.share_back import monthly_exports
 from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
+from ..report import keep_pass_snapshot
 from ..runner import Runner
-from ..store import HouseholdRow, Store
+from ..statistics import compute, read_facts, scope_of
+from ..store import CountedHousehold, HouseholdRow, Store
+from ..town_checks import check_scope, read_check_facts, town_checks
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
 from ..writers.common import SPOOL_PREFIX, Placed, office_lock, os_error_in
@@ -63,16 +66,22 @@ def district_job(job: DistrictJob) -> DistrictResult:
         config = workspace_config(job.root)
         _clear_spools(ws)
         assisting: list[HouseholdRow] = []
+        counted: list[CountedHousehold] = []  # what the district's numbers need of each, from the same read
 
         def households() -> Iterator[HouseholdRow]:  # streamed once, for the alerts; the 帮扶中 ones kept
             for h in store.households.each():
                 if h.state == ASSISTING and h.on_file:
                     assisting.append(h)
+                counted.append(CountedHousehold.of_row(h))
                 yield h
 
         alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
         eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
+        facts, scope = read_facts(store, counted), scope_of(config)  # the district's numbers, once for all
+        statistics = compute(facts, as_of=job.as_of, **scope)
+        keep_pass_snapshot(store, job.as_of, statistics.tables)  # the month's numbers until it is reported
+        checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
@@ -80,7 +89,9 @@ def district_job(job: DistrictJob) -> DistrictResult:
                              lambda record, town=town, notes=notes: (
                 write_town_workbook(ws, store, config, town, as_of=job.as_of, notes=notes,
                                     only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
-                                    before_replace=record)), kind="town")
+                                    before_replace=record,
+                                    statistics=compute(facts, as_of=job.as_of, town=town, **scope),
+                                    checks=checks)), kind="town")
             ok &= town_ok
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
@@ -88,7 +99,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         changes = recent_changes(store)
         master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
             ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            changes=changes, before_replace=record), kind="master")
+            changes=changes, before_replace=record, statistics=statistics, checks=checks), kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
         try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/

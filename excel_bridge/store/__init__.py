@@ -25,14 +25,15 @@ from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .moves import Moves
 from .outputs import Meta, Notes, Outputs, Pending
-from .records import (Conflict, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
+from .records import (Conflict, CountedHousehold, CountedMove, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
                       UnmatchedRow, VillageSummary, WarningRow, revive, revived)
+from .snapshots import Snapshot, Snapshots
 from .submissions import Submissions
 from .views import Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "DeptListRow", "Draft", "Event", "HouseholdRow", "MemberRow", "SentUp",
-           "ShareRow", "Store", "Submission", "Tally", "UnmatchedRow", "VillageSummary", "WarningRow", "database_url",
-           "describe", "revive", "revived"]
+__all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "DeptListRow", "Draft", "Event",
+           "HouseholdRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
+           "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
 
 
 class Store:
@@ -51,6 +52,7 @@ class Store:
         self.meta = Meta(db)
         self.views = Views(db, self.submissions)
         self.departments = Departments(db)
+        self.snapshots = Snapshots(db)  # the monthly 通报's numbers as first reported
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod

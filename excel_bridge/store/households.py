@@ -32,11 +32,12 @@ _CHILD_TABLES = (t.members, t.measures, t.reviews)
 def _new(*, head_id: str, head_name: str | None, town: str, village: str, state: str, household_no: str | None,
          provisional: bool, lead_date: dt.date | None, identified_date: dt.date | None, submission_id: int | None,
          row: int | None, data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
-         at: dt.datetime) -> dict[str, Any]:
-    """The columns of a new household (version 1, on file, no opinion yet)."""
+         at: dt.datetime, category: str | None = None) -> dict[str, Any]:
+    """The columns of a new household (version 1, on file, no opinion yet; `category`: 认定类别 of an import)."""
     return {"household_no": household_no, "provisional": provisional, "head_id": head_id, "head_name": head_name,
             "town": town, "village": village, "state": state, "version": 1, "opinion": "", "on_file": True,
-            "lead_date": lead_date, "identified_date": identified_date, "submission_id": submission_id, "row": row,
+            "lead_date": lead_date, "identified_date": identified_date, "category": category,
+            "submission_id": submission_id, "row": row,
             "data": data, "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at}
 
 
@@ -82,8 +83,8 @@ class Households:
     def set_state(self, household_id: int, *, state: str, version: int, at: dt.datetime,
                   **fields: Any) -> None:
         """A workflow move: the new state and version, and the dates/opinion the move sets
-        (lead_date, identified_date, eliminated_date, opinion; on_file for 已移出)."""
-        allowed = {"lead_date", "identified_date", "eliminated_date", "opinion", "on_file"}
+        (lead_date, identified_date, eliminated_date, opinion; on_file for 已移出; category at the district's 同意)."""
+        allowed = {"lead_date", "identified_date", "eliminated_date", "opinion", "on_file", "category"}
         unknown = set(fields) - allowed
         if unknown:
             raise TypeError(f"set_state() cannot set {sorted(unknown)}")

@@ -72,6 +72,7 @@ class HouseholdRow:
     lead_date: dt.date | None
     identified_date: dt.date | None
     eliminated_date: dt.date | None
+    category: str | None  # 认定类别, fixed at identification
     submission_id: int | None
     row: int | None
     data: dict[str, Any]
@@ -173,6 +174,45 @@ class Conflict:
     row: int | None
     other_town: str
     other_village: str
+
+
+@dataclass(frozen=True)
+class CountedHousehold:
+    """What the district's numbers read of a household (统计, 通报, 考核): one row of one read of the households."""
+
+    id: int
+    town: str
+    village: str
+    household_no: str | None
+    head_name: str | None
+    state: str
+    on_file: bool
+    category: str | None
+    lead_source: str | None
+    risk_types: tuple[str, ...]
+    contact_person: str | None
+    lead_date: dt.date | None
+    identified_date: dt.date | None
+
+    @classmethod
+    def of_row(cls, h: "HouseholdRow") -> "CountedHousehold":
+        """From a household already read whole (the district's writer streams them once for the alerts)."""
+        return cls(id=h.id, town=h.town, village=h.village, household_no=h.household_no, head_name=h.head_name,
+                   state=h.state, on_file=h.on_file, category=h.category, lead_source=h.data.get("lead_source"),
+                   risk_types=tuple(h.assessment.get("risk_types") or ()),
+                   contact_person=h.data.get("contact_person"), lead_date=h.lead_date,
+                   identified_date=h.identified_date)
+
+
+@dataclass(frozen=True)
+class CountedMove:
+    """One event as the month-by-month series counts it."""
+
+    household_id: int
+    event: str
+    from_state: str | None
+    to_state: str | None
+    effective_date: dt.date | None
 
 
 @dataclass(frozen=True)

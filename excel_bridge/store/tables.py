@@ -93,6 +93,7 @@ households = Table(
     Column("lead_date", Day),
     Column("identified_date", Day),
     Column("eliminated_date", Day),
+    Column("category", Words),                        # 认定类别: fixed by the district's 同意 (or the import)
     Column("submission_id", Integer, ForeignKey("submissions.id")),
     Column("row", Integer),
     Column("data", Doc, nullable=False),
@@ -293,6 +294,19 @@ dept_unmatched = Table(
     Column("sheet", Words),
     Column("row", Integer),
     Index("dept_unmatched_list", "list_id"),
+)
+
+# The district's numbers of a month (统计's tables, as JSON), kept when the month's 通报 is first made (made_by
+# "report": never replaced) or, until then, by each pass in the month (made_by "pass": replaced by the next).
+report_snapshots = Table(
+    "report_snapshots", metadata,
+    Column("month", Words, nullable=False),            # 2021-12
+    Column("name", Words, nullable=False),             # the table's key (statistics.StatTable.key)
+    Column("made_by", Words, nullable=False),          # report / pass
+    Column("as_of", Day, nullable=False),              # the day the numbers were counted for
+    Column("made_at", Stamp, nullable=False),
+    Column("data", Doc, nullable=False),
+    PrimaryKeyConstraint("month", "name"),
 )
 
 SQLITE_APPEND_ONLY = [

@@ -7,6 +7,7 @@ once); everything else is small enough to return as a list.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,18 @@ from sqlalchemy.orm import aliased
 from ..issues import Issue
 from . import tables as t
 from .db import Database
-from .records import Conflict, Event, HouseholdRow, MemberRow, SentUp, Submission, VillageSummary
+from .records import (
+    Conflict,
+    CountedHousehold,
+    CountedMove,
+    Event,
+    HouseholdRow,
+    MemberRow,
+    SentUp,
+    Submission,
+    VillageSummary,
+    day,
+)
 from .submissions import Submissions
 
 _H = t.households
@@ -150,3 +162,43 @@ class Views:
         out.sort(key=lambda s: (s.town_decision.effective_date or s.town_decision.at.date(), s.town_decision.id),
                  reverse=True)
         return out
+
+    # --- the district's numbers (统计, 通报, 考核): one read per table, never a query per household ---
+    def counted_households(self) -> Iterator[CountedHousehold]:
+        """Every household, streamed, with what the numbers need of it (three values of its JSON, extracted by the
+        database: the whole record is never decoded)."""
+        q = select(_H.c.id, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_name, _H.c.state, _H.c.on_file,
+                   _H.c.category, _H.c.lead_date, _H.c.identified_date,
+                   _H.c.data["lead_source"].as_string().label("lead_source"),
+                   _H.c.data["contact_person"].as_string().label("contact_person"),
+                   _H.c.assessment["risk_types"].label("risk_types")).order_by(_H.c.id)
+        for r in self.db.stream(q):
+            yield CountedHousehold(
+                id=r.id, town=r.town, village=r.village, household_no=r.household_no, head_name=r.head_name,
+                state=r.state, on_file=bool(r.on_file), category=r.category, lead_source=r.lead_source,
+                risk_types=tuple(r.risk_types or ()), contact_person=r.contact_person,
+                lead_date=day(r.lead_date), identified_date=day(r.identified_date))
+
+    def member_counts(self) -> dict[int, int]:
+        """household id → its members as last accepted (人)."""
+        q = select(_M.c.household_id, func.count()).group_by(_M.c.household_id)
+        return {int(hid): int(n) for hid, n in self.db.rows(q)}
+
+    def households_with_measures(self) -> set[int]:
+        """The households with at least one 帮扶措施 on file."""
+        return {int(hid) for (hid,) in self.db.rows(select(t.measures.c.household_id).distinct())}
+
+    def counted_moves(self) -> list[CountedMove]:
+        """Every creation and transition (the month-by-month series reads them once)."""
+        q = (select(_E.c.household_id, _E.c.event, _E.c.from_state, _E.c.to_state, _E.c.effective_date)
+             .where(_E.c.event.in_(("created", "transition")), _E.c.household_id.is_not(None)).order_by(_E.c.id))
+        return [CountedMove(household_id=r.household_id, event=r.event, from_state=r.from_state, to_state=r.to_state,
+                            effective_date=day(r.effective_date)) for r in self.db.rows(q)]
+
+    def village_files_since(self, since: dt.date) -> set[tuple[str, str]]:
+        """(town, village) of every village with a file applied on or after `since`."""
+        sv = t.submission_villages
+        q = (select(sv.c.town, sv.c.village).select_from(sv.join(_S, _S.c.id == sv.c.submission_id))
+             .where(_S.c.kind == "village", _S.c.status == "applied",
+                    _S.c.received_at >= dt.datetime.combine(since, dt.time())).distinct())
+        return {(town, village) for town, village in self.db.rows(q)}

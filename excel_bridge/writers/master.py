@@ -14,14 +14,17 @@ from ..history import Change
 from ..internals import xf_index
 from ..messages import SEVERITY_WORD, TEXT, status_word
 from ..schema import SheetSpec
+from ..statistics import Statistics, statistics_of
 from ..store import HouseholdRow, MemberRow, Store
-from ..workflow import DISTRICT, NOT_INCLUDED, REMOVED, STATES, deciding
+from ..town_checks import TownChecks, checks_of
+from ..workflow import CATEGORIES, DISTRICT, NOT_INCLUDED, REMOVED, STATES, deciding
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .printing import PageLayout, apply_xlsxwriter
+from .statistics_sheet import write_checks, write_tables
 from .tables import (Col, Formats, new_workbook, print_table, schema_col, schema_value, wrap_widths, write_meta,
                      write_table)
 
@@ -31,14 +34,22 @@ MASTER_KIND = "excel_bridge.master"
 def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
                  alerts: list[Alert], changes: list[Change], notes: list[str] | None = None,
                  only_if: Callable[[Path], bool] | None = None,
-                 before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
-    """The master; `alerts` (预警) and `changes` (变更记录) are computed by the pipeline, once for all workbooks."""
+                 before_replace: Callable[[Path, Path], None] | None = None,
+                 statistics: Statistics | None = None, checks: TownChecks | None = None) -> Placed:
+    """The master; `alerts` (预警), `changes` (变更记录) and `statistics` (统计 and 总览's category and risk counts)
+    are computed by the pipeline, once for all workbooks (computed here only for a caller that gives none)."""
+    stats = statistics or statistics_of(store, config, as_of)
+    kaohe = checks or checks_of(store, config, as_of)
+
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp))
         spools: dict[str, tuple[RowSpool, int]] = {}
         titles = rule_titles(config)
         try:
-            counts = _overview(wb, fmt, store, config)
+            counts = _overview(wb, fmt, store, config, stats)
+            write_tables(wb, fmt, STATS_SHEET, statistics_heading(stats), stats.tables)
+            write_checks(wb, fmt, CHECKS_SHEET, [TEXT["checks.sheet_title"].format(
+                district=stats.district, scope="", as_of=as_of)], kaohe.table, kaohe.items)
             _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS,
                        (household_cells_row(r, titles) for r in store.views.master_households()), spools,
                        identity=HOUSEHOLD_IDENTITY, directory=ws.temp_dir)
@@ -84,16 +95,26 @@ CHART_SIZE = {"width": 560, "height": 300}
 ROW_PX, HEADER_PX = 20, 40  # a default row, and the 30 pt header row of the town table, in pixels
 
 
-def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
-    """Counts by town × state, by category and by risk type on the left, their three charts stacked evenly on
-    the right; one landscape page."""
+STATS_SHEET = "统计"
+CHECKS_SHEET = "考核"
+
+
+def statistics_heading(stats: Statistics) -> list[str]:
+    """The title line of a sheet of the district's numbers."""
+    scope = "" if stats.scope == "全区" else stats.scope
+    return [TEXT["stats.sheet_title"].format(district=stats.district, scope=scope, as_of=stats.as_of)]
+
+
+def _overview(wb, fmt: Formats, store: Store, config: Config, stats: Statistics) -> int:
+    """Counts by town × state, 监测对象 by 认定类别 and by risk type (the numbers of 统计) on the left, their three
+    charts stacked evenly on the right; one landscape page."""
     sheet = wb.add_worksheet("总览")
     settings = config.settings
     year = settings.income_year
     line = config.rules.line.lines.get(year)
     tally = store.views.tally(not_counted=NOT_INCLUDED)
     by_town_state = {(town, state or REMOVED): n for (town, state), n in tally.by_town_state.items()}
-    by_category, by_risk = tally.by_category, tally.by_risk
+    by_category, by_risk = stats.by_category, stats.by_risk
     monitored_states = list(STATES)
     states = [*monitored_states, REMOVED]
     last_col = len(states) + 1  # 镇, the states, 合计
@@ -133,20 +154,22 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     # by category and by risk type
     r += 2
     cat_top = r
-    sheet.write_string(r, 0, "监测类别", fmt.header)
+    sheet.write_string(r, 0, TEXT["master.category_header"], fmt.header)
     sheet.write_string(r, 1, "户数", fmt.header)
-    categories = ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]
+    categories = list(CATEGORIES)
     for i, cat in enumerate(categories, start=1):
         sheet.write_string(r + i, 0, cat, fmt.plain)
         sheet.write_number(r + i, 1, by_category.get(cat, 0), fmt.by_kind["int"])
     r += len(categories) + 2
     risk_top = r
     risks = list(config.schemas.lists.get("risk_types", ()))
-    sheet.write_string(r, 0, "风险类型", fmt.header)
+    sheet.write_string(r, 0, TEXT["master.risk_header"], fmt.header)
     sheet.write_string(r, 1, "户数", fmt.header)
     for i, risk in enumerate(risks, start=1):
         sheet.write_string(r + i, 0, risk, fmt.plain)
         sheet.write_number(r + i, 1, by_risk.get(risk, 0), fmt.by_kind["int"])
+    sheet.write_string(r + len(risks) + 1, 0, TEXT["stats.risk_total"], fmt.bold)
+    sheet.write_number(r + len(risks) + 1, 1, stats.monitored[0], fmt.by_kind["int"])
     # native charts, one under another to the right of the tables, none over a table or another chart
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
     shown = [c for c, s in enumerate(states, start=1) if s not in (NOT_INCLUDED, REMOVED)]
@@ -177,7 +200,7 @@ def _overview(wb, fmt: Formats, store: Store, config: Config) -> int:
     bar.set_x_axis(_count_axis(max((by_risk.get(k, 0) for k in risks), default=0)))
     bar.set_size(CHART_SIZE)
     sheet.insert_chart(third, chart_col, bar)
-    last_row = max(risk_top + len(risks), _chart_rows(third, {})[1])
+    last_row = max(risk_top + len(risks) + 1, _chart_rows(third, {})[1])
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
                                        area=(0, 0, last_row, chart_col + 8), across_first=False, gridlines=False))
     sheet.fit_to_pages(1, 1)
@@ -215,7 +238,8 @@ HOUSEHOLD_COLUMNS = [
     Col("镇", 8), Col("村", 10), Col("组", 5), Col("户编号", 16, "id"), Col("临时编号", 5), Col("户主姓名", 9),
     Col("户主身份证号", 19, "id"), Col("联系电话", 12, "id"), Col("户类型", 8), Col("家庭人口数", 5, "int"),
     Col("收入年度", 5, "int"), Col("人均纯收入", 10, "money"), Col("上年人均纯收入", 10, "money"),
-    Col("监测线", 8, "money"), Col("成立的规则", 28, "wrap"), Col("建议纳入", 5), Col("建议类别", 12),
+    Col("监测线", 8, "money"), Col("成立的规则", 28, "wrap"), Col("建议纳入", 5), Col("认定类别", 12),
+    Col("当前研判类别", 12),
     Col("风险类型", 14, "wrap"), Col("重点关注", 5), Col("帮扶建议", 12, "wrap"), Col("流程状态", 9), Col("在册", 5),
     Col("线索日期", 10), Col("识别纳入日期", 10), Col("风险消除日期", 10), Col("审核意见", 24, "wrap"),
     Col("错误", 4, "int"), Col("提示", 4, "int"), Col("更新时间", 17),
@@ -232,7 +256,7 @@ def household_cells_row(r: HouseholdRow, titles: Mapping[str, str]) -> list[obje
             d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
             "；".join(f"{titles[h]}（{h}）" if h in titles else h for h in a.get("holds", [])),
             "是" if proposed is True else "否" if proposed is False else "无法研判",
-            a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
+            r.category, a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
             "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), r.state,
             "在册" if r.on_file else REMOVED, _iso(r.lead_date), _iso(r.identified_date), _iso(r.eliminated_date),
             r.opinion, r.errors, r.warnings, r.updated_at.strftime("%Y-%m-%d %H:%M:%S")]

@@ -13,12 +13,15 @@ from ..alerts import Alert, Elimination
 from ..config import Config
 from ..messages import TEXT, status_word
 from ..rules import CONTINUE, ELIGIBLE, HOLD, UNKNOWN
+from ..statistics import Statistics, statistics_of
 from ..store import SentUp, Store
+from ..town_checks import TownChecks, checks_of
 from ..workflow import DISTRICT, MATTER, MONITORED, REMOVED, TOWN, deciding
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
 from .department_sheets import write_department_sheet, write_verified_sheet
+from .statistics_sheet import write_checks, write_tables
 from .tables import Col, Formats, new_workbook, write_meta, write_table
 
 TOWN_KIND = "excel_bridge.town_review"
@@ -31,10 +34,13 @@ def town_workbook_path(ws: Workspace, town: str) -> Path:
 def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, *, as_of: dt.date,
                         alerts: list[Alert], eliminations: list[Elimination], notes: list[str] | None = None,
                         only_if: Callable[[Path], bool] | None = None,
-                        before_replace: Callable[[Path, Path], None] | None = None) -> Placed:
-    """The town's workbook; `alerts` and `eliminations` (the district's, this town's drawn) are computed by the
-    pipeline once for all towns."""
+                        before_replace: Callable[[Path, Path], None] | None = None,
+                        statistics: Statistics | None = None, checks: TownChecks | None = None) -> Placed:
+    """The town's workbook; `alerts` and `eliminations` (the district's, this town's drawn) and `statistics` (this
+    town's figures, 本镇统计) are computed by the pipeline once for all towns."""
     rows = store.households.list(town=town, states=deciding(TOWN), on_file=True)
+    stats = statistics or statistics_of(store, config, as_of, town=town)
+    kaohe = (checks or checks_of(store, config, as_of, town=town)).for_town(town)
     target = town_workbook_path(ws, town)
 
     def build(tmp: Path) -> None:
@@ -47,6 +53,10 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
+        write_tables(wb, fmt, TOWN_STATS_SHEET, [TEXT["stats.sheet_title"].format(
+            district=stats.district, scope=town, as_of=stats.as_of)], stats.tables, one_page=True)
+        write_checks(wb, fmt, TOWN_CHECKS_SHEET, [TEXT["checks.sheet_title"].format(
+            district=stats.district, scope=town, as_of=as_of)], kaohe.table, kaohe.items)
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
         wb.close()
 
@@ -54,6 +64,8 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
 
 
 SENT_UP_SHEET = "本镇已决定"
+TOWN_STATS_SHEET = "本镇统计"
+TOWN_CHECKS_SHEET = "本镇考核"
 SENT_UP_COLUMNS = [
     Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9), Col("事项", 12), Col("核查结论", 6),
     Col("核查意见", 24, "wrap"), Col("核查人", 7), Col("核查日期", 11, "date"), Col("区级结论", 6),
