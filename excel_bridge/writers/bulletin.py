@@ -10,13 +10,14 @@ from pathlib import Path
 from ..messages import TEXT
 from ..report import Bulletin, key_figures
 from ..statistics import MONITORED
-from .common import Placed, meta_rows, place_atomically
+from .common import Placed, display_width, meta_rows, place_atomically
 from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import LABEL_WIDTH, NUMBER_WIDTH, draw_table
 from .tables import new_workbook, write_meta
 
 BULLETIN_KIND = "excel_bridge.bulletin"
 FIRST_SHEET = "通报"
+MIN_COLUMNS = 8  # a page as wide as the first page's table: a narrow table's title and note are not cut off
 
 
 def write_bulletin(path: Path, b: Bulletin, *, now: dt.datetime | None = None) -> Placed:
@@ -58,13 +59,14 @@ def _write(tmp: Path, b: Bulletin, now: dt.datetime) -> None:
     _landscape(first, r, last)
     for n, table in enumerate(b.tables, start=1):
         sheet = wb.add_worksheet(TEXT["report.sheet"].format(n=n))
-        sheet.set_column(0, 0, LABEL_WIDTH)
-        sheet.set_column(1, max(len(table.header) - 1, 1), NUMBER_WIDTH)
-        end = max(len(table.header) - 1, 1)
+        end = max(len(table.header), MIN_COLUMNS) - 1
+        labels = [display_width(row[0]) for row in table.rows if row]
+        sheet.set_column(0, 0, max([LABEL_WIDTH, *labels]) + 1)  # the total row's label read whole
+        sheet.set_column(1, end, NUMBER_WIDTH)
         sheet.set_row(0, 26)
         sheet.merge_range(0, 0, 0, end, title, fmt.title)
         sheet.merge_range(1, 0, 1, end, dated, fmt.bold)
-        r = draw_table(sheet, fmt, table, 3, len(table.header))
+        r = draw_table(sheet, fmt, table, 3, end + 1)
         _landscape(sheet, r, end)
     write_meta(wb, meta_rows(BULLETIN_KIND, "1", 区=b.district, 月份=f"{b.year:04d}-{b.month:02d}",
                              截至=b.as_of.isoformat()))
