@@ -162,7 +162,10 @@ def to_pdf(xlsx: Path, *, timeout: float = 180) -> Path | None:
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            if hasattr(os, "killpg"):  # POSIX: the whole group (soffice starts soffice.bin)
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:  # Windows: soffice.exe ends its soffice.bin with it
+                proc.kill()
             proc.wait()
             return None
     pdf = xlsx.with_suffix(".pdf")

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import BUNDLED_NOTE
 from conftest import CORPUS, DATA
 
 from excel_bridge.check import check_file
@@ -176,7 +177,7 @@ def test_cli_expected_code(cli_results, name):
 def test_cli_reads_a_real_village_file(cli_results):
     """The harness itself can see a readable result: .xls fixture → exit 1 (its one deliberate mistake)."""
     run = cli_results["village_small.xls"]
-    assert run["timeout"] is False and run["stderr"] == ""
+    assert run["timeout"] is False and run["stderr"].splitlines() == [BUNDLED_NOTE]  # no workspace: 曲江区's, said
     assert run["returncode"] == 1
     obj = json.loads(run["stdout"])
     assert obj["readable"] is True and obj["valid"] is False

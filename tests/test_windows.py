@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cli_helpers import BUNDLED_NOTE
 from factory import AS_OF, write
 
 from excel_bridge.demo import build_demo
@@ -90,7 +91,9 @@ def test_check_runs_without_resource_and_fcntl_under_spawn(windowsish, tmp_path,
     assert (tmp_path / "反馈.xlsx").is_file()  # the returned copy
     assert TEXT["isolate.log.no_cap"] in proc.stderr  # -v says the reading child runs without a memory cap
     assert "Traceback" not in proc.stderr
-    assert _spawned(starts) == 1  # the reader: a spawned child
+    # two spawned children, none forked: the hidden sheet's reader (which district's settings? no workspace here)
+    # and the file's reader
+    assert _spawned(starts) == 2
 
 
 def test_a_whole_process_pass_runs_without_resource_and_fcntl_under_spawn(windowsish, tmp_path):
@@ -213,6 +216,6 @@ def test_a_name_the_terminal_encoding_lacks_does_not_stop_check(tmp_path, config
                            AS_OF.isoformat()], capture_output=True, env={**os.environ, "PYTHONIOENCODING": "gbk"},
                           timeout=180)
     assert proc.returncode == 0, proc.stderr.decode("gbk", "replace")
-    assert proc.stderr == b""
+    assert proc.stderr.decode("gbk").splitlines() == [BUNDLED_NOTE]  # only the note that 曲江区's settings are used
     assert proc.stdout.decode("gbk").splitlines()[0] == TEXT["check.ok"].format(
         file="石塘村?2.xlsx", households=2, members=4, errors=0, warnings=0)
