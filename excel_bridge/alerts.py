@@ -13,11 +13,20 @@ from decimal import Decimal
 
 from .config import Config
 from .messages import TEXT, show
+from .rules import ELIMINATION_ELIGIBLE, Assessor
 from .store import HouseholdRow, Store
 from .stored import household_from_ledger
-from .rules import ELIMINATION_ELIGIBLE, Assessor
-from .workflow import (ABSENT_SINCE, ASSISTING, DISTRICT_CONFIRM, ELIMINATED, LEAD, MONITORED, NOT_INCLUDED,
-                       NOT_PROPOSED, TOWN_CHECK)
+from .workflow import (
+    ABSENT_SINCE,
+    ASSISTING,
+    DISTRICT_CONFIRM,
+    ELIMINATED,
+    LEAD,
+    MONITORED,
+    NOT_INCLUDED,
+    NOT_PROPOSED,
+    TOWN_CHECK,
+)
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ def _config(args: argparse.Namespace, file: Path | None = None):
     """The settings `check` and `template` use: --workspace; else the workspace this folder is in (or above);
     else (check) the workspace of the district the file's hidden sheet names; else 曲江区's, said on stderr."""
     from .config import Config, load_config
-    from .schema import load_schemas
     from .ruleset import load_rules
+    from .schema import load_schemas
     from .workspace import Workspace, find_workspace, workspace_of_district
 
     root = Path(args.workspace) if getattr(args, "workspace", None) else find_workspace(Path.cwd())

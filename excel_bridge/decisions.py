@@ -21,9 +21,9 @@ from .errors import TransitionRefused, UnreadableFile
 from .idcard import mask_id
 from .ledger_tokens import current, token_ever_valid
 from .messages import TEXT
-from .store import HouseholdRow, Store
 from .normalize import clean_text, norm_header, parse_date, plain_text
 from .read import sheet_rows
+from .store import HouseholdRow, Store
 from .workflow import CLOSE, DECIDER, DISTRICT_REDUCE, REJECT, RETURN, TOWN, TOWN_REDUCE, check_move, transition
 
 log = logging.getLogger(__name__)

@@ -25,9 +25,29 @@ from .rules import Assessment
 from .store import HouseholdRow, Store, Submission
 from .validate import Parsed, Record
 from .village_step import lead_channel, marked_not_proposed, village_step
-from .workflow import (ABSENT_SINCE, ASSISTING, DEPARTMENT_LEAD, DISTRICT_REDUCE, ELIMINATED, LEAD, MONITORED,
-                       NOT_INCLUDED, NOT_PROPOSED, READMIT, REDUCE, REDUCIBLE, REJECT, REMOVED, RETURN, SYSTEM,
-                       TOWN_REDUCE, VILLAGE, identified_category, initial_state, transition)
+from .workflow import (
+    ABSENT_SINCE,
+    ASSISTING,
+    DEPARTMENT_LEAD,
+    DISTRICT_REDUCE,
+    ELIMINATED,
+    LEAD,
+    MONITORED,
+    NOT_INCLUDED,
+    NOT_PROPOSED,
+    READMIT,
+    REDUCE,
+    REDUCIBLE,
+    REJECT,
+    REMOVED,
+    RETURN,
+    SYSTEM,
+    TOWN_REDUCE,
+    VILLAGE,
+    identified_category,
+    initial_state,
+    transition,
+)
 
 # Issues that come from the ledger (state, other villages, the identified date, a monitored household the file
 # left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,

@@ -16,8 +16,17 @@ from .review_checks import latest_key, notice_days, passed
 from .rules import ELIGIBLE
 from .store import Conflict, HouseholdRow, Store
 from .village_step import MATTER_FOR_STATE, current_reviews
-from .workflow import (ASSISTING, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED, LEAD, NOT_INCLUDED, REMOVED,
-                       TOWN_ACCEPT, TOWN_CHECK)
+from .workflow import (
+    ASSISTING,
+    DISTRICT_APPROVE,
+    DISTRICT_CONFIRM,
+    ELIMINATED,
+    LEAD,
+    NOT_INCLUDED,
+    REMOVED,
+    TOWN_ACCEPT,
+    TOWN_CHECK,
+)
 
 NEXT_STEP = {LEAD: TEXT["opinion.next_town_check"], ASSISTING: TEXT["opinion.next_town_accept"]}
 

@@ -7,10 +7,10 @@ import difflib
 import math
 import operator
 import re
-from decimal import Decimal
-from fractions import Fraction
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from . import figures, idcard

@@ -20,8 +20,20 @@ from .review_checks import NEEDED, latest_key, notice_days, passed
 from .rules import Assessor
 from .store import Event, HouseholdRow, Store
 from .stored import household_from_ledger
-from .workflow import (ABSENT_SINCE, ASSISTING, DEPARTMENT_LEAD, ELIMINATED, LEAD, NOT_INCLUDED, NOT_PROPOSED,
-                       PROTECTED_CHANNELS, REMOVED, VILLAGE, last_reset, transition)
+from .workflow import (
+    ABSENT_SINCE,
+    ASSISTING,
+    DEPARTMENT_LEAD,
+    ELIMINATED,
+    LEAD,
+    NOT_INCLUDED,
+    NOT_PROPOSED,
+    PROTECTED_CHANNELS,
+    REMOVED,
+    VILLAGE,
+    last_reset,
+    transition,
+)
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
 ACTION_FOR_STATE = {LEAD: "评议公示通过", ASSISTING: "风险消除评议公示通过"}

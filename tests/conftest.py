@@ -8,10 +8,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from factory import AS_OF, workspace_on  # noqa: E402
+
 from excel_bridge.config import Config, load_config  # noqa: E402
 from excel_bridge.pipeline import Processor  # noqa: E402
 from excel_bridge.workspace import Workspace  # noqa: E402
-from factory import AS_OF, workspace_on  # noqa: E402
 
 # the odd real-world spreadsheets: the shared corpus beside the checkout where it is (it may grow), else the
 # copy committed under tests/corpus (MIT-licensed test data of calamine and python-calamine, see its README)

@@ -103,11 +103,10 @@ def apply_list(ws, cfg, path, *, at, as_of):
 
 def verify_book(ws, cfg, path, *, town="马坝镇", today):
     """What a pass does with a saved town workbook's 部门预警, beside its household decisions."""
+    import datetime as dt
     import hashlib
 
     from excel_bridge.departments.verdicts import apply_department_decisions, read_department_decisions
-
-    import datetime as dt
 
     rows = read_department_decisions(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -18,8 +18,26 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, add_decision_row, base_rows, decide, drop,
-                     ledger_row, measure, note_line, review, said, sha256_file, table_of, transitions_of, write)
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    MASTER_SHEET,
+    TOWN,
+    TOWN_SHEET,
+    add_decision_row,
+    base_rows,
+    decide,
+    drop,
+    ledger_row,
+    measure,
+    note_line,
+    review,
+    said,
+    sha256_file,
+    table_of,
+    transitions_of,
+    write,
+)
 
 from excel_bridge.pipeline import Processor
 from excel_bridge.rules import months_between

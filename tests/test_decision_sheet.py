@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from excel_bridge.decision_sheet import (ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, WARNING,
-                                         WARNING_OPEN, WARNING_WITHDRAWN, Token, issued_for, make_token,
-                                         make_warning_token, parse_token, parse_warning_token, shown_digest,
-                                         warning_issued_for)
+from excel_bridge.decision_sheet import (
+    ANY_CHOICE,
+    CHOICES,
+    COLUMNS,
+    SHEETS,
+    TOKEN_HEADER,
+    WARNING,
+    WARNING_OPEN,
+    WARNING_WITHDRAWN,
+    Token,
+    issued_for,
+    make_token,
+    make_warning_token,
+    parse_token,
+    parse_warning_token,
+    shown_digest,
+    warning_issued_for,
+)
 from excel_bridge.ledger_tokens import ledger_secret
 from excel_bridge.store import Store
 from excel_bridge.store.departments import OPEN, WITHDRAWN

@@ -17,8 +17,20 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import needs_soffice
-from factory import (HEAD_A, HEAD_B, TOWN, TOWN_SHEET, base_rows, decide, drop, ledger_row, note_line, review,
-                     table_of, transitions_of)
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    TOWN,
+    TOWN_SHEET,
+    base_rows,
+    decide,
+    drop,
+    ledger_row,
+    note_line,
+    review,
+    table_of,
+    transitions_of,
+)
 from xlsx_helpers import pdf_page_texts, soffice_convert
 
 from excel_bridge.pipeline import Processor

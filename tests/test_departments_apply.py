@@ -10,9 +10,9 @@ import re
 import shutil
 
 import pytest
+from department_lists import medical_list, write_csv, write_xlsx
 from factory import AS_OF, HEAD_A, HEAD_B, OTHER_ID, SON_A, WIFE_A, X_ID, base_rows, drop
 
-from department_lists import medical_list, write_csv, write_xlsx
 from excel_bridge.decision_sheet import CONFIRMED_MONITORED, WARNING_OPEN, WARNING_WITHDRAWN
 from excel_bridge.departments.apply import apply_department_file, department_files
 from excel_bridge.departments.reconciliation import WITHDRAWN

@@ -5,10 +5,9 @@ a town verifies a warning in its workbook, the household becomes a lead with the
 from __future__ import annotations
 
 import openpyxl
-from factory import table_of
-
 from cli_helpers import run_cli
 from department_lists import warning_table
+from factory import table_of
 
 
 def test_the_department_channel_through_the_real_cli_on_the_demo(tmp_path):

@@ -8,12 +8,11 @@ import random
 import subprocess
 
 import pytest
+from conftest import needs_soffice
 
 from excel_bridge.demo import IdPool, generate_village
 from excel_bridge.departments import Area, evaluate, load_departments, read_list
 from excel_bridge.departments.demo_lists import people_frame, write_demo_lists
-
-from conftest import needs_soffice
 
 AS_OF = dt.date(2021, 12, 20)
 

@@ -8,11 +8,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from department_lists import write_csv, write_xlsx
 
 from excel_bridge.departments import Area, evaluate, ledger_frame, load_departments, read_list
 from excel_bridge.idcard import make_id
-
-from department_lists import write_csv, write_xlsx
 
 DAY = dt.date(2021, 12, 20)
 P1, P2, P3, P4, P5, P6, P7 = (make_id("440205", dt.date(1960 + i, 1 + i, 10 + i), 11 * i + 1) for i in range(7))

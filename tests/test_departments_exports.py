@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 from conftest import needs_soffice
+from department_lists import write_xlsx
 from factory import HEAD_B, WIFE_A, base_rows, drop
 
-from department_lists import write_xlsx
 from excel_bridge.idcard import make_id
 
 pytestmark = pytest.mark.backends

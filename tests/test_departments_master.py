@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from department_lists import apply_list, decide_warning, medical_list, town_book, verify_book, write_csv
 from factory import AS_OF, HEAD_A, HEAD_B, SON_A, WIFE_A, base_rows, drop, sheet_rows, table_of
 
-from department_lists import apply_list, decide_warning, medical_list, town_book, verify_book, write_csv
 from excel_bridge.idcard import make_id
 from excel_bridge.pipeline import Processor
 

@@ -6,13 +6,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from department_lists import write_xlsx
 
-from excel_bridge.departments import (WITHDRAWN, Area, DepartmentWarning, Verified, evaluate, ledger_frame,
-                                      load_departments, read_list, reconcile)
+from excel_bridge.departments import (
+    WITHDRAWN,
+    Area,
+    DepartmentWarning,
+    Verified,
+    evaluate,
+    ledger_frame,
+    load_departments,
+    read_list,
+    reconcile,
+)
 from excel_bridge.departments.reconciliation import NO_LONGER_HOLDS, NOT_LISTED
 from excel_bridge.idcard import make_id
-
-from department_lists import write_xlsx
 
 NOV, DEC = dt.date(2021, 11, 5), dt.date(2021, 12, 6)
 P1, P2, P3, P4 = (make_id("440205", dt.date(1950 + 5 * i, 3, 3), 7 * i + 1) for i in range(4))

@@ -8,12 +8,11 @@ import subprocess
 
 import openpyxl
 import pytest
+from conftest import needs_soffice
 
 from excel_bridge.departments import ShareData, ShareHousehold, ShareMeasure, ShareMember, write_share_export
 from excel_bridge.idcard import make_id
 from excel_bridge.read import peek_meta
-
-from conftest import needs_soffice
 
 HEAD_A = make_id("440205", dt.date(1970, 3, 5), 11)
 WIFE_A = make_id("440205", dt.date(1972, 6, 1), 22)

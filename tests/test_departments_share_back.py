@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from cli_helpers import run_cli
 from factory import AS_OF, HEAD_A, HEAD_B, all_cell_text, base_rows, drop, measure, sheet_rows, table_of
 
-from cli_helpers import run_cli
 from excel_bridge.departments.share_back import monthly_exports
 
 pytestmark = pytest.mark.backends

@@ -11,10 +11,23 @@ import re
 
 import openpyxl
 import pytest
-from factory import (AS_OF, HEAD_A, HEAD_B, WIFE_A, all_cell_text, base_rows, drop, ledger_row, note_line, sha256_file,
-                     sheet_rows, table_of, transitions_of)
-
 from department_lists import decide_warning, medical_list, warning_table
+from factory import (
+    AS_OF,
+    HEAD_A,
+    HEAD_B,
+    WIFE_A,
+    all_cell_text,
+    base_rows,
+    drop,
+    ledger_row,
+    note_line,
+    sha256_file,
+    sheet_rows,
+    table_of,
+    transitions_of,
+)
+
 from excel_bridge.alerts import all_alerts
 from excel_bridge.decisions import Unreadable
 from excel_bridge.departments.apply import apply_department_file

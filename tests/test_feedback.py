@@ -21,8 +21,18 @@ import python_calamine as pc
 from conftest import needs_soffice
 from factory import AS_OF, HEAD_A, HEAD_B, base_rows, write
 from openpyxl.comments import Comment
-from xlsx_helpers import (SYSTEM_HEADERS, VILLAGE_SHEETS, cell_values, col_ranges, fill_rgb, header_columns,
-                          pdf_pages, pdf_text, ranges_overlap, soffice_convert)
+from xlsx_helpers import (
+    SYSTEM_HEADERS,
+    VILLAGE_SHEETS,
+    cell_values,
+    col_ranges,
+    fill_rgb,
+    header_columns,
+    pdf_pages,
+    pdf_text,
+    ranges_overlap,
+    soffice_convert,
+)
 
 from excel_bridge.check import check_file
 from excel_bridge.returned import Status, write_returned_copy

@@ -13,8 +13,8 @@ from conftest import DATA
 from factory import AS_OF, HEAD_A, HEAD_B, SON_A, WIFE_A
 
 from excel_bridge.check import check_file
-from excel_bridge.writers.common import ERROR_FILL
 from excel_bridge.returned import ISSUES_SHEET, RECEIPT_SHEET, write_returned_copy
+from excel_bridge.writers.common import ERROR_FILL
 
 SOURCE = DATA / "village_small.xlsx"
 CONVERTED = [DATA / "village_small.xls", DATA / "village_small.ods"]
@@ -205,8 +205,8 @@ def test_returned_copy_of_a_workbook_without_the_templates_sheets_gets_its_own_l
 
     src = write_plain(tmp_path / "plain.xlsx", plain_village(config))
     xls = tmp_path / "plain.xls"
-    import subprocess
     import shutil
+    import subprocess
 
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) not installed")

@@ -16,8 +16,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from factory import (HEAD_A, HEAD_B, MASTER_SHEET, SON_A, TOWN, TOWN_SHEET, WIFE_A, base_rows, decide, drop, review,
-                     sha256_file)
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    MASTER_SHEET,
+    SON_A,
+    TOWN,
+    TOWN_SHEET,
+    WIFE_A,
+    base_rows,
+    decide,
+    drop,
+    review,
+    sha256_file,
+)
 
 from excel_bridge.idcard import mask_id
 from excel_bridge.pipeline import Processor

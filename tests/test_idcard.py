@@ -8,9 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from excel_bridge.idcard import (IdProblem, birth_date, check_char, id_problem, is_valid_id, is_valid_phone, make_id, mask_id,
-                                 normalize_any_id, upgrade_first_generation,
-                                 normalize_id, normalize_phone, sex)
+from excel_bridge.idcard import (
+    IdProblem,
+    birth_date,
+    check_char,
+    id_problem,
+    is_valid_id,
+    is_valid_phone,
+    make_id,
+    mask_id,
+    normalize_any_id,
+    normalize_id,
+    normalize_phone,
+    sex,
+    upgrade_first_generation,
+)
 
 HEAD = "440205197003050115"    # 1970-03-05, sequence 011 (odd → 男), check character 5
 WOMAN = "440205195001200440"   # 1950-01-20, sequence 044 (even → 女), check character 0

@@ -5,7 +5,6 @@ file, what the other commands say while the towns are empty, and an existing wor
 from __future__ import annotations
 
 import datetime as dt
-
 import sqlite3
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from factory import write
 
 from excel_bridge.config import bundled_dir
 from excel_bridge.errors import ConfigError
-from excel_bridge.store import SCHEMA_VERSION, Store
 from excel_bridge.settings import QUJIANG_TOWNS, DistrictSettings, dump_settings, load_settings, new_district
+from excel_bridge.store import SCHEMA_VERSION, Store
 from excel_bridge.workspace import Workspace
 
 EXAMPLE_LINES = [  # 曲江区, commented under `towns:` in every new settings file

@@ -11,8 +11,19 @@ import time
 from pathlib import Path
 
 import pytest
-from factory import (AS_OF, HEAD_A, HEAD_B, base_rows, calamine_records, dump_tables, member_count, submissions_of,
-                     village_rows, write, write_village)
+from factory import (
+    AS_OF,
+    HEAD_A,
+    HEAD_B,
+    base_rows,
+    calamine_records,
+    dump_tables,
+    member_count,
+    submissions_of,
+    village_rows,
+    write,
+    write_village,
+)
 
 from excel_bridge.check import check_file
 from excel_bridge.intake import Candidate, Stability, is_lock_or_temp

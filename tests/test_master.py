@@ -13,8 +13,19 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from factory import (AS_OF, HEAD_B, base_rows, calamine_records, calamine_rows, calamine_sheet_names, lone_household,
-                     person, review, submissions_of, write_village)
+from factory import (
+    AS_OF,
+    HEAD_B,
+    base_rows,
+    calamine_records,
+    calamine_rows,
+    calamine_sheet_names,
+    lone_household,
+    person,
+    review,
+    submissions_of,
+    write_village,
+)
 from xlsx_helpers import MAIN_NS, sheet_xml
 
 from excel_bridge.alerts import all_alerts

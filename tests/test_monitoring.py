@@ -18,10 +18,23 @@ import datetime as dt
 import shutil
 
 import pytest
-from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, WIFE_A, base_rows, decide, drop, ledger_row,
-                     review, table_of, transitions_of)
-
 from department_lists import decide_warning, medical_list
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    MASTER_SHEET,
+    TOWN,
+    TOWN_SHEET,
+    WIFE_A,
+    base_rows,
+    decide,
+    drop,
+    ledger_row,
+    review,
+    table_of,
+    transitions_of,
+)
+
 from excel_bridge.departments.apply import apply_department_file
 from excel_bridge.idcard import mask_id
 from excel_bridge.pipeline import Processor

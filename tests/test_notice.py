@@ -17,8 +17,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from factory import (HEAD_A, HEAD_B, HEAD_C, TOWN, X_ID, all_cell_text, base_rows, drop, household, ledger_row,
-                     measure, member, review, sheet_rows)
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    HEAD_C,
+    TOWN,
+    X_ID,
+    all_cell_text,
+    base_rows,
+    drop,
+    household,
+    ledger_row,
+    measure,
+    member,
+    review,
+    sheet_rows,
+)
 
 from excel_bridge.pipeline import Processor
 from excel_bridge.settings import DistrictSettings

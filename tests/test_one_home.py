@@ -10,8 +10,8 @@ import pytest
 
 import excel_bridge
 from excel_bridge import workflow
-from excel_bridge.writers.common import SPOOL_PREFIX, TEMP_PREFIX
 from excel_bridge.workspace import NAME_BYTES, Workspace
+from excel_bridge.writers.common import SPOOL_PREFIX, TEMP_PREFIX
 
 ROOT = Path(excel_bridge.__file__).parent
 CATALOGUE = "messages.py"  # Chinese text may name anything: it is what people read, not a fact the code uses

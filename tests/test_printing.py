@@ -15,8 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import needs_soffice
-from factory import (HEAD_B, TOWN, TOWN_SHEET, base_rows, decide, drop, lone_household, person, review,
-                     workspace_on)
+from factory import HEAD_B, TOWN, TOWN_SHEET, base_rows, decide, drop, lone_household, person, review, workspace_on
 from xlsx_helpers import pdf_landscape_pages, pdf_page_texts, soffice_convert, soffice_convert_all
 
 from excel_bridge.check import check_file

@@ -11,9 +11,22 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from factory import (AS_OF, HEAD_A, HEAD_B, all_cell_text, base_rows, calamine_records, calamine_rows, calamine_sheet_names,
-                     dump_tables, lone_household, member, person, table_of, write_village)
+from factory import (
+    AS_OF,
+    HEAD_A,
+    HEAD_B,
+    all_cell_text,
+    base_rows,
+    calamine_records,
+    calamine_rows,
+    calamine_sheet_names,
+    dump_tables,
+    lone_household,
+    member,
+    person,
+    table_of,
+    write_village,
+)
 
 from excel_bridge.messages import status_word
 from excel_bridge.pipeline import Processor

@@ -17,8 +17,21 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import CORPUS, DATA
-from factory import (AS_OF, HEAD_A, HEAD_B, HEAD_C, SON_A, WIFE_A, base_rows, household, merged_town, plain_village,
-                     table, write, write_plain)
+from factory import (
+    AS_OF,
+    HEAD_A,
+    HEAD_B,
+    HEAD_C,
+    SON_A,
+    WIFE_A,
+    base_rows,
+    household,
+    merged_town,
+    plain_village,
+    table,
+    write,
+    write_plain,
+)
 
 from excel_bridge.check import check_file
 from excel_bridge.errors import UnreadableFile

@@ -9,8 +9,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from factory import (HEAD_A, HEAD_B, MASTER_SHEET, TOWN, TOWN_SHEET, base_rows, decide, drop, ledger_row, note_line,
-                     person, review, table_of, write_village)
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    MASTER_SHEET,
+    TOWN,
+    TOWN_SHEET,
+    base_rows,
+    decide,
+    drop,
+    ledger_row,
+    note_line,
+    person,
+    review,
+    table_of,
+    write_village,
+)
 from openpyxl.utils.cell import get_column_letter
 
 from excel_bridge.decisions import read_decisions

@@ -20,8 +20,8 @@ from factory import AS_OF, HEAD_A, HEAD_B, base_rows, check, measure
 
 from excel_bridge.config import bundled_dir, load_config
 from excel_bridge.errors import ConfigError
-from excel_bridge.ruleset import load_rules
 from excel_bridge.rules import Assessor
+from excel_bridge.ruleset import load_rules
 
 HH = "户信息"
 

@@ -17,8 +17,8 @@ from fractions import Fraction
 import pytest
 from factory import check, household, measure, member, person, review
 
-from excel_bridge.rules import Assessor
 from excel_bridge.returned.plan import assessment_text
+from excel_bridge.rules import Assessor
 
 END = dt.date(2021, 12, 31)
 HH, MEM, REV = "户信息", "家庭成员", "评议公示"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from factory import (HEAD_A, HEAD_B, TOWN, base_rows, drop, ledger_row, measure, review, table_of, write)
+from factory import HEAD_A, HEAD_B, TOWN, base_rows, drop, ledger_row, measure, review, table_of, write
 
 from excel_bridge.check import check_file
 from excel_bridge.pipeline import Processor

@@ -14,10 +14,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 from cli_helpers import run_cli, unwritable_dir
-from factory import (AS_OF, HEAD_B, TOWN_SHEET, all_cell_text, base_rows, calamine_records, decide, drop, ledger_row,
-                     review, submissions_of, table_of, write, write_village)
+from factory import (
+    AS_OF,
+    HEAD_B,
+    TOWN_SHEET,
+    all_cell_text,
+    base_rows,
+    calamine_records,
+    decide,
+    drop,
+    ledger_row,
+    review,
+    submissions_of,
+    table_of,
+    write,
+    write_village,
+)
 from filelock import FileLock
-
 
 pytestmark = pytest.mark.backends
 

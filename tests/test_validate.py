@@ -12,8 +12,23 @@ import re
 from collections import Counter
 
 import pytest
-from factory import (AS_OF, HEAD_A, HEAD_B, OTHER_ID, SON_A, WIFE_A, X_ID, base_rows, check, drop_sheet,
-                     edit_headers, member, measure, review, write)
+from factory import (
+    AS_OF,
+    HEAD_A,
+    HEAD_B,
+    OTHER_ID,
+    SON_A,
+    WIFE_A,
+    X_ID,
+    base_rows,
+    check,
+    drop_sheet,
+    edit_headers,
+    measure,
+    member,
+    review,
+    write,
+)
 
 from excel_bridge.check import check_file
 from excel_bridge.idcard import check_char

@@ -17,11 +17,19 @@ import xlsxwriter
 from factory import AS_OF, HEAD_A, base_rows, write
 from openpyxl.comments import Comment as CellComment
 from test_feedback import problem_rows
-from xlsx_helpers import billion_laughs, cell_values, col_ranges, fill_rgb, malformed_parts, ranges_overlap, rewrite_part
+from xlsx_helpers import (
+    billion_laughs,
+    cell_values,
+    col_ranges,
+    fill_rgb,
+    malformed_parts,
+    ranges_overlap,
+    rewrite_part,
+)
 
 from excel_bridge.check import check_file
-from excel_bridge.returned import MARK, write_returned_copy
 from excel_bridge.ooxml import Package, Unsupported
+from excel_bridge.returned import MARK, write_returned_copy
 
 
 def _png() -> bytes:

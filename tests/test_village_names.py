@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
-from factory import (AS_OF, HEAD_A, HEAD_B, all_cell_text, calamine_records, submissions_of, village_rows,
-                     workspace_on)
+from factory import AS_OF, HEAD_A, HEAD_B, all_cell_text, calamine_records, submissions_of, village_rows, workspace_on
 
 from excel_bridge.writers.template import write_village_workbook
 

@@ -307,8 +307,8 @@ def test_a_decision_saved_while_the_workbooks_are_rewritten_is_read_when_they_ar
     """A town saves its 镇级核查表 while the district's workbooks are being rewritten (their lock held): the pass
     its save wakes leaves it alone, and the watcher looks again as soon as the writer is done — not at the next
     rescan (minutes away here)."""
-    from filelock import FileLock
     from factory import HEAD_B, base_rows, decide, drop, ledger_row, review
+    from filelock import FileLock
 
     from excel_bridge.pipeline.district import writer_running
 

@@ -23,14 +23,34 @@ from excel_bridge.check import check_file
 from excel_bridge.decisions import DecisionRow, apply_decisions
 from excel_bridge.errors import BridgeError, StoreError, TransitionRefused
 from excel_bridge.ingest import apply_village_file, payload_from
+from excel_bridge.ledger_tokens import row_token
 from excel_bridge.review_checks import notice_days
 from excel_bridge.store import HouseholdRow, Store
-from excel_bridge.workflow import (ASSISTING, DECIDER, DISTRICT, DISTRICT_APPROVE, DISTRICT_CONFIRM, ELIMINATED,
-                                   DISTRICT_REDUCE, LEAD, NOT_INCLUDED, PREVIOUS, REMOVED, STATES, SYSTEM, TOWN,
-                                   TOWN_ACCEPT, TOWN_CHECK, TOWN_REDUCE, TRANSITIONS, VILLAGE, allowed_actions,
-                                   check_move, transition)
+from excel_bridge.workflow import (
+    ASSISTING,
+    DECIDER,
+    DISTRICT,
+    DISTRICT_APPROVE,
+    DISTRICT_CONFIRM,
+    DISTRICT_REDUCE,
+    ELIMINATED,
+    LEAD,
+    NOT_INCLUDED,
+    PREVIOUS,
+    REMOVED,
+    STATES,
+    SYSTEM,
+    TOWN,
+    TOWN_ACCEPT,
+    TOWN_CHECK,
+    TOWN_REDUCE,
+    TRANSITIONS,
+    VILLAGE,
+    allowed_actions,
+    check_move,
+    transition,
+)
 from excel_bridge.workspace import Workspace
-from excel_bridge.ledger_tokens import row_token
 
 AT = dt.datetime(2021, 12, 20, 9, 30, 0)
 DECIDED = dt.date(2021, 12, 18)

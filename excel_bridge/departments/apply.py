@@ -12,14 +12,13 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
 from ..config import Config
 from ..idcard import mask_id
-from collections.abc import Callable, Iterable
-
 from ..issues import Issue
 from ..messages import TEXT, status_word
 from ..store import DeptListRow, Store, WarningRow

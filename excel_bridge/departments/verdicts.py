@@ -11,8 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..decision_sheet import (CONFIRMED_LEAD, CONFIRMED_MONITORED, DEPT_CHOICES, DEPT_COLUMNS, DEPT_SHEET, NOT_TRUE,
-                              WARNING_OPEN, parse_warning_token, warning_issued_for)
+from ..decision_sheet import (
+    CONFIRMED_LEAD,
+    CONFIRMED_MONITORED,
+    DEPT_CHOICES,
+    DEPT_COLUMNS,
+    DEPT_SHEET,
+    NOT_TRUE,
+    WARNING_OPEN,
+    parse_warning_token,
+    warning_issued_for,
+)
 from ..ledger_tokens import ledger_secret, warning_digest
 from ..messages import TEXT
 from ..store import HouseholdRow, Store, WarningRow

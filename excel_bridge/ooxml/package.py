@@ -14,10 +14,20 @@ from lxml import etree
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
-from .comments import (CT_COMMENTS, CT_VML, REL_COMMENTS, REL_VML, check_drawing, comments_xml, read_comments,
-                       vml_xml)
-from .markup import (CT_NS, PKG_REL, R_NS, SHEET_ORDER, Unsupported, insert_ordered, local_name, parse, q, rels_part,
-                     serialize)
+from .comments import CT_COMMENTS, CT_VML, REL_COMMENTS, REL_VML, check_drawing, comments_xml, read_comments, vml_xml
+from .markup import (
+    CT_NS,
+    PKG_REL,
+    R_NS,
+    SHEET_ORDER,
+    Unsupported,
+    insert_ordered,
+    local_name,
+    parse,
+    q,
+    rels_part,
+    serialize,
+)
 from .newsheet import NewSheet
 from .sheet import Sheet
 from .styles import Styles

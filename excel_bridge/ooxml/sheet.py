@@ -11,8 +11,19 @@ from lxml import etree
 from openpyxl.utils.datetime import WINDOWS_EPOCH, to_excel
 
 from .comments import Comment
-from .markup import (SHEET_ORDER, XML_SPACE, Unsupported, cell_ref, clean_text, insert_ordered, parse, q, rels_part,
-                     serialize, split_ref)
+from .markup import (
+    SHEET_ORDER,
+    XML_SPACE,
+    Unsupported,
+    cell_ref,
+    clean_text,
+    insert_ordered,
+    parse,
+    q,
+    rels_part,
+    serialize,
+    split_ref,
+)
 
 DEFAULT_WIDTH = "9.140625"  # Excel's width of a column nobody sized
 

@@ -9,8 +9,16 @@ from pathlib import Path
 
 from ..intake import Candidate, shown
 from ..messages import TEXT
-from ..workspace import (FEEDBACK, INBOX_NOTE, NOTICE_SUFFIX, RETURNED_SUFFIX, REVIEW_SUFFIX, TOWN_ONLY,
-                         UNREADABLE_SUFFIX, Workspace)
+from ..workspace import (
+    FEEDBACK,
+    INBOX_NOTE,
+    NOTICE_SUFFIX,
+    RETURNED_SUFFIX,
+    REVIEW_SUFFIX,
+    TOWN_ONLY,
+    UNREADABLE_SUFFIX,
+    Workspace,
+)
 from ..writers.common import SPOOL_PREFIX, TEMP_PREFIX
 from .context import Pass
 

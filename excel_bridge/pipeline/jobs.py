@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..check import CheckResult, check_file, check_parsed, unreadable_result
-from ..decisions import DecisionRow, Unreadable as DecisionsUnreadable, read_decisions
+from ..decisions import DecisionRow, read_decisions
+from ..decisions import Unreadable as DecisionsUnreadable
 from ..departments.config import load_departments
 from ..departments.verdicts import read_department_decisions
 from ..errors import UnreadableFile

@@ -21,8 +21,17 @@ from dataclasses import dataclass
 
 from filelock import FileLock, Timeout
 
-from ..intake import (DEPARTMENT_ZONE, TOWN_ZONE, Candidate, Stability, archive, scan_inbox, sha256_of, shown,
-                      write_notes)
+from ..intake import (
+    DEPARTMENT_ZONE,
+    TOWN_ZONE,
+    Candidate,
+    Stability,
+    archive,
+    scan_inbox,
+    sha256_of,
+    shown,
+    write_notes,
+)
 from ..messages import TEXT, os_problem
 from ..runner import Runner
 from ..store import Store

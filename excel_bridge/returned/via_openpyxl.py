@@ -21,12 +21,29 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..internals import existing_cells, unlock_cells
 from ..messages import TEXT
-from ..writers.common import (DATE_FORMAT, ERROR_FILL, LIST_SHEET, MAX_INPUT_ROWS, SYSTEM_FILL, WARNING_FILL,
-                              display_width, wrapped_height)
+from ..writers.common import (
+    DATE_FORMAT,
+    ERROR_FILL,
+    LIST_SHEET,
+    MAX_INPUT_ROWS,
+    SYSTEM_FILL,
+    WARNING_FILL,
+    display_width,
+    wrapped_height,
+)
 from ..writers.printing import apply_openpyxl, plan_page
 from ..writers.village_inputs import openpyxl_validation
-from .plan import (AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, WRAPPED_SYSTEM, Plan,
-                   layout_of)
+from .plan import (
+    AUTHOR,
+    ISSUE_HEADERS,
+    ISSUE_WIDTHS,
+    ISSUES_SHEET,
+    MARK,
+    RECEIPT_SHEET,
+    WRAPPED_SYSTEM,
+    Plan,
+    layout_of,
+)
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,17 @@ import datetime as dt
 from ..ooxml import Comment, Look, NewSheet, Package, Unsupported
 from ..writers.common import ERROR_FILL, SYSTEM_FILL, WARNING_FILL
 from ..writers.printing import FOOTER, HEADER, apply_ooxml
-from .plan import (AUTHOR, ISSUE_HEADERS, ISSUE_WIDTHS, ISSUES_SHEET, MARK, RECEIPT_SHEET, WRAPPED_SYSTEM, Plan,
-                   layout_of)
+from .plan import (
+    AUTHOR,
+    ISSUE_HEADERS,
+    ISSUE_WIDTHS,
+    ISSUES_SHEET,
+    MARK,
+    RECEIPT_SHEET,
+    WRAPPED_SYSTEM,
+    Plan,
+    layout_of,
+)
 
 FILL = {"error": ERROR_FILL, "warning": WARNING_FILL}
 OUR_FILLS = {ERROR_FILL, WARNING_FILL}

@@ -25,8 +25,24 @@ from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .moves import Moves
 from .outputs import Meta, Notes, Outputs, Pending
-from .records import (Conflict, CountedHousehold, CountedMove, DeptListRow, Draft, Event, HouseholdRow, MemberRow, SentUp, ShareRow, Submission,
-                      UnmatchedRow, VillageSummary, WarningRow, revive, revived)
+from .records import (
+    Conflict,
+    CountedHousehold,
+    CountedMove,
+    DeptListRow,
+    Draft,
+    Event,
+    HouseholdRow,
+    MemberRow,
+    SentUp,
+    ShareRow,
+    Submission,
+    UnmatchedRow,
+    VillageSummary,
+    WarningRow,
+    revive,
+    revived,
+)
 from .snapshots import Snapshot, Snapshots
 from .submissions import Submissions
 from .views import Tally, Views

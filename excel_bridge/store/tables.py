@@ -11,8 +11,21 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        PrimaryKeyConstraint, Table, Text, event)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import DDL
 

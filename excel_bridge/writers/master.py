@@ -20,13 +20,22 @@ from ..town_checks import TownChecks, checks_of
 from ..workflow import CATEGORIES, DISTRICT, NOT_INCLUDED, REMOVED, STATES, deciding
 from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
-from .fastsheet import RowSpool, splice
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
+from .fastsheet import RowSpool, splice
 from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import write_checks, write_tables
-from .tables import (Col, Formats, new_workbook, print_table, schema_col, schema_value, wrap_widths, write_meta,
-                     write_table)
+from .tables import (
+    Col,
+    Formats,
+    new_workbook,
+    print_table,
+    schema_col,
+    schema_value,
+    wrap_widths,
+    write_meta,
+    write_table,
+)
 
 MASTER_KIND = "excel_bridge.master"
 

@@ -14,8 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..read import META_SHEET
 from ..schema import ColumnSpec, Schemas
-from .common import (DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, SYSTEM_FILL, display_width,
-                     wrapped_height)
+from .common import DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, SYSTEM_FILL, display_width, wrapped_height
 from .printing import apply_xlsxwriter, plan_page
 
 

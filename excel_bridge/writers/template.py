@@ -19,8 +19,7 @@ from ..errors import UsageError
 from ..messages import TEXT, os_problem
 from ..read import META_SHEET
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
-from .common import (DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, Placed, fit_width,
-                     meta_rows, place_atomically)
+from .common import DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, Placed, fit_width, meta_rows, place_atomically
 from .printing import PageLayout, apply_xlsxwriter, plan_page
 from .village_inputs import column_check, column_note, number_format, xlsxwriter_validation
 
