@@ -222,6 +222,7 @@ def test_town_and_master_page_setups(printed):
     for name in ("本镇已决定", "村级提交情况", "预警", "风险消除研判", "本镇考核"):
         assert _setup(town[name])[:4] == ("landscape", 9, 1, 0), name
     assert _setup(town["本镇统计"])[:4] == ("landscape", 9, 1, None)  # one page wide and one tall (1: the default)
+    assert not _setup(town["本镇统计"])[8]  # no grid printed over the space between its tables
     master = openpyxl.load_workbook(printed["区级总台账（模拟区）"].workbook)
     households = master["监测户台账"]
     assert _setup(households) == ("landscape", 9, 2, 0, "overThenDown", True, "$1:$1", "$A:$F", True)

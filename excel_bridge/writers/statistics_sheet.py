@@ -29,8 +29,10 @@ def write_tables(wb, fmt: Formats, name: str, heading: Sequence[str], tables: Se
         r += 1
     for table in tables:
         r = draw_table(sheet, fmt, table, r + 1, width)
+    # tables of numbers with their titles and notes between them: no grid printed over the empty cells
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
-                                       area=(0, 0, max(r - 1, 0), max(width - 1, 1)), across_first=False))
+                                       area=(0, 0, max(r - 1, 0), max(width - 1, 1)), across_first=False,
+                                       gridlines=False))
     if one_page:
         sheet.fit_to_pages(1, 1)
     return r
