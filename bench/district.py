@@ -201,12 +201,25 @@ DRIVER = textwrap.dedent("""
     elif mode == "master":
         from excel_bridge.alerts import all_alerts
         from excel_bridge.history import recent_changes
+        from excel_bridge.statistics import CountedHousehold, compute, read_facts, scope_of
+        from excel_bridge.town_checks import check_scope, read_check_facts, town_checks
         from excel_bridge.writers.master import write_master
         with ws.open_store() as store:
             config = ws.config()
-            t = time.perf_counter()  # what the pipeline hands the writer is computed in the time, as in a pass
-            write_master(ws, store, config, as_of=as_of, alerts=all_alerts(store, config, as_of),
-                         changes=recent_changes(store))
+            t = time.perf_counter()  # what the pipeline hands the writer is computed in the time, as in a pass:
+            counted: list[CountedHousehold] = []  # the households streamed once, for the alerts and the numbers
+
+            def households():
+                for h in store.households.each():
+                    counted.append(CountedHousehold.of_row(h))
+                    yield h
+
+            alerts = all_alerts(store, config, as_of, rows=households())
+            facts = read_facts(store, counted)
+            write_master(ws, store, config, as_of=as_of, alerts=alerts, changes=recent_changes(store),
+                         statistics=compute(facts, as_of=as_of, **scope_of(config)),
+                         checks=town_checks(facts, read_check_facts(store, as_of), as_of=as_of,
+                                            **check_scope(config)))
             out["seconds"] = time.perf_counter() - t
     elif mode == "report":
         from excel_bridge.report import bulletin_path, make_bulletin
