@@ -458,3 +458,16 @@ def sha256_file(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def rows_of_their_own(i: int) -> dict[str, list[dict[str, Any]]]:
+    """base_rows() with people of their own: village `i`'s IDs, distinct from every other village's."""
+    rows = base_rows()
+    ids: dict[str, str] = {}
+    for hh in rows["household"]:
+        ids[hh["head_id"]] = person(dt.date(1960 + i, 1 + len(ids), 1 + len(ids)), 10 * i + len(ids) + 1)
+        hh["head_id"] = ids[hh["head_id"]]
+    for j, m in enumerate(rows["member"]):
+        m["head_id"] = ids[m["head_id"]]
+        m["person_id"] = ids.get(m["person_id"]) or person(dt.date(1990 + i, 1 + j, 10), 10 * i + j + 5)
+    return rows

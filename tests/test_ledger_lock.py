@@ -13,7 +13,7 @@ import time
 
 import pytest
 from cli_helpers import run_cli
-from factory import AS_OF, base_rows, person, write_village
+from factory import AS_OF, rows_of_their_own, write_village
 
 from excel_bridge.check import check_file
 from excel_bridge.ingest import AlreadyApplied, apply_village_file, payload_from
@@ -28,26 +28,13 @@ AT = dt.datetime(2021, 12, 20, 9, 0, 0)
 BUSY = "另一个程序（可能在另一台电脑或另一份工作目录上）正在处理同一个台账数据库"
 
 
-def _own_rows(i: int) -> dict:
-    """base_rows() with IDs of their own (each village its own people)."""
-    rows = base_rows()
-    ids = {}
-    for hh in rows["household"]:
-        ids[hh["head_id"]] = person(dt.date(1960 + i, 1 + len(ids), 1 + len(ids)), 10 * i + len(ids) + 1)
-        hh["head_id"] = ids[hh["head_id"]]
-    for j, m in enumerate(rows["member"]):
-        m["head_id"] = ids[m["head_id"]]
-        m["person_id"] = ids.get(m["person_id"]) or person(dt.date(1990 + i, 1 + j, 10), 10 * i + j + 5)
-    return rows
-
-
 def _database(ws, backend) -> str:
     return backend or str(ws.ledger_path.resolve())
 
 
 def test_two_workspace_copies_on_one_ledger_apply_each_file_once(ws, config, backend, tmp_path):
     for i, village in enumerate(VILLAGES):
-        write_village(ws.town_inbox(TOWN) / f"{village}.xlsx", config, _own_rows(i), village=village)
+        write_village(ws.town_inbox(TOWN) / f"{village}.xlsx", config, rows_of_their_own(i), village=village)
     copy = tmp_path / "另一台电脑"
     shutil.copytree(ws.root, copy)
     database = _database(ws, backend)

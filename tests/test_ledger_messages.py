@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
-from factory import AS_OF, base_rows, person, workspace_on, write_village
+from factory import AS_OF, rows_of_their_own, workspace_on, write_village
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -31,19 +31,6 @@ TOWN = "马坝镇"
 AT = dt.datetime(2021, 12, 20, 9, 0, 0)
 LOST = "与台账数据库 {database} 的连接中断了（服务器可能重启或网络断开）。本轮处理已停止"
 FULL = "所在的磁盘已满，本次写入已全部撤销（没有写入一半的记录）。本轮处理已停止，未处理的文件留在收件箱；请清理磁盘空间后再处理"
-
-
-def _village_rows(i: int) -> dict:
-    """base_rows() with people of their own (each village its own IDs)."""
-    rows = base_rows()
-    ids = {}
-    for hh in rows["household"]:
-        ids[hh["head_id"]] = person(dt.date(1960 + i, 1 + len(ids), 1 + len(ids)), 10 * i + len(ids) + 1)
-        hh["head_id"] = ids[hh["head_id"]]
-    for j, m in enumerate(rows["member"]):
-        m["head_id"] = ids[m["head_id"]]
-        m["person_id"] = ids.get(m["person_id"]) or person(dt.date(1990 + i, 1 + j, 10), 10 * i + j + 5)
-    return rows
 
 
 # --- an unsupported URL ---
@@ -108,7 +95,7 @@ def test_a_connection_lost_mid_pass_stops_it_in_chinese_and_the_next_pass_finish
     ws = workspace_on(tmp_path / "ws", url)
     villages = ("石塘村", "新塘村", "龙岗村")
     for i, village in enumerate(villages):
-        write_village(ws.town_inbox(TOWN) / f"{village}.xlsx", config, _village_rows(i), village=village)
+        write_village(ws.town_inbox(TOWN) / f"{village}.xlsx", config, rows_of_their_own(i), village=village)
     killed: list[int] = []
 
     def progress(done: int, total: int, file_name: str) -> None:
