@@ -89,6 +89,14 @@ def _processed(ws: Workspace, town: str, name: str) -> bool:
     return copy.exists() and ws.master_path.exists() and not (ws.town_inbox(town) / name).exists()
 
 
+def _master_rows(ws: Workspace) -> int | None:
+    """The master's 监测户台账 rows, or None while it is not there yet."""
+    try:
+        return len(calamine_records(ws.master_path, "监测户台账"))
+    except Exception:  # noqa: BLE001 - not written yet
+        return None
+
+
 def _write_y(ws: Workspace, config) -> None:
     hh, m = lone_household(HEAD_Y, "张三", wage_income=40000)
     write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config,
@@ -114,6 +122,8 @@ def test_watch_native_events_end_to_end_and_ctrl_c(ws, tmp_path, config):
         assert wait_until(lambda: not (ws.town_inbox("大塘镇") / "新村.xlsx").exists(), FILE_TIMEOUT), watch.stdout
         assert wait_until(lambda: _file_lines(watch.lines(), TOWN, "石塘村.xlsx")
                           and _file_lines(watch.lines(), "大塘镇", "新村.xlsx"), 10), watch.stdout
+        # the master is rewritten in the background: Ctrl-C once it shows the pass (a loaded machine is slower)
+        assert wait_until(lambda: _master_rows(ws) == 2, FILE_TIMEOUT), watch.stdout
         assert watch.interrupt() == 0, watch.stderr
         lines = watch.lines()
         assert _file_lines(lines, TOWN, "石塘村.xlsx") == ["马坝镇/石塘村.xlsx：已入账。2户，错误0处，提示0条"]
