@@ -54,12 +54,21 @@ WARNING_OPEN, WARNING_WITHDRAWN = "待核实", "部门已撤销"
 WARNING_STATUSES = (WARNING_OPEN, *DEPT_CHOICES, WARNING_WITHDRAWN)
 OVERDUE = "已超期"
 
+# the town's 省系统录入 sheet (DOMAIN.md "The provincial system"): one row per household the district decided
+# (identified, or risk eliminated) that the town has not yet marked entered into the provincial system; its second
+# column is the 国家户编号 the provincial system gave (it replaces a provisional LS… number everywhere)
+ENTRY_SHEET = "省系统录入"
+ENTRY_COLUMNS = DecisionColumns("录入结论", "国家户编号", "录入人", "录入日期")
+ENTERED, NOT_YET_ENTERED = "已录入", "暂未录入"
+ENTRY_CHOICES = (ENTERED, NOT_YET_ENTERED)
+
 _MAC_LENGTH = 16
 _DIGEST_LENGTH = 8
 HOUSEHOLD, WARNING = "", "W"  # what a token's key names: a household, or (its letter first) a department warning
+ENTRY = "P"  # …or a household's row of 省系统录入 (its version: the district decision it is to enter)
 # strictly ASCII: "²-1-abc" or full-width digits are no token (str.isdigit() would take them, int() would not);
 # at most 9 digits, so no number typed into a cell is too large for the ledger's integer ids
-_TOKEN = re.compile(r"(W?)([0-9]{1,9})-([0-9]{1,9})(?:-([0-9a-f]{%d}))?-([0-9a-f]{%d})" % (_DIGEST_LENGTH,
+_TOKEN = re.compile(r"([WP]?)([0-9]{1,9})-([0-9]{1,9})(?:-([0-9a-f]{%d}))?-([0-9a-f]{%d})" % (_DIGEST_LENGTH,
                                                                                             _MAC_LENGTH))
 
 
@@ -126,7 +135,23 @@ def warning_issued_for(secret: str, token: Token, town: str) -> bool:
     return _valid(secret, token, town)
 
 
-# --- the one implementation of both kinds ---
+def make_entry_token(secret: str, household_id: int, decision_id: int, town: str, digest: str = "") -> str:
+    """The token of a 省系统录入 row: valid only for this household and this district decision (its event id), in
+    this town's workbook, showing the values whose digest is `digest`."""
+    return _issue(secret, ENTRY, household_id, decision_id, town, digest)
+
+
+def parse_entry_token(text: str) -> Token | None:
+    """The 省系统录入 token in a cell, or None (another sheet's token, emptied, typed by hand, cut short)."""
+    return _parse(text, ENTRY)
+
+
+def entry_issued_for(secret: str, token: Token, town: str) -> bool:
+    """Whether the system wrote this token into `town`'s workbook (at the token's decision and digest)."""
+    return _valid(secret, token, town)
+
+
+# --- the one implementation of every kind ---
 
 def _issue(secret: str, kind: str, key: int, version: int, scope: str, digest: str) -> str:
     mac = _mac(secret, kind, key, version, scope, digest)
@@ -148,7 +173,8 @@ def _valid(secret: str, token: Token, scope: str) -> bool:
 def _mac(secret: str, kind: str, key: int, version: int, scope: str, digest: str) -> str:
     # the messages of the tokens written before rows carried a digest, kept: such a token is still known as the
     # system's own (and then refused as stale, its digest not the row's)
-    msg = f"{key}:{scope}:{version}" if kind == HOUSEHOLD else f"dept-warning:{key}:{version}:{scope}"
+    msg = (f"{key}:{scope}:{version}" if kind == HOUSEHOLD else f"dept-warning:{key}:{version}:{scope}"
+           if kind == WARNING else f"provincial-entry:{key}:{version}:{scope}")
     if digest:
         msg += f":{digest}"
     return hmac.new(secret.encode(), msg.encode(), hashlib.sha256).hexdigest()[:_MAC_LENGTH]

@@ -39,6 +39,7 @@ class DecisionRow:
     token: str
     name: str
     number: str = ""  # the row's 户编号 (a refused row is named by its household, never by its row number)
+    raw_comment: object = None  # the second column's cell as read (省系统录入's 国家户编号: a number cell loses digits)
 
 
 @dataclass
@@ -103,7 +104,7 @@ def read_table(path: Path, sheet_name: str, wanted: DecisionColumns, *,
         out.append(DecisionRow(row=i + 1, decision=decision, comment=plain_text(cell(row, "comment")),
                                person=plain_text(cell(row, "person")), date=parse_date(cell(row, "date")),
                                token=clean_text(cell(row, "token")), name=plain_text(cell(row, "name")),
-                               number=plain_text(cell(row, "number"))))
+                               number=plain_text(cell(row, "number")), raw_comment=cell(row, "comment")))
     return out
 
 

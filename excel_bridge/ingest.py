@@ -21,6 +21,7 @@ from .config import Config
 from .idcard import mask_id
 from .issues import Issue, make_issue
 from .messages import TEXT, show
+from .normalize import PROVISIONAL_PREFIX, is_provisional_no
 from .rules import Assessment
 from .store import HouseholdRow, Store, Submission
 from .validate import Parsed, Record
@@ -166,7 +167,7 @@ def provisional_no(store: Store, config: Config) -> str:
 
 
 def provisional_nos(store: Store, config: Config, n: int) -> list[str]:
-    return [f"LS{config.settings.district_code}{k:06d}" for k in store.meta.next_counters("provisional_no", n)]
+    return [f"{PROVISIONAL_PREFIX}{config.settings.district_code}{k:06d}" for k in store.meta.next_counters("provisional_no", n)]
 
 
 class AlreadyApplied(Exception):
@@ -365,8 +366,11 @@ def _created_comment(state: str, hp: HouseholdPayload) -> str:
 def _update(store: Store, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, at: dt.datetime,
             sha: str) -> HouseholdRow:
     number, provisional = hh.household_no, hh.provisional
-    if hp.household_no and hp.household_no != hh.household_no:
-        number, provisional = hp.household_no, False  # the national number replaces a provisional one
+    if hp.household_no and hp.household_no != hh.household_no \
+            and not (is_provisional_no(hp.household_no) and not hh.provisional and hh.household_no):
+        # the national number replaces a provisional one; a provisional number still in the clerk's copy (written
+        # back before the town typed the 国家户编号) never replaces the national one
+        number, provisional = hp.household_no, is_provisional_no(hp.household_no)
     store.households.update_from_file(
         hh.id, household_no=number, provisional=provisional, head_id=hp.head_id or hh.head_id,
         head_name=hp.head_name, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,

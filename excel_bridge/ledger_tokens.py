@@ -15,8 +15,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .decision_sheet import Token, issued_for, make_token, make_warning_token, shown_digest
-from .store import HouseholdRow, Store, WarningRow
+from .decision_sheet import Token, issued_for, make_entry_token, make_token, make_warning_token, shown_digest
+from .store import EntryDue, HouseholdRow, Store, WarningRow
 
 SECRET_KEY = "token_secret"  # the ledger's meta entry holding the secret, made with the ledger (store.migrations)
 _POSITIONS = ("_sheet", "_row")  # where a record stood in the file: moving rows changes nothing decided
@@ -81,3 +81,16 @@ def warning_digest(store: Store, w: WarningRow) -> str:
 
 def warning_token(store: Store, w: WarningRow) -> str:
     return make_warning_token(ledger_secret(store), w.id, w.revision, w.town, warning_digest(store, w))
+
+
+def entry_facts(e: EntryDue) -> list[Any]:
+    """What a 省系统录入 row is answered on: the household as the row shows it, and the decision to enter."""
+    return [e.household_id, e.village, e.household_no, e.head_name, e.head_id, e.decided_into, e.decided_on]
+
+
+def entry_digest(store: Store, e: EntryDue) -> str:
+    return shown_digest(ledger_secret(store), entry_facts(e))
+
+
+def entry_token(store: Store, e: EntryDue) -> str:
+    return make_entry_token(ledger_secret(store), e.household_id, e.decision_id, e.town, entry_digest(store, e))

@@ -861,6 +861,26 @@ TEXT: dict[str, str] = {
     "dept.overdue": "已超期 {days} 天",
     "dept.due_today": "今天到期",
     "dept.days_left": "剩 {days} 天",
+    # the town's 省系统录入 sheet (writers/town_provincial.py) and its answers read back (provincial/entries.py)
+    "entry.sheet_instruction": "{town}省系统录入：区里已认定纳入监测或已批准风险消除、本镇还没有录入省防贫监测信息系统的户。"
+                               "录入后在黄色列选择“已录入”，填写国家户编号（系统分配的临时编号 LS… 将被替换）、录入人和日期后保存；"
+                               "暂时没能录入的选“暂未录入”，这一户会保留在本表。区里对决定后超过 {days} 天仍未录入的户进行考核。",
+    "entry.repeated": "这一户在本表中已有一行录入结论生效，这一行未采用",
+    "entry.this_row": "这一行的户",
+    "entry.not_waiting": "{label}已标记为已录入省系统（或区里的决定已撤回），这一行来自旧版表格，本次录入结论未生效",
+    "entry.newer_decision": "{label}在这份表格生成后区里又有新的决定（{date} {matter}），这一行来自旧版表格，请在最新表格中填写",
+    "entry.changed": "{label}的户编号、户主姓名或身份证号在这份表格生成后有变化，这一行来自旧版表格，请在最新表格中填写",
+    "entry.missing": "{label}选择了“{decision}”，但{what}，本次录入结论未生效，请在新表格的这一行重新选择并补全后保存",
+    "entry.missing_number": "没有填写{column}（本户现在是临时编号 {number}，请填写省系统中的户编号）",
+    "entry.number_refused": "{label}：{reason}，本次录入结论未生效",
+    "entry.number_shape": "“{number}”不像国家户编号（{column}应为 10 到 22 位数字），请照省系统中显示的户编号填写",
+    "entry.number_provisional": "“{number}”是本系统分配的临时编号，不是国家户编号，请在{column}栏填写省系统中的户编号",
+    "entry.number_as_number": "{column}被存成了数字，超过 15 位的数字已丢失末尾几位；请把该格设为文本后重新输入",
+    "entry.number_taken": "{label}填写的{column}“{number}”已是{other}的户编号，一个户编号只能属于一户；请核对后重新填写",
+    "entry.event": "{matter}（区级决定 {date}）已录入省系统{number}",
+    "entry.event_not_yet": "{matter}（区级决定 {date}）暂未录入省系统",
+    "entry.event_number": "，国家户编号 {number}（替换 {before}）",
+    "entry.log": "%s：省系统录入结论 %d 项生效，%d 项未生效，替换临时户编号 %d 户",
     "alert.kind.dept_overdue": "部门预警超期",
     "alert.dept_overdue": "{department}预警（{name}：{fact}）{received} 收到，应于 {deadline} 前核实，已超期 {days} 天仍未核实",
     # the master's 部门比对 and 未在台账中的人员 (writers/department_master.py)

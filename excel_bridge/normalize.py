@@ -140,3 +140,11 @@ def _ymd(y: str, m: str, d: str) -> dt.date | None:
         return dt.date(int(y), int(m), int(d))
     except ValueError:
         return None
+
+
+PROVISIONAL_PREFIX = "LS"  # a provisional 户编号 of ours (LS<district code><6 digits>; a national one is all digits)
+
+
+def is_provisional_no(number: object) -> bool:
+    """Whether a 户编号 is one of our provisional numbers."""
+    return isinstance(number, str) and number.upper().startswith(PROVISIONAL_PREFIX)

@@ -177,6 +177,7 @@ class Rules(BaseModel):
 class Workflow(Sourced):
     notice_min_days: int = 5
     identification_deadline_days: int = 15
+    provincial_entry_days: int = 10
 
 
 PLAN_FLOOR = Decimal(9060)  # plan 三: the 2020 provincial relative-poverty standard; no line may be below it

@@ -104,7 +104,7 @@ def statuses(store: Store, config: Config, *, town: str, village: str, as_of: dt
         if cand is not None:  # every 帮扶中 household is told where it stands on risk elimination
             opinion = TEXT["opinion.elimination"].format(opinion=opinion, reason=cand.reason)
         out[row.head_id] = Status(state=state_text(row), opinion=opinion,
-                                  household_no=row.household_no if row.provisional else None,
+                                  household_no=row.household_no,
                                   identified=identified)
     return out
 

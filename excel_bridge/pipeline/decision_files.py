@@ -15,6 +15,7 @@ from ..departments.verdicts import apply_department_decisions
 from ..errors import StoreError
 from ..intake import TOWN_ZONE, shown
 from ..messages import TEXT
+from ..provincial.entries import apply_entries
 from ..workflow import DISTRICT, TOWN
 from .context import FileOutcome, Item, Pass
 from .jobs import MASTER, TOWN_REVIEW, Crashed, DecisionsRead, Unreadable
@@ -108,10 +109,15 @@ def _take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
                                                   file_name=item.name, config=ctx.config, today=ctx.today)
             ctx.dirty |= verdicts.villages
             applied, not_applied = applied + verdicts.applied, not_applied + len(verdicts.refused)
+        if town is not None and read.entry_rows:  # the town's 省系统录入 answers (a 国家户编号 typed back)
+            entries = apply_entries(ctx.store, read.entry_rows, town=town, sha256=item.sha, file_name=item.name,
+                                    today=ctx.today)
+            ctx.dirty |= entries.villages
+            applied, not_applied = applied + entries.applied, not_applied + len(entries.refused)
         _remember(ctx, item)
     ctx.dirty |= result.villages
     log.info(TEXT["process.log.decisions"], shown(item.name), applied, not_applied)
-    if not read.rows and not read.warning_rows:
+    if not read.rows and not read.warning_rows and not read.entry_rows:
         return None
     refused_text = TEXT["process.decisions_refused"].format(n=not_applied) if not_applied else ""
     return FileOutcome(item.name, where, "decisions", TEXT["process.decisions"].format(applied=applied,

@@ -23,6 +23,7 @@ from ..errors import UnreadableFile
 from ..ingest import FilePayload, payload_from
 from ..issues import Issue
 from ..messages import render
+from ..provincial.entries import read_entries
 from ..read import KINDS_BY_TEMPLATE, peek_meta
 from ..returned import Status, write_returned_copy
 from ..workflow import DISTRICT, TOWN
@@ -62,6 +63,7 @@ class DecisionsRead:
     rows: list[DecisionRow] = field(default_factory=list)
     problem: str | None = None  # the sheet, its header or its hidden token column is gone
     warning_rows: list[DecisionRow] = field(default_factory=list)  # a town's verdicts on department warnings
+    entry_rows: list[DecisionRow] = field(default_factory=list)  # a town's 省系统录入 answers
 
 
 @dataclass
@@ -98,7 +100,8 @@ def read_job(job: ReadJob) -> VillageRead | DecisionsRead | Unreadable:
         try:
             rows = read_decisions(Path(job.path), level)
             warnings = read_department_decisions(Path(job.path)) if kind == TOWN_REVIEW else []
-            return DecisionsRead(kind, meta, rows, warning_rows=warnings)
+            entries = read_entries(Path(job.path)) if kind == TOWN_REVIEW else []
+            return DecisionsRead(kind, meta, rows, warning_rows=warnings, entry_rows=entries)
         except DecisionsUnreadable as exc:
             return DecisionsRead(kind, meta, problem=str(exc))
     result = check_file(Path(job.path), config, as_of=job.as_of, expected_town=job.town or None)

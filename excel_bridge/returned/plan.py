@@ -14,7 +14,7 @@ from ..check import CheckResult
 from ..config import Config
 from ..issues import Issue
 from ..messages import SEVERITY_WORD, TEXT
-from ..normalize import norm_header
+from ..normalize import is_provisional_no, norm_header
 from ..read import SheetData
 from ..rules import Assessment, proposing
 from ..validate import Household
@@ -307,7 +307,11 @@ def _writes_back(plan: Plan, data: SheetData, hh: Household, status: Status | No
     """What the system assigned goes where the clerk's next file carries it — only into empty cells."""
     if status is None:
         return
-    if status.household_no and hh.get("household_no") is None and "household_no" not in hh.invalid:
+    typed = hh.get("household_no")
+    # an empty cell, or one still holding a provisional LS… number the ledger has since replaced (by the national
+    # number the town typed back in 省系统录入): never a number the clerk typed
+    if status.household_no and "household_no" not in hh.invalid and (
+            typed is None or (is_provisional_no(typed) and typed != status.household_no)):
         col = data.columns.get("household_no")
         if col is not None:
             plan.writes.append((data.name, hh.row, col, status.household_no))

@@ -25,6 +25,7 @@ from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .moves import Moves
 from .outputs import Meta, Notes, Outputs, Pending
+from .provincial import Decision, EntryDue, Provincial
 from .records import (
     Conflict,
     CountedHousehold,
@@ -47,7 +48,8 @@ from .snapshots import Snapshot, Snapshots
 from .submissions import Submissions
 from .views import Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "DeptListRow", "Draft", "Event",
+__all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "Decision", "DeptListRow", "Draft",
+           "EntryDue", "Event",
            "HouseholdRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
 
@@ -69,6 +71,7 @@ class Store:
         self.views = Views(db, self.submissions)
         self.departments = Departments(db)
         self.snapshots = Snapshots(db)  # the monthly 通报's numbers as first reported
+        self.provincial = Provincial(db)  # the district's decisions to enter into the provincial system
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod

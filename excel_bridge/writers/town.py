@@ -23,6 +23,7 @@ from .decision_table import write_decision_sheet
 from .department_sheets import write_department_sheet, write_verified_sheet
 from .statistics_sheet import write_checks, write_tables
 from .tables import Col, Formats, new_workbook, write_meta, write_table
+from .town_provincial import write_entry_sheet
 
 TOWN_KIND = "excel_bridge.town_review"
 
@@ -50,6 +51,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         _decided(wb, fmt, store.views.town_decisions(town, town_level=TOWN, district_level=DISTRICT))
         write_department_sheet(wb, fmt, store, config, town, as_of=as_of)
         write_verified_sheet(wb, fmt, store, town)
+        write_entry_sheet(wb, fmt, store, town, as_of=as_of, days=config.rules.workflow.provincial_entry_days)
         _villages(wb, fmt, store, config, town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])

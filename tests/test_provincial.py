@@ -1,0 +1,194 @@
+"""The provincial system step (DOMAIN.md "The provincial system"; issue 21, its provincial half), end to end through
+the real files: the district's 同意 puts the household on the town's 省系统录入 sheet; the town answers 已录入 with
+the 国家户编号 the provincial system gave (typed into the workbook with openpyxl and saved, as a clerk would); the
+next pass replaces the provisional LS… number in the ledger, the master and the village's returned copy.
+Refused answers are named in the note line of the town's next workbook, the ledger unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from factory import (
+    HEAD_A,
+    HEAD_B,
+    MASTER_SHEET,
+    TOWN,
+    TOWN_SHEET,
+    base_rows,
+    decide,
+    drop,
+    ledger_row,
+    note_line,
+    review,
+    table_of,
+)
+
+from excel_bridge.decision_sheet import ENTRY_SHEET, TOKEN_HEADER
+from excel_bridge.pipeline import Processor
+
+T = dt.date.today()
+D = dt.timedelta
+NATIONAL = "44020500100123"
+LS = "LS440205000001"
+
+pytestmark = pytest.mark.backends
+
+
+@pytest.fixture
+def cfg(ws):
+    return ws.config()
+
+
+@pytest.fixture
+def proc(ws, runner):
+    with Processor(ws, as_of=T, runner=runner) as p:
+        yield p
+
+
+def run(p: Processor):
+    return p.run_pass(wait=0.05)
+
+
+def lead_rows(**household_a) -> dict:
+    """B (李秀英, 8000 元/人) with a passed 纳入监测 review; A (陈伟) not proposed, with what `household_a` sets."""
+    rows = base_rows()
+    rows["household"][0].update(household_a)
+    rows["household"][1]["phone"] = "13912345678"
+    rows["review"] = [review(HEAD_B, review_date=T - D(20), notice_start=T - D(19), notice_end=T - D(15))]
+    return rows
+
+
+def identified(ws, cfg, p, **household_a) -> None:
+    """B through the chain to 帮扶中 (the town's and the district's 同意, saved in place)."""
+    drop(ws, cfg, lead_rows(**household_a))
+    run(p)
+    decide(ws.town_review_path(TOWN), TOWN_SHEET, "李秀英", "同意", "入户核实情况属实", "王核查", T)
+    run(p)
+    decide(ws.master_path, MASTER_SHEET, "李秀英", "同意", "同意纳入监测", "李审核", T)
+    run(p)
+    assert ledger_row(ws, HEAD_B).state == "帮扶中"
+
+
+def entries(ws) -> list[dict]:
+    return table_of(ws.town_review_path(TOWN), ENTRY_SHEET, TOKEN_HEADER)
+
+
+def answer(path: Path, name: str, decision: str | None, number: object = None, person: str | None = None,
+           date: dt.date | None = None) -> None:
+    """Type the town's 录入结论 on the row of household head `name` of 省系统录入 and save in place."""
+    wb = openpyxl.load_workbook(path)
+    sheet = wb[ENTRY_SHEET]
+    header = next(r for r in range(1, 6) if TOKEN_HEADER in [c.value for c in sheet[r]])
+    cols = {c.value: c.column for c in sheet[header] if c.value is not None}
+    row = next(r for r in range(header + 1, sheet.max_row + 1) if sheet.cell(r, cols["户主姓名"]).value == name)
+    for h, v in zip(("录入结论", "国家户编号", "录入人", "录入日期"), (decision, number, person, date), strict=True):
+        sheet.cell(row, cols[h]).value = v
+        if isinstance(v, dt.date):
+            sheet.cell(row, cols[h]).number_format = "yyyy-mm-dd"
+    wb.save(path)
+
+
+def returned_row(ws, name: str) -> dict:
+    path = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
+    [row] = [r for r in table_of(path, "户信息", "流程状态") if r["户主姓名"] == name]
+    return row
+
+
+def master_row(ws, name: str) -> dict:
+    [row] = [r for r in table_of(ws.master_path, "监测户台账", "流程状态") if r["户主姓名"] == name]
+    return row
+
+
+def provincial_events(ws, head_id: str) -> list:
+    with ws.open_store() as store:
+        hid = store.households.find(head_id)[0].id
+        return [e for e in store.events.of(hid) if e.event == "provincial"]
+
+
+def test_district_decision_to_town_entry_to_national_number_everywhere(ws, cfg, proc):
+    identified(ws, cfg, proc)
+    b = ledger_row(ws, HEAD_B)
+    # the town's workbook lists B to enter: its provisional number, its head, the ID as 待镇审核 shows it
+    [row] = entries(ws)
+    assert {k: v for k, v in row.items() if k != TOKEN_HEADER} == {
+        "村": "石塘村", "户编号": LS, "户主姓名": "李秀英", "录入结论": "", "国家户编号": "", "录入人": "",
+        "录入日期": "", "户主身份证号": HEAD_B, "事项": "纳入监测", "决定日期": T, "已过天数": 0,
+        "认定类别": "脱贫不稳定户", "目前状态": "帮扶中"}
+    assert row[TOKEN_HEADER].startswith(f"P{b.id}-")
+    wb = openpyxl.load_workbook(ws.town_review_path(TOWN))
+    sheet = wb[ENTRY_SHEET]
+    [dv] = [dv for dv in sheet.data_validations.dataValidation if dv.type == "list"]
+    assert (dv.formula1, str(dv.sqref)) == ('"已录入,暂未录入"', "D3")
+    assert sheet.freeze_panes == "D3"  # the header and 村/户编号/户主姓名 stay in view beside the answer
+    assert sheet.cell(3, 5).number_format == "@"  # 国家户编号 typed as text keeps every digit
+
+    # 暂未录入: recorded, the row stays
+    answer(ws.town_review_path(TOWN), "李秀英", "暂未录入", None, "赵录入", T)
+    assert run(proc).files[0].message == "1 项决定生效"
+    assert [(e.action, e.person, e.level, e.comment) for e in provincial_events(ws, HEAD_B)] == [
+        ("暂未录入", "赵录入", "镇", f"纳入监测（区级决定 {T}）暂未录入省系统")]
+    assert [r["户主姓名"] for r in entries(ws)] == ["李秀英"]
+    assert ledger_row(ws, HEAD_B).household_no == LS
+
+    # 已录入 with the 国家户编号 (typed with a space and full-width digits: normalised)
+    answer(ws.town_review_path(TOWN), "李秀英", "已录入", " ４４０２０５００１００１２３", "赵录入", T)
+    assert run(proc).files[0].message == "1 项决定生效"
+    b = ledger_row(ws, HEAD_B)
+    assert (b.household_no, b.provisional, b.state) == (NATIONAL, False, "帮扶中")
+    assert [(e.action, e.person, e.effective_date, e.comment) for e in provincial_events(ws, HEAD_B)][1:] == [
+        ("已录入", "赵录入", T, f"纳入监测（区级决定 {T}）已录入省系统，国家户编号 {NATIONAL}（替换 {LS}）")]
+    assert entries(ws) == []  # entered: off the sheet
+    assert note_line(ws.town_review_path(TOWN), TOWN_SHEET) is None
+    hh = master_row(ws, "李秀英")
+    assert (hh["户编号"], hh["临时编号"], hh["流程状态"]) == (NATIONAL, "", "帮扶中")
+    assert returned_row(ws, "李秀英")["户编号"] == NATIONAL  # the village's copy, rewritten after the decision
+
+    # the clerk drops a copy of before, B's cell still holding the LS number: the national number stays
+    staged = Path(ws.root) / "_staging" / "石塘村.xlsx"
+    wb = openpyxl.load_workbook(staged)
+    sheet = wb["户信息"]
+    header = next(r for r in range(1, 6) if "户编号" in [c.value for c in sheet[r]])
+    col = next(c.column for c in sheet[header] if c.value == "户编号")
+    row_b = next(r for r in range(header + 1, sheet.max_row + 1)
+                 if "李秀英" in [c.value for c in sheet[r]])
+    sheet.cell(row_b, col).value = LS
+    wb.save(ws.town_inbox(TOWN) / "石塘村.xlsx")
+    run(proc)
+    b = ledger_row(ws, HEAD_B)
+    assert (b.household_no, b.provisional, b.state) == (NATIONAL, False, "帮扶中")
+    assert returned_row(ws, "李秀英")["户编号"] == NATIONAL  # the stale LS cell replaced in the new copy
+
+
+def test_refused_answers_are_named_in_the_next_workbook_and_change_nothing(ws, cfg, proc):
+    taken = "44020500000099"
+    identified(ws, cfg, proc, household_no=taken)  # A (陈伟, not monitored) already holds a national number
+    book = ws.town_review_path(TOWN)
+    who = f"省系统录入表中李秀英户（户编号{LS}）："
+    cases = [
+        (("已录入", None, "赵录入", T),
+         "石塘村李秀英户选择了“已录入”，但没有填写国家户编号（本户现在是临时编号 LS440205000001，请填写省系统中的户编号），"
+         "本次录入结论未生效，请在新表格的这一行重新选择并补全后保存"),
+        (("已录入", "12345", "赵录入", T),
+         "石塘村李秀英户：“12345”不像国家户编号（国家户编号应为 10 到 22 位数字），请照省系统中显示的户编号填写，本次录入结论未生效"),
+        (("已录入", LS, "赵录入", T),
+         f"石塘村李秀英户：“{LS}”是本系统分配的临时编号，不是国家户编号，请在国家户编号栏填写省系统中的户编号，本次录入结论未生效"),
+        (("已录入", 440205001001234567.0, "赵录入", T),
+         "石塘村李秀英户：国家户编号被存成了数字，超过 15 位的数字已丢失末尾几位；请把该格设为文本后重新输入，本次录入结论未生效"),
+        (("已录入", taken, "赵录入", T),
+         f"石塘村李秀英户填写的国家户编号“{taken}”已是石塘村陈伟户的户编号，一个户编号只能属于一户；请核对后重新填写"),
+        (("已录入", NATIONAL, None, T),
+         "石塘村李秀英户选择了“已录入”，但没有填写录入人（每项决定都要记录经办人），本次录入结论未生效，请在新表格的这一行重新选择并补全后保存"),
+        (("录好了", NATIONAL, "赵录入", T), "“录好了”不是可选的结论（可选：已录入、暂未录入）"),
+    ]
+    for typed, reason in cases:
+        answer(book, "李秀英", *typed)
+        assert run(proc).files[0].message == "0 项决定生效，1 项未生效（见新表格顶部说明）"
+        assert note_line(book, TOWN_SHEET) == f"上次提交中未生效的决定：{who}{reason}", typed
+        b = ledger_row(ws, HEAD_B)
+        assert (b.household_no, b.provisional) == (LS, True)
+        assert [r["户主姓名"] for r in entries(ws)] == ["李秀英"]
+    assert provincial_events(ws, HEAD_B) == []
+    assert ledger_row(ws, HEAD_A).household_no == taken
