@@ -690,7 +690,7 @@ TEXT: dict[str, str] = {
     "stats.cycle_total": "本年度合计",
     "stats.sheet_title": "{district}{scope}防止返贫动态监测统计（截至{as_of:%Y年%m月%d日}）",
     # 考核 by town (town_checks.py): each entry says what the town must do
-    "checks.title": "考核（按镇，截至{as_of:%Y年%m月%d日}）：识别超过{limit}天（未认定的和本周期已认定的）、部门预警逾期未核实、本周期未报台账的村、帮扶中缺监测联系人或帮扶措施",
+    "checks.title": "考核（按镇，截至{as_of:%Y年%m月%d日}）：识别超过{limit}天（未认定的和本周期已认定的）、部门预警逾期未核实、本周期未报台账的村、帮扶中缺监测联系人或帮扶措施、区级决定后超过{entry_days}天未录入省系统",
     "checks.note": "每一项的明细见下方清单（镇级核查表的“本镇考核”表列出本镇的清单），按清单逐户（逐村）办理后，下一次统计即不再计入。",
     "checks.overdue": "{lead_date:%Y-%m-%d}成为线索，已{days}天仍未认定（期限{limit}天，目前{state}）：请尽快完成评议公示、核查和认定",
     "checks.late": "{lead_date:%Y-%m-%d}成为线索，{identified_date:%Y-%m-%d}才认定纳入，用时{days}天（期限{limit}天）：请查明原因，今后按期完成",
@@ -698,6 +698,8 @@ TEXT: dict[str, str] = {
     "checks.no_measure": "帮扶中但没有帮扶措施：请在村级台账“帮扶措施”表中为本户登记措施后重新提交",
     "checks.warning": "{department}部门预警（{fact}）核实期限{deadline:%Y-%m-%d}已过仍未核实：请在“部门预警”表中填写核实结论",
     "checks.no_file": "自{since:%Y年%m月%d日}以来本村没有报送村级台账：请督促村里提交",
+    "checks.not_entered_kind": "未录入省系统超过{days}天",
+    "checks.not_entered": "{date:%Y-%m-%d}区级决定{matter}，已{days}天仍未录入省系统（期限{limit}天）：请录入后在镇级核查表“省系统录入”表中填写已录入和国家户编号",
     "checks.sheet_title": "{district}{scope}考核清单（截至{as_of:%Y年%m月%d日}）",
     # the monthly 通报 (report.py, writers/bulletin.py, `excel-bridge report`)
     "report.file_name": "{district}防止返贫动态监测帮扶情况通报（{year}年{month}月）.xlsx",
@@ -880,6 +882,11 @@ TEXT: dict[str, str] = {
     "entry.event": "{matter}（区级决定 {date}）已录入省系统{number}",
     "entry.event_not_yet": "{matter}（区级决定 {date}）暂未录入省系统",
     "entry.event_number": "，国家户编号 {number}（替换 {before}）",
+    "entry.master_instruction": "省系统录入情况：区级认定纳入监测或批准风险消除后超过 {days} 天镇里仍未录入省防贫监测信息系统的户，"
+                                "以及已认定但仍为临时编号（LS…）的户。镇里在镇级核查表“省系统录入”表中填写已录入和国家户编号后即不再列出。",
+    "entry.master_late": "区级决定后超过 {days} 天未录入省系统",
+    "entry.master_and_provisional": "；仍为临时编号",
+    "entry.master_provisional": "已认定，仍为临时编号（尚无国家户编号）",
     "entry.log": "%s：省系统录入结论 %d 项生效，%d 项未生效，替换临时户编号 %d 户",
     "alert.kind.dept_overdue": "部门预警超期",
     "alert.dept_overdue": "{department}预警（{name}：{fact}）{received} 收到，应于 {deadline} 前核实，已超期 {days} 天仍未核实",

@@ -192,3 +192,39 @@ def test_refused_answers_are_named_in_the_next_workbook_and_change_nothing(ws, c
         assert [r["户主姓名"] for r in entries(ws)] == ["李秀英"]
     assert provincial_events(ws, HEAD_B) == []
     assert ledger_row(ws, HEAD_A).household_no == taken
+
+
+def test_master_and_kaohe_list_decisions_not_entered_after_the_days_of_the_rules(ws, cfg, proc):
+    drop(ws, cfg, lead_rows())
+    run(proc)
+    decide(ws.town_review_path(TOWN), TOWN_SHEET, "李秀英", "同意", "入户核实情况属实", "王核查", T - D(13))
+    run(proc)
+    decide(ws.master_path, MASTER_SHEET, "李秀英", "同意", "同意纳入监测", "李审核", T - D(12))
+    run(proc)
+    [late] = table_of(ws.master_path, "省系统录入", "情况")
+    assert late == {"镇": TOWN, "村": "石塘村", "户编号": LS, "户主姓名": "李秀英",
+                    "情况": "区级决定后超过 10 天未录入省系统；仍为临时编号", "事项": "纳入监测", "决定日期": T - D(12),
+                    "已过天数": 12, "目前状态": "帮扶中"}
+    kind = "未录入省系统超过10天"
+    [count] = [r for r in table_of(ws.master_path, "考核", kind) if r["镇"] == TOWN]
+    assert (count[kind], count["合计"]) == (1, 3)  # and 帮扶中 without 监测联系人, without a measure
+    town_count = table_of(ws.town_review_path(TOWN), "本镇考核", kind)[0]
+    assert (town_count["镇"], town_count[kind]) == (TOWN, 1)
+    assert entries(ws)[0]["已过天数"] == 12
+
+    # the district gives the towns 15 days (its copy of rules/workflow.yaml): B is listed for its number only
+    rules = Path(ws.root) / "rules" / "workflow.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("provincial_entry_days: 10", "provincial_entry_days: 15"),
+                     encoding="utf-8")
+    proc.run_pass(wait=0.05, force_outputs=True)
+    [only] = table_of(ws.master_path, "省系统录入", "情况")
+    assert (only["户编号"], only["情况"], only["决定日期"]) == (LS, "已认定，仍为临时编号（尚无国家户编号）", "")
+    [count] = [r for r in table_of(ws.master_path, "考核", "未录入省系统超过15天") if r["镇"] == TOWN]
+    assert count["未录入省系统超过15天"] == 0
+
+    # entered with its national number: off both lists
+    answer(ws.town_review_path(TOWN), "李秀英", "已录入", NATIONAL, "赵录入", T)
+    run(proc)
+    assert table_of(ws.master_path, "省系统录入", "情况") == []
+    [count] = [r for r in table_of(ws.master_path, "考核", "未录入省系统超过15天") if r["镇"] == TOWN]
+    assert count["未录入省系统超过15天"] == 0

@@ -193,24 +193,32 @@ def test_kaohe_counts_and_lists_by_town(store, config):
         OVERDUE,
         WARNINGS,
         check_scope,
+        not_entered_kind,
         read_check_facts,
         town_checks,
     )
 
     h = _ledger(store)
     checks = town_checks(read_facts(store), read_check_facts(store, AS_OF), as_of=AS_OF, **check_scope(config))
+    # the district's 同意 not entered into the provincial system over 10 days later: h1, h2 and h3 (identified, h3
+    # now 待镇验收), h11 (now 待镇核减); not h4 (eliminated 10 days ago), h8 (off file), h9 (imported)
+    entry = not_entered_kind(10)
     assert checks.table.row(MABA) == {"镇": MABA, OVERDUE: 2, LATE: 1, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 1,
-                                      NO_MEASURE: 1, "合计": 6}
+                                      NO_MEASURE: 1, entry: 3, "合计": 9}
     assert checks.table.row(DATANG) == {"镇": DATANG, OVERDUE: 1, LATE: 1, WARNINGS: 0, NO_FILE: 1, NO_CONTACT: 0,
-                                        NO_MEASURE: 0, "合计": 3}
-    assert checks.table.row("全区")["合计"] == 9
+                                        NO_MEASURE: 0, entry: 1, "合计": 4}
+    assert checks.table.row("全区")["合计"] == 13
     numbers = {store.households.get(v).household_no: k for k, v in h.items()}
     assert [(i.kind, numbers.get(i.household_no, i.village)) for i in checks.of(MABA)] == [
-        (OVERDUE, "h5"), (OVERDUE, "h6"), (LATE, "h4"), (NO_FILE, "一村"), (NO_CONTACT, "h2"), (NO_MEASURE, "h2")]
+        (OVERDUE, "h5"), (OVERDUE, "h6"), (LATE, "h4"), (NO_FILE, "一村"), (NO_CONTACT, "h2"), (NO_MEASURE, "h2"),
+        (entry, "h1"), (entry, "h2"), (entry, "h3")]
+    [h3] = [i for i in checks.of(MABA) if i.kind == entry and numbers.get(i.household_no) == "h3"]
+    assert h3.detail == ("2021-06-01区级决定纳入监测，已202天仍未录入省系统（期限10天）：请录入后在镇级核查表“省系统录入”表中"
+                         "填写已录入和国家户编号")
     [overdue] = [i for i in checks.of(DATANG) if i.kind == OVERDUE]
     assert overdue.detail.startswith("2021-12-03成为线索，已17天仍未认定（期限15天，目前待镇核查）")
     mine = checks.for_town(DATANG)
-    assert [r[0] for r in mine.table.rows] == [DATANG] and len(mine.items) == 3
+    assert [r[0] for r in mine.table.rows] == [DATANG] and len(mine.items) == 4
     [late] = [i for i in mine.items if i.kind == LATE]
     assert late.detail.startswith("2021-08-15成为线索，2021-09-01才认定纳入，用时17天（期限15天）")
 
