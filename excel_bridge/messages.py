@@ -919,6 +919,14 @@ TEXT: dict[str, str] = {
     "rules_page.not_folder": "{path} 不是规则文件夹，请给出放 assessment.yaml 等文件的文件夹",
     "share.done": "已写出推送{department}的监测对象信息：{path}（监测户 {households} 户，成员 {members} 人，帮扶措施 {measures} 项）",
     "share.log.monthly": "每月推送%s：%s（%d 户）",
+    # the national system's export taken into the ledger (national/, excel-bridge import, DOMAIN.md 七(三))
+    "import.config_shape": "规则文件 {path} 应是“名字: 值”的形式",
+    "import.config_field": "列“{header}”的 field“{field}”不是{level}级的项（见 schemas/ 的 key，或导入专用的项，见文件开头的说明）",
+    "import.config_twice": "“{field}”同时由列“{first}”和“{second}”对应，请只留一个",
+    "import.config_header_twice": "列名“{header}”在两列中都出现了，请只留在一列中",
+    "import.config_category": "监测类别“{value}”不是本系统的类别，请改为其中之一：{known}",
+    "import.config_date_format": "日期写法“{value}”不能使用，请按 %Y-%m-%d 这样的写法填写",
+    "import.config_needs": "columns 中缺少对应“{field}”的列，导入需要它",
     # why a workbook could not be read (read.py)
     "read.zip_incomplete": "压缩包不完整，可能没有复制完",
     "read.zip_no_workbook": "压缩包里没有工作簿内容",
