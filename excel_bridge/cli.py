@@ -381,10 +381,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .departments.share_back import export_share
+    from .provincial.export import TARGET
 
     ws, _ = _open_workspace(args.workspace)
     config = ws.config()
     out = Path(args.out) if args.out else None
+    if args.department == TARGET:
+        return _export_provincial(ws, config, args, out)
     with ws.open_store() as store:
         placed, data = export_share(store, ws, config, args.department, as_of=args.as_of or dt.date.today(),
                                     since=args.since, out=out)
@@ -393,6 +396,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(TEXT["share.done"].format(department=data.department, path=placed.path, households=len(data.households),
                                     members=sum(len(h.members) for h in data.households),
                                     measures=sum(len(h.measures) for h in data.households)))
+    return EXIT_OK
+
+
+def _export_provincial(ws, config, args: argparse.Namespace, out: Path | None) -> int:
+    from .provincial.export import export_provincial
+
+    with ws.open_store() as store:
+        done = export_provincial(store, ws, config, town=args.town, since=args.since, out=out)
+    for export, placed in done:
+        if placed is None:
+            since = TEXT["export.provincial_nothing_since"].format(since=export.since) if export.since else \
+                TEXT["export.provincial_nothing_ever"]
+            print(TEXT["export.provincial_nothing"].format(town=export.town, since=since))
+            continue
+        if placed.locked:
+            print(_locked_line(placed))
+        print(TEXT["export.provincial_done"].format(town=export.town, households=export.households,
+                                                    persons=len(export.rows), path=placed.path))
     return EXIT_OK
 
 

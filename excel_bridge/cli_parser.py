@@ -103,6 +103,7 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p = add("export", commands["export"])
     p.add_argument("department", metavar=H["m.department"], help=H["export.department"])
     p.add_argument("--since", type=_date, default=None, metavar=H["m.date"], help=H["export.since"])
+    p.add_argument("--town", default=None, metavar=H["m.town"], help=H["export.town"])
     p.add_argument("--workspace", default=".", metavar=H["m.workspace"], help=H["dir"])
     p.add_argument("--out", default=None, metavar=H["m.out_file"], help=H["export.out"])
     p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["export.as_of"])

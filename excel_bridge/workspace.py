@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ DEPARTMENT_NOTES = "部门"  # 反馈/部门/: notes on department lists
 SHARE = "部门共享"  # 区级/部门共享/: what the district shares back with departments
 RETURNED_SUFFIX = "_反馈"
 REVIEW_SUFFIX = "_镇级核查表"
+PROVINCIAL_SUFFIX = "_省系统录入"  # the export for the provincial system (provincial/export.py)
 NOTICE_SUFFIX = "_公示名单"
 UNREADABLE_SUFFIX = "_无法读取"
 NOT_APPLIED_SUFFIX = "_未入账"  # a village file refused whole (another town's households, no rows)
@@ -203,6 +205,11 @@ class Workspace:
 
     def town_review_path(self, town: str) -> Path:
         return self.town_private(town) / f"{town}{REVIEW_SUFFIX}.xlsx"
+
+    def provincial_export_path(self, town: str, at: dt.datetime) -> Path:
+        """<镇>_省系统录入_<YYYYMMDD_HHMMSS>.xlsx in the town's own folder: what to enter into the provincial system
+        (one file per export, never overwritten: each holds only what was new since the one before)."""
+        return self.town_private(town) / f"{town}{PROVINCIAL_SUFFIX}_{at:%Y%m%d_%H%M%S}.xlsx"
 
     def notice_path(self, town: str, village: str) -> Path:
         return self.village_feedback(town, village) / f"{village}{NOTICE_SUFFIX}.xlsx"

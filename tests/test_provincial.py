@@ -7,10 +7,13 @@ Refused answers are named in the note line of the town's next workbook, the ledg
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_helpers import run_cli
 from factory import (
     HEAD_A,
     HEAD_B,
@@ -27,6 +30,7 @@ from factory import (
 )
 
 from excel_bridge.decision_sheet import ENTRY_SHEET, TOKEN_HEADER
+from excel_bridge.national.mapping import load_import_rules
 from excel_bridge.pipeline import Processor
 
 T = dt.date.today()
@@ -228,3 +232,55 @@ def test_master_and_kaohe_list_decisions_not_entered_after_the_days_of_the_rules
     assert table_of(ws.master_path, "省系统录入", "情况") == []
     [count] = [r for r in table_of(ws.master_path, "考核", "未录入省系统超过15天") if r["镇"] == TOWN]
     assert count["未录入省系统超过15天"] == 0
+
+
+def exported(path: Path) -> list[list]:
+    wb = openpyxl.load_workbook(path)
+    return [list(r) for r in wb["省系统录入数据"].iter_rows(values_only=True)]
+
+
+def test_export_for_the_provincial_system_through_the_cli(ws, cfg, proc):
+    header = [*load_import_rules().national_headers(), "录入原因"]
+    assert len(header) == 33 and header[:10] == ["序号", "数据日期", "县(市、区、旗)", "乡(镇)", "行政村", "自然村", "户编号",
+                                                 "人编号", "姓名", "证件号码"]
+    b_row = [None, None, "曲江区", TOWN, "石塘村", "一组", LS, None, "李秀英", HEAD_B, 1, "户主", None, "初中", None, "健康",
+             "弱劳动力或半劳动力", 0, "是", None, "否", "是", 8000, "13912345678", None, None, None, "脱贫户", "脱贫不稳定户",
+             "否", T.isoformat(), None]
+    identified(ws, cfg, proc)
+    # the pass that identified B wrote what the town must enter into its own folder
+    [first] = sorted(ws.town_private(TOWN).glob(f"{TOWN}_省系统录入_*.xlsx"))
+    assert exported(first) == [header, [*b_row, "新认定"]]
+    sheet = openpyxl.load_workbook(first)["省系统录入数据"]
+    assert sheet.freeze_panes == "J2"  # the header, and who the person is up to 姓名
+    assert sheet.print_title_rows == "$1:$1"
+    assert [sheet.cell(2, c).number_format for c in (7, 10, 24)] == ["@", "@", "@"]  # 户编号, 证件号码, 户联系电话
+
+    # nothing decided since that export
+    run = run_cli("export", "省系统", "--town", TOWN, "--workspace", ws.root)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert re.fullmatch(rf"{TOWN}：自 {T} \d\d:\d\d 以来没有新的需录入省系统的户，没有写出文件\n", run.stdout), run.stdout
+    # --since: what was decided from that day on, into the file named
+    out = Path(ws.root) / "给省系统.xlsx"
+    run = run_cli("export", "省系统", "--town", TOWN, "--since", T.isoformat(), "--out", out, "--workspace", ws.root)
+    assert (run.returncode, run.stderr, run.stdout) == (0, "", f"{TOWN}：已写出需录入省系统的 1 户 1 人：{out}\n")
+    assert exported(out) == [header, [*b_row, "新认定"]]
+    # every town, each since its last export (every pass made one, writing a file only when there was something)
+    run = run_cli("export", "省系统", "--workspace", ws.root)
+    assert run.returncode == 0 and [line.split("：")[0] for line in run.stdout.splitlines()] == list(cfg.settings.towns)
+    assert all(re.fullmatch(rf"\S+：自 {T} \d\d:\d\d 以来没有新的需录入省系统的户，没有写出文件", line)
+               for line in run.stdout.splitlines()), run.stdout
+    run = run_cli("export", "省系统", "--town", "花果山镇", "--workspace", ws.root)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("错误：“花果山镇”不是本区登记的镇（可选：")
+
+    # the village changes B's phone: the next pass exports B again, as 信息变更
+    rows = lead_rows()
+    rows["household"][1]["phone"] = "13700001111"
+    drop(ws, cfg, rows)
+    time.sleep(1.1)  # one file a second: the name carries the time
+    proc.run_pass(wait=0.05)
+    *_, latest = sorted(ws.town_private(TOWN).glob(f"{TOWN}_省系统录入_*.xlsx"))
+    assert latest != first
+    changed = [*b_row, "信息变更"]
+    changed[23] = "13700001111"
+    assert exported(latest) == [header, changed]

@@ -25,6 +25,7 @@ from ..departments.share_back import monthly_exports
 from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
+from ..provincial.export import pass_exports
 from ..report import keep_pass_snapshot
 from ..runner import Runner
 from ..statistics import compute, read_facts, scope_of
@@ -107,6 +108,12 @@ def district_job(job: DistrictJob) -> DistrictResult:
         except OSError as exc:
             ok = False
             result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.share"],
+                                                                        reason=os_problem(exc)))
+        try:  # what the towns must enter into the provincial system, when a pass added any (反馈/<镇>/镇级/)
+            result.placed += pass_exports(store, ws, config)
+        except OSError as exc:
+            ok = False
+            result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.provincial"],
                                                                         reason=os_problem(exc)))
         with store.atomic():
             if ok and master_ok:
