@@ -38,9 +38,10 @@ def write_entry_sheet(wb, fmt: Formats, store: Store, town: str, *, as_of: dt.da
     """省系统录入: the town's decisions still to enter, the oldest decision first."""
     sheet = wb.add_worksheet(ENTRY_SHEET)
     columns = entry_columns()
-    sheet.merge_range(0, 0, 0, IDENTITY + len(ENTRY_COLUMNS) - 1,
+    # the instruction across the visible columns (the sheet prints on one landscape page: no grid beside it)
+    sheet.merge_range(0, 0, 0, sum(1 for c in columns if not c.hidden) - 1,
                       TEXT["entry.sheet_instruction"].format(town=town, days=days), fmt.instruction)
-    sheet.set_row(0, 62)
+    sheet.set_row(0, 44)
     rows = sorted(due(store, town=town), key=lambda e: (e.decided_on, e.village, e.household_id))
     n = write_table(sheet, fmt, columns, (entry_cells(store, e, as_of) for e in rows), first_row=FIRST_ROW,
                     identity=IDENTITY, header_lines=HEADER_LINES, printed=True)
