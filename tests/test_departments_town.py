@@ -113,8 +113,8 @@ def validation(path, sheet: str, header: str):
 def test_the_town_sheet_has_one_row_per_warning_with_its_deadline_dropdown_and_hidden_token(ws, cfg, proc):
     with_warnings(ws, cfg, proc)
     path = book(ws)
-    assert openpyxl.load_workbook(path, read_only=True).sheetnames[:5] == ["待镇审核", "本镇已决定", "部门预警", "本镇已核实",
-                                                                          "村级提交情况"]
+    assert openpyxl.load_workbook(path, read_only=True).sheetnames[:6] == ["待镇审核", "本镇已决定", "部门预警", "本镇已核实",
+                                                                          "省系统录入", "村级提交情况"]
     assert table_of(path, "本镇已核实", "核实结论") == []  # nothing verified yet
     rows = warning_table(path)
     tokens = [r.pop("行令牌") for r in rows]

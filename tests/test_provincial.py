@@ -284,3 +284,47 @@ def test_export_for_the_provincial_system_through_the_cli(ws, cfg, proc):
     changed = [*b_row, "信息变更"]
     changed[23] = "13700001111"
     assert exported(latest) == [header, changed]
+
+
+def test_each_district_decision_is_entered_once_the_latest_one_counts(store):
+    """The read model on both backends: a household the district identified is due until the town's 已录入; its
+    later elimination is due again (事项 风险消除); 暂未录入 keeps it due; a household off file is not listed."""
+    from excel_bridge.provincial.entries import due
+    from excel_bridge.workflow import DISTRICT, TOWN, VILLAGE, transition
+
+    at = dt.datetime(2021, 12, 1, 9)
+    with store.atomic():
+        rows = store.households.create_rows([dict(
+            head_id=f"44020519700101{n:04d}", head_name=f"户主{n}", town=TOWN, village="一村", state="线索",
+            household_no=f"LS440205{n:06d}", provisional=True, lead_date=at.date(), identified_date=None,
+            submission_id=None, row=n, data={}, assessment={"proposed": True}, errors=0, warnings=0, at=at)
+            for n in (1, 2)])
+    one, two = (r.id for r in rows)
+
+    def walk(hid: int, steps, day: dt.date) -> None:
+        for action, level in steps:
+            with store.atomic():
+                transition(store.moves, store.households.get(hid), action, level, at=dt.datetime.combine(day, dt.time(10)),
+                           decided_on=day, person="张三")
+
+    identify = (("评议公示通过", VILLAGE), ("同意", TOWN), ("同意", DISTRICT))
+    walk(one, identify, dt.date(2021, 12, 2))
+    walk(two, identify, dt.date(2021, 12, 3))
+    assert [(e.household_id, e.decided_into, e.decided_on, e.provisional) for e in due(store)] == [
+        (one, "帮扶中", dt.date(2021, 12, 2), True), (two, "帮扶中", dt.date(2021, 12, 3), True)]
+    first = due(store)[0].decision_id
+    with store.atomic():
+        store.provincial.record_entry(household_id=one, action="暂未录入", level=TOWN, at=at, person="赵录入",
+                                      day=dt.date(2021, 12, 4), source_sha256="x", comment=None)
+    assert [e.household_id for e in due(store, town=TOWN)] == [one, two]
+    with store.atomic():
+        store.provincial.record_entry(household_id=one, action="已录入", level=TOWN, at=at, person="赵录入",
+                                      day=dt.date(2021, 12, 5), source_sha256="x", comment=None)
+        store.households.mark_removed(two, at=at)
+    assert due(store) == [] and due(store, town="大塘镇") == []
+    walk(one, (("风险消除评议公示通过", VILLAGE), ("同意", TOWN), ("同意", DISTRICT)), dt.date(2021, 12, 20))
+    [again] = due(store)
+    assert (again.household_id, again.decided_into, again.decided_on, again.state) == (
+        one, "风险已消除", dt.date(2021, 12, 20), "风险已消除")
+    assert again.decision_id > first
+    assert store.provincial.number_holders(f"LS440205{1:06d}") == [one]
