@@ -328,3 +328,48 @@ def test_each_district_decision_is_entered_once_the_latest_one_counts(store):
         one, "风险已消除", dt.date(2021, 12, 20), "风险已消除")
     assert again.decision_id > first
     assert store.provincial.number_holders(f"LS440205{1:06d}") == [one]
+
+
+def test_a_row_counts_only_in_its_own_towns_workbook_for_the_decision_it_shows(store):
+    """apply_entries on both backends: a 省系统录入 row copied into another town's workbook, a token typed by hand,
+    a row written before the household's 户编号 changed, and two rows for one household."""
+    from excel_bridge.decisions import DecisionRow
+    from excel_bridge.ledger_tokens import entry_token
+    from excel_bridge.provincial.entries import apply_entries, due
+    from excel_bridge.workflow import DISTRICT, TOWN, VILLAGE, transition
+
+    at = dt.datetime(2021, 12, 1, 9)
+    with store.atomic():
+        [row] = store.households.create_rows([dict(
+            head_id=HEAD_B, head_name="李秀英", town=TOWN, village="石塘村", state="线索", household_no=LS,
+            provisional=True, lead_date=at.date(), identified_date=None, submission_id=None, row=3, data={},
+            assessment={"proposed": True}, errors=0, warnings=0, at=at)])
+    for action, level in (("评议公示通过", VILLAGE), ("同意", TOWN), ("同意", DISTRICT)):
+        with store.atomic():
+            transition(store.moves, store.households.get(row.id), action, level, at=at, decided_on=at.date())
+    [e] = due(store)
+    token = entry_token(store, e)
+
+    def typed(token: str, number: str = NATIONAL) -> DecisionRow:
+        return DecisionRow(row=3, decision="已录入", comment=number, person="赵录入", date=None, token=token,
+                           name="李秀英", number=LS, raw_comment=number)
+
+    def refused(rows: list[DecisionRow], town: str = TOWN) -> list[str]:
+        result = apply_entries(store, rows, town=town, sha256="s", file_name="f.xlsx", now=at)
+        return result.refused
+
+    assert refused([typed(token)], town="大塘镇") == [
+        f"省系统录入表中李秀英户（户编号{LS}）：这一行的户不属于大塘镇，不能在本镇核查表中决定"]
+    forged = f"P{row.id}-{e.decision_id}-{token.split('-')[2]}-{'0' * 16}"
+    assert refused([typed(forged)]) == [
+        f"省系统录入表中李秀英户（户编号{LS}）：行令牌无效，无法确认是哪一户，请使用系统最新生成的表格"]
+    with store.atomic():
+        store.households.assign_number(row.id, "44020500100999", provisional=False)  # a village file gave one
+    assert refused([typed(token)]) == [
+        f"省系统录入表中李秀英户（户编号{LS}）：石塘村李秀英户的户编号、户主姓名或身份证号在这份表格生成后有变化，"
+        "这一行来自旧版表格，请在最新表格中填写"]
+    [e] = due(store)
+    fresh = entry_token(store, e)
+    assert refused([typed(fresh), typed(fresh, "44020500100998")]) == [
+        f"省系统录入表中李秀英户（户编号{LS}）：这一户在本表中已有一行录入结论生效，这一行未采用"]
+    assert (store.households.get(row.id).household_no, due(store)) == (NATIONAL, [])
