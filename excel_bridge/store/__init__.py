@@ -21,6 +21,7 @@ from .departments import Departments
 from .drafts import Drafts
 from .events import Events
 from .households import Households
+from .imports import ImportDifference, ImportDifferences, Imports, LedgerKey
 from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .moves import Moves
@@ -48,7 +49,7 @@ from .submissions import Submissions
 from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "DeptListRow", "Draft", "Event",
-           "HouseholdRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
+           "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerKey", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
 
 
@@ -69,6 +70,7 @@ class Store:
         self.views = Views(db, self.submissions)
         self.departments = Departments(db)
         self.snapshots = Snapshots(db)  # the monthly 通报's numbers as first reported
+        self.imports = Imports(db)  # the national system's exports taken in (excel-bridge import)
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod
