@@ -130,7 +130,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
         return result.exit_code
     parsed = result.parsed
-    assert parsed is not None  # a readable file was parsed
+    if parsed is None:  # read, and found to be no village ledger (the national system's export): said what to do
+        issue = result.issues[0]
+        print(TEXT["check.national"].format(file=name, message=issue.message))
+        print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
+        return result.exit_code
     counts = dict(file=name, households=len(parsed.households), members=len(parsed.members),
                   errors=result.errors, warnings=result.warnings)
     print(TEXT["check.errors" if result.errors else "check.ok"].format(**counts))

@@ -156,7 +156,7 @@ class _Apply:
         if number is not None and head is not None and number.id != head.id:
             return None, TEXT["import.conflict_head"].format(
                 masked=mask_id(hh.head_id), number=hh.number, place=f"{head.town}{head.village}",
-                name=head.head_name or "", other=head.household_no or "")
+                name=head.head_name or "", other=_number(head.household_no))
         match = number or head
         if match is not None and (match.town, match.village) != (hh.town, hh.village):
             return None, TEXT["import.conflict_village"].format(
@@ -167,7 +167,7 @@ class _Apply:
                 other = self.by_id[hid]
                 return None, TEXT["import.conflict_person"].format(
                     masked=mask_id(m["person_id"]), name=m.get("name") or "", number=hh.number,
-                    place=f"{other.town}{other.village}", head=other.head_name or "", other=other.household_no or "")
+                    place=f"{other.town}{other.village}", head=other.head_name or "", other=_number(other.household_no))
         return match, None
 
     # --- new households ---
@@ -231,7 +231,7 @@ class _Apply:
                                                                 new=_text(_eliminated(hh))))
                     eliminated = _eliminated(hh) or row.eliminated_date
             if _state_group(row.state) != national_state:
-                self._differ(row, TEXT["import.item_state"], row.state, national_state)
+                self._differ(row, number, TEXT["import.item_state"], row.state, national_state)
             if changes or provisional != row.provisional:
                 self.store.imports.set_national(row.id, household_no=number, provisional=provisional,
                                                 identified_date=identified, eliminated_date=eliminated,
@@ -246,7 +246,7 @@ class _Apply:
                     owned_children[(row.town, row.village)].append((row.id, hh.members, hh.measures, reviews))
                     changes.append(TEXT["import.values_replaced"])
             else:
-                self._compare(row, hh, members)
+                self._compare(row, number, hh, members)
             if changes:
                 self.result.updated += 1
                 self.result.touched.add((row.town, row.village))
@@ -260,32 +260,32 @@ class _Apply:
             self.store.households.replace_children_of(town=town, village=village, children=kids)
         self.store.events.record_many(events)
 
-    def _compare(self, row: Any, hh: NationalHousehold, members: list[dict[str, Any]]) -> None:
+    def _compare(self, row: Any, number: str | None, hh: NationalHousehold, members: list[dict[str, Any]]) -> None:
         """List each value the village's accepted data gives otherwise (the national value kept aside)."""
         for key in COMPARED_HOUSEHOLD:
             national = hh.data.get(key)
             if national is not None and _text(national) != _text(row.data.get(key)):
-                self._differ(row, self.household_headers.get(key, key), row.data.get(key), national)
+                self._differ(row, number, self.household_headers.get(key, key), row.data.get(key), national)
         ours = {m.get("person_id"): m for m in members}
         for m in hh.members:
             mine = ours.get(m["person_id"])
             who = TEXT["import.item_member"].format(name=m.get("name") or "", masked=mask_id(m["person_id"]))
             if mine is None:
-                self._differ(row, who, TEXT["import.absent_ledger"], TEXT["import.listed"])
+                self._differ(row, number, who, TEXT["import.absent_ledger"], TEXT["import.listed"])
                 continue
             for key in COMPARED_MEMBER:
                 national = m.get(key)
                 if national is not None and _text(national) != _text(mine.get(key)):
-                    self._differ(row, f"{who}·{self.member_headers.get(key, key)}", mine.get(key), national)
+                    self._differ(row, number, f"{who}·{self.member_headers.get(key, key)}", mine.get(key), national)
         listed = {m["person_id"] for m in hh.members}
         for pid, mine in ours.items():
             if pid and pid not in listed:
                 who = TEXT["import.item_member"].format(name=mine.get("name") or "", masked=mask_id(pid))
-                self._differ(row, who, TEXT["import.listed"], TEXT["import.absent_national"])
+                self._differ(row, number, who, TEXT["import.listed"], TEXT["import.absent_national"])
 
-    def _differ(self, row: Any, item: str, ledger: Any, national: Any) -> None:
+    def _differ(self, row: Any, number: str | None, item: str, ledger: Any, national: Any) -> None:
         self.result.differences.append(ImportDifference(
-            town=row.town, village=row.village, household_no=row.household_no, head_name=row.head_name, item=item,
+            town=row.town, village=row.village, household_no=number, head_name=row.head_name, item=item,
             ledger=_text(ledger), national=_text(national)))
 
     # --- counting ---
@@ -312,6 +312,10 @@ class _Apply:
         count = self._town(hh.town)
         count.unused += len(rows)
         count.reasons[reason] += len(rows)
+
+
+def _number(number: str | None) -> str:
+    return TEXT["import.number_shown"].format(number=number) if number else ""
 
 
 def _state_group(state: str) -> str:

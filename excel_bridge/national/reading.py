@@ -163,18 +163,19 @@ class _Reader:
             if all(is_blank(c) for c in cells):
                 continue
             excel_row = i + 1
+            place = (self._cell(cells, "town"), self._cell(cells, "village"))
             raw_id = cells[id_pos] if id_pos < len(cells) else None
             if is_blank(raw_id):
                 if _is_footer(cells):
                     continue
-                unused.append(Unused(excel_row, TEXT["import.row_no_id"]))
+                unused.append(Unused(excel_row, TEXT["import.row_no_id"], *place))
                 continue
             if isinstance(raw_id, float):  # Excel kept 15 digits of it: lost, never repaired by guessing
-                unused.append(Unused(excel_row, TEXT["import.row_id_number"]))
+                unused.append(Unused(excel_row, TEXT["import.row_id_number"], *place))
                 continue
             person_id = normalize_id(clean_text(raw_id))
             if id_problem(person_id) is not None:
-                unused.append(Unused(excel_row, TEXT["import.row_bad_id"].format(masked=mask_id(person_id))))
+                unused.append(Unused(excel_row, TEXT["import.row_bad_id"].format(masked=mask_id(person_id)), *place))
                 continue
             household: dict[str, Any] = {}
             member: dict[str, Any] = {"person_id": person_id}
@@ -195,6 +196,10 @@ class _Reader:
                     (member if col.level == "member" else household)[col.field] = ours
             persons.append(_Person(excel_row, household, member, measures))
         return persons, unused
+
+    def _cell(self, cells: list[object], field_: str) -> str | None:
+        pos = self.pos.get(field_)
+        return clean_text(cells[pos]) or None if pos is not None and pos < len(cells) else None
 
     def _value(self, col: NationalColumn, value: object) -> Any:
         field_ = col.field or ""
@@ -323,3 +328,37 @@ def _code(value: object) -> str | None:
 def _is_footer(cells: list[object]) -> bool:
     text = "".join(clean_text(c) for c in cells if not is_blank(c))
     return not text or any(norm_header(text).startswith(w) for w in ("合计", "总计", "小计", "制表", "填表", "审核", "导出"))
+
+
+@dataclass(frozen=True)
+class SheetLook:
+    """A sheet of a workbook that is neither a village ledger nor a national export: its likeliest header row and
+    the template's columns among its cells (what `check` tells the clerk)."""
+
+    sheet: str | None
+    header_row: int | None  # 1-based; None: no row names any template column
+    fitting: list[str]  # the template's headers found in that row
+
+
+def look_at(path: Path, rules: ImportRules, schemas: Schemas, *,
+            max_bytes: int = MAX_BYTES) -> tuple[Found | None, list[SheetLook]]:
+    """A file `check` could not take as a village ledger: where its national header is (then it is an export to
+    import), else each sheet's likeliest header row with the template's columns in it. UnreadableFile passes."""
+    raw = load_tables(Path(path), max_bytes=max_bytes)
+    found = locate(raw.sheets, rules)
+    if found is not None:
+        return found, []
+    lookup = {}
+    for kind in ("household", "member", "measure", "review"):
+        spec = schemas[kind]
+        for key, name in spec.header_lookup.items():
+            lookup.setdefault(key, spec.column(name).header)
+    looks = []
+    for sheet, rows in raw.sheets:
+        best: tuple[int, list[str]] | None = None
+        for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+            fitting = list(dict.fromkeys(lookup[h] for h in (norm_header(c) for c in row) if h in lookup))
+            if fitting and (best is None or len(fitting) > len(best[1])):
+                best = (i + 1, fitting)
+        looks.append(SheetLook(sheet, best[0] if best else None, best[1] if best else []))
+    return None, looks

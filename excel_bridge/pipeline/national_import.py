@@ -33,11 +33,22 @@ class NationalReadJob:
     name: str  # the file's name as given
 
 
-def national_read_job(job: NationalReadJob) -> NationalExport:
-    """In a worker: the export read into households (UnreadableFile, in Chinese, when it is no national export)."""
+@dataclass(frozen=True)
+class NotRead:
+    """Why the worker could not read the export (an exception with our own arguments does not cross processes)."""
+
+    message: str
+    hint: str
+
+
+def national_read_job(job: NationalReadJob) -> NationalExport | NotRead:
+    """In a worker: the export read into households, or why it cannot be (in Chinese)."""
     config = workspace_config(job.root)
     rules = load_import_rules(Path(job.root) / "rules", config.schemas)
-    return read_export(Path(job.path), rules, config.schemas, name=job.name)
+    try:
+        return read_export(Path(job.path), rules, config.schemas, name=job.name)
+    except UnreadableFile as exc:
+        return NotRead(str(exc), exc.hint)
 
 
 class ImportFailed(UsageError):
@@ -56,8 +67,8 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
     received = (now or dt.datetime.now()).replace(microsecond=0)
     sha, archived = archive(ws, path, received)
     [read] = runner.map(national_read_job, [NationalReadJob(str(ws.root), str(archived), path.name)])
-    if isinstance(read, UnreadableFile):
-        raise ImportFailed(TEXT["import.unreadable"].format(name=path.name, message=read, hint=read.hint))
+    if isinstance(read, NotRead):
+        raise ImportFailed(TEXT["import.unreadable"].format(name=path.name, message=read.message, hint=read.hint))
     if isinstance(read, BaseException):
         raise ImportFailed(TEXT["import.crashed"].format(name=path.name, error=f"{type(read).__name__}: {read}"))
     result = apply_export(store, config, read, received_at=received, archived_path=ws.key(archived),
