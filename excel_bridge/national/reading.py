@@ -348,7 +348,7 @@ def look_at(path: Path, rules: ImportRules, schemas: Schemas, *,
     found = locate(raw.sheets, rules)
     if found is not None:
         return found, []
-    lookup = {}
+    lookup: dict[str, str] = {}
     for kind in ("household", "member", "measure", "review"):
         spec = schemas[kind]
         for key, name in spec.header_lookup.items():
