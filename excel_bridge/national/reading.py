@@ -25,6 +25,7 @@ HEADER_SCAN_ROWS = 30
 # the facts of a household the national system owns, kept beside its values (households.data["_national"])
 NATIONAL_KEY = "_national"
 DATE_FIELDS = frozenset({"identified_date", "eliminated_date", "data_date", "first_identified"})
+_UNIQUE = frozenset({"name", "person_no", "household_no", "phone"})  # a value per person: not worth caching
 
 
 @dataclass
@@ -152,6 +153,8 @@ class _Reader:
             "member": {c.key: c for c in schemas.member.columns}}
         self.allowed = {level: {k: schemas.allowed(c) for k, c in specs.items()} for level, specs in self.specs.items()}
         self.unknown: Counter[tuple[str, str]] = Counter()
+        self.cache: dict[tuple[int, object], tuple[Any, bool]] = {}
+        self.miss = False  # set by _value when a value is not one the mapping or our schemas know
         self.pos = {c.field: p for p, c in columns.items() if c.field}
 
     def rows(self, rows: list[list[object]], idx: int) -> tuple[list[_Person], list[Unused]]:
@@ -191,7 +194,16 @@ class _Reader:
                     if text not in ("否", "无", "0", "/") and col.measure:
                         measures.append(col.measure)
                     continue
-                ours = self._value(col, value)
+                key = (pos, value)
+                hit = self.cache.get(key) if col.field not in _UNIQUE else None
+                if hit is None:
+                    self.miss = False
+                    hit = (self._value(col, value), self.miss)
+                    if col.field not in _UNIQUE and len(self.cache) < 200_000:
+                        self.cache[key] = hit  # a column holds few distinct values: each converted once
+                ours, missed = hit
+                if missed:
+                    self.unknown[(col.header, clean_text(value))] += 1
                 if ours is not None:
                     (member if col.level == "member" else household)[col.field] = ours
             persons.append(_Person(excel_row, household, member, measures))
@@ -209,8 +221,7 @@ class _Reader:
             return self.rules.risk_type(value)
         if field_ == "category":
             cat = self.rules.category_of(value)
-            if cat is None:
-                self.unknown[(col.header, clean_text(value))] += 1
+            self.miss = cat is None
             return cat
         if field_ == "eliminated":
             return col.to_ours(value) == "是"
@@ -224,13 +235,13 @@ class _Reader:
             allowed = self.allowed[col.level].get(field_) or ()
             parts = ours.split("、") if (ours and spec.type == "multichoice") else [ours]
             if ours is None or any(p not in allowed for p in parts):
-                self.unknown[(col.header, clean_text(value))] += 1
+                self.miss = True
                 return None
             return tuple(parts) if spec.type == "multichoice" else ours
         if spec.type in ("integer", "money"):
             num = parse_number(value)
             if num is None or num < 0:
-                self.unknown[(col.header, clean_text(value))] += 1
+                self.miss = True
                 return None
             return int(num) if spec.type == "integer" and num.is_integer() else float(f"{num:.15g}")
         if spec.type == "date":
