@@ -86,6 +86,17 @@ def test_an_export_is_recorded_identified_eliminated_and_not_monitored(ws, runne
     assert "马坝镇：3 户 9 人，其中帮扶中 1 户、风险已消除 1 户；未能使用 0 行" in note
 
 
+def test_the_month_series_counts_an_imported_household_in_the_month_it_was_identified(ws, runner, tmp_path):
+    from excel_bridge.statistics import month_flows
+
+    _import(ws, runner, write_xlsx(tmp_path / "名单.xlsx", three()))
+    with ws.open_store() as store:
+        flows = month_flows(store.views.counted_moves(), {h.id: h for h in store.views.counted_households()})
+    assert flows[(2021, 5)]["认定纳入"] == 1  # 帮扶中 since 2021-05
+    assert sum(c["认定纳入"] for c in flows.values()) == 1  # the eliminated one and the 脱贫户: no identification now
+    assert sum(c["收到线索"] for c in flows.values()) == 0
+
+
 def test_the_same_file_twice_and_the_same_content_as_csv_change_nothing(ws, runner, tmp_path):
     xlsx = write_xlsx(tmp_path / "名单.xlsx", three())
     _import(ws, runner, xlsx)
