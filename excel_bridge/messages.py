@@ -964,7 +964,6 @@ TEXT: dict[str, str] = {
     "import.note_more": "  ……另有 {n} 条",
     "import.note_villages": "台账有变动的村：{n} 个，各村将收到预填好的村级监测台账。",
     "master.import_title": "国家系统名单“{file}”（{at} 导入）与村级台账不一致的 {n} 项：台账未改动，以村里报送的为准，请核实后在国家系统或村级台账中更正",
-    "master.import_none": "还没有导入过国家系统的名单（excel-bridge import）",
     "import.note_written": "导入说明：{path}",
     "import.is_folder": "{path} 是一个文件夹，请写出国家系统导出的名单文件",
     "import.missing": "找不到文件：{path}",

@@ -13,14 +13,13 @@ COLUMNS = [Col("镇", 8), Col("村", 10), Col("户编号", 16, "id"), Col("户�
 
 
 def write_import_differences(wb, fmt: Formats, store: Store) -> None:
-    """导入差异 from the latest import (a line saying none was imported, or none differs, above the table)."""
+    """导入差异 from the latest import, a line above the table naming the file; no sheet while nothing was imported
+    (a district that never imports prints no empty page)."""
     found = store.imports.differences()
-    sheet = wb.add_worksheet(IMPORT_SHEET)
     if found is None:
-        title = TEXT["master.import_none"]
-    else:
-        title = TEXT["master.import_title"].format(file=found.file_name, at=found.at, n=len(found.rows))
-    sheet.write_string(0, 0, title, fmt.bold)
-    rows = [] if found is None else found.rows
+        return
+    sheet = wb.add_worksheet(IMPORT_SHEET)
+    sheet.write_string(0, 0, TEXT["master.import_title"].format(file=found.file_name, at=found.at, n=len(found.rows)),
+                       fmt.bold)
     write_table(sheet, fmt, COLUMNS, ([d.town, d.village, d.household_no, d.head_name, d.item, d.ledger, d.national]
-                                      for d in rows), first_row=1, header_lines=2, printed=True)
+                                      for d in found.rows), first_row=1, header_lines=2, printed=True)
