@@ -12,12 +12,12 @@ from pathlib import Path
 
 from .config import Config
 from .consistency import consistency_issues
-from .errors import ConfigError, UnreadableFile
+from .errors import UnreadableFile
 from .isolate import Died, run_isolated
 from .issues import Issue, make_issue
 from .messages import TEXT, render
 from .national.mapping import load_import_rules
-from .national.reading import look_at
+from .national.reading import Found, look_at
 from .read import read_workbook
 from .review_checks import review_issues
 from .rules import Assessment, Assessor
@@ -119,11 +119,19 @@ def national_result(path: Path, config: Config, *, now: dt.datetime, max_bytes: 
     district imports it (`excel-bridge import`); None when the file is no such export."""
     try:
         found, _ = look_at(path, load_import_rules(), config.schemas, max_bytes=max_bytes)
-    except (UnreadableFile, ConfigError):
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - read once already; whatever a second look meets, the first answer stands
         return None
     if found is None:
         return None
-    issue = make_issue("NATIONAL_EXPORT", sheet=found.sheet, row=found.header_row)
+    return _national(path, found, now)
+
+
+def _national(path: Path, found: Found, now: dt.datetime) -> CheckResult:
+    where = TEXT["import.where_sheet" if found.sheet else "import.where_text"].format(sheet=found.sheet,
+                                                                                      row=found.header_row)
+    issue = make_issue("NATIONAL_EXPORT", sheet=found.sheet, row=found.header_row, where=where)
     return CheckResult(path=path, readable=True, sha256=_sha256(path), checked_at=now, issues=[issue])
 
 
@@ -132,11 +140,14 @@ def neither_result(path: Path, exc: UnreadableFile, config: Config, *, now: dt.d
     naming the sheets, the likeliest header row of each and the template's columns in it."""
     try:
         found, looks = look_at(path, load_import_rules(), config.schemas)
-    except (UnreadableFile, ConfigError):
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - a calamine panic included: the first answer stands
+        return unreadable_result(path, exc, now=now)
+    if found is None and exc.code == "FILE_FORMAT":
         return unreadable_result(path, exc, now=now)
     if found is not None:
-        issue = make_issue("NATIONAL_EXPORT", sheet=found.sheet, row=found.header_row)
-        return CheckResult(path=path, readable=True, sha256=_sha256(path), checked_at=now, issues=[issue])
+        return _national(path, found, now)
     parts = [TEXT["check.look_fits"].format(sheet=look.sheet or TEXT["check.look_text"], row=look.header_row,
                                             columns="、".join(f"“{c}”" for c in look.fitting))
              if look.header_row else TEXT["check.look_none"].format(sheet=look.sheet or TEXT["check.look_text"])
@@ -177,8 +188,8 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
         try:
             data = read_workbook(Path(path), config.schemas, max_bytes=limit)
         except UnreadableFile as exc:
-            if exc.code == "FILE_NOT_MONITORING":
-                return neither_result(Path(path), exc, config, now=now)
+            if exc.code == "FILE_NOT_MONITORING" or (exc.code == "FILE_FORMAT" and Path(path).suffix.lower() == ".csv"):
+                return neither_result(Path(path), exc, config, now=now)  # a national export (csv too)?
             return unreadable_result(path, exc, now=now)
         if "household" not in data.sheets:  # a village ledger always has 户信息; a national export has none
             national = national_result(Path(path), config, now=now, max_bytes=limit)

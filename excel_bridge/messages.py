@@ -55,7 +55,7 @@ CATALOGUE: dict[str, Entry] = {
                                     "找到的工作表：{sheets}）。",
                                  "请从全国防返贫监测信息系统导出人员名单（已脱贫人口名单、监测对象名单等，一人一行）后再导入；"
                                  "列名不同时，请在 rules/import.yaml 的 columns 中为该列加上别名。"),
-    "NATIONAL_EXPORT": Entry(E, "这是国家系统导出的人员名单（“{sheet}”表第 {row} 行为表头），不是村级监测台账。",
+    "NATIONAL_EXPORT": Entry(E, "这是国家系统导出的人员名单（{where}），不是村级监测台账。",
                              "这是国家系统导出的人员名单，请由区里用 excel-bridge import 导入；"
                              "导入后各村会收到预填好的村级监测台账。"),
     # --- sheets and columns ---

@@ -249,6 +249,9 @@ def test_check_tells_a_clerk_what_a_national_export_is(tmp_path):
     plain = run_cli("check", path)
     assert plain.returncode == 1
     assert "这是国家系统导出的人员名单（“Sheet1”表第 3 行为表头），不是村级监测台账。" in plain.stdout
+    csv = run_cli("check", write_csv(tmp_path / "名单.csv", three()))
+    assert csv.returncode == 1
+    assert "这是国家系统导出的人员名单（第 3 行为表头），不是村级监测台账。" in csv.stdout
 
 
 def test_check_names_the_sheets_and_the_template_columns_of_a_workbook_that_is_neither(tmp_path):
