@@ -254,6 +254,16 @@ def test_check_tells_a_clerk_what_a_national_export_is(tmp_path):
     assert "这是国家系统导出的人员名单（第 3 行为表头），不是村级监测台账。" in csv.stdout
 
 
+def test_a_national_export_dropped_by_a_village_is_sent_back_with_what_to_do(ws, proc, tmp_path):
+    write_xlsx(ws.town_inbox("马坝镇") / "名单.xlsx", three())
+    report = proc.run_pass(wait=0.05)
+    [outcome] = report.files
+    assert outcome.status == "unreadable"
+    assert "这是国家系统导出的人员名单（“Sheet1”表第 3 行为表头），不是村级监测台账。" in outcome.message
+    with ws.open_store() as store:
+        assert store.households.list() == []  # nothing recorded: the district imports it
+
+
 def test_check_names_the_sheets_and_the_template_columns_of_a_workbook_that_is_neither(tmp_path):
     from factory import write_plain
 
