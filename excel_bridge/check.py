@@ -15,7 +15,9 @@ from .consistency import consistency_issues
 from .errors import UnreadableFile
 from .isolate import Died, run_isolated
 from .issues import Issue, make_issue
-from .messages import render
+from .messages import TEXT, render
+from .national.mapping import load_import_rules
+from .national.reading import Found, look_at
 from .read import read_workbook
 from .review_checks import review_issues
 from .rules import Assessment, Assessor
@@ -112,6 +114,48 @@ def unreadable_result(path: Path, exc: UnreadableFile, *, now: dt.datetime | Non
                        issues=[issue])
 
 
+def national_result(path: Path, config: Config, *, now: dt.datetime, max_bytes: int) -> CheckResult | None:
+    """The national system's person-level export (issue 21): readable, one error saying what it is and that the
+    district imports it (`excel-bridge import`); None when the file is no such export."""
+    try:
+        found, _ = look_at(path, load_import_rules(), config.schemas, max_bytes=max_bytes)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - read once already; whatever a second look meets, the first answer stands
+        return None
+    if found is None:
+        return None
+    return _national(path, found, now)
+
+
+def _national(path: Path, found: Found, now: dt.datetime) -> CheckResult:
+    where = TEXT["import.where_sheet" if found.sheet else "import.where_text"].format(sheet=found.sheet,
+                                                                                      row=found.header_row)
+    issue = make_issue("NATIONAL_EXPORT", sheet=found.sheet, row=found.header_row, where=where)
+    return CheckResult(path=path, readable=True, sha256=_sha256(path), checked_at=now, issues=[issue])
+
+
+def neither_result(path: Path, exc: UnreadableFile, config: Config, *, now: dt.datetime) -> CheckResult:
+    """No village sheet found: a national export (readable, see national_result), else unreadable, the message
+    naming the sheets, the likeliest header row of each and the template's columns in it."""
+    try:
+        found, looks = look_at(path, load_import_rules(), config.schemas)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - a calamine panic included: the first answer stands
+        return unreadable_result(path, exc, now=now)
+    if found is None and exc.code == "FILE_FORMAT":
+        return unreadable_result(path, exc, now=now)
+    if found is not None:
+        return _national(path, found, now)
+    parts = [TEXT["check.look_fits"].format(sheet=look.sheet or TEXT["check.look_text"], row=look.header_row,
+                                            columns="、".join(f"“{c}”" for c in look.fitting))
+             if look.header_row else TEXT["check.look_none"].format(sheet=look.sheet or TEXT["check.look_text"])
+             for look in looks]
+    found_text = TEXT["check.look"].format(sheets="；".join(parts)) if parts else ""
+    return unreadable_result(path, UnreadableFile(exc.code, str(exc) + found_text, exc.hint), now=now)
+
+
 def folder_town_issues(parsed: Parsed, expected_town: str, config: Config) -> list[Issue]:
     """镇 typed in the file must match the town folder it was dropped into."""
     out: list[Issue] = []
@@ -144,7 +188,13 @@ def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expe
         try:
             data = read_workbook(Path(path), config.schemas, max_bytes=limit)
         except UnreadableFile as exc:
+            if exc.code == "FILE_NOT_MONITORING" or (exc.code == "FILE_FORMAT" and Path(path).suffix.lower() == ".csv"):
+                return neither_result(Path(path), exc, config, now=now)  # a national export (csv too)?
             return unreadable_result(path, exc, now=now)
+        if "household" not in data.sheets:  # a village ledger always has 户信息; a national export has none
+            national = national_result(Path(path), config, now=now, max_bytes=limit)
+            if national is not None:
+                return national
         parsed = validate(data, config)
         if district:
             parsed.issues[:0] = other_district_issues(parsed, config)

@@ -130,7 +130,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
         return result.exit_code
     parsed = result.parsed
-    assert parsed is not None  # a readable file was parsed
+    if parsed is None:  # read, and found to be no village ledger (the national system's export): said what to do
+        issue = result.issues[0]
+        print(TEXT["check.national"].format(file=name, message=issue.message))
+        print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
+        return result.exit_code
     counts = dict(file=name, households=len(parsed.households), members=len(parsed.members),
                   errors=result.errors, warnings=result.warnings)
     print(TEXT["check.errors" if result.errors else "check.ok"].format(**counts))
@@ -417,6 +421,26 @@ def _export_provincial(ws, config, args: argparse.Namespace, out: Path | None) -
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .national.note import summary_lines
+    from .pipeline.national_import import import_file
+    from .runner import Runner
+
+    ws, _ = _open_workspace(args.workspace)
+    runner = Runner(1)
+    try:
+        with ws.open_store(args.database) as store, \
+                store.pass_lock(wait=False, on_wait=lambda text: print(text, flush=True)):
+            result = import_file(ws, store, Path(args.file), runner=runner, as_of=args.as_of)
+    finally:
+        runner.close()
+    for line in summary_lines(result):
+        print(line)
+    if result.note is not None:
+        print(TEXT["import.note_written"].format(path=result.note))
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import bulletin_path, make_bulletin, parse_month, to_pdf
     from .statistics import MONITORED, TOTAL
@@ -490,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
-                "report": cmd_report, "rules-page": cmd_rules_page}
+                "report": cmd_report, "rules-page": cmd_rules_page, "import": cmd_import}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

@@ -229,14 +229,15 @@ def _months(as_of: dt.date) -> list[tuple[int, int]]:
 
 def month_flows(moves: Iterable[CountedMove], households: dict[int, CountedHousehold]) -> dict[tuple[int, int], Counter]:
     """(year, month) → counts of 收到线索, 认定纳入, 风险消除, 自然减少 by the day each counts for. An imported
-    household counts as identified in the month of its 识别纳入日期."""
+    household (a village file's with its national 户编号, or the national export's: event `imported`) counts as
+    identified in the month of its 识别纳入日期."""
     flows: dict[tuple[int, int], Counter] = {}
     for m in moves:
         h = households.get(m.household_id)
         if h is None:
             continue
         what = _flow(m, h)
-        when = h.identified_date if (what == "认定纳入" and m.event == "created") else m.effective_date
+        when = h.identified_date if (what == "认定纳入" and m.event in ("created", "imported")) else m.effective_date
         if what is None or when is None:
             continue
         flows.setdefault((when.year, when.month), Counter())[what] += 1
@@ -249,7 +250,7 @@ FLOWS = ("收到线索", "认定纳入", "风险消除", "自然减少")
 def _flow(m: CountedMove, h: CountedHousehold) -> str | None:
     if m.to_state == LEAD and (m.event == "created" or m.from_state in (NOT_INCLUDED, ELIMINATED)):
         return "收到线索"
-    if m.to_state == ASSISTING and (m.from_state == DISTRICT_CONFIRM or m.event == "created"):
+    if m.to_state == ASSISTING and (m.from_state == DISTRICT_CONFIRM or m.event in ("created", "imported")):
         return "认定纳入"
     if m.to_state == ELIMINATED and m.event == "transition":
         return "风险消除"

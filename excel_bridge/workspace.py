@@ -25,6 +25,8 @@ SYSTEM = "系统"
 MASTER_NAME = "区级总台账.xlsx"
 TOWN_ONLY = "镇级"  # 反馈/<镇>/镇级/ and 收件箱/<镇>/镇级/: the town's own folders, no village may write there
 DEPARTMENT_NOTES = "部门"  # 反馈/部门/: notes on department lists
+IMPORT_NOTES = "导入"  # 反馈/导入/: notes on the national system's exports imported (excel-bridge import)
+IMPORT_NOTE_SUFFIX = "_导入说明"  # 反馈/导入/<文件>_导入说明.txt
 SHARE = "部门共享"  # 区级/部门共享/: what the district shares back with departments
 RETURNED_SUFFIX = "_反馈"
 REVIEW_SUFFIX = "_镇级核查表"
@@ -145,6 +147,15 @@ class Workspace:
     def department_feedback(self) -> Path:
         """反馈/部门/: the notes on department lists (<部门>_说明.txt), beside the towns' feedback folders."""
         return self.root / FEEDBACK / DEPARTMENT_NOTES
+
+    @property
+    def import_feedback(self) -> Path:
+        """反馈/导入/: the notes on the national system's exports imported (excel-bridge import)."""
+        return self.root / FEEDBACK / IMPORT_NOTES
+
+    def import_note_path(self, file_name: str) -> Path:
+        """反馈/导入/<文件>_导入说明.txt for the export named `file_name`."""
+        return self.import_feedback / f"{short_stem(Path(file_name).stem)}{IMPORT_NOTE_SUFFIX}.txt"
 
     @property
     def share_dir(self) -> Path:

@@ -272,7 +272,12 @@ class ImportRules(_Strict):
         text = clean_text(value)
         if not text:
             return None
-        for fmt in self.date_formats:
+        if text.isdigit():  # YYYYMM or YYYYMMDD: strptime alone would read 202111 as 2021-1-1
+            formats = [f for f in self.date_formats if len(dt.date(2021, 12, 31).strftime(f)) == len(text)
+                       and dt.date(2021, 12, 31).strftime(f).isdigit()]
+        else:
+            formats = self.date_formats
+        for fmt in formats:
             try:
                 return dt.datetime.strptime(text, fmt).date()
             except ValueError:

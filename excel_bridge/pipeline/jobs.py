@@ -106,7 +106,7 @@ def read_job(job: ReadJob) -> VillageRead | DecisionsRead | Unreadable:
             return DecisionsRead(kind, meta, problem=str(exc))
     result = check_file(Path(job.path), config, as_of=job.as_of, expected_town=job.town or None)
     result.path = Path(job.name)
-    if not result.readable:
+    if not result.readable or result.parsed is None:  # parsed None: the national system's export (district imports it)
         return Unreadable(result)
     return VillageRead(payload_from(result, job.town, keep_parsed=job.keep_parsed))
 

@@ -21,6 +21,7 @@ from .departments import Departments
 from .drafts import Drafts
 from .events import Events
 from .households import Households
+from .imports import ImportDifference, ImportDifferences, Imports, LedgerKey
 from .locks import pass_lock
 from .migrations import SCHEMA_VERSION, migrate, schema_version
 from .moves import Moves
@@ -49,8 +50,8 @@ from .submissions import Submissions
 from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "Decision", "DeptListRow", "Draft",
-           "EntryDue", "Event",
-           "HouseholdRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
+           "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerKey", "MemberRow",
+           "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
 
 
@@ -72,6 +73,7 @@ class Store:
         self.departments = Departments(db)
         self.snapshots = Snapshots(db)  # the monthly 通报's numbers as first reported
         self.provincial = Provincial(db)  # the district's decisions to enter into the provincial system
+        self.imports = Imports(db)  # the national system's exports taken in (excel-bridge import)
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod

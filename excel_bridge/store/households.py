@@ -32,11 +32,13 @@ _CHILD_TABLES = (t.members, t.measures, t.reviews)
 def _new(*, head_id: str, head_name: str | None, town: str, village: str, state: str, household_no: str | None,
          provisional: bool, lead_date: dt.date | None, identified_date: dt.date | None, submission_id: int | None,
          row: int | None, data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
-         at: dt.datetime, category: str | None = None) -> dict[str, Any]:
-    """The columns of a new household (version 1, on file, no opinion yet; `category`: 认定类别 of an import)."""
+         at: dt.datetime, category: str | None = None, eliminated_date: dt.date | None = None) -> dict[str, Any]:
+    """The columns of a new household (version 1, on file, no opinion yet; `category`: 认定类别 of an import, and
+    `eliminated_date` of a household the national system already shows 风险已消除)."""
     return {"household_no": household_no, "provisional": provisional, "head_id": head_id, "head_name": head_name,
             "town": town, "village": village, "state": state, "version": 1, "opinion": "", "on_file": True,
             "lead_date": lead_date, "identified_date": identified_date, "category": category,
+            "eliminated_date": eliminated_date,
             "submission_id": submission_id, "row": row,
             "data": data, "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at}
 

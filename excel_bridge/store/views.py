@@ -189,9 +189,11 @@ class Views:
         return {int(hid) for (hid,) in self.db.rows(select(t.measures.c.household_id).distinct())}
 
     def counted_moves(self) -> list[CountedMove]:
-        """Every creation and transition (the month-by-month series reads them once)."""
+        """Every creation, transition and household recorded by an import (the month-by-month series reads them
+        once)."""
         q = (select(_E.c.household_id, _E.c.event, _E.c.from_state, _E.c.to_state, _E.c.effective_date)
-             .where(_E.c.event.in_(("created", "transition")), _E.c.household_id.is_not(None)).order_by(_E.c.id))
+             .where(_E.c.event.in_(("created", "transition", "imported")), _E.c.household_id.is_not(None),
+                    _E.c.to_state.is_not(None)).order_by(_E.c.id))
         return [CountedMove(household_id=r.household_id, event=r.event, from_state=r.from_state, to_state=r.to_state,
                             effective_date=day(r.effective_date)) for r in self.db.rows(q)]
 

@@ -23,6 +23,7 @@ from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .fastsheet import RowSpool, splice
+from .master_import import write_import_differences
 from .master_provincial import write_entry_master
 from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import write_checks, write_tables
@@ -74,6 +75,7 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _events(wb, fmt, changes)
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
             write_entry_master(wb, fmt, store, as_of=as_of, days=config.rules.workflow.provincial_entry_days)
+            write_import_differences(wb, fmt, store)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()
@@ -351,7 +353,7 @@ def _submissions(wb, fmt: Formats, store: Store) -> None:
     columns = [Col("序号", 5, "int"), Col("接收时间", 17), Col("镇", 8), Col("村", 10), Col("文件", 24, "wrap"),
                Col("类型", 8), Col("结果", 8), Col("户数", 5, "int"), Col("成员数", 5, "int"), Col("错误", 4, "int"),
                Col("提示", 4, "int"), Col("文件指纹（SHA-256）", 20, "id"), Col("说明", 40, "wrap")]
-    kinds = {"village": "村级台账", "town_review": "镇级核查", "master": "区级审核"}
+    kinds = {"village": "村级台账", "town_review": "镇级核查", "master": "区级审核", "national": "国家系统导入"}
 
     def cells():
         for s in reversed(store.submissions.all()):

@@ -1,0 +1,82 @@
+"""Benchmark: the national system's person-level export of a whole district imported (excel-bridge import: archive,
+read in a worker, one transaction, note) into a fresh SQLite ledger — next to the floor of reading the same file
+with python-calamine alone, measured in the same run.
+
+A measurement, not a test. Run:  python bench/national_import.py [--households 2000] [--villages 20] [--runs 3]
+(the issue's full district: --households 50000 --villages 200, about 175,000 persons).
+
+The export is written by tests/national_export.py (the 32 columns, two title rows, one row per person, IDs as
+text); 30 % of the households identified, a third of those eliminated, the rest 脱贫户 not monitored. Each run
+imports into a fresh workspace (the worker started once, as `excel-bridge import` starts one). Prints a table,
+then as the last line one JSON object with every figure in seconds and the ratio to the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import python_calamine as pc  # noqa: E402
+from national_export import district, unique_ids, write_xlsx  # noqa: E402
+
+from excel_bridge.pipeline.national_import import import_file  # noqa: E402
+from excel_bridge.runner import Runner  # noqa: E402
+from excel_bridge.settings import DistrictSettings  # noqa: E402
+from excel_bridge.workspace import Workspace  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--households", type=int, default=2000)
+    ap.add_argument("--villages", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=2021)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="eb_national_"))
+    per_town = max(1, args.villages // 9)
+    towns = {t: [f"第{v + 1}村" for v in range(per_town)] for t in DistrictSettings().towns}
+    villages = sum(len(v) for v in towns.values())
+    per_village = max(1, args.households // villages)
+    households = unique_ids(district(towns, per_village, seed=args.seed))
+    path = write_xlsx(tmp / "监测对象名单.xlsx", households)
+    persons = sum(len(h.persons) for h in households)
+    floor, whole = [], []
+    runner = Runner(1)
+    runner.warm()
+    try:
+        for run in range(args.runs):
+            started = time.perf_counter()
+            book = pc.CalamineWorkbook.from_path(str(path))
+            book.get_sheet_by_name(book.sheet_names[0]).to_python()
+            floor.append(time.perf_counter() - started)
+            Workspace.init(tmp / f"ws{run}", DistrictSettings(towns=towns))
+            ws = Workspace.open(tmp / f"ws{run}")
+            started = time.perf_counter()
+            with ws.open_store() as store:
+                result = import_file(ws, store, path, runner=runner, now=dt.datetime(2021, 12, 20, 9, 30))
+            whole.append(time.perf_counter() - started)
+            assert result.created == len(households), (result.created, len(households))
+    finally:
+        runner.close()
+    f, w = statistics.median(floor), statistics.median(whole)
+    print(f"{len(households)} households, {persons} persons, {villages} villages, {path.stat().st_size / 1e6:.1f} MB;"
+          f" {platform.python_version()} on {platform.machine()}, median of {args.runs}")
+    print(f"  floor: calamine read       {f:8.2f} s")
+    print(f"  excel-bridge import        {w:8.2f} s   ({w / f:.1f} × the floor)")
+    print(json.dumps({"households": len(households), "persons": persons, "floor_calamine": round(f, 3),
+                      "import": round(w, 3), "ratio": round(w / f, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,375 @@
+"""The national system's person-level export read into households (runs in a worker: every byte of the file is
+parsed there). xlsx, xls or csv (departments/tables.py reads them all); title rows above the header are passed
+by finding the header row among the first rows; one row per person, grouped into households by 户编号, the head
+by 与户主关系; headers, values, risk words and dates mapped through rules/import.yaml (mapping.py). A row that
+cannot be used is kept with the reason, in Chinese, never guessed at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..departments.tables import MAX_BYTES, MAX_CELLS, load_tables
+from ..errors import UnreadableFile
+from ..idcard import id_problem, mask_id, normalize_id
+from ..messages import TEXT, render
+from ..normalize import clean_text, is_blank, norm_header, parse_number
+from ..schema import ColumnSpec, Schemas
+from .mapping import MEASURE_FIELD, RISK_FIELDS, ImportRules, NationalColumn
+
+HEADER_SCAN_ROWS = 30
+# the facts of a household the national system owns, kept beside its values (households.data["_national"])
+NATIONAL_KEY = "_national"
+DATE_FIELDS = frozenset({"identified_date", "eliminated_date", "data_date", "first_identified"})
+_UNIQUE = frozenset({"name", "person_no", "household_no", "phone"})  # a value per person: not worth caching
+
+
+@dataclass
+class Unused:
+    """A row of the export not used, and why (the note lists it; IDs masked)."""
+
+    row: int
+    reason: str
+    town: str | None = None
+    village: str | None = None
+
+
+@dataclass
+class NationalHousehold:
+    """One household of the export: our household values (schema keys, head_id and head_name from the head's row),
+    the facts only the national system has, and its members and measures as our records."""
+
+    number: str  # 户编号
+    row: int  # the Excel row of its first person
+    town: str | None
+    village: str | None
+    data: dict[str, Any]
+    national: dict[str, Any]  # category, eliminated (bool), identified_date, eliminated_date, risks, data_date …
+    members: list[dict[str, Any]]
+    measures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def head_id(self) -> str:
+        return str(self.data["head_id"])
+
+    @property
+    def head_name(self) -> str | None:
+        return self.data.get("head_name")
+
+    @property
+    def category(self) -> str | None:
+        return self.national.get("category")
+
+    @property
+    def eliminated(self) -> bool:
+        return bool(self.national.get("eliminated"))
+
+
+@dataclass
+class NationalExport:
+    """What the worker hands back: plain data (it pickles)."""
+
+    file_name: str
+    format: str
+    sha256: str
+    sheet: str | None
+    header_row: int  # 1-based
+    wide: bool  # a wider export (risks 2…5 or assistance columns)
+    persons: int  # rows with a person
+    households: list[NationalHousehold]
+    unused: list[Unused]
+    unknown_values: dict[tuple[str, str], int] = field(default_factory=dict)  # (header, value) → rows, left empty
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a national header row was found in a workbook (check tells a clerk what the file is)."""
+
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+
+
+def find_header(rows: list[list[object]], rules: ImportRules) -> int | None:
+    """The index of the national header row among the first rows (title rows above it are passed)."""
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if rules.is_header_row(row):
+            return i
+    return None
+
+
+def locate(sheets: list[tuple[str | None, list[list[object]]]], rules: ImportRules) -> Found | None:
+    """The first sheet with a national header row, and that row."""
+    for name, rows in sheets:
+        idx = find_header(rows, rules)
+        if idx is not None:
+            return Found(name, idx + 1, [clean_text(c) for c in rows[idx]])
+    return None
+
+
+def read_export(path: Path, rules: ImportRules, schemas: Schemas, *, name: str | None = None,
+                max_bytes: int = MAX_BYTES, max_cells: int = MAX_CELLS) -> NationalExport:
+    """The export at `path` as households; UnreadableFile when it cannot be read or holds no national header."""
+    raw = load_tables(Path(path), max_bytes=max_bytes, max_cells=max_cells)
+    found = None
+    for sheet, rows in raw.sheets:
+        idx = find_header(rows, rules)
+        if idx is not None:
+            found = (sheet, rows, idx)
+            break
+    if found is None:
+        message, hint = render("IMPORT_NOT_NATIONAL", sheets="、".join(s or "（文本）" for s, _ in raw.sheets) or "（无）")
+        raise UnreadableFile("IMPORT_NOT_NATIONAL", message, hint)
+    sheet, rows, idx = found
+    columns = rules.match_headers(rows[idx])
+    reader = _Reader(rules, schemas, columns)
+    persons, unused = reader.rows(rows, idx)
+    read = len(persons) + len(unused)  # the rows with a person (blank and footer rows left out)
+    households = reader.households(persons, unused)
+    wide = any(c.field in RISK_FIELDS[1:] or c.field == MEASURE_FIELD for c in columns.values())
+    return NationalExport(file_name=name or Path(path).name, format=raw.format, sha256=raw.sha256, sheet=sheet,
+                          header_row=idx + 1, wide=wide, persons=read,
+                          households=households, unused=unused, unknown_values=dict(reader.unknown))
+
+
+@dataclass
+class _Person:
+    row: int
+    household: dict[str, Any]  # household-level values on this row (raw → ours)
+    member: dict[str, Any]
+    measures: list[str]
+
+
+class _Reader:
+    def __init__(self, rules: ImportRules, schemas: Schemas, columns: dict[int, NationalColumn]) -> None:
+        self.rules = rules
+        self.columns = columns
+        self.specs: dict[str, dict[str, ColumnSpec]] = {
+            "household": {c.key: c for c in schemas.household.columns},
+            "member": {c.key: c for c in schemas.member.columns}}
+        self.allowed = {level: {k: schemas.allowed(c) for k, c in specs.items()} for level, specs in self.specs.items()}
+        self.unknown: Counter[tuple[str, str]] = Counter()
+        self.cache: dict[tuple[int, object], tuple[Any, bool]] = {}
+        self.miss = False  # set by _value when a value is not one the mapping or our schemas know
+        self.pos = {c.field: p for p, c in columns.items() if c.field}
+
+    def rows(self, rows: list[list[object]], idx: int) -> tuple[list[_Person], list[Unused]]:
+        persons: list[_Person] = []
+        unused: list[Unused] = []
+        id_pos = self.pos["person_id"]
+        for i in range(idx + 1, len(rows)):
+            cells = rows[i]
+            if all(is_blank(c) for c in cells):
+                continue
+            excel_row = i + 1
+            place = (self._cell(cells, "town"), self._cell(cells, "village"))
+            raw_id = cells[id_pos] if id_pos < len(cells) else None
+            if is_blank(raw_id):
+                if _is_footer(cells):
+                    continue
+                unused.append(Unused(excel_row, TEXT["import.row_no_id"], *place))
+                continue
+            if isinstance(raw_id, float):  # Excel kept 15 digits of it: lost, never repaired by guessing
+                unused.append(Unused(excel_row, TEXT["import.row_id_number"], *place))
+                continue
+            person_id = normalize_id(clean_text(raw_id))
+            if id_problem(person_id) is not None:
+                unused.append(Unused(excel_row, TEXT["import.row_bad_id"].format(masked=mask_id(person_id)), *place))
+                continue
+            household: dict[str, Any] = {}
+            member: dict[str, Any] = {"person_id": person_id}
+            measures: list[str] = []
+            for pos, col in self.columns.items():
+                if col.field is None or col.field == "person_id" or pos >= len(cells):
+                    continue
+                value = cells[pos]
+                if is_blank(value):
+                    continue
+                if col.field == MEASURE_FIELD:
+                    text = clean_text(value)
+                    if text not in ("否", "无", "0", "/") and col.measure:
+                        measures.append(col.measure)
+                    continue
+                key = (pos, value)
+                hit = self.cache.get(key) if col.field not in _UNIQUE else None
+                if hit is None:
+                    self.miss = False
+                    hit = (self._value(col, value), self.miss)
+                    if col.field not in _UNIQUE and len(self.cache) < 200_000:
+                        self.cache[key] = hit  # a column holds few distinct values: each converted once
+                ours, missed = hit
+                if missed:
+                    self.unknown[(col.header, clean_text(value))] += 1
+                if ours is not None:
+                    (member if col.level == "member" else household)[col.field] = ours
+            persons.append(_Person(excel_row, household, member, measures))
+        return persons, unused
+
+    def _cell(self, cells: list[object], field_: str) -> str | None:
+        pos = self.pos.get(field_)
+        return clean_text(cells[pos]) or None if pos is not None and pos < len(cells) else None
+
+    def _value(self, col: NationalColumn, value: object) -> Any:
+        field_ = col.field or ""
+        if field_ in DATE_FIELDS:
+            return self.rules.parse_date(value)
+        if field_ in RISK_FIELDS:
+            return self.rules.risk_type(value)
+        if field_ == "category":
+            cat = self.rules.category_of(value)
+            self.miss = cat is None
+            return cat
+        if field_ == "eliminated":
+            return col.to_ours(value) == "是"
+        if field_ in ("household_no", "person_no"):
+            return _code(value)
+        spec = self.specs[col.level].get(field_)
+        if spec is None:
+            return clean_text(value) or None
+        if spec.type in ("choice", "multichoice"):
+            ours = col.to_ours(value)
+            allowed = self.allowed[col.level].get(field_) or ()
+            parts = ours.split("、") if (ours and spec.type == "multichoice") else [ours]
+            if ours is None or any(p not in allowed for p in parts):
+                self.miss = True
+                return None
+            return tuple(parts) if spec.type == "multichoice" else ours
+        if spec.type in ("integer", "money"):
+            num = parse_number(value)
+            if num is None or num < 0:
+                self.miss = True
+                return None
+            return int(num) if spec.type == "integer" and num.is_integer() else float(f"{num:.15g}")
+        if spec.type == "date":
+            return self.rules.parse_date(value)
+        if spec.type == "id":
+            return normalize_id(clean_text(value))
+        return _code(value) if spec.type == "phone" else (clean_text(value) or None)
+
+    def households(self, persons: list[_Person], unused: list[Unused]) -> list[NationalHousehold]:
+        groups: dict[str, list[_Person]] = {}
+        for p in persons:
+            number = p.household.get("household_no")
+            if not number:
+                unused.append(Unused(p.row, TEXT["import.row_no_number"], p.household.get("town"),
+                                     p.household.get("village")))
+                continue
+            groups.setdefault(str(number), []).append(p)
+        out: list[NationalHousehold] = []
+        head_word = self.rules.relation_head
+        seen: dict[str, str] = {}  # person → the 户编号 that listed them first
+        for number, group in groups.items():
+            twice = [p for p in group if seen.get(p.member["person_id"], number) != number]
+            for p in group:
+                seen.setdefault(p.member["person_id"], number)
+            if twice:
+                other = seen[twice[0].member["person_id"]]
+                reason = TEXT["import.person_twice"].format(masked=mask_id(twice[0].member["person_id"]),
+                                                            number=number, other=other)
+                unused.extend(Unused(p.row, reason, p.household.get("town"), p.household.get("village"))
+                              for p in group)
+                continue
+            heads = [p for p in group if p.member.get("relation") == head_word]
+            first = heads[0] if heads else group[0]
+            place = (first.household.get("town"), first.household.get("village"))
+            if len(heads) != 1:
+                reason = TEXT["import.no_head" if not heads else "import.two_heads"].format(number=number)
+                unused.extend(Unused(p.row, reason, *place) for p in group)
+                continue
+            places = {(p.household.get("town"), p.household.get("village")) for p in group}
+            if len(places) > 1:
+                reason = TEXT["import.two_villages"].format(
+                    number=number, places="、".join(sorted(f"{t or ''}{v or ''}" for t, v in places)))
+                unused.extend(Unused(p.row, reason, *place) for p in group)
+                continue
+            head = heads[0]
+            values: dict[str, Any] = {}
+            for p in [head, *(p for p in group if p is not head)]:  # the head's row first, then the first filled
+                for k, v in p.household.items():
+                    values.setdefault(k, v)
+            out.append(self._household(number, group, head, values))
+        return out
+
+    def _household(self, number: str, group: list[_Person], head: _Person,
+                   values: dict[str, Any]) -> NationalHousehold:
+        hh_keys = set(self.specs["household"])
+        data = {k: v for k, v in values.items() if k in hh_keys}
+        national = {k: v for k, v in values.items() if k not in hh_keys}
+        risks = [national.pop(f) for f in RISK_FIELDS if national.get(f)]
+        national = {k: v for k, v in national.items() if k not in RISK_FIELDS}
+        distinct = list(dict.fromkeys(tuple(r) for r in risks))
+        for key, (kind, _) in zip(("main_risk", "other_risk_1", "other_risk_2"), distinct, strict=False):
+            data[key] = kind
+        national["risks"] = [list(r) for r in distinct]
+        data["household_no"] = number
+        data["head_id"] = head.member["person_id"]
+        if head.member.get("name"):
+            data["head_name"] = head.member["name"]
+        data.setdefault("size", len(group))
+        identified = data.pop("identified_date", None)  # 风险识别时间: our 识别纳入日期 only for a household identified
+        national["identified_date"] = identified
+        if national.get("category") and isinstance(identified, dt.date):
+            data["identified_date"] = identified
+        members = []
+        for p in group:
+            m = {k: v for k, v in p.member.items() if k != "person_no"}
+            m["head_id"] = data["head_id"]
+            m["_row"] = p.row
+            if p.member.get("person_no"):
+                m[NATIONAL_KEY] = {"person_no": p.member["person_no"]}
+            members.append(m)
+        kinds = list(dict.fromkeys(k for p in group for k in p.measures))
+        measures = [{"head_id": data["head_id"], "category": k, "content": TEXT["import.measure_content"]}
+                    for k in kinds]
+        return NationalHousehold(number=number, row=group[0].row, town=data.get("town"), village=data.get("village"),
+                                 data=data, national=national, members=members, measures=measures)
+
+
+def _code(value: object) -> str | None:
+    """A number or code cell as text (户编号 stored as a number loses nothing below 15 digits)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return clean_text(value) or None
+
+
+def _is_footer(cells: list[object]) -> bool:
+    text = "".join(clean_text(c) for c in cells if not is_blank(c))
+    return not text or any(norm_header(text).startswith(w) for w in ("合计", "总计", "小计", "制表", "填表", "审核", "导出"))
+
+
+@dataclass(frozen=True)
+class SheetLook:
+    """A sheet of a workbook that is neither a village ledger nor a national export: its likeliest header row and
+    the template's columns among its cells (what `check` tells the clerk)."""
+
+    sheet: str | None
+    header_row: int | None  # 1-based; None: no row names any template column
+    fitting: list[str]  # the template's headers found in that row
+
+
+def look_at(path: Path, rules: ImportRules, schemas: Schemas, *,
+            max_bytes: int = MAX_BYTES) -> tuple[Found | None, list[SheetLook]]:
+    """A file `check` could not take as a village ledger: where its national header is (then it is an export to
+    import), else each sheet's likeliest header row with the template's columns in it. UnreadableFile passes."""
+    raw = load_tables(Path(path), max_bytes=max_bytes)
+    found = locate(raw.sheets, rules)
+    if found is not None:
+        return found, []
+    lookup: dict[str, str] = {}
+    for kind in ("household", "member", "measure", "review"):
+        spec = schemas[kind]
+        for key, name in spec.header_lookup.items():
+            lookup.setdefault(key, spec.column(name).header)
+    looks = []
+    for sheet, rows in raw.sheets:
+        best: tuple[int, list[str]] | None = None
+        for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+            fitting = list(dict.fromkeys(lookup[h] for h in (norm_header(c) for c in row) if h in lookup))
+            if fitting and (best is None or len(fitting) > len(best[1])):
+                best = (i + 1, fitting)
+        looks.append(SheetLook(sheet, best[0] if best else None, best[1] if best else []))
+    return None, looks

@@ -1,0 +1,115 @@
+"""The national system's export taken into the ledger (excel-bridge import): the keys it matches households by,
+the facts the national system owns (户编号, 识别/消除 dates, 认定类别), a household's values while the import still
+owns them, and the differences the latest import found with the villages' accepted data (the master's 导入差异).
+Commands run inside the caller's `store.atomic()`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from . import tables as t
+from .db import Database
+from .records import day
+
+_H = t.households
+_S = t.submissions
+NATIONAL = "national"  # submissions.kind of an imported national export
+DIFFERENCES_KEY = "national_import.differences"  # meta: the latest import's differences (JSON)
+
+
+@dataclass(frozen=True)
+class LedgerKey:
+    """What the import matches a household by, and whose data it holds now."""
+
+    id: int
+    household_no: str | None
+    provisional: bool
+    head_id: str
+    head_name: str | None
+    town: str
+    village: str
+    state: str
+    on_file: bool
+    identified_date: dt.date | None
+    eliminated_date: dt.date | None
+    category: str | None
+    source_kind: str | None  # the kind of the submission its values came from: national (the import's) or village
+
+
+@dataclass(frozen=True)
+class ImportDifference:
+    """A value the national export gives otherwise than the village's accepted data (listed, never overwritten)."""
+
+    town: str
+    village: str
+    household_no: str | None
+    head_name: str | None
+    item: str  # 户信息's header, or 家庭成员 <name>（masked ID）· header
+    ledger: str
+    national: str
+
+
+@dataclass(frozen=True)
+class ImportDifferences:
+    file_name: str
+    at: str  # when the import ran (YYYY-MM-DD HH:MM)
+    rows: list[ImportDifference]
+
+
+class Imports:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- reads ---
+    def keys(self) -> list[LedgerKey]:
+        """Every household's keys (a district's: one query, no values decoded)."""
+        q = (select(_H.c.id, _H.c.household_no, _H.c.provisional, _H.c.head_id, _H.c.head_name, _H.c.town,
+                    _H.c.village, _H.c.state, _H.c.on_file, _H.c.identified_date, _H.c.eliminated_date,
+                    _H.c.category, _S.c.kind)
+             .select_from(_H.outerjoin(_S, _S.c.id == _H.c.submission_id)).order_by(_H.c.id))
+        return [LedgerKey(id=r[0], household_no=r[1], provisional=bool(r[2]), head_id=r[3], head_name=r[4], town=r[5],
+                          village=r[6], state=r[7], on_file=bool(r[8]), identified_date=day(r[9]),
+                          eliminated_date=day(r[10]), category=r[11], source_kind=r[12]) for r in self.db.rows(q)]
+
+    def people(self) -> dict[str, int]:
+        """身份证号 → the household (on file) listing that person."""
+        m = t.members
+        q = (select(m.c.person_id, m.c.household_id).select_from(m.join(_H, _H.c.id == m.c.household_id))
+             .where(_H.c.on_file.is_(True), m.c.person_id.is_not(None)).order_by(m.c.id))
+        return {pid: hid for pid, hid in self.db.rows(q)}
+
+    def differences(self) -> ImportDifferences | None:
+        """The differences the latest import listed (None: no import has run)."""
+        raw = self.db.scalar(select(t.meta.c.value).where(t.meta.c.key == DIFFERENCES_KEY))
+        if raw is None:
+            return None
+        doc = json.loads(raw)
+        return ImportDifferences(doc["file_name"], doc["at"], [ImportDifference(**r) for r in doc["rows"]])
+
+    # --- commands ---
+    def set_national(self, household_id: int, *, household_no: str | None, provisional: bool,
+                     identified_date: dt.date | None, eliminated_date: dt.date | None, category: str | None,
+                     at: dt.datetime) -> None:
+        """The facts the national system owns, as a later export gives them."""
+        self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
+            household_no=household_no, provisional=provisional, identified_date=identified_date,
+            eliminated_date=eliminated_date, category=category, updated_at=at))
+
+    def replace_values(self, household_id: int, *, head_id: str, head_name: str | None, data: dict[str, Any],
+                       submission_id: int, at: dt.datetime) -> None:
+        """A household's values from a later export while the import still owns them (no village file since)."""
+        self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
+            head_id=head_id, head_name=head_name, data=data, submission_id=submission_id, updated_at=at))
+
+    def set_differences(self, differences: ImportDifferences) -> None:
+        """The latest import's differences (the previous import's are replaced)."""
+        conn = self.db.conn
+        value = json.dumps({"file_name": differences.file_name, "at": differences.at,
+                            "rows": [asdict(r) for r in differences.rows]}, ensure_ascii=False)
+        conn.execute(t.meta.delete().where(t.meta.c.key == DIFFERENCES_KEY))
+        conn.execute(t.meta.insert().values(key=DIFFERENCES_KEY, value=value))
