@@ -65,6 +65,9 @@ CATALOGUE: dict[str, Entry] = {
     # --- single cells ---
     "REQUIRED": Entry(E, "“{column}”是必填项，不能为空。",
                       "请填写“{column}”。"),
+    "PREFILL_TO_FILL": Entry(W, "本户（户主{name}）在预填台账中还有 {n} 项待填：{columns}。",
+                             "这些格子已标色并加了批注，请入户核实后填写，填好后再次提交；已预填的内容来自区里台账，"
+                             "有变化的直接改正即可。"),
     "NOT_ALLOWED": Entry(E, "“{value}”不是“{column}”的可选值。",
                          "请从下拉列表中选择：{allowed}。"),
     "HEALTH_EXCLUSIVE": Entry(E, "“健康”不能和其他健康状况同时填写（填的是“{value}”）。",
@@ -319,6 +322,11 @@ TEXT: dict[str, str] = {
     "template.is_folder": "“{path}”是一个文件夹：请给出要写出的文件名，例如 {suggest}",
     "template.folder_failed": "无法建立文件夹“{folder}”：{reason}",
     "template.cannot_write": "无法在“{folder}”中写出模板：{reason}",
+    # the pre-filled village workbook (writers/prefilled.py, prefill.py) and the yearly 回头看 (yearly_round.py)
+    "prefill.fill": "请填写“{header}”：区里的台账中还没有这一项，请入户核实后填写。",
+    "prefill.fill_year": "请填写{year}年的“{header}”：回头看要重新采集本年度收支，上年的人均纯收入已移到“上年人均纯收入”。",
+    "prefill.purpose_import": "台账预填",
+    "prefill.purpose_round": "{year}年回头看",
     # excel-bridge init (workspace.init_workspace, cli.cmd_init)
     "init.done": "已建立工作目录：{path}",
     "init.exists": "工作目录 {path} 已经存在，没有覆盖任何文件。",

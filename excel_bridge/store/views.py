@@ -24,11 +24,13 @@ from .records import (
     CountedMove,
     Event,
     HouseholdRow,
+    LedgerHousehold,
     MemberRow,
     SentUp,
     Submission,
     VillageSummary,
     day,
+    revived,
 )
 from .submissions import Submissions
 
@@ -202,3 +204,32 @@ class Views:
              .where(_S.c.kind == "village", _S.c.status == "applied",
                     _S.c.received_at >= dt.datetime.combine(since, dt.time())).distinct())
         return {(town, village) for town, village in self.db.rows(q)}
+
+    def village_ledgers(self, places: set[tuple[str, str]] | None = None, *,
+                        left_out: tuple[str, ...] = ()) -> dict[tuple[str, str], list[LedgerHousehold]]:
+        """(town, village) → its households on file as last accepted, in the ledger's order, each with its members,
+        measures and reviews (the pre-filled village workbooks): one read per table, every village at once
+        (`places` keeps only those), households in the `left_out` states (已移出) left out."""
+        q = (select(_H.c.id, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_id, _H.c.head_name, _H.c.state,
+                    _H.c.category, _H.c.identified_date, _H.c.data, _H.c.assessment)
+             .where(_H.c.on_file.is_(True)).order_by(_H.c.town, _H.c.village, _H.c.id))
+        if left_out:
+            q = q.where(_H.c.state.not_in(left_out))
+        out: dict[tuple[str, str], list[LedgerHousehold]] = {}
+        by_id: dict[int, LedgerHousehold] = {}
+        for r in self.db.stream(q):
+            if places is not None and (r.town, r.village) not in places:
+                continue
+            hh = LedgerHousehold(id=r.id, town=r.town, village=r.village, household_no=r.household_no,
+                                 head_id=r.head_id, head_name=r.head_name, state=r.state, category=r.category,
+                                 identified_date=day(r.identified_date), data=revived(r.data),
+                                 assessment=r.assessment or {})
+            out.setdefault((r.town, r.village), []).append(hh)
+            by_id[r.id] = hh
+        for table, attr in ((_M, "members"), (t.measures, "measures"), (t.reviews, "reviews")):
+            for hid, data in self.db.stream(select(table.c.household_id, table.c.data)
+                                            .order_by(table.c.household_id, table.c.id)):
+                owner = by_id.get(hid)
+                if owner is not None:
+                    getattr(owner, attr).append(revived(data))
+        return out
