@@ -420,6 +420,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_round(args: argparse.Namespace) -> int:
+    from .yearly_round import round_lines, start_round
+
+    ws, _ = _open_workspace(args.dir)
+    with ws.open_store(args.database) as store:
+        result = start_round(ws, store, ws.config(), args.year, until=args.until)
+    for line in round_lines(result, ws.root):
+        print(line)
+    return EXIT_OK
+
+
 def cmd_rules_page(args: argparse.Namespace) -> int:
     from .rules_page import write_page
 
@@ -469,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
-                "report": cmd_report, "rules-page": cmd_rules_page}
+                "report": cmd_report, "rules-page": cmd_rules_page, "round": cmd_round}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

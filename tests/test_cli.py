@@ -424,7 +424,7 @@ def test_wrong_command_lines_are_told_in_chinese(args, expected):
     assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == expected
 
 
-COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo", "export", "report")
+COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo", "export", "report", "round")
 
 
 @pytest.mark.parametrize("command", (None, *COMMANDS))

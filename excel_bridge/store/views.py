@@ -197,12 +197,12 @@ class Views:
         return [CountedMove(household_id=r.household_id, event=r.event, from_state=r.from_state, to_state=r.to_state,
                             effective_date=day(r.effective_date)) for r in self.db.rows(q)]
 
-    def village_files_since(self, since: dt.date) -> set[tuple[str, str]]:
-        """(town, village) of every village with a file applied on or after `since`."""
+    def village_files_since(self, since: dt.date | dt.datetime) -> set[tuple[str, str]]:
+        """(town, village) of every village with a file applied on or after `since` (a day, or a moment)."""
         sv = t.submission_villages
+        moment = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time())
         q = (select(sv.c.town, sv.c.village).select_from(sv.join(_S, _S.c.id == sv.c.submission_id))
-             .where(_S.c.kind == "village", _S.c.status == "applied",
-                    _S.c.received_at >= dt.datetime.combine(since, dt.time())).distinct())
+             .where(_S.c.kind == "village", _S.c.status == "applied", _S.c.received_at >= moment).distinct())
         return {(town, village) for town, village in self.db.rows(q)}
 
     def village_ledgers(self, places: set[tuple[str, str]] | None = None, *,
