@@ -337,6 +337,13 @@ TEXT: dict[str, str] = {
     "round.kept": "{n} 个村的预填台账已在村文件夹中，没有重写：{villages}",
     "round.returned": "{n} 个村在回头看开始后已交回台账，没有再写预填台账：{villages}",
     "round.more": " 等（另有 {n} 个）",
+    "round.sheet_title": "{year}年回头看进度（{started}开始{until}；截至{as_of}）：村台账是否交回，各户是否已按{year}年重新采集收入",
+    "round.returned_yes": "已交回",
+    "round.returned_no": "未交回",
+    "round.status_done": "已完成",
+    "round.status_going": "进行中",
+    "round.status_overdue": "已超期",
+    "round.all_villages": "全区合计",
     # excel-bridge init (workspace.init_workspace, cli.cmd_init)
     "init.done": "已建立工作目录：{path}",
     "init.exists": "工作目录 {path} 已经存在，没有覆盖任何文件。",
@@ -572,6 +579,9 @@ TEXT: dict[str, str] = {
     "alert.absent": "本村新报台账中没有该户（{since}起），该户仍为“{state}”：请村里补回该户，或填写减少原因和减少日期由镇、区审核自然减少",
     "alert.kind.not_proposed": "研判不建议纳入",
     "alert.not_proposed": "{detail}。镇核查时可选“不予纳入”并写明原因，村里的反馈表会显示",
+    "alert.kind.round": "回头看超期",
+    "alert.round_not_returned": "{year}年回头看已于{until}截止，本村还没有交回预填台账（{total} 户待重新采集本年度收入）",
+    "alert.round_to_do": "{year}年回头看已于{until}截止，本村还有 {n} 户（共 {total} 户）没有重新采集本年度收入",
     # what in the inbox was not processed (intake.py; 收件箱说明.txt)
     "intake.note_title": "收件箱处理说明（{stamp}）",
     "intake.loose_file": "“{name}”直接放在了收件箱里，请放到所属镇的文件夹中。",

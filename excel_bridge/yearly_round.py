@@ -11,7 +11,6 @@ a village that returned its file since the round started is left alone; only wha
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,28 +19,10 @@ from .config import Config
 from .errors import ConfigError
 from .messages import TEXT
 from .prefill import Prefilled, prefill_villages
+from .round_progress import ROUND_KEY, Round, recorded_round
 from .store import Store
 from .workspace import FEEDBACK, Workspace
 from .writers.prefilled import PrefillPlan
-
-ROUND_KEY = "round:{year}"  # the ledger's meta key of a round
-
-
-@dataclass(frozen=True)
-class Round:
-    year: int
-    started: dt.datetime
-    until: dt.date | None
-
-    def to_text(self) -> str:
-        return json.dumps({"year": self.year, "started": self.started.isoformat(timespec="seconds"),
-                           "until": self.until.isoformat() if self.until else None})
-
-    @classmethod
-    def from_text(cls, text: str) -> "Round":
-        raw = json.loads(text)
-        return cls(year=int(raw["year"]), started=dt.datetime.fromisoformat(raw["started"]),
-                   until=dt.date.fromisoformat(raw["until"]) if raw.get("until") else None)
 
 
 @dataclass(frozen=True)
@@ -50,11 +31,6 @@ class RoundResult:
     again: bool  # the round had been started before
     until_changed: bool
     done: Prefilled
-
-
-def recorded_round(store: Store, year: int) -> Round | None:
-    text = store.meta.get(ROUND_KEY.format(year=year))
-    return Round.from_text(text) if text else None
 
 
 def start_round(ws: Workspace, store: Store, config: Config, year: int, *, until: dt.date | None = None,
@@ -85,8 +61,8 @@ def round_lines(result: RoundResult, root: Path) -> list[str]:
     """What `round` prints: the round, then what it wrote and what it left alone (Chinese)."""
     r, done = result.round, result.done
     until = TEXT["round.until"].format(until=r.until.isoformat()) if r.until else ""
-    key = "round.again" if result.again else "round.started"
-    lines = [TEXT[key].format(year=r.year, started=f"{r.started:%Y-%m-%d %H:%M}", until=until)]
+    said = TEXT["round.again"] if result.again else TEXT["round.started"]
+    lines = [said.format(year=r.year, started=f"{r.started:%Y-%m-%d %H:%M}", until=until)]
     if result.until_changed:
         lines.append(TEXT["round.until_changed"].format(until=r.until.isoformat() if r.until else ""))
     lines.append(TEXT["round.written"].format(n=len(done.written), year=r.year, households=done.households,

@@ -11,7 +11,7 @@ import shutil
 import openpyxl
 import pytest
 from cli_helpers import english_words, run_cli
-from factory import HEAD_A, TOWN, base_rows, calamine_records, drop, member_count, sha256_file
+from factory import HEAD_A, TOWN, base_rows, calamine_records, drop, member_count, sha256_file, sheet_rows
 from xlsx_helpers import fill_rgb, header_columns
 
 from excel_bridge.cli import EXIT_CONFIG, EXIT_OK
@@ -153,3 +153,46 @@ def test_round_writes_every_registered_village(tmp_path, backend, config):
     assert done.returncode == EXIT_OK, done.stderr
     assert ws.prefilled_path(TOWN, "新村", 2022).exists() and ws.prefilled_path(TOWN, VILLAGE, 2022).exists()
     assert calamine_records(ws.prefilled_path(TOWN, "新村", 2022), "户信息") == []
+
+
+def test_round_progress_in_the_master_and_a_warning_per_village_past_its_end(tmp_path, backend, config, runner):
+    """石塘村 returns its workbook with the year's incomes, 新村 does not: past --until the master shows
+    石塘村 done and 新村 overdue, and 预警 warns about 新村 alone."""
+    from factory import rows_of_their_own, workspace_on
+
+    from excel_bridge.pipeline import Processor
+
+    ws = workspace_on(tmp_path / "ws", backend, towns={TOWN: [VILLAGE, "新村"]})
+    _with_line_2022(ws)
+    other = rows_of_their_own(1)
+    for hh in other["household"]:
+        hh["village"] = "新村"
+    with Processor(ws, as_of=dt.date(2021, 12, 20), runner=runner) as proc:
+        _processed(proc, ws, config, _rows())
+        _processed(proc, ws, config, other, name="新村.xlsx")
+    assert _round(ws, "--until", "2023-01-31").returncode == EXIT_OK
+
+    path = ws.prefilled_path(TOWN, VILLAGE, 2022)
+    book = openpyxl.load_workbook(path)
+    sheet = book["户信息"]
+    cols = header_columns(sheet)
+    for row in (2, 3):
+        for header, value in (("工资性收入", 31000), ("生产经营性收入", 5000), ("财产性收入", 0), ("转移性收入", 3000),
+                              ("生产经营性支出", 2000)):
+            sheet.cell(row=row, column=cols[header], value=value)
+    book.save(path)
+    shutil.copy2(path, ws.town_inbox(TOWN) / "石塘村2022.xlsx")
+    with Processor(ws, as_of=dt.date(2023, 2, 1), runner=runner) as proc:
+        assert {f.name: f.status for f in proc.run_pass(wait=0.05).files} == {"石塘村2022.xlsx": "applied"}
+
+    progress = calamine_records(ws.master_path, "回头看进度", header_row=1)
+    assert [(p["镇"], p["村"], p["台账交回"], p["户数"], p["已重新采集户数"], p["待采集户数"], p["进度"])
+            for p in progress] == [
+        (TOWN, VILLAGE, "已交回", 2, 2, 0, "已完成"), (TOWN, "新村", "未交回", 2, 0, 2, "已超期"),
+        ("全区合计", "", "1/2", 4, 2, 2, "")]
+    title = sheet_rows(ws.master_path, "回头看进度")[0][0]
+    assert title.startswith("2022年回头看进度（") and "2023-01-31截止" in title and "截至2023-02-01" in title
+    warnings = [row for row in sheet_rows(ws.master_path, "预警") if "回头看超期" in row]
+    assert len(warnings) == 1 and "新村" in warnings[0]
+    assert any("2022年回头看已于2023-01-31截止，本村还没有交回预填台账（2 户待重新采集本年度收入）" in str(c)
+               for c in warnings[0])

@@ -233,3 +233,19 @@ class Views:
                 if owner is not None:
                     getattr(owner, attr).append(revived(data))
         return out
+
+    def resurveyed(self, year: int, *, left_out: tuple[str, ...] = ()) -> dict[tuple[str, str], tuple[int, int]]:
+        """(town, village) → (households on file, those whose latest accepted row gives `year`'s income): a yearly
+        round's progress, in one read (two values of each household's JSON, extracted by the database)."""
+        q = select(_H.c.town, _H.c.village, _H.c.data["income_year"].as_string().label("income_year"),
+                   _H.c.data["_per_capita_income"].as_string().label("income")).where(_H.c.on_file.is_(True))
+        if left_out:
+            q = q.where(_H.c.state.not_in(left_out))
+        out: dict[tuple[str, str], list[int]] = {}
+        wanted = str(year)
+        for r in self.db.stream(q):
+            counts = out.setdefault((r.town, r.village), [0, 0])
+            counts[0] += 1
+            if r.income is not None and str(r.income_year) == wanted:
+                counts[1] += 1
+        return {place: (n, done) for place, (n, done) in out.items()}

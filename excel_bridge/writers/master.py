@@ -23,6 +23,7 @@ from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .fastsheet import RowSpool, splice
+from .master_round import write_round_progress
 from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import write_checks, write_tables
 from .tables import (
@@ -72,6 +73,7 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _submissions(wb, fmt, store)
             _events(wb, fmt, changes)
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
+            write_round_progress(wb, fmt, store, config, as_of=as_of)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()
