@@ -201,7 +201,7 @@ def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) 
 
 
 def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, town: str | None,
-                        village: str | None) -> None:
+                        village: str | None, *, prefilled: bool = False) -> None:
     ws = wb.add_worksheet("填表说明")
     settings = config.settings
     place = "".join(x for x in (settings.district, town, village) if x)
@@ -220,6 +220,10 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
     years = "、".join(f"{y}年 {v:g} 元" for y, v in sorted(config.rules.line.lines.items()))
     within = TEXT["template.line_inclusive" if config.rules.line.line_inclusive else "template.line_exclusive"]
     ws.merge_range(r, 0, r, 2, TEXT["template.line"].format(years=years, within=within), fmt.wrap)
+    if prefilled:
+        r += 1
+        ws.merge_range(r, 0, r, 2, TEXT["prefill.instruction"], fmt.wrap)
+        ws.set_row(r, 48)
     r += 2
     for kind in SHEET_KINDS:
         spec = config.schemas[kind]
@@ -254,7 +258,7 @@ def write_village_workbook(path: Path, config: Config, *, town: str | None = Non
     wb.set_properties({"title": "村级防止返贫监测台账", "author": "excel_bridge",
                        "created": created or dt.datetime.now()})
     fmt = _Formats(wb, unlocked=extras is not None)
-    _write_instructions(wb, config, fmt, town, village)
+    _write_instructions(wb, config, fmt, town, village, prefilled=extras is not None)
     lists = _Lists()
     for kind in SHEET_KINDS:
         _write_sheet(wb, config.schemas[kind], config, fmt, lists, rows.get(kind, ()),
