@@ -204,3 +204,35 @@ def test_filled_in_it_is_an_ordinary_village_file(proc, ws, config):
     assert [(r.head_id, r.state, r.data["contact_person"]) for r in rows] == [
         (HEAD_A, ASSISTING, "刘村干"), (HEAD_B, NOT_INCLUDED, None)]
     assert member_count(ws) == 4
+
+
+def test_removed_households_are_left_out_and_the_others_kept(proc, ws, config):
+    """B (not monitored) is no longer in the village's file: 已移出, left out of the pre-filled workbook."""
+    _processed(proc, ws, config)
+    rows = _identified_rows()
+    rows["household"] = rows["household"][:1]
+    rows["member"] = rows["member"][:3]
+    drop(ws, config, rows, name="石塘村v2.xlsx")
+    proc.run_pass(wait=0.05)
+    with ws.open_store() as store:
+        assert {h.head_id: (h.state, h.on_file) for h in store.households.list()}[HEAD_B][1] is False
+    path = _prefilled(ws, config)
+    assert [h["户主身份证号"] for h in calamine_records(path, "户信息")] == [HEAD_A]
+    assert len(calamine_records(path, "家庭成员")) == 3
+
+
+def test_the_ledger_is_read_once_per_table(proc, ws, config):
+    """No query per household: one SELECT per table (households, members, measures, reviews)."""
+    from sqlalchemy import event
+
+    from excel_bridge.prefill import prefill_villages
+    from excel_bridge.writers.prefilled import PrefillPlan
+
+    _processed(proc, ws, config)
+    statements: list[str] = []
+    with ws.open_store() as store:
+        event.listen(store.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        done = prefill_villages(ws, store, config, None, plan=PrefillPlan(purpose="台账预填"))
+    assert done.households == 2 and done.members == 4
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 4, selects
