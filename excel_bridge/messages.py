@@ -583,6 +583,7 @@ TEXT: dict[str, str] = {
     "alert.kind.round": "回头看超期",
     "alert.round_not_returned": "{year}年回头看已于{until}截止，本村还没有交回预填台账（{total} 户待重新采集本年度收入）",
     "alert.round_to_do": "{year}年回头看已于{until}截止，本村还有 {n} 户（共 {total} 户）没有重新采集本年度收入",
+    "alert.round_household": "监测户：{year}年回头看已于{until}截止，本户还没有重新采集{year}年收入，请村里入户采集后报送",
     # what in the inbox was not processed (intake.py; 收件箱说明.txt)
     "intake.note_title": "收件箱处理说明（{stamp}）",
     "intake.loose_file": "“{name}”直接放在了收件箱里，请放到所属镇的文件夹中。",

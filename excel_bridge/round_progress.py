@@ -16,7 +16,7 @@ from .alerts import Alert
 from .config import Config
 from .messages import TEXT
 from .store import Store
-from .workflow import REMOVED
+from .workflow import MONITORED, REMOVED
 
 ROUND_KEY = "round:{year}"  # the ledger's meta key of a round
 ROUND_PREFIX = "round:"
@@ -88,7 +88,7 @@ def round_progress(store: Store, config: Config, r: Round) -> RoundProgress:
 
 def round_alerts(store: Store, config: Config, as_of: dt.date) -> list[Alert]:
     """Past the latest round's end: a warning per village that has not returned its file, or whose households
-    are not all re-surveyed."""
+    are not all re-surveyed, and one per household under monitoring not re-surveyed."""
     r = latest_round(store)
     if r is None or r.until is None or as_of <= r.until:
         return []
@@ -99,4 +99,8 @@ def round_alerts(store: Store, config: Config, as_of: dt.date) -> list[Alert]:
         text = TEXT["alert.round_to_do"] if v.returned else TEXT["alert.round_not_returned"]
         out.append(Alert(TEXT["alert.kind.round"], v.town, v.village,
                          text.format(year=r.year, until=r.until.isoformat(), n=v.to_do, total=v.households)))
+    for town, village, number, name in store.views.not_resurveyed(r.year, states=MONITORED):
+        out.append(Alert(TEXT["alert.kind.round"], town, village,
+                         TEXT["alert.round_household"].format(year=r.year, until=r.until.isoformat()),
+                         number or "", name or ""))
     return out

@@ -249,3 +249,14 @@ class Views:
             if r.income is not None and str(r.income_year) == wanted:
                 counts[1] += 1
         return {place: (n, done) for place, (n, done) in out.items()}
+
+    def not_resurveyed(self, year: int, *, states: tuple[str, ...]) -> list[tuple[str, str, str | None, str | None]]:
+        """(town, village, 户编号, 户主姓名) of each household on file in `states` whose latest accepted row does not
+        give `year`'s income (a yearly round's households still to do), in the ledger's order."""
+        q = (select(_H.c.town, _H.c.village, _H.c.household_no, _H.c.head_name,
+                    _H.c.data["income_year"].as_string().label("income_year"),
+                    _H.c.data["_per_capita_income"].as_string().label("income"))
+             .where(_H.c.on_file.is_(True), _H.c.state.in_(states)).order_by(_H.c.town, _H.c.village, _H.c.id))
+        wanted = str(year)
+        return [(r.town, r.village, r.household_no, r.head_name) for r in self.db.stream(q)
+                if r.income is None or str(r.income_year) != wanted]
