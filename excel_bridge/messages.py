@@ -345,6 +345,7 @@ TEXT: dict[str, str] = {
     "round.status_going": "进行中",
     "round.status_overdue": "已超期",
     "round.all_villages": "全区合计",
+    "round.town_villages": "全镇合计",
     # excel-bridge init (workspace.init_workspace, cli.cmd_init)
     "init.done": "已建立工作目录：{path}",
     "init.exists": "工作目录 {path} 已经存在，没有覆盖任何文件。",

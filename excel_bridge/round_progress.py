@@ -76,11 +76,13 @@ class RoundProgress:
         return self.round.until is not None and as_of > self.round.until
 
 
-def round_progress(store: Store, config: Config, r: Round) -> RoundProgress:
-    """Every village the district registers (in its order), then any other the ledger holds households of."""
+def round_progress(store: Store, config: Config, r: Round, *, town: str | None = None) -> RoundProgress:
+    """Every village the district (or `town`) registers, in its order, then any other the ledger holds households
+    of."""
     returned = store.views.village_files_since(r.started)
-    counts = store.views.resurveyed(r.year, left_out=(REMOVED,))
-    places = [(town, village) for town, villages in config.settings.towns.items() for village in villages]
+    counts = store.views.resurveyed(r.year, left_out=(REMOVED,), town=town)
+    places = [(t, village) for t, villages in config.settings.towns.items() if town in (None, t)
+              for village in villages]
     places += sorted(set(counts).difference(places))
     return RoundProgress(r, [VillageProgress(town, village, (town, village) in returned,
                                              *counts.get((town, village), (0, 0))) for town, village in places])

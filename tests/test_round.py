@@ -156,8 +156,8 @@ def test_round_writes_every_registered_village(tmp_path, backend, config):
 
 
 def test_round_progress_in_the_master_and_a_warning_per_village_past_its_end(tmp_path, backend, config, runner):
-    """石塘村 returns its workbook with the year's incomes, 新村 does not: past --until the master shows
-    石塘村 done and 新村 overdue, and 预警 warns about 新村 alone."""
+    """石塘村 returns its workbook with the year's incomes, 新村 does not: past --until the master and the town's
+    workbook show 石塘村 done and 新村 overdue, and 预警 warns about 新村 alone."""
     from factory import rows_of_their_own, workspace_on
 
     from excel_bridge.pipeline import Processor
@@ -190,6 +190,10 @@ def test_round_progress_in_the_master_and_a_warning_per_village_past_its_end(tmp
             for p in progress] == [
         (TOWN, VILLAGE, "已交回", 2, 2, 0, "已完成"), (TOWN, "新村", "未交回", 2, 0, 2, "已超期"),
         ("全区合计", "", "1/2", 4, 2, 2, "")]
+    town = calamine_records(ws.town_review_path(TOWN), "回头看进度", header_row=1)
+    assert [(p["村"], p["台账交回"], p["已重新采集户数"], p["进度"]) for p in town] == [
+        (VILLAGE, "已交回", 2, "已完成"), ("新村", "未交回", 0, "已超期"), ("", "1/2", 2, "")]
+    assert town[-1]["镇"] == "全镇合计"
     title = sheet_rows(ws.master_path, "回头看进度")[0][0]
     assert title.startswith("2022年回头看进度（") and "2023-01-31截止" in title and "截至2023-02-01" in title
     warnings = [row for row in sheet_rows(ws.master_path, "预警") if "回头看超期" in row]

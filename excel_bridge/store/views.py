@@ -234,13 +234,17 @@ class Views:
                     getattr(owner, attr).append(revived(data))
         return out
 
-    def resurveyed(self, year: int, *, left_out: tuple[str, ...] = ()) -> dict[tuple[str, str], tuple[int, int]]:
+    def resurveyed(self, year: int, *, left_out: tuple[str, ...] = (),
+                   town: str | None = None) -> dict[tuple[str, str], tuple[int, int]]:
         """(town, village) → (households on file, those whose latest accepted row gives `year`'s income): a yearly
-        round's progress, in one read (two values of each household's JSON, extracted by the database)."""
+        round's progress (of one town, or all), in one read (two values of each household's JSON, extracted by the
+        database)."""
         q = select(_H.c.town, _H.c.village, _H.c.data["income_year"].as_string().label("income_year"),
                    _H.c.data["_per_capita_income"].as_string().label("income")).where(_H.c.on_file.is_(True))
         if left_out:
             q = q.where(_H.c.state.not_in(left_out))
+        if town is not None:
+            q = q.where(_H.c.town == town)
         out: dict[tuple[str, str], list[int]] = {}
         wanted = str(year)
         for r in self.db.stream(q):

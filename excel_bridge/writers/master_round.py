@@ -1,4 +1,4 @@
-"""The master's 回头看进度 sheet (issue 22): the latest yearly round, village by village — its pre-filled workbook
+"""The 回头看进度 sheet of the master and of each town's workbook (issue 22): the latest yearly round, village by village — its pre-filled workbook
 returned or not, households re-surveyed and still to do, done / going / overdue — then the district's total.
 Written only once a round has been started (excel-bridge round)."""
 
@@ -17,7 +17,7 @@ COLUMNS = [Col("镇", 10), Col("村", 12), Col("台账交回", 9), Col("户数",
            Col("待采集户数", 9, "int"), Col("进度", 8)]
 
 
-def progress_rows(progress: RoundProgress, as_of: dt.date) -> list[list[object]]:
+def progress_rows(progress: RoundProgress, as_of: dt.date, *, total: str) -> list[list[object]]:
     rows: list[list[object]] = []
     for v in progress.villages:
         status = TEXT["round.status_done"] if v.done else (
@@ -25,21 +25,24 @@ def progress_rows(progress: RoundProgress, as_of: dt.date) -> list[list[object]]
         returned = TEXT["round.returned_yes"] if v.returned else TEXT["round.returned_no"]
         rows.append([v.town, v.village, returned, v.households, v.resurveyed, v.to_do, status])
     villages = progress.villages
-    rows.append([TEXT["round.all_villages"], "", f"{sum(v.returned for v in villages)}/{len(villages)}",
+    rows.append([total, "", f"{sum(v.returned for v in villages)}/{len(villages)}",
                  sum(v.households for v in villages), sum(v.resurveyed for v in villages),
                  sum(v.to_do for v in villages), ""])
     return rows
 
 
-def write_round_progress(wb, fmt: Formats, store: Store, config: Config, *, as_of: dt.date) -> None:
-    """The sheet, when a round has been started (nothing otherwise)."""
+def write_round_progress(wb, fmt: Formats, store: Store, config: Config, *, as_of: dt.date,
+                         town: str | None = None) -> None:
+    """The sheet, when a round has been started (nothing otherwise): the district's villages, or (`town`, in the
+    town's workbook) that town's."""
     r = latest_round(store)
     if r is None:
         return
-    progress = round_progress(store, config, r)
+    progress = round_progress(store, config, r, town=town)
     sheet = wb.add_worksheet(ROUND_SHEET)
     until = TEXT["round.until"].format(until=r.until.isoformat()) if r.until else ""
     sheet.write_string(0, 0, TEXT["round.sheet_title"].format(year=r.year, started=f"{r.started:%Y-%m-%d}",
                                                               until=until, as_of=as_of.isoformat()), fmt.bold)
-    write_table(sheet, fmt, COLUMNS, progress_rows(progress, as_of), first_row=1, identity=2, printed=True,
+    total = TEXT["round.all_villages"] if town is None else TEXT["round.town_villages"]
+    write_table(sheet, fmt, COLUMNS, progress_rows(progress, as_of, total=total), first_row=1, identity=2, printed=True,
                 print_from=0)
