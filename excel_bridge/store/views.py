@@ -205,16 +205,23 @@ class Views:
              .where(_S.c.kind == "village", _S.c.status == "applied", _S.c.received_at >= moment).distinct())
         return {(town, village) for town, village in self.db.rows(q)}
 
-    def village_ledgers(self, places: set[tuple[str, str]] | None = None, *,
-                        left_out: tuple[str, ...] = ()) -> dict[tuple[str, str], list[LedgerHousehold]]:
+    def towns_on_file(self) -> set[str]:
+        """The towns with households on file."""
+        return {town for (town,) in self.db.rows(select(_H.c.town).where(_H.c.on_file.is_(True)).distinct())}
+
+    def village_ledgers(self, places: set[tuple[str, str]] | None = None, *, left_out: tuple[str, ...] = (),
+                        town: str | None = None) -> dict[tuple[str, str], list[LedgerHousehold]]:
         """(town, village) → its households on file as last accepted, in the ledger's order, each with its members,
-        measures and reviews (the pre-filled village workbooks): one read per table, every village at once
-        (`places` keeps only those), households in the `left_out` states (已移出) left out."""
+        measures and reviews (the pre-filled village workbooks): one read per table for every village of the
+        district, or of `town` (a caller writing a whole district goes town by town: one town's records in
+        memory at a time); `places` keeps only those; households in the `left_out` states (已移出) left out."""
         q = (select(_H.c.id, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_id, _H.c.head_name, _H.c.state,
                     _H.c.category, _H.c.identified_date, _H.c.data, _H.c.assessment)
              .where(_H.c.on_file.is_(True)).order_by(_H.c.town, _H.c.village, _H.c.id))
         if left_out:
             q = q.where(_H.c.state.not_in(left_out))
+        if town is not None:
+            q = q.where(_H.c.town == town)
         out: dict[tuple[str, str], list[LedgerHousehold]] = {}
         by_id: dict[int, LedgerHousehold] = {}
         for r in self.db.stream(q):
@@ -227,8 +234,10 @@ class Views:
             out.setdefault((r.town, r.village), []).append(hh)
             by_id[r.id] = hh
         for table, attr in ((_M, "members"), (t.measures, "measures"), (t.reviews, "reviews")):
-            for hid, data in self.db.stream(select(table.c.household_id, table.c.data)
-                                            .order_by(table.c.household_id, table.c.id)):
+            child = select(table.c.household_id, table.c.data).order_by(table.c.household_id, table.c.id)
+            if town is not None:
+                child = child.select_from(table.join(_H, _H.c.id == table.c.household_id)).where(_H.c.town == town)
+            for hid, data in self.db.stream(child):
                 owner = by_id.get(hid)
                 if owner is not None:
                     getattr(owner, attr).append(revived(data))
