@@ -203,3 +203,35 @@ def test_round_progress_in_the_master_and_a_warning_per_village_past_its_end(tmp
     # 新村's household under monitoring (its B, 8000 a person: a lead) is a warning of its own
     monitored = [t for t in texts if "本户还没有重新采集2022年收入" in t]
     assert len(warnings) == 2 and len(monitored) == 1
+
+
+VISIT_COLUMN = """  - key: visit_date
+    header: 走访日期
+    type: date
+    width: 12
+    hint: 本次入户走访的日期。
+"""
+
+
+def test_the_workbook_follows_the_schemas_columns(proc, ws, config):
+    """A column the district adds to household.yaml (a required 走访日期 here) is in the round's workbook, empty
+    and marked; dropped back unchanged it is one more item of the household's "still to fill" hint."""
+    _with_line_2022(ws)
+    _processed(proc, ws, config, _rows())
+    schema = ws.root / "schemas" / "household.yaml"
+    text = schema.read_text(encoding="utf-8")
+    schema.write_text(text.replace("\n# 回执中追加", "\n" + VISIT_COLUMN + "\n# 回执中追加", 1), encoding="utf-8")
+    assert _round(ws).returncode == EXIT_OK
+    path = ws.prefilled_path(TOWN, VILLAGE, 2022)
+    sheet = openpyxl.load_workbook(path)["户信息"]
+    cols = header_columns(sheet)
+    assert list(cols)[cols["走访日期"] - 2] == "减少日期"  # where the schema puts it, before the system columns
+    visit = sheet.cell(row=2, column=cols["走访日期"])
+    assert visit.value is None and fill_rgb(visit) == TO_FILL and "走访日期" in visit.comment.text
+    shutil.copy2(path, ws.town_inbox(TOWN) / "石塘村2022.xlsx")
+    proc.run_pass(wait=0.05)
+    with ws.open_store() as store:
+        issues = store.submissions.issues_of(store.submissions.all()[-1].id)
+    assert [i.code for i in issues if i.severity == "error"] == []
+    hints = [i.message for i in issues if i.code == "PREFILL_TO_FILL"]
+    assert len(hints) == 2 and all("走访日期" in h for h in hints)
