@@ -22,12 +22,13 @@ from ..messages import TEXT
 from ..prefill_marks import prefill_meta
 from ..schema import SHEET_KINDS, SheetSpec
 from ..store import LedgerHousehold
-from ..workflow import MONITORED
+from ..workflow import DISTRICT_CONFIRM, LEAD, MONITORED, TOWN_CHECK
 from .template import SheetExtras, write_village_workbook
 
 PREV_INCOME = "prev_per_capita_income"  # where a round moves last year's 人均纯收入
 INCOME_YEAR = "income_year"
-CONTACT_KEYS = ("contact_person", "contact_phone")  # 监测联系人 (plan 五(二)): asked of every household monitored
+CONTACT_KEYS = ("contact_person", "contact_phone")  # 监测联系人 (plan 五(二)): asked of every household from 帮扶中 on
+CONTACT_STATES = frozenset(MONITORED).difference((LEAD, TOWN_CHECK, DISTRICT_CONFIRM))  # identified, still monitored
 EITHER_OF = ("education", "schooling")  # a member has exactly one of 文化程度 / 在校生状况
 SHOWN_SYSTEM = ("sys_category", "sys_state")  # the system columns a pre-filled 户信息 shows (建议类别, 流程状态)
 
@@ -108,7 +109,7 @@ def village_rows(config: Config, households: Sequence[LedgerHousehold], plan: Pr
     for hh in households:
         row, emptied = household_row(config, hh, plan)
         rows["household"].append(row)
-        want["household"].append(emptied | (set(CONTACT_KEYS) if hh.state in MONITORED else set()))
+        want["household"].append(emptied | (set(CONTACT_KEYS) if hh.state in CONTACT_STATES else set()))
         cleared["household"].append(emptied)
         system["sys_category"].append(hh.category or hh.assessment.get("category"))
         system["sys_state"].append(hh.state)
