@@ -438,6 +438,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(line)
     if result.note is not None:
         print(TEXT["import.note_written"].format(path=result.note))
+    if result.prefilled:
+        print(TEXT["import.prefilled"].format(villages=len(result.prefilled), example=result.prefilled[0]))
     return EXIT_OK
 
 
@@ -462,6 +464,17 @@ def cmd_report(args: argparse.Namespace) -> int:
           + frozen)
     pdf = to_pdf(placed.path)
     print(TEXT["report.pdf"].format(path=pdf) if pdf else TEXT["report.no_pdf"])
+    return EXIT_OK
+
+
+def cmd_round(args: argparse.Namespace) -> int:
+    from .yearly_round import round_lines, start_round
+
+    ws, _ = _open_workspace(args.dir)
+    with ws.open_store(args.database) as store:
+        result = start_round(ws, store, ws.config(), args.year, until=args.until)
+    for line in round_lines(result, ws.root):
+        print(line)
     return EXIT_OK
 
 
@@ -514,7 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
-                "report": cmd_report, "rules-page": cmd_rules_page, "import": cmd_import}
+                "report": cmd_report, "rules-page": cmd_rules_page, "import": cmd_import,
+                "round": cmd_round}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

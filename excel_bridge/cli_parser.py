@@ -120,6 +120,12 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["report.as_of"])
     p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
 
+    p = add("round", commands["round"])
+    p.add_argument("dir", metavar=H["m.workspace"], help=H["round.dir"])
+    p.add_argument("year", type=_count, metavar=H["m.year"], help=H["round.year"])
+    p.add_argument("--until", type=_date, default=None, metavar=H["m.date"], help=H["round.until"])
+    p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
+
     p = add("rules-page", commands["rules-page"])
     p.add_argument("dir", nargs="?", default=".", metavar=H["m.workspace"], help=H["dir"])
     p.add_argument("--rules", type=Path, default=None, metavar=H["m.folder"], help=H["rules_page.rules"])

@@ -19,6 +19,7 @@ from .issues import Issue, make_issue
 from .messages import TEXT, Severity
 from .model import Household, Record
 from .normalize import clean_text, parse_date, parse_number, parse_year, plain_text
+from .prefill_marks import household_digest, prefilled_households
 from .read import SheetData, WorkbookData
 from .schema import ColumnSpec, Schemas, SheetSpec
 
@@ -485,6 +486,43 @@ def _review_checks(reviews: list[Record], spec: SheetSpec, sink: _Sink) -> None:
             r.invalid.add("notice_end")
 
 
+_STILL_EMPTY = frozenset({"REQUIRED", "EDU_NONE"})  # "required but empty" (EDU_NONE: neither of two columns)
+
+
+def _still_to_fill(households: list[Household], meta: dict[str, str], issues: list[Issue]) -> None:
+    """A pre-filled workbook (预填台账, see prefill_marks): a required cell left empty in a household we pre-filled
+    (its own row, its members', measures' or reviews') is still to fill, not a mistake: one PREFILL_TO_FILL hint
+    per household lists them, in place of a REQUIRED error per cell. The record stays marked invalid there, so
+    nothing is judged on a value that is not there yet."""
+    digests = prefilled_households(meta)
+    if not digests:
+        return
+    owner: dict[tuple[str, int], Household] = {}
+    for hh in households:
+        if hh.duplicate or hh.head_id is None or household_digest(hh.head_id) not in digests:
+            continue
+        for rec in (hh, *hh.members, *hh.measures, *hh.reviews):
+            owner[(rec.sheet, rec.row)] = hh
+    empty: dict[int, dict[str, None]] = {}  # household row → what is still empty, in the order found
+    kept: list[Issue] = []
+    first_sheet = households[0].sheet if households else None
+    for issue in issues:
+        whose = owner.get((issue.sheet or "", issue.row or 0)) if issue.code in _STILL_EMPTY else None
+        if whose is None:
+            kept.append(issue)
+            continue
+        where = issue.column or ""
+        empty.setdefault(whose.row, {})[where if issue.sheet == first_sheet else f"{issue.sheet}·{where}"] = None
+    if not empty:
+        return
+    by_row = {hh.row: hh for hh in owner.values()}
+    for row, columns in sorted(empty.items()):
+        hh = by_row[row]
+        kept.append(make_issue("PREFILL_TO_FILL", sheet=hh.sheet, row=row, name=hh.get("head_name") or "",
+                               columns="、".join(columns), n=len(columns)))
+    issues[:] = kept
+
+
 def validate(data: WorkbookData, config: Config) -> Parsed:
     """Type every cell and run the cross-sheet checks; problems become Issues, never exceptions."""
     schemas = config.schemas
@@ -506,5 +544,6 @@ def validate(data: WorkbookData, config: Config) -> Parsed:
     _income_checks(households, config, sink)
     _village_checks(households, config, sink)
     _review_checks(reviews, schemas.review, sink)
+    _still_to_fill(households, data.meta, issues)
     return Parsed(data=data, households=households, members=members, measures=measures, reviews=reviews,
                   issues=issues)

@@ -32,6 +32,8 @@ RETURNED_SUFFIX = "_反馈"
 REVIEW_SUFFIX = "_镇级核查表"
 PROVINCIAL_SUFFIX = "_省系统录入"  # the export for the provincial system (provincial/export.py)
 NOTICE_SUFFIX = "_公示名单"
+PREFILLED_NAME = "监测台账（预填）"  # 反馈/<镇>/<村>/<村>监测台账（预填）.xlsx, after an import
+PREFILLED_YEAR_NAME = "监测台账（{year}年回头看）"  # …/<村>监测台账（2022年回头看）.xlsx, a yearly round
 UNREADABLE_SUFFIX = "_无法读取"
 NOT_APPLIED_SUFFIX = "_未入账"  # a village file refused whole (another town's households, no rows)
 WRONG_TOWN_SUFFIX = "_放错镇"  # told to the town whose households were dropped in another town's folder
@@ -224,6 +226,12 @@ class Workspace:
 
     def notice_path(self, town: str, village: str) -> Path:
         return self.village_feedback(town, village) / f"{village}{NOTICE_SUFFIX}.xlsx"
+
+    def prefilled_path(self, town: str, village: str, year: int | None = None) -> Path:
+        """The village's pre-filled 村级监测台账: after an import, or for the yearly 回头看 of `year`."""
+        name = PREFILLED_NAME if year is None else PREFILLED_YEAR_NAME.format(year=year)
+        folder = self.village_feedback(town, village)
+        return folder / f"{short_stem(folder.name + name)}.xlsx"
 
     def unreadable_note_path(self, town: str, village: str | None, file_name: str) -> Path:
         return self._note_beside(town, village, file_name, UNREADABLE_SUFFIX)

@@ -24,7 +24,7 @@ LATIN_ALLOWED = {"excel", "bridge", "xlsx", "xlsm", "xls", "xlsb", "ods", "et", 
                  "workspace", "out", "as", "of", "town", "village", "force", "name", "code", "from", "workers", "wait",
                  "refresh", "poll", "villages", "households", "mistakes", "seed", "verbose", "version", "help", "wps",
                  "cpu", "tab", "database", "postgresql", "export", "since", "page", "report", "month", "pdf",
-                 "libreoffice", "import", "csv"}
+                 "libreoffice", "import", "csv", "round", "until"}
 
 
 def run_cli(*args: object, cwd: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 
+import openpyxl
 import pytest
 from cli_helpers import run_cli
 from factory import (
@@ -227,6 +228,14 @@ def test_the_cli_imports_xlsx_csv_and_xls_alike(ws, tmp_path):
     assert lines[1] == "马坝镇：3 户 9 人，其中帮扶中 1 户、风险已消除 1 户；未能使用 0 行"
     assert lines[2].startswith("新登记 3 户，更新 0 户，未变 0 户")
     assert lines[3] == f"导入说明：{ws.import_note_path('名单.xlsx')}"
+    prefilled = ws.prefilled_path("马坝镇", "石塘村")
+    assert lines[4] == ("已为 1 个村写出预填的村级监测台账（反馈/<镇>/<村>/，请各村补填标色的单元格后放回收件箱），"
+                        f"例如：{prefilled}")
+    book = openpyxl.load_workbook(prefilled, read_only=True)
+    heads = [row[4] for row in book["户信息"].iter_rows(min_row=2, values_only=True) if row[4]]
+    assert len(heads) == 3  # the village's three households, pre-filled: nobody types them again
+    members = [row for row in book["家庭成员"].iter_rows(min_row=2, values_only=True) if row[2]]
+    assert len(members) == 9
     assert not re.search(r"\d{17}[\dX]", done.stdout)  # masked IDs only
     again = run_cli("import", path, "--workspace", ws.root)
     assert again.stdout.strip() == "“名单.xlsx”已经导入过（内容相同），台账没有改动。"

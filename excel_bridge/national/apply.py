@@ -76,6 +76,7 @@ class ImportResult:
     touched: set[tuple[str, str]] = field(default_factory=set)
     submission_id: int | None = None
     note: Path | None = None  # 反馈/导入/<文件>_导入说明.txt, once written
+    prefilled: list[Path] = field(default_factory=list)  # the touched villages' pre-filled 村级监测台账
 
 
 def state_of(hh: NationalHousehold) -> str:

@@ -27,6 +27,7 @@ from ..intake import sha256_of
 from ..messages import TEXT, os_problem
 from ..provincial.export import pass_exports
 from ..report import keep_pass_snapshot
+from ..round_progress import round_alerts
 from ..runner import Runner
 from ..statistics import compute, read_facts, scope_of
 from ..store import CountedHousehold, HouseholdRow, Store
@@ -77,6 +78,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
                 yield h
 
         alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
+        alerts += round_alerts(store, config, job.as_of)  # a yearly round past its end: villages not done
         eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
         facts, scope = read_facts(store, counted), scope_of(config)  # the district's numbers, once for all

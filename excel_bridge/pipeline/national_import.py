@@ -18,6 +18,7 @@ from ..national.apply import ImportResult, apply_export
 from ..national.mapping import load_import_rules
 from ..national.note import import_note
 from ..national.reading import NationalExport, read_export
+from ..prefill import write_prefilled
 from ..runner import Runner
 from ..store import Store
 from ..workspace import Workspace
@@ -77,6 +78,8 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
         with store.atomic():
             store.pending.add(DISTRICT_KIND, [EVERYTHING], at=received)
         result.note = write_note(ws, path.name, import_note(result, at=received))
+        # every village whose ledger changed gets its 村级监测台账 pre-filled from it (nobody types it again)
+        result.prefilled = write_prefilled(ws, store, config, sorted(result.touched), now=received)
     return result
 
 

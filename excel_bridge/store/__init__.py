@@ -35,6 +35,7 @@ from .records import (
     Draft,
     Event,
     HouseholdRow,
+    LedgerHousehold,
     MemberRow,
     SentUp,
     ShareRow,
@@ -50,7 +51,7 @@ from .submissions import Submissions
 from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "Decision", "DeptListRow", "Draft",
-           "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerKey", "MemberRow",
+           "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerHousehold", "LedgerKey", "MemberRow",
            "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
 

@@ -93,6 +93,11 @@ class Meta:
     def get(self, key: str) -> str | None:
         return self.db.scalar(select(t.meta.c.value).where(t.meta.c.key == key))
 
+    def starting_with(self, prefix: str) -> dict[str, str]:
+        """Every named value whose key starts with `prefix` (the yearly rounds: "round:2022", …)."""
+        q = select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.startswith(prefix, autoescape=True))
+        return {k: v for k, v in self.db.rows(q)}
+
     def set(self, key: str, value: str) -> None:
         conn = self.db.conn
         conn.execute(delete(t.meta).where(t.meta.c.key == key))

@@ -225,6 +225,26 @@ class VillageSummary:
     monitored: int
 
 
+@dataclass
+class LedgerHousehold:
+    """A household as last accepted, with its members, measures and reviews (a pre-filled village workbook)."""
+
+    id: int
+    town: str
+    village: str
+    household_no: str | None
+    head_id: str
+    head_name: str | None
+    state: str
+    category: str | None
+    identified_date: dt.date | None
+    data: dict[str, Any]
+    assessment: dict[str, Any]
+    members: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class SentUp:
     """A decision a town took on one of its households, with what the district decided next (None: nothing yet,

@@ -24,11 +24,13 @@ from .records import (
     CountedMove,
     Event,
     HouseholdRow,
+    LedgerHousehold,
     MemberRow,
     SentUp,
     Submission,
     VillageSummary,
     day,
+    revived,
 )
 from .submissions import Submissions
 
@@ -197,10 +199,79 @@ class Views:
         return [CountedMove(household_id=r.household_id, event=r.event, from_state=r.from_state, to_state=r.to_state,
                             effective_date=day(r.effective_date)) for r in self.db.rows(q)]
 
-    def village_files_since(self, since: dt.date) -> set[tuple[str, str]]:
-        """(town, village) of every village with a file applied on or after `since`."""
+    def village_files_since(self, since: dt.date | dt.datetime) -> set[tuple[str, str]]:
+        """(town, village) of every village with a file applied on or after `since` (a day, or a moment)."""
         sv = t.submission_villages
+        moment = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time())
         q = (select(sv.c.town, sv.c.village).select_from(sv.join(_S, _S.c.id == sv.c.submission_id))
-             .where(_S.c.kind == "village", _S.c.status == "applied",
-                    _S.c.received_at >= dt.datetime.combine(since, dt.time())).distinct())
+             .where(_S.c.kind == "village", _S.c.status == "applied", _S.c.received_at >= moment).distinct())
         return {(town, village) for town, village in self.db.rows(q)}
+
+    def towns_on_file(self) -> set[str]:
+        """The towns with households on file."""
+        return {town for (town,) in self.db.rows(select(_H.c.town).where(_H.c.on_file.is_(True)).distinct())}
+
+    def village_ledgers(self, places: set[tuple[str, str]] | None = None, *, left_out: tuple[str, ...] = (),
+                        town: str | None = None) -> dict[tuple[str, str], list[LedgerHousehold]]:
+        """(town, village) → its households on file as last accepted, in the ledger's order, each with its members,
+        measures and reviews (the pre-filled village workbooks): one read per table for every village of the
+        district, or of `town` (a caller writing a whole district goes town by town: one town's records in
+        memory at a time); `places` keeps only those; households in the `left_out` states (已移出) left out."""
+        q = (select(_H.c.id, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_id, _H.c.head_name, _H.c.state,
+                    _H.c.category, _H.c.identified_date, _H.c.data, _H.c.assessment)
+             .where(_H.c.on_file.is_(True)).order_by(_H.c.town, _H.c.village, _H.c.id))
+        if left_out:
+            q = q.where(_H.c.state.not_in(left_out))
+        if town is not None:
+            q = q.where(_H.c.town == town)
+        out: dict[tuple[str, str], list[LedgerHousehold]] = {}
+        by_id: dict[int, LedgerHousehold] = {}
+        for r in self.db.stream(q):
+            if places is not None and (r.town, r.village) not in places:
+                continue
+            hh = LedgerHousehold(id=r.id, town=r.town, village=r.village, household_no=r.household_no,
+                                 head_id=r.head_id, head_name=r.head_name, state=r.state, category=r.category,
+                                 identified_date=day(r.identified_date), data=revived(r.data),
+                                 assessment=r.assessment or {})
+            out.setdefault((r.town, r.village), []).append(hh)
+            by_id[r.id] = hh
+        for table, attr in ((_M, "members"), (t.measures, "measures"), (t.reviews, "reviews")):
+            child = select(table.c.household_id, table.c.data).order_by(table.c.household_id, table.c.id)
+            if town is not None:
+                child = child.select_from(table.join(_H, _H.c.id == table.c.household_id)).where(_H.c.town == town)
+            for hid, data in self.db.stream(child):
+                owner = by_id.get(hid)
+                if owner is not None:
+                    getattr(owner, attr).append(revived(data))
+        return out
+
+    def resurveyed(self, year: int, *, left_out: tuple[str, ...] = (),
+                   town: str | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+        """(town, village) → (households on file, those whose latest accepted row gives `year`'s income): a yearly
+        round's progress (of one town, or all), in one read (two values of each household's JSON, extracted by the
+        database)."""
+        q = select(_H.c.town, _H.c.village, _H.c.data["income_year"].as_string().label("income_year"),
+                   _H.c.data["_per_capita_income"].as_string().label("income")).where(_H.c.on_file.is_(True))
+        if left_out:
+            q = q.where(_H.c.state.not_in(left_out))
+        if town is not None:
+            q = q.where(_H.c.town == town)
+        out: dict[tuple[str, str], list[int]] = {}
+        wanted = str(year)
+        for r in self.db.stream(q):
+            counts = out.setdefault((r.town, r.village), [0, 0])
+            counts[0] += 1
+            if r.income is not None and str(r.income_year) == wanted:
+                counts[1] += 1
+        return {place: (n, done) for place, (n, done) in out.items()}
+
+    def not_resurveyed(self, year: int, *, states: tuple[str, ...]) -> list[tuple[str, str, str | None, str | None]]:
+        """(town, village, 户编号, 户主姓名) of each household on file in `states` whose latest accepted row does not
+        give `year`'s income (a yearly round's households still to do), in the ledger's order."""
+        q = (select(_H.c.town, _H.c.village, _H.c.household_no, _H.c.head_name,
+                    _H.c.data["income_year"].as_string().label("income_year"),
+                    _H.c.data["_per_capita_income"].as_string().label("income"))
+             .where(_H.c.on_file.is_(True), _H.c.state.in_(states)).order_by(_H.c.town, _H.c.village, _H.c.id))
+        wanted = str(year)
+        return [(r.town, r.village, r.household_no, r.head_name) for r in self.db.stream(q)
+                if r.income is None or str(r.income_year) != wanted]

@@ -24,6 +24,7 @@ WARNING_FILL = "FFEB9C"
 HEADER_FILL = "DDEBF7"
 SYSTEM_FILL = "E7E6E6"
 OK_FILL = "C6EFCE"
+TO_FILL = "CCC0DA"  # a pre-filled workbook's cells left for the clerk to fill
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_INPUT_ROWS = 10000  # data validation and formats reach this far below the header

@@ -25,6 +25,7 @@ from .department_master import write_department_comparison
 from .fastsheet import RowSpool, splice
 from .master_import import write_import_differences
 from .master_provincial import write_entry_master
+from .master_round import write_round_progress
 from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import write_checks, write_tables
 from .tables import (
@@ -76,6 +77,7 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
             write_entry_master(wb, fmt, store, as_of=as_of, days=config.rules.workflow.provincial_entry_days)
             write_import_differences(wb, fmt, store)
+            write_round_progress(wb, fmt, store, config, as_of=as_of)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,18 @@ from ..errors import UsageError
 from ..messages import TEXT, os_problem
 from ..read import META_SHEET
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
-from .common import DATE_FORMAT, HEADER_FILL, LIST_SHEET, MAX_INPUT_ROWS, Placed, fit_width, meta_rows, place_atomically
+from .common import (
+    DATE_FORMAT,
+    HEADER_FILL,
+    LIST_SHEET,
+    MAX_INPUT_ROWS,
+    SYSTEM_FILL,
+    TO_FILL,
+    Placed,
+    fit_width,
+    meta_rows,
+    place_atomically,
+)
 from .printing import PageLayout, apply_xlsxwriter, plan_page
 from .village_inputs import column_check, column_note, number_format, xlsxwriter_validation
 
@@ -39,12 +51,25 @@ INSTRUCTIONS = [
 ]
 
 
+@dataclass(frozen=True)
+class SheetExtras:
+    """What a pre-filled workbook adds to one sheet: the cells left for the clerk to fill (marked with a fill and a
+    comment), and protected columns at the right that the system fills (shown, ignored on intake)."""
+
+    marks: Mapping[tuple[int, str], str] = field(default_factory=dict)  # (row index, column key) → comment
+    system: Sequence[tuple[str, float, Sequence[Any]]] = ()  # (header, width, one value per row)
+
+
 class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
-        self.header = wb.add_format({**base, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
+    def __init__(self, wb: xlsxwriter.Workbook, *, unlocked: bool = False) -> None:
+        self.wb = wb
+        base: dict[str, Any] = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
+        head = dict(base)
+        if unlocked:  # a protected sheet: every input cell stays editable, only headers and system columns are not
+            base["locked"] = False
+        self.header = wb.add_format({**head, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
                                      "text_wrap": True, "align": "center"})
-        self.header_required = wb.add_format({**base, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
+        self.header_required = wb.add_format({**head, "bold": True, "bg_color": "#" + HEADER_FILL, "border": 1,
                                               "text_wrap": True, "align": "center", "font_color": "#C00000"})
         self.text = wb.add_format({**base, "num_format": "@"})
         self.plain = wb.add_format(base)
@@ -54,6 +79,19 @@ class _Formats:
         self.title = wb.add_format({**base, "bold": True, "font_size": 16})
         self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
         self.bold = wb.add_format({**base, "bold": True})
+        self.base = base
+        self.system_header = wb.add_format({**head, "bold": True, "bg_color": "#" + SYSTEM_FILL, "border": 1,
+                                            "text_wrap": True, "align": "center"})
+        self.system = wb.add_format({**head, "bg_color": "#" + SYSTEM_FILL, "text_wrap": True})
+        self._to_fill: dict[str, Any] = {}
+
+    def to_fill(self, col: ColumnSpec) -> Any:
+        """A cell left for the clerk: the column's number format on the to-fill colour."""
+        nf = number_format(col) or ""
+        if nf not in self._to_fill:
+            extra = {"num_format": nf} if nf else {}
+            self._to_fill[nf] = self.wb.add_format({**self.base, **extra, "bg_color": "#" + TO_FILL})
+        return self._to_fill[nf]
 
     def for_column(self, col: ColumnSpec) -> Any:
         return {"@": self.text, DATE_FORMAT: self.date, "0.00": self.money, "0": self.integer}.get(
@@ -106,7 +144,7 @@ def _validation(col: ColumnSpec, allowed: Sequence[str] | None, lists: _Lists) -
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: _Formats, lists: _Lists,
-                 rows: Sequence[Mapping[str, Any]]) -> None:
+                 rows: Sequence[Mapping[str, Any]], extras: SheetExtras | None = None) -> None:
     ws = wb.add_worksheet(spec.sheet)
     schemas = config.schemas
     for c, col in enumerate(spec.columns):
@@ -123,12 +161,17 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
     for r, row in enumerate(rows, start=1):
         for c, col in enumerate(spec.columns):
             _write_value(ws, r, c, row.get(col.key), fmt, col)
+    last_col = len(spec.columns) - 1
+    if extras is not None:
+        last_col += _write_extras(ws, spec, fmt, extras)
     ws.set_row(0, 36)
     ws.freeze_panes(1, FREEZE_COLUMNS.get(spec.kind, 0))
-    ws.autofilter(0, 0, max(len(rows), 1), len(spec.columns) - 1)
+    ws.autofilter(0, 0, max(len(rows), 1), last_col)
     # fitted to as many pages across as keep it legible, who-is-who repeated on each; a blank template prints
     # as a form with empty ruled rows to fill in by hand
     widths = [fit_width(c.header, c.width, [r.get(c.key) for r in rows[:200]]) for c in spec.columns]
+    if extras is not None:  # the system columns print too
+        widths += [width for _, width, _ in extras.system]
     apply_xlsxwriter(ws, plan_page(widths, last_row=len(rows) if rows else BLANK_FORM_ROWS, header=(0, 0),
                                    identity=FREEZE_COLUMNS.get(spec.kind, 0)))
 
@@ -136,8 +179,29 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
 BLANK_FORM_ROWS = 20  # ruled rows a blank template prints under each header
 
 
+def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) -> int:
+    """The marked cells and the system columns of a pre-filled sheet, which is then protected (headers and
+    system columns locked; inserting and deleting rows, sorting and filtering allowed). Returns the number
+    of system columns written."""
+    position = {col.key: (c, col) for c, col in enumerate(spec.columns)}
+    for (r, key), comment in extras.marks.items():
+        c, col = position[key]
+        ws.write_blank(r + 1, c, None, fmt.to_fill(col))
+        ws.write_comment(r + 1, c, comment, {"x_scale": 1.6, "y_scale": 0.8})
+    first = len(spec.columns)
+    for i, (header, width, values) in enumerate(extras.system):
+        ws.set_column(first + i, first + i, width, fmt.system)
+        ws.write_string(0, first + i, header, fmt.system_header)
+        for r, value in enumerate(values, start=1):
+            if value not in (None, ""):
+                ws.write_string(r, first + i, str(value), fmt.system)
+    ws.protect("", {"insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True,
+                    "format_columns": True, "format_rows": True})
+    return len(extras.system)
+
+
 def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, town: str | None,
-                        village: str | None) -> None:
+                        village: str | None, *, prefilled: bool = False) -> None:
     ws = wb.add_worksheet("填表说明")
     settings = config.settings
     place = "".join(x for x in (settings.district, town, village) if x)
@@ -156,6 +220,10 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
     years = "、".join(f"{y}年 {v:g} 元" for y, v in sorted(config.rules.line.lines.items()))
     within = TEXT["template.line_inclusive" if config.rules.line.line_inclusive else "template.line_exclusive"]
     ws.merge_range(r, 0, r, 2, TEXT["template.line"].format(years=years, within=within), fmt.wrap)
+    if prefilled:
+        r += 1
+        ws.merge_range(r, 0, r, 2, TEXT["prefill.instruction"], fmt.wrap)
+        ws.set_row(r, 48)
     r += 2
     for kind in SHEET_KINDS:
         spec = config.schemas[kind]
@@ -178,24 +246,28 @@ def _write_instructions(wb: xlsxwriter.Workbook, config: Config, fmt: _Formats, 
 
 def write_village_workbook(path: Path, config: Config, *, town: str | None = None, village: str | None = None,
                            rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-                           created: dt.datetime | None = None) -> Path:
-    """Write the village template (blank, or filled with rows per sheet kind keyed by schema keys)."""
+                           created: dt.datetime | None = None, extras: Mapping[str, SheetExtras] | None = None,
+                           more_meta: Mapping[str, str] | None = None) -> Path:
+    """Write the village template (blank, or filled with rows per sheet kind keyed by schema keys). A pre-filled
+    workbook (writers/prefilled.py) also hands `extras` per sheet kind (its sheets are then protected) and
+    more rows for the hidden sheet in `more_meta`."""
     rows = rows or {}
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                          "strings_to_urls": False})
     wb.set_properties({"title": "村级防止返贫监测台账", "author": "excel_bridge",
                        "created": created or dt.datetime.now()})
-    fmt = _Formats(wb)
-    _write_instructions(wb, config, fmt, town, village)
+    fmt = _Formats(wb, unlocked=extras is not None)
+    _write_instructions(wb, config, fmt, town, village, prefilled=extras is not None)
     lists = _Lists()
     for kind in SHEET_KINDS:
-        _write_sheet(wb, config.schemas[kind], config, fmt, lists, rows.get(kind, ()))
+        _write_sheet(wb, config.schemas[kind], config, fmt, lists, rows.get(kind, ()),
+                     None if extras is None else extras.get(kind, SheetExtras()))
     lists.write(wb)
     meta = wb.add_worksheet(META_SHEET)
     settings = config.settings
     for r, (k, v) in enumerate(meta_rows(TEMPLATE_KIND, config.schemas.version, 区=settings.district,
-                                         区划代码=settings.district_code, 镇=town, 村=village)):
+                                         区划代码=settings.district_code, 镇=town, 村=village, **(more_meta or {}))):
         meta.write_string(r, 0, k)
         meta.write_string(r, 1, v)
     meta.hide()

@@ -21,6 +21,7 @@ from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
 from .department_sheets import write_department_sheet, write_verified_sheet
+from .master_round import write_round_progress
 from .statistics_sheet import write_checks, write_tables
 from .tables import Col, Formats, new_workbook, write_meta, write_table
 from .town_provincial import write_entry_sheet
@@ -53,6 +54,7 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
         write_verified_sheet(wb, fmt, store, town)
         write_entry_sheet(wb, fmt, store, town, as_of=as_of, days=config.rules.workflow.provincial_entry_days)
         _villages(wb, fmt, store, config, town)
+        write_round_progress(wb, fmt, store, config, as_of=as_of, town=town)
         _alerts(wb, fmt, [a for a in alerts if a.town == town])
         _elimination(wb, fmt, [e for e in eliminations if e.row.town == town])
         write_tables(wb, fmt, TOWN_STATS_SHEET, [TEXT["stats.sheet_title"].format(
