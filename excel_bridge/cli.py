@@ -192,6 +192,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(TEXT["init.done" if result.settings_written else "init.exists"].format(path=ws.root.resolve()))
     print(TEXT["init.district"].format(district=s.district or TEXT["init.no_code"],
                                        code=s.district_code or TEXT["init.no_code"], towns=len(s.towns)))
+    if s.ledger_schema is not None and s.database is not None:
+        print(TEXT["init.schema"].format(schema=s.ledger_schema))
     if result.settings_written and args.source is not None:
         print(TEXT["init.settings_from"].format(source=Path(args.source).resolve()))
     if not result.settings_written:

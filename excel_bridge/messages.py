@@ -323,6 +323,7 @@ TEXT: dict[str, str] = {
     "init.done": "已建立工作目录：{path}",
     "init.exists": "工作目录 {path} 已经存在，没有覆盖任何文件。",
     "init.district": "  区名：{district}；区划代码：{code}；已登记 {towns} 个镇",
+    "init.schema": "本区台账在 PostgreSQL 服务器上的模式：{schema}（已建好；同一服务器上的各区互不可见）",
     "init.no_code": "（未填）",
     "init.settings_from": "  设置取自 {source}",
     "init.added": "  补建了：{paths}",
@@ -340,6 +341,7 @@ TEXT: dict[str, str] = {
     "init.no_name": "无法从“{path}”得出区名，请用 --name 给出，例如 --name 南雄市",
     # the district's settings file (settings.py)
     "settings.code_digits": "区划代码应为 6 位数字（本区户籍身份证号的前 6 位，如曲江区为 440205）",
+    "settings.schema_name": "模式名（schema）只能用小写英文字母、数字和下划线，以字母或下划线开头，最长 63 个字符（如 nanxiong）",
     "settings.todo_district": "在“district:”后填写区名",
     "settings.todo_code": "在“district_code:”后填写本区 6 位区划代码（身份证号前 6 位，如曲江区为 440205）",
     "settings.todo_towns": "在“towns:”下登记本区各镇（村名单可以留空）",
@@ -626,6 +628,8 @@ TEXT: dict[str, str] = {
     "ingest.not_proposed_other": "按现有数据不符合纳入条件",
     # the ledger database (ledger.py)
     "ledger.cannot_open": "无法打开台账数据库 {path}：{error}",
+    "ledger.schema_needs_server": "区级设置.yaml 写了 schema: {schema}，但台账不在 PostgreSQL 服务器上：schema 只能与 database: postgresql+psycopg://… 一起用；不用服务器时请删去 schema 这一行",
+    "ledger.no_schema": "PostgreSQL 服务器 {database} 上还没有本区的模式 {schema}：新区请先运行 excel-bridge init 本区工作目录（会创建它）；已在用的区请核对 区级设置.yaml 中的 schema 是否写错",
     "ledger.too_new": "台账数据库版本（{current}）比本程序（{supported}）新，请升级 excel_bridge",
     "ledger.busy": "台账数据库被占用：{error}",
     "ledger.connection_lost": "与台账数据库 {database} 的连接中断了（服务器可能重启或网络断开）。本轮处理已停止："

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from .db import Database, database_url, describe
+from .db import Database, database_url, describe, schema_of, with_schema
 from .departments import Departments
 from .drafts import Drafts
 from .events import Events
@@ -49,7 +49,8 @@ from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "DeptListRow", "Draft", "Event",
            "HouseholdRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
-           "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
+           "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived", "schema_of",
+           "with_schema"]
 
 
 class Store:
@@ -72,10 +73,12 @@ class Store:
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod
-    def open(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":
-        """Open (creating or upgrading) the ledger at a SQLite path or a database URL."""
+    def open(cls, target: str | Path, *, timeout: float = 30.0, create_schema: bool = False) -> "Store":
+        """Open (creating or upgrading) the ledger at a SQLite path or a database URL; a PostgreSQL URL that names a
+        schema of its own needs it made (`create_schema`: by init)."""
         db = Database(target, timeout=timeout)
         try:
+            db.ensure_schema(create=create_schema)
             migrate(db)
         except BaseException:
             db.close()
