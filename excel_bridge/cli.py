@@ -422,6 +422,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_city(args: argparse.Namespace) -> int:
+    from .city_rollup import ONE_QUERY, read_in, roll_up
+    from .city_settings import City, load_city
+    from .report import parse_month
+    from .runner import Runner
+    from .statistics import MONITORED
+    from .writers.city_summary import write_city_summary
+
+    path = Path(args.settings)
+    if not path.is_file():
+        raise UsageError(TEXT["city.settings_missing"].format(path=path))
+    settings = load_city(path)
+    city = City(path)
+    today = args.as_of or dt.date.today()
+    year, month = parse_month(args.month) if args.month else (today.year, today.month)
+    if dt.date(year, month, 1) > today:
+        raise UsageError(TEXT["report.future_month"].format(year=year, month=month))
+    runner = Runner(1)
+    try:
+        rollup = roll_up(city, settings, year=year, month=month, today=today, read_files=read_in(runner))
+    finally:
+        runner.close()
+    placed = write_city_summary(city.summary_path, rollup)
+    for d in rollup.districts:
+        hh, people = d.table(MONITORED).row("全区")["合计（户）"], d.table(MONITORED).row("全区")["合计（人）"]
+        print(TEXT["city.done_district"].format(district=d.district, source=d.source, households=hh, people=people,
+                                                as_of=d.as_of))
+    for line in rollup.missing:
+        print(line)
+    for refused in rollup.refused:
+        print(TEXT["city.done_refused"].format(path=refused.path, reason=refused.reason))
+    how = TEXT["city.how_one_query" if rollup.matched_by == ONE_QUERY else "city.how_streamed"]
+    print(TEXT["city.done_duplicates"].format(people=len({p.person_id for p in rollup.duplicates}), how=how))
+    if placed.locked:
+        print(_locked_line(placed))
+    total = rollup.totals[0].rows[-1] if rollup.totals else ("", 0, 0)
+    print(TEXT["city.done"].format(city=rollup.city, year=year, month=month, path=placed.path, households=total[-2],
+                                   people=total[-1], n=len(rollup.districts)))
+    return EXIT_OK
+
+
 def cmd_rules_page(args: argparse.Namespace) -> int:
     from .rules_page import write_page
 
@@ -471,7 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _never_unprintable()
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
-                "report": cmd_report, "rules-page": cmd_rules_page}
+                "report": cmd_report, "city": cmd_city, "rules-page": cmd_rules_page}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

@@ -83,8 +83,9 @@ def describe(url: URL) -> str:
 class Database:
     """One database, used by one thread at a time (each process opens its own)."""
 
-    def __init__(self, target: str | Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, target: str | Path, *, timeout: float = 30.0, read_only: bool = False) -> None:
         self.url = database_url(target)
+        self.read_only = read_only  # PostgreSQL: every transaction READ ONLY, one snapshot each (the city's reads)
         self.dialect = self.url.get_backend_name()
         self.schema = None if self.dialect == "sqlite" else schema_of(self.url)  # None: the server's default
         self.timeout = timeout
@@ -109,6 +110,10 @@ class Database:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
+        if self.read_only:
+            return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
+                                 connect_args={"connect_timeout": max(1, int(self.timeout))},
+                                 isolation_level="REPEATABLE READ", execution_options={"postgresql_readonly": True})
         return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
                              connect_args={"connect_timeout": max(1, int(self.timeout))})
 
