@@ -205,7 +205,7 @@ def run(args: argparse.Namespace, schemas: list[str]) -> None:
     stream_s = time.perf_counter() - t
     for st in stores:
         st.close()
-    found_ids, streamed_ids = {p.person_id for p in found}, {p.person_id for p in streamed}
+    found_ids = {p.person_id for p in found}
     households = villages * args.village_size
     figures = {
         "districts": args.districts, "households_per_district": households, "planted": len(planted),
