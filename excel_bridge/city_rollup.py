@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .bulletin_numbers import BulletinNumbers, Refused, read_bulletin_numbers
-from .city_settings import City, CitySettings
+from .city_settings import City, CityDistrict, CitySettings
 from .config import load_config
 from .errors import LedgerError
 from .messages import TEXT
@@ -93,6 +93,27 @@ def bulletin_numbers(b: BulletinNumbers, source: str) -> DistrictNumbers:
                            checks=b.checks)
 
 
+def ledger_target(settings: CitySettings, d: CityDistrict) -> str:
+    """Where a district's ledger is, as Store.open_read takes it: its schema on the city's server, or its own."""
+    return with_schema(settings.server, d.ledger_schema) if d.ledger_schema and settings.server else str(d.database)
+
+
+def present_in(settings: CitySettings) -> Callable[[list[str]], dict[str, set[str]]]:
+    """district → which of these IDs its ledger has in households on file (districts sending a 通报: none)."""
+    def present(ids: list[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for d in settings.districts:
+            if d.bulletin:
+                continue
+            try:
+                with Store.open_read(ledger_target(settings, d)) as store:
+                    out[d.name] = store.present_among(ids)
+            except LedgerError:
+                continue  # said by the roll-up; its rows then go by county code
+        return out
+    return present
+
+
 def roll_up(city: City, settings: CitySettings, *, year: int, month: int, today: dt.date,
             read_files: Callable[[list[str]], list[BulletinNumbers | Refused]]) -> Rollup:
     """Every district's month, the city's, and the people in two districts. `read_files` reads 通报 workbooks (a
@@ -102,8 +123,7 @@ def roll_up(city: City, settings: CitySettings, *, year: int, month: int, today:
     with ExitStack() as stack:
         stores: dict[str, Store] = {}
         for d in ledgers:
-            target = with_schema(settings.server, d.ledger_schema) if d.ledger_schema and settings.server \
-                else str(d.database)
+            target = ledger_target(settings, d)
             source = TEXT["city.source_schema"].format(schema=d.ledger_schema) if d.ledger_schema \
                 else TEXT["city.source_ledger"].format(database=d.database)
             try:
@@ -155,6 +175,12 @@ def _from_bulletins(out: Rollup, city: City, settings: CitySettings,
 
 # --- the city's tables: sums of the districts' ---
 
+def total_row(table: StatTable) -> dict[str, int]:
+    """A district's 全区 row by header (a ledger with no town yet has only its label: every count 0)."""
+    row = next((r for r in table.rows if r[0] == TOTAL), (TOTAL,))
+    return {h: int(row[i]) if i < len(row) else 0 for i, h in enumerate(table.header) if i > 0}
+
+
 def _by_district(tables: Sequence[tuple[str, StatTable]], key: str) -> StatTable:
     """A by-town table of the district as one row per district (its 全区 row), and the city's total row."""
     first = tables[0][1]
@@ -164,8 +190,8 @@ def _by_district(tables: Sequence[tuple[str, StatTable]], key: str) -> StatTable
     numbers = [h for h in numbers if not h.startswith("合计")] + [h for h in numbers if h.startswith("合计")]
     rows: list[tuple[str | int, ...]] = []
     for district, t in tables:
-        row = t.row(TOTAL)
-        rows.append((district, *(int(row.get(h, 0)) for h in numbers)))
+        row = total_row(t)
+        rows.append((district, *(row.get(h, 0) for h in numbers)))
     rows.append((CITY_TOTAL, *(sum(int(r[i]) for r in rows) for i in range(1, len(numbers) + 1))))
     return StatTable(key, first.title.replace("按镇", "按区"), ("区", *numbers), tuple(rows), first.note)
 
@@ -209,8 +235,8 @@ def checks_by_district(districts: Sequence[DistrictNumbers]) -> StatTable:
     for d in districts:
         if d.checks is None:
             continue
-        row = d.checks.row(TOTAL)
-        rows.append((d.district, *(int(row.get(k, 0)) for k in KINDS), int(row.get("合计", 0))))
+        row = total_row(d.checks)
+        rows.append((d.district, *(row.get(k, 0) for k in KINDS), row.get("合计", 0)))
     rows.append((CITY_TOTAL, *(sum(int(r[i]) for r in rows) for i in range(1, len(KINDS) + 2))))
     return StatTable("kaohe", TEXT["city.checks_title"], ("区", *KINDS, "合计"), tuple(rows), TEXT["checks.note"])
 

@@ -26,7 +26,7 @@ from .config_files import invalid, read_yaml
 from .errors import ConfigError
 from .messages import TEXT
 from .settings import SCHEMA_NAME
-from .workspace import INBOX
+from .workspace import CITY_SPLIT, DEPARTMENTS, INBOX
 
 CITY_SETTINGS_FILE = "市级设置.yaml"
 SUMMARY_FILE = "市级汇总.xlsx"
@@ -39,6 +39,18 @@ class CityDistrict(BaseModel):
     ledger_schema: str | None = Field(default=None, alias="schema")
     database: str | None = None
     bulletin: bool = False
+    code: str | None = None  # its 区划代码: a city-level department list's rows go by the ID's first 6 digits
+    workspace: str | None = None  # its workspace folder as the city reaches it: split lists go to its 部门数据/
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        text = str(v).strip()
+        if not (len(text) == 6 and text.isdigit()):
+            raise PydanticCustomError("code", TEXT["settings.code_digits"], {})
+        return text
 
     @field_validator("name", mode="before")
     @classmethod
@@ -100,6 +112,15 @@ class City:
     @property
     def summary_path(self) -> Path:
         return self.root / SUMMARY_FILE
+
+    @property
+    def departments(self) -> Path:
+        """部门数据/<部门>/: lists a city-level department drops for the whole city, split into the districts'."""
+        return self.root / DEPARTMENTS
+
+    @property
+    def split_dir(self) -> Path:
+        return self.root / CITY_SPLIT
 
 
 def load_city(path: Path) -> CitySettings:

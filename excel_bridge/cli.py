@@ -423,7 +423,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_city(args: argparse.Namespace) -> int:
-    from .city_rollup import ONE_QUERY, read_in, roll_up
+    from .city_departments import CityList, city_lists, read_city_list, split_list, write_split
+    from .city_rollup import ONE_QUERY, present_in, read_in, roll_up, total_row
     from .city_settings import City, load_city
     from .report import parse_month
     from .runner import Runner
@@ -442,24 +443,38 @@ def cmd_city(args: argparse.Namespace) -> int:
     runner = Runner(1)
     try:
         rollup = roll_up(city, settings, year=year, month=month, today=today, read_files=read_in(runner))
+        lists = city_lists(city)
+        read_lists = runner.map(read_city_list, lists) if lists else []
     finally:
         runner.close()
     placed = write_city_summary(city.summary_path, rollup)
     for d in rollup.districts:
-        hh, people = d.table(MONITORED).row("全区")["合计（户）"], d.table(MONITORED).row("全区")["合计（人）"]
+        total = total_row(d.table(MONITORED))
+        hh, people = total.get("合计（户）", 0), total.get("合计（人）", 0)
         print(TEXT["city.done_district"].format(district=d.district, source=d.source, households=hh, people=people,
                                                 as_of=d.as_of))
     for line in rollup.missing:
         print(line)
     for refused in rollup.refused:
         print(TEXT["city.done_refused"].format(path=refused.path, reason=refused.reason))
+    for job, got in zip(lists, read_lists, strict=True):
+        if not isinstance(got, CityList) or got.problem is not None:
+            print(TEXT["city.list_unusable"].format(path=job[0], reason=got.problem if isinstance(got, CityList)
+                                                    else got))
+            continue
+        split = split_list(got, settings, present_in(settings))
+        write_split(split, city, settings, today=today)
+        parts = "、".join(TEXT["city.split_part"].format(district=name, rows=len(rows))
+                         for name, rows in split.by_district.items())
+        print(TEXT["city.split_done"].format(path=job[0], department=got.department, parts=parts or "—",
+                                             left=len(split.left)))
     how = TEXT["city.how_one_query" if rollup.matched_by == ONE_QUERY else "city.how_streamed"]
     print(TEXT["city.done_duplicates"].format(people=len({p.person_id for p in rollup.duplicates}), how=how))
     if placed.locked:
         print(_locked_line(placed))
-    total = rollup.totals[0].rows[-1] if rollup.totals else ("", 0, 0)
-    print(TEXT["city.done"].format(city=rollup.city, year=year, month=month, path=placed.path, households=total[-2],
-                                   people=total[-1], n=len(rollup.districts)))
+    city_total = rollup.totals[0].rows[-1] if rollup.totals else ("", 0, 0)
+    print(TEXT["city.done"].format(city=rollup.city, year=year, month=month, path=placed.path,
+                                   households=city_total[-2], people=city_total[-1], n=len(rollup.districts)))
     return EXIT_OK
 
 

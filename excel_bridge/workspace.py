@@ -34,6 +34,8 @@ WRONG_TOWN_SUFFIX = "_放错镇"  # told to the town whose households were dropp
 NOTE_SUFFIX = "_说明"  # 反馈/部门/<部门>_说明.txt
 NOTE_SUFFIXES = (UNREADABLE_SUFFIX, NOT_APPLIED_SUFFIX, WRONG_TOWN_SUFFIX, NOTE_SUFFIX)  # a note: "<stem><one>.txt"
 INBOX_NOTE = "收件箱说明.txt"
+CITY_SPLIT = "部门数据分拆"  # a city's folder: what a city-level department list gave each district, and the notes
+CITY_SPLIT_NOTE = "{district}_{department}_分拆说明.txt"
 NAME_BYTES = 150  # a derived file name's stem is cut to this many UTF-8 bytes (255 is the limit of most disks)
 
 
@@ -146,6 +148,11 @@ class Workspace:
     @property
     def departments(self) -> Path:
         return self.root / DEPARTMENTS
+
+    @staticmethod
+    def city_split_note(city_root: Path, district: str, department: str) -> Path:
+        """A city's note to one district on a city-level department list split for it (issue 24)."""
+        return Path(city_root) / CITY_SPLIT / CITY_SPLIT_NOTE.format(district=district, department=department)
 
     @property
     def department_feedback(self) -> Path:

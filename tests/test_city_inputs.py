@@ -80,3 +80,55 @@ def test_a_district_sending_no_bulletin_is_said_and_left_out(tmp_path, store, co
     assert TEXT["city.no_bulletin"].format(district="仁化县", year=2021, month=12, inbox=tmp_path / "收件箱") \
         in done.stdout
     assert (tmp_path / "市级汇总.xlsx").is_file()
+
+
+def test_a_city_department_list_is_split_into_the_districts(tmp_path, config):
+    """A city-level list: a person in 曲江区's ledger goes there whatever the ID's county code (moved from 武江区);
+    the others by the ID's first six digits; a code no district has, and a broken ID, stay with the city, in its note."""
+    from factory import lone_household, person, write_plain
+    from test_district_schemas import drop_village
+
+    from excel_bridge.idcard import make_id, mask_id
+    from excel_bridge.settings import DistrictSettings
+    from excel_bridge.workspace import Workspace
+
+    moved = make_id("440203", dt.date(1970, 1, 1), 13)  # a 武江区 number, living in 曲江区
+    in_a, in_b, nowhere = person(dt.date(1980, 2, 2), 15), make_id("440203", dt.date(1981, 3, 3), 17), \
+        make_id("440299", dt.date(1982, 4, 4), 19)
+    roots = {}
+    for name, code, town in (("曲江区", "440205", "马坝镇"), ("武江区", "440203", "龙归镇")):
+        Workspace.init(tmp_path / name, DistrictSettings(district=name, district_code=code, supervision_phone="",
+                                                         policy_document="", towns={town: []}))
+        roots[name] = Workspace.open(tmp_path / name)
+    hh, m = lone_household(moved, "郑十")
+    drop_village(roots["曲江区"], "马坝镇", "石塘村", {"household": [hh], "member": [m], "measure": [], "review": []})
+    assert run_cli("process", roots["曲江区"].root, "--as-of", "2021-12-20").returncode == 0
+
+    city = tmp_path / "韶关市"
+    (city / "部门数据" / "医保").mkdir(parents=True)
+    write_plain(city / "部门数据" / "医保" / "医保名单.xlsx", {"Sheet1": [
+        ["韶关市医保局 2021年12月 大额医疗支出名单"], ["姓名", "公民身份证号码", "自付金额"],
+        ["郑十", moved, 30000], ["甲", in_a, 25000], ["乙", in_b, 28000], ["丙", nowhere, 26000], ["丁", "123", 1]]})
+    settings = city / "市级设置.yaml"
+    settings.write_text(yaml.safe_dump({"city": "韶关市", "districts": [
+        {"name": n, "database": str(ws.ledger_path), "code": c, "workspace": str(ws.root)}
+        for (n, ws), c in zip(roots.items(), ("440205", "440203"), strict=True)]}, allow_unicode=True),
+        encoding="utf-8")
+    done = run_cli("city", settings, "--month", "2021-12", "--as-of", "2021-12-20")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "曲江区 2 行、武江区 1 行；未能分到区的 2 行" in done.stdout
+
+    def ids(ws):
+        from factory import calamine_rows
+
+        rows = calamine_rows(ws.departments / "医保" / "医保名单（韶关市分拆）.xlsx", "名单")
+        assert rows[0] == ["姓名", "公民身份证号码", "自付金额"]
+        return [r[1] for r in rows[1:]]
+
+    assert ids(roots["曲江区"]) == [moved, in_a]
+    assert ids(roots["武江区"]) == [in_b]
+    note = (city / "部门数据分拆" / "曲江区_医保_分拆说明.txt").read_text(encoding="utf-8")
+    assert "分给曲江区 2 行（其中 1 人在本区台账的在册户中，1 人按身份证号前 6 位的区划代码）" in note
+    left = (city / "部门数据分拆" / "韶关市_医保_分拆说明.txt").read_text(encoding="utf-8")
+    assert f"第 6 行：{mask_id(nowhere)}" in left and f"第 7 行：{TEXT['city.split_no_id']}" in left
+    assert nowhere not in left

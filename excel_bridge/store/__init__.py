@@ -13,12 +13,12 @@ each in a short snapshot, or many in one `snapshot()`. `views` holds the read mo
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from ..errors import LedgerError
 from ..messages import TEXT
-from .city import PersonPlace, in_several_on_server, in_several_streamed, people_by_id
+from .city import PersonPlace, in_several_on_server, in_several_streamed, people_by_id, present_among
 from .db import Database, database_url, describe, schema_of, with_schema
 from .departments import Departments
 from .drafts import Drafts
@@ -122,6 +122,10 @@ class Store:
     def people_by_id(self, district: str) -> Iterator[PersonPlace]:
         """This ledger's people in households on file, in ID order, labelled `district` (the city's streamed match)."""
         return people_by_id(self.db, district)
+
+    def present_among(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ID numbers are people in this ledger's households on file."""
+        return present_among(self.db, ids)
 
     def close(self) -> None:
         self.db.close()

@@ -88,3 +88,17 @@ def in_several_streamed(streams: Iterable[Iterator[PersonPlace]]) -> Iterator[Pe
         rows = list(group)
         if len({p.district for p in rows}) > 1:
             yield from sorted(rows, key=_order)
+
+
+def present_among(db: Database, ids: Iterable[str]) -> set[str]:
+    """Which of these ID numbers are people in households on file of this ledger (IN lists of a few hundred)."""
+    from .db import in_chunks
+
+    found: set[str] = set()
+    wanted = sorted(set(ids))
+    m, h = t.members, t.households
+    for chunk in in_chunks(wanted):
+        q = (select(m.c.person_id).select_from(m.join(h, and_(h.c.id == m.c.household_id, h.c.on_file.is_(True))))
+             .where(m.c.person_id.in_(chunk)).distinct())
+        found |= {pid for (pid,) in db.rows(q)}
+    return found
