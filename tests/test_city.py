@@ -13,8 +13,7 @@ from pathlib import Path
 
 import yaml
 from cli_helpers import run_cli
-from factory import calamine_rows, lone_household, person, rows_of_their_own
-from test_district_schemas import AS_OF, district_on, drop_village
+from factory import calamine_rows, district_on, drop_village, lone_household, person, rows_of_their_own
 
 from excel_bridge.messages import TEXT
 from excel_bridge.read import META_SHEET
@@ -24,6 +23,7 @@ from excel_bridge.workspace import Workspace
 
 TWICE_HEAD = person(dt.date(1966, 6, 6), 61)    # head of a household in 曲江区 and in 武江区
 TWICE_MEMBER = person(dt.date(1995, 9, 9), 72)  # a member in 曲江区, head in 武江区 (married out)
+AS_OF = "2021-12-20"
 LOW = dict(wage_income=5000, business_income=0, transfer_income=1000, business_cost=0)
 
 

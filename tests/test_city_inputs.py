@@ -85,8 +85,7 @@ def test_a_district_sending_no_bulletin_is_said_and_left_out(tmp_path, store, co
 def test_a_city_department_list_is_split_into_the_districts(tmp_path, config):
     """A city-level list: a person in 曲江区's ledger goes there whatever the ID's county code (moved from 武江区);
     the others by the ID's first six digits; a code no district has, and a broken ID, stay with the city, in its note."""
-    from factory import lone_household, person, write_plain
-    from test_district_schemas import drop_village
+    from factory import drop_village, lone_household, person, write_plain
 
     from excel_bridge.idcard import make_id, mask_id
     from excel_bridge.settings import DistrictSettings

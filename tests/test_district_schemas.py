@@ -5,36 +5,14 @@ pass lock is the schema's, and nothing of one district is seen through another's
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from cli_helpers import run_cli
-from factory import person, rows_of_their_own, village_rows
+from factory import district_on, drop_village, person, rows_of_their_own
 
 from excel_bridge.messages import TEXT
 from excel_bridge.settings import DistrictSettings, dump_settings
-from excel_bridge.workspace import Workspace
-from excel_bridge.writers.template import write_village_workbook
 
 AS_OF = "2021-12-20"
-
-
-def district_on(server, root: Path, name: str, code: str, town: str, village: str, *, schema: str) -> Workspace:
-    """`excel-bridge init DIR --from <settings naming the server and the schema>`: a new district on the server."""
-    settings = root.parent / f"{name}_设置.yaml"
-    settings.write_text(dump_settings(DistrictSettings(
-        district=name, district_code=code, supervision_phone="", policy_document="", towns={town: [village]},
-        database=server.url, schema=schema)), encoding="utf-8")
-    done = run_cli("init", root, "--from", settings)
-    assert done.returncode == 0, done.stderr
-    assert TEXT["init.schema"].format(schema=schema) in done.stdout
-    return Workspace.open(root)
-
-
-def drop_village(ws: Workspace, town: str, village: str, rows: dict) -> Path:
-    target = ws.town_inbox(town) / f"{village}.xlsx"
-    write_village_workbook(target, ws.config(), town=town, village=village, rows=village_rows(town, village, rows),
-                           created=dt.datetime(2021, 12, 20))
-    return target
 
 
 def test_two_districts_in_two_schemas_of_one_server(tmp_path, server):
