@@ -196,6 +196,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(TEXT["init.done" if result.settings_written else "init.exists"].format(path=ws.root.resolve()))
     print(TEXT["init.district"].format(district=s.district or TEXT["init.no_code"],
                                        code=s.district_code or TEXT["init.no_code"], towns=len(s.towns)))
+    if s.ledger_schema is not None and s.database is not None:
+        print(TEXT["init.schema"].format(schema=s.ledger_schema))
     if result.settings_written and args.source is not None:
         print(TEXT["init.settings_from"].format(source=Path(args.source).resolve()))
     if not result.settings_written:
@@ -478,6 +480,62 @@ def cmd_round(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_city(args: argparse.Namespace) -> int:
+    from .city_departments import CityList, city_lists, read_city_list, split_list, write_split
+    from .city_rollup import ONE_QUERY, present_in, read_in, roll_up, total_row
+    from .city_settings import City, load_city
+    from .report import parse_month
+    from .runner import Runner
+    from .statistics import MONITORED
+    from .writers.city_summary import write_city_summary
+
+    path = Path(args.settings)
+    if not path.is_file():
+        raise UsageError(TEXT["city.settings_missing"].format(path=path))
+    settings = load_city(path)
+    city = City(path)
+    today = args.as_of or dt.date.today()
+    year, month = parse_month(args.month) if args.month else (today.year, today.month)
+    if dt.date(year, month, 1) > today:
+        raise UsageError(TEXT["report.future_month"].format(year=year, month=month))
+    runner = Runner(1)
+    try:
+        rollup = roll_up(city, settings, year=year, month=month, today=today, read_files=read_in(runner))
+        lists = city_lists(city)
+        read_lists = runner.map(read_city_list, lists) if lists else []
+    finally:
+        runner.close()
+    placed = write_city_summary(city.summary_path, rollup)
+    for d in rollup.districts:
+        total = total_row(d.table(MONITORED))
+        hh, people = total.get("合计（户）", 0), total.get("合计（人）", 0)
+        print(TEXT["city.done_district"].format(district=d.district, source=d.source, households=hh, people=people,
+                                                as_of=d.as_of))
+    for line in rollup.missing:
+        print(line)
+    for refused in rollup.refused:
+        print(TEXT["city.done_refused"].format(path=refused.path, reason=refused.reason))
+    for job, got in zip(lists, read_lists, strict=True):
+        if not isinstance(got, CityList) or got.problem is not None:
+            print(TEXT["city.list_unusable"].format(path=job[0], reason=got.problem if isinstance(got, CityList)
+                                                    else got))
+            continue
+        split = split_list(got, settings, present_in(settings))
+        write_split(split, city, settings, today=today)
+        parts = "、".join(TEXT["city.split_part"].format(district=name, rows=len(rows))
+                         for name, rows in split.by_district.items())
+        print(TEXT["city.split_done"].format(path=job[0], department=got.department, parts=parts or "—",
+                                             left=len(split.left)))
+    how = TEXT["city.how_one_query" if rollup.matched_by == ONE_QUERY else "city.how_streamed"]
+    print(TEXT["city.done_duplicates"].format(people=len({p.person_id for p in rollup.duplicates}), how=how))
+    if placed.locked:
+        print(_locked_line(placed))
+    city_total = rollup.totals[0].rows[-1] if rollup.totals else ("", 0, 0)
+    print(TEXT["city.done"].format(city=rollup.city, year=year, month=month, path=placed.path,
+                                   households=city_total[-2], people=city_total[-1], n=len(rollup.districts)))
+    return EXIT_OK
+
+
 def cmd_rules_page(args: argparse.Namespace) -> int:
     from .rules_page import write_page
 
@@ -528,7 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"check": cmd_check, "template": cmd_template, "init": cmd_init, "process": cmd_process,
                 "watch": cmd_watch, "history": cmd_history, "demo": cmd_demo, "export": cmd_export,
                 "report": cmd_report, "rules-page": cmd_rules_page, "import": cmd_import,
-                "round": cmd_round}
+                "round": cmd_round, "city": cmd_city}
     with chinese():
         args, unknown = build_parser(commands).parse_known_args(argv)
         if unknown:  # argparse would blame the top level; the command's own usage is the one that helps

@@ -125,6 +125,10 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p.add_argument("year", type=_count, metavar=H["m.year"], help=H["round.year"])
     p.add_argument("--until", type=_date, default=None, metavar=H["m.date"], help=H["round.until"])
     p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
+    p = add("city", commands["city"])
+    p.add_argument("settings", type=Path, metavar=H["m.settings"], help=H["city.settings"])
+    p.add_argument("--month", default=None, metavar=H["m.month"], help=H["city.month"])
+    p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["report.as_of"])
 
     p = add("rules-page", commands["rules-page"])
     p.add_argument("dir", nargs="?", default=".", metavar=H["m.workspace"], help=H["dir"])

@@ -32,7 +32,8 @@ from .statistics import (
     scope_of,
 )
 from .store import Store
-from .store.snapshots import PASS, REPORT
+from .store.snapshots import PASS, REPORT, Snapshot
+from .town_checks import check_scope, keep_counting_scope, read_check_facts, town_checks
 from .workflow import CATEGORIES
 from .workspace import Workspace
 
@@ -52,6 +53,7 @@ class Bulletin:
     frozen_at: dt.datetime | None  # when the numbers were first reported (None: reported now, for the first time)
     corrections: tuple[str, ...]
     counted_late: dt.date | None = None  # a past month nothing was kept for: counted from the ledger of this day
+    checks: StatTable | None = None  # 考核 by town, counted for as_of (carried in the hidden sheet for the city)
 
     def table(self, key: str) -> StatTable:
         return next(t for t in self.tables if t.key == key)
@@ -87,23 +89,29 @@ def make_bulletin(store: Store, config: Config, *, year: int, month: int, today:
     now = (now or dt.datetime.now()).replace(microsecond=0)
     kept = store.snapshots.of(key)
     facts = read_facts(store)
-    late: dt.date | None = None
     scope = scope_of(config)
-    if kept is not None and (kept.made_by == REPORT or month_end(year, month) < today):
-        tables = tuple(StatTable.from_json(doc) for doc in kept.tables.values())
-        as_of, frozen_at = kept.as_of, kept.made_at
-        if kept.made_by != REPORT:  # the month's last pass: from now on, as reported
-            with store.atomic():
-                store.snapshots.keep(key, [t.to_json() for t in tables], made_by=REPORT, as_of=as_of, at=kept.made_at)
-    else:
-        as_of = min(month_end(year, month), today)
-        tables = compute(facts, as_of=as_of, **scope).tables
-        frozen_at = None
-        late = today if month_end(year, month) < today else None
-        with store.atomic():
-            store.snapshots.keep(key, [t.to_json() for t in tables], made_by=REPORT, as_of=as_of, at=now)
+    tables, as_of, frozen_at = month_tables(kept, facts, scope, year=year, month=month, today=today)
+    late = today if frozen_at is None and month_end(year, month) < today else None
+    with store.atomic():
+        if frozen_at is None or kept is None or kept.made_by != REPORT:  # from now on, as reported
+            store.snapshots.keep(key, [t.to_json() for t in tables], made_by=REPORT, as_of=as_of,
+                                 at=frozen_at or now)
+        keep_counting_scope(store, config)
+    checks = town_checks(facts, read_check_facts(store, as_of), as_of=as_of, **check_scope(config)).table
     return Bulletin(district=config.settings.district, year=year, month=month, as_of=as_of, tables=tables,
-                    frozen_at=frozen_at, corrections=_corrections(store, facts, scope, year, month), counted_late=late)
+                    frozen_at=frozen_at, corrections=_corrections(store, facts, scope, year, month), counted_late=late,
+                    checks=checks)
+
+
+def month_tables(kept: Snapshot | None, facts: Facts, scope: dict[str, Any], *, year: int, month: int,
+                 today: dt.date) -> tuple[tuple[StatTable, ...], dt.date, dt.datetime | None]:
+    """A month's tables, the day they count for and when they were kept (None: counted now, not yet kept): as kept
+    once the month was reported or is over, else counted from `facts` for the month's last day (today in the current
+    month). Reads only: the 通报 keeps what it gets, the city's roll-up keeps nothing."""
+    if kept is not None and (kept.made_by == REPORT or month_end(year, month) < today):
+        return tuple(StatTable.from_json(doc) for doc in kept.tables.values()), kept.as_of, kept.made_at
+    as_of = min(month_end(year, month), today)
+    return compute(facts, as_of=as_of, **scope).tables, as_of, None
 
 
 def _corrections(store: Store, facts: Facts, scope: dict[str, Any], year: int, month: int) -> tuple[str, ...]:
@@ -172,10 +180,14 @@ def to_pdf(xlsx: Path, *, timeout: float = 180) -> Path | None:
     return pdf if proc.returncode == 0 and pdf.is_file() else None
 
 
-def keep_pass_snapshot(store: Store, as_of: dt.date, tables: tuple[StatTable, ...]) -> None:
-    """Each pass keeps the current month's numbers until the month is reported (never over a report)."""
+def keep_pass_snapshot(store: Store, as_of: dt.date, tables: tuple[StatTable, ...], config: Config | None = None) -> None:
+    """Each pass keeps the current month's numbers until the month is reported (never over a report), and (config)
+    what the district counts by, for the city's roll-up."""
     key = month_key(as_of.year, as_of.month)
     kept = store.snapshots.of(key)
+    if config is not None:
+        with store.atomic():
+            keep_counting_scope(store, config)
     if kept is not None and kept.made_by == REPORT:
         return
     with store.atomic():

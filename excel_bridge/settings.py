@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ QUJIANG_PHONE = "6669428"  # 区乡村振兴局, as published in the plan's noti
 QUJIANG_POLICY = "韶曲农组〔2021〕6号"  # the number of 曲江区's 实施方案, printed in the template's 填表说明
 QUJIANG_EXAMPLE_VILLAGES = {"马坝镇": ["石塘村"]}  # the committed example workbook's village
 REQUIRED_IN_FILE = ("district", "district_code", "towns")
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL name that needs no quoting
 
 
 class DistrictSettings(BaseModel):
     """One district's settings; unset fields in code take 曲江区's values (never when read from a file)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     district: str = "曲江区"
     district_code: str = "440205"
@@ -39,6 +41,8 @@ class DistrictSettings(BaseModel):
     rescan_seconds: float = 300.0
     workers: int = 0  # 0 = one per CPU core
     database: str | None = None  # a database URL (postgresql+psycopg://…); none: 系统/ledger.sqlite
+    # the district's own schema on that PostgreSQL server (several districts, one server); `schema:` in the file
+    ledger_schema: str | None = Field(default=None, alias="schema")
     approvers: dict[str, list[str]] = Field(default_factory=dict)  # 镇名 or 区级 → who may decide (optional)
 
     @field_validator("district", "district_code", "supervision_phone", "policy_document", mode="before")
@@ -48,6 +52,15 @@ class DistrictSettings(BaseModel):
         if v is None:
             return ""
         return str(v).strip() if isinstance(v, (str, int)) and not isinstance(v, bool) else v
+
+    @field_validator("ledger_schema", mode="before")
+    @classmethod
+    def _schema(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if not isinstance(v, str) or not SCHEMA_NAME.fullmatch(v.strip()):
+            raise PydanticCustomError("schema", TEXT["settings.schema_name"], {})
+        return v.strip()
 
     @field_validator("district_code")
     @classmethod
@@ -132,6 +145,7 @@ NOTES = {
     "workers": "并行处理的进程数；0 表示每个 CPU 核一个",
     "approvers": "（可选）可以在核查表中做决定的人：每个镇（或“区级”）一行，其下列出姓名；登记后，核查人/审核人不在名单中的决定不生效",
     "database": "台账数据库：不写时用本目录“系统/ledger.sqlite”（无需安装任何软件）；多个区县共用一台 PostgreSQL 服务器时写它的地址",
+    "schema": "（与 database 一起用）本区在该 PostgreSQL 服务器上的模式名（小写字母、数字、下划线，如 nanxiong）；每个区县一个，init 时自动创建，各区互不可见",
 }
 
 
@@ -154,13 +168,16 @@ def dump_settings(settings: DistrictSettings) -> str:
         "# 区级设置（excel_bridge）。用记事本编辑：冒号后留一个空格，缩进用空格，不用 Tab。",
         "# 修改后下一轮处理即生效。",
     ]
-    for key, value in settings.model_dump().items():
+    for key, value in settings.model_dump(by_alias=True).items():
         lines += ["", f"# {NOTES[key]}"]
         if key == "approvers" and not value:
             lines.append("# approvers: {马坝镇: [王核查, 张核查], 区级: [李审核]}")
             continue
         if key == "database" and value is None:
             lines.append("# database: postgresql+psycopg://用户名:密码@服务器地址:5432/数据库名")
+            continue
+        if key == "schema" and value is None:
+            lines.append("# schema: nanxiong")
             continue
         if key == "towns" and not value:
             lines += ["# 请在下面的“towns:”之后按本区实际填写，例如曲江区是这样写的（去掉行首的“#”即生效）：",

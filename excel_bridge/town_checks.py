@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 from .messages import TEXT
 from .provincial.entries import due, matter
-from .statistics import TOTAL, Facts, StatTable, cycle_start, read_facts
+from .statistics import TOTAL, Facts, StatTable, cycle_start, read_facts, scope_of
 from .store import EntryDue, Store, WarningRow
 from .workflow import ASSISTING, DISTRICT_CONFIRM, LEAD, TOWN_CHECK
 
@@ -135,6 +136,26 @@ def check_scope(config: Any) -> dict[str, Any]:
     return {"towns": list(config.settings.towns), "registered": dict(config.settings.towns),
             "limit_days": config.rules.workflow.identification_deadline_days,
             "entry_days": config.rules.workflow.provincial_entry_days}
+
+
+COUNTING_SCOPE = "counting_scope"  # meta key: what the district counts by, kept by each pass for the city's roll-up
+
+
+def counting_scope(config: Any) -> dict[str, Any]:
+    """Everything the district's numbers and 考核 are counted by (its name, towns and their villages, risk types,
+    channels, the identification deadline): kept in the ledger so the city counts a ledger as its district does."""
+    return {**scope_of(config), **check_scope(config)}
+
+
+def keep_counting_scope(store: Store, config: Any) -> None:
+    """Inside the caller's atomic(): the scope as the district's configuration says today."""
+    store.meta.set(COUNTING_SCOPE, json.dumps(counting_scope(config), ensure_ascii=False, sort_keys=True))
+
+
+def kept_counting_scope(store: Store) -> dict[str, Any] | None:
+    """The scope the district's last pass or report counted by (None: the ledger has none yet)."""
+    text = store.meta.get(COUNTING_SCOPE)
+    return json.loads(text) if text else None
 
 
 def checks_of(store: Store, config: Any, as_of: dt.date, *, town: str | None = None) -> TownChecks:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config, bundled_dir
-from .errors import ConfigError, UsageError, WorkspaceError
+from .errors import ConfigError, LedgerError, UsageError, WorkspaceError
 from .messages import TEXT
 from .ruleset import load_rules
 from .schema import load_schemas
 from .settings import DistrictSettings, dump_settings, load_settings
-from .store import Store
+from .store import Store, database_url, schema_of, with_schema
 
 SETTINGS_FILE = "区级设置.yaml"
 INBOX = "收件箱"
@@ -40,6 +40,8 @@ WRONG_TOWN_SUFFIX = "_放错镇"  # told to the town whose households were dropp
 NOTE_SUFFIX = "_说明"  # 反馈/部门/<部门>_说明.txt
 NOTE_SUFFIXES = (UNREADABLE_SUFFIX, NOT_APPLIED_SUFFIX, WRONG_TOWN_SUFFIX, NOTE_SUFFIX)  # a note: "<stem><one>.txt"
 INBOX_NOTE = "收件箱说明.txt"
+CITY_SPLIT = "部门数据分拆"  # a city's folder: what a city-level department list gave each district, and the notes
+CITY_SPLIT_NOTE = "{district}_{department}_分拆说明.txt"
 NAME_BYTES = 150  # a derived file name's stem is cut to this many UTF-8 bytes (255 is the limit of most disks)
 
 
@@ -123,11 +125,19 @@ class Workspace:
         return self.root / SYSTEM / "ledger.sqlite"
 
     def database(self, override: str | None = None) -> str:
-        """Where the ledger lives: --database, else 区级设置's `database:` URL, else the SQLite file here."""
-        return override or load_settings(self.settings_path, complete=False).database or str(self.ledger_path)
+        """Where the ledger lives: --database, else 区级设置's `database:` URL, else the SQLite file here; with
+        `schema:` the district's own schema on that server (unless the URL itself names one)."""
+        settings = load_settings(self.settings_path, complete=False)
+        target = override or settings.database
+        if settings.ledger_schema is not None:
+            if target is None:
+                raise LedgerError(TEXT["ledger.schema_needs_server"].format(schema=settings.ledger_schema))
+            if schema_of(database_url(target)) is None:
+                return with_schema(target, settings.ledger_schema)
+        return target or str(self.ledger_path)
 
-    def open_store(self, database: str | None = None) -> Store:
-        return Store.open(self.database(database))
+    def open_store(self, database: str | None = None, *, create_schema: bool = False) -> Store:
+        return Store.open(self.database(database), create_schema=create_schema)
 
     @property
     def inbox(self) -> Path:
@@ -144,6 +154,11 @@ class Workspace:
     @property
     def departments(self) -> Path:
         return self.root / DEPARTMENTS
+
+    @staticmethod
+    def city_split_note(city_root: Path, district: str, department: str) -> Path:
+        """A city's note to one district on a city-level department list split for it (issue 24)."""
+        return Path(city_root) / CITY_SPLIT / CITY_SPLIT_NOTE.format(district=district, department=department)
 
     @property
     def department_feedback(self) -> Path:
@@ -355,7 +370,7 @@ def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str
             result.created.append(path)
     (result.created if result.settings_written else result.kept).append(ws.settings_path)
     existed = ws.ledger_path.exists()
-    ws.open_store().close()  # creates the ledger, or brings an older ledger's schema up to date
+    ws.open_store(create_schema=True).close()  # creates the ledger (and its schema), or brings an older one up to date
     if result.settings.database is None:
         (result.kept if existed else result.created).append(ws.ledger_path)
     return result

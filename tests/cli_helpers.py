@@ -21,7 +21,7 @@ BUNDLED_NOTE = ("注意：当前文件夹及其上级中没有区级工作目录
 # what may stay Latin in a Chinese help text: command and option names, file kinds, program names
 LATIN_ALLOWED = {"excel", "bridge", "xlsx", "xlsm", "xls", "xlsb", "ods", "et", "json", "yaml", "cron", "smb", "ctrl",
                  "demo", "district", "check", "template", "init", "process", "watch", "history", "schemas", "rules",
-                 "workspace", "out", "as", "of", "town", "village", "force", "name", "code", "from", "workers", "wait",
+                 "workspace", "out", "as", "of", "city", "town", "village", "force", "name", "code", "from", "workers", "wait",
                  "refresh", "poll", "villages", "households", "mistakes", "seed", "verbose", "version", "help", "wps",
                  "cpu", "tab", "database", "postgresql", "export", "since", "page", "report", "month", "pdf",
                  "libreoffice", "import", "csv", "round", "until"}

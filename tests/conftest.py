@@ -70,6 +70,51 @@ def backend(request):
         engine.dispose()
 
 
+class Server:
+    """A PostgreSQL server shared by several districts (issue 24): `name()` gives a fresh schema name, dropped (with
+    whatever the test made in it) at the end, like each role made with `role()`."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        self.url = url
+        self.engine = create_engine(url)
+        self.schemas: list[str] = []
+        self.roles: list[str] = []
+
+    def name(self, prefix: str = "d") -> str:
+        self.schemas.append(f"{prefix}_{uuid.uuid4().hex[:10]}")
+        return self.schemas[-1]
+
+    def role(self) -> str:
+        self.roles.append(f"r_{uuid.uuid4().hex[:10]}")
+        return self.roles[-1]
+
+    def close(self) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            for schema in self.schemas:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            for role in self.roles:
+                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                    conn.execute(text(f"DROP OWNED BY {role}"))
+                    conn.execute(text(f"DROP ROLE {role}"))
+        self.engine.dispose()
+
+
+@pytest.fixture
+def server():
+    """The PostgreSQL server of EB_TEST_POSTGRES for tests of several districts on one server (skipped without it)."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL: set EB_TEST_POSTGRES to a database URL to run this test")
+    shared = Server(POSTGRES)
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
 @pytest.fixture
 def ws(tmp_path, backend) -> Workspace:
     """A fresh district workspace (the defaults of `excel-bridge init`), its ledger on the test's backend."""

@@ -471,3 +471,30 @@ def rows_of_their_own(i: int) -> dict[str, list[dict[str, Any]]]:
         m["head_id"] = ids[m["head_id"]]
         m["person_id"] = ids.get(m["person_id"]) or person(dt.date(1990 + i, 1 + j, 10), 10 * i + j + 5)
     return rows
+
+
+def district_on(server: Any, root: Path, name: str, code: str, town: str, village: str, *, schema: str) -> Any:
+    """`excel-bridge init DIR --from <settings naming the server and the schema>`: a new district on the server
+    (issue 24; `server` is conftest's PostgreSQL server fixture)."""
+    from cli_helpers import run_cli
+
+    from excel_bridge.messages import TEXT
+    from excel_bridge.settings import DistrictSettings, dump_settings
+    from excel_bridge.workspace import Workspace
+
+    settings = root.parent / f"{name}_设置.yaml"
+    settings.write_text(dump_settings(DistrictSettings(
+        district=name, district_code=code, supervision_phone="", policy_document="", towns={town: [village]},
+        database=server.url, schema=schema)), encoding="utf-8")
+    done = run_cli("init", root, "--from", settings)
+    assert done.returncode == 0, done.stderr
+    assert TEXT["init.schema"].format(schema=schema) in done.stdout
+    return Workspace.open(root)
+
+
+def drop_village(ws: Any, town: str, village: str, rows: dict[str, list[dict[str, Any]]]) -> Path:
+    """A village workbook of this district's own settings (its hidden sheet names the district) in the town's inbox."""
+    target = ws.town_inbox(town) / f"{village}.xlsx"
+    write_village_workbook(target, ws.config(), town=town, village=village, rows=village_rows(town, village, rows),
+                           created=dt.datetime(2021, 12, 20))
+    return target

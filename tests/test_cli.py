@@ -391,7 +391,7 @@ TOP_USAGE = "用法：excel-bridge [-h] [--version] [-v] 命令 ..."
     ((), usage_error(TOP_USAGE, "excel-bridge：错误：缺少必填的参数：命令", SEE)),
     (("chek", "a.xlsx"), usage_error(
         TOP_USAGE, "excel-bridge：错误：命令：没有“chek”这一项（可选：'check', 'template', 'init', 'process', 'watch', "
-                   "'history', 'export', 'import', 'report', 'round', 'rules-page', 'demo'）", SEE)),
+                   "'history', 'export', 'import', 'report', 'round', 'city', 'rules-page', 'demo'）", SEE)),
     (("init",), usage_error(
         "用法：excel-bridge init [-h] [-v] [--name 区名] [--code 区划代码] [--from 设置文件] 区名",
         "excel-bridge init：错误：缺少必填的参数：区名", "运行“excel-bridge init -h”可以查看用法和说明。")),
@@ -424,7 +424,7 @@ def test_wrong_command_lines_are_told_in_chinese(args, expected):
     assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == expected
 
 
-COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo", "export", "report", "import", "round")
+COMMANDS = ("check", "template", "init", "process", "watch", "history", "demo", "export", "report", "import", "round", "city")
 
 
 @pytest.mark.parametrize("command", (None, *COMMANDS))

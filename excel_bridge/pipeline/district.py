@@ -83,7 +83,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
         facts, scope = read_facts(store, counted), scope_of(config)  # the district's numbers, once for all
         statistics = compute(facts, as_of=job.as_of, **scope)
-        keep_pass_snapshot(store, job.as_of, statistics.tables)  # the month's numbers until it is reported
+        keep_pass_snapshot(store, job.as_of, statistics.tables, config)  # the month's numbers until it is reported
         checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
         ok = True
         for town in config.settings.towns:

@@ -13,10 +13,13 @@ each in a short snapshot, or many in one `snapshot()`. `views` holds the read mo
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .db import Database, database_url, describe
+from ..errors import LedgerError
+from ..messages import TEXT
+from .city import PersonPlace, in_several_on_server, in_several_streamed, people_by_id, present_among
+from .db import Database, database_url, describe, schema_of, with_schema
 from .departments import Departments
 from .drafts import Drafts
 from .events import Events
@@ -51,9 +54,20 @@ from .submissions import Submissions
 from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "Decision", "DeptListRow", "Draft",
-           "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerHousehold", "LedgerKey", "MemberRow",
-           "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
-           "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
+           "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerHousehold", "LedgerKey",
+           "MemberRow", "PersonPlace", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
+           "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "in_several_streamed",
+           "people_in_several", "revive", "revived", "schema_of", "with_schema"]
+
+
+def people_in_several(server: str, schemas: Mapping[str, str]) -> list[PersonPlace]:
+    """district → its schema on the server at `server`: the people in households of two or more of them, found by one
+    query in the database, read only."""
+    db = Database(server, read_only=True)
+    try:
+        return in_several_on_server(db, schemas)
+    finally:
+        db.close()
 
 
 class Store:
@@ -78,15 +92,46 @@ class Store:
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod
-    def open(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":
-        """Open (creating or upgrading) the ledger at a SQLite path or a database URL."""
+    def open(cls, target: str | Path, *, timeout: float = 30.0, create_schema: bool = False) -> "Store":
+        """Open (creating or upgrading) the ledger at a SQLite path or a database URL; a PostgreSQL URL that names a
+        schema of its own needs it made (`create_schema`: by init)."""
         db = Database(target, timeout=timeout)
         try:
+            db.ensure_schema(create=create_schema)
             migrate(db)
         except BaseException:
             db.close()
             raise
         return cls(db)
+
+    @classmethod
+    def open_read(cls, target: str | Path, *, timeout: float = 30.0) -> "Store":
+        """Open a ledger only to read it (a city's roll-up): never created, upgraded or written; PostgreSQL reads in
+        READ ONLY transactions (a role with SELECT and USAGE is enough). LedgerError when it is missing or of another
+        schema version than this program's."""
+        url = database_url(target)
+        if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+            raise LedgerError(TEXT["ledger.read_missing"].format(path=describe(url)))
+        db = Database(target, timeout=timeout, read_only=True)
+        try:
+            db.ensure_schema(create=False)
+            with db.snapshot() as conn:
+                found = schema_version(conn)
+            if found != SCHEMA_VERSION:
+                raise LedgerError(TEXT["ledger.read_version"].format(database=describe(url), found=found,
+                                                                     supported=SCHEMA_VERSION))
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    def people_by_id(self, district: str) -> Iterator[PersonPlace]:
+        """This ledger's people in households on file, in ID order, labelled `district` (the city's streamed match)."""
+        return people_by_id(self.db, district)
+
+    def present_among(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ID numbers are people in this ledger's households on file."""
+        return present_among(self.db, ids)
 
     def close(self) -> None:
         self.db.close()

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
@@ -56,6 +56,25 @@ def database_url(target: str | Path) -> URL:
     return url.set(drivername=SUPPORTED[url.drivername])
 
 
+def schema_of(url: URL) -> str | None:
+    """The schema a PostgreSQL URL puts the ledger in (`?options=-csearch_path=<schema>`), or None."""
+    options = url.query.get("options")
+    for option in (options,) if isinstance(options, str) else options or ():
+        for part in option.replace("-c ", "-c").split():
+            if part.startswith("-csearch_path="):
+                return part.split("=", 1)[1].split(",")[0].strip() or None
+    return None
+
+
+def with_schema(target: str, schema: str) -> str:
+    """The URL of `target` (a PostgreSQL server) whose every connection works in `schema` (its search_path): the
+    form 区级设置's `database:` plus `schema:` comes to, and the one URL form README documents."""
+    url = database_url(target)
+    if url.get_backend_name() != "postgresql":
+        raise LedgerError(TEXT["ledger.schema_needs_server"].format(schema=schema))
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
 def describe(url: URL) -> str:
     """The database for messages and logs, without its password."""
     return url.render_as_string(hide_password=True)
@@ -64,9 +83,11 @@ def describe(url: URL) -> str:
 class Database:
     """One database, used by one thread at a time (each process opens its own)."""
 
-    def __init__(self, target: str | Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, target: str | Path, *, timeout: float = 30.0, read_only: bool = False) -> None:
         self.url = database_url(target)
+        self.read_only = read_only  # PostgreSQL: every transaction READ ONLY, one snapshot each (the city's reads)
         self.dialect = self.url.get_backend_name()
+        self.schema = None if self.dialect == "sqlite" else schema_of(self.url)  # None: the server's default
         self.timeout = timeout
         self._conn: Connection | None = None  # the connection of the open atomic() or snapshot() block
         self._writing = False
@@ -89,6 +110,10 @@ class Database:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
+        if self.read_only:
+            return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
+                                 connect_args={"connect_timeout": max(1, int(self.timeout))},
+                                 isolation_level="REPEATABLE READ", execution_options={"postgresql_readonly": True})
         return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
                              connect_args={"connect_timeout": max(1, int(self.timeout))})
 
@@ -187,6 +212,24 @@ class Database:
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=_short(exc))) from exc
         conn.info["immediate"] = immediate
         return conn
+
+    def ensure_schema(self, *, create: bool) -> None:
+        """PostgreSQL with a schema of its own: make it (`create`, for init), or say in Chinese that it is missing
+        (a district's schema is made by its init, never by a pass that names a schema by mistake)."""
+        if self.schema is None:
+            return
+        conn = self.connect_autocommit()
+        try:
+            if conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": self.schema}).first():
+                return
+            if not create:
+                raise LedgerError(TEXT["ledger.no_schema"].format(schema=self.schema, database=describe(self.url)))
+            quoted = conn.dialect.identifier_preparer.quote(self.schema)
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+        except DBAPIError as exc:
+            raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=_short(exc))) from exc
+        finally:
+            conn.close()
 
     def connect_autocommit(self) -> Connection:
         """A connection of its own, each statement committed at once (for session-level locks)."""

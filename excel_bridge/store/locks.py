@@ -3,7 +3,7 @@
 The pass lock: one processing pass at a time per ledger (PostgreSQL: a session advisory lock on a connection of
 its own, keyed by the schema; SQLite: an OS lock on a file beside the database). A lock dies with its process or
 its connection, so a killed pass never leaves the ledger locked. Inside a transaction, `claim_content` serialises
-two writers of the same file content (PostgreSQL: a transaction advisory lock; SQLite: BEGIN IMMEDIATE already
+two writers of the same file content (PostgreSQL: a transaction advisory lock, of the schema like the pass lock; SQLite: BEGIN IMMEDIATE already
 does).
 """
 
@@ -41,7 +41,7 @@ def claim_content(conn: Connection, sha256: str, town: str | None) -> None:
     """Inside a writing transaction: wait until no other transaction is applying this content for this town
     (until it commits, so what it applied is then seen). SQLite: the transaction already holds the write lock."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(:what))"),
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(coalesce(current_schema(), '') || :what))"),
                      {"k": CONTENT_KEY, "what": f"{town or ''}\n{sha256}"})
 
 

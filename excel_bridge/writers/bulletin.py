@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..bulletin_numbers import BULLETIN_KIND, NUMBERS_VERSION, numbers_rows
 from ..messages import TEXT
 from ..report import Bulletin, key_figures
 from ..statistics import MONITORED
@@ -15,7 +16,6 @@ from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import LABEL_WIDTH, NUMBER_WIDTH, draw_table
 from .tables import new_workbook, write_meta
 
-BULLETIN_KIND = "excel_bridge.bulletin"
 FIRST_SHEET = "通报"
 MIN_COLUMNS = 8  # a page as wide as the first page's table: a narrow table's title and note are not cut off
 
@@ -68,8 +68,8 @@ def _write(tmp: Path, b: Bulletin, now: dt.datetime) -> None:
         sheet.merge_range(1, 0, 1, end, dated, fmt.bold)
         r = draw_table(sheet, fmt, table, 3, end + 1)
         _landscape(sheet, r, end)
-    write_meta(wb, meta_rows(BULLETIN_KIND, "1", 区=b.district, 月份=f"{b.year:04d}-{b.month:02d}",
-                             截至=b.as_of.isoformat()))
+    write_meta(wb, meta_rows(BULLETIN_KIND, NUMBERS_VERSION, 区=b.district, 月份=f"{b.year:04d}-{b.month:02d}",
+                             截至=b.as_of.isoformat()) + numbers_rows(b.tables, b.checks))
     wb.close()
 
 
