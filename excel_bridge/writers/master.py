@@ -31,7 +31,6 @@ from .tables import (
     new_workbook,
     print_table,
     schema_col,
-    schema_value,
     wrap_widths,
     write_meta,
     write_table,
@@ -299,13 +298,21 @@ def member_identity(spec: SheetSpec) -> int:
 
 
 def member_cells(spec: SheetSpec) -> Callable[[MemberRow], list[object]]:
-    """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册."""
-    columns = [(c, c.key) for c in spec.columns]
+    """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册.
+    Decided once per column, not per cell (the district has some three million of them): the keys are read in
+    one pass, and only a multiple-choice column's answers (a list) are joined by its separator afterwards."""
+    keys = [c.key for c in spec.columns]
+    place = len(MEMBER_PLACE)
+    joined = [(place + i, c.separator or "、") for i, c in enumerate(spec.columns) if c.type == "multichoice"]
 
     def cells(r: MemberRow) -> list[object]:
         d = r.data
-        return [r.town, r.village, r.household_no, *(schema_value(c, d.get(key)) for c, key in columns),
-                "在册" if r.on_file else REMOVED]
+        row = [r.town, r.village, r.household_no, *map(d.get, keys), "在册" if r.on_file else REMOVED]
+        for i, separator in joined:
+            value = row[i]
+            if type(value) is list:
+                row[i] = separator.join(map(str, value))
+        return row
     return cells
 
 
