@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, bundled_dir
 from .errors import ConfigError, UsageError, WorkspaceError
@@ -12,7 +13,9 @@ from .messages import TEXT
 from .ruleset import load_rules
 from .schema import load_schemas
 from .settings import DistrictSettings, dump_settings, load_settings
-from .store import Store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a ledger is opened, not by `check` or `template`
+    from .store import Store
 
 SETTINGS_FILE = "区级设置.yaml"
 INBOX = "收件箱"
@@ -121,6 +124,8 @@ class Workspace:
         return override or load_settings(self.settings_path, complete=False).database or str(self.ledger_path)
 
     def open_store(self, database: str | None = None) -> Store:
+        from .store import Store
+
         return Store.open(self.database(database))
 
     @property
