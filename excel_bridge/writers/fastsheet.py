@@ -18,7 +18,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
-from .common import SPOOL_PREFIX, wrapped_height
+from .common import SPOOL_PREFIX, WrappedHeights
 
 _ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
@@ -31,6 +31,7 @@ class RowSpool:
                  directory: Path | None = None) -> None:
         self.styles = [f' s="{s}"' if s else "" for s in styles]
         self.wraps = dict(wraps or {})  # index → width of the columns whose wrapped text sets a row's height
+        self.heights = WrappedHeights(self.wraps)
         self.letters = [xl_col_to_name(c) for c in range(len(styles))]
         self.next_row = first_row
         self.count = 0
@@ -39,10 +40,11 @@ class RowSpool:
         self.fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
 
     def add_rows(self, rows: Iterable[Sequence[object]]) -> None:
-        write, letters, styles, wraps = self.fh.write, self.letters, self.styles, self.wraps
+        write, letters, styles = self.fh.write, self.letters, self.styles
+        heights = self.heights if self.wraps else None
         for row in rows:
             r = self.next_row
-            height = wrapped_height(row, wraps) if wraps else None
+            height = heights(row) if heights is not None else None
             parts = [f'<row r="{r}" ht="{height}" customHeight="1">' if height else f'<row r="{r}">']
             for c, value in enumerate(row):
                 if value is None or value == "":

@@ -1,0 +1,34 @@
+"""WrappedHeights (the big sheets' row heights, each text's lines counted once) gives exactly what wrapped_height
+gives, row by row, whether a text is met for the first time or again, and once it remembers no more texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from excel_bridge.writers.common import WrappedHeights, wrapped_height
+
+WIDTHS = {1: 10, 3: 5, 4: 30}
+ROWS = [
+    ["陈伟", "文盲或半文盲", None, "长期慢性病、残疾", "普通劳动力"],
+    ["陈伟", "文盲或半文盲", None, "健康", None],
+    ["x", "", "", "多重、智力、肢体、精神", "第一行\n第二行\n第三行"],
+    ["x", 12345678901234, 1, dt.date(2021, 1, 1), 3.5],
+    ["x", "短"],  # shorter than the widest wrapped column
+    [],
+    ["x", "之儿媳", 0, "健康", "弱劳动力或半劳动力" * 4],
+]
+
+
+def test_the_same_heights_as_wrapped_height_first_time_and_again():
+    heights = WrappedHeights(WIDTHS)
+    expected = [wrapped_height(row, WIDTHS) for row in ROWS]
+    assert [heights(row) for row in ROWS] == expected
+    assert [heights(row) for row in ROWS] == expected  # remembered
+    assert expected[0] == 14 * 5 + 3 and expected[1] == 14 * 2 + 3 and expected[5] is None
+
+
+def test_it_stops_remembering_at_its_limit_and_still_counts_right():
+    heights = WrappedHeights(WIDTHS, remember=2)
+    rows = [["", f"文本{i}" * (i % 5 + 1)] for i in range(50)]
+    assert [heights(row) for row in rows] == [wrapped_height(row, WIDTHS) for row in rows]
+    assert len(heights.lines) == 2
