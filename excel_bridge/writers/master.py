@@ -120,8 +120,8 @@ def _overview(wb, fmt: Formats, store: Store, config: Config, stats: Statistics)
     settings = config.settings
     year = settings.income_year
     line = config.rules.line.lines.get(year)
-    tally = store.views.tally(not_counted=NOT_INCLUDED)
-    by_town_state = {(town, state or REMOVED): n for (town, state), n in tally.by_town_state.items()}
+    counted = store.views.town_states()
+    by_town_state = {(town, state or REMOVED): n for (town, state), n in counted.items()}
     by_category, by_risk = stats.by_category, stats.by_risk
     monitored_states = list(STATES)
     states = [*monitored_states, REMOVED]
@@ -212,7 +212,7 @@ def _overview(wb, fmt: Formats, store: Store, config: Config, stats: Statistics)
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
                                        area=(0, 0, last_row, chart_col + 8), across_first=False, gridlines=False))
     sheet.fit_to_pages(1, 1)
-    return tally.total
+    return sum(counted.values())
 
 
 def _chart_rows(top: int, heights: dict[int, int]) -> tuple[int, int, int]:
