@@ -253,4 +253,55 @@ def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None) 
     try:
         return run_isolated(_check_positional, Path(path), config, as_of)
     except Died:
-        return unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
+        return _read_limit(path)
+
+
+def _read_limit(path: Path) -> CheckResult:
+    return unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """What `check` shows of a result, without the reading itself: the counts, the first `shown` issues (errors
+    first, then by sheet and row), and with `with_json` the whole JSON report. Made in the child that read the file,
+    it comes back in a few kilobytes where the full result (every cell read) is megabytes to pickle."""
+
+    path: Path
+    readable: bool
+    sha256: str | None
+    exit_code: int
+    households: int
+    members: int
+    errors: int
+    warnings: int
+    issues: list[Issue]  # the first `shown`; an unreadable file's one issue
+    more: int  # issues not among them
+    proposed: int  # households the rules propose as leads
+    parsed: bool = True  # False: read, but no village ledger (a national export: its one issue says what to do)
+    json: dict[str, object] | None = None
+
+
+def summarize(result: CheckResult, *, shown: int, with_json: bool = False) -> CheckSummary:
+    """The summary of a result that `check` prints (`with_json`: with its whole JSON report)."""
+    ordered = sorted(result.issues, key=lambda i: (i.severity != "error", i.sheet or "", i.row or 0))
+    parsed = result.parsed
+    return CheckSummary(
+        path=result.path, readable=result.readable, sha256=result.sha256, exit_code=result.exit_code,
+        households=len(parsed.households) if parsed else 0, members=len(parsed.members) if parsed else 0,
+        errors=result.errors, warnings=result.warnings, issues=ordered[:shown], more=max(0, len(ordered) - shown),
+        proposed=sum(1 for a in result.assessments if a and a.proposed), parsed=parsed is not None,
+        json=result.to_json() if with_json else None)
+
+
+def _summary_positional(path: Path, config: Config, as_of: dt.date | None, shown: int, with_json: bool) -> CheckSummary:
+    return summarize(check_file(path, config, as_of=as_of, district=True), shown=shown, with_json=with_json)
+
+
+def isolated_summary(path: Path, config: Config, *, as_of: dt.date | None = None, shown: int,
+                     with_json: bool = False) -> CheckSummary:
+    """isolated_check when only its summary is wanted (`check` without --out): the file is still read in the
+    memory-capped child, which sends back only the summary."""
+    try:
+        return run_isolated(_summary_positional, Path(path), config, as_of, shown, with_json)
+    except Died:
+        return summarize(_read_limit(path), shown=shown, with_json=with_json)

@@ -100,17 +100,21 @@ def _where(issue) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import isolated_check
+    from .check import isolated_check, isolated_summary, summarize
 
     file = Path(args.file)
     config = _config(args, file)
     started = time.perf_counter()
-    result = _folder_result(file) if file.is_dir() else isolated_check(file, config, as_of=args.as_of)
-    if result.readable:
-        log.info(TEXT["cli.log.check"], file.name, time.perf_counter() - started, file.stat().st_size,
-                 (result.sha256 or "")[:12])
-    placed = None
-    if args.out is not None and result.parsed is not None:
+    placed = result = None
+    if file.is_dir():
+        summary = summarize(_folder_result(file), shown=SUMMARY_ISSUES, with_json=args.json)
+    elif args.out is None:  # only what is printed comes back from the child that read the file, not the reading
+        summary = isolated_summary(file, config, as_of=args.as_of, shown=SUMMARY_ISSUES, with_json=args.json)
+    else:  # the returned copy is written from the reading
+        result = isolated_check(file, config, as_of=args.as_of)
+        summary = summarize(result, shown=SUMMARY_ISSUES, with_json=args.json)
+    seconds = time.perf_counter() - started
+    if result is not None and result.parsed is not None:
         from .returned import default_output, write_returned_copy  # openpyxl only when writing
 
         out = Path(args.out) if args.out != "" else default_output(file)
@@ -118,39 +122,39 @@ def cmd_check(args: argparse.Namespace) -> int:
             placed = write_returned_copy(result, out, config)
         except OSError as exc:  # the folder cannot be written: say which, not our temporary file's name
             raise UsageError(TEXT["check.cannot_write"].format(folder=out.parent, reason=os_problem(exc))) from exc
-    if result.readable:
+    if summary.readable:
+        log.info(TEXT["cli.log.check"], file.name, seconds, file.stat().st_size,
+                 (summary.sha256 or "")[:12])
         _say_bundled(args, config)
-    if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
-        return result.exit_code
+    if summary.json is not None:
+        sys.stdout.write(json.dumps(summary.json, ensure_ascii=False, default=str) + "\n")
+        return summary.exit_code
     name = file.name or str(file)
-    if not result.readable:
-        issue = result.issues[0]
+    if not summary.readable:
+        issue = summary.issues[0]
         print(TEXT["check.unreadable"].format(file=name, message=issue.message))
         print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
-        return result.exit_code
-    parsed = result.parsed
-    if parsed is None:  # read, and found to be no village ledger (the national system's export): said what to do
-        issue = result.issues[0]
+        return summary.exit_code
+    if not summary.parsed:  # read, and found to be no village ledger (the national system's export): said what to do
+        issue = summary.issues[0]
         print(TEXT["check.national"].format(file=name, message=issue.message))
         print(TEXT["check.unreadable_hint"].format(hint=issue.hint))
-        return result.exit_code
-    counts = dict(file=name, households=len(parsed.households), members=len(parsed.members),
-                  errors=result.errors, warnings=result.warnings)
-    print(TEXT["check.errors" if result.errors else "check.ok"].format(**counts))
-    shown = sorted(result.issues, key=lambda i: (i.severity != "error", i.sheet or "", i.row or 0))
-    for issue in shown[:SUMMARY_ISSUES]:
+        return summary.exit_code
+    counts = dict(file=name, households=summary.households, members=summary.members,
+                  errors=summary.errors, warnings=summary.warnings)
+    print(TEXT["check.errors" if summary.errors else "check.ok"].format(**counts))
+    for issue in summary.issues:
         where, severity = _where(issue), SEVERITY_WORD[issue.severity]
         print(TEXT["cli.issue"].format(severity=severity, where=where, message=issue.message) if where
               else TEXT["cli.issue_nowhere"].format(severity=severity, message=issue.message))
         if issue.hint:
             print(TEXT["cli.issue_hint"].format(hint=issue.hint))
-    if len(shown) > SUMMARY_ISSUES:
-        print(TEXT["check.more"].format(n=len(shown) - SUMMARY_ISSUES))
-    print(TEXT["check.proposed"].format(n=sum(1 for a in result.assessments if a and a.proposed)))
+    if summary.more:
+        print(TEXT["check.more"].format(n=summary.more))
+    print(TEXT["check.proposed"].format(n=summary.proposed))
     if placed is not None:
         print(TEXT["check.out"].format(path=placed.path))
-    return result.exit_code
+    return summary.exit_code
 
 
 # --- template, init ---

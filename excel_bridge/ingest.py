@@ -227,10 +227,13 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                 continue  # kept on file unchanged until the clerk fixes the head's ID
             if reduction(hp) and not match.on_file:
                 continue  # gone (by 自然减少, or not monitored): the row kept with its 减少原因 changes nothing
-            kept.append((_update(store, match, hp, sub_id, at, payload.sha256), hp, match))
+            kept.append((None, hp, match))  # updated below, all at once
         elif hp.head_id is not None and not reduction(hp):  # a household never recorded, listed as gone: nothing
             new.append(len(kept))
             kept.append((None, hp, None))
+    updated = _update(store, town, village, [(before, hp) for _, hp, before in kept if before is not None], sub_id,
+                      at, payload.sha256)
+    kept = [(updated[before.id] if before is not None else None, hp, before) for _, hp, before in kept]
     created = _create(store, config, town, village, [kept[i][1] for i in new], sub_id, at, payload.sha256, applied,
                       as_of)
     for i, hh in zip(new, created, strict=True):
@@ -363,24 +366,29 @@ def _created_comment(state: str, hp: HouseholdPayload) -> str:
     return {ASSISTING: TEXT["ingest.created_imported"], LEAD: TEXT["ingest.created_lead"]}[state]
 
 
-def _update(store: Store, hh: HouseholdRow, hp: HouseholdPayload, sub_id: int, at: dt.datetime,
-            sha: str) -> HouseholdRow:
-    number, provisional = hh.household_no, hh.provisional
-    if hp.household_no and hp.household_no != hh.household_no \
-            and not (is_provisional_no(hp.household_no) and not hh.provisional and hh.household_no):
-        # the national number replaces a provisional one; a provisional number still in the clerk's copy (written
-        # back before the town typed the 国家户编号) never replaces the national one
-        number, provisional = hp.household_no, is_provisional_no(hp.household_no)
-    store.households.update_from_file(
-        hh.id, household_no=number, provisional=provisional, head_id=hp.head_id or hh.head_id,
-        head_name=hp.head_name, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
-        errors=hp.errors, warnings=hp.warnings, identified_date=hh.identified_date or _identified(hp), at=at)
-    if not hh.on_file:
-        store.events.record(household_id=hh.id, event="restored", level=VILLAGE, at=at, source_sha256=sha,
-                            comment=TEXT["ingest.restored"])
-    row = store.households.get(hh.id)
-    assert row is not None
-    return row
+def _update(store: Store, town: str, village: str, matched: list[tuple[HouseholdRow, HouseholdPayload]],
+            sub_id: int, at: dt.datetime, sha: str) -> dict[int, HouseholdRow]:
+    """The file's newer rows for the households the ledger had (in the file's order): one statement updates them
+    all, one more records those back on file, one reads them back (id → the row as stored now)."""
+    if not matched:
+        return {}
+    updates = []
+    for hh, hp in matched:
+        number, provisional = hh.household_no, hh.provisional
+        if hp.household_no and hp.household_no != hh.household_no \
+                and not (is_provisional_no(hp.household_no) and not hh.provisional and hh.household_no):
+            # the national number replaces a provisional one; a provisional number still in the clerk's copy
+            # (written back before the town typed the 国家户编号) never replaces the national one
+            number, provisional = hp.household_no, is_provisional_no(hp.household_no)
+        updates.append(dict(
+            household_id=hh.id, household_no=number, provisional=provisional, head_id=hp.head_id or hh.head_id,
+            head_name=hp.head_name, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
+            errors=hp.errors, warnings=hp.warnings, identified_date=hh.identified_date or _identified(hp), at=at))
+    store.households.update_many_from_file(updates)
+    store.events.record_many([dict(household_id=hh.id, event="restored", level=VILLAGE, at=at, source_sha256=sha,
+                                   comment=TEXT["ingest.restored"]) for hh, _ in matched if not hh.on_file])
+    ids = {hh.id for hh, _ in matched}
+    return {row.id: row for row in store.households.list(town=town, village=village) if row.id in ids}
 
 
 def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload, at: dt.datetime,

@@ -128,13 +128,16 @@ def compute(facts: Facts, *, district: str, towns: Sequence[str], risk_types: Se
     scope_towns = [town] if town is not None else list(towns)
     label = town if town is not None else TOTAL
     ours = [h for h in facts.households if h.on_file and h.town in scope_towns]
+    by_town: dict[str, list[CountedHousehold]] = {t: [] for t in scope_towns}  # each town's, split once
+    for h in ours:
+        by_town[h.town].append(h)
     people = facts.members
     tables = (
-        _monitored(ours, people, scope_towns, label),
-        _eliminated(ours, people, scope_towns, label),
-        _under_way(ours, people, scope_towns, label),
+        _monitored(by_town, people, scope_towns, label),
+        _eliminated(by_town, people, scope_towns, label),
+        _under_way(by_town, people, scope_towns, label),
         _risk(ours, people, risk_types),
-        _channel(ours, scope_towns, channels, label),
+        _channel(by_town, scope_towns, channels, label),
         _monthly(facts, {h.id: h for h in facts.households if h.town in scope_towns}, as_of),
     )
     return Statistics(district=district, scope=label, as_of=as_of, tables=tables)
@@ -166,11 +169,12 @@ def _hp(households: Iterable[CountedHousehold], people: dict[int, int]) -> tuple
     return len(hs), sum(people.get(h.id, 0) for h in hs)
 
 
-def _monitored(ours: list[CountedHousehold], people: dict[int, int], towns: list[str], label: str) -> StatTable:
+def _monitored(by_town: dict[str, list[CountedHousehold]], people: dict[int, int], towns: list[str],
+               label: str) -> StatTable:
     header = ["镇", *(f"{c}（{u}）" for c in CATEGORIES for u in ("户", "人")), "合计（户）", "合计（人）"]
     rows: list[list[Cell]] = []
     for town in towns:
-        mine = [h for h in ours if h.town == town and h.state in IDENTIFIED]
+        mine = [h for h in by_town[town] if h.state in IDENTIFIED]
         row: list[Cell] = [town]
         for category in CATEGORIES:
             row += _hp((h for h in mine if (h.category or CATEGORIES[1]) == category), people)
@@ -180,21 +184,24 @@ def _monitored(ours: list[CountedHousehold], people: dict[int, int], towns: list
                      TEXT["stats.note.monitored"])
 
 
-def _eliminated(ours: list[CountedHousehold], people: dict[int, int], towns: list[str], label: str) -> StatTable:
-    rows: list[list[Cell]] = [[town, *_hp((h for h in ours if h.town == town and h.state == ELIMINATED), people)]
+def _eliminated(by_town: dict[str, list[CountedHousehold]], people: dict[int, int], towns: list[str],
+                label: str) -> StatTable:
+    rows: list[list[Cell]] = [[town, *_hp((h for h in by_town[town] if h.state == ELIMINATED), people)]
                               for town in towns]
     return StatTable(ELIMINATED_KEY, TEXT["stats.title.eliminated"], ("镇", "户数", "人数"),
                      _with_total(rows, label, len(towns)))
 
 
-def _under_way(ours: list[CountedHousehold], people: dict[int, int], towns: list[str], label: str) -> StatTable:
+def _under_way(by_town: dict[str, list[CountedHousehold]], people: dict[int, int], towns: list[str],
+               label: str) -> StatTable:
     header = ["镇", *(f"{s}（{u}）" for s in UNDER_WAY for u in ("户", "人")), "合计（户）", "合计（人）"]
     rows: list[list[Cell]] = []
     for town in towns:
         row: list[Cell] = [town]
+        here = [h for h in by_town[town] if h.state in UNDER_WAY]
         for state in UNDER_WAY:
-            row += _hp((h for h in ours if h.town == town and h.state == state), people)
-        row += _hp((h for h in ours if h.town == town and h.state in UNDER_WAY), people)
+            row += _hp((h for h in here if h.state == state), people)
+        row += _hp(here, people)
         rows.append(row)
     return StatTable(UNDER_WAY_KEY, TEXT["stats.title.under_way"], tuple(header), _with_total(rows, label, len(towns)),
                      TEXT["stats.note.under_way"])
@@ -211,12 +218,14 @@ def _risk(ours: list[CountedHousehold], people: dict[int, int], risk_types: Sequ
                      TEXT["stats.note.risk"])
 
 
-def _channel(ours: list[CountedHousehold], towns: list[str], channels: Sequence[str], label: str) -> StatTable:
-    counted = [h for h in ours if h.state in (*UNDER_WAY, *IDENTIFIED, ELIMINATED)]
+def _channel(by_town: dict[str, list[CountedHousehold]], towns: list[str], channels: Sequence[str],
+             label: str) -> StatTable:
+    counted = (*UNDER_WAY, *IDENTIFIED, ELIMINATED)
     names = [*channels, NO_CHANNEL]
     rows: list[list[Cell]] = []
     for town in towns:
-        by = Counter(h.lead_source if h.lead_source in channels else NO_CHANNEL for h in counted if h.town == town)
+        by = Counter(h.lead_source if h.lead_source in channels else NO_CHANNEL for h in by_town[town]
+                     if h.state in counted)
         rows.append([town, *(by.get(c, 0) for c in names), sum(by.values())])
     return StatTable(CHANNEL, TEXT["stats.title.channel"], ("镇", *names, "合计"), _with_total(rows, label, len(towns)),
                      TEXT["stats.note.channel"])

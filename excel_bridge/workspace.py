@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, bundled_dir
 from .errors import ConfigError, LedgerError, UsageError, WorkspaceError
@@ -13,7 +14,9 @@ from .messages import TEXT
 from .ruleset import load_rules
 from .schema import load_schemas
 from .settings import DistrictSettings, dump_settings, load_settings
-from .store import Store, database_url, schema_of, with_schema
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a ledger is opened, not by `check` or `template`
+    from .store import Store
 
 SETTINGS_FILE = "区级设置.yaml"
 INBOX = "收件箱"
@@ -132,11 +135,15 @@ class Workspace:
         if settings.ledger_schema is not None:
             if target is None:
                 raise LedgerError(TEXT["ledger.schema_needs_server"].format(schema=settings.ledger_schema))
+            from .store import database_url, schema_of, with_schema
+
             if schema_of(database_url(target)) is None:
                 return with_schema(target, settings.ledger_schema)
         return target or str(self.ledger_path)
 
     def open_store(self, database: str | None = None, *, create_schema: bool = False) -> Store:
+        from .store import Store
+
         return Store.open(self.database(database), create_schema=create_schema)
 
     @property

@@ -72,11 +72,22 @@ class Households:
                          assessment: dict[str, Any], errors: int, warnings: int,
                          identified_date: dt.date | None, at: dt.datetime) -> None:
         """A village file's newer rows for a household it already had (back on file if it was removed)."""
-        self.db.conn.execute(_UPDATE_FROM_FILE, {
-            "hid": household_id, "household_no": household_no, "provisional": provisional, "head_id": head_id,
-            "head_name": head_name, "on_file": True, "submission_id": submission_id, "row": row, "data": data,
-            "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at,
-            "identified_date": identified_date})
+        self.update_many_from_file([dict(
+            household_id=household_id, household_no=household_no, provisional=provisional, head_id=head_id,
+            head_name=head_name, submission_id=submission_id, row=row, data=data, assessment=assessment,
+            errors=errors, warnings=warnings, identified_date=identified_date, at=at)])
+
+    def update_many_from_file(self, households: Sequence[dict[str, Any]]) -> None:
+        """Many update_from_file()s (each a dict of its keywords and `household_id`) in one executemany: a village
+        file sent again updates all of its households in one round trip, not one each."""
+        if not households:
+            return
+        self.db.conn.execute(_UPDATE_FROM_FILE, [{
+            "hid": h["household_id"], "household_no": h["household_no"], "provisional": h["provisional"],
+            "head_id": h["head_id"], "head_name": h["head_name"], "on_file": True, "submission_id": h["submission_id"],
+            "row": h["row"], "data": h["data"], "assessment": h["assessment"], "errors": h["errors"],
+            "warnings": h["warnings"], "updated_at": h["at"], "identified_date": h["identified_date"]}
+            for h in households])
 
     def mark_removed(self, household_id: int, *, at: dt.datetime) -> None:
         """No longer in its village's current file: kept, with its history, never deleted."""

@@ -84,6 +84,15 @@ class Views:
                     by_risk[risk] += 1
         return Tally(by_town_state, by_category, by_risk, total)
 
+    def town_states(self) -> Counter:
+        """(town, state or None when removed) → households: 总览's table, counted by the database (no household's
+        values decoded)."""
+        by_town_state: Counter = Counter()
+        q = select(_H.c.town, _H.c.state, _H.c.on_file, func.count()).group_by(_H.c.town, _H.c.state, _H.c.on_file)
+        for town, state, on_file, n in self.db.rows(q):
+            by_town_state[(town, state if on_file else None)] += n
+        return by_town_state
+
     def open_issues(self) -> list[tuple[Submission, list[Issue]]]:
         """The problems of each village's latest file (an unreadable or failed file stands for its town until a
         readable one arrives), with the file they were found in."""

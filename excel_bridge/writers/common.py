@@ -57,6 +57,37 @@ def wrapped_height(values: Sequence[object], widths: Mapping[int, float]) -> flo
     return LINE_HEIGHT * lines + 3 if lines > 1 else None
 
 
+class WrappedHeights:
+    """wrapped_height for the many rows of one table: the lines of each (column, text) counted once and remembered
+    (a district's 家庭成员 repeats a few dozen choices in its wrapped columns over hundreds of thousands of rows;
+    at most `remember` texts are kept, so free text cannot make it grow without bound)."""
+
+    def __init__(self, widths: Mapping[int, float], *, remember: int = 50_000) -> None:
+        self.widths = sorted(widths.items())
+        self.lines: dict[tuple[int, str], int] = {}
+        self.remember = remember
+
+    def __call__(self, values: Sequence[object]) -> float | None:
+        most, known, count = 1, self.lines, len(values)
+        for c, width in self.widths:
+            if c >= count:
+                continue
+            value = values[c]
+            if value is None or value == "":
+                continue
+            if type(value) is str:
+                lines = known.get((c, value))
+                if lines is None:
+                    lines = text_lines(value, width)
+                    if len(known) < self.remember:
+                        known[(c, value)] = lines
+            else:
+                lines = text_lines(value, width)
+            if lines > most:
+                most = lines
+        return LINE_HEIGHT * most + 3 if most > 1 else None
+
+
 def fit_width(header: str, wanted: float, values: list[object] | None = None, *, cap: float = 40) -> float:
     longest = max((display_width(v) for v in values or () if v is not None), default=0)
     return min(cap, max(wanted, display_width(header) + 2, longest + 1))

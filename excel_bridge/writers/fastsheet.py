@@ -18,10 +18,11 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
-from .common import SPOOL_PREFIX, wrapped_height
+from .common import SPOOL_PREFIX, WrappedHeights
 
 _ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what _ESCAPE changes
 
 
 class RowSpool:
@@ -31,6 +32,7 @@ class RowSpool:
                  directory: Path | None = None) -> None:
         self.styles = [f' s="{s}"' if s else "" for s in styles]
         self.wraps = dict(wraps or {})  # index → width of the columns whose wrapped text sets a row's height
+        self.heights = WrappedHeights(self.wraps)
         self.letters = [xl_col_to_name(c) for c in range(len(styles))]
         self.next_row = first_row
         self.count = 0
@@ -39,24 +41,31 @@ class RowSpool:
         self.fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
 
     def add_rows(self, rows: Iterable[Sequence[object]]) -> None:
-        write, letters, styles, wraps = self.fh.write, self.letters, self.styles, self.wraps
+        write = self.fh.write
+        heights = self.heights if self.wraps else None
+        # each cell's XML from pieces made once per column, its row number once per row; a text is escaped only
+        # when it holds something to escape (str.translate looks up every character of every text otherwise)
+        opens = [f'<c r="{letter}' for letter in self.letters]
+        texts = [f'"{style} t="inlineStr"><is><t>' for style in self.styles]
+        numbers = [f'"{style}><v>' for style in self.styles]
+        special = _SPECIAL.search
         for row in rows:
-            r = self.next_row
-            height = wrapped_height(row, wraps) if wraps else None
+            r = str(self.next_row)
+            height = heights(row) if heights is not None else None
             parts = [f'<row r="{r}" ht="{height}" customHeight="1">' if height else f'<row r="{r}">']
             for c, value in enumerate(row):
                 if value is None or value == "":
                     continue
-                ref = f"{letters[c]}{r}"
                 if type(value) is str:
-                    parts.append(f'<c r="{ref}"{styles[c]} t="inlineStr"><is><t>{value.translate(_ESCAPE)}</t></is></c>')
+                    text = value.translate(_ESCAPE) if special(value) else value
+                    parts.append(f"{opens[c]}{r}{texts[c]}{text}</t></is></c>")
                 elif type(value) is bool:
-                    parts.append(f'<c r="{ref}"{styles[c]} t="inlineStr"><is><t>{"是" if value else "否"}</t></is></c>')
+                    parts.append(f"{opens[c]}{r}{texts[c]}{'是' if value else '否'}</t></is></c>")
                 elif isinstance(value, (int, float)):
-                    parts.append(f'<c r="{ref}"{styles[c]}><v>{value!r}</v></c>')
+                    parts.append(f"{opens[c]}{r}{numbers[c]}{value!r}</v></c>")
                 else:
                     text = str(value).translate(_ESCAPE)
-                    parts.append(f'<c r="{ref}"{styles[c]} t="inlineStr"><is><t>{text}</t></is></c>')
+                    parts.append(f"{opens[c]}{r}{texts[c]}{text}</t></is></c>")
             parts.append("</row>")
             write("".join(parts))
             self.next_row += 1

@@ -34,7 +34,6 @@ from .tables import (
     new_workbook,
     print_table,
     schema_col,
-    schema_value,
     wrap_widths,
     write_meta,
     write_table,
@@ -127,8 +126,8 @@ def _overview(wb, fmt: Formats, store: Store, config: Config, stats: Statistics)
     settings = config.settings
     year = settings.income_year
     line = config.rules.line.lines.get(year)
-    tally = store.views.tally(not_counted=NOT_INCLUDED)
-    by_town_state = {(town, state or REMOVED): n for (town, state), n in tally.by_town_state.items()}
+    counted = store.views.town_states()
+    by_town_state = {(town, state or REMOVED): n for (town, state), n in counted.items()}
     by_category, by_risk = stats.by_category, stats.by_risk
     monitored_states = list(STATES)
     states = [*monitored_states, REMOVED]
@@ -219,7 +218,7 @@ def _overview(wb, fmt: Formats, store: Store, config: Config, stats: Statistics)
     apply_xlsxwriter(sheet, PageLayout(landscape=True, pages_wide=1, repeat_rows=None, repeat_columns=None,
                                        area=(0, 0, last_row, chart_col + 8), across_first=False, gridlines=False))
     sheet.fit_to_pages(1, 1)
-    return tally.total
+    return sum(counted.values())
 
 
 def _chart_rows(top: int, heights: dict[int, int]) -> tuple[int, int, int]:
@@ -305,13 +304,21 @@ def member_identity(spec: SheetSpec) -> int:
 
 
 def member_cells(spec: SheetSpec) -> Callable[[MemberRow], list[object]]:
-    """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册."""
-    columns = [(c, c.key) for c in spec.columns]
+    """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册.
+    Decided once per column, not per cell (the district has some three million of them): the keys are read in
+    one pass, and only a multiple-choice column's answers (a list) are joined by its separator afterwards."""
+    keys = [c.key for c in spec.columns]
+    place = len(MEMBER_PLACE)
+    joined = [(place + i, c.separator or "、") for i, c in enumerate(spec.columns) if c.type == "multichoice"]
 
     def cells(r: MemberRow) -> list[object]:
         d = r.data
-        return [r.town, r.village, r.household_no, *(schema_value(c, d.get(key)) for c, key in columns),
-                "在册" if r.on_file else REMOVED]
+        row = [r.town, r.village, r.household_no, *map(d.get, keys), "在册" if r.on_file else REMOVED]
+        for i, separator in joined:
+            value = row[i]
+            if type(value) is list:
+                row[i] = separator.join(map(str, value))
+        return row
     return cells
 
 

@@ -14,7 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..read import META_SHEET
 from ..schema import ColumnSpec, Schemas
-from .common import DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, SYSTEM_FILL, display_width, wrapped_height
+from .common import DATE_FORMAT, DATETIME_FORMAT, ERROR_FILL, HEADER_FILL, SYSTEM_FILL, WrappedHeights, display_width
 from .printing import apply_xlsxwriter, plan_page
 
 
@@ -150,10 +150,10 @@ def write_table(ws: Worksheet, fmt: Formats, columns: Sequence[Col], rows: Itera
     ws.set_row(first_row, max(30, 14 * header_lines + 2))
     n = 0
     kinds = [fmt.for_col(col) for col in columns]
-    wraps = wrap_widths(columns, header_lines=header_lines)
+    heights = WrappedHeights(wrap_widths(columns, header_lines=header_lines), remember=10_000)
     for n, row in enumerate(rows, start=1):
         r = first_row + n
-        height = wrapped_height(row, wraps)
+        height = heights(row)
         if height:
             ws.set_row(r, height)
         for c, value in enumerate(row):
