@@ -259,3 +259,5 @@ def test_from_a_national_export_to_the_national_number_through_the_cli(tmp_path,
             cli("export", "省系统", "--workspace", root, database=backend).splitlines()] == [
         "马坝镇：自… 以来没有新的需录入省系统的户，没有写出文件", "大塘镇：自… 以来没有新的需录入省系统的户，没有写出文件"]
     assert sorted(ws.town_private("马坝镇").glob("马坝镇_省系统录入_*.xlsx")) == [passed]
+    if backend:  # every command used the PostgreSQL ledger it was given: the workspace's own SQLite file stayed empty
+        assert ledger(root, None) == {}
