@@ -398,7 +398,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if args.department == TARGET:
         return _export_provincial(ws, config, args, out)
-    with ws.open_store() as store:
+    with ws.open_store(args.database) as store:
         placed, data = export_share(store, ws, config, args.department, as_of=args.as_of or dt.date.today(),
                                     since=args.since, out=out)
     if placed.locked:
@@ -412,7 +412,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _export_provincial(ws, config, args: argparse.Namespace, out: Path | None) -> int:
     from .provincial.export import export_provincial
 
-    with ws.open_store() as store:
+    with ws.open_store(args.database) as store:
         done = export_provincial(store, ws, config, town=args.town, since=args.since, out=out)
     for export, placed in done:
         if placed is None:

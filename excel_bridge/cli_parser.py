@@ -107,6 +107,7 @@ def build_parser(commands: Mapping[str, Callable[[argparse.Namespace], int]]) ->
     p.add_argument("--workspace", default=".", metavar=H["m.workspace"], help=H["dir"])
     p.add_argument("--out", default=None, metavar=H["m.out_file"], help=H["export.out"])
     p.add_argument("--as-of", type=_date, default=None, metavar=H["m.date"], help=H["export.as_of"])
+    p.add_argument("--database", default=None, metavar=H["m.database"], help=H["database"])
 
     p = add("import", commands["import"])
     p.add_argument("file", metavar=H["m.file"], help=H["import.file"])

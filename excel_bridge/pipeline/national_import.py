@@ -65,6 +65,7 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
     if not path.is_file():
         raise ImportFailed(TEXT["import.missing"].format(path=path))
     config = config or workspace_config(str(ws.root))
+    ws.ensure_folders(config.settings)  # the towns' inboxes the villages are told to drop their workbooks back into
     received = (now or dt.datetime.now()).replace(microsecond=0)
     sha, archived = archive(ws, path, received)
     [read] = runner.map(national_read_job, [NationalReadJob(str(ws.root), str(archived), path.name)])
