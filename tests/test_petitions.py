@@ -80,3 +80,23 @@ def test_a_petition_confirmed_by_the_town_becomes_a_lead_from_the_petition_chann
     assert (leads.row(TOWN)["信访信息"], leads.row(TOWN)["入户走访"], leads.row(TOWN)["合计"]) == (1, 1, 2)  # B too
     master = {r["户主姓名"]: r for r in table_of(ws.master_path, "监测户台账", "户主身份证号")}
     assert (master["陈伟"]["流程状态"], master["陈伟"]["线索日期"]) == ("线索", ACCEPTED.isoformat())
+
+
+def test_through_the_cli_a_petition_list_is_taken_and_the_town_verification_makes_the_lead(ws, cfg):
+    from cli_helpers import run_cli
+
+    drop(ws, cfg, base_rows())
+    first = run_cli("process", ws.root, "--as-of", AS_OF.isoformat(), "--workers", "1", timeout=600)
+    assert first.returncode == 0, first.stderr
+    petition_list(ws)
+    taken = run_cli("process", ws.root, "--as-of", AS_OF.isoformat(), "--workers", "1", timeout=600)
+    assert taken.returncode == 0, taken.stderr
+    assert "部门数据/信访/信访登记表.xlsx" in taken.stdout and "新增预警 1 条" in taken.stdout
+    decide_warning(ws.town_review_path(TOWN), "黄丽", "属实-建议纳入", "属实", "王核查", dt.date(2021, 12, 21))
+    verified = run_cli("process", ws.root, "--as-of", "2021-12-21", "--workers", "1", timeout=600)
+    assert verified.returncode == 0, verified.stderr
+    a = ledger_row(ws, HEAD_A)
+    assert (a.state, a.data["lead_source"], a.lead_date) == ("线索", "信访信息", ACCEPTED)
+    [row] = [r for r in table_of(ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx"), "户信息", "流程状态")
+             if r["户主姓名"] == "陈伟"]
+    assert row["流程状态"] == "线索"
