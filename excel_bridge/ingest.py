@@ -415,8 +415,10 @@ def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdP
     elif hh.state == LEAD and proposed is True and hh.opinion and marked_not_proposed(store, hh):
         action, opinion = "研判建议纳入", ""
     if action is None:
-        if hh.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and before is not None and _accepted_changed(hp, before):
-            store.households.set_lead_date(hh.id, accepted_on(hp, before, as_of))  # the clerk corrected 受理日期
+        corrected = hp.data.get("accepted_date")
+        if (hh.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and before is not None and _accepted_changed(hp, before)
+                and isinstance(corrected, dt.date) and corrected <= as_of):  # the clerk corrected 受理日期
+            store.households.set_lead_date(hh.id, corrected)  # (emptied: the clock stays where it was)
             return _get(store, hh.id)
         return hh
     transition(store.moves, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of, opinion=opinion,

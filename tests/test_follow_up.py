@@ -180,6 +180,11 @@ def test_the_fifteen_day_clock_runs_from_the_accepted_date_and_leads_are_counted
     run(ws, runner, as_of=as_of)
     assert ledger_row(ws, HEAD_B).lead_date == dt.date(2021, 12, 10)
     assert overdue(ws.master_path) == []
+    # emptied: the clock stays where it was (it does not restart on the day of the file)
+    rows["household"][1]["accepted_date"] = None
+    drop(ws, cfg, rows)
+    run(ws, runner, as_of=as_of)
+    assert ledger_row(ws, HEAD_B).lead_date == dt.date(2021, 12, 10)
 
 
 def test_a_lead_without_an_accepted_date_starts_its_clock_on_the_day_the_file_is_applied(ws, cfg, runner):
