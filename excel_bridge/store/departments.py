@@ -65,9 +65,9 @@ class Departments:
 
     def keep(self, list_id: int, kept: Sequence[dict[str, Any]], *, at: dt.datetime) -> None:
         """A newer list still says these (keys: id, fact, name, household_id, town, village, lead_source, lead_date):
-        each as the list says
-        it now, the latest list noted. A changed fact or household is a new revision (a decision row written for
-        the old one is stale); the deadline stays. Those unchanged — most of a monthly list — in one statement."""
+        each as the list says it now, the latest list noted. A changed fact or household is a new revision (a
+        decision row written for the old one is stale); the deadline stays. Those unchanged — most of a monthly
+        list — in one statement."""
         conn = self.db.conn
         current = {}
         for chunk in in_chunks([k["id"] for k in kept], 5000):
