@@ -1,4 +1,4 @@
-"""预警: overdue identification, scale warnings (规模性返贫, plan 六(四)), sharp drops to verify, monitored
+"""预警: overdue identification, households due a follow-up visit (定期信息采集), scale warnings (规模性返贫, plan 六(四)), sharp drops to verify, monitored
 households their village's new file left out, leads the rules do not propose but may not dismiss, people in
 two villages, department warnings past their verification deadline, and households ready for risk
 elimination — computed from the ledger for the town workbooks and the master."""
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .config import Config
+from .follow_up import follow_up_due
 from .messages import TEXT, show
 from .rules import ELIMINATION_ELIGIBLE, Assessor
 from .store import HouseholdRow, Store
@@ -46,6 +47,8 @@ class HouseholdAlerts:
     def __init__(self, store: Store, config: Config, as_of: dt.date) -> None:
         self.as_of = as_of
         self.limit = config.rules.workflow.identification_deadline_days
+        self.follow_up_months = config.rules.workflow.follow_up_months
+        self.follow_ups: list[Alert] = []
         self.params = config.rules.rules.scale
         since = as_of - dt.timedelta(days=self.params.period_days)
         self.baseline = store.events.village_first_files()
@@ -62,13 +65,26 @@ class HouseholdAlerts:
         if not r.on_file:
             return
         self._overdue(r)
+        self._follow_up(r)
         self._count(r)
         self._drop(r)
         self._absent(r)
         self._not_proposed(r)
 
     def alerts(self) -> list[Alert]:
-        return [*self.absent, *self.overdue, *self._scale(), *self.drops, *self.not_proposed]
+        return [*self.absent, *self.overdue, *self.follow_ups, *self._scale(), *self.drops, *self.not_proposed]
+
+    def _follow_up(self, r: HouseholdRow) -> None:
+        """定期信息采集 (plan 五(二)): a 帮扶中 household whose row has not changed, and who was not visited, for the
+        district's number of months."""
+        due = follow_up_due(r.state, r.data, identified=r.identified_date, fallback=r.updated_at.date(),
+                            as_of=self.as_of, months=self.follow_up_months)
+        if due is None:
+            return
+        changed, visit = due
+        self.follow_ups.append(Alert(TEXT["alert.kind.follow_up"], r.town, r.village, TEXT["alert.follow_up"].format(
+            changed=changed.isoformat(), visit=visit.isoformat() if visit else TEXT["alert.follow_up_no_visit"],
+            months=self.follow_up_months), r.household_no or "", r.head_name or ""))
 
     def _absent(self, r: HouseholdRow) -> None:
         """A monitored household the village's latest file left out: it stays monitored until 自然减少 is decided."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from .check import CheckResult
 from .config import Config
+from .follow_up import CHANGED_ON, contact_issues, row_changed
 from .idcard import mask_id
 from .issues import Issue, make_issue
 from .messages import TEXT, show
@@ -30,6 +31,7 @@ from .workflow import (
     ABSENT_SINCE,
     ASSISTING,
     DEPARTMENT_LEAD,
+    DISTRICT_CONFIRM,
     DISTRICT_REDUCE,
     ELIMINATED,
     LEAD,
@@ -43,6 +45,7 @@ from .workflow import (
     REMOVED,
     RETURN,
     SYSTEM,
+    TOWN_CHECK,
     TOWN_REDUCE,
     VILLAGE,
     identified_category,
@@ -54,7 +57,7 @@ from .workflow import (
 # left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,
 # in `check` and here alike.
 LEDGER_CODES = frozenset({"PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY", "IMPORT_NEEDS_NUMBER",
-                          "MONITORED_MISSING"})
+                          "MONITORED_MISSING", "CONTACT_MISSING"})
 
 
 @dataclass
@@ -227,8 +230,10 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                 continue  # kept on file unchanged until the clerk fixes the head's ID
             if reduction(hp) and not match.on_file:
                 continue  # gone (by 自然减少, or not monitored): the row kept with its 减少原因 changes nothing
+            _stamp_change(hp, match, as_of)
             kept.append((None, hp, match))  # updated below, all at once
         elif hp.head_id is not None and not reduction(hp):  # a household never recorded, listed as gone: nothing
+            _stamp_change(hp, None, as_of)
             new.append(len(kept))
             kept.append((None, hp, None))
     updated = _update(store, town, village, [(before, hp) for _, hp, before in kept if before is not None], sub_id,
@@ -251,6 +256,7 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                        comment=TEXT["ingest.readmit"], decided_on=as_of)
             hh = _get(store, hh.id)
         hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before)
+        applied.issues.extend(contact_issues(config, hh.state, hp.data, sheet=hp.sheet, row=hp.row))
         applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
                                            reviews=hp.reviews, new=before is None))
     for row in existing:
@@ -260,6 +266,16 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                 continue
             _remove(store, row.id, at, payload.sha256, TEXT["ingest.removed"])
             applied.removed += 1
+
+
+def _stamp_change(hp: HouseholdPayload, before: HouseholdRow | None, as_of: dt.date) -> None:
+    """The day the household's row last changed (定期信息采集): today for a new or changed row, else the day kept
+    (a row recorded before the ledger kept it: its last update, never earlier than the truth)."""
+    if before is not None and not row_changed(before.data, hp.data, {"household_no": before.household_no,
+                                                                     "identified_date": before.identified_date}):
+        hp.data[CHANGED_ON] = before.data.get(CHANGED_ON) or before.updated_at.date().isoformat()
+    else:
+        hp.data[CHANGED_ON] = as_of.isoformat()
 
 
 def reduction(hp: HouseholdPayload) -> str | None:
@@ -347,7 +363,8 @@ def _create(store: Store, config: Config, town: str, village: str, hps: list[Hou
     provisional = iter(provisional_nos(store, config, sum(numbered)))
     rows = store.households.create_rows([dict(
         household_no=next(provisional) if needs else hp.household_no, provisional=needs, head_id=hp.head_id or "",
-        head_name=hp.head_name, town=town, village=village, state=state, lead_date=as_of if state == LEAD else None,
+        head_name=hp.head_name, town=town, village=village, state=state,
+        lead_date=accepted_on(hp, None, as_of) if state == LEAD else None,
         identified_date=identified, submission_id=sub_id, row=hp.row, data=hp.data, assessment=hp.assessment,
         errors=hp.errors, warnings=hp.warnings, at=at,
         category=identified_category(hp.data, hp.assessment) if state == ASSISTING else None)
@@ -410,8 +427,14 @@ def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdP
     elif hh.state == LEAD and proposed is True and hh.opinion and marked_not_proposed(store, hh):
         action, opinion = "研判建议纳入", ""
     if action is None:
+        corrected = hp.data.get("accepted_date")
+        if (hh.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and before is not None and _accepted_changed(hp, before)
+                and isinstance(corrected, dt.date) and corrected <= as_of):  # the clerk corrected 受理日期
+            store.households.set_lead_date(hh.id, corrected)  # (emptied: the clock stays where it was)
+            return _get(store, hh.id)
         return hh
-    transition(store.moves, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of, opinion=opinion)
+    transition(store.moves, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of, opinion=opinion,
+               lead_date=accepted_on(hp, before, as_of))
     row = store.households.get(hh.id)
     assert row is not None
     if row.state == LEAD and row.household_no is None:
@@ -419,6 +442,23 @@ def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdP
         row = store.households.get(hh.id)
         assert row is not None
     return row
+
+
+def accepted_on(hp: HouseholdPayload, before: HouseholdRow | None, as_of: dt.date) -> dt.date:
+    """The day a household becoming a lead (or a lead still on its way) was received — its 受理日期, from which the
+    15-day clock runs: the date the file gives, when the clerk wrote it for this lead (new, or changed since the
+    ledger's copy: an unchanged date belongs to an earlier lead) and it is not after today; else the day the file
+    is applied."""
+    day = hp.data.get("accepted_date")
+    if not isinstance(day, dt.date) or day > as_of:
+        return as_of
+    if before is not None and not _accepted_changed(hp, before):
+        return as_of
+    return day
+
+
+def _accepted_changed(hp: HouseholdPayload, before: HouseholdRow) -> bool:
+    return str(hp.data.get("accepted_date")) != str(before.data.get("accepted_date"))
 
 
 def _not_proposed_reason(data: dict[str, Any]) -> str:
@@ -454,7 +494,7 @@ def _row_key(data: dict[str, Any], ledger: HouseholdRow) -> str:
     what the system wrote back into the returned copy (the ledger's 户编号, its 识别纳入日期): our own writes are
     never the clerk's change (dates as ISO text: the ledger's copy and a file's compare alike)."""
     ours = {"household_no": ledger.household_no, "identified_date": ledger.identified_date}
-    kept = {k: v for k, v in data.items() if k not in DEPARTMENT_LEAD_KEYS and k != ABSENT_SINCE
+    kept = {k: v for k, v in data.items() if k not in DEPARTMENT_LEAD_KEYS and k not in (ABSENT_SINCE, CHANGED_ON)
             and not (k in WRITTEN_BACK_KEYS and (v is None or str(v) == str(ours[k])))}
     return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .decision_sheet import Token, issued_for, make_entry_token, make_token, make_warning_token, shown_digest
+from .follow_up import CHANGED_ON
 from .store import EntryDue, HouseholdRow, Store, WarningRow
 
 SECRET_KEY = "token_secret"  # the ledger's meta entry holding the secret, made with the ledger (store.migrations)
@@ -27,10 +28,12 @@ def ledger_secret(store: Store) -> str:
 
 
 def household_facts(hh: HouseholdRow, children: tuple[list, list, list]) -> dict[str, Any]:
-    """What a household's decision row is decided on (JSON-able)."""
+    """What a household's decision row is decided on (JSON-able); the day its row last changed (follow_up) is the
+    system's note about the row, not the row."""
     members, measures, reviews = children
     return {"household": [hh.household_no, hh.head_id, hh.head_name, hh.town, hh.village, hh.on_file],
-            "data": hh.data, "assessment": hh.assessment, "opinion": hh.opinion,
+            "data": {k: v for k, v in hh.data.items() if k != CHANGED_ON}, "assessment": hh.assessment,
+            "opinion": hh.opinion,
             "members": _records(members), "measures": _records(measures), "reviews": _records(reviews)}
 
 

@@ -178,6 +178,8 @@ class Workflow(Sourced):
     notice_min_days: int = 5
     identification_deadline_days: int = 15
     provincial_entry_days: int = 10
+    # 定期信息采集 (plan 五(二)): a 帮扶中 household neither updated nor visited for this many months is a warning
+    follow_up_months: int = Field(default=6, ge=1)
 
 
 PLAN_FLOOR = Decimal(9060)  # plan 三: the 2020 provincial relative-poverty standard; no line may be below it

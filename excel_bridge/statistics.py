@@ -34,8 +34,8 @@ TOTAL = "全区"
 NO_CHANNEL = "未填写"
 NO_RISK = "未标注风险类型"
 # the keys of the tables, in the order 统计 and the 通报 show them
-MONITORED, ELIMINATED_KEY, UNDER_WAY_KEY, RISK, CHANNEL, MONTHLY = (
-    "monitored", "eliminated", "under_way", "risk", "channel", "monthly")
+MONITORED, ELIMINATED_KEY, UNDER_WAY_KEY, RISK, CHANNEL, LEADS, MONTHLY = (
+    "monitored", "eliminated", "under_way", "risk", "channel", "leads", "monthly")
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ def compute(facts: Facts, *, district: str, towns: Sequence[str], risk_types: Se
         _under_way(by_town, people, scope_towns, label),
         _risk(ours, people, risk_types),
         _channel(by_town, scope_towns, channels, label),
+        _leads(ours, scope_towns, channels, label, as_of),
         _monthly(facts, {h.id: h for h in facts.households if h.town in scope_towns}, as_of),
     )
     return Statistics(district=district, scope=label, as_of=as_of, tables=tables)
@@ -229,6 +230,21 @@ def _channel(by_town: dict[str, list[CountedHousehold]], towns: list[str], chann
         rows.append([town, *(by.get(c, 0) for c in names), sum(by.values())])
     return StatTable(CHANNEL, TEXT["stats.title.channel"], ("镇", *names, "合计"), _with_total(rows, label, len(towns)),
                      TEXT["stats.note.channel"])
+
+
+def _leads(ours: list[CountedHousehold], towns: list[str], channels: Sequence[str], label: str,
+           as_of: dt.date) -> StatTable:
+    """The leads register (plan 四(一)(二)(四)): households that became leads this cycle, by the day their channel
+    received them (受理日期, from which the 15-day clock runs), by town and channel, whatever became of them since."""
+    start = cycle_start(as_of)
+    received = [h for h in ours if h.lead_date is not None and start <= h.lead_date <= as_of]
+    names = [*channels, NO_CHANNEL]
+    rows: list[list[Cell]] = []
+    for town in towns:
+        by = Counter(h.lead_source if h.lead_source in channels else NO_CHANNEL for h in received if h.town == town)
+        rows.append([town, *(by.get(c, 0) for c in names), sum(by.values())])
+    return StatTable(LEADS, TEXT["stats.title.leads"].format(start=start, end=as_of), ("镇", *names, "合计"),
+                     _with_total(rows, label, len(towns)), TEXT["stats.note.leads"])
 
 
 def _months(as_of: dt.date) -> list[tuple[int, int]]:

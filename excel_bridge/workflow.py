@@ -174,10 +174,12 @@ def check_move(hh: Household, action: str, level: str) -> str:
 
 def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt.datetime | None = None,
                person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
-               decided_on: dt.date | None = None, opinion: str | None = None) -> str:
+               decided_on: dt.date | None = None, opinion: str | None = None,
+               lead_date: dt.date | None = None) -> str:
     """Move a household (inside the caller's `store.atomic()`; `ledger`: the store's `moves`) and record the
     event; returns the new state. `opinion` replaces the 审核意见 the move would otherwise write (a move that
-    must say more than its action)."""
+    must say more than its action); `lead_date`: the 受理日期 of a household becoming a lead, when its channel
+    received it before the move (the 15-day clock runs from it; otherwise from the move's day)."""
     to = check_move(hh, action, level)
     if to == PREVIOUS:  # a 退回 of 自然减少: back to the state the household was in when the village reported it
         to = ledger.entered_from(hh.id, TOWN_REDUCE) or ASSISTING
@@ -192,7 +194,7 @@ def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt
     if to == REMOVED:
         fields["on_file"] = False  # 自然减少 approved: no longer one of its village's households
     if to == LEAD and hh.state in (NOT_INCLUDED, ELIMINATED):
-        fields["lead_date"] = day
+        fields["lead_date"] = lead_date or day
         fields["identified_date"] = None if hh.state == NOT_INCLUDED else hh.identified_date
         fields["opinion"] = ""  # an old refusal or approval no longer describes a new lead
     if action == RETURN:

@@ -226,7 +226,10 @@ def test_returned_copy_dropped_back_is_the_same_household(ws, cfg, proc):
     before = ledger_row(ws, HEAD_B)
     shutil.copy2(returned(ws), ws.town_inbox(TOWN) / "石塘村.xlsx")
     report = run(proc)
-    assert outcomes(report) == [("石塘村.xlsx", TOWN, "applied", "2户，错误0处，提示0条")]
+    # nothing of our own cells is an error; B, identified now, must be given its 监测联系人 and phone (plan 五(二))
+    assert outcomes(report) == [("石塘村.xlsx", TOWN, "applied", "2户，错误2处，提示0条")]
+    assert [(p["列名"], p["问题说明"]) for p in problems(ws)] == [
+        (column, f"本户已纳入监测（当前“帮扶中”），没有填写“{column}”。") for column in ("监测联系人", "联系人电话")]
     after = ledger_row(ws, HEAD_B)
     assert (after.id, after.state, after.version, after.household_no, after.identified_date) == (
         before.id, "帮扶中", before.version, "LS440205000001", T)
@@ -658,14 +661,17 @@ def test_overdue_identification_is_a_warning(ws, cfg, proc):
 # --- (b) risk elimination ------------------------------------------------------------------------------
 
 IDENTIFIED = T - D(250)  # when the assisted households of these tests were identified
+CONTACT = {"contact_person": "王帮扶", "contact_phone": "13711112222"}  # 监测联系人: required from 帮扶中 on
+SHOWN_CONTACT = {"监测联系人": "王帮扶", "联系人电话": "13711112222"}  # as the town's 风险消除研判 shows it
 
 
 def assisted_rows(*, reviews: bool = True, identified: dt.date = IDENTIFIED) -> dict:
     """A (3 people, 12000 元/人, two with 普通劳动力, 就业帮扶) and B (alone, 弱劳动力, 11500 元/人 after 低保)
     both already 帮扶中 (national 户编号 + 识别纳入日期), each with a passed 风险消除 review."""
     rows = base_rows()
-    rows["household"][0].update(household_no="44020500000001", identified_date=identified)
-    rows["household"][1].update(household_no="44020500000002", identified_date=identified, transfer_income=10000)
+    rows["household"][0].update(household_no="44020500000001", identified_date=identified, **CONTACT)
+    rows["household"][1].update(household_no="44020500000002", identified_date=identified, transfer_income=10000,
+                                **CONTACT)
     rows["measure"] = [measure(HEAD_A), measure(HEAD_B, "低保", content="纳入农村低保", responsible="马坝镇民政办")]
     if reviews:
         rows["review"] = [review(h, matter="风险消除", review_date=T - D(20), notice_start=T - D(19),
@@ -691,8 +697,8 @@ def test_elimination_chain_end_to_end(ws, cfg, proc):
         "严重程度": "提示", "工作表": "评议公示", "行号": 3.0, "列名": "事项",
         "问题说明": f"本户已评议风险消除，但系统研判尚不符合风险消除条件：{NOBODY_WORKS}。"}
     assert table_of(town_book(ws), "风险消除研判", "研判结果") == [{
-        "村": "石塘村", "户编号": "44020500000002", "户主姓名": "李秀英", "识别纳入日期": identified.isoformat(),
-        "研判结果": "暂不标注", "说明": NOBODY_WORKS}]
+        "村": "石塘村", "户编号": "44020500000002", "户主姓名": "李秀英", "监测联系人": "王帮扶", "联系人电话": "13711112222",
+        "识别纳入日期": identified.isoformat(), "研判结果": "暂不标注", "说明": NOBODY_WORKS}]
     # A goes to the town for 验收
     [row] = pending(town_book(ws), TOWN_SHEET)
     assert (row["事项"], row["户主姓名"], row["户编号"], row["帮扶建议"]) == (
@@ -733,9 +739,9 @@ def test_every_assisted_household_is_evaluated_each_pass(ws, cfg, proc):
     assert ledger_row(ws, HEAD_A).state == ledger_row(ws, HEAD_B).state == "帮扶中"
     months = months_between(recent, T)
     assert table_of(town_book(ws), "风险消除研判", "研判结果") == [
-        {"村": "石塘村", "户编号": "44020500000001", "户主姓名": "陈伟", "识别纳入日期": (T - D(250)).isoformat(),
-         "研判结果": "可启动风险消除", "说明": ELIGIBLE},
-        {"村": "石塘村", "户编号": "44020500000002", "户主姓名": "李秀英", "识别纳入日期": recent.isoformat(),
+        {"村": "石塘村", "户编号": "44020500000001", "户主姓名": "陈伟", **SHOWN_CONTACT,
+         "识别纳入日期": (T - D(250)).isoformat(), "研判结果": "可启动风险消除", "说明": ELIGIBLE},
+        {"村": "石塘村", "户编号": "44020500000002", "户主姓名": "李秀英", **SHOWN_CONTACT, "识别纳入日期": recent.isoformat(),
          "研判结果": "继续帮扶", "说明": f"纳入监测仅 {months} 个月，未满 6 个月"}]
     assert returned_row(ws, "陈伟")["审核意见"] == f"{T - D(250)} 纳入监测，请落实帮扶措施；风险消除研判：{ELIGIBLE}"
     assert returned_row(ws, "李秀英")["审核意见"] == (

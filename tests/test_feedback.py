@@ -41,7 +41,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "示例_马坝镇�
 ERROR, WARNING = "FFC7CE", "FFEB9C"
 AUTHOR = "excel_bridge"
 ISSUES_HEADERS = ("序号", "严重程度", "工作表", "行号", "列名", "填写内容", "问题说明", "修改建议", "定位")
-CLERK_COLUMNS = 35  # 户信息 has 35 canonical columns: A..AI; system columns start at AJ (36)
+CLERK_COLUMNS = 37  # 户信息 has 37 canonical columns: A..AK; system columns start at AL (38)
 
 # (code, severity, sheet, cell) of every problem planted in problem_rows()
 PLANTED = {
@@ -278,7 +278,7 @@ def test_title_row_and_extra_column_are_followed(tmp_path, config, via):
     wb = openpyxl.load_workbook(out)
     ws = wb["户信息"]
     assert ws["A1"].value == "马坝镇石塘村监测户信息表"
-    assert [c.value for c in ws[2]][CLERK_COLUMNS + 1:] == list(SYSTEM_HEADERS)  # after the 36 clerk columns
+    assert [c.value for c in ws[2]][CLERK_COLUMNS + 1:] == list(SYSTEM_HEADERS)  # after the 38 clerk columns
     assert ws.cell(3, CLERK_COLUMNS + 2).value == "错误1处"
     assert ws.cell(4, CLERK_COLUMNS + 2).value == "通过"
     assert fill_rgb(ws["I3"]) == ERROR and ws["I3"].value == "一般户"

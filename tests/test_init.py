@@ -26,7 +26,7 @@ EXAMPLE_LINES = [  # 曲江区, commented under `towns:` in every new settings f
     "#   - 石塘村",
     *[f"#   {t}: []" for t in QUJIANG_TOWNS[1:]],
 ]
-DEPARTMENT_FOLDERS = ["医保", "民政", "残联", "人社", "住建", "水务", "教育", "应急", "金融", "卫健"]
+DEPARTMENT_FOLDERS = ["医保", "民政", "残联", "人社", "住建", "水务", "教育", "应急", "金融", "卫健", "信访"]
 TODO_TOWNS = "在“towns:”下登记本区各镇（村名单可以留空）"
 TODO_CODE = "在“district_code:”后填写本区 6 位区划代码（身份证号前 6 位，如曲江区为 440205）"
 READY = "  各镇把村级台账放入“收件箱/镇名/”，反馈文件出现在“反馈/镇名/”，区级总台账在“区级/”。"

@@ -137,10 +137,12 @@ def printed(tmp_path_factory, config) -> dict[str, Printed]:
 PER_KIND = {
     # with 部门预警 (issue 13), 本镇已核实 (issue 18), 本镇统计 and 本镇考核 (issue 20), 省系统录入 (issue 21)
     "镇级核查表": lambda n: 10 + math.ceil(n / 8),
-    # with 部门比对 and 未在台账中的人员 (issue 13), 统计 and 考核 (issue 20), 省系统录入 (issue 21)
-    "区级总台账": lambda n: 16 + math.ceil(n / 6),
+    # with 部门比对 and 未在台账中的人员 (issue 13), 统计 and 考核 (issue 20), 省系统录入 (issue 21); 监测联系人/联系人电话
+    # in 监测户台账 and 统计's 线索受理登记 (issue 22)
+    "区级总台账": lambda n: 18 + math.ceil(n / 5),
     "公示名单": lambda n: 1 + n // 15,
-    "反馈": lambda n: 12 + math.ceil(n / 3),
+    # 户信息 with 受理日期 and 走访日期 (issue 22) prints one more page across (5 households 14 pages, 40 households 32)
+    "反馈": lambda n: 13 + math.ceil(n / 2),
     "模板": lambda n: 10,
 }
 
@@ -154,8 +156,8 @@ def test_page_counts_stay_within_their_bound_per_household(printed):
     over = {key: (pages, bound(key, n)) for key, (pages, n) in counts.items() if pages > bound(key, n)}
     assert over == {}, counts
     # each one page more with its 省系统录入 sheet (issue 21)
-    assert counts["镇级核查表（1户）"][0] <= 11 and counts["区级总台账（4户）"][0] <= 17
-    assert counts["反馈（5户）"][0] <= 13 and counts["模板"][0] <= 10
+    assert counts["镇级核查表（1户）"][0] <= 11 and counts["区级总台账（4户）"][0] <= 18
+    assert counts["反馈（5户）"][0] <= 14 and counts["模板"][0] <= 10
 
 
 def _sheet_of(page: str) -> str:
@@ -227,9 +229,10 @@ def test_town_and_master_page_setups(printed):
     assert not _setup(town["本镇统计"])[8]  # no grid printed over the space between its tables
     master = openpyxl.load_workbook(printed["区级总台账（模拟区）"].workbook)
     households = master["监测户台账"]
-    assert _setup(households) == ("landscape", 9, 2, 0, "overThenDown", True, "$1:$1", "$A:$F", True)
+    # three pages across since 监测联系人 and 联系人电话 (issue 22)
+    assert _setup(households) == ("landscape", 9, 3, 0, "overThenDown", True, "$1:$1", "$A:$F", True)
     n = printed["区级总台账（模拟区）"].households
-    assert households.print_area == f"'监测户台账'!$A$1:$AD${n + 1}"  # the streamed rows, every one
+    assert households.print_area == f"'监测户台账'!$A$1:$AF${n + 1}"  # the streamed rows, every one
     assert _setup(master["家庭成员"])[:4] == ("landscape", 9, 1, 0)
     overview = master["总览"]
     fit = overview.page_setup  # one page wide and one tall (1 is the default the file leaves out)
@@ -238,14 +241,14 @@ def test_town_and_master_page_setups(printed):
 
 
 def test_returned_copy_page_setups_on_both_paths(printed):
-    # 35 columns of the clerk's and 8 of ours, ~680 character units: five legible pages across (five too for the
-    # copy rebuilt from an .xls, whose columns are as wide as their values: four before 减少原因 and 减少日期)
-    for key, across in (("反馈（5户）", 5), ("反馈openpyxl（5户）", 5), ("反馈xls（5户）", 5)):
+    # 37 columns of the clerk's and 8 of ours: six legible pages across since 受理日期 and 走访日期 (issue 22; five
+    # before; the copy rebuilt from an .xls, whose columns are as wide as their values: five)
+    for key, across in (("反馈（5户）", 6), ("反馈openpyxl（5户）", 6), ("反馈xls（5户）", 5)):
         wb = openpyxl.load_workbook(printed[key].workbook)
         hh = wb["户信息"]
         assert _setup(hh) == ("landscape", 9, across, 0, "overThenDown", True, "$1:$1", "$A:$E", True), key
-        assert hh.print_area == "'户信息'!$A$1:$AQ$6", key
-        assert hh["AK2"].alignment.wrap_text and hh["AP2"].alignment.wrap_text, key  # 研判结论, 审核意见
+        assert hh.print_area == "'户信息'!$A$1:$AS$6", key
+        assert hh["AM2"].alignment.wrap_text and hh["AR2"].alignment.wrap_text, key  # 研判结论, 审核意见
         assert hh.row_dimensions[2].height >= 30, key  # tall enough for its wrapped 研判结论
         issues = wb["问题清单"]
         assert _setup(issues)[:4] == ("landscape", 9, 1, 0) and issues.print_title_rows == "$1:$1", key
@@ -256,5 +259,5 @@ def test_returned_copy_page_setups_on_both_paths(printed):
 def test_template_page_setup(printed):
     wb = openpyxl.load_workbook(printed["模板"].workbook)
     assert _setup(wb["户信息"]) == ("landscape", 9, 4, 0, "overThenDown", True, "$1:$1", "$A:$E", True)
-    assert wb["户信息"].print_area == "'户信息'!$A$1:$AI$21"  # a blank form: the header and 20 ruled rows
+    assert wb["户信息"].print_area == "'户信息'!$A$1:$AK$21"  # a blank form: the header and 20 ruled rows
     assert _setup(wb["填表说明"])[:4] == ("portrait", 9, 1, 0)

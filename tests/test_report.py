@@ -147,7 +147,7 @@ def test_a_months_bulletin_through_the_cli_equals_the_ledger_and_stays_as_report
     towns = list(ws.settings().towns)
     expected = _ledger_numbers(ws, towns)
     sheets = calamine_sheet_names(path)
-    assert sheets[:7] == ["通报", "表1", "表2", "表3", "表4", "表5", "表6"]
+    assert sheets[:8] == ["通报", "表1", "表2", "表3", "表4", "表5", "表6", "表7"]
     [first] = _tables(path, "通报")
     [monitored] = _tables(path, "表1")
     assert first == monitored
@@ -161,7 +161,11 @@ def test_a_months_bulletin_through_the_cli_equals_the_ledger_and_stays_as_report
     [channel] = _tables(path, "表5")
     on_chain = _sql(ws, "SELECT COUNT(*) AS n FROM households WHERE on_file = :yes AND state != '未纳入'", yes=True)
     assert channel["全区"]["合计"] == on_chain[0]["n"] == 4
-    [monthly] = _tables(path, "表6")
+    [received] = _tables(path, "表6")  # the leads register: leads received this year, by town and channel
+    this_year = _sql(ws, "SELECT COUNT(*) AS n FROM households WHERE on_file = :yes AND lead_date >= :a"
+                         " AND lead_date <= :b", yes=True, a=dt.date(2021, 1, 1), b=T)
+    assert received["全区"]["合计"] == this_year[0]["n"]
+    [monthly] = _tables(path, "表7")
     leads = _sql(ws, "SELECT COUNT(*) AS n FROM events WHERE to_state = '线索' AND event = 'created'"
                      " AND effective_date >= :a AND effective_date <= :b", a=dt.date(2021, 12, 1), b=T)
     agreed = _sql(ws, "SELECT COUNT(*) AS n FROM events WHERE from_state = '待区认定' AND to_state = '帮扶中'"

@@ -29,7 +29,8 @@ def test_every_number_on_the_page_comes_from_the_yaml():
     assert "`drop_ratio` = 0.3，下降比例（实践（其他县“收入大幅缩减”的常用口径））" in _row(page, "R-DROP")
     income = _row(page, "R-INCOME")
     assert "`lines` = 2021 → 9600" in income and "`floor` = 9060" in income and "`line_inclusive` = true" in income
-    assert "| `identification_deadline_days` | 从发现线索到区级认定的期限，超期进入预警 | 15（" in page
+    assert "| `identification_deadline_days` | 从发现线索到区级认定的期限（从受理日期算起），超期进入预警 | 15（" in page
+    assert "| `follow_up_months` | 帮扶中的户台账未更新、也未走访（走访日期）超过这么多个月，进入预警（定期信息采集） | 6（" in page
     assert "| 区医疗保障局 | `医保` | `D-YB-POOR` | 脱贫户成员合规自付医疗费用较高 | 金额 ≥ 5000（只对脱贫户） |" in page
     # each rule of assessment.yaml has its row, with its one-sentence summary
     for rule_id in re.findall(r"^  ([A-Z][A-Z0-9-]+):$", (RULES / "assessment.yaml").read_text(encoding="utf-8"),

@@ -517,7 +517,8 @@ def test_village_file_cannot_import_a_typed_identification_date_without_a_number
 
 def test_household_with_a_national_number_and_date_is_imported_as_assisted(village):
     rows = base_rows()
-    rows["household"][1].update(household_no="44020500000002", identified_date=dt.date(2021, 3, 1))
+    rows["household"][1].update(household_no="44020500000002", identified_date=dt.date(2021, 3, 1),
+                                contact_person="王帮扶", contact_phone="13711112222")
     _, applied = village.submit(rows)
     assert codes(applied) == []
     b = village.row()

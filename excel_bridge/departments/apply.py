@@ -154,7 +154,7 @@ def _warning(r: WarningRow) -> DepartmentWarning:
     return DepartmentWarning(department=r.department, rule_id=r.rule_id, person_id=r.person_id, name=r.name or "",
                              risk_type=r.risk_type, guarantee=r.guarantee, fact=r.fact, household=r.household_id,
                              town=r.town, village=r.village, received=r.received_date, deadline=r.deadline,
-                             sheet=r.sheet, row=r.row)
+                             sheet=r.sheet, row=r.row, lead_source=r.lead_source, lead_date=r.lead_date)
 
 
 def _persist(store: Store, list_id: int, changes: Changes, ids: dict[int, int], result: Evaluation,
@@ -163,10 +163,12 @@ def _persist(store: Store, list_id: int, changes: Changes, ids: dict[int, int], 
         {"department": w.department, "rule_id": w.rule_id, "person_id": w.person_id, "name": w.name or None,
          "household_id": int(w.household), "town": w.town, "village": w.village, "risk_type": w.risk_type,
          "guarantee": w.guarantee, "fact": w.fact, "received_date": w.received, "deadline": w.deadline,
-         "sheet": w.sheet, "row": w.row} for w in changes.new], at=at)
+         "sheet": w.sheet, "row": w.row, "lead_source": w.lead_source, "lead_date": w.lead_date}
+        for w in changes.new], at=at)
     store.departments.keep(list_id, [
         {"id": ids[id(old)], "fact": new.fact, "name": new.name or None, "household_id": int(new.household),
-         "town": new.town, "village": new.village} for old, new in changes.kept], at=at)
+         "town": new.town, "village": new.village, "lead_source": new.lead_source, "lead_date": new.lead_date}
+        for old, new in changes.kept], at=at)
     for reason in sorted({w.reason for w in changes.withdrawn}):
         store.departments.withdraw([ids[id(w.warning)] for w in changes.withdrawn if w.reason == reason],
                                    reason=reason, at=at)

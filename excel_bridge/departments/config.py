@@ -23,7 +23,8 @@ BUILTIN_FIELDS = frozenset({"部门", "阈值"})
 
 # a rule's field → (the schemas' terms it must be one of, the message when it is not)
 TERM_FIELDS = {"risk_type": ("risk_types", "dept.config_risk_type"),
-               "guarantee": ("guarantees", "dept.config_guarantee")}
+               "guarantee": ("guarantees", "dept.config_guarantee"),
+               "lead_source": ("lead_sources", "dept.config_lead_source")}
 FactType = Literal["text", "money", "number", "year", "date", "choice"]
 LedgerFlag = Literal["dibao", "tekun"]  # columns of the ledger people frame (享受低保, 特困供养)
 
@@ -60,8 +61,12 @@ class _Rule(_Strict):
     sentence: list[str] = Field(min_length=1)  # the first template whose facts are all present is used
     only_household_types: list[str] = Field(default_factory=list)  # ledger 户类型 the rule applies to
     except_household_types: list[str] = Field(default_factory=list)  # … or does not (people not in the ledger: none)
+    # a lead the town makes from a warning of this rule (属实-建议纳入) records this channel (线索来源, e.g. 信访信息;
+    # none: 部门筛查预警) and, where the list gives it, the day the channel received it (a date fact: 受理日期)
+    lead_source: str | None = None
+    lead_date_fact: str | None = None
 
-    @field_validator("risk_type", "guarantee")
+    @field_validator("risk_type", "guarantee", "lead_source")
     @classmethod
     def _known_term(cls, v: str | None, info: ValidationInfo) -> str | None:
         terms, message = TERM_FIELDS[info.field_name or ""]
@@ -189,6 +194,9 @@ class Department(_Strict):
                 if unknown:
                     raise ValueError(f"规则 {rule.id} 中的“{'、'.join(unknown)}”不是“{fact}”的规范值"
                                      f"（{'、'.join(spec.values)}）")
+            if rule.lead_date_fact and (rule.lead_date_fact not in self.facts
+                                        or self.facts[rule.lead_date_fact].type != "date"):
+                raise ValueError(f"规则 {rule.id} 的 lead_date_fact“{rule.lead_date_fact}”应是 facts 中 type: date 的一项")
             if isinstance(rule, ValuesRule) and rule.date_fact and self.facts[rule.date_fact].type != "date":
                 raise ValueError(f"规则 {rule.id} 的 date_fact 应是 type: date")
             if isinstance(rule, ThresholdRule) and self.facts[rule.fact].type not in ("money", "number"):
@@ -315,7 +323,9 @@ def _schemas_beside(rules_dir: Path | None) -> Schemas:
 
 def terms_of(schemas: Schemas) -> dict[str, tuple[str, ...]]:
     """The risk types and guarantees a department's rule may name, as the schemas spell them."""
-    return {"risk_types": schemas.lists.get("risk_types", ()), "guarantees": schemas.guarantees}
+    channels = next((c.allowed for c in schemas.household.columns if c.key == "lead_source" and c.allowed), ())
+    return {"risk_types": schemas.lists.get("risk_types", ()), "guarantees": schemas.guarantees,
+            "lead_sources": tuple(channels)}
 
 
 def _terms(info: ValidationInfo) -> dict[str, tuple[str, ...]]:

@@ -84,7 +84,8 @@ def evaluate(dlist: DepartmentList, ledger_people: pd.DataFrame, *, received: dt
                 department=dept.name, rule_id=rule.id, person_id=record["person_id"], name=_text(record["name"]),
                 risk_type=rule.risk_type, guarantee=rule.guarantee, fact=fact, household=record["household"],
                 town=record["town_ledger"], village=record["village"], received=received, deadline=deadline,
-                sheet=_text(record["sheet"]) or None, row=int(record["row"])))
+                sheet=_text(record["sheet"]) or None, row=int(record["row"]), lead_source=rule.lead_source,
+                lead_date=_day(record.get(rule.lead_date_fact)) if rule.lead_date_fact else None))
     unmatched = _unmatched(dept, joined, flagged, ledger[~ledger["on_file"]], area)
     people = rows["person_id"].nunique() if len(rows) else 0
     matched_people = joined.loc[matched, "person_id"].nunique() if len(joined) else 0
@@ -144,6 +145,16 @@ def _col(joined: pd.DataFrame, fact: str) -> pd.Series:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _day(value: object) -> dt.date | None:
+    """A date fact of a row (a Timestamp, or nothing)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    try:
+        return pd.Timestamp(value).date()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def _yes(value: object) -> bool:

@@ -87,6 +87,8 @@ class DepartmentWarning:
     deadline: dt.date
     sheet: str | None = None
     row: int | None = None  # where the list says it
+    lead_source: str | None = None  # 线索来源 of a lead made from it (the rule's; none: 部门筛查预警)
+    lead_date: dt.date | None = None  # the day its channel received it, as the list gives it (信访 受理日期)
 
     @property
     def key(self) -> tuple[str, str, str]:

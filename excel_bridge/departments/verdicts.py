@@ -1,7 +1,8 @@
 """The town's verification of department warnings (部门预警: 核实结论, 核实意见, 核实人, 核实日期) read back from
 its 镇级核查表 and applied like the other decisions: the row token must be one the system wrote into this
 town's workbook, for a warning still open at that revision. 属实-建议纳入 for a household not under monitoring
-makes it a 线索 (线索来源 部门筛查预警, with the warning's risk type) through the workflow's own move."""
+makes it a 线索 (线索来源 部门筛查预警, or the channel its rule names — 信访信息 for a 信访/12317 list, with the
+list's 受理日期 —, with the warning's risk type) through the workflow's own move."""
 
 from __future__ import annotations
 
@@ -136,10 +137,13 @@ def _make_lead(store: Store, config: Config, hh: HouseholdRow, w: WarningRow, d:
     opinion = TEXT["dept.lead_opinion"].format(department=w.department, risk=risk,
                                                days=config.rules.workflow.notice_min_days)
     said = TEXT["workflow.decided_comment"].format(comment=d.comment) if d.comment else ""
+    accepted = w.lead_date if w.lead_date is not None and w.lead_date <= day else None
     transition(store.moves, hh, DEPARTMENT_LEAD, TOWN, at=now, person=d.person, source_sha256=sha256,
                comment=TEXT["dept.lead_comment"].format(department=w.department, risk=risk, comment=said),
-               decided_on=day, opinion=opinion)
-    values: dict[str, object] = {"lead_source": LEAD_SOURCE}
+               decided_on=day, opinion=opinion, lead_date=accepted)
+    values: dict[str, object] = {"lead_source": w.lead_source or LEAD_SOURCE}
+    if accepted is not None:
+        values["accepted_date"] = accepted  # the list's 受理日期: the 15-day clock runs from it
     risks = [hh.data.get(k) for k in RISK_KEYS]
     if w.risk_type and w.risk_type not in risks and None in risks:
         values[RISK_KEYS[risks.index(None)]] = w.risk_type

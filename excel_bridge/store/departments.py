@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, insert, select, update
 
 from . import tables as t
 from .db import Database, in_chunks
-from .records import DeptListRow, HouseholdRow, ShareRow, UnmatchedRow, WarningRow, revived
+from .records import DeptListRow, HouseholdRow, ShareRow, UnmatchedRow, WarningRow, day, revived
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,32 +56,37 @@ class Departments:
 
     def add_warnings(self, list_id: int, warnings: Sequence[dict[str, Any]], *, at: dt.datetime) -> None:
         """Open these warnings (keys: department, rule_id, person_id, name, household_id, town, village,
-        risk_type, guarantee, fact, received_date, deadline, sheet, row), raised by list `list_id`."""
+        risk_type, guarantee, fact, received_date, deadline, sheet, row, lead_source, lead_date), raised by list
+        `list_id`."""
         if warnings:
             self.db.conn.execute(insert(_W), [
                 {**w, "status": OPEN, "revision": 1, "list_id": list_id, "last_list_id": list_id,
                  "lead_created": False, "updated_at": at} for w in warnings])
 
     def keep(self, list_id: int, kept: Sequence[dict[str, Any]], *, at: dt.datetime) -> None:
-        """A newer list still says these (keys: id, fact, name, household_id, town, village): each as the list says
-        it now, the latest list noted. A changed fact or household is a new revision (a decision row written for
-        the old one is stale); the deadline stays. Those unchanged — most of a monthly list — in one statement."""
+        """A newer list still says these (keys: id, fact, name, household_id, town, village, lead_source, lead_date):
+        each as the list says it now, the latest list noted. A changed fact or household is a new revision (a
+        decision row written for the old one is stale); the deadline stays. Those unchanged — most of a monthly
+        list — in one statement."""
         conn = self.db.conn
         current = {}
         for chunk in in_chunks([k["id"] for k in kept], 5000):
-            q = select(_W.c.id, _W.c.fact, _W.c.name, _W.c.household_id, _W.c.town, _W.c.village, _W.c.revision)
+            q = select(_W.c.id, _W.c.fact, _W.c.name, _W.c.household_id, _W.c.town, _W.c.village, _W.c.revision,
+                       _W.c.lead_source, _W.c.lead_date)
             current.update({r.id: r for r in conn.execute(q.where(_W.c.id.in_(chunk)))})
         same = []
         for k in kept:
             row = current[k["id"]]
-            if (row.fact, row.name, row.household_id, row.town, row.village) == (
-                    k["fact"], k["name"], k["household_id"], k["town"], k["village"]):
+            if (row.fact, row.name, row.household_id, row.town, row.village, row.lead_source, day(row.lead_date)) == (
+                    k["fact"], k["name"], k["household_id"], k["town"], k["village"], k.get("lead_source"),
+                    k.get("lead_date")):
                 same.append(k["id"])
                 continue
             revision = row.revision + (row.fact != k["fact"] or row.household_id != k["household_id"])
             conn.execute(update(_W).where(_W.c.id == k["id"]).values(
                 fact=k["fact"], name=k["name"], household_id=k["household_id"], town=k["town"], village=k["village"],
-                last_list_id=list_id, revision=revision, updated_at=at))
+                lead_source=k.get("lead_source"), lead_date=k.get("lead_date"), last_list_id=list_id,
+                revision=revision, updated_at=at))
         for chunk in in_chunks(same, 5000):
             conn.execute(update(_W).where(_W.c.id.in_(chunk)).values(last_list_id=list_id, updated_at=at))
 

@@ -111,6 +111,10 @@ class Households:
         data = conn.execute(select(_H.c.data).where(_H.c.id == household_id)).scalar_one()
         conn.execute(update(_H).where(_H.c.id == household_id).values(data={**data, **values}, updated_at=at))
 
+    def set_lead_date(self, household_id: int, day: dt.date) -> None:
+        """The 受理日期 of a lead still on its way (the village corrected it): the 15-day clock runs from it."""
+        self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(lead_date=day))
+
     def assign_number(self, household_id: int, number: str, *, provisional: bool) -> None:
         self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
             household_no=number, provisional=provisional))

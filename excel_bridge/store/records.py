@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end",
-                       "received_date", "reduce_date"})
+                       "received_date", "reduce_date", "visit_date", "accepted_date"})
 
 
 def revive(key: str, value: Any) -> Any:
@@ -355,6 +355,8 @@ class WarningRow:
     head_name: str | None = None
     household_state: str | None = None
     on_file: bool | None = None
+    lead_source: str | None = None  # 线索来源 of a lead made from it (信访信息); none: 部门筛查预警
+    lead_date: dt.date | None = None  # its 受理日期 as the list gives it
 
     @classmethod
     def of(cls, r: Any) -> "WarningRow":
@@ -370,7 +372,8 @@ class WarningRow:
                    lead_created=bool(m["lead_created"]), closed_reason=m["closed_reason"],
                    updated_at=m["updated_at"], household_no=m.get("household_no"), head_name=m.get("head_name"),
                    household_state=m.get("household_state"),
-                   on_file=None if m.get("household_on_file") is None else bool(m.get("household_on_file")))
+                   on_file=None if m.get("household_on_file") is None else bool(m.get("household_on_file")),
+                   lead_source=m.get("lead_source"), lead_date=day(m.get("lead_date")))
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,8 @@ dept_warnings = Table(
     Column("verified_date", Day),                     # 核实日期
     Column("source_sha256", Words),                   # the town workbook the verification came in
     Column("lead_created", Boolean, nullable=False, default=False),
+    Column("lead_source", Words),                     # 线索来源 of a lead made from it (信访信息); none: 部门筛查预警
+    Column("lead_date", Day),                         # its 受理日期 as the list gives it (信访/12317)
     Column("closed_reason", Words),                   # withdrawn: not_listed / no_longer_holds
     Column("updated_at", Stamp, nullable=False),
     Index("dept_warnings_department", "department", "status"),

@@ -250,7 +250,8 @@ def _next_step(step: int) -> int:
 
 HOUSEHOLD_COLUMNS = [
     Col("镇", 8), Col("村", 10), Col("组", 5), Col("户编号", 16, "id"), Col("临时编号", 5), Col("户主姓名", 9),
-    Col("户主身份证号", 19, "id"), Col("联系电话", 12, "id"), Col("户类型", 8), Col("家庭人口数", 5, "int"),
+    Col("户主身份证号", 19, "id"), Col("联系电话", 12, "id"), Col("监测联系人", 8), Col("联系人电话", 12, "id"),
+    Col("户类型", 8), Col("家庭人口数", 5, "int"),
     Col("收入年度", 5, "int"), Col("人均纯收入", 10, "money"), Col("上年人均纯收入", 10, "money"),
     Col("监测线", 8, "money"), Col("成立的规则", 28, "wrap"), Col("建议纳入", 5), Col("认定类别", 12),
     Col("当前研判类别", 12),
@@ -266,7 +267,8 @@ def household_cells_row(r: HouseholdRow, titles: Mapping[str, str]) -> list[obje
     d, a = r.data, r.assessment
     proposed = a.get("proposed")
     return [r.town, r.village, d.get("group"), r.household_no, "是" if r.provisional else "",
-            r.head_name, r.head_id, d.get("phone"), d.get("household_type"), d.get("size"),
+            r.head_name, r.head_id, d.get("phone"), d.get("contact_person"), d.get("contact_phone"),
+            d.get("household_type"), d.get("size"),
             d.get("income_year"), d.get("_per_capita_income"), d.get("prev_per_capita_income"), d.get("_line"),
             "；".join(f"{titles[h]}（{h}）" if h in titles else h for h in a.get("holds", [])),
             "是" if proposed is True else "否" if proposed is False else "无法研判",

@@ -119,9 +119,10 @@ def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
 
 def _elimination(wb, fmt: Formats, cands: list[Elimination]) -> None:
     sheet = wb.add_worksheet("风险消除研判")
-    columns = [Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9), Col("识别纳入日期", 12),
-               Col("研判结果", 12), Col("说明", 70, "wrap")]
+    columns = [Col("村", 10), Col("户编号", 16, "id"), Col("户主姓名", 9), Col("监测联系人", 8),
+               Col("联系人电话", 12, "id"), Col("识别纳入日期", 12), Col("研判结果", 12), Col("说明", 70, "wrap")]
     write_table(sheet, fmt, columns, ([c.row.village, c.row.household_no, c.row.head_name,
+                                       c.row.data.get("contact_person"), c.row.data.get("contact_phone"),
                                        c.row.identified_date.isoformat() if c.row.identified_date else None,
                                        elimination_word(c), c.reason] for c in cands), identity=3, printed=True)
 
