@@ -22,15 +22,19 @@ SYSTEM_PREFIX = "_"
 
 
 def contact_issues(config: Config, state: str, data: Mapping[str, Any], *, sheet: str | None,
-                   row: int | None) -> list[Issue]:
+                   row: int | None, still_to_fill: bool = False) -> list[Issue]:
     """CONTACT_MISSING on each empty 监测联系人 / 联系人电话 cell of a household from 帮扶中 on (a cell the file
-    filled wrongly already has its own error)."""
+    filled wrongly already has its own error). `still_to_fill`: a household of a pre-filled workbook the clerk has
+    not filled in yet (PREFILL_TO_FILL on its row): one CONTACT_TO_FILL hint, not an error on cells we marked."""
     if state not in IDENTIFIED:
         return []
     invalid = set(data.get("_invalid", ()))
     spec = config.schemas.household
-    return [make_issue("CONTACT_MISSING", sheet=sheet, row=row, column=spec.column(key).header, state=state)
-            for key in CONTACT_KEYS if not data.get(key) and key not in invalid]
+    missing = [spec.column(key).header for key in CONTACT_KEYS if not data.get(key) and key not in invalid]
+    if still_to_fill and missing:
+        return [make_issue("CONTACT_TO_FILL", sheet=sheet, row=row, column=missing[0], state=state,
+                           columns="、".join(missing))]
+    return [make_issue("CONTACT_MISSING", sheet=sheet, row=row, column=header, state=state) for header in missing]
 
 
 def row_changed(before: Mapping[str, Any], after: Mapping[str, Any], ours: Mapping[str, object]) -> bool:

@@ -57,7 +57,7 @@ from .workflow import (
 # left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,
 # in `check` and here alike.
 LEDGER_CODES = frozenset({"PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY", "IMPORT_NEEDS_NUMBER",
-                          "MONITORED_MISSING", "CONTACT_MISSING"})
+                          "MONITORED_MISSING", "CONTACT_MISSING", "CONTACT_TO_FILL"})
 
 
 @dataclass
@@ -220,6 +220,7 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     town = payload.town
     existing = store.households.list(town=town, village=village)
     taken: set[int] = set()
+    to_fill = {(i.sheet, i.row) for i in payload.issues if i.code == "PREFILL_TO_FILL"}  # pre-filled, not filled yet
     kept: list[tuple[HouseholdRow | None, HouseholdPayload, HouseholdRow | None]] = []  # now, the file's, before
     new: list[int] = []  # where in `kept` a household the ledger did not have goes (all created at once below)
     for hp in rows:
@@ -256,7 +257,8 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                        comment=TEXT["ingest.readmit"], decided_on=as_of)
             hh = _get(store, hh.id)
         hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before)
-        applied.issues.extend(contact_issues(config, hh.state, hp.data, sheet=hp.sheet, row=hp.row))
+        applied.issues.extend(contact_issues(config, hh.state, hp.data, sheet=hp.sheet, row=hp.row,
+                                             still_to_fill=(hp.sheet, hp.row) in to_fill))
         applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
                                            reviews=hp.reviews, new=before is None))
     for row in existing:

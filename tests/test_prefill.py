@@ -156,6 +156,10 @@ def test_dropped_back_unchanged_it_asks_per_household_and_changes_nothing(proc, 
     assert [(i.row, i.severity) for i in hints] == [(2, "warning"), (3, "warning")]
     assert "工资性收入" in hints[0].message and "家庭成员·参加基本医疗保险" in hints[0].message
     assert "REQUIRED" not in {i.code for i in issues}
+    # the identified household's contact, marked to fill: one hint while the workbook is still to fill, no error
+    [contact] = [i for i in issues if i.code == "CONTACT_TO_FILL"]
+    assert (contact.row, contact.severity) == (2, "warning")
+    assert "监测联系人、联系人电话" in contact.message
     assert _ledger(ws) == before  # same households, same ids, states and numbers
     assert member_count(ws) == 4
 

@@ -205,16 +205,16 @@ def test_round_progress_in_the_master_and_a_warning_per_village_past_its_end(tmp
     assert len(warnings) == 2 and len(monitored) == 1
 
 
-VISIT_COLUMN = """  - key: visit_date
-    header: 走访日期
-    type: date
-    width: 12
-    hint: 本次入户走访的日期。
+VISIT_COLUMN = """  - key: visitor
+    header: 走访人
+    type: text
+    width: 10
+    hint: 本次入户走访的干部姓名。
 """
 
 
 def test_the_workbook_follows_the_schemas_columns(proc, ws, config):
-    """A column the district adds to household.yaml (a required 走访日期 here) is in the round's workbook, empty
+    """A column the district adds to household.yaml (a required 走访人 here) is in the round's workbook, empty
     and marked; dropped back unchanged it is one more item of the household's "still to fill" hint."""
     _with_line_2022(ws)
     _processed(proc, ws, config, _rows())
@@ -225,13 +225,13 @@ def test_the_workbook_follows_the_schemas_columns(proc, ws, config):
     path = ws.prefilled_path(TOWN, VILLAGE, 2022)
     sheet = openpyxl.load_workbook(path)["户信息"]
     cols = header_columns(sheet)
-    assert list(cols)[cols["走访日期"] - 2] == "减少日期"  # where the schema puts it, before the system columns
-    visit = sheet.cell(row=2, column=cols["走访日期"])
-    assert visit.value is None and fill_rgb(visit) == TO_FILL and "走访日期" in visit.comment.text
+    assert list(cols)[cols["走访人"] - 2] == "走访日期"  # where the schema puts it, before the system columns
+    visit = sheet.cell(row=2, column=cols["走访人"])
+    assert visit.value is None and fill_rgb(visit) == TO_FILL and "走访人" in visit.comment.text
     shutil.copy2(path, ws.town_inbox(TOWN) / "石塘村2022.xlsx")
     proc.run_pass(wait=0.05)
     with ws.open_store() as store:
         issues = store.submissions.issues_of(store.submissions.all()[-1].id)
     assert [i.code for i in issues if i.severity == "error"] == []
     hints = [i.message for i in issues if i.code == "PREFILL_TO_FILL"]
-    assert len(hints) == 2 and all("走访日期" in h for h in hints)
+    assert len(hints) == 2 and all("走访人" in h for h in hints)
