@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,16 +112,72 @@ def copy_workspace(source: Path, root: Path) -> Workspace:
     return ws
 
 
+Recipe = list[tuple[str, dict[str, Any] | None]]
+
+
+@pytest.fixture(scope="session")
+def postgres_recipe() -> Recipe:
+    """Every statement that builds a ledger in an empty PostgreSQL schema (all the revisions, as Store.open runs
+    them), recorded once per session from a real build. `ws` and `store` replay it in one round trip instead of
+    ~90, without Alembic's bookkeeping; what it builds is what Store.open builds (tests/test_migrations.py runs
+    the revisions themselves)."""
+    from sqlalchemy import event
+
+    from excel_bridge.store.db import Database
+    from excel_bridge.store.migrations import migrate
+
+    recipe: Recipe = []
+
+    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # reads (and the migration lock): nothing built
+            return
+        for params in (parameters if executemany else [parameters]):
+            recipe.append((statement, dict(params) if params else None))
+
+    with postgres_schema() as url:
+        db = Database(url)
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            migrate(db)
+        finally:
+            db.close()
+    return recipe
+
+
+def build_postgres_ledger(url: str, recipe: Recipe) -> None:
+    """Replay the recipe into the schema of url, in one transaction, with a token secret of its own (a schema
+    not empty — `ws` and `store` in one test — is left to Store.open, as before)."""
+    import psycopg
+    from sqlalchemy import create_engine
+
+    def own(params: dict[str, Any]) -> dict[str, Any]:
+        return {**params, "value": secrets.token_hex(16)} if params.get("key") == SECRET_KEY else params
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_schema = current_schema()").scalar():
+                return
+            raw = conn.connection.dbapi_connection
+            quoting = psycopg.ClientCursor(raw)
+            script = ";\n".join(quoting.mogrify(sql, own(params)) if params else sql for sql, params in recipe)
+            raw.cursor().execute(script)  # no parameters: several statements in one round trip
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def ws(tmp_path, backend, pristine_workspace) -> Workspace:
+def ws(request, tmp_path, backend, pristine_workspace) -> Workspace:
     """A fresh district workspace (the defaults of `excel-bridge init`), its ledger on the test's backend."""
     if backend is None:
         return copy_workspace(pristine_workspace, tmp_path / "ws")
+    build_postgres_ledger(backend, request.getfixturevalue("postgres_recipe"))
     return workspace_on(tmp_path / "ws", backend)
 
 
 @pytest.fixture
-def store(tmp_path, backend, pristine_workspace):
+def store(request, tmp_path, backend, pristine_workspace):
     """A fresh ledger on the test's backend."""
     from excel_bridge.store import Store
 
@@ -129,6 +186,8 @@ def store(tmp_path, backend, pristine_workspace):
         target = tmp_path / "ledger.sqlite"
         shutil.copy(Workspace(pristine_workspace).ledger_path, target)
         fresh_secret(target)
+    else:
+        build_postgres_ledger(target, request.getfixturevalue("postgres_recipe"))
     with Store.open(target) as opened:
         yield opened
 
