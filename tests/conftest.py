@@ -1,8 +1,13 @@
+import contextlib
 import os
+import secrets
 import shutil
+import sqlite3
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from factory import AS_OF, workspace_on  # noqa: E402
 
 from excel_bridge.config import Config, load_config  # noqa: E402
+from excel_bridge.ledger_tokens import SECRET_KEY  # noqa: E402
 from excel_bridge.pipeline import Processor  # noqa: E402
 from excel_bridge.workspace import Workspace  # noqa: E402
 
@@ -43,14 +49,10 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True)
 
 
-@pytest.fixture
-def backend(request):
-    """None for SQLite (the workspace's own file), or the URL of a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield None
-        return
-    if not POSTGRES:
-        pytest.skip("PostgreSQL: set EB_TEST_POSTGRES to a database URL to run this half")
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a new, empty schema in EB_TEST_POSTGRES's database, dropped afterwards. Its name is random
+    (48 bits), so tests running at once (pytest-xdist workers, other checkouts on one server) never share one."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -60,6 +62,7 @@ def backend(request):
         with engine.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as exc:  # noqa: BLE001 - configured but unreachable: a failure, never a skip
+        engine.dispose()
         pytest.fail(f"EB_TEST_POSTGRES is set but the server cannot be used: {exc}")
     url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
@@ -116,17 +119,121 @@ def server():
 
 
 @pytest.fixture
-def ws(tmp_path, backend) -> Workspace:
+def backend(request):
+    """None for SQLite (the workspace's own file), or the URL of a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL: set EB_TEST_POSTGRES to a database URL to run this half")
+    with postgres_schema() as url:
+        yield url
+
+
+# --- fresh workspaces and ledgers: built once, copied per test ----------------------------------------
+# Building a ledger runs every schema revision (Alembic); copying a built one is far cheaper. A copy gets a
+# token secret of its own, as a ledger built anew would.
+
+@pytest.fixture(scope="session")
+def pristine_workspace(tmp_path_factory) -> Path:
+    """A workspace as `Workspace.init` leaves it with the defaults (its ledger on SQLite), made once per session
+    (per xdist worker). Never changed: `ws` and `store` copy it."""
+    return workspace_on(tmp_path_factory.mktemp("pristine") / "ws", None).root
+
+
+def fresh_secret(ledger: Path) -> None:
+    """Give a copied SQLite ledger a token secret of its own (a copy would otherwise accept its original's tokens)."""
+    with contextlib.closing(sqlite3.connect(ledger)) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = ?", (secrets.token_hex(16), SECRET_KEY))
+
+
+def copy_workspace(source: Path, root: Path) -> Workspace:
+    """A copy of a workspace at root (its files written now, as init writes them), its SQLite ledger given a
+    secret of its own."""
+    shutil.copytree(source, root, copy_function=shutil.copy)
+    ws = Workspace.open(root)
+    if ws.ledger_path.exists():
+        fresh_secret(ws.ledger_path)
+    return ws
+
+
+Recipe = list[tuple[str, dict[str, Any] | None]]
+
+
+@pytest.fixture(scope="session")
+def postgres_recipe() -> Recipe:
+    """Every statement that builds a ledger in an empty PostgreSQL schema (all the revisions, as Store.open runs
+    them), recorded once per session from a real build. `ws` and `store` replay it in one round trip instead of
+    ~90, without Alembic's bookkeeping; what it builds is what Store.open builds (tests/test_migrations.py runs
+    the revisions themselves)."""
+    from sqlalchemy import event
+
+    from excel_bridge.store.db import Database
+    from excel_bridge.store.migrations import migrate
+
+    recipe: Recipe = []
+
+    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # reads (and the migration lock): nothing built
+            return
+        for params in (parameters if executemany else [parameters]):
+            recipe.append((statement, dict(params) if params else None))
+
+    with postgres_schema() as url:
+        db = Database(url)
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            migrate(db)
+        finally:
+            db.close()
+    return recipe
+
+
+def build_postgres_ledger(url: str, recipe: Recipe) -> None:
+    """Replay the recipe into the schema of url, in one transaction, with a token secret of its own (a schema
+    not empty — `ws` and `store` in one test — is left to Store.open, as before)."""
+    import psycopg
+    from sqlalchemy import create_engine
+
+    def own(params: dict[str, Any]) -> dict[str, Any]:
+        return {**params, "value": secrets.token_hex(16)} if params.get("key") == SECRET_KEY else params
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_schema = current_schema()").scalar():
+                return
+            raw = conn.connection.dbapi_connection
+            quoting = psycopg.ClientCursor(raw)
+            script = ";\n".join(quoting.mogrify(sql, own(params)) if params else sql for sql, params in recipe)
+            raw.cursor().execute(script)  # no parameters: several statements in one round trip
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def ws(request, tmp_path, backend, pristine_workspace) -> Workspace:
     """A fresh district workspace (the defaults of `excel-bridge init`), its ledger on the test's backend."""
+    if backend is None:
+        return copy_workspace(pristine_workspace, tmp_path / "ws")
+    build_postgres_ledger(backend, request.getfixturevalue("postgres_recipe"))
     return workspace_on(tmp_path / "ws", backend)
 
 
 @pytest.fixture
-def store(tmp_path, backend):
+def store(request, tmp_path, backend, pristine_workspace):
     """A fresh ledger on the test's backend."""
     from excel_bridge.store import Store
 
-    with Store.open(backend or tmp_path / "ledger.sqlite") as opened:
+    target: str | Path | None = backend
+    if target is None:
+        target = tmp_path / "ledger.sqlite"
+        shutil.copy(Workspace(pristine_workspace).ledger_path, target)
+        fresh_secret(target)
+    else:
+        build_postgres_ledger(target, request.getfixturevalue("postgres_recipe"))
+    with Store.open(target) as opened:
         yield opened
 
 
@@ -145,6 +252,14 @@ def proc(ws, runner):
     """A processor on that workspace, dated AS_OF, on the session's worker."""
     with Processor(ws, as_of=AS_OF, runner=runner) as processor:
         yield processor
+
+
+@pytest.fixture(scope="session")
+def lo_profile(tmp_path_factory) -> Path:
+    """The LibreOffice user profile of this session (of this xdist worker): its slow first start paid once, never
+    the user's own profile, and never another worker's (a second soffice on a profile in use hands its job to
+    the first, which may belong to another worker). Pass it to xlsx_helpers.soffice_convert."""
+    return tmp_path_factory.mktemp("lo-profile")
 
 
 def soffice_available() -> bool:

@@ -239,12 +239,12 @@ def test_out_for_valid_file_exit_0(valid_file):
 
 
 @pytest.fixture(scope="module")
-def xls_file(tmp_path_factory, config):
+def xls_file(tmp_path_factory, config, lo_profile):
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) not installed")
     tmp = tmp_path_factory.mktemp("xls")
     src = write(tmp / "村台账.xlsx", config, error_rows())
-    return soffice_convert(src, "xls", tmp / "out", tmp / "profile")
+    return soffice_convert(src, "xls", tmp / "out", lo_profile)
 
 
 @needs_soffice

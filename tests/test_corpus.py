@@ -21,7 +21,7 @@ import pytest
 from cli_helpers import BUNDLED_NOTE
 from conftest import CORPUS, DATA
 
-from excel_bridge.check import check_file
+from excel_bridge.check import CheckResult, check_file
 
 FILE_CODES = {"FILE_EMPTY", "FILE_CORRUPT", "FILE_PASSWORD", "FILE_FORMAT", "FILE_NOT_MONITORING",
               "FILE_TOO_MANY_CELLS", "FILE_TOO_LARGE"}
@@ -69,9 +69,20 @@ def test_corpus_is_there():
 
 # --- in-process, every file ---------------------------------------------------------------------------
 
+_CHECKED: dict[Path, CheckResult] = {}
+
+
+def _checked(path: Path, config) -> CheckResult:
+    """Each file checked once for the module (with the session's config): the tests below each assert a different
+    thing of the same result."""
+    if path not in _CHECKED:
+        _CHECKED[path] = check_file(path, config)
+    return _CHECKED[path]
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_in_process_one_clear_result(config, path):
-    result = check_file(path, config)
+    result = _checked(path, config)
     if result.readable:
         assert result.exit_code in (0, 1)
         assert result.parsed is not None
@@ -88,7 +99,7 @@ def test_in_process_one_clear_result(config, path):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_in_process_expected_code(config, path):
-    result = check_file(path, config)
+    result = _checked(path, config)
     assert result.readable is False
     assert len(result.issues) == 1
     assert result.issues[0].code in expected(path.name)
@@ -100,7 +111,7 @@ def test_same_workbook_in_every_format_gives_the_same_code(config):
     for path in FILES:
         if path.name in CHART_SHEET_XLSB or path.suffix == ".md":
             continue
-        groups.setdefault(path.stem, {})[path.suffix] = check_file(path, config).issues[0].code
+        groups.setdefault(path.stem, {})[path.suffix] = _checked(path, config).issues[0].code
     several = {stem: codes for stem, codes in groups.items() if len(codes) > 1}
     assert len(several) >= 10
     assert {stem: sorted(set(codes.values())) for stem, codes in several.items() if len(set(codes.values())) > 1} == {}

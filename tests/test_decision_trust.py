@@ -213,7 +213,7 @@ def test_a_decision_workbook_that_cannot_be_applied_fails_alone(ws, cfg, proc):
 
 
 @needs_soffice
-def test_the_refused_decision_is_named_by_household_on_the_printed_page(ws, cfg, proc, tmp_path, backend):
+def test_the_refused_decision_is_named_by_household_on_the_printed_page(ws, cfg, proc, tmp_path, backend, lo_profile):
     """The town works from paper: the note above the table is inside the print area, on the first page of
     待镇审核, and names the household (the new workbook's row numbers are not the old one's)."""
     if backend is not None:
@@ -231,7 +231,7 @@ def test_the_refused_decision_is_named_by_household_on_the_printed_page(ws, cfg,
     sheet = openpyxl.load_workbook(book)[TOWN_SHEET]
     assert str(sheet["A2"].value).startswith(NOTE + f"李秀英户（户编号{number}）：")
     assert sheet.print_area.startswith(f"'{TOWN_SHEET}'!$A$2:")  # the note's row, then the header and the rows
-    pdf = soffice_convert(book, "pdf", tmp_path / "pdf", tmp_path / "profile")
+    pdf = soffice_convert(book, "pdf", tmp_path / "pdf", lo_profile)
     [page] = [p for p in pdf_page_texts(pdf) if "待镇审核" in p.splitlines()[0]][:1]
     text = "".join(page.split())
     assert f"李秀英户（户编号{number}）：石塘村李秀英户的信息在这份表格生成后有变化" in text

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import subprocess
 
 import pytest
 from conftest import needs_soffice
+from xlsx_helpers import soffice_convert
 
 from excel_bridge.demo import IdPool, generate_village
 from excel_bridge.departments import Area, evaluate, load_departments, read_list
@@ -84,11 +84,9 @@ def test_the_places_of_the_people_outside_the_ledger(planted, district, depts, c
 
 
 @needs_soffice
-def test_a_demo_list_converted_to_xls_by_libreoffice_reads_the_same(planted, depts, tmp_path):
+def test_a_demo_list_converted_to_xls_by_libreoffice_reads_the_same(planted, depts, tmp_path, lo_profile):
     plan = planted[2]  # 残联: merged two-level header, full-width digits, a lower-case x
-    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(plan.path)],
-                   check=True, capture_output=True, timeout=180)
-    xls = read_list(tmp_path / (plan.path.stem + ".xls"), depts.department("残联"))
+    xls = read_list(soffice_convert(plan.path, "xls", tmp_path, lo_profile), depts.department("残联"))
     xlsx = read_list(plan.path, depts.department("残联"))
     assert xls.format == "xls" and xls.fingerprint == xlsx.fingerprint
     assert {i.row: i.code for i in xls.issues} == plan.problems

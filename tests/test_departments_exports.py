@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 
 import pytest
 from conftest import needs_soffice
 from department_lists import write_xlsx
 from factory import HEAD_B, WIFE_A, base_rows, drop
+from xlsx_helpers import soffice_convert
 
 from excel_bridge.idcard import make_id
 
@@ -39,13 +39,12 @@ def medical_export(path):
     return write_xlsx(path, rows, sheet="个人负担")
 
 
-def as_xls(source, folder):
+def as_xls(source, folder, profile):
     """The same export saved as .xls by LibreOffice (what an older department system hands out)."""
     out = source.parent / "xls"
-    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=180)
+    xls = soffice_convert(source, "xls", out, profile)
     folder.mkdir(parents=True, exist_ok=True)
-    return shutil.copy2(out / (source.stem + ".xls"), folder / (source.stem + ".xls"))
+    return shutil.copy2(xls, folder / xls.name)
 
 
 @pytest.fixture
@@ -55,13 +54,13 @@ def cfg(ws):
 
 @pytest.mark.parametrize("fmt", ["xlsx", pytest.param("xls", marks=needs_soffice)])
 def test_a_real_medical_export_is_read_in_its_own_words_footers_skipped_and_its_insured_place_used(
-        ws, cfg, proc, tmp_path, fmt):
+        ws, cfg, proc, tmp_path, fmt, lo_profile):
     drop(ws, cfg, base_rows())
     assert [f.status for f in proc.run_pass(wait=0.05).files] == ["applied"]
     folder = ws.departments / "医保"
     source = medical_export((tmp_path if fmt == "xls" else folder) / "个人负担情况表.xlsx")
     if fmt == "xls":
-        as_xls(source, folder)
+        as_xls(source, folder, lo_profile)
     report = proc.run_pass(wait=0.05)
     [outcome] = report.files
     assert (outcome.status, outcome.town) == ("dept_applied", "部门数据/医保")

@@ -7,12 +7,12 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 from conftest import needs_soffice
 from department_lists import write_csv, write_xlsx
+from xlsx_helpers import soffice_convert
 
 from excel_bridge.departments import explain, load_departments, read_list
 from excel_bridge.idcard import make_id
@@ -246,12 +246,10 @@ def test_the_fingerprint_ignores_order_format_and_title_rows_but_not_content(tmp
 
 @needs_soffice
 @pytest.mark.parametrize("fmt", ["xls", "ods"])
-def test_an_xls_or_ods_made_by_libreoffice_reads_like_the_xlsx(tmp_path, depts, fmt):
+def test_an_xls_or_ods_made_by_libreoffice_reads_like_the_xlsx(tmp_path, depts, fmt, lo_profile):
     source = write_xlsx(tmp_path / "医保推送名单.xlsx", MEDICAL)
     out = tmp_path / fmt
-    subprocess.run(["soffice", "--headless", "--convert-to", fmt, "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    xls = read_list(out / f"医保推送名单.{fmt}", depts.department("医保"))
+    xls = read_list(soffice_convert(source, fmt, out, lo_profile), depts.department("医保"))
     xlsx = read_list(source, depts.department("医保"))
     assert xls.format == fmt
     assert xls.rows["person_id"].tolist() == xlsx.rows["person_id"].tolist()

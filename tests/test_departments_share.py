@@ -9,6 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 from conftest import needs_soffice
+from xlsx_helpers import soffice_convert
 
 from excel_bridge.departments import ShareData, ShareHousehold, ShareMeasure, ShareMember, write_share_export
 from excel_bridge.idcard import make_id
@@ -107,11 +108,10 @@ def test_a_copy_open_in_excel_is_kept_and_the_new_one_lands_beside_it(tmp_path, 
 
 
 @needs_soffice
-def test_libreoffice_prints_it(tmp_path):
+def test_libreoffice_prints_it(tmp_path, lo_profile):
     placed = write_share_export(tmp_path / "推送民政.xlsx", data())
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(placed.path)],
-                   check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / "推送民政.pdf"
+    pdf = soffice_convert(placed.path, "pdf", tmp_path, lo_profile)
+    assert pdf == tmp_path / "推送民政.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
     if pytest.importorskip("shutil").which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout

@@ -84,11 +84,6 @@ def made(tmp_path_factory, config, via):
     return src, result, out
 
 
-@pytest.fixture(scope="module")
-def lo_profile(tmp_path_factory):
-    return tmp_path_factory.mktemp("lo-profile")
-
-
 def _system_positions(ws) -> dict[str, int]:
     return {h: c for h, c in header_columns(ws).items() if h in SYSTEM_HEADERS}
 

@@ -11,6 +11,7 @@ import pytest
 import python_calamine as pc
 from conftest import DATA
 from factory import AS_OF, HEAD_A, HEAD_B, SON_A, WIFE_A
+from xlsx_helpers import soffice_convert
 
 from excel_bridge.check import check_file
 from excel_bridge.returned import ISSUES_SHEET, RECEIPT_SHEET, write_returned_copy
@@ -200,18 +201,17 @@ def test_returned_copy_carries_the_templates_dropdowns_checks_and_text_columns(t
     assert [ws.title for ws in wb.worksheets if ws.sheet_state == "hidden"] == ["下拉选项", "系统信息"]
 
 
-def test_returned_copy_of_a_workbook_without_the_templates_sheets_gets_its_own_list_sheet(tmp_path, config):
+def test_returned_copy_of_a_workbook_without_the_templates_sheets_gets_its_own_list_sheet(tmp_path, config,
+                                                                                          lo_profile):
     from factory import plain_village, write_plain
 
     src = write_plain(tmp_path / "plain.xlsx", plain_village(config))
     xls = tmp_path / "plain.xls"
     import shutil
-    import subprocess
 
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) not installed")
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "xls",
-                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=180)
+    soffice_convert(src, "xls", tmp_path, lo_profile)
     placed = write_returned_copy(check_file(xls, config, as_of=AS_OF), tmp_path / "out.xlsx", config)
     wb = openpyxl.load_workbook(placed.path)
     assert wb.sheetnames == [ISSUES_SHEET, RECEIPT_SHEET, "户信息", "家庭成员", "帮扶措施", "评议公示", "下拉选项"]

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from cli_helpers import run_cli
@@ -93,25 +92,29 @@ def test_a_second_holder_in_wait_mode_is_told_once_then_gets_the_lock(ws, backen
 def test_a_watcher_waits_for_the_other_program_says_so_once_then_processes(ws, config, backend, runner):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     told: list[str] = []
-    holding, done = threading.Event(), threading.Event()
+    holding, done, released = threading.Event(), threading.Event(), threading.Event()
 
     def other_program() -> None:  # its own thread, as it would be its own process
         with Store.open(_database(ws, backend)) as other, other.pass_lock(wait=False, on_wait=told.append):
             holding.set()
-            done.wait(3.0)  # its pass takes three seconds
+            done.wait(60)  # its pass ends once the watcher has said it waits (an event, not a timer)
+        released.set()
+
+    def waiting(line: str) -> None:
+        told.append(line)
+        assert not released.is_set()  # said while the other program still held the ledger
+        done.set()
 
     other = threading.Thread(target=other_program)
     other.start()
     try:
         assert holding.wait(60)
-        with Processor(ws, as_of=AS_OF, runner=runner, on_wait=told.append) as proc:
-            started = time.monotonic()
+        with Processor(ws, as_of=AS_OF, runner=runner, on_wait=waiting) as proc:
             report = proc.run_pass(wait=0.05)  # as watch runs it: waiting for the ledger
-            waited = time.monotonic() - started
     finally:
         done.set()
         other.join(60)
-    assert waited >= 1.5
+    assert released.is_set()  # it processed only after the other program was done
     assert len(told) == 1 and told[0].startswith(BUSY) and told[0].endswith("等它处理完再处理……"), told
     assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied")]
 

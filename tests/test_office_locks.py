@@ -9,11 +9,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from factory import AS_OF, calamine_records, lone_household, person, village_rows, write_village
+from factory import AS_OF, calamine_records, lone_household, person, village_rows, wait_until, write_village
 
 from excel_bridge.pipeline import Processor
 from excel_bridge.writers.common import office_lock, office_lock_names
@@ -217,6 +216,12 @@ def test_a_returned_copy_open_at_the_village_is_neither_replaced_nor_removed(dis
     assert sorted(p.name for p in copy.parent.glob("*_反馈*.xlsx")) == [copy.name]  # the side copy went
 
 
+def _next_second() -> None:
+    """Until the clock shows the next second (side copies are named to the second): a condition, not a sleep."""
+    now = dt.datetime.now().replace(microsecond=0)
+    assert wait_until(lambda: dt.datetime.now().replace(microsecond=0) > now, 10, interval=0.02)
+
+
 def test_an_open_side_copy_is_not_removed_as_superseded(district, config, runner):
     """The master open, its “(更新于…)” copy opened too: the next side copy leaves the open one in place (an
     unopened earlier one goes, as before)."""
@@ -230,7 +235,7 @@ def test_an_open_side_copy_is_not_removed_as_superseded(district, config, runner
     hh, m = lone_household(HEAD_W, "李四", wage_income=2000)
     write_village(ws.town_inbox(TOWN) / "又一村.xlsx", config,
                   {"household": [hh], "member": [m], "measure": [], "review": []}, town=TOWN, village="又一村")
-    time.sleep(1.1)  # the side copies are named to the second
+    _next_second()  # the side copies are named to the second
     second = next(o.path for o in _pass(ws, runner).outputs if o.path.parent == ws.district_dir)
     assert second != first and _side(MASTER).match(second.name)
     assert first.read_bytes() == opened
@@ -238,6 +243,6 @@ def test_an_open_side_copy_is_not_removed_as_superseded(district, config, runner
     hh, m = lone_household(person(dt.date(1960, 2, 2), 75), "王五", wage_income=2000)
     write_village(ws.town_inbox(TOWN) / "三村.xlsx", config,
                   {"household": [hh], "member": [m], "measure": [], "review": []}, town=TOWN, village="三村")
-    time.sleep(1.1)
+    _next_second()
     third = next(o.path for o in _pass(ws, runner).outputs if o.path.parent == ws.district_dir)
     assert sorted(p.name for p in ws.district_dir.glob("区级总台账(更新于*).xlsx")) == [third.name]

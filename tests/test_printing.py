@@ -95,9 +95,9 @@ def _count(path: Path, sheet: str, marker: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory, config) -> dict[str, Printed]:
+def printed(tmp_path_factory, config, lo_profile) -> dict[str, Printed]:
     tmp = tmp_path_factory.mktemp("printing")
-    profile = tmp / "lo"
+    profile = lo_profile
     out: dict[str, Printed] = {}
     out["镇级核查表（1户）"] = Printed(_town_of_one(tmp / "one"), 1)
     out["区级总台账（4户）"] = Printed(_master_of_four(tmp / "four"), 4)

@@ -242,9 +242,8 @@ def test_blank_template_checks_clean(template, config):
 
 
 @needs_soffice
-def test_libreoffice_opens_template(template, tmp_path):
-    profile = tmp_path / "profile"
-    ods = soffice_convert(template, "ods", tmp_path / "ods", profile)
+def test_libreoffice_opens_template(template, tmp_path, lo_profile):
+    ods = soffice_convert(template, "ods", tmp_path / "ods", lo_profile)
     book = pc.CalamineWorkbook.from_path(str(ods))
     assert book.sheet_names == [*SHEETS, "下拉选项", "系统信息"]
     hidden = {m.name for m in book.sheets_metadata if m.visible != pc.SheetVisibleEnum.Visible}

@@ -12,11 +12,14 @@ clock (received_at / decision time) under the test's control.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import postgres_schema
 from factory import AS_OF, HEAD_A, HEAD_B, base_rows, review, write
 
 from excel_bridge.check import check_file
@@ -98,9 +101,29 @@ DOMAIN_TABLE = {
 pytestmark = pytest.mark.backends
 
 
+@pytest.fixture(scope="module")
+def _ledgers(tmp_path_factory) -> Iterator[Callable[[str | None], Store]]:
+    """Part 1's ledgers, one per backend, opened once for the module (built anew for each of its ~1,100 tests,
+    they were most of its time)."""
+    with contextlib.ExitStack() as stack:
+        opened: dict[str, Store] = {}
+
+        def open_for(backend: str | None) -> Store:
+            key = "sqlite" if backend is None else "postgresql"
+            if key not in opened:
+                target = (tmp_path_factory.mktemp("ledger") / "ledger.sqlite" if backend is None
+                          else stack.enter_context(postgres_schema()))
+                opened[key] = stack.enter_context(Store.open(target))
+            return opened[key]
+
+        yield open_for
+
+
 @pytest.fixture
-def ledger(store):
-    return store
+def ledger(backend, _ledgers) -> Store:
+    """A real ledger on the test's backend, shared by part 1's tests: each puts households of its own into it
+    and looks only at them (their rows and their events), so what the others left there changes nothing."""
+    return _ledgers(backend)
 
 
 def put(ledger: Store, state: str, *, name: str | None = "李秀英", no: str | None = "LS440205000009",
