@@ -473,6 +473,20 @@ def _income_checks(households: list[Household], config: Config, sink: _Sink) -> 
                 hh.invalid.add("income_year")
 
 
+DONE = "已完成"  # 落实情况 that needs its 完成日期
+
+
+def _measure_checks(measures: list[Record], spec: SheetSpec, sink: _Sink) -> None:
+    keys = {c.key for c in spec.columns}
+    if not {"progress", "done_date"} <= keys:  # a district's measure.yaml without them
+        return
+    col = spec.column
+    for m in measures:
+        if m.get("progress") == DONE and m.get("done_date") is None and "done_date" not in m.invalid:
+            sink.add("MEASURE_DONE_DATE_MISSING", m, col("done_date"))
+            m.invalid.add("done_date")
+
+
 def _review_checks(reviews: list[Record], spec: SheetSpec, sink: _Sink) -> None:
     col = spec.column
     for r in reviews:
@@ -505,6 +519,7 @@ def validate(data: WorkbookData, config: Config) -> Parsed:
     _household_checks(households, schemas, sink, members_found="member" in data.sheets)
     _income_checks(households, config, sink)
     _village_checks(households, config, sink)
+    _measure_checks(measures, schemas.measure, sink)
     _review_checks(reviews, schemas.review, sink)
     return Parsed(data=data, households=households, members=members, measures=measures, reviews=reviews,
                   issues=issues)
