@@ -450,7 +450,7 @@ TEXT: dict[str, str] = {
     "help.watch": "持续监视收件箱，文件放入后自动处理，每行带时间（Ctrl-C 停止）",
     "help.history": "列出一户的全部流程记录（谁、何时、从什么状态到什么状态、依据哪个文件）",
     "help.demo": "生成一个模拟的曲江区（各镇各村台账），放入收件箱并处理一轮",
-    "help.export": "导出推送给部门（如民政）的监测对象信息，供部门比对和帮扶（方案七(二)）",
+    "help.export": "导出推送给部门（如民政）的监测对象信息，或某部门负责的帮扶措施，供部门比对和帮扶（方案七(二)）",
     "help.m.file": "文件",
     "help.m.out": "反馈文件",
     "help.m.out_file": "输出文件",
@@ -489,9 +489,11 @@ TEXT: dict[str, str] = {
     "help.watch.poll": "轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）",
     "help.history.id": "户编号，或户主、任一成员的身份证号",
     "help.demo.dir": "演示工作目录（默认 demo-district）",
-    "help.export.department": "部门名，如 民政（区里设定为推送数据的部门）",
+    "help.export.department": "部门名：民政（区里设定为推送数据的部门）导出监测对象；其他部门（如 医保、人社，或措施所填的责任单位名称）"
+                              "导出该部门负责的帮扶措施",
     "help.export.since": "只导出这一天以来有变动的监测户，如 2021-12-01（不给时导出全部监测户）",
-    "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx）",
+    "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx，"
+                       "帮扶措施为 <部门>_帮扶措施_<日期>.xlsx）",
     "help.rules-page": "根据 rules/ 中的规则文件重新生成供区里审定签字的规则一览（改了规则之后运行）",
     "help.rules_page.rules": "规则文件夹（不给时用工作目录中的 rules/）",
     "help.export.as_of": "截至哪一天（默认今天），如 2021-12-31",
@@ -894,6 +896,25 @@ TEXT: dict[str, str] = {
     "rules_page.not_folder": "{path} 不是规则文件夹，请给出放 assessment.yaml 等文件的文件夹",
     "share.done": "已写出推送{department}的监测对象信息：{path}（监测户 {households} 户，成员 {members} 人，帮扶措施 {measures} 项）",
     "share.log.monthly": "每月推送%s：%s（%d 户）",
+    # the master's 帮扶措施 and 帮扶措施统计 (writers/master_measures.py) and a department's measures
+    # (`excel-bridge export <部门>`, departments/measure_export.py)
+    "measures.no_unit": "（未填责任单位）",
+    "measures.counts_title": "{district}帮扶措施统计（按责任单位、部门、镇）",
+    "measures.counts_note": "只统计在册户的措施；户数为有措施的户（同一户多项措施只算一户）；资金为各项措施所填“资金（元）”之和；"
+                            "“对应部门”按 rules/departments.yaml 中部门的名称和别名认定，认不出的单位按所填名称单列。",
+    "measures.by_unit": "按责任单位",
+    "measures.by_department": "按部门（责任单位对应到 rules/departments.yaml 中的部门）",
+    "measures.by_town": "按镇",
+    "measures.export_title": "{district}帮扶措施（{department}负责）",
+    "measures.export_scope": "统计范围：截至{until}在册户中责任单位为{department}的帮扶措施（责任单位按 rules/departments.yaml "
+                             "中的名称和别名认定：{units}）",
+    "measures.export_privacy": "本表含身份证号等个人信息，仅供{department}落实帮扶措施使用，请妥善保管，不得公开或转作他用。",
+    "measures.export_counts": "{households} 户，帮扶措施 {measures} 项，资金 {money} 元，其中已完成 {done} 项。",
+    "measures.export_file": "{department}_帮扶措施_{stamp}.xlsx",
+    "measures.export_done": "已写出{department}负责的帮扶措施：{path}（{households} 户，措施 {measures} 项，资金 {money} 元，"
+                            "已完成 {done} 项）",
+    "measures.no_department": "“{department}”既不是 rules/departments.yaml 中的部门，也不是台账中任何措施的责任单位"
+                              "（部门：{choices}）。请写部门名（如 医保），或措施“责任单位”一栏所填的名称",
     # why a workbook could not be read (read.py)
     "read.zip_incomplete": "压缩包不完整，可能没有复制完",
     "read.zip_no_workbook": "压缩包里没有工作簿内容",

@@ -33,6 +33,7 @@ from .records import (
     Draft,
     Event,
     HouseholdRow,
+    MeasureRow,
     MemberRow,
     SentUp,
     ShareRow,
@@ -48,7 +49,7 @@ from .submissions import Submissions
 from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "DeptListRow", "Draft", "Event",
-           "HouseholdRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
+           "HouseholdRow", "MeasureRow", "MemberRow", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "revive", "revived"]
 
 

@@ -23,6 +23,7 @@ from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .fastsheet import RowSpool, splice
+from .master_measures import write_measures
 from .printing import PageLayout, apply_xlsxwriter
 from .statistics_sheet import write_checks, write_tables
 from .tables import (
@@ -66,6 +67,8 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _big_sheet(wb, fmt, "家庭成员", member_columns(config), map(member_cells(members),
                        store.views.master_members()), spools, identity=member_identity(members),
                        directory=ws.temp_dir)
+            write_measures(wb, fmt, store, config, ws.root, lambda name, columns, rows, identity: _big_sheet(
+                wb, fmt, name, columns, rows, spools, identity=identity, directory=ws.temp_dir))
             _decisions(wb, fmt, store, config, notes or [])
             _alerts(wb, fmt, alerts)
             _issues(wb, fmt, store)
