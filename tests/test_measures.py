@@ -213,3 +213,31 @@ def test_export_refuses_a_name_that_is_neither_department_nor_unit(with_money):
     assert proc.stderr.strip() == (
         "错误：“某某公司”既不是 rules/departments.yaml 中的部门，也不是台账中任何措施的责任单位（部门：医保、民政、残联、人社、住建、"
         "水务、教育、应急、金融、卫健）。请写部门名（如 医保），或措施“责任单位”一栏所填的名称")
+
+
+@pytest.mark.parametrize("measures, expected", [
+    ([], [("C-RISK-MEASURE", "主要风险", "就业不稳定减收", "就业帮扶、公益岗位、技能培训")]),
+    (["公益岗位"], []),
+    (["技能培训"], []),
+    (["就业帮扶"], []),
+    (["低保"], [("C-RISK-MEASURE", "主要风险", "就业不稳定减收", "就业帮扶、公益岗位、技能培训")]),
+])
+def test_a_job_loss_risk_wants_an_employment_measure(tmp_path, config, measures, expected):
+    """rules/assessment.yaml C-RISK-MEASURE maps 就业不稳定减收 to 就业帮扶 / 公益岗位 / 技能培训 (issue 22), for a household
+    identified (here: its 识别纳入日期 in the file, within 6 months so no C-DEV-MEASURE)."""
+    rows = base_rows()
+    rows["household"][0].update(identified_date=dt.date(2021, 10, 1), main_risk="就业不稳定减收")
+    rows["measure"] = [measure(HEAD_A, c) for c in measures]
+    result = check(tmp_path, config, rows)
+    found = [(i.code, i.column, i.value, i.message) for i in result.issues if i.code.startswith("C-")]
+    assert found == [(code, column, value, f"风险类型“{value}”还没有对应的帮扶措施（应有：{wanted}）。")
+                     for code, column, value, wanted in expected]
+
+
+def test_a_lead_gets_no_risk_measure_hint(tmp_path, config):
+    """Measures are planned after identification (plan 五(一)): a lead (no 识别纳入日期, not in the ledger) is not held
+    to them, however its risks."""
+    rows = base_rows()
+    rows["household"][0].update(main_risk="就业不稳定减收", housing_secure="否")
+    result = check(tmp_path, config, rows)
+    assert [i.code for i in result.issues if i.code.startswith("C-")] == []
