@@ -67,14 +67,14 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             _big_sheet(wb, fmt, "家庭成员", member_columns(config), map(member_cells(members),
                        store.views.master_members()), spools, identity=member_identity(members),
                        directory=ws.temp_dir)
-            write_measures(wb, fmt, store, config, ws.root, lambda name, columns, rows, identity: _big_sheet(
-                wb, fmt, name, columns, rows, spools, identity=identity, directory=ws.temp_dir))
             _decisions(wb, fmt, store, config, notes or [])
             _alerts(wb, fmt, alerts)
             _issues(wb, fmt, store)
             _submissions(wb, fmt, store)
             _events(wb, fmt, changes)
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
+            write_measures(wb, fmt, store, config, ws.root, lambda name, columns, rows, identity: _big_sheet(
+                wb, fmt, name, columns, rows, spools, identity=identity, directory=ws.temp_dir))
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()
