@@ -29,6 +29,7 @@ PLACE = [Col("镇", 8), Col("村", 9), Col("户编号", 16, "id"), Col("户主�
          Col("流程状态", 8), Col("在册", 4)]
 IDENTITY = 4  # 镇 … 户主姓名 stay in view and print on every page across
 DEPARTMENT = Col("对应部门", 8)
+SECOND = 20  # the counts' second column (对应部门 / 部门全称 / 村数): wide enough for 区人力资源和社会保障局
 COUNT_COLUMNS = [Col("户数", 6, "int"), Col("措施数", 6, "int"), Col("资金（元）", 12, "money"),
                  Col("已完成措施数", 7, "int"), Col("已完成资金（元）", 12, "money")]
 
@@ -111,19 +112,22 @@ def write_measure_counts(wb, fmt: Formats, config: Config, departments: Mapping[
     sheet = wb.add_worksheet(COUNTS_SHEET)
     total_row = ["合计", None, *counts.total.cells()]
     tables: list[tuple[str, list[Col], list[list[object]]]] = [
-        (TEXT["measures.by_unit"], [Col("责任单位", 22, "wrap"), DEPARTMENT],
+        (TEXT["measures.by_unit"], [Col("责任单位", 22, "wrap"), Col(DEPARTMENT.header, SECOND)],
          [[name, counts.unit_department.get(name), *t.cells()] for name, t in sorted(
              counts.by_unit.items(), key=lambda kv: (-kv[1].measures, kv[0]))] + [total_row]),
-        (TEXT["measures.by_department"], [Col("部门", 22, "wrap"), Col("部门全称", 8)],
+        (TEXT["measures.by_department"], [Col("部门", 22, "wrap"), Col("部门全称", SECOND)],
          [[name, departments[name].title, *counts.by_department[name].cells()]
           for name in departments if name in counts.by_department]),
-        (TEXT["measures.by_town"], [Col("镇", 22, "wrap"), Col("村数", 8, "int")],
+        (TEXT["measures.by_town"], [Col("镇", 22, "wrap"), Col("村数", SECOND, "int")],
          [[town, len({h.split("\t")[1] for h in counts.by_town[town].households}), *counts.by_town[town].cells()]
           for town in config.settings.towns if town in counts.by_town] + [total_row]),
     ]
+    last = 1 + len(COUNT_COLUMNS)
     sheet.set_row(0, 24)
-    sheet.write_string(0, 0, TEXT["measures.counts_title"].format(district=config.settings.district), fmt.title)
-    sheet.write_string(1, 0, TEXT["measures.counts_note"], fmt.note)
+    sheet.merge_range(0, 0, 0, last, TEXT["measures.counts_title"].format(district=config.settings.district),
+                      fmt.title)
+    sheet.set_row(1, 44)
+    sheet.merge_range(1, 0, 1, last, TEXT["measures.counts_note"], fmt.note)
     r = 3
     for title, first, rows in tables:
         sheet.write_string(r, 0, title, fmt.bold)
@@ -131,7 +135,7 @@ def write_measure_counts(wb, fmt: Formats, config: Config, departments: Mapping[
                         autofilter=False, header_lines=2)
         r += n + 3
     apply_xlsxwriter(sheet, PageLayout(landscape=False, pages_wide=1, repeat_rows=None, repeat_columns=None,
-                                       area=(0, 0, max(r - 2, 0), 1 + len(COUNT_COLUMNS)), across_first=False,
+                                       area=(0, 0, max(r - 2, 0), last), across_first=False,
                                        gridlines=False))
 
 
