@@ -154,6 +154,11 @@ CATALOGUE: dict[str, Entry] = {
                                "如该户确已自然减少（全户死亡、迁出本区、并入他户等），请把该户的行补回“户信息”，在“减少原因”选择死亡、迁出本区、并户或其他，填写“减少日期”后重新提交，由镇、区审核；如是漏报，请把该户补回台账。"),
     "REDUCE_DATE_MISSING": Entry(E, "填了减少原因“{value}”，但没有填“减少日期”。",
                                  "请填写该户死亡、迁出或并户的日期，格式如 2026-11-20。"),
+    "MEMBER_LEFT_NO_REASON": Entry(W, "“家庭成员”中没有了{value}（身份证号 {masked}），上次提交时此人还在本户，系统已按成员减少记录。",
+                                   "如此人已离开本户（死亡、婚嫁迁出、分户等），请把其行补回“家庭成员”，选择“减少原因”并填写“变动日期”"
+                                   "（这一行不计入家庭人口数）后重新提交；如是漏填，请补回此人。"),
+    "MEMBER_JOINED_NO_REASON": Entry(W, "{value}是上次提交后本户新增的成员，没有填写“增加原因”。",
+                                     "请选择增加原因（出生、婚嫁迁入或其他）并填写“变动日期”；上次漏填或身份证号改正的成员选“其他”。"),
     # --- incomes and the monitoring line ---
     "INCOME_MISMATCH": Entry(W, "人均纯收入填的是 {value} 元，按各项收入计算应为 {expected} 元，相差超过 {limit} 元，系统按计算值研判。",
                              "人均纯收入 =（工资性收入+生产经营性收入+财产性收入+转移性收入−生产经营性支出）÷家庭人口数，请核对。"),
@@ -621,6 +626,11 @@ TEXT: dict[str, str] = {
     "ingest.created_not_included": "登记在册，研判暂不纳入",
     "ingest.created_unknown": "登记在册，本户填写有误无法研判，改正后重新研判",
     "ingest.absent": "本村新报台账中没有该户；监测户不会因漏报移出，仍为“{state}”，待村里说明减少原因",
+    "ingest.member_left": "成员减少：{name}（{masked}），{reason}{date}",
+    "ingest.member_joined": "成员增加：{name}（{masked}），{reason}{date}",
+    "ingest.member_reason": "原因：{reason}",
+    "ingest.member_no_reason": "台账未填原因",
+    "ingest.member_date": "，变动日期 {date}",
     "ingest.reduce": "村里申报自然减少：{reason}（{date}）",
     "ingest.reduce_opinion": "村申报自然减少：{reason}（减少日期 {date}），待镇、区审核",
     "ingest.removed_reason": "村里填写减少原因“{reason}”，未纳入监测的户直接移出",

@@ -354,6 +354,12 @@ def _sheet_issues(data: WorkbookData, schemas: Schemas, sink: _Sink) -> None:
 MULTIPLE = "多重"
 
 
+def departed(member: Record) -> bool:
+    """A 家庭成员 row the clerk keeps with a 减少原因: the person has left the household (died, married out, split
+    off); the row says why and is neither counted nor judged (its person may be listed again elsewhere)."""
+    return member.values.get("leave_reason") is not None
+
+
 def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
     col = spec.column
     seen: dict[str, int] = {}
@@ -361,7 +367,9 @@ def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
         get = m.values.get  # every member: no method call per cell
         pid = get("person_id")
         if pid:
-            if pid in seen:
+            if departed(m):
+                pass  # who split off or married within the village is listed again in their new household
+            elif pid in seen:
                 sink.add("DUPLICATE_PERSON", m, col("person_id"), pid, other_row=seen[pid])
             else:
                 seen[pid] = m.row
@@ -421,6 +429,8 @@ def _link(households: list[Household], members: list[Record], measures: list[Rec
             owner = by_head.get(head)
             if owner is None:
                 sink.add(code, rec, spec.column("head_id"), head)
+            elif attr == "members" and departed(rec):
+                owner.departed.append(rec)  # kept as a row to say why; no longer one of the household
             else:
                 getattr(owner, attr).append(rec)
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end",
-                       "received_date", "reduce_date", "done_date"})
+                       "received_date", "reduce_date", "done_date",
+                       "change_date"})
 
 
 def revive(key: str, value: Any) -> Any:
