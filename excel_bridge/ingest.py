@@ -284,11 +284,11 @@ def _members_changed(store: Store, config: Config, hh: HouseholdRow, hp: Househo
         if left:
             applied.issues.append(make_issue("MEMBER_LEFT_NO_REASON", sheet=hp.sheet, row=hp.row,
                                              column=config.schemas.household.column("size").header,
-                                             value=c.name, masked=masked))
+                                             value=hp.data.get("size"), name=c.name, masked=masked))
         else:
             applied.issues.append(make_issue("MEMBER_JOINED_NO_REASON", sheet=c.sheet, row=c.row,
                                              column=config.schemas.member.column("join_reason").header,
-                                             value=c.name))
+                                             name=c.name))
 
 
 def reduction(hp: HouseholdPayload) -> str | None:
