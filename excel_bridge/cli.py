@@ -390,6 +390,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from .departments.config import load_departments
+    from .departments.measure_export import export_measures
     from .departments.share_back import export_share
     from .provincial.export import TARGET
 
@@ -398,6 +400,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if args.department == TARGET:
         return _export_provincial(ws, config, args, out)
+    if args.department not in load_departments(ws.root / "rules").shared_with():  # its measures (issue 22)
+        with ws.open_store(args.database) as store:
+            placed, export = export_measures(store, ws, config, args.department, as_of=args.as_of or dt.date.today(),
+                                             out=out)
+        if placed.locked:
+            print(_locked_line(placed))
+        print(TEXT["measures.export_done"].format(department=export.department, path=placed.path,
+                                                  households=export.households, measures=export.measures,
+                                                  money=export.money, done=export.done))
+        return EXIT_OK
     with ws.open_store(args.database) as store:
         placed, data = export_share(store, ws, config, args.department, as_of=args.as_of or dt.date.today(),
                                     since=args.since, out=out)

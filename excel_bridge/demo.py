@@ -25,6 +25,19 @@ GROUPS = ("一组", "二组", "三组", "四组", "五组", "六组", "七组", 
 VILLAGE_NAMES = ("新塘", "石塘", "龙岗", "大坑", "上洞", "下洞", "水口", "黄坑", "塘角", "长坝", "东坑", "西岭",
                  "南华", "北坑", "莲塘", "凤来", "松山", "安山", "富民", "和平", "双桥", "白石", "甘棠", "竹山")
 RESPONSIBLE = ("镇农业办", "镇社会事务办", "区人社局", "区民政局", "区医保局", "村委会", "帮扶单位")
+FUND_SOURCES = ("财政衔接资金", "行业部门资金", "社会帮扶资金")
+
+
+def _measure_money(head_id: str, kind: str, start: dt.date, as_of: dt.date) -> dict[str, object]:
+    """A measure's project, money and 落实情况, from a generator of its own (the village's stream of households is
+    the same as before measures carried money)."""
+    rng = random.Random(f"{head_id}:{kind}")
+    progress = rng.choice(("计划", "实施中", "已完成"))
+    done = min(start + dt.timedelta(days=rng.randint(30, 180)), as_of) if progress == "已完成" else None
+    funds = rng.choice((0, 500, 1000, 2000, 3000, 5000)) if kind not in ("公益岗位",) else 6000
+    return {"project": f"{start.year}年{kind}项目" if funds else None, "funds": funds or None,
+            "fund_source": rng.choice(FUND_SOURCES) if funds else None, "progress": progress,
+            "done_date": done}
 MEASURE_TEXT = {
     "产业帮扶": "发放鸡苗200只并提供养殖技术指导", "就业帮扶": "推荐到工业园区务工", "技能培训": "参加电工技能培训",
     "小额信贷": "申请5万元扶贫小额信贷", "公益岗位": "安排村保洁公益岗位", "健康帮扶": "落实大病医疗救助",
@@ -216,9 +229,10 @@ def generate_village(rng: random.Random, config: Config, ids: IdPool, *, town: s
             if "饮水不安全" in risks:
                 chosen.add("饮水安全保障")
             for kind in sorted(chosen):
+                start = identified + dt.timedelta(days=rng.randint(5, 60))
                 measure_rows.append({"head_id": head_id, "category": kind, "content": MEASURE_TEXT.get(kind, kind),
-                                     "start_date": identified + dt.timedelta(days=rng.randint(5, 60)),
-                                     "responsible": rng.choice(RESPONSIBLE)})
+                                     "start_date": start, "responsible": rng.choice(RESPONSIBLE),
+                                     **_measure_money(head_id, kind, start, as_of)})
         if actual < line and not identified:
             review_day = as_of - dt.timedelta(days=rng.randint(2, 30))  # some notices are still running
             start = review_day + dt.timedelta(days=1)

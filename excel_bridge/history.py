@@ -10,7 +10,8 @@ from .messages import TEXT
 from .store import HouseholdRow, Store
 
 EVENT_WORDS = {"created": "登记", "transition": "状态变更", "removed": "移出", "restored": "恢复在册",
-               "absent": "新报台账未列", "department": "部门预警核实", "imported": "国家系统导入"}
+               "absent": "新报台账未列", "department": "部门预警核实", "imported": "国家系统导入",
+               "member_left": "成员减少", "member_joined": "成员增加"}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .config import Config
 from .follow_up import CHANGED_ON, contact_issues, row_changed
 from .idcard import mask_id
 from .issues import Issue, make_issue
+from .member_changes import LEFT, member_changes
 from .messages import TEXT, show
 from .normalize import PROVISIONAL_PREFIX, is_provisional_no
 from .rules import Assessment
@@ -57,7 +58,8 @@ from .workflow import (
 # left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,
 # in `check` and here alike.
 LEDGER_CODES = frozenset({"PERSON_OTHER_VILLAGE", "ELIMINATION_NOT_READY", "IMPORT_NEEDS_NUMBER",
-                          "MONITORED_MISSING", "CONTACT_MISSING", "CONTACT_TO_FILL"})
+                          "MONITORED_MISSING", "CONTACT_MISSING", "CONTACT_TO_FILL", "MEMBER_LEFT_NO_REASON",
+                          "MEMBER_JOINED_NO_REASON"})
 
 
 @dataclass
@@ -77,6 +79,7 @@ class HouseholdPayload:
     warnings: int
     duplicate: bool
     invalid: list[str]
+    departed: list[dict[str, Any]] = field(default_factory=list)  # 家庭成员 rows with a 减少原因
 
 
 @dataclass
@@ -127,7 +130,8 @@ def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -
             head_name=hh.get("head_name"), village=hh.get("village") or meta_village, data=data,
             assessment=assessment_dict(a), members=[_record_dict(m) for m in hh.members],
             measures=[_record_dict(m) for m in hh.measures], reviews=[_record_dict(r) for r in hh.reviews],
-            errors=errors, warnings=warnings, duplicate=hh.duplicate, invalid=sorted(hh.invalid)))
+            errors=errors, warnings=warnings, duplicate=hh.duplicate, invalid=sorted(hh.invalid),
+            departed=[_record_dict(m) for m in hh.departed]))
     return FilePayload(sha256=result.sha256, file_name=result.path.name, town=town, issues=list(result.issues),
                        households=households, members=len(result.parsed.members), village_hint=meta_village,
                        parsed=result.parsed if keep_parsed else None)
@@ -246,12 +250,15 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
         kept[i] = (hh, kept[i][1], None)
     applied.created += len(created)
     households = [(hh, hp, before) for hh, hp, before in kept if hh is not None]  # all of them, now created
+    people = store.households.people_in(town, village) if any(before for _, _, before in households) else {}
     store.households.replace_children_of(town=town, village=village, children=[
         (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in households])
     for hh, hp, before in households:
         if reduction(hp):
             applied.removed += _reduce(store, hh, hp, before, at, payload.sha256, as_of)
             continue
+        if before is not None:
+            _members_changed(store, config, hh, hp, people.get(hh.id, {}), at, payload.sha256, as_of, applied)
         if hh.state == REMOVED:  # listed again after its 自然减少 was approved: judged again like a new household
             transition(store.moves, hh, READMIT, SYSTEM, at=at, source_sha256=payload.sha256,
                        comment=TEXT["ingest.readmit"], decided_on=as_of)
@@ -278,6 +285,33 @@ def _stamp_change(hp: HouseholdPayload, before: HouseholdRow | None, as_of: dt.d
         hp.data[CHANGED_ON] = before.data.get(CHANGED_ON) or before.updated_at.date().isoformat()
     else:
         hp.data[CHANGED_ON] = as_of.isoformat()
+
+
+def _members_changed(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload,
+                     before: dict[str, str | None], at: dt.datetime, sha: str, as_of: dt.date,
+                     applied: Applied) -> None:
+    """Each member who left or joined the household since its last accepted file: an event in its history, and a
+    hint in the returned copy where the file does not say why (member_changes.py)."""
+    changes = member_changes(before, hp.members, hp.departed)
+    for c in changes:
+        masked = mask_id(c.person_id)
+        given = TEXT["ingest.member_reason"].format(reason=c.reason) if c.reason else TEXT["ingest.member_no_reason"]
+        when = TEXT["ingest.member_date"].format(date=c.day.isoformat()) if c.day else ""
+        left = c.kind == LEFT
+        store.events.record(household_id=hh.id, event="member_left" if left else "member_joined", level=VILLAGE,
+                            at=at, source_sha256=sha, effective_date=c.day or as_of,
+                            comment=TEXT["ingest.member_left" if left else "ingest.member_joined"].format(
+                                name=c.name, masked=masked, reason=given, date=when))
+        if c.reason:
+            continue
+        if left:
+            applied.issues.append(make_issue("MEMBER_LEFT_NO_REASON", sheet=hp.sheet, row=hp.row,
+                                             column=config.schemas.household.column("size").header,
+                                             value=hp.data.get("size"), name=c.name, masked=masked))
+        else:
+            applied.issues.append(make_issue("MEMBER_JOINED_NO_REASON", sheet=c.sheet, row=c.row,
+                                             column=config.schemas.member.column("join_reason").header,
+                                             name=c.name))
 
 
 def reduction(hp: HouseholdPayload) -> str | None:

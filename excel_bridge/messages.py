@@ -120,6 +120,8 @@ CATALOGUE: dict[str, Entry] = {
                            "请核对户主身份证号，或在“户信息”中补上这一户。"),
     "MEASURE_ORPHAN": Entry(E, "这项措施的户主身份证号“{value}”在“户信息”中找不到。",
                             "请核对户主身份证号，或在“户信息”中补上这一户。"),
+    "MEASURE_DONE_DATE_MISSING": Entry(E, "这项措施的落实情况是“已完成”，但没有填“完成日期”。",
+                                       "请填写措施落实完成的日期，格式如 2022-06-30；还没有完成的，请把落实情况改为“计划”或“实施中”。"),
     "REVIEW_ORPHAN": Entry(E, "这条评议公示的户主身份证号“{value}”在“户信息”中找不到。",
                            "请核对户主身份证号，或在“户信息”中补上这一户。"),
     "HEAD_MISSING": Entry(E, "这一户在“家庭成员”中没有“与户主关系”为“户主”的人。",
@@ -168,6 +170,11 @@ CATALOGUE: dict[str, Entry] = {
                              "仍未填写联系人就是错误。"),
     "REDUCE_DATE_MISSING": Entry(E, "填了减少原因“{value}”，但没有填“减少日期”。",
                                  "请填写该户死亡、迁出或并户的日期，格式如 2026-11-20。"),
+    "MEMBER_LEFT_NO_REASON": Entry(W, "“家庭成员”中没有了{name}（身份证号 {masked}），上次提交时此人还在本户，系统已按成员减少记录。",
+                                   "如此人已离开本户（死亡、婚嫁迁出、分户等），请把其行补回“家庭成员”，选择“减少原因”并填写“变动日期”"
+                                   "（这一行不计入家庭人口数）后重新提交；如是漏填，请补回此人。"),
+    "MEMBER_JOINED_NO_REASON": Entry(W, "{name}是上次提交后本户新增的成员，没有填写“增加原因”。",
+                                     "请选择增加原因（出生、婚嫁迁入或其他）并填写“变动日期”；上次漏填或身份证号改正的成员选“其他”。"),
     # --- incomes and the monitoring line ---
     "INCOME_MISMATCH": Entry(W, "人均纯收入填的是 {value} 元，按各项收入计算应为 {expected} 元，相差超过 {limit} 元，系统按计算值研判。",
                              "人均纯收入 =（工资性收入+生产经营性收入+财产性收入+转移性收入−生产经营性支出）÷家庭人口数，请核对。"),
@@ -495,7 +502,7 @@ TEXT: dict[str, str] = {
     "help.watch": "持续监视收件箱，文件放入后自动处理，每行带时间（Ctrl-C 停止）",
     "help.history": "列出一户的全部流程记录（谁、何时、从什么状态到什么状态、依据哪个文件）",
     "help.demo": "生成一个模拟的曲江区（各镇各村台账），放入收件箱并处理一轮",
-    "help.export": "导出推送给部门（如民政）的监测对象信息（方案七(二)），或各镇需录入省系统的户（方案五）",
+    "help.export": "导出推送给部门的监测对象信息（如民政，方案七(二)）、某部门负责的帮扶措施，或各镇需录入省系统的户（方案五）",
     "help.import": "导入国家系统（全国防返贫监测信息系统）导出的人员名单，作为台账的起始数据（方案七(三)）",
     "help.import.file": "国家系统导出的人员名单（xlsx/xls/csv，一人一行，表头上方可以有标题行）",
     "help.m.file": "文件",
@@ -536,10 +543,12 @@ TEXT: dict[str, str] = {
     "help.watch.poll": "轮询模式：用于网络共享/SMB 文件夹（收不到系统通知时）",
     "help.history.id": "户编号，或户主、任一成员的身份证号",
     "help.demo.dir": "演示工作目录（默认 demo-district）",
-    "help.export.department": "部门名，如 民政（区里设定为推送数据的部门）；或 省系统",
+    "help.export.department": "部门名：民政（区里设定为推送数据的部门）导出监测对象；其他部门（如 医保、人社，或措施所填的责任单位名称）"
+                              "导出该部门负责的帮扶措施；省系统：各镇需录入省系统的户",
     "help.export.since": "只导出这一天以来有变动的监测户，如 2021-12-01（不给时导出全部监测户；省系统：自本镇上次导出以来）",
     "help.export.town": "省系统：只导出这个镇（不给时每个镇一个文件，写入 反馈/<镇>/镇级/）",
-    "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx）",
+    "help.export.out": "输出文件，以 .xlsx 结尾（默认 区级/部门共享/<部门>_监测对象_<日期>.xlsx，"
+                       "帮扶措施为 <部门>_帮扶措施_<日期>.xlsx）",
     "help.rules-page": "根据 rules/ 中的规则文件重新生成供区里审定签字的规则一览（改了规则之后运行）",
     "help.rules_page.rules": "规则文件夹（不给时用工作目录中的 rules/）",
     "help.export.as_of": "截至哪一天（默认今天），如 2021-12-31",
@@ -683,6 +692,11 @@ TEXT: dict[str, str] = {
     "ingest.created_not_included": "登记在册，研判暂不纳入",
     "ingest.created_unknown": "登记在册，本户填写有误无法研判，改正后重新研判",
     "ingest.absent": "本村新报台账中没有该户；监测户不会因漏报移出，仍为“{state}”，待村里说明减少原因",
+    "ingest.member_left": "成员减少：{name}（{masked}），{reason}{date}",
+    "ingest.member_joined": "成员增加：{name}（{masked}），{reason}{date}",
+    "ingest.member_reason": "原因：{reason}",
+    "ingest.member_no_reason": "台账未填原因",
+    "ingest.member_date": "，变动日期 {date}",
     "ingest.reduce": "村里申报自然减少：{reason}（{date}）",
     "ingest.reduce_opinion": "村申报自然减少：{reason}（减少日期 {date}），待镇、区审核",
     "ingest.removed_reason": "村里填写减少原因“{reason}”，未纳入监测的户直接移出",
@@ -1109,6 +1123,25 @@ TEXT: dict[str, str] = {
     "import.missing": "找不到文件：{path}",
     "import.unreadable": "无法导入“{name}”：{message}改法：{hint}",
     "import.crashed": "读取“{name}”时出错，没有导入：{error}",
+    # the master's 帮扶措施 and 帮扶措施统计 (writers/master_measures.py) and a department's measures
+    # (`excel-bridge export <部门>`, departments/measure_export.py)
+    "measures.no_unit": "（未填责任单位）",
+    "measures.counts_title": "{district}帮扶措施统计（按责任单位、部门、镇）",
+    "measures.counts_note": "只统计在册户的措施；户数为有措施的户（同一户多项措施只算一户）；资金为各项措施所填“资金（元）”之和；"
+                            "“对应部门”按 rules/departments.yaml 中部门的名称和别名认定，认不出的单位按所填名称单列。",
+    "measures.by_unit": "按责任单位",
+    "measures.by_department": "按部门（责任单位对应到 rules/departments.yaml 中的部门）",
+    "measures.by_town": "按镇",
+    "measures.export_title": "{district}帮扶措施（{department}负责）",
+    "measures.export_scope": "统计范围：截至{until}在册户中责任单位为{department}的帮扶措施（责任单位按 rules/departments.yaml "
+                             "中的名称和别名认定：{units}）",
+    "measures.export_privacy": "本表含身份证号等个人信息，仅供{department}落实帮扶措施使用，请妥善保管，不得公开或转作他用。",
+    "measures.export_counts": "{households} 户，帮扶措施 {measures} 项，资金 {money} 元，其中已完成 {done} 项。",
+    "measures.export_file": "{department}_帮扶措施_{stamp}.xlsx",
+    "measures.export_done": "已写出{department}负责的帮扶措施：{path}（{households} 户，措施 {measures} 项，资金 {money} 元，"
+                            "已完成 {done} 项）",
+    "measures.no_department": "“{department}”既不是 rules/departments.yaml 中的部门，也不是台账中任何措施的责任单位"
+                              "（部门：{choices}）。请写部门名（如 医保），或措施“责任单位”一栏所填的名称",
     # why a workbook could not be read (read.py)
     "read.zip_incomplete": "压缩包不完整，可能没有复制完",
     "read.zip_no_workbook": "压缩包里没有工作簿内容",

@@ -31,6 +31,7 @@ class Record:
 class Household(Record):
     members: list[Record] = field(default_factory=list)
     measures: list[Record] = field(default_factory=list)
+    departed: list[Record] = field(default_factory=list)  # 家庭成员 rows with a 减少原因: gone, not counted
     reviews: list[Record] = field(default_factory=list)
     duplicate: bool = False  # a second row with the same 户主身份证号: not linked to members
     computed_income: float | None = None  # shown only: the rules use figures.per_capita, exact

@@ -355,6 +355,12 @@ def _sheet_issues(data: WorkbookData, schemas: Schemas, sink: _Sink) -> None:
 MULTIPLE = "多重"
 
 
+def departed(member: Record) -> bool:
+    """A 家庭成员 row the clerk keeps with a 减少原因: the person has left the household (died, married out, split
+    off); the row says why and is neither counted nor judged (its person may be listed again elsewhere)."""
+    return member.values.get("leave_reason") is not None
+
+
 def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
     col = spec.column
     seen: dict[str, int] = {}
@@ -362,7 +368,9 @@ def _person_checks(members: list[Record], spec: SheetSpec, sink: _Sink) -> None:
         get = m.values.get  # every member: no method call per cell
         pid = get("person_id")
         if pid:
-            if pid in seen:
+            if departed(m):
+                pass  # who split off or married within the village is listed again in their new household
+            elif pid in seen:
                 sink.add("DUPLICATE_PERSON", m, col("person_id"), pid, other_row=seen[pid])
             else:
                 seen[pid] = m.row
@@ -422,6 +430,8 @@ def _link(households: list[Household], members: list[Record], measures: list[Rec
             owner = by_head.get(head)
             if owner is None:
                 sink.add(code, rec, spec.column("head_id"), head)
+            elif attr == "members" and departed(rec):
+                owner.departed.append(rec)  # kept as a row to say why; no longer one of the household
             else:
                 getattr(owner, attr).append(rec)
 
@@ -472,6 +482,20 @@ def _income_checks(households: list[Household], config: Config, sink: _Sink) -> 
             else:
                 sink.add("LINE_UNCONFIGURED", hh, col("income_year"), year)
                 hh.invalid.add("income_year")
+
+
+DONE = "已完成"  # 落实情况 that needs its 完成日期
+
+
+def _measure_checks(measures: list[Record], spec: SheetSpec, sink: _Sink) -> None:
+    keys = {c.key for c in spec.columns}
+    if not {"progress", "done_date"} <= keys:  # a district's measure.yaml without them
+        return
+    col = spec.column
+    for m in measures:
+        if m.get("progress") == DONE and m.get("done_date") is None and "done_date" not in m.invalid:
+            sink.add("MEASURE_DONE_DATE_MISSING", m, col("done_date"))
+            m.invalid.add("done_date")
 
 
 def _review_checks(reviews: list[Record], spec: SheetSpec, sink: _Sink) -> None:
@@ -543,6 +567,7 @@ def validate(data: WorkbookData, config: Config) -> Parsed:
     _household_checks(households, schemas, sink, members_found="member" in data.sheets)
     _income_checks(households, config, sink)
     _village_checks(households, config, sink)
+    _measure_checks(measures, schemas.measure, sink)
     _review_checks(reviews, schemas.review, sink)
     _still_to_fill(households, data.meta, issues)
     return Parsed(data=data, households=households, members=members, measures=measures, reviews=reviews,

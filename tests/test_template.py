@@ -122,7 +122,7 @@ def test_choice_columns_have_list_validation_with_schema_values(book, sheet):
         assert dv.showDropDown in (None, False)  # (True would hide the arrow)
         assert dv.errorStyle == ("warning" if col["type"] == "multichoice" else None)  # None = stop
         checked += 1
-    assert checked == {"户信息": 13, "家庭成员": 12, "帮扶措施": 1, "评议公示": 4}[sheet]
+    assert checked == {"户信息": 13, "家庭成员": 14, "帮扶措施": 3, "评议公示": 4}[sheet]
 
 
 def _validations_for(ws, letter: str) -> list:
@@ -155,7 +155,7 @@ def test_date_money_integer_id_validations(book, sheet):
             continue
         seen.add(kind)
     assert seen == {"户信息": {"date", "money", "integer", "year", "id"}, "家庭成员": {"date", "integer", "id"},
-                    "帮扶措施": {"date", "id"}, "评议公示": {"date", "id"}}[sheet]
+                    "帮扶措施": {"date", "money", "id"}, "评议公示": {"date", "id"}}[sheet]
 
 
 def _column_dimension(ws, index: int):

@@ -172,6 +172,7 @@ class Department(_Strict):
     title: str = Field(min_length=1)
     folder: str = Field(min_length=1)  # 部门数据/<folder>/
     folder_aliases: list[str] = Field(default_factory=list)  # folders the department names itself (医保局): read too
+    unit_aliases: list[str] = Field(default_factory=list)  # 责任单位 names of its own besides these (人社所)
     id_headers: list[str] = Field(default_factory=list)
     name_headers: list[str] = Field(default_factory=list)
     town_headers: list[str] = Field(default_factory=list)

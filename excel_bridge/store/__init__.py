@@ -39,6 +39,7 @@ from .records import (
     Event,
     HouseholdRow,
     LedgerHousehold,
+    MeasureRow,
     MemberRow,
     SentUp,
     ShareRow,
@@ -55,7 +56,7 @@ from .views import Tally, Views
 
 __all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "Decision", "DeptListRow", "Draft",
            "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerHousehold", "LedgerKey",
-           "MemberRow", "PersonPlace", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
+           "MeasureRow", "MemberRow", "PersonPlace", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "in_several_streamed",
            "people_in_several", "revive", "revived", "schema_of", "with_schema"]
 

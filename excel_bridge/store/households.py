@@ -231,6 +231,17 @@ class Households:
         q = select(table.c.data).where(table.c.household_id == household_id).order_by(table.c.id)
         return [revived(r[0]) for r in self.db.rows(q)]
 
+    def people_in(self, town: str, village: str) -> dict[int, dict[str, str | None]]:
+        """Household id → its members as last accepted (身份证号 → 姓名), for one village in one query: what a
+        village's new file is compared with to see who left and who joined a household."""
+        m = t.members
+        q = (select(m.c.household_id, m.c.person_id, m.c.name)
+             .where(m.c.town == town, m.c.village == village, m.c.person_id.is_not(None)).order_by(m.c.id))
+        out: dict[int, dict[str, str | None]] = {}
+        for hid, pid, name in self.db.rows(q):
+            out.setdefault(hid, {})[pid] = name
+        return out
+
     def reviews_in(self, town: str, village: str) -> dict[int, builtins.list[dict[str, Any]]]:
         """Household id → its reviews, for one village in one query (its 公示名单)."""
         q = (select(t.reviews.c.household_id, t.reviews.c.data)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 DATE_KEYS = frozenset({"identified_date", "birth_date", "start_date", "review_date", "notice_start", "notice_end",
-                       "received_date", "reduce_date", "visit_date", "accepted_date"})
+                       "received_date", "reduce_date", "visit_date", "accepted_date", "done_date",
+                       "change_date"})
 
 
 def revive(key: str, value: Any) -> Any:
@@ -158,6 +159,21 @@ class MemberRow:
     village: str
     household_no: str | None
     head_id: str
+    on_file: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """A measure with the place, key and state of its household (the master's 帮扶措施, a department's export)."""
+
+    town: str
+    village: str
+    household_no: str | None
+    head_name: str | None
+    head_id: str
+    state: str
+    category: str | None  # the household's 认定类别
     on_file: bool
     data: dict[str, Any] = field(default_factory=dict)
 

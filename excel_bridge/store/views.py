@@ -25,6 +25,7 @@ from .records import (
     Event,
     HouseholdRow,
     LedgerHousehold,
+    MeasureRow,
     MemberRow,
     SentUp,
     Submission,
@@ -38,6 +39,7 @@ _H = t.households
 _M = t.members
 _S = t.submissions
 _E = t.events
+_X = t.measures
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,16 @@ class Views:
              .order_by(_M.c.town, _M.c.village, _M.c.household_id, _M.c.id))
         return (MemberRow(town=r.town, village=r.village, household_no=r.household_no, head_id=r.head_id,
                           on_file=bool(r.on_file), data=r.data) for r in self.db.stream(q))
+
+    def master_measures(self) -> Iterator[MeasureRow]:
+        """Every measure with its household's place, key and state, in the master's order (one read, streamed)."""
+        q = (select(_X.c.data, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_name, _H.c.head_id, _H.c.state,
+                    _H.c.category, _H.c.on_file)
+             .select_from(_X.join(_H, _H.c.id == _X.c.household_id))
+             .order_by(_H.c.town, _H.c.village, _H.c.id, _X.c.id))
+        return (MeasureRow(town=r.town, village=r.village, household_no=r.household_no, head_name=r.head_name,
+                           head_id=r.head_id, state=r.state, category=r.category, on_file=bool(r.on_file),
+                           data=revived(r.data)) for r in self.db.stream(q))
 
     def tally(self, *, not_counted: str) -> Tally:
         """Households by town × state (None = removed), and by category and risk type of those on file

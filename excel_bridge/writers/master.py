@@ -24,6 +24,7 @@ from .decision_table import write_decision_sheet
 from .department_master import write_department_comparison
 from .fastsheet import RowSpool, splice
 from .master_import import write_import_differences
+from .master_measures import write_measures
 from .master_provincial import write_entry_master
 from .master_round import write_round_progress
 from .printing import PageLayout, apply_xlsxwriter
@@ -77,6 +78,8 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
             write_entry_master(wb, fmt, store, as_of=as_of, days=config.rules.workflow.provincial_entry_days)
             write_import_differences(wb, fmt, store)
             write_round_progress(wb, fmt, store, config, as_of=as_of)
+            write_measures(wb, fmt, store, config, ws.root, lambda name, columns, rows, identity: _big_sheet(
+                wb, fmt, name, columns, rows, spools, identity=identity, directory=ws.temp_dir))
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()
