@@ -342,16 +342,18 @@ class _Reader:
                 unused.extend(Unused(p.row, reason, *place) for p in group)
                 continue
             head = heads[0]
-            values: dict[str, Any] = {}
-            for p in [head, *(p for p in group if p is not head)]:  # the head's row first, then the first filled
-                for k, v in p.household.items():
-                    values.setdefault(k, v)
+            values = dict(head.household)  # the head's row first, then the first filled
+            for p in group:
+                if p is not head:
+                    for k, v in p.household.items():
+                        if k not in values:
+                            values[k] = v
             out.append(self._household(number, group, head, values))
         return out
 
     def _household(self, number: str, group: list[_Person], head: _Person,
                    values: dict[str, Any]) -> NationalHousehold:
-        hh_keys = set(self.specs["household"])
+        hh_keys = self.household_keys
         data = {k: v for k, v in values.items() if k in hh_keys}
         national = {k: v for k, v in values.items() if k not in hh_keys}
         risks = [national.pop(f) for f in RISK_FIELDS if national.get(f)]
