@@ -26,7 +26,7 @@ HEADER_SCAN_ROWS = 30
 # the facts of a household the national system owns, kept beside its values (households.data["_national"])
 NATIONAL_KEY = "_national"
 DATE_FIELDS = frozenset({"identified_date", "eliminated_date", "data_date", "first_identified"})
-_UNIQUE = frozenset({"name", "person_no", "household_no", "phone"})  # a value per person: not worth caching
+_UNIQUE = frozenset({"name", "person_no"})  # a value per person: not worth caching
 
 
 @dataclass
@@ -241,15 +241,14 @@ class _Reader:
         return lambda v: (clean_text(v) or None, False)
 
     def rows(self, rows: list[list[object]], idx: int) -> tuple[list[_Person], list[Unused]]:
-        persons: list[_Person] = []
+        """The rows below the header as persons (column by column: each column's cells converted in one pass, its
+        values into each person's records in the column order a row-by-row reading would give), or unused."""
         unused: list[Unused] = []
         id_pos = self.pos["person_id"]
-        plans = self.plans
-        caches: list[dict[object, _Converted]] = [{} for _ in plans]
-        steps = [(p.pos, p.field, p.member, p.convert, cache if p.cached else None)
-                 for p, cache in zip(plans, caches, strict=True)]
-        width = max([id_pos, *(p.pos for p in plans)]) + 1
-        unknown = self.unknown
+        width = max([id_pos, *(p.pos for p in self.plans)]) + 1
+        kept: list[list[object]] = []
+        person_ids: list[str] = []
+        excel_rows: list[int] = []
         for i in range(idx + 1, len(rows)):
             cells = rows[i]
             if len(cells) < width:  # a short row (csv): the cells it lacks are blank
@@ -270,33 +269,47 @@ class _Reader:
                 unused.append(Unused(i + 1, TEXT["import.row_bad_id"].format(masked=mask_id(person_id)),
                                      *self._place(cells)))
                 continue
-            household: dict[str, Any] = {}
-            member: dict[str, Any] = {"person_id": person_id}
-            measures: list[str] = []
-            for pos, field_, is_member, convert, cache in steps:
-                value = cells[pos]
-                if cache is not None:
-                    hit = cache.get(value)
-                    if hit is None:
-                        hit = _SKIP if is_blank(value) else convert(value)
-                        if len(cache) < 50_000:
-                            cache[value] = hit
-                elif value is None or value == "" or (type(value) is str and not value.strip()):
-                    continue
-                else:
-                    hit = convert(value)
-                ours, missed = hit
+            kept.append(cells)
+            person_ids.append(person_id)
+            excel_rows.append(i + 1)
+        households: list[dict[str, Any]] = [{} for _ in kept]
+        members: list[dict[str, Any]] = [{"person_id": pid} for pid in person_ids]
+        measures: list[list[str]] = [[] for _ in kept]
+        unknown = self.unknown
+        for plan in self.plans:
+            pos = plan.pos
+            converted = self._column([cells[pos] for cells in kept], plan)
+            if plan.field == MEASURE_FIELD:
+                for kinds, (kind, _) in zip(measures, converted, strict=True):
+                    if kind is not None:
+                        kinds.append(kind)
+                continue
+            field_ = plan.field
+            for record, (ours, missed) in zip(members if plan.member else households, converted, strict=True):
+                if ours is not None:
+                    record[field_] = ours
                 if missed is not None:
                     unknown[missed] += 1
-                if ours is not None:
-                    if field_ == MEASURE_FIELD:
-                        measures.append(ours)
-                    elif is_member:
-                        member[field_] = ours
-                    else:
-                        household[field_] = ours
-            persons.append(_Person(i + 1, household, member, measures))
+        persons = [_Person(*person) for person in zip(excel_rows, households, members, measures, strict=True)]
         return persons, unused
+
+    @staticmethod
+    def _column(values: list[object], plan: _Plan) -> list[_Converted]:
+        """One column's cells converted: blank cells skipped, a column of few distinct values converted once per
+        value (town, village, 与户主关系, 文化程度 …)."""
+        convert = plan.convert
+        if not plan.cached:
+            return [_SKIP if value is None or value == "" or (type(value) is str and not value.strip())
+                    else convert(value) for value in values]
+        cache: dict[object, _Converted] = {}
+
+        def first(value: object) -> _Converted:
+            hit = _SKIP if is_blank(value) else convert(value)
+            if len(cache) < 50_000:
+                cache[value] = hit
+            return hit
+        get = cache.get
+        return [get(value) or first(value) for value in values]
 
     def _place(self, cells: list[object]) -> tuple[str | None, str | None]:
         return self._cell(cells, "town"), self._cell(cells, "village")
@@ -372,12 +385,14 @@ class _Reader:
         if national.get("category") and isinstance(identified, dt.date):
             data["identified_date"] = identified
         members = []
+        head_id = data["head_id"]
         for p in group:
-            m = {k: v for k, v in p.member.items() if k != "person_no"}
-            m["head_id"] = data["head_id"]
+            m = dict(p.member)
+            person_no = m.pop("person_no", None)
+            m["head_id"] = head_id
             m["_row"] = p.row
-            if p.member.get("person_no"):
-                m[NATIONAL_KEY] = {"person_no": p.member["person_no"]}
+            if person_no:
+                m[NATIONAL_KEY] = {"person_no": person_no}
             members.append(m)
         kinds = list(dict.fromkeys(k for p in group for k in p.measures))
         measures = [{"head_id": data["head_id"], "category": k, "content": TEXT["import.measure_content"]}
