@@ -175,23 +175,21 @@ class _Apply:
     def _create(self, new: list[NationalHousehold]) -> None:
         if not new:
             return
-        rows = self.store.households.create_rows([dict(
+        ids = self.store.imports.create([dict(
             household_no=hh.number, provisional=False, head_id=hh.head_id, head_name=hh.head_name, town=hh.town or "",
             village=hh.village or "", state=state_of(hh), lead_date=None,
             identified_date=_identified(hh), eliminated_date=_eliminated(hh),
             submission_id=self.sub_id, row=hh.row, data=_values(hh), assessment={}, errors=0, warnings=0,
             at=self.at, category=hh.category if state_of(hh) != NOT_INCLUDED else None) for hh in new])
-        by_village: dict[tuple[str, str], list[tuple[int, list, list, list]]] = defaultdict(list)
-        for row, hh in zip(rows, new, strict=True):
-            by_village[(row.town, row.village)].append((row.id, hh.members, hh.measures, []))
-            self.result.touched.add((row.town, row.village))
-        for (town, village), children in by_village.items():
-            self.store.households.replace_children_of(town=town, village=village, children=children)
+        created = [(ids[hh.number], hh) for hh in new]
+        self.store.imports.add_children([(hid, hh.town or "", hh.village or "", hh.members, hh.measures)
+                                         for hid, hh in created])
+        self.result.touched.update((hh.town or "", hh.village or "") for hh in new)
         self.store.events.record_many([dict(
-            household_id=row.id, event=IMPORTED, to_state=row.state, level=DISTRICT, at=self.at,
+            household_id=hid, event=IMPORTED, to_state=state_of(hh), level=DISTRICT, at=self.at,
             source_sha256=self.export.sha256, comment=self._created_comment(hh), effective_date=self.as_of)
-            for row, hh in zip(rows, new, strict=True)])
-        self.result.created += len(rows)
+            for hid, hh in created])
+        self.result.created += len(created)
 
     def _created_comment(self, hh: NationalHousehold) -> str:
         state = state_of(hh)

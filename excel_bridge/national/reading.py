@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..departments.tables import MAX_BYTES, MAX_CELLS, load_tables
 from ..errors import UnreadableFile
-from ..idcard import id_problem, mask_id, normalize_id
+from ..idcard import id_problem, is_normal_shape, mask_id, normalize_id
 from ..messages import TEXT, render
 from ..normalize import clean_text, is_blank, norm_header, parse_number
 from ..schema import ColumnSpec, Schemas
@@ -25,7 +26,7 @@ HEADER_SCAN_ROWS = 30
 # the facts of a household the national system owns, kept beside its values (households.data["_national"])
 NATIONAL_KEY = "_national"
 DATE_FIELDS = frozenset({"identified_date", "eliminated_date", "data_date", "first_identified"})
-_UNIQUE = frozenset({"name", "person_no", "household_no", "phone"})  # a value per person: not worth caching
+_UNIQUE = frozenset({"name", "person_no"})  # a value per person: not worth caching
 
 
 @dataclass
@@ -144,6 +145,23 @@ class _Person:
     measures: list[str]
 
 
+# what a column's converter gives for one cell: our value (None: nothing to record), and the (header, value) to
+# count as unknown when the mapping or our schemas do not know the value (None: known)
+_Converted = tuple[Any, tuple[str, str] | None]
+_SKIP: _Converted = (None, None)  # a blank cell: nothing recorded, nothing counted
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one column of the export is read: where, into which record, and its converter (built once)."""
+
+    pos: int
+    field: str
+    member: bool  # a member's value (else the household's)
+    convert: Callable[[object], _Converted]
+    cached: bool  # the column holds few distinct values: each converted once (town, village, 与户主关系 …)
+
+
 class _Reader:
     def __init__(self, rules: ImportRules, schemas: Schemas, columns: dict[int, NationalColumn]) -> None:
         self.rules = rules
@@ -152,103 +170,153 @@ class _Reader:
             "household": {c.key: c for c in schemas.household.columns},
             "member": {c.key: c for c in schemas.member.columns}}
         self.allowed = {level: {k: schemas.allowed(c) for k, c in specs.items()} for level, specs in self.specs.items()}
+        self.household_keys = frozenset(self.specs["household"])
         self.unknown: Counter[tuple[str, str]] = Counter()
-        self.cache: dict[tuple[int, object], tuple[Any, bool]] = {}
-        self.miss = False  # set by _value when a value is not one the mapping or our schemas know
         self.pos = {c.field: p for p, c in columns.items() if c.field}
+        self.plans = [self._plan(pos, col) for pos, col in columns.items()
+                      if col.field is not None and col.field != "person_id"]
+
+    def _plan(self, pos: int, col: NationalColumn) -> _Plan:
+        field_ = col.field or ""
+        if field_ == MEASURE_FIELD:
+            measure = col.measure
+
+            def convert(value: object) -> _Converted:  # a measure column: its 措施类别 when the cell says yes
+                return (measure if measure and clean_text(value) not in ("否", "无", "0", "/") else None), None
+            return _Plan(pos, field_, False, convert, True)
+        header = col.header
+        direct = self._direct(col)
+
+        def convert_one(value: object) -> _Converted:
+            ours, missed = direct(value)
+            return ours, ((header, clean_text(value)) if missed else None)
+        return _Plan(pos, field_, col.level == "member", convert_one, field_ not in _UNIQUE)
+
+    def _direct(self, col: NationalColumn) -> Callable[[object], tuple[Any, bool]]:
+        """The column's converter: the branch of the mapping its field takes, chosen once for the column."""
+        field_ = col.field or ""
+        rules = self.rules
+        if field_ in DATE_FIELDS:
+            return lambda v: (rules.parse_date(v), False)
+        if field_ in RISK_FIELDS:
+            return lambda v: (rules.risk_type(v), False)
+        if field_ == "category":
+            def category(v: object) -> tuple[Any, bool]:
+                cat = rules.category_of(v)
+                return cat, cat is None
+            return category
+        if field_ == "eliminated":
+            return lambda v: (col.to_ours(v) == "是", False)
+        if field_ in ("household_no", "person_no"):
+            return lambda v: (_code(v), False)
+        spec = self.specs[col.level].get(field_)
+        if spec is None:
+            return lambda v: (clean_text(v) or None, False)
+        if spec.type in ("choice", "multichoice"):
+            allowed = self.allowed[col.level].get(field_) or ()
+            multi = spec.type == "multichoice"
+
+            def choice(v: object) -> tuple[Any, bool]:
+                ours = col.to_ours(v)
+                parts = ours.split("、") if (ours and multi) else [ours]
+                if ours is None or any(p not in allowed for p in parts):
+                    return None, True
+                return (tuple(parts) if multi else ours), False
+            return choice
+        if spec.type in ("integer", "money"):
+            integer = spec.type == "integer"
+
+            def number(v: object) -> tuple[Any, bool]:
+                num = parse_number(v)
+                if num is None or num < 0:
+                    return None, True
+                return (int(num) if integer and num.is_integer() else float(f"{num:.15g}")), False
+            return number
+        if spec.type == "date":
+            return lambda v: (rules.parse_date(v), False)
+        if spec.type == "id":
+            return lambda v: (normalize_id(clean_text(v)), False)
+        if spec.type == "phone":
+            return lambda v: (_code(v), False)
+        return lambda v: (clean_text(v) or None, False)
 
     def rows(self, rows: list[list[object]], idx: int) -> tuple[list[_Person], list[Unused]]:
-        persons: list[_Person] = []
+        """The rows below the header as persons (column by column: each column's cells converted in one pass, its
+        values into each person's records in the column order a row-by-row reading would give), or unused."""
         unused: list[Unused] = []
         id_pos = self.pos["person_id"]
+        width = max([id_pos, *(p.pos for p in self.plans)]) + 1
+        kept: list[list[object]] = []
+        person_ids: list[str] = []
+        excel_rows: list[int] = []
         for i in range(idx + 1, len(rows)):
             cells = rows[i]
-            if all(is_blank(c) for c in cells):
-                continue
-            excel_row = i + 1
-            place = (self._cell(cells, "town"), self._cell(cells, "village"))
-            raw_id = cells[id_pos] if id_pos < len(cells) else None
+            if len(cells) < width:  # a short row (csv): the cells it lacks are blank
+                cells = [*cells, *([None] * (width - len(cells)))]
+            raw_id = cells[id_pos]
             if is_blank(raw_id):
+                if all(is_blank(c) for c in cells):
+                    continue
                 if _is_footer(cells):
                     continue
-                unused.append(Unused(excel_row, TEXT["import.row_no_id"], *place))
+                unused.append(Unused(i + 1, TEXT["import.row_no_id"], *self._place(cells)))
                 continue
             if isinstance(raw_id, float):  # Excel kept 15 digits of it: lost, never repaired by guessing
-                unused.append(Unused(excel_row, TEXT["import.row_id_number"], *place))
+                unused.append(Unused(i + 1, TEXT["import.row_id_number"], *self._place(cells)))
                 continue
-            person_id = normalize_id(clean_text(raw_id))
+            person_id = raw_id if type(raw_id) is str and is_normal_shape(raw_id) else normalize_id(clean_text(raw_id))
             if id_problem(person_id) is not None:
-                unused.append(Unused(excel_row, TEXT["import.row_bad_id"].format(masked=mask_id(person_id)), *place))
+                unused.append(Unused(i + 1, TEXT["import.row_bad_id"].format(masked=mask_id(person_id)),
+                                     *self._place(cells)))
                 continue
-            household: dict[str, Any] = {}
-            member: dict[str, Any] = {"person_id": person_id}
-            measures: list[str] = []
-            for pos, col in self.columns.items():
-                if col.field is None or col.field == "person_id" or pos >= len(cells):
-                    continue
-                value = cells[pos]
-                if is_blank(value):
-                    continue
-                if col.field == MEASURE_FIELD:
-                    text = clean_text(value)
-                    if text not in ("否", "无", "0", "/") and col.measure:
-                        measures.append(col.measure)
-                    continue
-                key = (pos, value)
-                hit = self.cache.get(key) if col.field not in _UNIQUE else None
-                if hit is None:
-                    self.miss = False
-                    hit = (self._value(col, value), self.miss)
-                    if col.field not in _UNIQUE and len(self.cache) < 200_000:
-                        self.cache[key] = hit  # a column holds few distinct values: each converted once
-                ours, missed = hit
-                if missed:
-                    self.unknown[(col.header, clean_text(value))] += 1
+            kept.append(cells)
+            person_ids.append(person_id)
+            excel_rows.append(i + 1)
+        households: list[dict[str, Any]] = [{} for _ in kept]
+        members: list[dict[str, Any]] = [{"person_id": pid} for pid in person_ids]
+        measures: list[list[str]] = [[] for _ in kept]
+        unknown = self.unknown
+        for plan in self.plans:
+            pos = plan.pos
+            converted = self._column([cells[pos] for cells in kept], plan)
+            if plan.field == MEASURE_FIELD:
+                for kinds, (kind, _) in zip(measures, converted, strict=True):
+                    if kind is not None:
+                        kinds.append(kind)
+                continue
+            field_ = plan.field
+            for record, (ours, missed) in zip(members if plan.member else households, converted, strict=True):
                 if ours is not None:
-                    (member if col.level == "member" else household)[col.field] = ours
-            persons.append(_Person(excel_row, household, member, measures))
+                    record[field_] = ours
+                if missed is not None:
+                    unknown[missed] += 1
+        persons = [_Person(*person) for person in zip(excel_rows, households, members, measures, strict=True)]
         return persons, unused
+
+    @staticmethod
+    def _column(values: list[object], plan: _Plan) -> list[_Converted]:
+        """One column's cells converted: blank cells skipped, a column of few distinct values converted once per
+        value (town, village, 与户主关系, 文化程度 …)."""
+        convert = plan.convert
+        if not plan.cached:
+            return [_SKIP if value is None or value == "" or (type(value) is str and not value.strip())
+                    else convert(value) for value in values]
+        cache: dict[object, _Converted] = {}
+
+        def first(value: object) -> _Converted:
+            hit = _SKIP if is_blank(value) else convert(value)
+            if len(cache) < 50_000:
+                cache[value] = hit
+            return hit
+        get = cache.get
+        return [get(value) or first(value) for value in values]
+
+    def _place(self, cells: list[object]) -> tuple[str | None, str | None]:
+        return self._cell(cells, "town"), self._cell(cells, "village")
 
     def _cell(self, cells: list[object], field_: str) -> str | None:
         pos = self.pos.get(field_)
         return clean_text(cells[pos]) or None if pos is not None and pos < len(cells) else None
-
-    def _value(self, col: NationalColumn, value: object) -> Any:
-        field_ = col.field or ""
-        if field_ in DATE_FIELDS:
-            return self.rules.parse_date(value)
-        if field_ in RISK_FIELDS:
-            return self.rules.risk_type(value)
-        if field_ == "category":
-            cat = self.rules.category_of(value)
-            self.miss = cat is None
-            return cat
-        if field_ == "eliminated":
-            return col.to_ours(value) == "是"
-        if field_ in ("household_no", "person_no"):
-            return _code(value)
-        spec = self.specs[col.level].get(field_)
-        if spec is None:
-            return clean_text(value) or None
-        if spec.type in ("choice", "multichoice"):
-            ours = col.to_ours(value)
-            allowed = self.allowed[col.level].get(field_) or ()
-            parts = ours.split("、") if (ours and spec.type == "multichoice") else [ours]
-            if ours is None or any(p not in allowed for p in parts):
-                self.miss = True
-                return None
-            return tuple(parts) if spec.type == "multichoice" else ours
-        if spec.type in ("integer", "money"):
-            num = parse_number(value)
-            if num is None or num < 0:
-                self.miss = True
-                return None
-            return int(num) if spec.type == "integer" and num.is_integer() else float(f"{num:.15g}")
-        if spec.type == "date":
-            return self.rules.parse_date(value)
-        if spec.type == "id":
-            return normalize_id(clean_text(value))
-        return _code(value) if spec.type == "phone" else (clean_text(value) or None)
 
     def households(self, persons: list[_Person], unused: list[Unused]) -> list[NationalHousehold]:
         groups: dict[str, list[_Person]] = {}
@@ -287,16 +355,18 @@ class _Reader:
                 unused.extend(Unused(p.row, reason, *place) for p in group)
                 continue
             head = heads[0]
-            values: dict[str, Any] = {}
-            for p in [head, *(p for p in group if p is not head)]:  # the head's row first, then the first filled
-                for k, v in p.household.items():
-                    values.setdefault(k, v)
+            values = dict(head.household)  # the head's row first, then the first filled
+            for p in group:
+                if p is not head:
+                    for k, v in p.household.items():
+                        if k not in values:
+                            values[k] = v
             out.append(self._household(number, group, head, values))
         return out
 
     def _household(self, number: str, group: list[_Person], head: _Person,
                    values: dict[str, Any]) -> NationalHousehold:
-        hh_keys = set(self.specs["household"])
+        hh_keys = self.household_keys
         data = {k: v for k, v in values.items() if k in hh_keys}
         national = {k: v for k, v in values.items() if k not in hh_keys}
         risks = [national.pop(f) for f in RISK_FIELDS if national.get(f)]
@@ -315,12 +385,14 @@ class _Reader:
         if national.get("category") and isinstance(identified, dt.date):
             data["identified_date"] = identified
         members = []
+        head_id = data["head_id"]
         for p in group:
-            m = {k: v for k, v in p.member.items() if k != "person_no"}
-            m["head_id"] = data["head_id"]
+            m = dict(p.member)
+            person_no = m.pop("person_no", None)
+            m["head_id"] = head_id
             m["_row"] = p.row
-            if p.member.get("person_no"):
-                m[NATIONAL_KEY] = {"person_no": p.member["person_no"]}
+            if person_no:
+                m[NATIONAL_KEY] = {"person_no": person_no}
             members.append(m)
         kinds = list(dict.fromkeys(k for p in group for k in p.measures))
         measures = [{"head_id": data["head_id"], "category": k, "content": TEXT["import.measure_content"]}

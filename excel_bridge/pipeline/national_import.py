@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..check import collector_paused
 from ..config import Config
 from ..errors import UnreadableFile, UsageError
 from ..intake import archive
@@ -47,7 +48,8 @@ def national_read_job(job: NationalReadJob) -> NationalExport | NotRead:
     config = workspace_config(job.root)
     rules = load_import_rules(Path(job.root) / "rules", config.schemas)
     try:
-        return read_export(Path(job.path), rules, config.schemas, name=job.name)
+        with collector_paused():  # a district's rows and households hold no reference cycles: nothing to scan for
+            return read_export(Path(job.path), rules, config.schemas, name=job.name)
     except UnreadableFile as exc:
         return NotRead(str(exc), exc.hint)
 
@@ -68,13 +70,14 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
     ws.ensure_folders(config.settings)  # the towns' inboxes the villages are told to drop their workbooks back into
     received = (now or dt.datetime.now()).replace(microsecond=0)
     sha, archived = archive(ws, path, received)
-    [read] = runner.map(national_read_job, [NationalReadJob(str(ws.root), str(archived), path.name)])
-    if isinstance(read, NotRead):
-        raise ImportFailed(TEXT["import.unreadable"].format(name=path.name, message=read.message, hint=read.hint))
-    if isinstance(read, BaseException):
-        raise ImportFailed(TEXT["import.crashed"].format(name=path.name, error=f"{type(read).__name__}: {read}"))
-    result = apply_export(store, config, read, received_at=received, archived_path=ws.key(archived),
-                          as_of=as_of or received.date())
+    with collector_paused():  # the export handed back, and the rows written from it, hold no reference cycles
+        [read] = runner.map(national_read_job, [NationalReadJob(str(ws.root), str(archived), path.name)])
+        if isinstance(read, NotRead):
+            raise ImportFailed(TEXT["import.unreadable"].format(name=path.name, message=read.message, hint=read.hint))
+        if isinstance(read, BaseException):
+            raise ImportFailed(TEXT["import.crashed"].format(name=path.name, error=f"{type(read).__name__}: {read}"))
+        result = apply_export(store, config, read, received_at=received, archived_path=ws.key(archived),
+                              as_of=as_of or received.date())
     if result.status == "applied":
         with store.atomic():
             store.pending.add(DISTRICT_KIND, [EVERYTHING], at=received)

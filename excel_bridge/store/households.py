@@ -29,10 +29,11 @@ _CREATE_MANY = insert(_H).returning(*_H.c, sort_by_parameter_order=True)
 _CHILD_TABLES = (t.members, t.measures, t.reviews)
 
 
-def _new(*, head_id: str, head_name: str | None, town: str, village: str, state: str, household_no: str | None,
-         provisional: bool, lead_date: dt.date | None, identified_date: dt.date | None, submission_id: int | None,
-         row: int | None, data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
-         at: dt.datetime, category: str | None = None, eliminated_date: dt.date | None = None) -> dict[str, Any]:
+def new_household(*, head_id: str, head_name: str | None, town: str, village: str, state: str,
+                  household_no: str | None, provisional: bool, lead_date: dt.date | None,
+                  identified_date: dt.date | None, submission_id: int | None, row: int | None,
+                  data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int, at: dt.datetime,
+                  category: str | None = None, eliminated_date: dt.date | None = None) -> dict[str, Any]:
     """The columns of a new household (version 1, on file, no opinion yet; `category`: 认定类别 of an import, and
     `eliminated_date` of a household the national system already shows 风险已消除)."""
     return {"household_no": household_no, "provisional": provisional, "head_id": head_id, "head_name": head_name,
@@ -53,7 +54,7 @@ class Households:
                identified_date: dt.date | None, submission_id: int | None, row: int | None,
                data: dict[str, Any], assessment: dict[str, Any], errors: int, warnings: int,
                at: dt.datetime) -> int:
-        return int(self.db.conn.execute(_CREATE, _new(
+        return int(self.db.conn.execute(_CREATE, new_household(
             household_no=household_no, provisional=provisional, head_id=head_id, head_name=head_name, town=town,
             village=village, state=state, lead_date=lead_date, identified_date=identified_date,
             submission_id=submission_id, row=row, data=data, assessment=assessment, errors=errors,
@@ -64,7 +65,7 @@ class Households:
         The rows come back as stored, in the order given."""
         if not households:
             return []
-        result = self.db.conn.execute(_CREATE_MANY, [_new(**h) for h in households])
+        result = self.db.conn.execute(_CREATE_MANY, [new_household(**h) for h in households])
         return [HouseholdRow.of(r) for r in result]
 
     def update_from_file(self, household_id: int, *, household_no: str | None, provisional: bool, head_id: str,

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from . import tables as t
 from .db import Database
+from .households import new_household
 from .records import day
 
 _H = t.households
 _S = t.submissions
+# new households in one statement, their ids handed back keyed by 户编号: RETURNING in the rows' own order would
+# make SQLite insert them one by one (SQLAlchemy's insertmanyvalues then has no order to rely on)
+_CREATE = insert(_H).returning(_H.c.id, _H.c.household_no)
+_INSERT_MEMBERS = insert(t.members)
+_INSERT_MEASURES = insert(t.measures)
 NATIONAL = "national"  # submissions.kind of an imported national export
 DIFFERENCES_KEY = "national_import.differences"  # meta: the latest import's differences (JSON)
 
@@ -92,6 +99,29 @@ class Imports:
         return ImportDifferences(doc["file_name"], doc["at"], [ImportDifference(**r) for r in doc["rows"]])
 
     # --- commands ---
+    def create(self, households: Sequence[dict[str, Any]]) -> dict[str, int]:
+        """An import's new households (each a dict of Households.create()'s keywords plus category and
+        eliminated_date; their 户编号 distinct and new to the ledger) in one statement: 户编号 → the new id."""
+        if not households:
+            return {}
+        ids = {no: hid for hid, no in self.db.conn.execute(_CREATE, [new_household(**h) for h in households])}
+        if len(ids) != len(households):
+            raise ValueError("an import's new households must have distinct 户编号")
+        return ids
+
+    def add_children(self, children: Sequence[tuple[int, str, str, Sequence[dict], Sequence[dict]]]) -> None:
+        """The members and measures of households just created (id, town, village, members, measures): one insert
+        a table, nothing to delete first."""
+        conn = self.db.conn
+        members = [{"household_id": hid, "person_id": m.get("person_id"), "name": m.get("name"), "town": town,
+                    "village": village, "sheet": m.get("_sheet"), "row": m.get("_row"), "data": m}
+                   for hid, town, village, ms, _ in children for m in ms]
+        measures = [{"household_id": hid, "data": m} for hid, _, _, _, ms in children for m in ms]
+        if members:
+            conn.execute(_INSERT_MEMBERS, members)
+        if measures:
+            conn.execute(_INSERT_MEASURES, measures)
+
     def set_national(self, household_id: int, *, household_no: str | None, provisional: bool,
                      identified_date: dt.date | None, eliminated_date: dt.date | None, category: str | None,
                      at: dt.datetime) -> None:
