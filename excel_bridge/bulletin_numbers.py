@@ -14,13 +14,12 @@ from typing import Any
 from .errors import UnreadableFile
 from .messages import TEXT
 from .read import META_SHEET, sheet_rows
-from .statistics import CHANNEL, ELIMINATED_KEY, MONITORED, MONTHLY, RISK, TOTAL, UNDER_WAY_KEY, StatTable
+from .statistics import MONTHLY, RISK, TABLE_KEYS, TOTAL, StatTable
 
 BULLETIN_KIND = "excel_bridge.bulletin"
 NUMBERS_VERSION = "2"  # version 1 (before issue 24) carried no numbers
 DATA, DIGEST = "数据", "数据校验"  # the rows 数据1, 数据2 … hold the JSON in pieces; 数据校验 its SHA-256
 PIECE = 30_000  # characters per cell (Excel holds 32,767)
-KEYS = (MONITORED, ELIMINATED_KEY, UNDER_WAY_KEY, RISK, CHANNEL, MONTHLY)
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def read_bulletin_numbers(path: str) -> BulletinNumbers | Refused:
         checks = _table(doc["checks"]) if doc.get("checks") else None
     except (ValueError, KeyError, TypeError):
         return Refused(path, TEXT["city.bulletin_damaged"])
-    if tuple(t.key for t in tables) != KEYS or any(TOTAL not in {r[0] for r in t.rows}
+    if tuple(t.key for t in tables) != TABLE_KEYS or any(TOTAL not in {r[0] for r in t.rows}
                                                    for t in tables if t.key not in (RISK, MONTHLY)):
         return Refused(path, TEXT["city.bulletin_damaged"])
     return BulletinNumbers(district=district, month=month, as_of=as_of, made_at=meta.get("生成时间", ""),

@@ -36,6 +36,7 @@ NO_RISK = "未标注风险类型"
 # the keys of the tables, in the order 统计 and the 通报 show them
 MONITORED, ELIMINATED_KEY, UNDER_WAY_KEY, RISK, CHANNEL, LEADS, MONTHLY = (
     "monitored", "eliminated", "under_way", "risk", "channel", "leads", "monthly")
+TABLE_KEYS = (MONITORED, ELIMINATED_KEY, UNDER_WAY_KEY, RISK, CHANNEL, LEADS, MONTHLY)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def compute(facts: Facts, *, district: str, towns: Sequence[str], risk_types: Se
         _leads(ours, scope_towns, channels, label, as_of),
         _monthly(facts, {h.id: h for h in facts.households if h.town in scope_towns}, as_of),
     )
+    assert tuple(t.key for t in tables) == TABLE_KEYS  # the 通报's hidden numbers are checked against this order
     return Statistics(district=district, scope=label, as_of=as_of, tables=tables)
 
 

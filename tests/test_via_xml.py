@@ -28,8 +28,12 @@ from xlsx_helpers import (
 )
 
 from excel_bridge.check import check_file
+from excel_bridge.config import load_config
 from excel_bridge.ooxml import Package, Unsupported
 from excel_bridge.returned import MARK, write_returned_copy
+
+# the returned copy's first system column (校验结果): right after household.yaml's clerk columns
+SYSTEM_FIRST = len(load_config().schemas.household.columns) + 1
 
 
 def _png() -> bytes:
@@ -184,7 +188,7 @@ def test_cells_without_references_fall_back_to_openpyxl(tmp_path, config):
     out = write_returned_copy(result, tmp_path / "bare_反馈.xlsx", config).path
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "问题清单"
-    assert wb["户信息"].cell(row=1, column=36).value == "校验结果"
+    assert wb["户信息"].cell(row=1, column=SYSTEM_FIRST).value == "校验结果"
 
 
 def test_base_rows_copy_has_no_marks(tmp_path, config):
@@ -193,7 +197,7 @@ def test_base_rows_copy_has_no_marks(tmp_path, config):
     assert wb["问题清单"]["G2"].value == "本文件未发现问题。"
     assert all(c.comment is None for row in wb["户信息"].iter_rows() for c in row)
     by_head = {wb["户信息"].cell(row=r, column=6).value: r for r in (2, 3)}
-    assert wb["户信息"].cell(row=by_head[HEAD_A], column=36).value == "通过"
+    assert wb["户信息"].cell(row=by_head[HEAD_A], column=SYSTEM_FIRST).value == "通过"
 
 
 def test_via_openpyxl_skips_the_xml_editor(tmp_path, config):
@@ -231,7 +235,7 @@ def test_a_billion_laughs_comments_part_gets_a_copy_through_openpyxl(tmp_path, c
     assert fill_rgb(wb["户信息"]["H2"]) == "FFC7CE" and MARK in wb["户信息"]["H2"].comment.text
     assert b"lollol" not in b"".join(zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist())
     before = cell_values(src)
-    after = cell_values(out, skip_columns={"户信息": set(range(36, 44))})
+    after = cell_values(out, skip_columns={"户信息": set(range(SYSTEM_FIRST, SYSTEM_FIRST + 8))})
     for sheet in before:
         assert after[sheet] == before[sheet], sheet
 
@@ -250,4 +254,4 @@ def test_an_xxe_in_app_xml_gets_a_copy_without_the_file_it_names(tmp_path, confi
     assert malformed_parts(out) == []  # (the XML path used to write app.xml with a dangling &xxe;)
     with zipfile.ZipFile(out) as z:
         assert not any(b"SECRET-4f2a" in z.read(n) or b"&xxe;" in z.read(n) for n in z.namelist())
-    assert cell_values(out, skip_columns={"户信息": set(range(36, 44))})["户信息"] == cell_values(src)["户信息"]
+    assert cell_values(out, skip_columns={"户信息": set(range(SYSTEM_FIRST, SYSTEM_FIRST + 8))})["户信息"] == cell_values(src)["户信息"]
