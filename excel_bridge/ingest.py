@@ -235,7 +235,6 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                 continue  # kept on file unchanged until the clerk fixes the head's ID
             if reduction(hp) and not match.on_file:
                 continue  # gone (by 自然减少, or not monitored): the row kept with its 减少原因 changes nothing
-            _keep_verified_channel(store, match, hp)
             _stamp_change(hp, match, as_of)
             kept.append((None, hp, match))  # updated below, all at once
         elif hp.head_id is not None and not reduction(hp):  # a household never recorded, listed as gone: nothing
@@ -276,19 +275,6 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
                 continue
             _remove(store, row.id, at, payload.sha256, TEXT["ingest.removed"])
             applied.removed += 1
-
-
-def _keep_verified_channel(store: Store, before: HouseholdRow, hp: HouseholdPayload) -> None:
-    """The 线索来源 the town's verification of a department warning recorded (部门筛查预警, or 信访信息 for a
-    信访/12317 list) stays: the clerk's copy still carries the channel typed before the warning (often 入户走访),
-    and sending it again must not move the lead to another channel of the leads register. Asked of the events
-    only for a row whose channel differs from the ledger's."""
-    kept = before.data.get("lead_source")
-    if kept is None or kept == hp.data.get("lead_source"):
-        return
-    last = store.events.last_entry_into(before.id, LEAD)
-    if last is not None and last.action == DEPARTMENT_LEAD:
-        hp.data["lead_source"] = kept
 
 
 def _stamp_change(hp: HouseholdPayload, before: HouseholdRow | None, as_of: dt.date) -> None:

@@ -208,14 +208,3 @@ def test_the_year_after_identification_through_the_cli(tmp_path, backend, config
     header = next(i for i, r in enumerate(stats) if r[:5] == ["镇", "入户走访", "农户自主申报", "部门筛查预警", "信访信息"])
     town_row = next(r for r in stats[header + 1:] if r[0] == TOWN)
     assert town_row[4] == 1
-
-    # the village sends its returned copy again (线索来源 still says 入户走访 there): the lead keeps its channel
-    again = ws.returned_copy_path(TOWN, A_VILLAGE, "石塘村2022.xlsx")
-    [typed] = [r["线索来源"] for r in table_of(again, "户信息", "流程状态") if r["户主姓名"] == "李秀英"]
-    assert typed == "入户走访"
-    shutil.copy2(again, ws.town_inbox(TOWN) / "石塘村2022（再次报送）.xlsx")
-    process(ws, "2023-02-07")
-    b = ledger_row(ws, HEAD_B)
-    assert (b.state, b.data["lead_source"], b.lead_date) == ("线索", "信访信息", PETITION_DATE)
-    stats = sheet_rows(ws.master_path, "统计")
-    assert next(r for r in stats[header + 1:] if r[0] == TOWN)[4] == 1
