@@ -975,7 +975,7 @@ TEXT: dict[str, str] = {
     "dept.event_comment": "；核实意见：{comment}",
     "dept.no_risk_type": "部门未注明",
     "dept.lead_comment": "{department}预警（{risk}）核实属实{comment}",
-    "dept.lead_opinion": "镇里核实{department}部门筛查预警属实，建议纳入监测（线索来源：部门筛查预警；风险类型：{risk}）：请入户核实，"
+    "dept.lead_opinion": "镇里核实{department}部门筛查预警属实，建议纳入监测（线索来源：{source}；风险类型：{risk}）：请入户核实，"
                          "在台账中据实填写本户的收入、支出和风险，组织民主评议并公示满{days}天后提交",
     # the town's 部门预警 sheet (writers/department_sheets.py)
     "dept.sheet_instruction": "{town}部门预警：各部门名单比对出的本镇人员。请在核实期限内入户核实，在黄色列选择核实结论"

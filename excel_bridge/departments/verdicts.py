@@ -134,14 +134,15 @@ def _make_lead(store: Store, config: Config, hh: HouseholdRow, w: WarningRow, d:
     department and the risk type; the fact and the person stay out of the village's returned copy)."""
     check_move(hh, DEPARTMENT_LEAD, TOWN)
     risk = w.risk_type or TEXT["dept.no_risk_type"]
-    opinion = TEXT["dept.lead_opinion"].format(department=w.department, risk=risk,
+    source = w.lead_source or LEAD_SOURCE
+    opinion = TEXT["dept.lead_opinion"].format(department=w.department, risk=risk, source=source,
                                                days=config.rules.workflow.notice_min_days)
     said = TEXT["workflow.decided_comment"].format(comment=d.comment) if d.comment else ""
     accepted = w.lead_date if w.lead_date is not None and w.lead_date <= day else None
     transition(store.moves, hh, DEPARTMENT_LEAD, TOWN, at=now, person=d.person, source_sha256=sha256,
                comment=TEXT["dept.lead_comment"].format(department=w.department, risk=risk, comment=said),
                decided_on=day, opinion=opinion, lead_date=accepted)
-    values: dict[str, object] = {"lead_source": w.lead_source or LEAD_SOURCE}
+    values: dict[str, object] = {"lead_source": source}
     if accepted is not None:
         values["accepted_date"] = accepted  # the list's 受理日期: the 15-day clock runs from it
     risks = [hh.data.get(k) for k in RISK_KEYS]
