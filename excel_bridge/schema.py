@@ -37,6 +37,7 @@ class ColumnSpec(BaseModel):
     hint: str | None = None
     aliases: tuple[str, ...] = ()
     shared: bool = False  # member.yaml: shown in the workbook shared back with departments (plan 七(二), 民政)
+    master: bool = True  # member.yaml: shown in the master's 家庭成员 (False: what a file says only about a change)
 
     @model_validator(mode="after")
     def _choices_need_values(self) -> "ColumnSpec":

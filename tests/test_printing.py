@@ -234,8 +234,8 @@ def test_town_and_master_page_setups(printed):
     assert _setup(households) == ("landscape", 9, 3, 0, "overThenDown", True, "$1:$1", "$A:$F", True)
     n = printed["区级总台账（模拟区）"].households
     assert households.print_area == f"'监测户台账'!$A$1:$AF${n + 1}"  # the streamed rows, every one
-    # member.yaml's 216 character units (issue 22 added 减少原因, 增加原因, 变动日期 to its 190): two pages across
-    assert _setup(master["家庭成员"])[:4] == ("landscape", 9, 2, 0)
+    # member.yaml's columns but those that only tell a change (减少原因, 增加原因, 变动日期: master: false): one page
+    assert _setup(master["家庭成员"])[:4] == ("landscape", 9, 1, 0)
     assert _setup(master["帮扶措施"])[:4] == ("landscape", 9, 1, 0)  # 175 units: one page across
     overview = master["总览"]
     fit = overview.page_setup  # one page wide and one tall (1 is the default the file leaves out)

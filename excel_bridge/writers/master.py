@@ -13,7 +13,7 @@ from ..config import Config
 from ..history import Change
 from ..internals import xf_index
 from ..messages import SEVERITY_WORD, TEXT, status_word
-from ..schema import SheetSpec
+from ..schema import ColumnSpec, SheetSpec
 from ..statistics import Statistics, statistics_of
 from ..store import HouseholdRow, MemberRow, Store
 from ..town_checks import TownChecks, checks_of
@@ -299,12 +299,18 @@ def member_columns(config: Config) -> list[Col]:
     """家庭成员's columns: the household's place, every column of schemas/member.yaml in its order, 在册 (the
     bundled schema: 190 character units, one landscape page across)."""
     schemas = config.schemas
-    return [*MEMBER_PLACE, *(schema_col(c, schemas) for c in schemas.member.columns), MEMBER_ON_FILE]
+    return [*MEMBER_PLACE, *(schema_col(c, schemas) for c in shown_members(schemas.member)), MEMBER_ON_FILE]
+
+
+def shown_members(spec: SheetSpec) -> list[ColumnSpec]:
+    """member.yaml's columns the master shows: not those that only tell a change (减少原因, 增加原因, 变动日期: the
+    member who left is no longer stored, each change is in the household's history and 变更记录)."""
+    return [c for c in spec.columns if c.master]
 
 
 def member_identity(spec: SheetSpec) -> int:
     """The columns that say who a row is (repeated on every page across): 镇 … 姓名."""
-    keys = [c.key for c in spec.columns]
+    keys = [c.key for c in shown_members(spec)]
     return len(MEMBER_PLACE) + (keys.index("name") + 1 if "name" in keys else 0)
 
 
@@ -312,9 +318,10 @@ def member_cells(spec: SheetSpec) -> Callable[[MemberRow], list[object]]:
     """One 家庭成员 row of a stored member: its household's place, its values in member.yaml's order, 在册.
     Decided once per column, not per cell (the district has some three million of them): the keys are read in
     one pass, and only a multiple-choice column's answers (a list) are joined by its separator afterwards."""
-    keys = [c.key for c in spec.columns]
+    columns = shown_members(spec)
+    keys = [c.key for c in columns]
     place = len(MEMBER_PLACE)
-    joined = [(place + i, c.separator or "、") for i, c in enumerate(spec.columns) if c.type == "multichoice"]
+    joined = [(place + i, c.separator or "、") for i, c in enumerate(columns) if c.type == "multichoice"]
 
     def cells(r: MemberRow) -> list[object]:
         d = r.data
