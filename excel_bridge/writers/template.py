@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,12 @@ INSTRUCTIONS = [
 
 @dataclass(frozen=True)
 class SheetExtras:
-    """What a pre-filled workbook adds to one sheet: the cells left for the clerk to fill (marked with a fill and a
-    comment), and protected columns at the right that the system fills (shown, ignored on intake)."""
+    """What a pre-filled workbook adds to one sheet: the cells left for the clerk to fill (marked with the to-fill
+    colour; what to fill is said once per column, in a comment on its header), and protected columns at the right
+    that the system fills (shown, ignored on intake)."""
 
-    marks: Mapping[tuple[int, str], str] = field(default_factory=dict)  # (row index, column key) → comment
+    marks: AbstractSet[tuple[int, str]] = frozenset()  # (row index, column key) of each cell to fill
+    notes: Mapping[str, str] = field(default_factory=dict)  # column key → the comment on its header
     system: Sequence[tuple[str, float, Sequence[Any]]] = ()  # (header, width, one value per row)
 
 
@@ -186,10 +189,12 @@ def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) 
     system columns locked; inserting and deleting rows, sorting and filtering allowed). Returns the number
     of system columns written."""
     position = {col.key: (c, col) for c, col in enumerate(spec.columns)}
-    for (r, key), comment in extras.marks.items():
-        c, col = position[key]
-        ws.write_blank(r + 1, c, None, fmt.to_fill(col))
-        ws.write_comment(r + 1, c, comment, {"x_scale": 1.6, "y_scale": 0.8})
+    to_fill = {key: (c, fmt.to_fill(col)) for key, (c, col) in position.items()}
+    for r, key in extras.marks:
+        c, cell_format = to_fill[key]
+        ws.write_blank(r + 1, c, None, cell_format)
+    for key, note in extras.notes.items():
+        ws.write_comment(0, position[key][0], note, {"x_scale": 1.6, "y_scale": 1.2})
     first = len(spec.columns)
     for i, (header, width, values) in enumerate(extras.system):
         ws.set_column(first + i, first + i, width, fmt.system)
