@@ -117,6 +117,27 @@ def _write_value(ws: Any, r: int, c: int, value: Any, fmt: _Formats, col: Column
         ws.write_string(r, c, str(value), fmt.for_column(col))
 
 
+def _write_rows(ws: Any, spec: SheetSpec, fmt: _Formats, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The rows' cells, as _write_value writes them; a text or a number (nearly every cell) without its checks,
+    each column's formats looked up once."""
+    columns = [(c, col, col.key, fmt.for_column(col),
+                fmt.plain if col.type in ("id", "phone", "text") else fmt.for_column(col))
+               for c, col in enumerate(spec.columns)]
+    write_string, write_number = ws.write_string, ws.write_number
+    for r, row in enumerate(rows, start=1):
+        get = row.get
+        for c, col, key, text_format, number_format_ in columns:
+            value = get(key)
+            kind = type(value)
+            if kind is str:
+                if value:
+                    write_string(r, c, value, text_format)
+            elif kind is int or kind is float:
+                write_number(r, c, value, number_format_)
+            elif value is not None:
+                _write_value(ws, r, c, value, fmt, col)
+
+
 class _Lists:
     """Dropdown values live on one hidden sheet, so lists longer than Excel's 255-character inline limit work.
 
@@ -152,10 +173,10 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
                  rows: Sequence[Mapping[str, Any]], extras: SheetExtras | None = None) -> None:
     ws = wb.add_worksheet(spec.sheet)
     schemas = config.schemas
+    widths = [fit_width(col.header, col.width, [r.get(col.key) for r in rows[:200]]) for col in spec.columns]
     for c, col in enumerate(spec.columns):
         allowed = schemas.allowed(col) if col.type != "town" else tuple(config.settings.towns)
-        sample = [r.get(col.key) for r in rows[:200]]
-        ws.set_column(c, c, fit_width(col.header, col.width, sample), fmt.for_column(col))
+        ws.set_column(c, c, widths[c], fmt.for_column(col))
         ws.write_string(0, c, col.header, fmt.header_required if col.required else fmt.header)
         message = column_note(col, allowed)[:255]
         ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header[:32],
@@ -163,9 +184,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
         rule = _validation(col, allowed, lists)
         if rule is not None:
             ws.data_validation(1, c, MAX_INPUT_ROWS, c, rule)
-    for r, row in enumerate(rows, start=1):
-        for c, col in enumerate(spec.columns):
-            _write_value(ws, r, c, row.get(col.key), fmt, col)
+    _write_rows(ws, spec, fmt, rows)
     last_col = len(spec.columns) - 1
     if extras is not None:
         last_col += _write_extras(ws, spec, fmt, extras)
@@ -174,7 +193,6 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
     ws.autofilter(0, 0, max(len(rows), 1), last_col)
     # fitted to as many pages across as keep it legible, who-is-who repeated on each; a blank template prints
     # as a form with empty ruled rows to fill in by hand
-    widths = [fit_width(c.header, c.width, [r.get(c.key) for r in rows[:200]]) for c in spec.columns]
     if extras is not None:  # the system columns print too
         widths += [width for _, width, _ in extras.system]
     apply_xlsxwriter(ws, plan_page(widths, last_row=len(rows) if rows else BLANK_FORM_ROWS, header=(0, 0),
@@ -261,7 +279,7 @@ def write_village_workbook(path: Path, config: Config, *, town: str | None = Non
     rows = rows or {}
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+                                         "strings_to_urls": False, "in_memory": True})  # no temporary files
     wb.set_properties({"title": "村级防止返贫监测台账", "author": "excel_bridge",
                        "created": created or dt.datetime.now()})
     fmt = _Formats(wb, unlocked=extras is not None)
