@@ -212,7 +212,7 @@ def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) 
         c, cell_format = to_fill[key]
         ws.write_blank(r + 1, c, None, cell_format)
     for key, note in extras.notes.items():
-        ws.write_comment(0, position[key][0], note, {"x_scale": 1.6, "y_scale": 1.2})
+        ws.write_comment(0, position[key][0], note, {"x_scale": 1.8, "y_scale": 1.6})
     first = len(spec.columns)
     for i, (header, width, values) in enumerate(extras.system):
         ws.set_column(first + i, first + i, width, fmt.system)
