@@ -1,14 +1,17 @@
 """Benchmark: the national system's person-level export of a whole district imported (excel-bridge import: archive,
-read in a worker, one transaction, note) into a fresh SQLite ledger — next to the floor of reading the same file
-with python-calamine alone, measured in the same run.
+read in a worker, one transaction, note, every village's pre-filled 村级监测台账 written) into a fresh SQLite
+ledger — next to the floors of reading the same file with python-calamine alone and of writing the same village
+workbooks' cells with XlsxWriter alone (bench/xlsx_floor.py), measured in the same run (issue 21's Bench).
 
 A measurement, not a test. Run:  python bench/national_import.py [--households 2000] [--villages 20] [--runs 3]
 (the issue's full district: --households 50000 --villages 200, about 175,000 persons).
 
 The export is written by tests/national_export.py (the 32 columns, two title rows, one row per person, IDs as
 text); 30 % of the households identified, a third of those eliminated, the rest 脱贫户 not monitored. Each run
-imports into a fresh workspace (the worker started once, as `excel-bridge import` starts one). Prints a table,
-then as the last line one JSON object with every figure in seconds and the ratio to the floor.
+imports into a fresh workspace (the worker started once, as `excel-bridge import` starts one); then, not part
+of the import's time, the pre-filled workbooks are written again on their own (prefill.write_prefilled, as the
+import calls it) next to the XlsxWriter floor. Prints a table, then as the last line one JSON object with every
+figure in seconds and the ratios to the floors.
 """
 
 from __future__ import annotations
@@ -26,14 +29,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import python_calamine as pc  # noqa: E402
 from national_export import district, unique_ids, write_xlsx  # noqa: E402
+from xlsx_floor import floor_cells, write_floor  # noqa: E402
 
+from excel_bridge.messages import TEXT  # noqa: E402
 from excel_bridge.pipeline.national_import import import_file  # noqa: E402
+from excel_bridge.prefill import write_prefilled  # noqa: E402
 from excel_bridge.runner import Runner  # noqa: E402
 from excel_bridge.settings import DistrictSettings  # noqa: E402
+from excel_bridge.workflow import REMOVED  # noqa: E402
 from excel_bridge.workspace import Workspace  # noqa: E402
+from excel_bridge.writers.prefilled import PrefillPlan  # noqa: E402
 
 
 def main() -> None:
@@ -51,7 +60,8 @@ def main() -> None:
     households = unique_ids(district(towns, per_village, seed=args.seed))
     path = write_xlsx(tmp / "监测对象名单.xlsx", households)
     persons = sum(len(h.persons) for h in households)
-    floor, whole = [], []
+    floor, whole, floor_xlsx, prefill = [], [], [], []
+    written = 0
     runner = Runner(1)
     runner.warm()
     try:
@@ -67,16 +77,32 @@ def main() -> None:
                 result = import_file(ws, store, path, runner=runner, now=dt.datetime(2021, 12, 20, 9, 30))
             whole.append(time.perf_counter() - started)
             assert result.created == len(households), (result.created, len(households))
+            written = len(result.prefilled)
+            with ws.open_store() as store:
+                config = ws.config()
+                ledgers = store.views.village_ledgers(left_out=(REMOVED,))
+                cells = floor_cells(config, ledgers, PrefillPlan(purpose=TEXT["prefill.purpose_import"]))
+                assert len(cells) == written, (len(cells), written)
+                (tmp / f"floor{run}").mkdir()
+                started = time.perf_counter()
+                write_floor(tmp / f"floor{run}", cells)
+                floor_xlsx.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                write_prefilled(ws, store, config, now=dt.datetime(2021, 12, 20, 9, 30))
+                prefill.append(time.perf_counter() - started)
     finally:
         runner.close()
     f, w = statistics.median(floor), statistics.median(whole)
+    x, p = statistics.median(floor_xlsx), statistics.median(prefill)
     print(f"{len(households)} households, {persons} persons, {villages} villages, {path.stat().st_size / 1e6:.1f} MB;"
           f" {platform.python_version()} on {platform.machine()}, median of {args.runs}")
-    print(f"  floor: calamine read       {f:8.2f} s")
-    print(f"  excel-bridge import        {w:8.2f} s   ({w / f:.1f} × the floor)")
-    print(json.dumps({"households": len(households), "persons": persons, "floor_calamine": round(f, 3),
-                      "import": round(w, 3), "ratio": round(w / f, 2)}))
-
+    print(f"  floor: calamine read              {f:8.2f} s")
+    print(f"  floor: XlsxWriter, {written:>4} workbooks  {x:8.2f} s")
+    print(f"  excel-bridge import               {w:8.2f} s   ({w / (f + x):.1f} × the floors together)")
+    print(f"  pre-filled workbooks, again alone {p:8.2f} s   ({p / x:.1f} × the XlsxWriter floor)")
+    print(json.dumps({"households": len(households), "persons": persons, "workbooks": written,
+                      "floor_calamine": round(f, 3), "floor_xlsxwriter": round(x, 3), "import": round(w, 3),
+                      "prefill": round(p, 3), "ratio": round(w / (f + x), 2), "ratio_prefill": round(p / x, 2)}))
 
 if __name__ == "__main__":
     main()

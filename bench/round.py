@@ -8,10 +8,11 @@ inserted through the store (building it is not timed), then, run by run, interle
 
   round (in-process)      yearly_round.start_round() for a new income year: one read of the ledger
                           (store.views.village_ledgers) and every village's pre-filled workbook written and placed
-                          atomically (the template's formats, dropdowns, 填表说明, marks with comments, protection)
+                          atomically (the template's formats, dropdowns, 填表说明, marked cells and one comment on
+                          the header of each column with marked cells, protection)
   floor: XlsxWriter       the same cells (the rows the round writes, computed beforehand, not timed) written by
                           XlsxWriter alone into four plain sheets per village, one workbook per village, no formats,
-                          no validation, no comments
+                          no validation, no comments (bench/xlsx_floor.py)
 
 and prints the medians, then as the last line one JSON object with every figure in seconds and the ratio
 round/floor (the issue's target: ≤ 1.5). Figures taken on a shared, loaded machine are only indicative.
@@ -30,19 +31,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-import xlsxwriter  # noqa: E402
+from xlsx_floor import floor_cells, write_floor  # noqa: E402
 
 from excel_bridge.demo import IdPool, generate_village  # noqa: E402
-from excel_bridge.schema import SHEET_KINDS  # noqa: E402
 from excel_bridge.settings import DistrictSettings  # noqa: E402
 from excel_bridge.workflow import ASSISTING, NOT_INCLUDED  # noqa: E402
 from excel_bridge.workspace import Workspace  # noqa: E402
-from excel_bridge.writers.prefilled import PrefillPlan, village_rows  # noqa: E402
+from excel_bridge.writers.prefilled import PrefillPlan  # noqa: E402
 from excel_bridge.yearly_round import start_round  # noqa: E402
 
 AS_OF = dt.date(2021, 12, 20)
@@ -87,23 +87,6 @@ def build(root: Path, villages: int, households: int, database: str | None, seed
     return ws
 
 
-def _plain(value: Any) -> Any:
-    """A cell as XlsxWriter's write() takes it (a date as a datetime, written with its default date format)."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)
-    return value
-
-
-def floor(out: Path, cells: list[tuple[str, dict[str, list[list[Any]]]]]) -> None:
-    for name, sheets in cells:
-        wb = xlsxwriter.Workbook(str(out / f"{name}.xlsx"), {"default_date_format": "yyyy-mm-dd"})
-        for sheet, rows in sheets.items():
-            ws = wb.add_worksheet(sheet)
-            for r, row in enumerate(rows):
-                ws.write_row(r, 0, row)
-        wb.close()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--villages", type=int, default=10)
@@ -121,12 +104,7 @@ def main() -> None:
         plan = PrefillPlan(purpose="2022年回头看", year=2022)
         with ws.open_store() as store:
             ledgers = store.views.village_ledgers()
-        cells: list[tuple[str, dict[str, list[list[Any]]]]] = []
-        for (town, village), hhs in ledgers.items():
-            rows, _ = village_rows(config, hhs, plan)
-            cells.append((f"{town}{village}", {
-                config.schemas[k].sheet: [[c.header for c in config.schemas[k].columns]]
-                + [[_plain(r.get(c.key)) for c in config.schemas[k].columns] for r in rows[k]] for k in SHEET_KINDS}))
+        cells = floor_cells(config, ledgers, plan)
         households = sum(len(h) for h in ledgers.values())
         members = sum(len(hh.members) for h in ledgers.values() for hh in h)
         times: dict[str, list[float]] = {"round": [], "floor_xlsxwriter": []}
@@ -140,7 +118,7 @@ def main() -> None:
             out = base / f"floor{run}"
             out.mkdir()
             t = time.perf_counter()
-            floor(out, cells)
+            write_floor(out, cells)
             times["floor_xlsxwriter"].append(time.perf_counter() - t)
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"villages {args.villages} × households {args.households}: {households} households, {members} members "

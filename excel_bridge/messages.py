@@ -348,9 +348,9 @@ TEXT: dict[str, str] = {
     "template.folder_failed": "无法建立文件夹“{folder}”：{reason}",
     "template.cannot_write": "无法在“{folder}”中写出模板：{reason}",
     # the pre-filled village workbook (writers/prefilled.py, prefill.py) and the yearly 回头看 (yearly_round.py)
-    "prefill.fill": "请填写“{header}”：区里的台账中还没有这一项，请入户核实后填写。",
-    "prefill.fill_year": "请填写{year}年的“{header}”：回头看要重新采集本年度收支，上年的人均纯收入已移到“上年人均纯收入”。",
-    "prefill.instruction": "11. 本台账已按区里的台账预填：标紫色的格子还没有内容，请入户核实后填写（批注中写明要填什么）；已预填的内容如有变化，直接改正即可。“户信息”最右侧灰色的“建议类别”“流程状态”由系统填写，不用修改。未填完就提交也可以，反馈文件会逐户列出还要填的项目。",
+    "prefill.fill": "标色的格子请入户核实后填写：这些户在区里的台账中还没有“{header}”。",
+    "prefill.fill_year": "标色的格子请入户核实后填写：{year}年的“{header}”。回头看要重新采集本年度收支，上年的人均纯收入已移到“上年人均纯收入”。",
+    "prefill.instruction": "11. 本台账已按区里的台账预填：标紫色的格子还没有内容，请入户核实后填写（该列表头的批注中写明要填什么）；已预填的内容如有变化，直接改正即可。“户信息”最右侧灰色的“建议类别”“流程状态”由系统填写，不用修改。未填完就提交也可以，反馈文件会逐户列出还要填的项目。",
     "prefill.purpose_import": "台账预填",
     "prefill.purpose_round": "{year}年回头看",
     "round.no_line": "{year}年的监测线还没有设置，不能开始{year}年回头看（没有写出任何文件）。请先在 {path} 的 lines 下加一行“{year}: 金额”（按方案三，为上年全省四类地区农村低保标准的1.5倍），再运行本命令",

@@ -80,7 +80,12 @@ def test_prefilled_workbook_holds_the_ledger_and_marks_what_to_fill(proc, ws, co
     cols = header_columns(ws_h)
     contact = ws_h.cell(row=2, column=cols["监测联系人"])
     assert contact.value is None and fill_rgb(contact) == TO_FILL
-    assert contact.comment is not None and "监测联系人" in contact.comment.text
+    # what to fill is said once, on the column's header, not on each marked cell
+    assert contact.comment is None
+    head = ws_h.cell(row=1, column=cols["监测联系人"]).comment
+    assert head is not None and head.text.startswith("标色的格子请入户核实后填写：") and "“监测联系人”" in head.text
+    assert ws_h.cell(row=1, column=cols["户主姓名"]).comment is None  # nothing of it to fill
+    assert sum(cell.comment is not None for row in ws_h.iter_rows(min_row=2) for cell in row) == 0
     # B is not monitored: no contact asked of it
     assert fill_rgb(ws_h.cell(row=3, column=cols["监测联系人"])) != TO_FILL
     # protected: headers and the system columns; the clerk's cells are not

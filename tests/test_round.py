@@ -89,7 +89,9 @@ def test_round_writes_the_years_workbook_and_records_the_round(proc, ws, config)
     sheet = openpyxl.load_workbook(path)["户信息"]
     cols = header_columns(sheet)
     wage = sheet.cell(row=2, column=cols["工资性收入"])
-    assert fill_rgb(wage) == TO_FILL and "请填写2022年的“工资性收入”" in wage.comment.text
+    assert fill_rgb(wage) == TO_FILL and wage.comment is None
+    assert sheet.cell(row=1, column=cols["工资性收入"]).comment.text.startswith(
+        "标色的格子请入户核实后填写：2022年的“工资性收入”。")
     assert fill_rgb(sheet.cell(row=2, column=cols["上年人均纯收入"])) != TO_FILL
     assert fill_rgb(sheet.cell(row=2, column=cols["吃穿不愁"])) != TO_FILL
 
@@ -227,7 +229,8 @@ def test_the_workbook_follows_the_schemas_columns(proc, ws, config):
     cols = header_columns(sheet)
     assert list(cols)[cols["走访人"] - 2] == "走访日期"  # where the schema puts it, before the system columns
     visit = sheet.cell(row=2, column=cols["走访人"])
-    assert visit.value is None and fill_rgb(visit) == TO_FILL and "走访人" in visit.comment.text
+    assert visit.value is None and fill_rgb(visit) == TO_FILL and visit.comment is None
+    assert "“走访人”" in sheet.cell(row=1, column=cols["走访人"]).comment.text
     shutil.copy2(path, ws.town_inbox(TOWN) / "石塘村2022.xlsx")
     proc.run_pass(wait=0.05)
     with ws.open_store() as store:

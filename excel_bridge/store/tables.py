@@ -58,7 +58,12 @@ def _encoder() -> Callable[[Any], str]:
     if made is None:
         return json.JSONEncoder(ensure_ascii=False, default=json_default, separators=(",", ":")).encode
     encode = made(None, json_default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    return lambda value: "".join(encode(value, 0))
+    # the encoder bound as a default, not a closure: psycopg logs "using a closure in a dumps/loads function may
+    # cause a resource leak" for a closure (on stderr, for every PostgreSQL connection's JSON dumper)
+    def dumps(value: Any, encode: Callable[[Any, int], list[str]] = encode) -> str:
+        return "".join(encode(value, 0))
+
+    return dumps
 
 
 dumps = _encoder()

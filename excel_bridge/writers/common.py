@@ -89,7 +89,13 @@ class WrappedHeights:
 
 
 def fit_width(header: str, wanted: float, values: list[object] | None = None, *, cap: float = 40) -> float:
-    longest = max((display_width(v) for v in values or () if v is not None), default=0)
+    longest = 0
+    for value in values or ():
+        if value is None:
+            continue
+        text = str(value)
+        if 2 * len(text) > longest:  # else it cannot be wider than the widest so far: not measured
+            longest = max(longest, display_width(text))
     return min(cap, max(wanted, display_width(header) + 2, longest + 1))
 
 

@@ -2,7 +2,7 @@
 
 After a national import (台账预填) or at the start of a yearly 回头看 (a round for an income year), every village
 gets its 村级监测台账 with every household, member, measure and review the ledger holds. What the ledger does not
-hold is left empty and marked (the to-fill colour and a comment); in a round the year's income cells are emptied,
+hold is left empty and marked (the to-fill colour; one comment on the header of each column with marked cells); in a round the year's income cells are emptied,
 the last year's 人均纯收入 moved into 上年人均纯收入 and 收入年度 set. The columns are the schema's: a column
 added to schemas/*.yaml is written (and, when required and empty, marked) without a change here. The hidden
 sheet lists the households pre-filled (prefill_marks), so dropping the workbook back unchanged gives one
@@ -83,19 +83,22 @@ def _child_row(spec: SheetSpec, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _marks_for(spec: SheetSpec, rows: Sequence[dict[str, Any]], want: Sequence[set[str]], plan: PrefillPlan,
-               cleared: Sequence[set[str]]) -> dict[tuple[int, str], str]:
-    """(row index, key) → the comment of each empty cell to fill: a required column, or one in `want[i]`."""
-    marks: dict[tuple[int, str], str] = {}
+               cleared: Sequence[set[str]]) -> tuple[set[tuple[int, str]], dict[str, str]]:
+    """The empty cells to fill, (row index, key): a required column, or one in `want[i]`; and the note of each
+    column that has some (one comment on its header, not one per cell)."""
+    marks: set[tuple[int, str]] = set()
+    required = [col.key for col in spec.columns if col.required]
+    headers = {col.key: col.header for col in spec.columns}
+    year_keys: set[str] = set()
     for i, row in enumerate(rows):
-        for col in spec.columns:
-            if not _empty(row.get(col.key)) or not (col.required or col.key in want[i]):
-                continue
-            if col.key in cleared[i] and plan.year is not None:
-                text = TEXT["prefill.fill_year"].format(year=plan.year, header=col.header)
-            else:
-                text = TEXT["prefill.fill"].format(header=col.header)
-            marks[(i, col.key)] = text
-    return marks
+        for key in (required if not want[i] else [*required, *want[i].difference(required)]):
+            if key in headers and _empty(row.get(key)):
+                marks.add((i, key))
+                if plan.year is not None and key in cleared[i]:
+                    year_keys.add(key)
+    notes = {key: TEXT["prefill.fill_year"].format(year=plan.year, header=headers[key]) if key in year_keys
+             else TEXT["prefill.fill"].format(header=headers[key]) for key in {key for _, key in marks}}
+    return marks, notes
 
 
 def village_rows(config: Config, households: Sequence[LedgerHousehold], plan: PrefillPlan
@@ -124,10 +127,12 @@ def village_rows(config: Config, households: Sequence[LedgerHousehold], plan: Pr
                 want[kind].append(either)
                 cleared[kind].append(set())
     headers = {s.key: s for s in schemas.household.system_columns}
-    extras = {kind: SheetExtras(marks=_marks_for(schemas[kind], rows[kind], want[kind], plan, cleared[kind]))
-              for kind in SHEET_KINDS}
+    extras: dict[str, SheetExtras] = {}
+    for kind in SHEET_KINDS:
+        marks, notes = _marks_for(schemas[kind], rows[kind], want[kind], plan, cleared[kind])
+        extras[kind] = SheetExtras(marks=marks, notes=notes)
     extras["household"] = SheetExtras(
-        marks=extras["household"].marks,
+        marks=extras["household"].marks, notes=extras["household"].notes,
         system=[(headers[k].header, headers[k].width, system[k]) for k in SHOWN_SYSTEM if k in headers])
     return rows, extras
 

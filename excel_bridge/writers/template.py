@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,12 @@ INSTRUCTIONS = [
 
 @dataclass(frozen=True)
 class SheetExtras:
-    """What a pre-filled workbook adds to one sheet: the cells left for the clerk to fill (marked with a fill and a
-    comment), and protected columns at the right that the system fills (shown, ignored on intake)."""
+    """What a pre-filled workbook adds to one sheet: the cells left for the clerk to fill (marked with the to-fill
+    colour; what to fill is said once per column, in a comment on its header), and protected columns at the right
+    that the system fills (shown, ignored on intake)."""
 
-    marks: Mapping[tuple[int, str], str] = field(default_factory=dict)  # (row index, column key) → comment
+    marks: AbstractSet[tuple[int, str]] = frozenset()  # (row index, column key) of each cell to fill
+    notes: Mapping[str, str] = field(default_factory=dict)  # column key → the comment on its header
     system: Sequence[tuple[str, float, Sequence[Any]]] = ()  # (header, width, one value per row)
 
 
@@ -114,6 +117,27 @@ def _write_value(ws: Any, r: int, c: int, value: Any, fmt: _Formats, col: Column
         ws.write_string(r, c, str(value), fmt.for_column(col))
 
 
+def _write_rows(ws: Any, spec: SheetSpec, fmt: _Formats, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The rows' cells, as _write_value writes them; a text or a number (nearly every cell) without its checks,
+    each column's formats looked up once."""
+    columns = [(c, col, col.key, fmt.for_column(col),
+                fmt.plain if col.type in ("id", "phone", "text") else fmt.for_column(col))
+               for c, col in enumerate(spec.columns)]
+    write_string, write_number = ws.write_string, ws.write_number
+    for r, row in enumerate(rows, start=1):
+        get = row.get
+        for c, col, key, text_format, number_format_ in columns:
+            value = get(key)
+            kind = type(value)
+            if kind is str:
+                if value:
+                    write_string(r, c, value, text_format)
+            elif kind is int or kind is float:
+                write_number(r, c, value, number_format_)
+            elif value is not None:
+                _write_value(ws, r, c, value, fmt, col)
+
+
 class _Lists:
     """Dropdown values live on one hidden sheet, so lists longer than Excel's 255-character inline limit work.
 
@@ -149,10 +173,10 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
                  rows: Sequence[Mapping[str, Any]], extras: SheetExtras | None = None) -> None:
     ws = wb.add_worksheet(spec.sheet)
     schemas = config.schemas
+    widths = [fit_width(col.header, col.width, [r.get(col.key) for r in rows[:200]]) for col in spec.columns]
     for c, col in enumerate(spec.columns):
         allowed = schemas.allowed(col) if col.type != "town" else tuple(config.settings.towns)
-        sample = [r.get(col.key) for r in rows[:200]]
-        ws.set_column(c, c, fit_width(col.header, col.width, sample), fmt.for_column(col))
+        ws.set_column(c, c, widths[c], fmt.for_column(col))
         ws.write_string(0, c, col.header, fmt.header_required if col.required else fmt.header)
         message = column_note(col, allowed)[:255]
         ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header[:32],
@@ -160,9 +184,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
         rule = _validation(col, allowed, lists)
         if rule is not None:
             ws.data_validation(1, c, MAX_INPUT_ROWS, c, rule)
-    for r, row in enumerate(rows, start=1):
-        for c, col in enumerate(spec.columns):
-            _write_value(ws, r, c, row.get(col.key), fmt, col)
+    _write_rows(ws, spec, fmt, rows)
     last_col = len(spec.columns) - 1
     if extras is not None:
         last_col += _write_extras(ws, spec, fmt, extras)
@@ -171,7 +193,6 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
     ws.autofilter(0, 0, max(len(rows), 1), last_col)
     # fitted to as many pages across as keep it legible, who-is-who repeated on each; a blank template prints
     # as a form with empty ruled rows to fill in by hand
-    widths = [fit_width(c.header, c.width, [r.get(c.key) for r in rows[:200]]) for c in spec.columns]
     if extras is not None:  # the system columns print too
         widths += [width for _, width, _ in extras.system]
     apply_xlsxwriter(ws, plan_page(widths, last_row=len(rows) if rows else BLANK_FORM_ROWS, header=(0, 0),
@@ -186,10 +207,12 @@ def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) 
     system columns locked; inserting and deleting rows, sorting and filtering allowed). Returns the number
     of system columns written."""
     position = {col.key: (c, col) for c, col in enumerate(spec.columns)}
-    for (r, key), comment in extras.marks.items():
-        c, col = position[key]
-        ws.write_blank(r + 1, c, None, fmt.to_fill(col))
-        ws.write_comment(r + 1, c, comment, {"x_scale": 1.6, "y_scale": 0.8})
+    to_fill = {key: (c, fmt.to_fill(col)) for key, (c, col) in position.items()}
+    for r, key in extras.marks:
+        c, cell_format = to_fill[key]
+        ws.write_blank(r + 1, c, None, cell_format)
+    for key, note in extras.notes.items():
+        ws.write_comment(0, position[key][0], note, {"x_scale": 1.8, "y_scale": 1.6})
     first = len(spec.columns)
     for i, (header, width, values) in enumerate(extras.system):
         ws.set_column(first + i, first + i, width, fmt.system)
@@ -256,7 +279,7 @@ def write_village_workbook(path: Path, config: Config, *, town: str | None = Non
     rows = rows or {}
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+                                         "strings_to_urls": False, "in_memory": True})  # no temporary files
     wb.set_properties({"title": "村级防止返贫监测台账", "author": "excel_bridge",
                        "created": created or dt.datetime.now()})
     fmt = _Formats(wb, unlocked=extras is not None)
