@@ -27,16 +27,21 @@ class Round:
     year: int
     started: dt.datetime
     until: dt.date | None
+    # the ledger's last submission when the round started: a file after it is returned for the round (a time to the
+    # second cannot tell a file applied in the round's first second from one applied just before it)
+    after_submission: int | None = None
 
     def to_text(self) -> str:
         return json.dumps({"year": self.year, "started": self.started.isoformat(timespec="seconds"),
-                           "until": self.until.isoformat() if self.until else None})
+                           "until": self.until.isoformat() if self.until else None,
+                           "after_submission": self.after_submission})
 
     @classmethod
     def from_text(cls, text: str) -> "Round":
         raw = json.loads(text)
         return cls(year=int(raw["year"]), started=dt.datetime.fromisoformat(raw["started"]),
-                   until=dt.date.fromisoformat(raw["until"]) if raw.get("until") else None)
+                   until=dt.date.fromisoformat(raw["until"]) if raw.get("until") else None,
+                   after_submission=raw.get("after_submission"))
 
 
 def recorded_round(store: Store, year: int) -> Round | None:
@@ -79,7 +84,7 @@ class RoundProgress:
 def round_progress(store: Store, config: Config, r: Round, *, town: str | None = None) -> RoundProgress:
     """Every village the district (or `town`) registers, in its order, then any other the ledger holds households
     of."""
-    returned = store.views.village_files_since(r.started)
+    returned = store.views.village_files_since(r.started, after_submission=r.after_submission)
     counts = store.views.resurveyed(r.year, left_out=(REMOVED,), town=town)
     places = [(t, village) for t, villages in config.settings.towns.items() if town in (None, t)
               for village in villages]

@@ -42,15 +42,17 @@ def start_round(ws: Workspace, store: Store, config: Config, year: int, *, until
     now = (now or dt.datetime.now()).replace(microsecond=0)
     with store.atomic():
         before = recorded_round(store, year)
-        current = before or Round(year=year, started=now, until=until)
+        current = before or Round(year=year, started=now, until=until,
+                                  after_submission=store.views.last_submission_id())
         until_changed = before is not None and until is not None and until != before.until
         if until_changed:
-            current = Round(year=year, started=current.started, until=until)
+            current = Round(year=year, started=current.started, until=until,
+                            after_submission=current.after_submission)
         if before is None or until_changed:
             store.meta.set(ROUND_KEY.format(year=year), current.to_text())
     returned: set[tuple[str, str]] = set()
     if before is not None:
-        returned = store.views.village_files_since(before.started)
+        returned = store.views.village_files_since(before.started, after_submission=before.after_submission)
     plan = PrefillPlan(purpose=TEXT["prefill.purpose_round"].format(year=year), year=year)
     done = prefill_villages(ws, store, config, None, plan=plan, now=now, keep_existing=True,
                             skip=lambda town, village: (town, village) in returned)

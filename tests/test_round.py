@@ -238,3 +238,20 @@ def test_the_workbook_follows_the_schemas_columns(proc, ws, config):
     assert [i.code for i in issues if i.severity == "error"] == []
     hints = [i.message for i in issues if i.code == "PREFILL_TO_FILL"]
     assert len(hints) == 2 and all("走访人" in h for h in hints)
+
+
+def test_a_file_applied_in_the_rounds_first_second_before_it_is_not_returned_for_it(proc, ws, config):
+    """The ledger times files to the second: a village file applied just before the round started, in the same
+    second, is not the village's return for the round (the round remembers the last file it started after)."""
+    from excel_bridge.round_progress import recorded_round, round_progress
+    from excel_bridge.yearly_round import start_round
+
+    _with_line_2022(ws)
+    _processed(proc, ws, config, _rows())
+    with ws.open_store() as store:
+        [sub] = store.submissions.all()
+        start_round(ws, store, ws.config(), 2022, now=sub.received_at)  # the same second as the file
+        r = recorded_round(store, 2022)
+        assert r is not None and r.started == sub.received_at and r.after_submission == sub.id
+        [village] = round_progress(store, ws.config(), r).villages
+    assert (village.village, village.returned) == ("石塘村", False)

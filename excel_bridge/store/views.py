@@ -220,13 +220,20 @@ class Views:
         return [CountedMove(household_id=r.household_id, event=r.event, from_state=r.from_state, to_state=r.to_state,
                             effective_date=day(r.effective_date)) for r in self.db.rows(q)]
 
-    def village_files_since(self, since: dt.date | dt.datetime) -> set[tuple[str, str]]:
-        """(town, village) of every village with a file applied on or after `since` (a day, or a moment)."""
+    def village_files_since(self, since: dt.date | dt.datetime, *,
+                            after_submission: int | None = None) -> set[tuple[str, str]]:
+        """(town, village) of every village with a file applied on or after `since` (a day, or a moment), or, given
+        `after_submission`, in a submission recorded after that one (exact where a moment to the second is not)."""
         sv = t.submission_villages
         moment = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time())
+        later = _S.c.id > after_submission if after_submission is not None else _S.c.received_at >= moment
         q = (select(sv.c.town, sv.c.village).select_from(sv.join(_S, _S.c.id == sv.c.submission_id))
-             .where(_S.c.kind == "village", _S.c.status == "applied", _S.c.received_at >= moment).distinct())
+             .where(_S.c.kind == "village", _S.c.status == "applied", later).distinct())
         return {(town, village) for town, village in self.db.rows(q)}
+
+    def last_submission_id(self) -> int:
+        """The id of the latest file recorded (0: none yet)."""
+        return self.db.scalar(select(func.coalesce(func.max(_S.c.id), 0))) or 0
 
     def towns_on_file(self) -> set[str]:
         """The towns with households on file."""
