@@ -189,6 +189,15 @@ def row_who(d: DecisionRow, hh: HouseholdRow | None = None) -> str:
     return TEXT["decision.who"].format(name=name, key=key)
 
 
+def note_refused_row(store: Store, refused: list[str], d: DecisionRow, *, sheet: str, reason: str, town: str,
+                     now: dt.datetime) -> None:
+    """A row of a town's own sheet (部门预警, 省系统录入) refused: said in the result, and a note in the next copy
+    of the town's workbook."""
+    text = TEXT["dept.decision_row"].format(sheet=sheet, who=row_who(d), reason=reason)
+    refused.append(text)
+    store.notes.add(at=now, level=TOWN, town=town, message=text)
+
+
 def _apply_one(store: Store, d: DecisionRow, *, level: str, town: str | None, sha256: str, now: dt.datetime,
                today: dt.date, result: DecisionResult, approvers: frozenset[str] | None = None) -> Refusal | None:
     token = parse_token(d.token)

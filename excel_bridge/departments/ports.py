@@ -5,8 +5,9 @@ list would feel shows in this one file (tests/test_imports.py holds it to that).
 
 from __future__ import annotations
 
-from ..decisions import DecisionRow, read_table, row_who
+from ..decisions import DecisionRow, note_refused_row, read_table, row_who
 from ..ingest import provisional_no
 from ..intake import archive, is_lock_or_temp
 
-__all__ = ["DecisionRow", "archive", "is_lock_or_temp", "provisional_no", "read_table", "row_who"]
+__all__ = ["DecisionRow", "archive", "is_lock_or_temp", "note_refused_row", "provisional_no", "read_table",
+           "row_who"]

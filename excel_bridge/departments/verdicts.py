@@ -27,7 +27,7 @@ from ..ledger_tokens import ledger_secret, warning_digest
 from ..messages import TEXT
 from ..store import HouseholdRow, Store, WarningRow
 from ..workflow import DEPARTMENT_LEAD, MONITORED, TOWN, check_move, transition
-from .ports import DecisionRow, provisional_no, read_table, row_who
+from .ports import DecisionRow, note_refused_row, provisional_no, read_table
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,7 @@ def apply_department_decisions(store: Store, rows: list[DecisionRow], *, town: s
                 if refusal is None and token is not None:
                     seen.add(token.warning_id)
             if refusal:
-                text = TEXT["dept.decision_row"].format(sheet=DEPT_SHEET, who=row_who(d), reason=refusal)
-                result.refused.append(text)
-                store.notes.add(at=now, level=TOWN, town=town, message=text)
+                note_refused_row(store, result.refused, d, sheet=DEPT_SHEET, reason=refusal, town=town, now=now)
     log.info(TEXT["dept.log.decisions"], file_name, result.applied, len(result.refused), result.leads)
     return result
 

@@ -20,7 +20,7 @@ from ..decision_sheet import (
     entry_issued_for,
     parse_entry_token,
 )
-from ..decisions import DecisionRow, read_table, row_who
+from ..decisions import DecisionRow, note_refused_row, read_table
 from ..ledger_tokens import entry_digest, ledger_secret
 from ..messages import TEXT
 from ..normalize import clean_text, is_provisional_no
@@ -98,9 +98,7 @@ def apply_entries(store: Store, rows: list[DecisionRow], *, town: str, sha256: s
                 if refusal is None and token is not None:
                     seen.add(token.household_id)
             if refusal:
-                text = TEXT["dept.decision_row"].format(sheet=ENTRY_SHEET, who=row_who(d), reason=refusal)
-                result.refused.append(text)
-                store.notes.add(at=now, level=TOWN, town=town, message=text)
+                note_refused_row(store, result.refused, d, sheet=ENTRY_SHEET, reason=refusal, town=town, now=now)
     log.info(TEXT["entry.log"], file_name, result.applied, len(result.refused), result.numbers)
     return result
 
