@@ -4,8 +4,13 @@ A measurement, never a test. Run:
 
     python bench/city.py --database postgresql+psycopg://eb:eb@localhost:5432/eb_test
                          [--districts 3 --households 2000] [--village-size 250] [--seed 2021] [--keep DIR]
+    python bench/city.py --reuse DIR [--repeat 3] [--drop]
 
 The issue's size is `--districts 10 --households 50000` (each district the full district bench's size).
+`--keep DIR` keeps the workspaces in DIR and their schemas on the server, and writes DIR/bench.json (the server,
+the schemas, the planted IDs, the loads); `--reuse DIR` then measures the roll-up and the match again on that city
+without loading anything (the load figures are the kept ones), `--repeat N` times, and `--drop` drops its schemas and
+DIR at the end. So a city is loaded once and measured as often as wanted.
 
 Inputs: each district's villages made by excel_bridge.demo (the generator `excel-bridge demo` uses, no deliberate
 mistakes), every district with ID numbers of its own address code; then 1 % of the people of district d (members who
@@ -21,7 +26,8 @@ Figures:
   match       the cross-district match alone, in this process: one query over every schema (people_in_several),
               and the same by streaming each ledger in ID order and merging; each checked against the planted
               people: all found, none invented
-Prints a table, then as its last line one JSON object with every figure. The schemas are dropped at the end.
+Prints a table, then as its last line one JSON object with every figure (with --repeat, each run's roll-up and match
+figures and the median). The schemas are dropped at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +47,7 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,6 +58,7 @@ from district import _tree_rss  # noqa: E402  (bench/district.py: RSS of a proce
 AS_OF = dt.date(2026, 11, 1)
 CITY = "韶关市"
 EVERY = 100  # one person in EVERY registered twice
+KEPT = "bench.json"  # in --keep DIR: what --reuse needs
 
 
 def region(d: int) -> str:
@@ -130,16 +139,25 @@ def cli(*args: object) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, metavar="URL", help="the PostgreSQL server (its database)")
+    parser.add_argument("--database", metavar="URL", help="the PostgreSQL server (its database)")
     parser.add_argument("--districts", type=int, default=3)
     parser.add_argument("--households", type=int, default=2000, help="per district")
     parser.add_argument("--village-size", type=int, default=250, help="households per village")
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--keep", type=Path, default=None, help="keep the workspaces here (the schemas are dropped)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the workspaces here and their schemas on the server (DIR/bench.json)")
+    parser.add_argument("--reuse", type=Path, default=None, metavar="DIR",
+                        help="measure the roll-up and match again on a city kept by --keep DIR (no load)")
+    parser.add_argument("--repeat", type=int, default=1, help="measure the roll-up and the match this many times")
+    parser.add_argument("--drop", action="store_true", help="with --reuse: drop its schemas and DIR at the end")
     args = parser.parse_args()
-    from sqlalchemy import create_engine, text
+    if args.reuse is not None:
+        reuse(args)
+        return
+    if args.database is None:
+        parser.error("--database is required (unless --reuse)")
+    from sqlalchemy import create_engine
 
-    engine = create_engine(args.database)
     tag = uuid.uuid4().hex[:8]
     schemas = [f"eb_city_{tag}_{d}" for d in range(args.districts)]
     try:
@@ -147,15 +165,33 @@ def main() -> None:
     finally:
         if args.keep is None:
             shutil.rmtree(Path(tempfile.gettempdir()) / f"eb-city-bench-{tag}", ignore_errors=True)
-        with engine.begin() as conn:
-            for schema in schemas:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
+            _drop(create_engine(args.database), schemas)
+
+
+def _drop(engine: Any, schemas: list[str]) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        for schema in schemas:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+def reuse(args: argparse.Namespace) -> None:
+    """The roll-up and the match measured again on a kept city."""
+    from sqlalchemy import create_engine
+
+    kept = json.loads((args.reuse / KEPT).read_text(encoding="utf-8"))
+    try:
+        measure(kept, args.reuse / CITY / "市级设置.yaml", args.repeat)
+    finally:
+        if args.drop:
+            _drop(create_engine(kept["database"]), kept["schemas"])
+            shutil.rmtree(args.reuse, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, schemas: list[str]) -> None:
     from excel_bridge.settings import QUJIANG_TOWNS, DistrictSettings, dump_settings
-    from excel_bridge.store import PersonPlace, Store, in_several_streamed, people_in_several, with_schema
 
     base = args.keep or Path(tempfile.gettempdir()) / f"eb-city-bench-{schemas[0].split('_')[2]}"
     base.mkdir(parents=True, exist_ok=True)
@@ -193,38 +229,62 @@ def run(args: argparse.Namespace, schemas: list[str]) -> None:
     city_settings.write_text(yaml.safe_dump({"city": CITY, "server": args.database, "districts": [
         {"name": district_name(d), "schema": schemas[d]} for d in range(args.districts)]}, allow_unicode=True),
         encoding="utf-8")
-    done, rollup_s, rollup_rss = run_sampled(cli("city", city_settings, "--as-of", AS_OF.isoformat()))
+    kept = {"database": args.database, "schemas": schemas, "districts": args.districts,
+            "households_per_district": villages * args.village_size, "loads": loads, "planted": sorted(planted)}
+    if args.keep is not None:
+        (base / KEPT).write_text(json.dumps(kept, ensure_ascii=False, indent=1), encoding="utf-8")
+    measure(kept, city_settings, args.repeat)
 
-    t = time.perf_counter()
-    found = people_in_several(args.database, {district_name(d): s for d, s in enumerate(schemas)})
-    query_s = time.perf_counter() - t
-    stores = [Store.open_read(with_schema(args.database, s)) for s in schemas]
-    t = time.perf_counter()
-    streamed: list[PersonPlace] = list(in_several_streamed(
-        [st.people_by_id(district_name(d)) for d, st in enumerate(stores)]))
-    stream_s = time.perf_counter() - t
-    for st in stores:
-        st.close()
-    found_ids = {p.person_id for p in found}
-    households = villages * args.village_size
+
+def measure(kept: dict[str, Any], city_settings: Path, repeat: int) -> None:
+    """The roll-up (a subprocess) and the match both ways (in this process), `repeat` times; the table and the JSON."""
+    from excel_bridge.store import PersonPlace, Store, in_several_streamed, people_in_several, with_schema
+
+    database, schemas, loads = kept["database"], kept["schemas"], kept["loads"]
+    planted = set(kept["planted"])
+    runs = []
+    for _ in range(max(1, repeat)):
+        done, rollup_s, rollup_rss = run_sampled(cli("city", city_settings, "--as-of", AS_OF.isoformat()))
+        t = time.perf_counter()
+        found = people_in_several(database, {district_name(d): s for d, s in enumerate(schemas)})
+        query_s = time.perf_counter() - t
+        stores = [Store.open_read(with_schema(database, s)) for s in schemas]
+        t = time.perf_counter()
+        streamed: list[PersonPlace] = list(in_several_streamed(
+            [st.people_by_id(district_name(d)) for d, st in enumerate(stores)]))
+        stream_s = time.perf_counter() - t
+        for st in stores:
+            st.close()
+        found_ids = {p.person_id for p in found}
+        runs.append({"rollup_s": round(rollup_s, 2), "rollup_rss_mib": round(rollup_rss),
+                     "match_query_s": round(query_s, 2), "match_stream_s": round(stream_s, 2),
+                     "found": len(found_ids), "missed": len(planted - found_ids),
+                     "invented": len(found_ids - planted), "streamed_same": streamed == found,
+                     "rows_listed": len(found)})
+        print(done.stdout.strip().splitlines()[-1], file=sys.stderr)
+    cold = loads[0]["load_s"]
     figures = {
-        "districts": args.districts, "households_per_district": households, "planted": len(planted),
-        "loads": loads, "single_district_cold_s": loads[0]["load_s"],
-        "rollup_s": round(rollup_s, 2), "rollup_rss_mib": round(rollup_rss),
-        "match_query_s": round(query_s, 2), "match_stream_s": round(stream_s, 2),
-        "found": len(found_ids), "missed": len(planted - found_ids), "invented": len(found_ids - planted),
-        "streamed_same": streamed == found, "rows_listed": len(found),
+        "districts": kept["districts"], "households_per_district": kept["households_per_district"],
+        "planted": len(planted), "loads": loads, "single_district_cold_s": cold,
+        **{k: statistics.median(r[k] for r in runs) for k in ("rollup_s", "rollup_rss_mib", "match_query_s",
+                                                               "match_stream_s")},
+        **{k: runs[-1][k] for k in ("found", "missed", "invented", "rows_listed")},
+        "all_found_none_invented": all(r["missed"] == 0 and r["invented"] == 0 and r["found"] == len(planted)
+                                       for r in runs),
+        "streamed_same": all(r["streamed_same"] for r in runs), "runs": runs,
     }
-    print(f"{'what':<48}{'figure':>14}")
+    print(f"{'what':<52}{'figure':>14}")
     for load in loads:
-        print(f"{'load ' + load['district'] + ' (init + cold process)':<48}{load['load_s']:>12.1f} s")
-    print(f"{'roll-up: excel-bridge city':<48}{rollup_s:>12.1f} s")
-    print(f"{'roll-up peak RSS (process tree)':<48}{rollup_rss:>10.0f} MiB")
-    print(f"{'match: one query over every schema':<48}{query_s:>12.2f} s")
-    print(f"{'match: streamed and merged':<48}{stream_s:>12.2f} s")
-    print(f"{'planted / found / missed / invented':<48}{len(planted):>5} / {len(found_ids)} / "
-          f"{len(planted - found_ids)} / {len(found_ids - planted)}")
-    print(done.stdout.strip().splitlines()[-1], file=sys.stderr)
+        print(f"{'load ' + load['district'] + ' (init + cold process)':<52}{load['load_s']:>12.1f} s"
+              f"  ({load['load_s'] / cold:.2f} × the single-district cold pass)")
+    for i, r in enumerate(runs, 1):
+        print(f"{f'roll-up #{i}: excel-bridge city':<52}{r['rollup_s']:>12.2f} s")
+        print(f"{f'roll-up #{i} peak RSS (process tree)':<52}{r['rollup_rss_mib']:>10.0f} MiB")
+        print(f"{f'match #{i}: one query over every schema':<52}{r['match_query_s']:>12.2f} s")
+        print(f"{f'match #{i}: streamed and merged':<52}{r['match_stream_s']:>12.2f} s")
+    print(f"{'planted / found / missed / invented':<52}{len(planted):>5} / {figures['found']} / "
+          f"{figures['missed']} / {figures['invented']}"
+          f"  ({'all found, none invented' if figures['all_found_none_invented'] else 'NOT all found / some invented'})")
     print(json.dumps(figures, ensure_ascii=False))
 
 

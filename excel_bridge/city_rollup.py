@@ -71,8 +71,10 @@ def ledger_numbers(store: Store, district: str, source: str, *, year: int, month
     """A district's month from its ledger, counted as its own 统计 and 通报 count it — in one read snapshot."""
     with store.snapshot():
         kept = store.snapshots.of(month_key(year, month))
-        facts = read_facts(store)
-        scope = kept_counting_scope(store) or _scope_without_pass(facts)
+        kept_scope = kept_counting_scope(store)
+        # the households that count nothing left in the ledger (a ledger never counted yet: its towns from them all)
+        facts = read_facts(store, counting_only=kept_scope is not None)
+        scope = kept_scope or _scope_without_pass(facts)
         counted = {k: scope[k] for k in ("district", "towns", "risk_types", "channels")}
         tables, as_of, _ = month_tables(kept, facts, counted, year=year, month=month, today=today)
         checks = town_checks(facts, read_check_facts(store, as_of), as_of=as_of, towns=scope["towns"],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .messages import TEXT
-from .store import CountedHousehold, CountedMove, Store
+from .store import CountedHousehold, CountedMove, CountingOnly, Store
 from .workflow import (
     ASSISTING,
     CATEGORIES,
@@ -102,17 +102,32 @@ class Statistics:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the numbers are computed from: one read of the households, the members and the events."""
+    """What the numbers are computed from: one read of the households, the members and the events. `places`: the
+    (town, village) of every household on file, where `households` holds only those that can count."""
 
     households: list[CountedHousehold]
     members: dict[int, int]
     moves: list[CountedMove]
     with_measures: set[int] = field(default_factory=set)
+    places: set[tuple[str, str]] = field(default_factory=set)
 
 
-def read_facts(store: Store, households: list[CountedHousehold] | None = None) -> Facts:
+# The households no table and no 考核 count can see: 未纳入 or 已移出 with no lead or identification date and no move
+# into a state the month-by-month series counts (_flow). Every count is the same without them (each table filters
+# by state, dates or moves); they are most of a district's households, so a reader that needs no list of them
+# (the city's roll-up) leaves them in the ledger, and takes their villages from `places`.
+COUNTING_ONLY = CountingOnly(idle=(NOT_INCLUDED, REMOVED), moved_to=(LEAD, ASSISTING, ELIMINATED, REMOVED))
+
+
+def read_facts(store: Store, households: list[CountedHousehold] | None = None, *,
+               counting_only: bool = False) -> Facts:
     """The ledger read once per table (never a query per household); `households` when the caller has already
-    streamed them (the district's writer, for its alerts)."""
+    streamed them (the district's writer, for its alerts); `counting_only`: only the households that can count
+    (COUNTING_ONLY) and the villages of all on file — the same numbers and 考核, for a reader with no lists."""
+    if counting_only:
+        return Facts(households=list(store.views.counted_households(COUNTING_ONLY)),
+                     members=store.views.member_counts(COUNTING_ONLY), moves=store.views.counted_moves(COUNTING_ONLY),
+                     with_measures=store.views.households_with_measures(), places=store.views.places_on_file())
     return Facts(households=list(store.views.counted_households()) if households is None else households,
                  members=store.views.member_counts(), moves=store.views.counted_moves(),
                  with_measures=store.views.households_with_measures())

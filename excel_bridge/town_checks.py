@@ -113,7 +113,8 @@ def town_checks(facts: Facts, extra: CheckFacts, *, towns: Sequence[str], regist
                                    TEXT["checks.not_entered"].format(matter=matter(e), date=e.decided_on, days=days,
                                                                      limit=entry_days)))
     for t in scope:
-        villages = set(registered.get(t, ())) | {h.village for h in on_file if h.town == t}
+        villages = set(registered.get(t, ())) | {h.village for h in on_file if h.town == t} | {
+            v for tt, v in facts.places if tt == t}
         for village in sorted(villages):
             if (t, village) not in extra.villages_with_file:
                 items.append(CheckItem(NO_FILE, t, village, None, None,

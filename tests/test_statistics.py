@@ -21,6 +21,7 @@ from excel_bridge.statistics import (
     read_facts,
     scope_of,
 )
+from excel_bridge.town_checks import NO_FILE, check_scope, read_check_facts, town_checks
 from excel_bridge.workflow import ASSISTING, DISTRICT, LEAD, NOT_INCLUDED, REDUCE, TOWN, VILLAGE, transition
 
 pytestmark = pytest.mark.backends
@@ -35,7 +36,7 @@ NATURAL = ((REDUCE, VILLAGE), ("同意", TOWN), ("同意", DISTRICT))
 def _household(store, n: int, town: str, *, members: int, state: str = LEAD, lead: dt.date | None = None,
                household_type: str = "普通农户", category: str | None = None, risks: tuple[str, ...] = (),
                channel: str | None = None, identified: dt.date | None = None, proposed: bool = True,
-               contact: str | None = None, measures: int = 0) -> int:
+               contact: str | None = None, measures: int = 0, village: str = "一村") -> int:
     """A household created as the ledger creates one (its 'created' event on `lead`, or on AS_OF for an import)."""
     at = dt.datetime.combine(lead or AS_OF, dt.time(9))
     data: dict[str, Any] = {"household_type": household_type, "size": members, "lead_source": channel,
@@ -43,7 +44,7 @@ def _household(store, n: int, town: str, *, members: int, state: str = LEAD, lea
     assessment = {"proposed": proposed, "category": category, "risk_types": list(risks)}
     with store.atomic():
         [row] = store.households.create_rows([dict(
-            head_id=f"4402051970010100{n:02d}", head_name=f"户主{n}", town=town, village="一村", state=state,
+            head_id=f"4402051970010100{n:02d}", head_name=f"户主{n}", town=town, village=village, state=state,
             household_no=f"H{n:03d}", provisional=False, lead_date=lead if state == LEAD else None,
             identified_date=identified, submission_id=None, row=n, data=data, assessment=assessment, errors=0,
             warnings=0, at=at, category=category if state == ASSISTING else None)])  # an import: its category too
@@ -51,7 +52,7 @@ def _household(store, n: int, town: str, *, members: int, state: str = LEAD, lea
         store.events.record(household_id=hid, event="created", to_state=state, level="系统", at=at,
                             effective_date=lead or AS_OF)
         store.households.replace_children(
-            hid, town=town, village="一村", reviews=[], measures=[{"category": "就业帮扶"}] * measures,
+            hid, town=town, village=village, reviews=[], measures=[{"category": "就业帮扶"}] * measures,
             members=[{"person_id": f"P{n:02d}{i}", "name": f"成员{n}-{i}"} for i in range(members)])
     return hid
 
@@ -165,6 +166,23 @@ def test_every_count_by_hand(store, config):
     assert by_month["2021年11月"] == (1, 1, 0, 0)
     assert by_month["2021年12月"] == (3, 0, 1, 1)
     assert by_month["本年度合计"] == (9, 6, 1, 1)
+
+
+def test_the_households_that_count_nothing_stay_in_the_ledger_and_every_number_and_kaohe_stays(store, config):
+    """The city's roll-up reads only the households that can count (COUNTING_ONLY): 未纳入 with no date and no counted
+    move are left in the ledger; every table and 考核 (counts and lists, a village whose only household is left out
+    included) equal the full read's."""
+    h = _ledger(store)
+    idle = _household(store, 12, DATANG, members=4, state=NOT_INCLUDED, proposed=False, village="二村")
+    full, lean = read_facts(store), read_facts(store, counting_only=True)
+    assert {x.id for x in full.households} - {x.id for x in lean.households} == {h["h7"], idle}
+    assert idle not in lean.members and lean.members[h["h1"]] == 3
+    assert (DATANG, "二村") in lean.places and (MABA, "一村") in lean.places
+    assert compute(lean, as_of=AS_OF, **scope_of(config)) == compute(full, as_of=AS_OF, **scope_of(config))
+    extra = read_check_facts(store, AS_OF)
+    both = [town_checks(f, extra, as_of=AS_OF, **check_scope(config)) for f in (full, lean)]
+    assert both[0] == both[1]
+    assert (NO_FILE, DATANG, "二村") in {(i.kind, i.town, i.village) for i in both[1].items}
 
 
 def test_a_towns_figures_are_the_districts_row_for_it(store, config):

@@ -52,9 +52,9 @@ from .records import (
 )
 from .snapshots import Snapshot, Snapshots
 from .submissions import Submissions
-from .views import Tally, Views
+from .views import CountingOnly, Tally, Views
 
-__all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountedMove", "Decision", "DeptListRow", "Draft",
+__all__ = ["SCHEMA_VERSION", "Conflict", "CountedHousehold", "CountingOnly", "CountedMove", "Decision", "DeptListRow", "Draft",
            "EntryDue", "Event", "HouseholdRow", "ImportDifference", "ImportDifferences", "LedgerHousehold", "LedgerKey",
            "MeasureRow", "MemberRow", "PersonPlace", "SentUp", "ShareRow", "Snapshot", "Store", "Submission", "Tally",
            "UnmatchedRow", "VillageSummary", "WarningRow", "database_url", "describe", "in_several_streamed",

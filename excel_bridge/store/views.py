@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..issues import Issue
@@ -187,14 +187,17 @@ class Views:
         return out
 
     # --- the district's numbers (统计, 通报, 考核): one read per table, never a query per household ---
-    def counted_households(self) -> Iterator[CountedHousehold]:
+    def counted_households(self, only: CountingOnly | None = None) -> Iterator[CountedHousehold]:
         """Every household, streamed, with what the numbers need of it (three values of its JSON, extracted by the
-        database: the whole record is never decoded)."""
+        database: the whole record is never decoded); `only`: just the households that can count (the city's
+        roll-up, which needs no list of the others)."""
         q = select(_H.c.id, _H.c.town, _H.c.village, _H.c.household_no, _H.c.head_name, _H.c.state, _H.c.on_file,
                    _H.c.category, _H.c.lead_date, _H.c.identified_date,
                    _H.c.data["lead_source"].as_string().label("lead_source"),
                    _H.c.data["contact_person"].as_string().label("contact_person"),
                    _H.c.assessment["risk_types"].label("risk_types")).order_by(_H.c.id)
+        if only is not None:
+            q = q.where(_counting(only))
         for r in self.db.stream(q):
             yield CountedHousehold(
                 id=r.id, town=r.town, village=r.village, household_no=r.household_no, head_name=r.head_name,
@@ -202,23 +205,33 @@ class Views:
                 risk_types=tuple(r.risk_types or ()), contact_person=r.contact_person,
                 lead_date=day(r.lead_date), identified_date=day(r.identified_date))
 
-    def member_counts(self) -> dict[int, int]:
-        """household id → its members as last accepted (人)."""
+    def member_counts(self, only: CountingOnly | None = None) -> dict[int, int]:
+        """household id → its members as last accepted (人); `only`: of the households that can count."""
         q = select(_M.c.household_id, func.count()).group_by(_M.c.household_id)
+        if only is not None:
+            q = q.where(_M.c.household_id.in_(select(_H.c.id).where(_counting(only))))
         return {int(hid): int(n) for hid, n in self.db.rows(q)}
 
     def households_with_measures(self) -> set[int]:
         """The households with at least one 帮扶措施 on file."""
         return {int(hid) for (hid,) in self.db.rows(select(t.measures.c.household_id).distinct())}
 
-    def counted_moves(self) -> list[CountedMove]:
+    def counted_moves(self, only: CountingOnly | None = None) -> list[CountedMove]:
         """Every creation, transition and household recorded by an import (the month-by-month series reads them
-        once)."""
+        once); `only`: just those into the states it counts."""
         q = (select(_E.c.household_id, _E.c.event, _E.c.from_state, _E.c.to_state, _E.c.effective_date)
-             .where(_E.c.event.in_(("created", "transition", "imported")), _E.c.household_id.is_not(None),
+             .where(_E.c.event.in_(_MOVES), _E.c.household_id.is_not(None),
                     _E.c.to_state.is_not(None)).order_by(_E.c.id))
+        if only is not None:
+            q = q.where(_E.c.to_state.in_(only.moved_to))
         return [CountedMove(household_id=r.household_id, event=r.event, from_state=r.from_state, to_state=r.to_state,
                             effective_date=day(r.effective_date)) for r in self.db.rows(q)]
+
+    def places_on_file(self) -> set[tuple[str, str]]:
+        """(town, village) of every household on file, grouped in the database (考核's villages, where the households
+        themselves are not all read)."""
+        q = select(_H.c.town, _H.c.village).where(_H.c.on_file.is_(True)).group_by(_H.c.town, _H.c.village)
+        return {(town, village) for town, village in self.db.rows(q)}
 
     def village_files_since(self, since: dt.date | dt.datetime, *,
                             after_submission: int | None = None) -> set[tuple[str, str]]:
@@ -303,3 +316,23 @@ class Views:
         wanted = str(year)
         return [(r.town, r.village, r.household_no, r.head_name) for r in self.db.stream(q)
                 if r.income is None or str(r.income_year) != wanted]
+
+
+_MOVES = ("created", "transition", "imported")
+
+
+@dataclass(frozen=True)
+class CountingOnly:
+    """Which households can count in the district's numbers and 考核 (statistics.COUNTING_ONLY says which): those
+    not in one of the `idle` states, or with a lead or identification date, or with a move into one of `moved_to`.
+    Any other adds nothing to any count: reading it only costs time (three in four households of a district)."""
+
+    idle: tuple[str, ...]
+    moved_to: tuple[str, ...]
+
+
+def _counting(only: CountingOnly) -> ColumnElement[bool]:
+    moved = select(_E.c.household_id).where(_E.c.event.in_(_MOVES), _E.c.household_id.is_not(None),
+                                            _E.c.to_state.in_(only.moved_to))
+    return or_(_H.c.state.not_in(only.idle), _H.c.lead_date.is_not(None), _H.c.identified_date.is_not(None),
+               _H.c.id.in_(moved))
