@@ -167,3 +167,46 @@ def _tampered(source: Path, target: Path) -> None:
         if row[0].value == "数据1":
             row[1].value = row[1].value.replace('"合计（户）"', '"合计（户） "', 1)
     wb.save(target)
+
+
+def _ledger_with(url: str, people: dict[str, list[str]], off_file: set[str]) -> None:
+    """A ledger in a new schema: household → its members' IDs; the households in `off_file` 已移出 (off file)."""
+    from excel_bridge.store import Store
+
+    at = dt.datetime(2021, 12, 1, 9)
+    with Store.open(url) as store, store.atomic():
+        for n, (name, ids) in enumerate(people.items()):
+            [row] = store.households.create_rows([dict(
+                head_id=ids[0], head_name=name, town="马坝镇", village="一村", state="帮扶中", household_no=name,
+                provisional=False, lead_date=None, identified_date=None, submission_id=None, row=n + 1, data={},
+                assessment={}, errors=0, warnings=0, at=at, category=None)])
+            store.households.replace_children(row.id, town="马坝镇", village="一村", reviews=[], measures=[],
+                                              members=[{"person_id": pid, "name": f"成员{pid}"} for pid in ids])
+            if name in off_file:
+                store.households.mark_removed(row.id, at=at)
+
+
+def test_one_query_lists_an_id_only_where_it_is_on_file_in_two_districts(server):
+    """The one query finds the IDs in two ledgers from the members' ID index alone, then keeps the people on file in
+    households of two districts: X (A and B), Y (A and C; B's household 已移出 is not listed); W (A, and B off file)
+    and Z (A alone) are not. The streamed match gives the same rows."""
+    from sqlalchemy import text
+
+    from excel_bridge.store import Store, in_several_streamed, people_in_several, with_schema
+
+    schemas = {d: server.name("m") for d in ("A区", "B区", "C区")}
+    with server.engine.begin() as conn:
+        for schema in schemas.values():
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    _ledger_with(with_schema(server.url, schemas["A区"]), {"a1": ["1X", "2Y", "3W"], "a2": ["4Z"]}, set())
+    _ledger_with(with_schema(server.url, schemas["B区"]), {"b1": ["1X"], "b2": ["2Y", "3W"]}, {"b2"})
+    _ledger_with(with_schema(server.url, schemas["C区"]), {"c1": ["2Y"]}, set())
+    found = people_in_several(server.url, schemas)
+    assert [(p.person_id, p.district, p.household_no) for p in found] == [
+        ("1X", "A区", "a1"), ("1X", "B区", "b1"), ("2Y", "A区", "a1"), ("2Y", "C区", "c1")]
+    stores = [Store.open_read(with_schema(server.url, s)) for s in schemas.values()]
+    try:
+        assert list(in_several_streamed([s.people_by_id(d) for d, s in zip(schemas, stores, strict=True)])) == found
+    finally:
+        for s in stores:
+            s.close()

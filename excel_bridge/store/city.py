@@ -54,19 +54,26 @@ def _place(r: object) -> PersonPlace:
 
 def in_several_on_server(server: Database, schemas: Mapping[str, str]) -> list[PersonPlace]:
     """district → its schema on this server: every person whose ID is in households of two or more of them, one
-    row per district household, by ID then district — one query in the database."""
-    parts = []
+    row per district household, by ID then district — one query in the database. The IDs in two or more ledgers
+    are found from the members' ID index alone (each ledger's distinct IDs, grouped); only their rows are joined to
+    their households, and those on file in two or more districts kept."""
+    tabled = []
     for district, schema in schemas.items():
         meta = MetaData()
-        members, households = t.members.to_metadata(meta, schema=schema), t.households.to_metadata(meta, schema=schema)
-        parts.append(_people(members, households, district))
-    if len(parts) < 2:
+        tabled.append((district, t.members.to_metadata(meta, schema=schema),
+                       t.households.to_metadata(meta, schema=schema)))
+    if len(tabled) < 2:
         return []
-    people = union_all(*parts).cte("people")
-    twice = (select(people.c.person_id).group_by(people.c.person_id)
-             .having(func.count(people.c.district.distinct()) > 1))
-    q = select(people).where(people.c.person_id.in_(twice))
-    return sorted((_place(r) for r in server.rows(q)), key=_order)  # in Python: the server's collation is not ours
+    ids = union_all(*(select(m.c.person_id).where(m.c.person_id.is_not(None), m.c.person_id != "").distinct()
+                      for _, m, _ in tabled)).subquery("ids")
+    twice = select(ids.c.person_id).group_by(ids.c.person_id).having(func.count() > 1).cte("twice")
+    q = union_all(*(_people(m, h, district).where(m.c.person_id.in_(select(twice.c.person_id)))
+                    for district, m, h in tabled))
+    rows = [_place(r) for r in server.rows(q)]
+    districts: dict[str, set[str]] = {}
+    for p in rows:  # an ID in two ledgers but on file in only one of them is not a person in two districts
+        districts.setdefault(p.person_id, set()).add(p.district)
+    return sorted((p for p in rows if len(districts[p.person_id]) > 1), key=_order)  # the server's collation is not ours
 
 
 def _order(p: PersonPlace) -> tuple[str, str, str, str]:
