@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 CITY_TOTAL = "全市"
 BY_TOWN = ("monitored", "eliminated", "under_way", "channel")  # tables with a row per town and the 全区 row
 ONE_QUERY, STREAMED = "one_query", "streamed"
+READERS = 4  # ledgers read at once (threads: each mostly waits on its database)
 
 
 @dataclass(frozen=True)
@@ -116,25 +118,51 @@ def present_in(settings: CitySettings) -> Callable[[list[str]], dict[str, set[st
     return present
 
 
+def _counted(settings: CitySettings, d: CityDistrict, *, year: int, month: int,
+             today: dt.date) -> tuple[Store, DistrictNumbers] | str:
+    """One district's ledger opened and its month counted (in a reader thread), or what went wrong, in words."""
+    source = TEXT["city.source_schema"].format(schema=d.ledger_schema) if d.ledger_schema \
+        else TEXT["city.source_ledger"].format(database=d.database)
+    try:
+        store = Store.open_read(ledger_target(settings, d))
+    except LedgerError as exc:
+        return TEXT["city.ledger_failed"].format(district=d.name, error=exc)
+    try:
+        return store, ledger_numbers(store, d.name, source, year=year, month=month, today=today)
+    except LedgerError as exc:
+        store.close()
+        return TEXT["city.ledger_failed"].format(district=d.name, error=exc)
+    except BaseException:
+        store.close()
+        raise
+
+
 def roll_up(city: City, settings: CitySettings, *, year: int, month: int, today: dt.date,
             read_files: Callable[[list[str]], list[BulletinNumbers | Refused]]) -> Rollup:
     """Every district's month, the city's, and the people in two districts. `read_files` reads 通报 workbooks (a
-    worker pool: their bytes are dropped files')."""
+    worker pool: their bytes are dropped files'). The ledgers are read by READERS threads at once: each waits on
+    its database most of the time, so one ledger's wait is another's counting."""
     out = Rollup(city=settings.city, year=year, month=month)
     ledgers = [d for d in settings.districts if not d.bulletin]
     with ExitStack() as stack:
         stores: dict[str, Store] = {}
-        for d in ledgers:
-            target = ledger_target(settings, d)
-            source = TEXT["city.source_schema"].format(schema=d.ledger_schema) if d.ledger_schema \
-                else TEXT["city.source_ledger"].format(database=d.database)
+        with ThreadPoolExecutor(max_workers=max(1, min(READERS, len(ledgers)))) as pool:
+            futures = [pool.submit(_counted, settings, d, year=year, month=month, today=today) for d in ledgers]
+        failed: BaseException | None = None
+        for d, future in zip(ledgers, futures, strict=True):
             try:
-                store = stack.enter_context(Store.open_read(target))
-                out.districts.append(ledger_numbers(store, d.name, source, year=year, month=month, today=today))
-            except LedgerError as exc:
-                out.missing.append(TEXT["city.ledger_failed"].format(district=d.name, error=exc))
+                got = future.result()
+            except BaseException as exc:  # noqa: BLE001 - raised below, once every open store is closed
+                failed = failed or exc
                 continue
-            stores[d.name] = store
+            if isinstance(got, str):
+                out.missing.append(got)
+                continue
+            store, numbers = got
+            stores[d.name] = stack.enter_context(store)
+            out.districts.append(numbers)
+        if failed is not None:
+            raise failed
         started = dt.datetime.now()
         on_server = {d.name: d.ledger_schema for d in ledgers if d.ledger_schema and d.name in stores}
         if settings.server is not None and len(on_server) == len(stores):
