@@ -266,8 +266,8 @@ def measure(kept: dict[str, Any], city_settings: Path, repeat: int) -> None:
     figures = {
         "districts": kept["districts"], "households_per_district": kept["households_per_district"],
         "planted": len(planted), "loads": loads, "single_district_cold_s": cold,
-        **{k: statistics.median(r[k] for r in runs) for k in ("rollup_s", "rollup_rss_mib", "match_query_s",
-                                                               "match_stream_s")},
+        **{k: round(statistics.median(r[k] for r in runs), 2) for k in ("rollup_s", "rollup_rss_mib", "match_query_s",
+                                                                         "match_stream_s")},
         **{k: runs[-1][k] for k in ("found", "missed", "invented", "rows_listed")},
         "all_found_none_invented": all(r["missed"] == 0 and r["invented"] == 0 and r["found"] == len(planted)
                                        for r in runs),
