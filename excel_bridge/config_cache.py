@@ -8,7 +8,7 @@ declared with `defer_build`, so a Config read back from this cache is used witho
 An entry is named by a digest of everything the Config is made of: the bytes of every YAML file of the
 folders it reads (and of the settings file), where they are, the code of the models (its files' size and
 time), the Python and pydantic versions. An edited file, a moved folder or a new version of the program is a
-new name, so an entry is never stale; entries are a few tens of kilobytes. Anything wrong with the cache
+new name, so an entry is never stale; entries are a few tens of kilobytes, the newest KEPT of them kept. Anything wrong with the cache
 (no folder, no right to write, a damaged or half-written entry) only means building the Config as before:
 the cache never changes what a run sees, nor stops one. An entry is written atomically (a temporary file
 renamed), so a run never reads another's half-written entry."""
@@ -29,6 +29,7 @@ T = TypeVar("T")
 FORMAT = b"excel_bridge config cache 1"
 # the modules whose classes a cached Config is made of: a change to one is a change of every entry's name
 MODEL_MODULES = ("config.py", "ruleset.py", "schema.py", "settings.py", "config_cache.py")
+KEPT = 32  # entries kept: a PC checks with one or two workspaces' settings; a test run makes hundreds
 
 
 def cache_dir() -> Path | None:
@@ -92,7 +93,8 @@ def remembered(folders: Sequence[Path], files: Sequence[Path], build: Callable[[
 
 
 def _keep(path: Path, value: object) -> None:
-    """Write one entry atomically; a cache that cannot be written is no cache, never an error."""
+    """Write one entry atomically, then forget the oldest beyond KEPT; a cache that cannot be written is no
+    cache, never an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
@@ -103,5 +105,18 @@ def _keep(path: Path, value: object) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _prune(path.parent)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Only the KEPT most recently written entries stay (each edit of a file, each workspace adds one)."""
+    entries = []
+    for entry in folder.glob("config-*.pickle"):
+        try:
+            entries.append((entry.stat().st_mtime_ns, entry))
+        except OSError:  # removed meanwhile by another run
+            continue
+    for _, entry in sorted(entries, reverse=True)[KEPT:]:
+        entry.unlink(missing_ok=True)
