@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .consistency import consistency_issues
@@ -16,12 +17,13 @@ from .errors import UnreadableFile
 from .isolate import Died, run_isolated
 from .issues import Issue, make_issue
 from .messages import TEXT, render
-from .national.mapping import load_import_rules
-from .national.reading import Found, look_at
 from .read import read_workbook
 from .review_checks import review_issues
 from .rules import Assessment, Assessor
 from .validate import Household, Parsed, validate
+
+if TYPE_CHECKING:
+    from .national.reading import Found
 
 
 @dataclass
@@ -117,6 +119,9 @@ def unreadable_result(path: Path, exc: UnreadableFile, *, now: dt.datetime | Non
 def national_result(path: Path, config: Config, *, now: dt.datetime, max_bytes: int) -> CheckResult | None:
     """The national system's person-level export (issue 21): readable, one error saying what it is and that the
     district imports it (`excel-bridge import`); None when the file is no such export."""
+    from .national.mapping import load_import_rules  # only for a file that is no village ledger:
+    from .national.reading import look_at  # `check` of a village file does not pay for their import
+
     try:
         found, _ = look_at(path, load_import_rules(), config.schemas, max_bytes=max_bytes)
     except (KeyboardInterrupt, SystemExit):
@@ -138,6 +143,9 @@ def _national(path: Path, found: Found, now: dt.datetime) -> CheckResult:
 def neither_result(path: Path, exc: UnreadableFile, config: Config, *, now: dt.datetime) -> CheckResult:
     """No village sheet found: a national export (readable, see national_result), else unreadable, the message
     naming the sheets, the likeliest header row of each and the template's columns in it."""
+    from .national.mapping import load_import_rules
+    from .national.reading import look_at
+
     try:
         found, looks = look_at(path, load_import_rules(), config.schemas)
     except (KeyboardInterrupt, SystemExit):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config_cache import remembered
 from .errors import ConfigError
 from .messages import TEXT
 from .ruleset import RuleSet, load_rules
@@ -30,8 +31,10 @@ def bundled_dir(name: str) -> Path:
 
 def load_config(*, schemas_dir: Path | None = None, rules_dir: Path | None = None,
                 settings: DistrictSettings | None = None) -> Config:
-    return Config(
-        schemas=load_schemas(schemas_dir or bundled_dir("schemas")),
-        rules=load_rules(rules_dir or bundled_dir("rules")),
-        settings=settings or DistrictSettings(),
-    )
+    """The schemas and rules of these folders (the bundled ones by default) with `settings` (曲江区's by
+    default); without `settings`, read back from the cache when made from the same files before."""
+    schemas_dir, rules_dir = schemas_dir or bundled_dir("schemas"), rules_dir or bundled_dir("rules")
+    if settings is not None:
+        return Config(schemas=load_schemas(schemas_dir), rules=load_rules(rules_dir), settings=settings)
+    return remembered([schemas_dir, rules_dir], [], lambda: Config(
+        schemas=load_schemas(schemas_dir), rules=load_rules(rules_dir), settings=DistrictSettings()), Config)

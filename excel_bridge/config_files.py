@@ -1,6 +1,7 @@
 """Reading the district's YAML files (settings, schemas, rules) and saying in Chinese what is wrong with
 one: which file, which line, which entry. The C loader of PyYAML is used where it is installed (it
-reads the bundled schemas and rules about ten times faster than the pure-Python one)."""
+reads the bundled schemas and rules about ten times faster than the pure-Python one). PyYAML is imported
+when a file is read: a Config read back from the cache (config_cache.py) needs none of it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from .errors import ConfigError
 from .messages import TEXT
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # pydantic error types → what a district clerk reads
 _PROBLEMS = {
@@ -34,6 +38,8 @@ _PROBLEMS = {
 def read_yaml(path: Path, what: str) -> Any:
     """The file's content; ConfigError naming the file (and the line) if it is missing or malformed.
     what: 设置/配置/规则, as the message calls the file."""
+    import yaml
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -42,7 +48,7 @@ def read_yaml(path: Path, what: str) -> Any:
     except UnicodeDecodeError as exc:
         raise ConfigError(TEXT["config.encoding"].format(what=what, path=path)) from exc
     try:
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = TEXT["config.where"].format(line=mark.line + 1, column=mark.column + 1) if mark else ""
@@ -75,8 +81,10 @@ def invalid(path: Path | str, what: str, exc: ValidationError, *, source: str | 
 
 def _line_of(source: str, loc: Sequence[object]) -> int | None:
     """The 1-based line of the deepest node of `loc` present in the YAML text (a missing key: its parent's)."""
+    import yaml
+
     try:
-        node = yaml.compose(source, Loader=_LOADER)
+        node = yaml.compose(source, Loader=_loader())
     except yaml.YAMLError:
         return None
     line = None if node is None else node.start_mark.line + 1

@@ -383,10 +383,19 @@ _NUMBERISH = re.compile(r"^[-+]?[0-9.,]+$")
 TOTAL_WORDS = ("合计", "总计", "小计")
 
 
-def _classify_row(row: list[object], known: list[int]) -> int:
+def _total_word(value: object) -> bool | None:
+    """None for a number (or numeric text); else whether the cell's text starts with 合计/总计/小计."""
+    t = clean_text(value)
+    if _NUMBERISH.match(t):
+        return None
+    return t.replace(" ", "").startswith(TOTAL_WORDS)
+
+
+def _classify_row(row: list[object], known: list[int], words: dict[str, bool | None]) -> int:
     """BLANK_ROW when no schema column holds a value; DATA_ROW when it certainly is no footer; otherwise
     MAYBE_FOOTER: the rows _is_footer could accept — a short row (≤ 2 values), or one whose first word (after
-    any sequence numbers) starts with 合计/总计/小计. A data row is decided after its first few cells."""
+    any sequence numbers) starts with 合计/总计/小计. A data row is decided after its first few cells.
+    `words`: _total_word of each text met so far in the sheet (a column's first cells repeat: 镇, 村)."""
     width = len(row)
     count = 0
     total_word: bool | None = None  # does the first non-numeric text start with 合计/总计/小计?
@@ -398,9 +407,13 @@ def _classify_row(row: list[object], known: list[int]) -> int:
             continue
         count += 1
         if total_word is None:
-            t = clean_text(v)
-            if not _NUMBERISH.match(t):
-                total_word = t.replace(" ", "").startswith(TOTAL_WORDS)
+            if type(v) is str:
+                if v in words:
+                    total_word = words[v]
+                else:
+                    total_word = words[v] = _total_word(v)
+            else:
+                total_word = _total_word(v)
         if count > 2 and total_word is not None:
             return MAYBE_FOOTER if total_word else DATA_ROW
     if count == 0:
@@ -442,9 +455,10 @@ def _build_sheet(spec: SheetSpec, name: str, rows: list[list[object]]) -> SheetD
             last = max(last, c)
     known = sorted(columns.values())
     data_rows: list[tuple[int, list[object]]] = []
+    words: dict[str, bool | None] = {}
     for r in range(idx + 1, len(rows)):
         row = rows[r]
-        kind = _classify_row(row, known)
+        kind = _classify_row(row, known, words)
         if kind == BLANK_ROW:
             continue
         if kind == MAYBE_FOOTER:

@@ -17,7 +17,7 @@ from .config_files import invalid, read_yaml
 from .errors import ConfigError
 from .messages import TEXT, render
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # a cached Config builds none (config_cache)
 _DESCRIPTIVE = ("clause", "title", "summary", "sources", "meanings")  # words about a rule, not its settings
 
 
@@ -186,7 +186,7 @@ PLAN_FLOOR = Decimal(9060)  # plan 三: the 2020 provincial relative-poverty sta
 
 
 class RuleSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     line: MonitoringLine
     rules: Rules
     workflow: Workflow

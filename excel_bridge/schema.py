@@ -21,7 +21,7 @@ GUARANTEE_KEYS = ("food_clothing", "education_secure", "medical_secure", "housin
 
 
 class ColumnSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see config_cache.py
 
     key: str
     header: str
@@ -47,14 +47,14 @@ class ColumnSpec(BaseModel):
 
 
 class SystemColumn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see config_cache.py
     key: str
     header: str
     width: float = 14
 
 
 class SheetSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see config_cache.py
 
     sheet: str
     kind: Literal["household", "member", "measure", "review"]

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -28,7 +27,7 @@ SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL name that nee
 class DistrictSettings(BaseModel):
     """One district's settings; unset fields in code take 曲江区's values (never when read from a file)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)  # see config_cache.py
 
     district: str = "曲江区"
     district_code: str = "440205"
@@ -164,6 +163,8 @@ def _example_towns() -> list[str]:
 
 def dump_settings(settings: DistrictSettings) -> str:
     """The settings as a commented YAML file a district edits in Notepad; load_settings reads it back equal."""
+    import yaml  # only here: a run whose settings come from the cache (config_cache.py) loads no PyYAML
+
     lines = [
         "# 区级设置（excel_bridge）。用记事本编辑：冒号后留一个空格，缩进用空格，不用 Tab。",
         "# 修改后下一轮处理即生效。",

@@ -275,6 +275,42 @@ def _column_cells(cells: list[list[object]], idx: int) -> list[object]:
 
 
 _NUMBERS = frozenset({bool, int, float})
+_SLOW = object()  # a value the column's quick path leaves to _convert
+_INF = math.inf
+
+
+def _quick_money(raw: object) -> Any:
+    """_money's answer for a number cell of a non-negative finite amount (most of them), else _SLOW."""
+    return float(f"{raw:.15g}") if type(raw) is float and 0 <= raw < _INF else _SLOW
+
+
+def _quick_date(raw: object) -> Any:
+    """_date's answer for a date cell within 1900–2200, else _SLOW."""
+    if type(raw) is dt.datetime:
+        raw = raw.date()
+    return raw if type(raw) is dt.date and 1900 <= raw.year <= 2200 else _SLOW
+
+
+def _quick_text(raw: object) -> Any:
+    """_text's answer for text with nothing to trim (not blank, no space, all printable), else _SLOW."""
+    return raw if type(raw) is str and raw != "" and " " not in raw and raw.isprintable() else _SLOW
+
+
+def _quick_phone(raw: object) -> Any:
+    return raw if type(raw) is str and idcard.is_plain_mobile(raw) else _SLOW
+
+
+def _quick_id(raw: object) -> Any:
+    """_id's answer for a valid ID already in its stored form (18 ASCII digits or X), else _SLOW."""
+    if type(raw) is str and idcard.is_normal_shape(raw) and idcard.id_problem(raw) is None:
+        return raw
+    return _SLOW
+
+
+# a column type's common case, answered without _convert's call chain: the same value _convert gives, and
+# never for a value _convert would report (those go through it, cell by cell)
+_QUICK: dict[str, Callable[[object], Any]] = {"money": _quick_money, "date": _quick_date, "text": _quick_text,
+                                              "phone": _quick_phone, "id": _quick_id}
 
 
 def _typed_column(raws: list[object], records: list[Any], col: ColumnSpec, pos: int, conv: Converter,
@@ -296,7 +332,11 @@ def _typed_column(raws: list[object], records: list[Any], col: ColumnSpec, pos: 
     else:
         probe = _Sink([])
         shared = {raw: raw for raw in distinct & dropdown}  # exactly a dropdown value: taken as it is
+        quick = _QUICK.get(col.type)
         for raw in distinct - dropdown:
+            if quick is not None and (value := quick(raw)) is not _SLOW:
+                shared[raw] = value
+                continue
             value = _convert(col, conv, dropdown, raw, _PROBE, probe)
             if value is not _INVALID and not probe.issues:
                 shared[raw] = value

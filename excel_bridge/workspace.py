@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Config, bundled_dir
+from .config_cache import remembered
 from .errors import ConfigError, LedgerError, UsageError, WorkspaceError
 from .messages import TEXT
 from .ruleset import load_rules
@@ -301,8 +302,10 @@ class Workspace:
         return load_settings(self.settings_path)
 
     def config(self) -> Config:
-        return Config(schemas=load_schemas(self.root / "schemas"), rules=load_rules(self.root / "rules"),
-                      settings=self.settings())
+        """The workspace's schemas, rules and settings (read back from the cache when their files are unchanged)."""
+        schemas, rules = self.root / "schemas", self.root / "rules"
+        return remembered([schemas, rules], [self.settings_path], lambda: Config(
+            schemas=load_schemas(schemas), rules=load_rules(rules), settings=self.settings()), Config)
 
     def ensure_folders(self, settings: DistrictSettings) -> None:
         for path in (self.archive, self.departments, self.district_dir, self.root / SYSTEM, self.temp_dir):

@@ -4,6 +4,7 @@ import secrets
 import shutil
 import sqlite3
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,17 @@ POSTGRES = os.environ.get("EB_TEST_POSTGRES", "")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "backends: run the module's ledger tests on SQLite and on PostgreSQL")
+    # the config cache (excel_bridge/config_cache.py) of this run, and of the CLI runs it starts: not the home's
+    _CACHE.append(tempfile.mkdtemp(prefix="eb-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = _CACHE[-1]
+
+
+_CACHE: list[str] = []
+
+
+def pytest_unconfigure(config):
+    for folder in _CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_generate_tests(metafunc):
