@@ -1,8 +1,8 @@
 """`excel-bridge import <file>`: the national system's export taken into the ledger through the pieces every
 dropped file goes through — archived by SHA-256 (归档/), read in a worker (runner.Runner: no byte of it parsed in
 this process), applied in one transaction (national.apply), the district's workbooks marked due — and explained
-in 反馈/导入/<文件>_导入说明.txt (IDs masked). The result names the villages whose ledger changed, for their
-pre-filled workbooks."""
+in 反馈/导入/<文件>_导入说明.txt (IDs masked). Every village whose ledger changed then gets its pre-filled
+workbook, written in the runner's workers."""
 
 from __future__ import annotations
 
@@ -82,8 +82,9 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
         with store.atomic():
             store.pending.add(DISTRICT_KIND, [EVERYTHING], at=received)
         result.note = write_note(ws, path.name, import_note(result, at=received))
-        # every village whose ledger changed gets its 村级监测台账 pre-filled from it (nobody types it again)
-        result.prefilled = write_prefilled(ws, store, config, sorted(result.touched), now=received)
+        # every village whose ledger changed gets its 村级监测台账 pre-filled from it (nobody types it again),
+        # written in the workers like the returned copies
+        result.prefilled = write_prefilled(ws, store, config, sorted(result.touched), now=received, runner=runner)
     return result
 
 
