@@ -70,6 +70,7 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
     ws.ensure_folders(config.settings)  # the towns' inboxes the villages are told to drop their workbooks back into
     received = (now or dt.datetime.now()).replace(microsecond=0)
     sha, archived = archive(ws, path, received)
+    runner.start_all()  # the workers that write the villages' workbooks start while one reads the export
     with collector_paused():  # the export handed back, and the rows written from it, hold no reference cycles
         [read] = runner.map(national_read_job, [NationalReadJob(str(ws.root), str(archived), path.name)])
         if isinstance(read, NotRead):
