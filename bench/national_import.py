@@ -8,9 +8,10 @@ A measurement, not a test. Run:  python bench/national_import.py [--households 2
 
 The export is written by tests/national_export.py (the 32 columns, two title rows, one row per person, IDs as
 text); 30 % of the households identified, a third of those eliminated, the rest 脱贫户 not monitored. Each run
-imports into a fresh workspace (the worker started once, as `excel-bridge import` starts one); then, not part
-of the import's time, the pre-filled workbooks are written again on their own (prefill.write_prefilled, as the
-import calls it) next to the XlsxWriter floor. Prints a table, then as the last line one JSON object with every
+imports into a fresh workspace (the workers, one per core as `excel-bridge import` starts them, started once:
+the export read in one, the villages' workbooks in all); then, not part of the import's time, the pre-filled
+workbooks are written again on their own (prefill.write_prefilled in the same workers, as the import calls it)
+next to the XlsxWriter floor. Prints a table, then as the last line one JSON object with every
 figure in seconds and the ratios to the floors.
 """
 
@@ -62,7 +63,7 @@ def main() -> None:
     persons = sum(len(h.persons) for h in households)
     floor, whole, floor_xlsx, prefill = [], [], [], []
     written = 0
-    runner = Runner(1)
+    runner = Runner(DistrictSettings().workers or None)
     runner.warm()
     try:
         for run in range(args.runs):
@@ -88,7 +89,7 @@ def main() -> None:
                 write_floor(tmp / f"floor{run}", cells)
                 floor_xlsx.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                write_prefilled(ws, store, config, now=dt.datetime(2021, 12, 20, 9, 30))
+                write_prefilled(ws, store, config, now=dt.datetime(2021, 12, 20, 9, 30), runner=runner)
                 prefill.append(time.perf_counter() - started)
     finally:
         runner.close()

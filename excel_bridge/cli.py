@@ -445,7 +445,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .runner import Runner
 
     ws, _ = _open_workspace(args.workspace)
-    runner = Runner(1)
+    runner = Runner(ws.settings().workers or None)  # the export read in one, the villages' workbooks in all
     try:
         with ws.open_store(args.database) as store, \
                 store.pass_lock(wait=False, on_wait=lambda text: print(text, flush=True)):

@@ -73,6 +73,14 @@ class Runner:
         """Start the workers now (a watcher does this at start, so the first file is not kept waiting)."""
         self._pool().submit(_noop).result()
 
+    def start_all(self) -> None:
+        """Have every worker started, without waiting: a spawned pool starts its processes only as jobs find none
+        idle, so a long first job (the national export read) would leave the others to start when the next
+        jobs (the villages' workbooks) are already waiting."""
+        pool = self._pool()
+        for _ in range(self.workers):
+            pool.submit(_noop)
+
     def map(self, fn: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
         """fn(job) for each job in a worker; an exception (or a dead worker) comes back as the exception."""
         return list(self.imap(fn, jobs, ahead=len(jobs)))

@@ -19,6 +19,7 @@ from factory import (
     SON_A,
     WIFE_A,
     base_rows,
+    calamine_records,
     drop,
     dump_tables,
     sheet_rows,
@@ -208,6 +209,24 @@ def test_the_export_is_read_in_a_worker_never_in_this_process(ws, runner, tmp_pa
     monkeypatch.setattr(reading, "load_tables", refuse)
     result = _import(ws, runner, write_xlsx(tmp_path / "名单.xlsx", three()))
     assert result.created == 3
+
+
+def test_the_prefilled_workbooks_are_written_in_the_workers(ws, runner, tmp_path, monkeypatch):
+    """Like the returned copies: this process reads the ledger, the runner's workers write the workbooks."""
+    import excel_bridge.prefill as prefill
+
+    def refuse(*_a, **_k):
+        raise AssertionError("a pre-filled workbook was written in the main process")
+
+    monkeypatch.setattr(prefill, "write_prefilled_workbook", refuse)
+    other = household("44020502010001", "大塘镇", "大塘村", seed=40, size=2)
+    result = _import(ws, runner, write_xlsx(tmp_path / "名单.xlsx", [*three(), other]))
+    assert sorted(result.prefilled) == sorted([ws.prefilled_path("大塘镇", "大塘村"),
+                                               ws.prefilled_path("马坝镇", "石塘村")])
+    numbers = [h["户编号"] for h in calamine_records(ws.prefilled_path("马坝镇", "石塘村"), "户信息")]
+    assert numbers == ["44020501010001", "44020501010002", "44020501010003"]
+    assert [h["户编号"] for h in calamine_records(ws.prefilled_path("大塘镇", "大塘村"), "户信息")] == \
+        ["44020502010001"]
 
 
 def test_a_file_that_is_no_national_export_is_refused_and_nothing_changes(ws, runner, config, tmp_path):

@@ -59,3 +59,28 @@ def test_imap_takes_its_jobs_lazily_from_a_generator(tmp_path):
         runner.close()
     assert made == [0, 1, 2, 3, 4, 6, 7]
     assert rest == [1, 4, 9, 16, 36, 49]
+
+
+def _pid_after_a_while(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_start_all_starts_every_worker_while_a_first_job_keeps_one_busy():
+    """A spawned pool starts a process only when a job finds none idle: start_all has them all started at once, so
+    the jobs after a long first one (the national export read) find the others ready."""
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    runner = Runner(3)
+    try:
+        runner.start_all()
+        started = {p.pid for p in multiprocessing.active_children()} - before
+        assert len(started) == 3
+        busy = runner.submit(_pid_after_a_while, 1.0)
+        assert busy.result() in started
+        assert {p.pid for p in multiprocessing.active_children()} - before == started  # no worker started late
+    finally:
+        runner.close()

@@ -1,8 +1,8 @@
 """`excel-bridge import <file>`: the national system's export taken into the ledger through the pieces every
 dropped file goes through — archived by SHA-256 (归档/), read in a worker (runner.Runner: no byte of it parsed in
 this process), applied in one transaction (national.apply), the district's workbooks marked due — and explained
-in 反馈/导入/<文件>_导入说明.txt (IDs masked). The result names the villages whose ledger changed, for their
-pre-filled workbooks."""
+in 反馈/导入/<文件>_导入说明.txt (IDs masked). Every village whose ledger changed then gets its pre-filled
+workbook, written in the runner's workers."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
     ws.ensure_folders(config.settings)  # the towns' inboxes the villages are told to drop their workbooks back into
     received = (now or dt.datetime.now()).replace(microsecond=0)
     sha, archived = archive(ws, path, received)
+    runner.start_all()  # the workers that write the villages' workbooks start while one reads the export
     with collector_paused():  # the export handed back, and the rows written from it, hold no reference cycles
         [read] = runner.map(national_read_job, [NationalReadJob(str(ws.root), str(archived), path.name)])
         if isinstance(read, NotRead):
@@ -82,8 +83,9 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
         with store.atomic():
             store.pending.add(DISTRICT_KIND, [EVERYTHING], at=received)
         result.note = write_note(ws, path.name, import_note(result, at=received))
-        # every village whose ledger changed gets its 村级监测台账 pre-filled from it (nobody types it again)
-        result.prefilled = write_prefilled(ws, store, config, sorted(result.touched), now=received)
+        # every village whose ledger changed gets its 村级监测台账 pre-filled from it (nobody types it again),
+        # written in the workers like the returned copies
+        result.prefilled = write_prefilled(ws, store, config, sorted(result.touched), now=received, runner=runner)
     return result
 
 

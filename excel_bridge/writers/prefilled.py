@@ -54,7 +54,7 @@ def _empty(value: Any) -> bool:
 def household_row(config: Config, hh: LedgerHousehold, plan: PrefillPlan) -> tuple[dict[str, Any], set[str]]:
     """The household's 户信息 row (schema keys) and the keys a round emptied."""
     data = hh.data
-    row = {c.key: _cell(data.get(c.key)) for c in config.schemas.household.columns}
+    row = _child_row([c.key for c in config.schemas.household.columns], data)
     row.update(household_no=hh.household_no or data.get("household_no"), head_id=hh.head_id,
                head_name=hh.head_name or data.get("head_name"), town=hh.town, village=hh.village,
                identified_date=data.get("identified_date") or hh.identified_date)
@@ -78,8 +78,13 @@ def _cell(value: Any) -> Any:
     return "、".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
-def _child_row(spec: SheetSpec, record: dict[str, Any]) -> dict[str, Any]:
-    return {c.key: _cell(record.get(c.key)) for c in spec.columns}
+_PLAIN = frozenset((str, int, float, type(None)))  # the cells _cell gives back as they are: nearly every cell
+
+
+def _child_row(keys: Sequence[str], record: dict[str, Any]) -> dict[str, Any]:
+    """A record's cells by the sheet's column keys (`keys`: worked out once per sheet, not once per row)."""
+    get = record.get
+    return {key: value if type(value := get(key)) in _PLAIN else _cell(value) for key in keys}
 
 
 def _marks_for(spec: SheetSpec, rows: Sequence[dict[str, Any]], want: Sequence[set[str]], plan: PrefillPlan,
@@ -91,11 +96,17 @@ def _marks_for(spec: SheetSpec, rows: Sequence[dict[str, Any]], want: Sequence[s
     headers = {col.key: col.header for col in spec.columns}
     year_keys: set[str] = set()
     for i, row in enumerate(rows):
-        for key in (required if not want[i] else [*required, *want[i].difference(required)]):
-            if key in headers and _empty(row.get(key)):
+        get = row.get
+        for key in required:
+            value = get(key)
+            if value is None or value == "" or value == ():
                 marks.add((i, key))
-                if plan.year is not None and key in cleared[i]:
-                    year_keys.add(key)
+        if want[i]:
+            for key in want[i].difference(required):
+                if key in headers and _empty(get(key)):
+                    marks.add((i, key))
+        if plan.year is not None and cleared[i]:
+            year_keys.update(key for key in cleared[i] if (i, key) in marks)
     notes = {key: TEXT["prefill.fill_year"].format(year=plan.year, header=headers[key]) if key in year_keys
              else TEXT["prefill.fill"].format(header=headers[key]) for key in {key for _, key in marks}}
     return marks, notes
@@ -109,6 +120,7 @@ def village_rows(config: Config, households: Sequence[LedgerHousehold], plan: Pr
     want: dict[str, list[set[str]]] = {kind: [] for kind in SHEET_KINDS}
     cleared: dict[str, list[set[str]]] = {kind: [] for kind in SHEET_KINDS}
     system: dict[str, list[Any]] = {key: [] for key in SHOWN_SYSTEM}
+    child_keys = {kind: [c.key for c in schemas[kind].columns] for kind in ("member", "measure", "review")}
     for hh in households:
         row, emptied = household_row(config, hh, plan)
         rows["household"].append(row)
@@ -117,9 +129,9 @@ def village_rows(config: Config, households: Sequence[LedgerHousehold], plan: Pr
         system["sys_category"].append(hh.category or hh.assessment.get("category"))
         system["sys_state"].append(hh.state)
         for kind, records in (("member", hh.members), ("measure", hh.measures), ("review", hh.reviews)):
-            spec = schemas[kind]
+            keys = child_keys[kind]
             for record in records:
-                child = _child_row(spec, record)
+                child = _child_row(keys, record)
                 child["head_id"] = hh.head_id
                 rows[kind].append(child)
                 either = set(EITHER_OF) if kind == "member" and all(_empty(child.get(k)) for k in EITHER_OF) \

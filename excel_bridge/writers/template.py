@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..config import Config
 from ..errors import UsageError
+from ..internals import xf_index
 from ..messages import TEXT, os_problem
 from ..read import META_SHEET
 from ..schema import SHEET_KINDS, ColumnSpec, SheetSpec
@@ -33,6 +34,7 @@ from .common import (
     meta_rows,
     place_atomically,
 )
+from .prefilled_cells import CellStyles, rows_xml, splice_rows
 from .printing import PageLayout, apply_xlsxwriter, plan_page
 from .village_inputs import column_check, column_note, number_format, xlsxwriter_validation
 
@@ -170,7 +172,10 @@ def _validation(col: ColumnSpec, allowed: Sequence[str] | None, lists: _Lists) -
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: _Formats, lists: _Lists,
-                 rows: Sequence[Mapping[str, Any]], extras: SheetExtras | None = None) -> None:
+                 rows: Sequence[Mapping[str, Any]], extras: SheetExtras | None = None,
+                 spliced: dict[str, tuple[str, int, int]] | None = None) -> None:
+    """One data sheet. A pre-filled one (`extras`) has its rows made as XML (prefilled_cells) and put into
+    `spliced` by part name, for write_village_workbook to splice in once XlsxWriter has written the rest."""
     ws = wb.add_worksheet(spec.sheet)
     schemas = config.schemas
     widths = [fit_width(col.header, col.width, [r.get(col.key) for r in rows[:200]]) for col in spec.columns]
@@ -184,10 +189,17 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
         rule = _validation(col, allowed, lists)
         if rule is not None:
             ws.data_validation(1, c, MAX_INPUT_ROWS, c, rule)
-    _write_rows(ws, spec, fmt, rows)
     last_col = len(spec.columns) - 1
-    if extras is not None:
-        last_col += _write_extras(ws, spec, fmt, extras)
+    if extras is None or spliced is None:
+        _write_rows(ws, spec, fmt, rows)
+        if extras is not None:
+            last_col += _write_extras(ws, spec, fmt, extras, cells=True)
+    else:
+        last_col += _write_extras(ws, spec, fmt, extras, cells=False)
+        spliced[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (
+            rows_xml(_cell_styles(spec, fmt), rows, extras.marks,
+                     [(xf_index(fmt.system), values) for _, _, values in extras.system]),
+            len(rows), last_col + 1)
     ws.set_row(0, 36)
     ws.freeze_panes(1, FREEZE_COLUMNS.get(spec.kind, 0))
     ws.autofilter(0, 0, max(len(rows), 1), last_col)
@@ -202,13 +214,22 @@ def _write_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, config: Config, fmt: 
 BLANK_FORM_ROWS = 20  # ruled rows a blank template prints under each header
 
 
-def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) -> int:
+def _cell_styles(spec: SheetSpec, fmt: _Formats) -> list[CellStyles]:
+    """Each column's style indexes, as _write_rows and _write_extras pick the formats."""
+    return [CellStyles(col.key, text=xf_index(fmt.for_column(col)),
+                       number=xf_index(fmt.plain if col.type in ("id", "phone", "text") else fmt.for_column(col)),
+                       yes_no=xf_index(fmt.text), date=xf_index(fmt.date), to_fill=xf_index(fmt.to_fill(col)))
+            for col in spec.columns]
+
+
+def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras, *, cells: bool = True) -> int:
     """The marked cells and the system columns of a pre-filled sheet, which is then protected (headers and
     system columns locked; inserting and deleting rows, sorting and filtering allowed). Returns the number
-    of system columns written."""
+    of system columns written. `cells` False: only the headers, their notes and the columns' formats (the
+    rows' cells are spliced in, prefilled_cells)."""
     position = {col.key: (c, col) for c, col in enumerate(spec.columns)}
     to_fill = {key: (c, fmt.to_fill(col)) for key, (c, col) in position.items()}
-    for r, key in extras.marks:
+    for r, key in extras.marks if cells else ():
         c, cell_format = to_fill[key]
         ws.write_blank(r + 1, c, None, cell_format)
     for key, note in extras.notes.items():
@@ -217,7 +238,7 @@ def _write_extras(ws: Any, spec: SheetSpec, fmt: _Formats, extras: SheetExtras) 
     for i, (header, width, values) in enumerate(extras.system):
         ws.set_column(first + i, first + i, width, fmt.system)
         ws.write_string(0, first + i, header, fmt.system_header)
-        for r, value in enumerate(values, start=1):
+        for r, value in enumerate(values if cells else (), start=1):
             if value not in (None, ""):
                 ws.write_string(r, first + i, str(value), fmt.system)
     ws.protect("", {"insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True,
@@ -285,9 +306,10 @@ def write_village_workbook(path: Path, config: Config, *, town: str | None = Non
     fmt = _Formats(wb, unlocked=extras is not None)
     _write_instructions(wb, config, fmt, town, village, prefilled=extras is not None)
     lists = _Lists()
+    spliced: dict[str, tuple[str, int, int]] = {}  # a pre-filled workbook's rows, made as XML
     for kind in SHEET_KINDS:
         _write_sheet(wb, config.schemas[kind], config, fmt, lists, rows.get(kind, ()),
-                     None if extras is None else extras.get(kind, SheetExtras()))
+                     None if extras is None else extras.get(kind, SheetExtras()), spliced)
     lists.write(wb)
     meta = wb.add_worksheet(META_SHEET)
     settings = config.settings
@@ -297,6 +319,8 @@ def write_village_workbook(path: Path, config: Config, *, town: str | None = Non
         meta.write_string(r, 1, v)
     meta.hide()
     wb.close()
+    if spliced:
+        splice_rows(path, spliced)
     return path
 
 
