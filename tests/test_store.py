@@ -254,6 +254,28 @@ def test_households_listed_among_ids_keep_the_ledgers_order_and_filters(store):
     assert store.households.list(ids=[]) == []
 
 
+def test_reviews_of_many_households_are_read_at_once_as_each_households_own(store):
+    """reviews_of_many: a decision sheet's reviews in one query per chunk of ids, each household's in the ledger's
+    order (as reviews_of reads one), an id without reviews an empty list, more ids than one IN list holds."""
+    with store.atomic():
+        sub = _submission(store)
+        rows = store.households.create_rows([
+            dict(head_id=f"44020519700101{n:04d}", head_name=f"户{n}", town="马坝镇", village="石塘村", state="线索",
+                 household_no=None, provisional=False, lead_date=None, identified_date=None, submission_id=sub,
+                 row=n + 2, data={"n": n}, assessment={}, errors=0, warnings=0, at=AT)
+            for n in range(1100)])
+        store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
+            (r.id, [], [], [{"matter": "纳入监测", "review_date": dt.date(2021, 12, k + 1), "k": k} for k in range(n % 3)])
+            for n, r in enumerate(rows)])
+    ids = [r.id for r in reversed(rows)] + [rows[4].id]
+    many = store.households.reviews_of_many(ids)
+    assert sorted(many) == sorted(r.id for r in rows)
+    assert many == {r.id: store.households.reviews_of(r.id) for r in rows}
+    assert many[rows[0].id] == [] and [x["k"] for x in many[rows[2].id]] == [0, 1]
+    assert many[rows[2].id][1]["review_date"] == dt.date(2021, 12, 2)
+    assert store.households.reviews_of_many([]) == {}
+
+
 def test_atomic_nests_an_inner_failure_undoes_only_the_inner_block(store):
     with store.atomic():
         _submission(store, file_name="outer.xlsx")

@@ -228,6 +228,17 @@ class Households:
                     out[hid][n].append(revived(data))
         return out
 
+    def reviews_of_many(self, household_ids: Iterable[int]) -> dict[int, builtins.list[dict[str, Any]]]:
+        """reviews_of() of many households in one query (a chunk of ids each): a decision sheet's rows."""
+        ids = sorted(set(household_ids))
+        out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        for chunk in in_chunks(ids):
+            q = (select(t.reviews.c.household_id, t.reviews.c.data).where(t.reviews.c.household_id.in_(chunk))
+                 .order_by(t.reviews.c.household_id, t.reviews.c.id))
+            for hid, data in self.db.rows(q):
+                out[hid].append(revived(data))
+        return out
+
     def _children(self, table: Any, household_id: int) -> builtins.list[dict[str, Any]]:
         q = select(table.c.data).where(table.c.household_id == household_id).order_by(table.c.id)
         return [revived(r[0]) for r in self.db.rows(q)]

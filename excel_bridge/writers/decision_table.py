@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from ..config import Config
 from ..decision_sheet import CHOICES, COLUMNS, SHEETS, TOKEN_HEADER
@@ -35,13 +36,13 @@ FACTS = [
 ]
 
 
-def review_summary(store: Store, hh: HouseholdRow) -> str:
-    """What the village said: its latest 评议公示, or for 自然减少 the 减少原因 and 减少日期 it gave."""
+def review_summary(hh: HouseholdRow, reviews: Sequence[dict[str, Any]]) -> str:
+    """What the village said: its latest 评议公示 (`reviews`: the household's, as the ledger holds them), or for
+    自然减少 the 减少原因 and 减少日期 it gave."""
     if hh.state in (TOWN_REDUCE, DISTRICT_REDUCE):
         day = hh.data.get("reduce_date")
         return TEXT["town.reduce_summary"].format(reason=hh.data.get("reduce_reason") or "",
                                                   date=day.isoformat() if isinstance(day, dt.date) else day or "")
-    reviews = store.households.reviews_of(hh.id)
     if not reviews:
         return ""
     r = max(reviews, key=lambda x: (str(x.get("notice_end") or ""), str(x.get("review_date") or "")))
@@ -80,13 +81,13 @@ def _town_cells(decision: Event | None) -> list[object]:
     return [decision.action, decision.comment, decision.person, decision.effective_date]
 
 
-def _fact_cells(store: Store, hh: HouseholdRow, config: Config, level: str) -> list[object]:
+def _fact_cells(hh: HouseholdRow, reviews: Sequence[dict[str, Any]], config: Config, level: str) -> list[object]:
     a = hh.assessment
     return [hh.head_id, hh.data.get("size"), hh.data.get("household_type"), hh.data.get("_per_capita_income"),
             hh.data.get("_line"), rules_text(a.get("holds", []), config, with_ids=level == DISTRICT) or (
                 TEXT["decision.not_proposed"] if a.get("proposed") is False else ""),
             a.get("category"), "、".join(a.get("risk_types", [])), "是" if a.get("priority") else "",
-            "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), review_summary(store, hh),
+            "·".join(x for x in (a.get("assistance"), a.get("scope")) if x), review_summary(hh, reviews),
             hh.updated_at.date()]
 
 
@@ -152,13 +153,14 @@ def write_decision_sheet(wb, fmt: Formats, store: Store, config: Config, *, leve
     town = store.events.latest_decisions(TOWN, ids) if level == DISTRICT else {}
     drafts = {hid: d for hid, d in store.drafts.of(level, ids).items()}
     tokens = row_tokens(store, rows)
+    reviews = store.households.reviews_of_many(hh.id for hh in rows if hh.state not in (TOWN_REDUCE, DISTRICT_REDUCE))
 
     def cells():
         for hh in rows:
             draft = drafts.get(hh.id)
             typed = _typed_cells(draft if draft is not None and draft.version == hh.version else None, fmt)
             extra = _town_cells(town.get(hh.id)) if level == DISTRICT else []
-            yield [*_identity_cells(hh, level), *typed, *extra, *_fact_cells(store, hh, config, level),
+            yield [*_identity_cells(hh, level), *typed, *extra, *_fact_cells(hh, reviews.get(hh.id, ()), config, level),
                    tokens[hh.id]]
 
     identity = len(IDENTITY) + (1 if level == DISTRICT else 0)
