@@ -26,6 +26,9 @@ _UPDATE_FROM_FILE = update(_H).where(_H.c.id == bindparam("hid")).values(
 # values bound per call (.values(**row) would be compiled and cache-keyed each time)
 _CREATE = insert(_H).returning(_H.c.id)
 _CREATE_MANY = insert(_H).returning(*_H.c, sort_by_parameter_order=True)
+_INSERT_HOUSEHOLDS = insert(_H)
+_MAX_ID = select(func.max(_H.c.id))
+_FROM_ID = select(_H).where(_H.c.id >= bindparam("first")).order_by(_H.c.id)
 _CHILD_TABLES = (t.members, t.measures, t.reviews)
 
 
@@ -65,8 +68,16 @@ class Households:
         The rows come back as stored, in the order given."""
         if not households:
             return []
-        result = self.db.conn.execute(_CREATE_MANY, [new_household(**h) for h in households])
-        return [HouseholdRow.of(r) for r in result]
+        rows = [new_household(**h) for h in households]
+        conn = self.db.conn
+        if self.db.is_sqlite:
+            # RETURNING in the order given is one INSERT per row on SQLite (SQLAlchemy's fallback). The pass holds
+            # the write lock (BEGIN IMMEDIATE), so the ids after the highest are ours, as SQLite would pick them:
+            # one executemany, then the rows read back in one SELECT.
+            first = (conn.execute(_MAX_ID).scalar() or 0) + 1
+            conn.execute(_INSERT_HOUSEHOLDS, [{**r, "id": first + i} for i, r in enumerate(rows)])
+            return [HouseholdRow.of(r) for r in conn.execute(_FROM_ID, {"first": first})]
+        return [HouseholdRow.of(r) for r in conn.execute(_CREATE_MANY, rows)]
 
     def update_from_file(self, household_id: int, *, household_no: str | None, provisional: bool, head_id: str,
                          head_name: str | None, submission_id: int, row: int | None, data: dict[str, Any],
