@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections import Counter
+from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -35,21 +35,29 @@ def file_seconds() -> dict[str, float]:
         return {}
 
 
-def longest_first(nodeids: list[str], seconds: dict[str, float]) -> list[str]:
-    """nodeids with each file's tests together and in their order, the files by their expected seconds, longest
-    first (ties: as collected)."""
-    files: dict[str, list[str]] = {}
-    for nodeid in nodeids:
-        files.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
-    known = [seconds[Path(f).name] / len(ids) for f, ids in files.items() if Path(f).name in seconds]
-    per_test = sum(known) / len(known) if known else 1.0
+class LongestFirst(OrderedDict[str, dict[str, bool]]):
+    """xdist's queue of work units (one per file under loadfile: its nodeids), handing out the longest expected first
+    (ties: as queued): `popitem(last=False)` is how the scheduler takes the next unit. The units stay as xdist made
+    them, so each file's tests run together and in order, on the worker's own collection."""
 
-    def expected(item: tuple[str, list[str]]) -> float:
-        name, ids = Path(item[0]).name, item[1]
-        return seconds.get(name, per_test * len(ids))
+    def __init__(self, seconds: dict[str, float]) -> None:
+        super().__init__()
+        self.seconds = seconds
 
-    ordered = sorted(files.items(), key=expected, reverse=True)
-    return [nodeid for _, ids in ordered for nodeid in ids]
+    def expected(self, scope: str) -> float:
+        """A file's measured seconds, or its tests times the mean seconds of a test of the files measured."""
+        name = Path(scope.split("::", 1)[0]).name
+        if name in self.seconds:
+            return self.seconds[name]
+        known = [self.seconds[n] / len(ids) for n, ids in ((Path(k.split("::", 1)[0]).name, v) for k, v in self.items())
+                 if n in self.seconds and ids]
+        return (sum(known) / len(known) if known else 1.0) * len(self[scope])
+
+    def popitem(self, last: bool = True) -> tuple[str, dict[str, bool]]:
+        if last or not self:
+            return super().popitem(last)
+        scope = max(self, key=self.expected)  # (max keeps the first of equals)
+        return scope, self.pop(scope)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -59,17 +67,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    seconds = file_seconds()
-
-    class LongestFirst(LoadFileScheduling):
-        def schedule(self) -> None:
-            if self.collection is None:  # the first call: every worker's (identical) collection, reordered alike
-                for node, ids in list(self.registered_collections.items()):
-                    self.registered_collections[node] = longest_first(list(ids), seconds)
-                self.config.option.loadscopereorder = False  # keep this order, not xdist's by number of tests
-            super().schedule()
-
-    return LongestFirst(config, log)
+    scheduler = LoadFileScheduling(config, log)
+    scheduler.workqueue = LongestFirst(file_seconds())
+    return scheduler
 
 
 def main(log: Path) -> None:

@@ -5,21 +5,35 @@ from __future__ import annotations
 import json
 import re
 
-from file_order import file_seconds, longest_first, main
+from file_order import LongestFirst, file_seconds, main
 
 
-def test_files_start_longest_first_each_files_tests_together_and_in_order():
-    ids = ["tests/test_a.py::one", "tests/test_a.py::two", "tests/test_b.py::one", "tests/test_c.py::one[x]",
-           "tests/test_c.py::one[y]", "tests/test_c.py::two"]
-    # b is measured longest; a and c are not in the table: each of their tests counts b's mean (30 s), c has 3
-    assert longest_first(ids, {"test_b.py": 30.0}) == [
-        "tests/test_c.py::one[x]", "tests/test_c.py::one[y]", "tests/test_c.py::two", "tests/test_a.py::one",
-        "tests/test_a.py::two", "tests/test_b.py::one"]
-    assert longest_first(ids, {"test_b.py": 100.0, "test_a.py": 1.0, "test_c.py": 2.0}) == [
-        "tests/test_b.py::one", "tests/test_c.py::one[x]", "tests/test_c.py::one[y]", "tests/test_c.py::two",
-        "tests/test_a.py::one", "tests/test_a.py::two"]
-    # without a table: by number of tests (xdist's own order), ties as collected
-    assert longest_first(ids, {}) == [ids[3], ids[4], ids[5], ids[0], ids[1], ids[2]]
+def order(units: dict[str, int], seconds: dict[str, float]) -> list[str]:
+    """The files in the order xdist's scheduler takes them from the queue (popitem(last=False), as it does)."""
+    queue = LongestFirst(seconds)
+    for scope, tests in units.items():  # as xdist fills it: each file's nodeids, none done yet
+        queue[scope] = {f"{scope}::test_{i}": False for i in range(tests)}
+    taken = []
+    while queue:
+        scope, unit = queue.popitem(last=False)
+        assert list(unit) == [f"{scope}::test_{i}" for i in range(units[scope])]  # the unit as queued, in order
+        taken.append(scope)
+    return taken
+
+
+def test_files_are_taken_longest_first_each_as_queued():
+    units = {"tests/test_a.py": 2, "tests/test_b.py": 1, "tests/test_c.py": 3}
+    # b is measured (30 s a test); a and c are not: each of their tests counts the measured mean, c has 3
+    assert order(units, {"test_b.py": 30.0}) == ["tests/test_c.py", "tests/test_a.py", "tests/test_b.py"]
+    assert order(units, {"test_b.py": 100.0, "test_a.py": 1.0, "test_c.py": 2.0}) == [
+        "tests/test_b.py", "tests/test_c.py", "tests/test_a.py"]
+    # without a table: by number of tests (xdist's own order), ties as queued
+    assert order(units | {"tests/test_d.py": 2}, {}) == [
+        "tests/test_c.py", "tests/test_a.py", "tests/test_d.py", "tests/test_b.py"]
+    # taking from the end (last=True) is untouched
+    queue = LongestFirst({})
+    queue["x"], queue["y"] = {"x::t": False}, {"y::t": False, "y::u": False}
+    assert queue.popitem() == ("y", {"y::t": False, "y::u": False})
 
 
 def test_the_table_is_written_from_a_durations_log_and_covers_this_checkout(tmp_path, monkeypatch):
