@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from factory import AS_OF, workspace_on  # noqa: E402
+from file_order import pytest_xdist_make_scheduler  # noqa: E402,F401 - README's --dist loadfile: longest files first
 
 from excel_bridge.config import Config, load_config  # noqa: E402
 from excel_bridge.ledger_tokens import SECRET_KEY  # noqa: E402

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +26,7 @@ from factory import (
     note_line,
     review,
     table_of,
+    wait_until,
 )
 
 from excel_bridge.decision_sheet import ENTRY_SHEET, TOKEN_HEADER
@@ -277,7 +277,9 @@ def test_export_for_the_provincial_system_through_the_cli(ws, cfg, proc):
     rows = lead_rows()
     rows["household"][1]["phone"] = "13700001111"
     drop(ws, cfg, rows)
-    time.sleep(1.1)  # one file a second: the name carries the time
+    # one file a second, the name carries the time: the pass runs once the clock is past the first file's second
+    named = dt.datetime.strptime(first.stem.rsplit("_省系统录入_", 1)[1], "%Y%m%d_%H%M%S")
+    assert wait_until(lambda: dt.datetime.now().replace(microsecond=0) > named, 10, interval=0.02)
     proc.run_pass(wait=0.05)
     *_, latest = sorted(ws.town_private(TOWN).glob(f"{TOWN}_省系统录入_*.xlsx"))
     assert latest != first
