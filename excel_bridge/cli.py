@@ -335,6 +335,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
                    on_wait=lambda text: say(text)) as processor:
         reports = _WatchReports(ws, say)
         watcher = Watcher(ws, processor, poll=args.poll, on_report=reports, on_error=reports.error)
+        # Ctrl-C stops it however it was started: a process started in the background of a script inherits
+        # SIGINT ignored, and Python then leaves it ignored (the watcher would never stop on Ctrl-C)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         for name in ("SIGTERM", "SIGBREAK"):  # a service stopped; SIGBREAK: Ctrl-Break on Windows
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), lambda *_: watcher.stop())

@@ -38,6 +38,10 @@ def ws(tmp_path) -> Workspace:
     return Workspace.init(tmp_path / "ws", DistrictSettings(poll_seconds=0.5))
 
 
+def _sigint_ignored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class WatchProcess:
     """`excel-bridge watch` in a subprocess; stdout/stderr go to files so reading never blocks."""
 
@@ -47,9 +51,10 @@ class WatchProcess:
         self._out, self._err = open(self.out_path, "wb"), open(self.err_path, "wb")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.started = dt.datetime.now().time().replace(microsecond=0)
+        # started with SIGINT ignored, as a script's background job is: Ctrl-C must stop it all the same
         self.proc = subprocess.Popen([sys.executable, "-m", "excel_bridge.cli", "watch", str(root), "--as-of",
                                       AS_OF.isoformat(), "--workers", "1", *extra],
-                                     stdout=self._out, stderr=self._err, env=env)
+                                     stdout=self._out, stderr=self._err, env=env, preexec_fn=_sigint_ignored)
 
     @property
     def stdout(self) -> str:
