@@ -82,7 +82,7 @@ def test_three_districts_roll_up_through_the_cli(tmp_path, server):
                                            planted=[(TWICE_HEAD, "head"), (TWICE_MEMBER, "head")]))
     drop_village(c, "花坪镇", "花坪村", _rows(3, "440204", "花坪镇", "花坪村", planted=[]))
     for ws in (a, b, c):
-        done = run_cli("process", ws.root, "--as-of", AS_OF)
+        done = run_cli("process", ws.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1")
         assert done.returncode == 0, done.stderr
     done = run_cli("report", c.root, "--month", "2021-12", "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr

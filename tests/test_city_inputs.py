@@ -101,7 +101,7 @@ def test_a_city_department_list_is_split_into_the_districts(tmp_path, config):
         roots[name] = Workspace.open(tmp_path / name)
     hh, m = lone_household(moved, "郑十")
     drop_village(roots["曲江区"], "马坝镇", "石塘村", {"household": [hh], "member": [m], "measure": [], "review": []})
-    assert run_cli("process", roots["曲江区"].root, "--as-of", "2021-12-20").returncode == 0
+    assert run_cli("process", roots["曲江区"].root, "--as-of", "2021-12-20", "--wait", "0.05", "--workers", "1").returncode == 0
 
     city = tmp_path / "韶关市"
     (city / "部门数据" / "医保").mkdir(parents=True)

@@ -28,7 +28,7 @@ def test_the_department_channel_through_the_real_cli_on_the_demo(tmp_path):
     for header, value in (("核实结论", "属实-建议纳入"), ("核实意见", "入户核实属实"), ("核实人", "王核查")):
         sheet.cell(r, cols[header]).value = value
     wb.save(book)
-    proc = run_cli("process", root, "--workers", "1", timeout=600)
+    proc = run_cli("process", root, "--workers", "1", "--wait", "0.05", timeout=600)
     assert proc.returncode == 0, proc.stderr
     same = [h for h in table_of(root / "区级" / "区级总台账.xlsx", "监测户台账", "流程状态")
             if (h["户主姓名"], h["村"]) == (row["户主姓名"], row["村"])]  # (a 未纳入 household has no 户编号 yet)

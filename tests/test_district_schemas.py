@@ -31,7 +31,7 @@ def test_two_districts_in_two_schemas_of_one_server(tmp_path, server):
     drop_village(a, "马坝镇", "石塘村", rows_a)
     drop_village(b, "龙归镇", "龙归村", rows_b)
     for ws in (a, b):
-        done = run_cli("process", ws.root, "--as-of", AS_OF)
+        done = run_cli("process", ws.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1")
         assert done.returncode == 0, done.stderr
     with server.engine.connect() as conn:
         counted = {s: conn.execute(text(f"SELECT town, count(*) FROM {s}.households GROUP BY town")).all()
@@ -51,8 +51,8 @@ def test_the_pass_lock_is_the_districts_own(tmp_path, server):
     drop_village(b, "龙归镇", "龙归村", rows_of_their_own(3))
     drop_village(a, "马坝镇", "石塘村", rows_of_their_own(4))
     with a.open_store() as store, store.pass_lock(wait=False, on_wait=lambda _: None):
-        other = run_cli("process", b.root, "--as-of", AS_OF)  # another district: not held up by A's pass
-        same = run_cli("process", a.root, "--as-of", AS_OF)   # A itself: another program holds its ledger
+        other = run_cli("process", b.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1")  # another district: not held up by A's pass
+        same = run_cli("process", a.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1")   # A itself: another program holds its ledger
     assert other.returncode == 0, other.stderr
     assert same.returncode == 5, same.stdout + same.stderr
 
@@ -63,7 +63,7 @@ def test_a_schema_not_made_or_without_a_server_is_said(tmp_path, server):
     text = ws.settings_path.read_text(encoding="utf-8")
     schema_line = next(line for line in text.splitlines() if line.startswith("schema:"))
     ws.settings_path.write_text(text.replace(schema_line, f"schema: {missing}"), encoding="utf-8")
-    done = run_cli("process", ws.root, "--as-of", AS_OF)
+    done = run_cli("process", ws.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1")
     assert done.returncode == 3
     assert f"上还没有本区的模式 {missing}" in done.stderr
     with server.engine.connect() as conn:  # a pass never makes a schema: only init does
@@ -73,7 +73,7 @@ def test_a_schema_not_made_or_without_a_server_is_said(tmp_path, server):
 
     database_line = next(line for line in text.splitlines() if line.startswith("database:"))
     ws.settings_path.write_text(text.replace(database_line, ""), encoding="utf-8")
-    done = run_cli("process", ws.root, "--as-of", AS_OF)
+    done = run_cli("process", ws.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1")
     assert done.returncode == 3
     assert "schema 只能与 database: postgresql+psycopg://… 一起用" in done.stderr
 
@@ -101,7 +101,7 @@ def test_people_of_one_district_are_not_the_others(tmp_path, server):
             m["head_id"] = shared if m["head_id"] == old else m["head_id"]
             m["person_id"] = shared if m["person_id"] == old else m["person_id"]
         drop_village(ws, town, village, rows)
-        assert run_cli("process", ws.root, "--as-of", AS_OF).returncode == 0
+        assert run_cli("process", ws.root, "--as-of", AS_OF, "--wait", "0.05", "--workers", "1").returncode == 0
     for ws, town in ((a, "马坝镇"), (b, "龙归镇")):
         with ws.open_store() as store:
             places = {(h.town, h.village) for h in store.views.counted_households()}

@@ -39,7 +39,7 @@ FULL = "所在的磁盘已满，本次写入已全部撤销（没有写入一半
                                  "mongodb+srv://clerk:secret@h"])
 def test_an_unsupported_database_url_is_exit_3_saying_which_urls_work(tmp_path, url):
     ws = workspace_on(tmp_path / "ws", None)
-    proc = run_cli("process", ws.root, "--database", url, "--workers", "1")
+    proc = run_cli("process", ws.root, "--database", url, "--workers", "1", "--wait", "0.05")
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
     [line] = proc.stderr.splitlines()
     scheme = url.split("://")[0]

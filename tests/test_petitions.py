@@ -86,14 +86,14 @@ def test_through_the_cli_a_petition_list_is_taken_and_the_town_verification_make
     from cli_helpers import run_cli
 
     drop(ws, cfg, base_rows())
-    first = run_cli("process", ws.root, "--as-of", AS_OF.isoformat(), "--workers", "1", timeout=600)
+    first = run_cli("process", ws.root, "--as-of", AS_OF.isoformat(), "--workers", "1", "--wait", "0.05", timeout=600)
     assert first.returncode == 0, first.stderr
     petition_list(ws)
-    taken = run_cli("process", ws.root, "--as-of", AS_OF.isoformat(), "--workers", "1", timeout=600)
+    taken = run_cli("process", ws.root, "--as-of", AS_OF.isoformat(), "--workers", "1", "--wait", "0.05", timeout=600)
     assert taken.returncode == 0, taken.stderr
     assert "部门数据/信访/信访登记表.xlsx" in taken.stdout and "新增预警 1 条" in taken.stdout
     decide_warning(ws.town_review_path(TOWN), "黄丽", "属实-建议纳入", "属实", "王核查", dt.date(2021, 12, 21))
-    verified = run_cli("process", ws.root, "--as-of", "2021-12-21", "--workers", "1", timeout=600)
+    verified = run_cli("process", ws.root, "--as-of", "2021-12-21", "--workers", "1", "--wait", "0.05", timeout=600)
     assert verified.returncode == 0, verified.stderr
     a = ledger_row(ws, HEAD_A)
     assert (a.state, a.data["lead_source"], a.lead_date) == ("线索", "信访信息", ACCEPTED)

@@ -122,7 +122,7 @@ def _report(ws, *args) -> tuple[Path, str]:
 
 
 def _process(ws, as_of: dt.date) -> None:
-    proc = run_cli("process", ws.root, "--as-of", as_of.isoformat(), "--workers", "1", timeout=400)
+    proc = run_cli("process", ws.root, "--as-of", as_of.isoformat(), "--workers", "1", "--wait", "0.05", timeout=400)
     assert proc.returncode == 0, proc.stderr
 
 

@@ -45,7 +45,7 @@ def cli(*args: object):
 
 
 def process(ws, as_of: str):
-    return cli("process", ws.root, "--as-of", as_of, "--workers", "1")
+    return cli("process", ws.root, "--as-of", as_of, "--workers", "1", "--wait", "0.05")
 
 
 def with_line_2022(ws) -> None:

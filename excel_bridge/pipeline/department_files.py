@@ -7,14 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..departments.apply import apply_department_file
-from ..departments.model import DepartmentList
 from ..intake import Candidate, shown
 from ..messages import TEXT
 from .context import FileOutcome, Pass
 from .housekeeping import remove_if_unchanged
 from .jobs import DeptReadJob, dept_read_job
+
+if TYPE_CHECKING:
+    from ..departments.model import DepartmentList
 
 log = logging.getLogger(__name__)
 FOLDER = "部门数据"
@@ -26,6 +28,8 @@ class ListNotRead(Exception):
 
 def take(ctx: Pass, cand: Candidate) -> FileOutcome:
     """Apply one stable department list and report it the way the terminal prints files."""
+    from ..departments.apply import apply_department_file  # pandas and the lists' models: only for a list
+
     def reader(path: Path, dept, others) -> DepartmentList:
         [result] = ctx.runner.map(dept_read_job, [DeptReadJob(str(ctx.ws.root), str(path), dept.name)])
         if isinstance(result, BaseException):

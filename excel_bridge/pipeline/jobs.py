@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 from ..check import CheckResult, check_file, check_parsed, unreadable_result
 from ..decisions import DecisionRow, read_decisions
 from ..decisions import Unreadable as DecisionsUnreadable
-from ..departments.config import load_departments
-from ..departments.verdicts import read_department_decisions
 from ..errors import UnreadableFile
 from ..ingest import FilePayload, payload_from
 from ..issues import Issue
@@ -99,6 +97,8 @@ def read_job(job: ReadJob) -> VillageRead | DecisionsRead | Unreadable:
         level = TOWN if kind == TOWN_REVIEW else DISTRICT
         try:
             rows = read_decisions(Path(job.path), level)
+            if kind == TOWN_REVIEW:  # the departments' models: loaded by a worker that reads a town's workbook
+                from ..departments.verdicts import read_department_decisions
             warnings = read_department_decisions(Path(job.path)) if kind == TOWN_REVIEW else []
             entries = read_entries(Path(job.path)) if kind == TOWN_REVIEW else []
             return DecisionsRead(kind, meta, rows, warning_rows=warnings, entry_rows=entries)
@@ -129,6 +129,7 @@ class DeptReadJob:
 
 def dept_read_job(job: DeptReadJob) -> DepartmentList:
     """In a worker: one department's list read (whatever shape its system exports)."""
+    from ..departments.config import load_departments
     from ..departments.reading import read_list  # pandas: loaded by the worker that reads a list, not by every one
 
     departments = load_departments(Path(job.root) / "rules")

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import aliased
 
 from ..issues import Issue
 from . import tables as t
@@ -143,8 +142,8 @@ class Views:
 
     def person_conflicts(self, *, town: str | None = None, village: str | None = None) -> list[Conflict]:
         """Members whose ID is in the current rows of another village too (both sides reported)."""
-        o = aliased(_M)
-        h, oh = aliased(_H), aliased(_H)
+        o = _M.alias()
+        h, oh = _H.alias(), _H.alias()
         q = (select(_M.c.person_id, _M.c.name, _M.c.town, _M.c.village, _M.c.sheet, _M.c.row,
                     o.c.town.label("other_town"), o.c.village.label("other_village"))
              .select_from(_M.join(h, and_(h.c.id == _M.c.household_id, h.c.on_file.is_(True)))

@@ -6,8 +6,7 @@ must send down because no household of the ledger holds them. Aggregated with pa
 from __future__ import annotations
 
 import datetime as dt
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..decision_sheet import CONFIRMED_LEAD, CONFIRMED_MONITORED, NOT_TRUE, WARNING_OPEN, WARNING_WITHDRAWN
@@ -15,6 +14,9 @@ from ..messages import TEXT
 from ..store import DeptListRow, Store, UnmatchedRow
 from .common import display_width
 from .tables import Col, Formats, print_table, write_table
+
+if TYPE_CHECKING:  # pandas is imported where the comparison is drawn: a pass's main process never needs it
+    import pandas as pd
 
 COMPARE_SHEET = "部门比对"
 UNMATCHED_SHEET = "未在台账中的人员"
@@ -37,6 +39,8 @@ UNMATCHED_COLUMNS = [
 
 def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, *, as_of: dt.date) -> None:
     """部门比对 and 未在台账中的人员, from each department's latest applied list and every warning so far."""
+    import pandas as pd
+
     lists = store.departments.latest_lists()
     towns = list(config.settings.towns)
     people = store.departments.unmatched(lst.id for lst in lists.values())
@@ -66,6 +70,8 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
 
 
 def _warnings_frame(store: Store) -> pd.DataFrame:
+    import pandas as pd
+
     columns = ["department", "town", "status", "deadline", "lead_created"]
     rows = [(w.department, w.town, w.status, w.deadline, w.lead_created) for w in store.departments.all_warnings()]
     return pd.DataFrame(rows, columns=columns)
@@ -75,6 +81,8 @@ def by_department_and_town(lists: dict[str, DeptListRow], warnings: pd.DataFrame
                            departments: list[str], towns: list[str], *, as_of: dt.date) -> pd.DataFrame:
     """One row per department and town — every town of the district, then 镇不详 where the department's
     people outside the ledger cannot be placed, then the department's total — in TOWN_COLUMNS order."""
+    import pandas as pd
+
     keys = ["department", "town"]
     parts: dict[str, pd.Series] = {}
     matched = {(d, town): int(v.get("matched", 0)) for d, lst in lists.items() for town, v in lst.by_town.items()}

@@ -52,9 +52,10 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
     are computed by the pipeline, once for all workbooks (computed here only for a caller that gives none)."""
     stats = statistics or statistics_of(store, config, as_of)
     kaohe = checks or checks_of(store, config, as_of)
+    households = store.households.count_where()
 
     def build(tmp: Path) -> None:
-        wb, fmt = new_workbook(str(tmp))
+        wb, fmt = new_workbook(str(tmp), households=households)
         spools: dict[str, tuple[RowSpool, int]] = {}
         titles = rule_titles(config)
         try:

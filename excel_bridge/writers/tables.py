@@ -178,8 +178,17 @@ def print_table(ws: Worksheet, columns: Sequence[Col], *, header_row: int, last_
                                    first_row=first_row))
 
 
-def new_workbook(path: str) -> tuple[xlsxwriter.Workbook, Formats]:
-    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
+# A workbook for at most this many households is built in memory: XlsxWriter's constant-memory mode keeps a
+# temporary file per sheet and per part of the package, and on a disk that discards what is deleted each one
+# costs milliseconds (a village-sized town's 镇级核查表: 1.8 s on disk, 0.66 s in memory). A larger one streams
+# its rows to disk, its memory flat whatever the district's size.
+IN_MEMORY_HOUSEHOLDS = 1_000
+
+
+def new_workbook(path: str, *, households: int | None = None) -> tuple[xlsxwriter.Workbook, Formats]:
+    """A new workbook at path; `households`: how many the workbook is about (None: unknown, built on disk)."""
+    small = households is not None and households <= IN_MEMORY_HOUSEHOLDS
+    wb = xlsxwriter.Workbook(path, {"in_memory" if small else "constant_memory": True, "strings_to_numbers": False,
                                     "strings_to_formulas": False, "strings_to_urls": False})
     return wb, Formats(wb)
 

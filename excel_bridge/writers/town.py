@@ -44,9 +44,10 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
     stats = statistics or statistics_of(store, config, as_of, town=town)
     kaohe = (checks or checks_of(store, config, as_of, town=town)).for_town(town)
     target = town_workbook_path(ws, town)
+    households = store.households.count_where(town=town)
 
     def build(tmp: Path) -> None:
-        wb, fmt = new_workbook(str(tmp))
+        wb, fmt = new_workbook(str(tmp), households=households)
         write_decision_sheet(wb, fmt, store, config, level=TOWN, rows=rows, notes=notes or [],
                              instruction=TEXT["town.instruction"].format(town=town))
         _decided(wb, fmt, store.views.town_decisions(town, town_level=TOWN, district_level=DISTRICT))
