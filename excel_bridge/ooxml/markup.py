@@ -12,7 +12,8 @@ import posixpath
 import re
 
 from lxml import etree
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
+from .cells import column_index, column_letter
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -90,13 +91,13 @@ def split_ref(ref: str) -> tuple[int, int]:
     if col is None:  # refs repeat the same few letters: validate once, then a dict lookup per cell
         if not letters or len(letters) > 3 or not letters.isalpha() or not letters.isupper() or letters == ref:
             raise Unsupported(f"cell reference {ref!r}")
-        col = _COLUMN_CACHE[letters] = column_index_from_string(letters)
+        col = _COLUMN_CACHE[letters] = column_index(letters)
     return int(ref[len(letters):]), col
 
 
 def cell_ref(row: int, col: int) -> str:
     """(12, 28) → "AB12"."""
-    return f"{get_column_letter(col)}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")

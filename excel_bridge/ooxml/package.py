@@ -11,9 +11,8 @@ import zlib
 from typing import BinaryIO
 
 from lxml import etree
-from openpyxl.utils.cell import get_column_letter
-from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
+from .cells import MAC_EPOCH, WINDOWS_EPOCH, column_letter
 from .comments import CT_COMMENTS, CT_VML, REL_COMMENTS, REL_VML, check_drawing, comments_xml, read_comments, vml_xml
 from .markup import (
     CT_NS,
@@ -218,14 +217,14 @@ class Package:
         inclusive; area = first row, first column, last row, last column). Call before adding sheets."""
         index = self.sheet_names().index(sheet)
         ref = f"'{_quoted(sheet)}'!"
-        titles = [f"{ref}${get_column_letter(columns[0])}:${get_column_letter(columns[1])}"] if columns else []
+        titles = [f"{ref}${column_letter(columns[0])}:${column_letter(columns[1])}"] if columns else []
         titles += [f"{ref}${rows[0]}:${rows[1]}"] if rows else []
         if titles:
             self._defined_name("_xlnm.Print_Titles", index, ",".join(titles))
         if area:
             r0, c0, r1, c1 = area
-            self._defined_name("_xlnm.Print_Area", index, f"{ref}${get_column_letter(c0)}${r0}:"
-                                                          f"${get_column_letter(c1)}${r1}")
+            self._defined_name("_xlnm.Print_Area", index, f"{ref}${column_letter(c0)}${r0}:"
+                                                          f"${column_letter(c1)}${r1}")
 
     # --- comments ---
     def _load_comments(self, sheet: Sheet) -> None:

@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterator
 
 from lxml import etree
-from openpyxl.utils.datetime import WINDOWS_EPOCH, to_excel
 
+from .cells import WINDOWS_EPOCH, date_serial
 from .comments import Comment
 from .markup import (
     SHEET_ORDER,
@@ -149,8 +149,7 @@ class Sheet:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
-            serial = to_excel(value, self.epoch)
-            etree.SubElement(c, q("v")).text = str(int(serial)) if serial == int(serial) else repr(serial)
+            etree.SubElement(c, q("v")).text = str(date_serial(value, self.epoch))
         elif isinstance(value, (int, float)):
             etree.SubElement(c, q("v")).text = repr(value) if isinstance(value, float) else str(value)
         else:

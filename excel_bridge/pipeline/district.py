@@ -21,11 +21,9 @@ from xlsxwriter.exceptions import FileCreateError
 
 from ..alerts import all_alerts, elimination_candidates
 from ..decisions import mark_notes_shown, pending_notes
-from ..departments.share_back import monthly_exports
 from ..history import recent_changes
 from ..intake import sha256_of
 from ..messages import TEXT, os_problem
-from ..provincial.export import pass_exports
 from ..report import keep_pass_snapshot
 from ..round_progress import round_alerts
 from ..runner import Runner
@@ -62,6 +60,9 @@ class DistrictResult:
 def district_job(job: DistrictJob) -> DistrictResult:
     """In the background worker: every town's workbook and the master, one after the other, each failing
     alone; holds the workspace's outputs lock so two programs never write them at once."""
+    from ..departments.share_back import monthly_exports  # the exports' models: in the worker, not every pass's main
+    from ..provincial.export import pass_exports
+
     ws = Workspace(Path(job.root))
     result = DistrictResult()
     with FileLock(str(ws.outputs_lock_path)), Store.open(job.database) as store:

@@ -8,13 +8,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from openpyxl.utils.cell import get_column_letter
-
 from ..check import CheckResult
 from ..config import Config
 from ..issues import Issue
 from ..messages import SEVERITY_WORD, TEXT
 from ..normalize import is_provisional_no, norm_header
+from ..ooxml.cells import column_letter
 from ..read import SheetData
 from ..rules import Assessment, proposing
 from ..validate import Household
@@ -250,7 +249,7 @@ def plan_copy(result: CheckResult, config: Config, statuses: Mapping[str, Status
     for n, issue in enumerate(sorted(result.issues, key=lambda i: (order[i.severity], i.sheet or "", i.row or 0)),
                               start=1):
         where = locate(issue, sheets, config)
-        link = f"'{where[0]}'!{get_column_letter((where[2] or 0) + 1)}{where[1]}" if where is not None else None
+        link = f"'{where[0]}'!{column_letter((where[2] or 0) + 1)}{where[1]}" if where is not None else None
         lines = max(text_lines(text, ISSUE_WIDTHS[c]) for c, text in
                     ((5, issue.value), (6, issue.message), (7, issue.hint)))
         plan.issue_rows.append(IssueRow(

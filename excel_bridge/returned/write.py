@@ -15,7 +15,6 @@ from ..messages import TEXT
 from ..ooxml import Unsupported
 from ..writers.common import Placed, place_atomically
 from .plan import Status, plan_copy
-from .via_openpyxl import openpyxl_copy
 from .via_xml import patched_copy
 
 log = logging.getLogger(__name__)
@@ -52,5 +51,7 @@ def write_returned_copy(result: CheckResult, out: Path, config: Config, *,
             log.info(TEXT["feedback.log.patch_unsupported"], source.name, exc)
         else:
             return place_atomically(out, lambda tmp: tmp.write_bytes(data))
+    from .via_openpyxl import openpyxl_copy  # openpyxl (and numpy): only for a workbook the XML patch cannot take
+
     wb = openpyxl_copy(source, fmt, plan)
     return place_atomically(out, lambda tmp: wb.save(tmp))
