@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..decision_sheet import CONFIRMED_LEAD, CONFIRMED_MONITORED, NOT_TRUE, WARNING_OPEN, WARNING_WITHDRAWN
 from ..messages import TEXT
-from ..store import DeptListRow, Store, UnmatchedRow
+from ..store import DeptListRow, Store, UnmatchedRow, WarningRow
 from .common import display_width
 from .tables import Col, Formats, print_table, write_table
 
@@ -39,18 +39,15 @@ UNMATCHED_COLUMNS = [
 
 def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, *, as_of: dt.date) -> None:
     """部门比对 and 未在台账中的人员, from each department's latest applied list and every warning so far."""
-    import pandas as pd
-
     lists = store.departments.latest_lists()
     towns = list(config.settings.towns)
     people = store.departments.unmatched(lst.id for lst in lists.values())
-    unmatched = pd.DataFrame([(p.department, p.town) for p in people], columns=["department", "town"])
     sheet = wb.add_worksheet(COMPARE_SHEET)
     sheet.write_string(0, 0, TEXT["dept.compare_lists"].format(date=as_of.isoformat()), fmt.bold)
     if not lists:
         sheet.write_string(1, 0, TEXT["dept.no_lists"], fmt.plain)
-    warnings = _warnings_frame(store)
-    departments = sorted(set(lists) | set(warnings["department"]))
+    warned = store.departments.all_warnings()
+    departments = sorted(set(lists) | {w.department for w in warned})
     n = write_table(sheet, fmt, LIST_COLUMNS, ([d, lists[d].file_name, lists[d].received_at, lists[d].row_count,
                                                 lists[d].people, lists[d].invalid, lists[d].matched,
                                                 lists[d].warnings, lists[d].unmatched] for d in departments
@@ -58,8 +55,8 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
                     freeze=False, autofilter=False)
     top = (2 if not lists else 1) + n + 2
     sheet.write_string(top, 0, TEXT["dept.compare_towns"], fmt.bold)
-    rows = by_department_and_town(lists, warnings, unmatched, departments, towns, as_of=as_of)
-    write_table(sheet, fmt, TOWN_COLUMNS, rows.itertuples(index=False, name=None), first_row=top + 1, freeze=False)
+    rows = _town_rows(lists, warned, people, departments, towns, as_of=as_of) if departments else []
+    write_table(sheet, fmt, TOWN_COLUMNS, rows, first_row=top + 1, freeze=False)
     # the two tables share columns (the town table has more): the wider wins
     for c, (a, b) in enumerate(zip(LIST_COLUMNS, TOWN_COLUMNS, strict=False)):
         sheet.set_column(c, c, max(a.width, b.width, display_width(a.header) + 2, display_width(b.header) + 2),
@@ -69,12 +66,17 @@ def write_department_comparison(wb, fmt: Formats, store: Store, config: Config, 
     _unmatched_sheet(wb, fmt, people, lists)
 
 
-def _warnings_frame(store: Store) -> pd.DataFrame:
+def _town_rows(lists: dict[str, DeptListRow], warned: list[WarningRow], people: list[UnmatchedRow],
+               departments: list[str], towns: list[str], *, as_of: dt.date) -> list[tuple]:
+    """The per-town table's rows, aggregated with pandas (loaded only when some department has a list or a
+    warning: a district without departments' data never loads it)."""
     import pandas as pd
 
-    columns = ["department", "town", "status", "deadline", "lead_created"]
-    rows = [(w.department, w.town, w.status, w.deadline, w.lead_created) for w in store.departments.all_warnings()]
-    return pd.DataFrame(rows, columns=columns)
+    warnings = pd.DataFrame([(w.department, w.town, w.status, w.deadline, w.lead_created) for w in warned],
+                            columns=["department", "town", "status", "deadline", "lead_created"])
+    unmatched = pd.DataFrame([(p.department, p.town) for p in people], columns=["department", "town"])
+    frame = by_department_and_town(lists, warnings, unmatched, departments, towns, as_of=as_of)
+    return list(frame.itertuples(index=False, name=None))
 
 
 def by_department_and_town(lists: dict[str, DeptListRow], warnings: pd.DataFrame, unmatched: pd.DataFrame,
