@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 FORMAT = b"excel_bridge config cache 1"
 # the modules whose classes a cached Config is made of: a change to one is a change of every entry's name
-MODEL_MODULES = ("config.py", "ruleset.py", "schema.py", "settings.py", "config_cache.py")
+MODEL_MODULES = ("config.py", "ruleset.py", "schema.py", "settings.py", "config_cache.py", "departments/config.py")
 KEPT = 32  # entries kept: a PC checks with one or two workspaces' settings; a test run makes hundreds
 
 
@@ -47,12 +47,14 @@ def cache_dir() -> Path | None:
         return None
 
 
-def entry_name(folders: Sequence[Path], files: Sequence[Path]) -> str | None:
-    """The digest naming the entry of a Config made from the YAML files of `folders` and from `files`;
-    None when one of them cannot be read (then the loaders say what is wrong, uncached)."""
+def entry_name(folders: Sequence[Path], files: Sequence[Path], kind: str = "Config") -> str | None:
+    """The digest naming the entry of a `kind` (a Config, a DepartmentsConfig) made from the YAML files of `folders`
+    and from `files`; None when one of them cannot be read (then the loaders say what is wrong, uncached)."""
     import pydantic
 
     digest = hashlib.sha256(FORMAT)
+    if kind != "Config":  # (a Config's name is what it always was)
+        digest.update(f"kind\0{kind}\0".encode())
     digest.update(f"{sys.version}\0{pydantic.VERSION}\0".encode())
     package = Path(__file__).resolve().parent
     try:
@@ -76,7 +78,7 @@ def remembered(folders: Sequence[Path], files: Sequence[Path], build: Callable[[
     """build(), or the object it built before from the same files (read back from the cache). What build()
     raises (a ConfigError naming the file) is raised as always: only what it returns is kept."""
     where = cache_dir()
-    name = entry_name(folders, files) if where is not None else None
+    name = entry_name(folders, files, kind.__name__) if where is not None else None
     if where is None or name is None:
         return build()
     path = where / f"config-{name}.pickle"

@@ -137,3 +137,22 @@ def test_check_through_the_cli_prints_everything_before_it_ends(tmp_path, config
     assert stdout.splitlines()[-1] == "建议纳入监测 1 户。"
     assert "曲江区" in stderr  # the bundled settings said, on stderr, also flushed
     assert len(entries(cache)) == 1
+
+
+def test_the_departments_rules_are_kept_apart_from_the_config_and_read_anew_when_edited(tmp_path, cache):
+    from excel_bridge.departments.config import load_departments
+
+    def threshold(loaded) -> float:
+        [rule] = [r for d in loaded.departments.values() for r in d.rules if r.id == "D-YB-POOR"]
+        return rule.at_least
+
+    schemas, rules = copied_config(tmp_path)
+    config = load_config(schemas_dir=schemas, rules_dir=rules)
+    assert threshold(load_departments(rules)) == 5000
+    assert len(entries(cache)) == 2  # the Config's and the departments' own, never one for the other
+    assert threshold(load_departments(rules)) == 5000 and load_config(schemas_dir=schemas, rules_dir=rules) == config
+    assert len(entries(cache)) == 2  # both read back
+    edited = rules / "departments.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("at_least: 5000 ", "at_least: 6000 "), encoding="utf-8")
+    assert threshold(load_departments(rules)) == 6000
+    assert len(entries(cache)) == 3

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..config import bundled_dir
+from ..config_cache import remembered
 from ..config_files import invalid, read_yaml
 from ..errors import ConfigError
 from ..messages import TEXT
@@ -304,7 +305,13 @@ def departments_path(rules_dir: Path | None = None) -> Path:
 
 
 def load_departments(rules_dir: Path | None = None) -> DepartmentsConfig:
+    """rules/departments.yaml checked against the schemas beside it (read back from the cache when neither changed:
+    the district job reads it twice a pass)."""
     path = departments_path(rules_dir)
+    return remembered([_schemas_folder(rules_dir)], [path], lambda: _load(path, rules_dir), DepartmentsConfig)
+
+
+def _load(path: Path, rules_dir: Path | None) -> DepartmentsConfig:
     raw = read_yaml(path, "规则")
     if raw is not None and not isinstance(raw, dict):
         raise ConfigError(TEXT["dept.config_shape"].format(path=path))
@@ -317,9 +324,13 @@ def load_departments(rules_dir: Path | None = None) -> DepartmentsConfig:
 def _schemas_beside(rules_dir: Path | None) -> Schemas:
     """The schemas the risk types and guarantees come from: the workspace's schemas/ beside its rules/, else
     the bundled ones (one home for each: schemas/lists.yaml risk_types, household.yaml's guarantee columns)."""
+    return load_schemas(_schemas_folder(rules_dir))
+
+
+def _schemas_folder(rules_dir: Path | None) -> Path:
     if rules_dir is not None and (Path(rules_dir).parent / "schemas" / "lists.yaml").exists():
-        return load_schemas(Path(rules_dir).parent / "schemas")
-    return load_schemas(bundled_dir("schemas"))
+        return Path(rules_dir).parent / "schemas"
+    return bundled_dir("schemas")
 
 
 def terms_of(schemas: Schemas) -> dict[str, tuple[str, ...]]:
