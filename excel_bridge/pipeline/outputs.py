@@ -53,7 +53,7 @@ def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) 
             subs.append((sub, seen[sub.id]))
             yield _copy_job(ctx, sub, conflicts)
 
-    waiting: Callable[[], None] | None = meanwhile
+    done_meanwhile = False
     for i, placed in enumerate(ctx.runner.imap(copy_job, jobs())):
         sub, covered = subs[i]
         covered |= {(sub.town or "", v) for v in sub.villages}
@@ -61,11 +61,11 @@ def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) 
             _placed(ctx, sub, covered, placed)
         else:
             _failed(ctx, sub, covered, placed)
-        if waiting is not None:
-            waiting, then = None, waiting
-            then()
-    if waiting is not None:  # no copy due
-        waiting()
+        if not done_meanwhile:
+            done_meanwhile = True
+            meanwhile()
+    if not done_meanwhile:  # no copy due
+        meanwhile()
 
 
 def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]) -> CopyJob:
