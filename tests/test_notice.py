@@ -26,11 +26,13 @@ from factory import (
     all_cell_text,
     base_rows,
     drop,
+    drop_village,
     household,
     ledger_row,
     measure,
     member,
     review,
+    rows_of_their_own,
     sheet_rows,
 )
 
@@ -202,3 +204,26 @@ def test_a_district_without_a_supervision_phone_prints_none(tmp_path, runner):
         p.run_pass(wait=0.05, force_outputs=True)
     footer = sheet_rows(notice_file(ws), "公示名单")[len(listed(notice_file(ws))) + 5][0]
     assert footer == f"监督电话：南雄市乡村振兴局 3338899        石塘村村民委员会（盖章）    {T.year}年{T.month}月{T.day}日"
+
+
+def test_the_notices_are_written_while_the_workers_write_the_returned_copies(tmp_path, runner):
+    """The main process writes the 公示名单 once the first returned copy is back, while the workers write the
+    next copies, instead of alone after the last one (a cold pass's tail): the pass's outputs say the order."""
+    villages = ["甲村", "乙村", "丙村"]
+    ws = Workspace.init(tmp_path / "曲江区", DistrictSettings(towns={TOWN: villages}))
+    for i, village in enumerate(villages, start=1):
+        rows = rows_of_their_own(i)
+        lead = rows["household"][1]["head_id"]  # below the line: a lead, its notice running
+        rows["review"] = [review(lead, review_date=T - D(3), notice_start=T - D(2), notice_end=T + D(2))]
+        drop_village(ws, TOWN, village, rows)
+    with Processor(ws, as_of=T, runner=runner) as p:
+        report = p.run_pass(wait=0.05)
+    assert [f.status for f in report.files] == ["applied"] * 3, report.files
+    in_order = sorted(villages)  # copies and notices go village by village, in the order of their names
+    copies = [ws.returned_copy_path(TOWN, v, f"{v}.xlsx") for v in in_order]
+    notices = [ws.notice_path(TOWN, v) for v in in_order]
+    village_outputs = [o.path for o in report.outputs if o.path in copies or o.path in notices]
+    assert village_outputs == [copies[0], *notices, *copies[1:]]
+    assert all(path.is_file() for path in copies + notices)
+    with ws.open_store() as store:
+        assert store.pending.of("copy") == set() and store.pending.of("notice") == set()

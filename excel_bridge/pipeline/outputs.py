@@ -7,7 +7,7 @@ review workbooks, the master) are written in the background by `district`, off t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..ingest import LEDGER_CODES
@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 COPY, NOTICE = "copy", "notice"
 
 
-def returned_copies(ctx: Pass) -> None:
+def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) -> None:
     """The returned copy of every village whose data (or whose neighbours' data) changed, the villages whose
-    files arrived this pass first; copies that failed before are retried."""
+    files arrived this pass first; copies that failed before are retried. `meanwhile`: work of the main
+    process (the notices) done once the first copy is back, while the workers write the next ones, instead
+    of alone after the last (a first copy is never kept waiting for it)."""
     store = ctx.store
     places = set(ctx.dirty) | store.pending.of(COPY)
     conflicts = {place: store.views.person_conflicts(town=place[0], village=place[1]) for place in places}
@@ -51,6 +53,7 @@ def returned_copies(ctx: Pass) -> None:
             subs.append((sub, seen[sub.id]))
             yield _copy_job(ctx, sub, conflicts)
 
+    done_meanwhile = False
     for i, placed in enumerate(ctx.runner.imap(copy_job, jobs())):
         sub, covered = subs[i]
         covered |= {(sub.town or "", v) for v in sub.villages}
@@ -58,6 +61,11 @@ def returned_copies(ctx: Pass) -> None:
             _placed(ctx, sub, covered, placed)
         else:
             _failed(ctx, sub, covered, placed)
+        if not done_meanwhile:
+            done_meanwhile = True
+            meanwhile()
+    if not done_meanwhile:  # no copy due
+        meanwhile()
 
 
 def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]) -> CopyJob:

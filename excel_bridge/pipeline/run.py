@@ -149,8 +149,7 @@ class Processor:
                 self.store.pending.add(DISTRICT_KIND, [EVERYTHING], at=ctx.now())
                 self.store.meta.set("outputs_day", ctx.today.isoformat())
             self.district.request(ctx.today, background=background)
-        outputs.returned_copies(ctx)
-        outputs.notices(ctx, new_day=new_day or force)
+        outputs.returned_copies(ctx, meanwhile=lambda: outputs.notices(ctx, new_day=new_day or force))
         if not background:
             for result in self.district.wait():
                 _merge(ctx, result)
