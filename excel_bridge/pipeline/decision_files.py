@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from ..decisions import apply_decisions, note_unreadable
-from ..departments.verdicts import apply_department_decisions
 from ..errors import StoreError
 from ..intake import TOWN_ZONE, shown
 from ..messages import TEXT
@@ -105,6 +104,8 @@ def _take(ctx: Pass, item: Item, read: object) -> FileOutcome | None:
                                  file_name=item.name, today=ctx.today, approvers=approvers)
         applied, not_applied = result.applied, len(result.refused)
         if town is not None and read.warning_rows:  # the town's verdicts on department warnings (部门预警)
+            from ..departments.verdicts import apply_department_decisions  # loaded only for a town that has some
+
             verdicts = apply_department_decisions(ctx.store, read.warning_rows, town=town, sha256=item.sha,
                                                   file_name=item.name, config=ctx.config, today=ctx.today)
             ctx.dirty |= verdicts.villages

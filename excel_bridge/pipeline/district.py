@@ -33,8 +33,6 @@ from ..town_checks import check_scope, read_check_facts, town_checks
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
 from ..writers.common import SPOOL_PREFIX, Placed, office_lock, os_error_in
-from ..writers.master import write_master
-from ..writers.town import write_town_workbook
 from .config_cache import workspace_config
 
 log = logging.getLogger(__name__)
@@ -60,8 +58,10 @@ class DistrictResult:
 def district_job(job: DistrictJob) -> DistrictResult:
     """In the background worker: every town's workbook and the master, one after the other, each failing
     alone; holds the workspace's outputs lock so two programs never write them at once."""
-    from ..departments.share_back import monthly_exports  # the exports' models: in the worker, not every pass's main
-    from ..provincial.export import pass_exports
+    from ..departments.share_back import monthly_exports  # the writers and the exports' models: loaded by the worker
+    from ..provincial.export import pass_exports  # that writes, not by every pass's main process
+    from ..writers.master import write_master
+    from ..writers.town import write_town_workbook
 
     ws = Workspace(Path(job.root))
     result = DistrictResult()
