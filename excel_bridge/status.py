@@ -5,7 +5,6 @@ household then goes, and what would stop it."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from .alerts import elimination_candidates
@@ -27,21 +26,20 @@ from .workflow import (
     REMOVED,
     TOWN_ACCEPT,
     TOWN_CHECK,
-    last_resets,
 )
 
 NEXT_STEP = {LEAD: TEXT["opinion.next_town_check"], ASSISTING: TEXT["opinion.next_town_accept"]}
 
 
 def notice_text(store: Store, row: HouseholdRow, config: Config, *, as_of: dt.date,
-                reviews: list[dict[str, Any]] | None = None, resets: Mapping[int, dt.date] | None = None) -> str | None:
+                reviews: list[dict[str, Any]] | None = None) -> str | None:
     """The village's passed review whose notice is running or not started yet: when it ends and where the
     household then goes by itself, with what would stop it (consent, errors). None otherwise. `reviews`: the
-    household's, when they were read for its whole village at once (and `resets`, its village's last_resets)."""
+    household's, when they were read for its whole village at once."""
     matter = MATTER_FOR_STATE.get(row.state)
     if matter is None or not row.on_file:
         return None
-    reviews = current_reviews(store, row, matter, reviews, resets=resets)
+    reviews = current_reviews(store, row, matter, reviews)
     if not reviews:
         return None
     review = max(reviews, key=latest_key)
@@ -93,12 +91,11 @@ def statuses(store: Store, config: Config, *, town: str, village: str, as_of: dt
     rows = store.households.list(town=town, village=village)
     elimination = {c.row.id: c for c in elimination_candidates(store, config, rows, as_of)}
     reviews = store.households.reviews_in(town, village)  # one query for the village, not one a household
-    resets = last_resets(store.moves, reviews)  # the same for the 退回/不予认定 the reviews must be newer than
     out: dict[str, Status] = {}
     for row in rows:
         identified = row.identified_date
         cand = elimination.get(row.id)
-        notice = notice_text(store, row, config, as_of=as_of, reviews=reviews.get(row.id, []), resets=resets)
+        notice = notice_text(store, row, config, as_of=as_of, reviews=reviews.get(row.id, []))
         if row.state == ASSISTING and (cand is None or cand.verdict != ELIGIBLE):
             notice = None  # not eligible: the notice sends it nowhere (said by the 研判 below and 问题清单)
         opinion = opinion_text(row, config, notice=notice)

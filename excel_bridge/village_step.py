@@ -11,7 +11,6 @@ here it only keeps the household where it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from .config import Config
@@ -77,17 +76,15 @@ def _usable(review: dict[str, Any]) -> bool:
 
 
 def current_reviews(store: Store, hh: HouseholdRow, matter: str,
-                    reviews: list[dict[str, Any]] | None = None, *, new: bool = False,
-                    resets: Mapping[int, dt.date] | None = None) -> list[dict[str, Any]]:
+                    reviews: list[dict[str, Any]] | None = None, *, new: bool = False) -> list[dict[str, Any]]:
     """The household's usable reviews of this matter that are newer than its last 退回/不予认定 (`reviews`: as
-    the file just applied lists them, else read from the ledger; `new`: created just now, so never sent back;
-    `resets`: workflow.last_resets of the household's village, when read for all of it at once)."""
+    the file just applied lists them, else read from the ledger; `new`: created just now, so never sent back)."""
     if reviews is None:
         reviews = store.households.reviews_of(hh.id)
     reviews = [r for r in reviews if _usable(r) and r["matter"] == matter]
     if not reviews or new:  # most households: no review of this matter, and no need to look at the event log
         return reviews
-    since = last_reset(store.moves, hh.id) if resets is None else resets.get(hh.id)
+    since = last_reset(store.moves, hh.id)
     return [r for r in reviews if since is None or r["review_date"] >= since]
 
 

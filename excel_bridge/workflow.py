@@ -9,7 +9,6 @@ the event in the same transaction as the state change. The ledger is handed in (
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 from .errors import TransitionRefused
@@ -156,9 +155,6 @@ class Ledger(Protocol):
     def last_action_day(self, household_id: int, actions: tuple[str, ...]) -> dt.date | None:
         """The effective day of the household's latest move by one of these actions."""
 
-    def last_action_days(self, household_ids: Iterable[int], actions: tuple[str, ...]) -> dict[int, dt.date]:
-        """last_action_day of many households (those with no such move left out)."""
-
 
 def allowed_actions(state: str, level: str) -> list[str]:
     return [action for (s, action, lv) in TRANSITIONS if s == state and lv == level]
@@ -219,11 +215,6 @@ def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt
 def last_reset(ledger: Ledger, household_id: int) -> dt.date | None:
     """The effective day of the household's latest 退回 or 不予认定: village reviews older than it no longer count."""
     return ledger.last_action_day(household_id, (RETURN, REJECT))
-
-
-def last_resets(ledger: Ledger, household_ids: Iterable[int]) -> dict[int, dt.date]:
-    """last_reset of many households at once (a village's returned copy), those never sent back left out."""
-    return ledger.last_action_days(household_ids, (RETURN, REJECT))
 
 
 def initial_state(*, proposed: bool | None, identified: bool) -> str:

@@ -72,20 +72,6 @@ class Events:
              .order_by(_E.c.id.desc()).limit(1))
         return day(self.db.scalar(q))
 
-    def last_action_days(self, household_ids: Iterable[int], actions: tuple[str, ...]) -> dict[int, dt.date]:
-        """last_action_day of many households in one query per IN list (those with no such move left out)."""
-        out: dict[int, dt.date] = {}
-        for chunk in in_chunks(sorted(set(household_ids))):
-            q = (select(_E.c.household_id, _E.c.effective_date)
-                 .where(_E.c.household_id.in_(chunk), _E.c.event == "transition", _E.c.action.in_(actions))
-                 .order_by(_E.c.id))
-            for household_id, effective in self.db.rows(q):  # the latest wins
-                if (latest := day(effective)) is not None:
-                    out[household_id] = latest
-                else:
-                    out.pop(household_id, None)
-        return out
-
     def last_entry_into(self, household_id: int, state: str) -> Event | None:
         """The latest event that brought the household into `state`."""
         q = select(_E).where(_E.c.household_id == household_id, _E.c.to_state == state).order_by(_E.c.id.desc()).limit(1)

@@ -4,7 +4,6 @@ caller's transaction. The domain gets this repository handed in and imports no s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from .events import Events
@@ -32,6 +31,3 @@ class Moves:
 
     def last_action_day(self, household_id: int, actions: tuple[str, ...]) -> dt.date | None:
         return self.events.last_action_day(household_id, actions)
-
-    def last_action_days(self, household_ids: Iterable[int], actions: tuple[str, ...]) -> dict[int, dt.date]:
-        return self.events.last_action_days(household_ids, actions)
