@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,9 +50,11 @@ from .workflow import (
     TOWN_CHECK,
     TOWN_REDUCE,
     VILLAGE,
+    Move,
     identified_category,
     initial_state,
     transition,
+    transition_many,
 )
 
 # Issues that come from the ledger (state, other villages, the identified date, a monitored household the file
@@ -253,21 +256,33 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     people = store.households.people_in(town, village) if any(before for _, _, before in households) else {}
     store.households.replace_children_of(town=town, village=village, children=[
         (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in households])
+    # the village step's moves are the last thing done to each household here: they are written together, and
+    # before anything else the loop writes, so every event keeps the order it has when written one by one
+    stepped: list[Move] = []
+
+    def write_steps() -> None:
+        transition_many(store.moves, stepped)
+        stepped.clear()
+
     for hh, hp, before in households:
         if reduction(hp):
+            write_steps()
             applied.removed += _reduce(store, hh, hp, before, at, payload.sha256, as_of)
             continue
         if before is not None:
-            _members_changed(store, config, hh, hp, people.get(hh.id, {}), at, payload.sha256, as_of, applied)
+            _members_changed(store, config, hh, hp, people.get(hh.id, {}), at, payload.sha256, as_of, applied,
+                             before_write=write_steps)
         if hh.state == REMOVED:  # listed again after its 自然减少 was approved: judged again like a new household
+            write_steps()
             transition(store.moves, hh, READMIT, SYSTEM, at=at, source_sha256=payload.sha256,
                        comment=TEXT["ingest.readmit"], decided_on=as_of)
             hh = _get(store, hh.id)
-        hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before)
+        hh = _system_moves(store, config, hh, hp, at, payload.sha256, as_of, before=before, before_write=write_steps)
         applied.issues.extend(contact_issues(config, hh.state, hp.data, sheet=hp.sheet, row=hp.row,
                                              still_to_fill=(hp.sheet, hp.row) in to_fill))
         applied.issues.extend(village_step(store, config, hh, as_of=as_of, at=at, sha256=payload.sha256,
-                                           reviews=hp.reviews, new=before is None))
+                                           reviews=hp.reviews, new=before is None, moves=stepped))
+    write_steps()
     for row in existing:
         if row.id not in taken and row.on_file:
             if row.state in MONITORED:
@@ -289,10 +304,13 @@ def _stamp_change(hp: HouseholdPayload, before: HouseholdRow | None, as_of: dt.d
 
 def _members_changed(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload,
                      before: dict[str, str | None], at: dt.datetime, sha: str, as_of: dt.date,
-                     applied: Applied) -> None:
+                     applied: Applied, *, before_write: Callable[[], None] = lambda: None) -> None:
     """Each member who left or joined the household since its last accepted file: an event in its history, and a
-    hint in the returned copy where the file does not say why (member_changes.py)."""
+    hint in the returned copy where the file does not say why (member_changes.py). `before_write`: called before
+    an event is written."""
     changes = member_changes(before, hp.members, hp.departed)
+    if changes:
+        before_write()
     for c in changes:
         masked = mask_id(c.person_id)
         given = TEXT["ingest.member_reason"].format(reason=c.reason) if c.reason else TEXT["ingest.member_no_reason"]
@@ -445,10 +463,12 @@ def _update(store: Store, town: str, village: str, matched: list[tuple[Household
 
 
 def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdPayload, at: dt.datetime,
-                  sha: str, as_of: dt.date, *, before: HouseholdRow | None = None) -> HouseholdRow:
+                  sha: str, as_of: dt.date, *, before: HouseholdRow | None = None,
+                  before_write: Callable[[], None] = lambda: None) -> HouseholdRow:
     """What new data makes the system do: propose a household (未纳入/风险已消除 → 线索), drop a lead the rules
     raised and no longer propose (→ 未纳入), or — rules advise, people decide — keep a lead from 自主申报, 部门 or
-    信访 the rules no longer propose as a 线索 marked 研判不建议纳入 (the mark cleared when they propose it again)."""
+    信访 the rules no longer propose as a 线索 marked 研判不建议纳入 (the mark cleared when they propose it again).
+    `before_write`: called before anything is written."""
     proposed = hp.assessment.get("proposed")
     action, opinion = None, None
     if hh.state in (NOT_INCLUDED, ELIMINATED) and proposed is True and not _refused_and_unchanged(store, hh, hp):
@@ -466,9 +486,11 @@ def _system_moves(store: Store, config: Config, hh: HouseholdRow, hp: HouseholdP
         corrected = hp.data.get("accepted_date")
         if (hh.state in (LEAD, TOWN_CHECK, DISTRICT_CONFIRM) and before is not None and _accepted_changed(hp, before)
                 and isinstance(corrected, dt.date) and corrected <= as_of):  # the clerk corrected 受理日期
+            before_write()
             store.households.set_lead_date(hh.id, corrected)  # (emptied: the clock stays where it was)
             return _get(store, hh.id)
         return hh
+    before_write()
     transition(store.moves, hh, action, SYSTEM, at=at, source_sha256=sha, decided_on=as_of, opinion=opinion,
                lead_date=accepted_on(hp, before, as_of))
     row = store.households.get(hh.id)

@@ -45,8 +45,9 @@ def _records(records: Iterable[dict[str, Any]]) -> list[str]:
 
 def household_digests(store: Store, rows: Sequence[HouseholdRow]) -> dict[int, str]:
     """household id → the digest of what its decision row is decided on, as the ledger has it now."""
-    secret = ledger_secret(store)
-    children = store.households.children(hh.id for hh in rows)
+    with store.snapshot():  # the secret and the children in one connection and transaction
+        secret = ledger_secret(store)
+        children = store.households.children(hh.id for hh in rows)
     return {hh.id: shown_digest(secret, household_facts(hh, children[hh.id])) for hh in rows}
 
 

@@ -5,6 +5,7 @@ household then goes, and what would stop it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from .alerts import elimination_candidates
@@ -26,20 +27,22 @@ from .workflow import (
     REMOVED,
     TOWN_ACCEPT,
     TOWN_CHECK,
+    last_resets,
 )
 
 NEXT_STEP = {LEAD: TEXT["opinion.next_town_check"], ASSISTING: TEXT["opinion.next_town_accept"]}
 
 
 def notice_text(store: Store, row: HouseholdRow, config: Config, *, as_of: dt.date,
-                reviews: list[dict[str, Any]] | None = None) -> str | None:
+                reviews: list[dict[str, Any]] | None = None,
+                resets: Mapping[int, dt.date | None] | None = None) -> str | None:
     """The village's passed review whose notice is running or not started yet: when it ends and where the
     household then goes by itself, with what would stop it (consent, errors). None otherwise. `reviews`: the
-    household's, when they were read for its whole village at once."""
+    household's, when they were read for its whole village at once (`resets`: last_resets() of the village's)."""
     matter = MATTER_FOR_STATE.get(row.state)
     if matter is None or not row.on_file:
         return None
-    reviews = current_reviews(store, row, matter, reviews)
+    reviews = current_reviews(store, row, matter, reviews, resets=resets)
     if not reviews:
         return None
     review = max(reviews, key=latest_key)
@@ -91,11 +94,13 @@ def statuses(store: Store, config: Config, *, town: str, village: str, as_of: dt
     rows = store.households.list(town=town, village=village)
     elimination = {c.row.id: c for c in elimination_candidates(store, config, rows, as_of)}
     reviews = store.households.reviews_in(town, village)  # one query for the village, not one a household
+    looked_at = [row.id for row in rows if row.on_file and row.state in MATTER_FOR_STATE and reviews.get(row.id)]
+    resets = last_resets(store.moves, looked_at) if looked_at else {}  # and their last 退回 in one more
     out: dict[str, Status] = {}
     for row in rows:
         identified = row.identified_date
         cand = elimination.get(row.id)
-        notice = notice_text(store, row, config, as_of=as_of, reviews=reviews.get(row.id, []))
+        notice = notice_text(store, row, config, as_of=as_of, reviews=reviews.get(row.id, []), resets=resets)
         if row.state == ASSISTING and (cand is None or cand.verdict != ELIGIBLE):
             notice = None  # not eligible: the notice sends it nowhere (said by the 研判 below and 问题清单)
         opinion = opinion_text(row, config, notice=notice)

@@ -11,6 +11,7 @@ here it only keeps the household where it is.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from .config import Config
@@ -31,8 +32,11 @@ from .workflow import (
     PROTECTED_CHANNELS,
     REMOVED,
     VILLAGE,
+    Move,
     last_reset,
-    transition,
+    last_resets,
+    plan_move,
+    transition_many,
 )
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
@@ -76,26 +80,30 @@ def _usable(review: dict[str, Any]) -> bool:
 
 
 def current_reviews(store: Store, hh: HouseholdRow, matter: str,
-                    reviews: list[dict[str, Any]] | None = None, *, new: bool = False) -> list[dict[str, Any]]:
+                    reviews: list[dict[str, Any]] | None = None, *, new: bool = False,
+                    resets: Mapping[int, dt.date | None] | None = None) -> list[dict[str, Any]]:
     """The household's usable reviews of this matter that are newer than its last 退回/不予认定 (`reviews`: as
-    the file just applied lists them, else read from the ledger; `new`: created just now, so never sent back)."""
+    the file just applied lists them, else read from the ledger; `new`: created just now, so never sent back;
+    `resets`: last_resets() of the households being looked at, read at once)."""
     if reviews is None:
         reviews = store.households.reviews_of(hh.id)
     reviews = [r for r in reviews if _usable(r) and r["matter"] == matter]
     if not reviews or new:  # most households: no review of this matter, and no need to look at the event log
         return reviews
-    since = last_reset(store.moves, hh.id)
+    since = resets.get(hh.id) if resets is not None else last_reset(store.moves, hh.id)
     return [r for r in reviews if since is None or r["review_date"] >= since]
 
 
 def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.date, at: dt.datetime,
-                 sha256: str | None, reviews: list[dict[str, Any]] | None = None, new: bool = False) -> list[Issue]:
+                 sha256: str | None, reviews: list[dict[str, Any]] | None = None, new: bool = False,
+                 resets: Mapping[int, dt.date | None] | None = None, moves: list[Move] | None = None) -> list[Issue]:
     """Move the household to the town if its latest village review qualifies; return issues found. `new`: the
-    household was created by the file being applied (it has no 退回 or 不予认定 to look up)."""
+    household was created by the file being applied (it has no 退回 or 不予认定 to look up); `resets`: see
+    current_reviews. `moves`: the move is added there (for workflow.transition_many) instead of written now."""
     matter = MATTER_FOR_STATE.get(hh.state)
     if matter is None or not hh.on_file or hh.data.get(ABSENT_SINCE):
         return []  # gone, or left out of its village's latest file (flagged until the village says why)
-    reviews = current_reviews(store, hh, matter, reviews, new=new)
+    reviews = current_reviews(store, hh, matter, reviews, new=new, resets=resets)
     if not reviews:
         return []
     review = max(reviews, key=latest_key)
@@ -119,8 +127,12 @@ def village_step(store: Store, config: Config, hh: HouseholdRow, *, as_of: dt.da
     comment = TEXT["village.review_passed"].format(review_date=review["review_date"].isoformat(),
                                                    notice_start=review["notice_start"].isoformat(),
                                                    notice_end=review["notice_end"].isoformat())
-    transition(store.moves, hh, ACTION_FOR_STATE[hh.state], VILLAGE, at=at, source_sha256=sha256, comment=comment,
-               decided_on=as_of)
+    move = plan_move(store.moves, hh, ACTION_FOR_STATE[hh.state], VILLAGE, at=at, source_sha256=sha256,
+                     comment=comment, decided_on=as_of)
+    if moves is None:
+        transition_many(store.moves, [move])
+    else:
+        moves.append(move)
     return []
 
 
@@ -132,12 +144,20 @@ def _may_go_to_town(store: Store, hh: HouseholdRow) -> bool:
 
 
 def advance_due(store: Store, config: Config, *, as_of: dt.date, at: dt.datetime) -> set[tuple[str, str]]:
-    """Every pass: households whose notice has ended since their file was applied move on now."""
+    """Every pass: households whose notice has ended since their file was applied move on now (their reviews and
+    last 退回 read at once, their moves written at once)."""
     moved: set[tuple[str, str]] = set()
     with store.atomic():
-        for hh, source_sha256 in store.households.with_reviews((LEAD, ASSISTING)):
-            village_step(store, config, hh, as_of=as_of, at=at, sha256=source_sha256)
-            after = store.households.get(hh.id)
-            if after is not None and after.state != hh.state:
+        due = store.households.with_reviews((LEAD, ASSISTING))
+        ids = [hh.id for hh, _ in due]
+        reviews = store.households.reviews_of_many(ids) if ids else {}
+        resets = last_resets(store.moves, ids) if ids else {}
+        moves: list[Move] = []
+        for hh, source_sha256 in due:
+            before = len(moves)
+            village_step(store, config, hh, as_of=as_of, at=at, sha256=source_sha256, reviews=reviews.get(hh.id, []),
+                         resets=resets, moves=moves)
+            if len(moves) > before:
                 moved.add((hh.town, hh.village))
+        transition_many(store.moves, moves)
     return moved

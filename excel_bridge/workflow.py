@@ -1,14 +1,17 @@
 """The state machine of docs/domain.md ("States and who moves them"): both chains, 退回, 不予认定, and the
 system's own moves when new data proposes (or no longer proposes) a household.
 
-Every move goes through `transition`, which refuses anything the table does not allow and records
-the event in the same transaction as the state change. The ledger is handed in (`Ledger`, the store's
+Every move goes through `transition` (or, for many households at once, `plan_move` each then
+`transition_many`), which refuses anything the table does not allow and records the event in the same
+transaction as the state change. The ledger is handed in (`Ledger`, the store's
 `moves`): this module is domain code and imports no store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import TransitionRefused
@@ -141,19 +144,31 @@ class Ledger(Protocol):
     """What a move needs of the ledger, handed in by the caller (the store's `moves` repository), inside the
     caller's transaction."""
 
-    def set_state(self, household_id: int, *, state: str, version: int, at: dt.datetime, **fields: Any) -> None:
-        """Write the household's new state, version and the fields the move sets."""
+    def set_states(self, moves: Sequence[dict[str, Any]]) -> None:
+        """Write each household's new state, version and the fields its move sets (`household_id`, `state`,
+        `version`, `at` and those fields, in one dict a household): one statement per set of fields."""
 
-    def record(self, *, household_id: int, action: str, from_state: str, to_state: str, level: str,
-               at: dt.datetime, person: str | None, source_sha256: str | None, comment: str | None,
-               effective_date: dt.date) -> None:
-        """Append the move's event."""
+    def record_many(self, events: Sequence[dict[str, Any]]) -> None:
+        """Append the moves' events, in the order given, in one statement."""
 
     def entered_from(self, household_id: int, state: str) -> str | None:
         """The state the household was in when it last entered `state`."""
 
     def last_action_day(self, household_id: int, actions: tuple[str, ...]) -> dt.date | None:
         """The effective day of the household's latest move by one of these actions."""
+
+    def last_action_days(self, household_ids: Sequence[int], actions: tuple[str, ...]) -> dict[int, dt.date | None]:
+        """last_action_day() of many households at once (those with no such move left out)."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """One household's move, decided and not yet written: what `transition_many` writes."""
+
+    household_id: int
+    to: str
+    state: dict[str, Any]  # set_states()'s row: household_id, state, version, at and the fields the move sets
+    event: dict[str, Any]  # record_many()'s row
 
 
 def allowed_actions(state: str, level: str) -> list[str]:
@@ -180,6 +195,27 @@ def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt
     event; returns the new state. `opinion` replaces the 审核意见 the move would otherwise write (a move that
     must say more than its action); `lead_date`: the 受理日期 of a household becoming a lead, when its channel
     received it before the move (the 15-day clock runs from it; otherwise from the move's day)."""
+    move = plan_move(ledger, hh, action, level, at=at, person=person, source_sha256=source_sha256, comment=comment,
+                     decided_on=decided_on, opinion=opinion, lead_date=lead_date)
+    transition_many(ledger, [move])
+    return move.to
+
+
+def transition_many(ledger: Ledger, moves: Sequence[Move]) -> None:
+    """Write moves of many households (each from `plan_move`, refused there if the table does not allow it) in one
+    statement for the households and one for their events, in the order given: what `transition` of each, one
+    after another, would write (the same states, versions, fields and events, the events in the same order)."""
+    if moves:
+        ledger.set_states([m.state for m in moves])
+        ledger.record_many([m.event for m in moves])
+
+
+def plan_move(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt.datetime | None = None,
+              person: str | None = None, source_sha256: str | None = None, comment: str | None = None,
+              decided_on: dt.date | None = None, opinion: str | None = None,
+              lead_date: dt.date | None = None) -> Move:
+    """The move `transition` makes (same arguments), decided but not written: a caller moving many households
+    at once hands them to `transition_many`. Raises TransitionRefused as `transition` does."""
     to = check_move(hh, action, level)
     if to == PREVIOUS:  # a 退回 of 自然减少: back to the state the household was in when the village reported it
         to = ledger.entered_from(hh.id, TOWN_REDUCE) or ASSISTING
@@ -206,15 +242,21 @@ def transition(ledger: Ledger, hh: Household, action: str, level: str, *, at: dt
         fields["opinion"] = ""
     if opinion is not None:
         fields["opinion"] = opinion
-    ledger.set_state(hh.id, state=to, version=hh.version + 1, at=at, **fields)
-    ledger.record(household_id=hh.id, action=action, from_state=hh.state, to_state=to, level=level, at=at,
-                  person=person, source_sha256=source_sha256, comment=comment, effective_date=day)
-    return to
+    return Move(household_id=hh.id, to=to,
+                state={"household_id": hh.id, "state": to, "version": hh.version + 1, "at": at, **fields},
+                event={"household_id": hh.id, "event": "transition", "action": action, "from_state": hh.state,
+                       "to_state": to, "level": level, "at": at, "person": person, "source_sha256": source_sha256,
+                       "comment": comment, "effective_date": day})
 
 
 def last_reset(ledger: Ledger, household_id: int) -> dt.date | None:
     """The effective day of the household's latest 退回 or 不予认定: village reviews older than it no longer count."""
     return ledger.last_action_day(household_id, (RETURN, REJECT))
+
+
+def last_resets(ledger: Ledger, household_ids: Sequence[int]) -> dict[int, dt.date | None]:
+    """last_reset() of many households in one read (those never sent back or refused left out)."""
+    return ledger.last_action_days(household_ids, (RETURN, REJECT))
 
 
 def initial_state(*, proposed: bool | None, identified: bool) -> str:

@@ -230,6 +230,57 @@ def test_both_chains_walk_through_in_order_with_one_event_each(ledger):
         zip(seen, seen[1:], [lv for _, lv in chain], strict=False))
 
 
+
+def test_transition_many_writes_what_transition_one_by_one_writes_in_two_statements(ledger):
+    """Every allowed move, once through `transition` a household at a time and once for as many households through
+    `plan_move` + `transition_many`: the same rows (state, version, opinion, dates, category, on file) and the same
+    events, the batch's events in the order its moves were given; the batch is one UPDATE per set of fields the
+    moves set and one INSERT of events, whatever the number of households."""
+    from sqlalchemy import event as sa_event
+
+    from excel_bridge.workflow import plan_move, transition_many
+
+    def row_and_events(hid: int) -> tuple:
+        r = ledger.households.get(hid)
+        return ((r.state, r.version, r.opinion, r.lead_date, r.identified_date, r.eliminated_date, r.category,
+                 r.on_file, r.updated_at),
+                [(e.at, e.event, e.action, e.from_state, e.to_state, e.level, e.person, e.source_sha256, e.comment,
+                  e.effective_date) for e in events(ledger, hid)])
+
+    keys = sorted(TRANSITIONS)
+    identified = {k: dt.date(2021, 1, 5) if k[0] in (ASSISTING, TOWN_ACCEPT, DISTRICT_APPROVE, ELIMINATED) else None
+                  for k in keys}
+    one_by_one = {k: put(ledger, k[0], identified=identified[k]) for k in keys}
+    batched = {k: put(ledger, k[0], identified=identified[k]) for k in keys}
+
+    def how(level: str) -> dict:
+        deciding = level in (TOWN, DISTRICT)
+        return dict(at=AT, person="王核查" if deciding else None, source_sha256=SHA, comment="入户核实",
+                    decided_on=DECIDED if deciding else None)
+
+    with ledger.atomic():
+        for (_, action, level), hh in one_by_one.items():
+            transition(ledger.moves, hh, action, level, **how(level))
+    with ledger.atomic():
+        moves = [plan_move(ledger.moves, hh, action, level, **how(level)) for (_, action, level), hh in batched.items()]
+    sent: list[str] = []
+    listen = (ledger.db.engine, "before_cursor_execute",
+              lambda _c, _cur, statement, *_: sent.append(statement.split()[0].upper()))
+    sa_event.listen(*listen)
+    try:
+        with ledger.atomic():
+            transition_many(ledger.moves, moves)
+    finally:
+        sa_event.remove(*listen)
+
+    assert [m.to for m in moves] == [ASSISTING if TRANSITIONS[k] == PREVIOUS else TRANSITIONS[k] for k in keys]
+    for k in keys:
+        assert row_and_events(batched[k].id) == row_and_events(one_by_one[k].id), k
+    field_sets = {frozenset(m.state) for m in moves}
+    assert sent.count("UPDATE") == len(field_sets) < len(moves) and sent.count("INSERT") == 1
+    ids = [e.id for m in moves for e in events(ledger, m.household_id)]
+    assert ids == sorted(ids)  # the events in the order the moves were given
+
 # --- every move that is not allowed ---------------------------------------------------------------
 
 REFUSED = [k for k in itertools.product((*STATES, REMOVED), ACTIONS, LEVELS) if k not in TRANSITIONS]

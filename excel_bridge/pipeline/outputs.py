@@ -69,14 +69,16 @@ def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) 
 
 
 def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]) -> CopyJob:
-    """`conflicts`: person_conflicts() of the villages already looked at this stage."""
+    """`conflicts`: person_conflicts() of the villages already looked at this stage. Its reads share one snapshot
+    (PostgreSQL: one connection and transaction for the village's half-dozen reads, not one each)."""
     town = sub.town or ""
     keep = LEDGER_CODES - {"PERSON_OTHER_VILLAGE"}
-    extra = [i for i in ctx.store.submissions.issues_of(sub.id) if i.code in keep]
     merged: dict[str, Status] = {}
-    for v in sub.villages:
-        extra += conflict_issues(ctx.store, town=town, village=v, conflicts=conflicts.get((town, v)))
-        merged.update(statuses(ctx.store, ctx.config, town=town, village=v, as_of=ctx.today))
+    with ctx.store.snapshot():
+        extra = [i for i in ctx.store.submissions.issues_of(sub.id) if i.code in keep]
+        for v in sub.villages:
+            extra += conflict_issues(ctx.store, town=town, village=v, conflicts=conflicts.get((town, v)))
+            merged.update(statuses(ctx.store, ctx.config, town=town, village=v, as_of=ctx.today))
     village = sub.villages[0] if len(sub.villages) == 1 else _home(ctx, sub)
     out = ctx.ws.returned_copy_path(town, village, sub.file_name)
     assert sub.archived_path is not None

@@ -138,6 +138,7 @@ class Processor:
         for cand in (c for c in stable if c.zone == DEPARTMENT_ZONE):  # after the village files: their people count
             self._held()
             ctx.report.files.append(department_files.take(ctx, cand))
+        self.store.households.refresh_statistics()  # PostgreSQL, after many households came in: plans made for them
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
         if new_day:  # notices end with the date: households whose notice has ended move on now
             ctx.dirty |= advance_due(self.store, config, as_of=ctx.today, at=ctx.now())

@@ -80,7 +80,14 @@ def town_export(store: Store, config: Config, rules: ImportRules, town: str, *,
                 since: dt.datetime | None = None) -> TownExport:
     """What the town must enter: the district's decisions on or after `since` — without it, those not in its last
     export (all, before the first) — then the identified households whose rows changed since that export (and,
-    with `since`, those a village file updated since, when that export did not hold them)."""
+    with `since`, those a village file updated since, when that export did not hold them). Its reads share one
+    snapshot."""
+    with store.snapshot():
+        return _town_export(store, config, rules, town, since=since)
+
+
+def _town_export(store: Store, config: Config, rules: ImportRules, town: str, *,
+                 since: dt.datetime | None) -> TownExport:
     last = last_export(store, town)
     export = TownExport(town, since if since is not None else last.at,
                         [*rules.national_headers(), TEXT["export.provincial_reason"]])

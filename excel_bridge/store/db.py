@@ -91,6 +91,7 @@ class Database:
         self.timeout = timeout
         self._conn: Connection | None = None  # the connection of the open atomic() or snapshot() block
         self._writing = False
+        self.grown = 0  # households added through this database since its planner statistics were looked at
         try:
             self.engine = self._engine()
         except (SQLAlchemyError, OSError, ValueError, ImportError) as exc:  # ImportError: its driver missing
@@ -230,6 +231,11 @@ class Database:
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=_short(exc))) from exc
         finally:
             conn.close()
+
+    def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """PostgreSQL: ANALYZE these tables now, in the open atomic() block (SQLite plans without statistics)."""
+        if not self.is_sqlite:
+            self.conn.execute(text(f"ANALYZE {', '.join(tables)}"))
 
     def connect_autocommit(self) -> Connection:
         """A connection of its own, each statement committed at once (for session-level locks)."""

@@ -72,6 +72,19 @@ class Events:
              .order_by(_E.c.id.desc()).limit(1))
         return day(self.db.scalar(q))
 
+    def last_action_days(self, household_ids: Iterable[int], actions: tuple[str, ...]) -> dict[int, dt.date | None]:
+        """last_action_day() of many households in one query (a chunk of ids each); a household with no such move
+        is left out."""
+        ids = sorted(set(household_ids))
+        out: dict[int, dt.date | None] = {}
+        for chunk in in_chunks(ids):
+            latest = (select(func.max(_E.c.id))
+                      .where(_E.c.household_id.in_(chunk), _E.c.event == "transition", _E.c.action.in_(actions))
+                      .group_by(_E.c.household_id))
+            for hid, effective in self.db.rows(select(_E.c.household_id, _E.c.effective_date).where(_E.c.id.in_(latest))):
+                out[hid] = day(effective)
+        return out
+
     def last_entry_into(self, household_id: int, state: str) -> Event | None:
         """The latest event that brought the household into `state`."""
         q = select(_E).where(_E.c.household_id == household_id, _E.c.to_state == state).order_by(_E.c.id.desc()).limit(1)

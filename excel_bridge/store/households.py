@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins  # the method list() shadows the type in the annotations after it
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -28,8 +29,21 @@ _CREATE = insert(_H).returning(_H.c.id)
 _CREATE_MANY = insert(_H).returning(*_H.c, sort_by_parameter_order=True)
 _INSERT_HOUSEHOLDS = insert(_H)
 _MAX_ID = select(func.max(_H.c.id))
+_COUNT = select(func.count()).select_from(_H)
 _FROM_ID = select(_H).where(_H.c.id >= bindparam("first")).order_by(_H.c.id)
 _CHILD_TABLES = (t.members, t.measures, t.reviews)
+_MOVE_KEYS = frozenset({"household_id", "state", "version", "at"})
+_MOVE_FIELDS = frozenset({"lead_date", "identified_date", "eliminated_date", "opinion", "on_file", "category"})
+
+
+@functools.cache
+def _set_state(fields: tuple[str, ...]) -> Any:
+    """The UPDATE of a workflow move that sets these fields besides state, version and updated_at (built once)."""
+    return update(_H).where(_H.c.id == bindparam("hid")).values(
+        {c: bindparam(c) for c in ("state", "version", "updated_at", *fields)})
+
+
+_ANALYZED = tuple(table.name for table in (_H, *_CHILD_TABLES, t.events))
 
 
 def new_household(*, head_id: str, head_name: str | None, town: str, village: str, state: str,
@@ -70,6 +84,7 @@ class Households:
             return []
         rows = [new_household(**h) for h in households]
         conn = self.db.conn
+        self.db.grown += len(rows)
         if self.db.is_sqlite:
             # RETURNING in the order given is one INSERT per row on SQLite (SQLAlchemy's fallback). The pass holds
             # the write lock (BEGIN IMMEDIATE), so the ids after the highest are ours, as SQLite would pick them:
@@ -109,12 +124,24 @@ class Households:
                   **fields: Any) -> None:
         """A workflow move: the new state and version, and the dates/opinion the move sets
         (lead_date, identified_date, eliminated_date, opinion; on_file for 已移出; category at the district's 同意)."""
-        allowed = {"lead_date", "identified_date", "eliminated_date", "opinion", "on_file", "category"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise TypeError(f"set_state() cannot set {sorted(unknown)}")
-        self.db.conn.execute(update(_H).where(_H.c.id == household_id).values(
-            state=state, version=version, updated_at=at, **fields))
+        self.set_states([{"household_id": household_id, "state": state, "version": version, "at": at, **fields}])
+
+    def set_states(self, moves: Sequence[dict[str, Any]]) -> None:
+        """Many set_state()s (each a dict of its keywords and `household_id`; a household once), one executemany per
+        set of fields the moves set: the households a file moves on, in one statement instead of one each."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for move in moves:
+            fields = tuple(sorted(set(move) - _MOVE_KEYS))
+            unknown = set(fields) - _MOVE_FIELDS
+            if unknown:
+                raise TypeError(f"set_state() cannot set {sorted(unknown)}")
+            groups.setdefault(fields, []).append(move)
+        if sum(len(g) for g in groups.values()) != len({m["household_id"] for m in moves}):
+            raise ValueError("set_states(): a household moves once per call")
+        for fields, group in groups.items():
+            self.db.conn.execute(_set_state(fields), [
+                {"hid": m["household_id"], "state": m["state"], "version": m["version"], "updated_at": m["at"],
+                 **{f: m[f] for f in fields}} for m in group])
 
     def set_values(self, household_id: int, values: dict[str, Any], *, at: dt.datetime) -> None:
         """Some of a household's values set by the system itself (the channel and risk type of a lead the town
@@ -231,12 +258,13 @@ class Households:
         district's 帮扶中 households at once)."""
         ids = sorted(set(household_ids))
         out: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
-        for n, table in enumerate((t.members, t.measures, t.reviews)):
-            for chunk in in_chunks(ids):
-                q = (select(table.c.household_id, table.c.data).where(table.c.household_id.in_(chunk))
-                     .order_by(table.c.household_id, table.c.id))
-                for hid, data in self.db.rows(q):
-                    out[hid][n].append(revived(data))
+        with self.db.snapshot():  # one connection and transaction for the three (PostgreSQL: not three of each)
+            for n, table in enumerate((t.members, t.measures, t.reviews)):
+                for chunk in in_chunks(ids):
+                    q = (select(table.c.household_id, table.c.data).where(table.c.household_id.in_(chunk))
+                         .order_by(table.c.household_id, table.c.id))
+                    for hid, data in self.db.rows(q):
+                        out[hid][n].append(revived(data))
         return out
 
     def reviews_of_many(self, household_ids: Iterable[int]) -> dict[int, builtins.list[dict[str, Any]]]:
@@ -295,6 +323,19 @@ class Households:
             if isinstance(end, str) and end[:10] >= since.isoformat():
                 out.add((town, village))
         return out
+
+    def refresh_statistics(self) -> None:
+        """After many households were added (a tenth or more of the ledger's since the last look: a district's
+        first files, a cold pass), PostgreSQL's statistics of the households and what hangs on them are refreshed
+        at once: its autovacuum does so only a while later, and the district's workbooks, read right after, would be
+        read with plans made for empty tables (the members' self-join of person_conflicts: a second instead of
+        milliseconds at 20 villages). Fewer: left to the autovacuum. SQLite: nothing (it plans without them)."""
+        added, self.db.grown = self.db.grown, 0
+        if not added or self.db.is_sqlite:
+            return
+        with self.db.atomic():
+            if added * 10 >= int(self.db.scalar(_COUNT) or 0):
+                self.db.refresh_statistics(_ANALYZED)
 
     def count_where(self, **equal: Any) -> int:
         q = select(func.count()).select_from(_H).where(and_(*(_H.c[k] == v for k, v in equal.items())))
