@@ -110,3 +110,19 @@ def test_refused_decisions_are_kept_per_level_and_household_and_cleared_per_town
     with store.atomic():
         store.drafts.clear(level=DISTRICT, town=None)
     assert store.drafts.of(DISTRICT, [a, b]) == {}
+
+
+def test_the_last_return_or_refusal_of_many_households_is_each_ones_last_alone(store):
+    """status.statuses reads a village's 退回/不予认定 days at once: the same days last_reset gives one by one."""
+    from excel_bridge.workflow import last_reset, last_resets
+
+    a, b, c = (_household(store, name) for name in ("甲", "乙", "丙"))
+    for hid in (a, b):  # both go to the town; the town sends a back twice and b once
+        _move(store, hid, "评议公示通过", VILLAGE)
+    _move(store, a, "退回", TOWN, comment="收入核算有误", day=dt.date(2021, 12, 5), minutes=1)
+    _move(store, a, "评议公示通过", VILLAGE, minutes=2)
+    _move(store, a, "退回", TOWN, comment="再核", day=dt.date(2021, 12, 9), minutes=3)
+    _move(store, b, "退回", TOWN, comment="缺材料", day=dt.date(2021, 12, 7), minutes=4)
+    assert last_resets(store.moves, [a, b, c]) == {a: dt.date(2021, 12, 9), b: dt.date(2021, 12, 7)}
+    assert [last_reset(store.moves, h) for h in (a, b, c)] == [dt.date(2021, 12, 9), dt.date(2021, 12, 7), None]
+    assert last_resets(store.moves, []) == {}
