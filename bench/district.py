@@ -183,7 +183,7 @@ DRIVER = textwrap.dedent("""
         sources = [Path(s) for s in sys.argv[3:]]
         times = []
         with Processor(ws, as_of=as_of) as p:
-            p.runner.warm()
+            p.warm()  # as the watcher does at its start
             for i, src in enumerate(sources):
                 town = src.parent.name
                 target = ws.town_inbox(town) / src.name

@@ -341,7 +341,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         for name in ("SIGTERM", "SIGBREAK"):  # a service stopped; SIGBREAK: Ctrl-Break on Windows
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), lambda *_: watcher.stop())
-        processor.runner.warm()
+        processor.warm()
         say(TEXT["watch.start"].format(path=ws.inbox.resolve(), mode=TEXT["watch.poll" if args.poll else "watch.native"]))
         try:
             watcher.run()

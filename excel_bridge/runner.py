@@ -9,6 +9,7 @@ passes and workspaces (tests share one).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -69,9 +70,12 @@ class Runner:
             self.pool = _executor(self.workers, self.memory)
         return self.pool
 
-    def warm(self) -> None:
-        """Start the workers now (a watcher does this at start, so the first file is not kept waiting)."""
-        self._pool().submit(_noop).result()
+    def warm(self, modules: tuple[str, ...] = ()) -> None:
+        """Start every worker now and have each import `modules` (a watcher does this at start, so the first file is
+        not kept waiting for a worker to start and load the code that reads it)."""
+        pool = self._pool()
+        for fut in [pool.submit(_preload, modules) for _ in range(self.workers)]:
+            fut.result()
 
     def start_all(self) -> None:
         """Have every worker started, without waiting: a spawned pool starts its processes only as jobs find none
@@ -171,3 +175,8 @@ _END = object()  # the end of imap's jobs
 
 def _noop() -> None:
     return None
+
+
+def _preload(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)

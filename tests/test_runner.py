@@ -84,3 +84,33 @@ def test_start_all_starts_every_worker_while_a_first_job_keeps_one_busy():
         assert {p.pid for p in multiprocessing.active_children()} - before == started  # no worker started late
     finally:
         runner.close()
+
+
+def _loaded(name: str) -> tuple[int, bool]:
+    import sys
+
+    return os.getpid(), name in sys.modules
+
+
+def test_warm_starts_every_worker_with_the_code_it_was_asked_to_load():
+    """A watcher warms its workers at start (Processor.warm): each is running, with the pass's jobs loaded, before the
+    first file comes; a worker that is only started has not loaded them (its first file would wait for them)."""
+    import multiprocessing
+
+    jobs = "excel_bridge.pipeline.jobs"
+    started_only = Runner(1)
+    try:
+        started_only.warm()
+        assert started_only.submit(_loaded, jobs).result()[1] is False
+    finally:
+        started_only.close()
+    before = {p.pid for p in multiprocessing.active_children()}
+    runner = Runner(2)
+    try:
+        runner.warm((jobs,))
+        started = {p.pid for p in multiprocessing.active_children()} - before
+        assert len(started) == 2
+        answers = [runner.submit(_loaded, jobs).result() for _ in range(6)]
+        assert all(loaded for _, loaded in answers) and {pid for pid, _ in answers} <= started
+    finally:
+        runner.close()

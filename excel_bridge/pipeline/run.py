@@ -77,6 +77,11 @@ class Processor:
         if self._own_runner:
             self.runner.close()
 
+    def warm(self) -> None:
+        """Start the workers and have them load the code that reads a file and writes its returned copy (a watcher
+        at its start: the first file dropped then waits only for its own work)."""
+        self.runner.warm(("excel_bridge.pipeline.jobs",))
+
     def __enter__(self) -> "Processor":
         return self
 
