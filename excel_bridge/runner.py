@@ -71,11 +71,10 @@ class Runner:
         return self.pool
 
     def warm(self, modules: tuple[str, ...] = ()) -> None:
-        """Start every worker now and have each import `modules` (a watcher does this at start, so the first file is
-        not kept waiting for a worker to start and load the code that reads it)."""
-        pool = self._pool()
-        for fut in [pool.submit(_preload, modules) for _ in range(self.workers)]:
-            fut.result()
+        """Start a worker now and have it import `modules` (a watcher does this at start, so the first file is not
+        kept waiting for a worker to start and load the code that reads it). One, not all: a watcher that only
+        ever gets one file at a time never starts the others, nor holds their memory."""
+        self._pool().submit(_preload, modules).result()
 
     def start_all(self) -> None:
         """Have every worker started, without waiting: a spawned pool starts its processes only as jobs find none
