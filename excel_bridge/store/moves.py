@@ -16,21 +16,11 @@ class Moves:
         self.households = households
         self.events = events
 
-    def set_state(self, household_id: int, *, state: str, version: int, at: dt.datetime, **fields: Any) -> None:
-        self.households.set_state(household_id, state=state, version=version, at=at, **fields)
-
     def set_states(self, moves: Sequence[dict[str, Any]]) -> None:
         self.households.set_states(moves)
 
-    def record(self, *, household_id: int, action: str, from_state: str, to_state: str, level: str,
-               at: dt.datetime, person: str | None, source_sha256: str | None, comment: str | None,
-               effective_date: dt.date) -> None:
-        self.record_many([dict(household_id=household_id, event="transition", action=action, from_state=from_state,
-                               to_state=to_state, level=level, at=at, person=person, source_sha256=source_sha256,
-                               comment=comment, effective_date=effective_date)])
-
     def record_many(self, events: Sequence[dict[str, Any]]) -> None:
-        """The moves' events (each as record()'s keywords, `event` "transition"), in one statement."""
+        """The moves' events (each as Events.record()'s keywords, `event` "transition"), in one statement."""
         self.events.record_many(events)
 
     def entered_from(self, household_id: int, state: str) -> str | None:
