@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         statistics = compute(facts, as_of=job.as_of, **scope)
         keep_pass_snapshot(store, job.as_of, statistics.tables, config)  # the month's numbers until it is reported
         checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
+        sizes = Counter(c.town for c in counted)  # each workbook's size: built in memory when small
         ok = True
         for town in config.settings.towns:
             notes = pending_notes(store, level=TOWN, town=town)
@@ -95,7 +97,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
                                     only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
                                     before_replace=record,
                                     statistics=compute(facts, as_of=job.as_of, town=town, **scope),
-                                    checks=checks)), kind="town")
+                                    checks=checks, households=sizes[town])), kind="town")
             ok &= town_ok
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
@@ -103,7 +105,8 @@ def district_job(job: DistrictJob) -> DistrictResult:
         changes = recent_changes(store)
         master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
             ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            changes=changes, before_replace=record, statistics=statistics, checks=checks), kind="master")
+            changes=changes, before_replace=record, statistics=statistics, checks=checks, households=len(counted)),
+            kind="master")
         if master_ok:
             mark_notes_shown(store, level=DISTRICT, town=None)
         try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/

@@ -47,12 +47,15 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
                  alerts: list[Alert], changes: list[Change], notes: list[str] | None = None,
                  only_if: Callable[[Path], bool] | None = None,
                  before_replace: Callable[[Path, Path], None] | None = None,
-                 statistics: Statistics | None = None, checks: TownChecks | None = None) -> Placed:
+                 statistics: Statistics | None = None, checks: TownChecks | None = None,
+                 households: int | None = None) -> Placed:
     """The master; `alerts` (预警), `changes` (变更记录) and `statistics` (统计 and 总览's category and risk counts)
-    are computed by the pipeline, once for all workbooks (computed here only for a caller that gives none)."""
+    are computed by the pipeline, once for all workbooks, as is `households` (the ledger's count: a small district's
+    master is built in memory); computed here only for a caller that gives none."""
     stats = statistics or statistics_of(store, config, as_of)
     kaohe = checks or checks_of(store, config, as_of)
-    households = store.households.count_where()
+    if households is None:  # (the pipeline counted them with the district's numbers)
+        households = store.households.count_where()
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp), households=households)

@@ -37,14 +37,17 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
                         alerts: list[Alert], eliminations: list[Elimination], notes: list[str] | None = None,
                         only_if: Callable[[Path], bool] | None = None,
                         before_replace: Callable[[Path, Path], None] | None = None,
-                        statistics: Statistics | None = None, checks: TownChecks | None = None) -> Placed:
+                        statistics: Statistics | None = None, checks: TownChecks | None = None,
+                        households: int | None = None) -> Placed:
     """The town's workbook; `alerts` and `eliminations` (the district's, this town's drawn) and `statistics` (this
-    town's figures, 本镇统计) are computed by the pipeline once for all towns."""
+    town's figures, 本镇统计) are computed by the pipeline once for all towns, as is `households` (how many the town has:
+    a small town's workbook is built in memory)."""
     rows = store.households.list(town=town, states=deciding(TOWN), on_file=True)
     stats = statistics or statistics_of(store, config, as_of, town=town)
     kaohe = (checks or checks_of(store, config, as_of, town=town)).for_town(town)
     target = town_workbook_path(ws, town)
-    households = store.households.count_where(town=town)
+    if households is None:  # (the pipeline counted them with the district's numbers)
+        households = store.households.count_where(town=town)
 
     def build(tmp: Path) -> None:
         wb, fmt = new_workbook(str(tmp), households=households)
