@@ -56,7 +56,7 @@ from factory import (
 
 from excel_bridge.pipeline import Processor
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 # --- the district on disk -------------------------------------------------------------------------

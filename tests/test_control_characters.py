@@ -9,7 +9,7 @@ from factory import HEAD_A, base_rows, drop, ledger_row
 from excel_bridge.normalize import clean_text, plain_text
 from excel_bridge.pipeline import Processor
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 @pytest.mark.parametrize("raw, expected", [("李\x00秀英", "李 秀英"), ("\x00\x07备注\x1b", "备注"), ("a\x7fb", "a b")])

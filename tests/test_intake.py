@@ -34,7 +34,7 @@ from excel_bridge.writers.template import write_village_workbook
 TOWN = "马坝镇"
 
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 def _submissions(ws: Workspace) -> list[dict]:

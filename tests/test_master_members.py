@@ -9,7 +9,7 @@ from factory import AS_OF, HEAD_A, HEAD_B, SON_A, base_rows, calamine_records, d
 
 from excel_bridge.writers.master import member_columns
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 def test_every_member_cell_of_the_master(ws, runner):

@@ -26,7 +26,7 @@ from factory import (
 from excel_bridge.departments.config import load_departments
 from excel_bridge.departments.units import UnitMap
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 NUMBER_B = "44020512345678"
 

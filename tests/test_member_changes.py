@@ -24,7 +24,7 @@ from factory import (
 
 from excel_bridge.idcard import mask_id
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 BABY = person(dt.date(2021, 5, 1), 77)
 COUSIN = person(dt.date(1985, 2, 2), 99)

@@ -20,7 +20,7 @@ from excel_bridge.workspace import Workspace
 TOWN = "马坝镇"
 LINE_MISSING = "区里还没有设置2026年的监测线，暂时无法研判本户，请联系区乡村振兴局。"
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 def _process(root):

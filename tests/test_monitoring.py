@@ -39,7 +39,7 @@ from excel_bridge.departments.apply import apply_department_file
 from excel_bridge.idcard import mask_id
 from excel_bridge.pipeline import Processor
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 T = dt.date.today()
 D = dt.timedelta

@@ -17,7 +17,7 @@ from factory import AS_OF, calamine_records, lone_household, person, village_row
 from excel_bridge.pipeline import Processor
 from excel_bridge.writers.common import office_lock, office_lock_names
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 TOWN = "马坝镇"
 HEAD_Z = person(dt.date(1968, 4, 4), 71)

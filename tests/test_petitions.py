@@ -15,7 +15,7 @@ from factory import HEAD_A, TOWN, WIFE_A, base_rows, drop, ledger_row, table_of,
 from excel_bridge.departments.config import load_departments
 from excel_bridge.pipeline import Processor
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 AS_OF = dt.date(2021, 12, 20)
 ACCEPTED = dt.date(2021, 12, 12)

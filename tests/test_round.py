@@ -19,7 +19,7 @@ from excel_bridge.workflow import ASSISTING, NOT_INCLUDED
 from excel_bridge.writers.common import TO_FILL
 from excel_bridge.yearly_round import recorded_round
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 VILLAGE = "石塘村"
 LINE_2022 = 9900

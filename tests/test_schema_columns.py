@@ -13,7 +13,7 @@ from excel_bridge.config import load_config
 from excel_bridge.departments.share_back import export_share
 from excel_bridge.writers.master import member_columns
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 NEW_COLUMN = """  - key: bank_card
     header: 惠民惠农一卡通账号

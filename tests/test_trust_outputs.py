@@ -27,7 +27,7 @@ from factory import (
 )
 from trust_helpers import TOWN, lead_rows
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 # --- 6. write failures: each output alone, said in Chinese, retried ---

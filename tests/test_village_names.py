@@ -16,7 +16,7 @@ from excel_bridge.writers.template import write_village_workbook
 TOWN = "马坝镇"
 TOWNS = {TOWN: ["石塘村", "青云村"], "大塘镇": []}
 
-pytestmark = pytest.mark.backends
+pytestmark = pytest.mark.backends_full  # PostgreSQL: EB_TEST_BACKENDS=all (bench/pg_statements.py)
 
 
 def _workbook(path: Path, config, *, meta_village: str, villages: list[str]) -> Path:
