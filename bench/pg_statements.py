@@ -3,7 +3,8 @@ the values bound to it, in the suite's default run against a run with every ledg
 
 A check, not a test (it runs the PostgreSQL half of the suite twice, 10–20 minutes here). Run:
     python bench/pg_statements.py --database postgresql+psycopg://eb:eb@localhost:5432/eb_test5
-(default: EB_TEST_POSTGRES). Issue 23: modules marked `pytest.mark.backends_full` run on SQLite only by default,
+(default: EB_TEST_POSTGRES); `--per-module` instead runs each file alone and lists what only it reaches (which
+files' PostgreSQL halves are needed). Issue 23: modules marked `pytest.mark.backends_full` run on SQLite only by default,
 because their PostgreSQL half ran nothing the other modules' PostgreSQL halves do not; `EB_TEST_BACKENDS=all`
 runs them on both backends again. This script shows that claim still holds: it runs the test files that reach
 PostgreSQL (`-k "not sqlite"`) once as README's test command does and once with EB_TEST_BACKENDS=all, with a logger
@@ -31,13 +32,15 @@ LOGGER = r'''
 import os
 _DIR = os.environ.get("EB_SQL_LOG_DIR")
 if _DIR:
-    import atexit, re
+    import atexit, re, sys
     _seen = set()
     _KEY = re.compile(r"_\d+(_\d+)?$")
+    _PARAM = r"%\([a-z_]+?_N\)s(::[A-Z]+)?"
     _FOLD = ((re.compile(r"\s+"), " "), (re.compile(r"%\(([a-z_]+?)_\d+(_\d+)?\)s"), r"%(\1_N)s"),
-             (re.compile(r"\(%\([a-z_]+_N\)s(, %\([a-z_]+_N\)s)*\)"), "(LIST)"), (re.compile(r"\(LIST\)(, \(LIST\))+"), "(LIST)"),
-             (re.compile(r"(%\([a-z_]+_N\)s)(, %\([a-z_]+_N\)s)+"), r"\1"), (re.compile(r"\b[a-z]_[0-9a-f]{10,12}\b"), "SCHEMA"),
+             (re.compile(rf"\({_PARAM}(, {_PARAM})*\)"), "(LIST)"), (re.compile(r"\(LIST\)(, \(LIST\))+"), "(LIST)"),
+             (re.compile(rf"({_PARAM})(, {_PARAM})+"), r"\1"), (re.compile(r"\b[a-z]_[0-9a-f]{10,12}\b"), "SCHEMA"),
              (re.compile(r"\b\d+\b"), "0"))
+    _PRODUCT = os.environ["EB_SQL_PRODUCT"]  # statements the tests' own SQL runs are not the product's
 
     def _fold(statement):
         for pattern, by in _FOLD:
@@ -51,8 +54,16 @@ if _DIR:
             return ",".join(type(v).__name__ for v in row)
         return ""
 
+    def _from_the_product():
+        frame = sys._getframe(2)
+        while frame is not None:
+            if _PRODUCT in frame.f_code.co_filename:
+                return True
+            frame = frame.f_back
+        return False
+
     def _seen_statement(conn, cursor, statement, parameters, context, executemany):
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql" and _from_the_product():
             folded = _fold(statement)
             for row in (parameters if executemany else [parameters]) or [None]:
                 _seen.add(folded + " || " + _signature(row))
@@ -82,20 +93,21 @@ def reaching_postgresql() -> list[str]:
     return out
 
 
-def run(files: list[str], database: str, *, every: bool) -> tuple[set[str], float]:
+def run(files: list[str], database: str, *, every: bool, parallel: bool = True) -> tuple[set[str], float]:
     with tempfile.TemporaryDirectory(prefix="eb-pg-statements-") as tmp:
         Path(tmp, "sitecustomize.py").write_text(LOGGER, encoding="utf-8")
         logs = Path(tmp, "logs")
         logs.mkdir()
         env = {**os.environ, "EB_TEST_POSTGRES": database, "EB_SQL_LOG_DIR": str(logs),
+               "EB_SQL_PRODUCT": str(ROOT / "excel_bridge") + os.sep,
                "PYTHONPATH": os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH")]))}
         env.pop("EB_TEST_BACKENDS", None)
         if every:
             env["EB_TEST_BACKENDS"] = "all"
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto",
-                               "--dist", "loadfile", "-k", "not sqlite", *files], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        spread = ["-n", "auto", "--dist", "loadfile"] if parallel else ["-p", "no:xdist"]
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *spread,
+                               "-k", "not sqlite", *files], cwd=ROOT, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(f"the tests failed ({'all backends' if every else 'default'}):\n{proc.stdout[-4000:]}")
@@ -109,10 +121,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=os.environ.get("EB_TEST_POSTGRES"),
                         help="a PostgreSQL database URL the tests may make schemas in (default: EB_TEST_POSTGRES)")
+    parser.add_argument("--per-module", action="store_true",
+                        help="instead: run each file alone on both backends and list what only it reaches")
     args = parser.parse_args()
     if not args.database:
         parser.error("give --database or set EB_TEST_POSTGRES")
     files = reaching_postgresql()
+    if args.per_module:
+        by_file = {f: run([f], args.database, every=True, parallel=False) for f in files}
+        for f, (seen, seconds) in by_file.items():
+            others = set().union(*(s for g, (s, _) in by_file.items() if g != f))
+            only = sorted(seen - others)
+            print(f"{f}: {len(seen)} statements, {seconds:.1f} s, {len(only)} reached by no other file")
+            for line in only:
+                print("   ", line)
+        return
     full, full_seconds = run(files, args.database, every=True)
     default, default_seconds = run(files, args.database, every=False)
     missing = sorted(full - default)

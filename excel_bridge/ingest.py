@@ -97,6 +97,7 @@ class FilePayload:
     members: int
     village_hint: str | None
     parsed: Parsed | None = None  # the worker's reading, kept when the returned copy is written in this process
+    assessments: list[Assessment | None] | None = None  # with it: its 研判, for a copy that need not judge again
 
 
 def _record_dict(rec: Record) -> dict[str, Any]:
@@ -137,7 +138,8 @@ def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -
             departed=[_record_dict(m) for m in hh.departed]))
     return FilePayload(sha256=result.sha256, file_name=result.path.name, town=town, issues=list(result.issues),
                        households=households, members=len(result.parsed.members), village_hint=meta_village,
-                       parsed=result.parsed if keep_parsed else None)
+                       parsed=result.parsed if keep_parsed else None,
+                       assessments=list(result.assessments) if keep_parsed else None)
 
 
 def unplaced(hp: HouseholdPayload) -> bool:

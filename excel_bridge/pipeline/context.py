@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..intake import Candidate
@@ -12,6 +13,9 @@ from ..runner import Runner
 from ..store import Store
 from ..workspace import Workspace
 from ..writers.common import Placed
+
+if TYPE_CHECKING:
+    from .jobs import Reading
 
 Place = tuple[str, str]  # (town, village)
 
@@ -74,7 +78,7 @@ class Pass:
     report: PassReport
     dirty: set[Place] = field(default_factory=set)  # villages whose returned copy must be written
     first: set[Place] = field(default_factory=set)  # of those, the villages whose files arrived now (first out)
-    readings: dict[str, object] = field(default_factory=dict)  # archived path → the reading made this pass
+    readings: dict[str, Reading] = field(default_factory=dict)  # archived path → the reading made this pass
     reissues: dict[Place, FileOutcome] = field(default_factory=dict)  # duplicates whose copy is re-issued
     homes: dict[str, str] = field(default_factory=dict)  # archived path → the village a file came from
 

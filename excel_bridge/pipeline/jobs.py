@@ -30,6 +30,8 @@ from .config_cache import workspace_config
 
 if TYPE_CHECKING:
     from ..departments.model import DepartmentList
+    from ..rules import Assessment
+    from ..validate import Parsed
 
 VILLAGE, TOWN_REVIEW, MASTER = "village", "town_review", "master"
 
@@ -140,6 +142,16 @@ def dept_read_job(job: DeptReadJob) -> DepartmentList:
 # --- writing a returned copy ---
 
 @dataclass(frozen=True)
+class Reading:
+    """A village file's reading made this pass, kept for its returned copy: the workbook as read and validated,
+    and the verdict the reading gave it (its issues and 研判), judged knowing no household's 识别纳入日期."""
+
+    parsed: Parsed
+    issues: list[Issue]
+    assessments: list[Assessment | None]
+
+
+@dataclass(frozen=True)
 class CopyJob:
     root: str
     archived: str
@@ -150,16 +162,23 @@ class CopyJob:
     statuses: dict[str, Status]
     extra: list[Issue]
     as_of: dt.date
-    parsed: object | None = None  # validate.Parsed, when the reading made this pass travels with the job
+    reading: Reading | None = None  # when the file was read this pass
 
 
 def copy_job(job: CopyJob) -> Placed:
     """In a worker: re-check the archived original (or use the reading of it just made) and write its
-    returned copy with the ledger's statuses."""
+    returned copy with the ledger's statuses. A reading made this pass is judged again only where the ledger
+    knows a 识别纳入日期 of one of its households (which the reading did not know); otherwise its verdict is
+    the one a new check would give, and the copy uses it as it is."""
     config = workspace_config(job.root)
     identified = {k: s.identified for k, s in job.statuses.items() if s.identified}
-    if job.parsed is not None:
-        result = check_parsed(job.parsed, config, path=Path(job.archived), as_of=job.as_of,  # type: ignore[arg-type]
+    reading = job.reading
+    if reading is not None and job.town and not any(hh.head_id in identified for hh in reading.parsed.households):
+        result = CheckResult(path=Path(job.archived), readable=True, sha256=reading.parsed.data.sha256,
+                             checked_at=dt.datetime.now(), issues=list(reading.issues), parsed=reading.parsed,
+                             assessments=list(reading.assessments))
+    elif reading is not None:
+        result = check_parsed(reading.parsed, config, path=Path(job.archived), as_of=job.as_of,
                               expected_town=job.town, identified=identified)
     else:
         result = check_file(Path(job.archived), config, as_of=job.as_of, expected_town=job.town,

@@ -84,7 +84,7 @@ def _copy_job(ctx: Pass, sub: Submission, conflicts: dict[Place, list[Conflict]]
     assert sub.archived_path is not None
     return CopyJob(root=str(ctx.ws.root), archived=str(ctx.ws.path_of(sub.archived_path)), out=str(out), town=town,
                    file_name=sub.file_name, received=sub.received_at.strftime("%Y-%m-%d %H:%M:%S"),
-                   statuses=merged, extra=extra, as_of=ctx.today, parsed=ctx.readings.pop(sub.archived_path, None))
+                   statuses=merged, extra=extra, as_of=ctx.today, reading=ctx.readings.pop(sub.archived_path, None))
 
 
 def _home(ctx: Pass, sub: Submission) -> str | None:
