@@ -1,0 +1,139 @@
+"""The statements a cold pass sends to the ledger, counted in its main process: how many of each, and the time
+spent inside them (client and server: a statement's round trip). A measurement, never a test. Run:
+
+    python bench/pass_statements.py [--villages 20 --households 250 --seed 2021] [--keep DIR]
+                                    [--database postgresql+psycopg://eb:eb@localhost:5432/eb_test] [--top 25]
+
+The inputs are bench/district.py's (made there, or reused from --keep DIR); a fresh workspace gets them all and one
+`process` pass runs in this process (its workers write the copies and the district's workbooks: their reads are not
+counted here). Bulk writes that bypass SQLAlchemy's cursor (COPY on PostgreSQL, store/bulk.py) are counted too, each
+as one statement. Prints a table of the statements by kind, then one JSON line with the totals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+def kind_of(statement: str) -> str:
+    """A statement's shape: its first words with the literals, parameters and IN lists blurred."""
+    text = re.sub(r"\s+", " ", statement).strip()
+    text = re.sub(r"\(\s*(%\([^)]*\)s|\?|:\w+|\$\d+)(\s*,\s*(%\([^)]*\)s|\?|:\w+|\$\d+))*\s*\)", "(…)", text)
+    text = re.sub(r"__\[POSTCOMPILE_\w+\]", "…", text)
+    return text[:110]
+
+
+def server_cpu() -> float:
+    """CPU seconds of a PostgreSQL server on this machine so far (its live processes, and the backends that ended:
+    the postmaster's reaped children); 0 when none runs here. Every database of the server counts: a figure only on
+    a server nothing else uses at the time."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" not in text[:64]:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    import district  # bench/district.py: the same inputs and workspaces
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villages", type=int, default=20)
+    parser.add_argument("--households", type=int, default=250)
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--database", default=None, metavar="URL")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from excel_bridge.pipeline import Processor
+    from excel_bridge.workspace import Workspace
+
+    base = args.keep or Path(tempfile.gettempdir()) / "excel-bridge-bench"
+    base.mkdir(parents=True, exist_ok=True)
+    plan = district.plan_district(args.villages, args.seed)
+    files = district.make_inputs(base / f"inputs-{args.villages}x{args.households}-{args.seed}", plan,
+                                 args.households, args.seed)
+    counts: collections.Counter[str] = collections.Counter()
+    seconds: collections.Counter[str] = collections.Counter()
+    rows: collections.Counter[str] = collections.Counter()
+    counting = False
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        conn.info.setdefault("started", []).append(time.perf_counter())
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        took = time.perf_counter() - conn.info["started"].pop()
+        if counting:
+            kind = kind_of(statement)
+            counts[kind] += 1
+            seconds[kind] += took
+            rows[kind] += len(parameters) if executemany else 1
+
+    import excel_bridge.store  # noqa: F401 - loads the store's modules, patched below
+
+    copy_rows = getattr(sys.modules.get("excel_bridge.store.bulk"), "insert_rows", None)  # None: code before it
+
+    def counted_copy(conn: Any, table: Any, values: Any) -> None:
+        start = time.perf_counter()
+        assert copy_rows is not None
+        copy_rows(conn, table, values)
+        if counting and values:
+            kind = f"{'COPY' if conn.dialect.name == 'postgresql' else 'INSERT (bulk)'} {table.name}"
+            counts[kind] += 1
+            seconds[kind] += time.perf_counter() - start
+            rows[kind] += len(values)
+
+    for module in ("households", "events", "submissions", "imports"):  # the store's modules that write in bulk
+        if copy_rows is not None and hasattr(sys.modules[f"excel_bridge.store.{module}"], "insert_rows"):
+            sys.modules[f"excel_bridge.store.{module}"].insert_rows = counted_copy  # type: ignore[attr-defined]
+
+    with district.Ledgers(args.database) as ledgers:
+        root = district.fresh_workspace(base, "statements", plan, files, ledgers)
+        ws = Workspace.open(root)
+        with Processor(ws, as_of=AS_OF) as p:
+            p.stability.seen = {}
+            p.run_pass(wait=0)  # first observation
+            counting = True
+            start, server = time.perf_counter(), server_cpu()
+            report = p.run_pass(wait=0)
+            wall, server = time.perf_counter() - start, server_cpu() - server
+            counting = False
+    applied = sum(1 for f in report.files if f.status == "applied")
+    print(f"{'statements':>10} {'rows':>8} {'seconds':>8}  kind")
+    for kind, n in sorted(counts.items(), key=lambda kv: -seconds[kv[0]])[:args.top]:
+        print(f"{n:>10} {rows[kind]:>8} {seconds[kind]:>8.3f}  {kind}")
+    print(json.dumps({"backend": ledgers.backend, "villages": args.villages, "applied": applied,
+                      "pass_s": round(wall, 2), "server_cpu_s": round(server, 2), "statements": sum(counts.values()),
+                      "statement_s": round(sum(seconds.values()), 3), "kinds": len(counts)}))
+
+
+if __name__ == "__main__":
+    main()
