@@ -6,8 +6,8 @@ spent inside them (client and server: a statement's round trip). A measurement, 
 
 The inputs are bench/district.py's (made there, or reused from --keep DIR); a fresh workspace gets them all and one
 `process` pass runs in this process (its workers write the copies and the district's workbooks: their reads are not
-counted here). Bulk writes that bypass SQLAlchemy's cursor (COPY on PostgreSQL, store/bulk.py) are counted too, each
-as one statement. Prints a table of the statements by kind, then one JSON line with the totals.
+counted here). COPY on PostgreSQL (store/bulk.py) is seen by the listener too, as one statement of many rows.
+Prints a table of the statements by kind, then one JSON line with the totals.
 """
 
 from __future__ import annotations
@@ -96,24 +96,6 @@ def main() -> None:
             counts[kind] += 1
             seconds[kind] += took
             rows[kind] += len(parameters) if executemany else 1
-
-    import excel_bridge.store  # noqa: F401 - loads the store's modules, patched below
-
-    copy_rows = getattr(sys.modules.get("excel_bridge.store.bulk"), "insert_rows", None)  # None: code before it
-
-    def counted_copy(conn: Any, table: Any, values: Any) -> None:
-        start = time.perf_counter()
-        assert copy_rows is not None
-        copy_rows(conn, table, values)
-        if counting and values:
-            kind = f"{'COPY' if conn.dialect.name == 'postgresql' else 'INSERT (bulk)'} {table.name}"
-            counts[kind] += 1
-            seconds[kind] += time.perf_counter() - start
-            rows[kind] += len(values)
-
-    for module in ("households", "events", "submissions", "imports"):  # the store's modules that write in bulk
-        if copy_rows is not None and hasattr(sys.modules[f"excel_bridge.store.{module}"], "insert_rows"):
-            sys.modules[f"excel_bridge.store.{module}"].insert_rows = counted_copy  # type: ignore[attr-defined]
 
     with district.Ledgers(args.database) as ledgers:
         root = district.fresh_workspace(base, "statements", plan, files, ledgers)

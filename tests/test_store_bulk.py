@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Text, cast, insert, select
+from sqlalchemy import JSON, Text, cast, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from excel_bridge.errors import StoreError
@@ -78,6 +78,9 @@ def _next_id(conn: Any, table: Any) -> int:
 
 
 def test_copy_stores_exactly_what_an_executemany_stores(store):
+    sent: list[str] = []
+    listen = (store.db.engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
+    event.listen(*listen)
     with store.atomic() as conn:
         sub = store.submissions.add(sha256="a" * 64, kind="village", status="applied", file_name="x.xlsx",
                                     received_at=AT)
@@ -85,7 +88,9 @@ def test_copy_stores_exactly_what_an_executemany_stores(store):
         for name, rows in _rows(sub, hid).items():
             table = t.metadata.tables[name]
             first = _next_id(conn, table)
+            sent.clear()
             insert_rows(conn, table, rows)  # COPY on PostgreSQL
+            assert [s.split()[0] for s in sent] == ["COPY" if store.dialect == "postgresql" else "INSERT"]
             bulk = _read_back(conn, table, first)
             first = _next_id(conn, table)
             conn.execute(insert(table), rows)  # SQLAlchemy's executemany: what the store did before
@@ -101,6 +106,7 @@ def test_copy_stores_exactly_what_an_executemany_stores(store):
         first = _next_id(conn, t.households)
         conn.execute(insert(t.households), [new_household(**_household(n, sub)) for n in range(3)])
         assert bulk == _read_back(conn, t.households, first)
+    event.remove(*listen)
     member = store.households.members_of(hid)[0]
     assert (member["person_id"], member["identified_date"], member["visit"], member["health"], member["note"]) == (
         ID_X, dt.date(2021, 3, 4), "2021-05-06", ("长期慢性病", "大病"), TRICKY)

@@ -53,10 +53,15 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     assert driver is not None, "a closed connection inside atomic()"
     dbapi = conn.dialect.loaded_dbapi
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([_json(value) if j else value
-                                for value, j in zip((row[c] for c in columns), as_json, strict=True)])
+        with driver.cursor() as cursor:
+            # shown to the engine's cursor listeners like an executemany of the rows (a profile, a count of the
+            # statements a pass sends), though it does not pass through SQLAlchemy's cursor: no execution context
+            conn.dispatch.before_cursor_execute(conn, cursor, statement, rows, None, True)
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([_json(value) if j else value
+                                    for value, j in zip((row[c] for c in columns), as_json, strict=True)])
+            conn.dispatch.after_cursor_execute(conn, cursor, statement, rows, None, True)
     except dbapi.Error as exc:  # as SQLAlchemy reports a failed statement: atomic() says what it means for the pass
         lost = conn.dialect.is_disconnect(exc, fairy.dbapi_connection, None)
         if lost:
