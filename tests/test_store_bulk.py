@@ -167,3 +167,30 @@ def test_a_failure_in_the_middle_of_a_copy_leaves_nothing_of_the_file(store):
         store.events.record_many([dict(household_id=kept[0].id, event="created", to_state="线索", level="系统", at=AT)])
     assert store.households.list() == kept
     assert [e.event for e in store.events.of(kept[0].id)] == ["created"]
+
+
+def test_the_children_of_households_just_created_are_inserted_without_a_delete(store):
+    sent: list[str] = []
+    listen = (store.db.engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
+    with store.atomic():
+        sub = store.submissions.add(sha256="e" * 64, kind="village", status="applied", file_name="v.xlsx",
+                                    received_at=AT)
+        old = store.households.create_rows([_household(0, sub)])[0].id
+        store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
+            (old, [{"person_id": ID_X, "name": "张三"}, {"person_id": None, "name": "旧"}], [{"kind": "旧"}],
+             [{"result": "旧"}])], created=[old])
+    with store.atomic():
+        new = store.households.create_rows([_household(1, sub)])[0].id
+        event.listen(*listen)
+        store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
+            (new, [{"person_id": "440205197001010001", "name": "新"}], [], [{"result": "新"}])], created=[new])
+        assert [s.split()[0] for s in sent] == ["COPY" if store.dialect == "postgresql" else "INSERT"] * 2
+        sent.clear()
+        store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
+            (old, [{"person_id": ID_X, "name": "张三"}], [], [])])  # the file again: the old rows replaced
+        event.remove(*listen)
+        assert [s.split()[0] for s in sent] == ["DELETE"] * 3 + ["COPY" if store.dialect == "postgresql" else "INSERT"]
+    assert [m["name"] for m in store.households.members_of(old)] == ["张三"]
+    assert store.households.measures_of(old) == [] and store.households.reviews_of(old) == []
+    assert [m["name"] for m in store.households.members_of(new)] == ["新"]
+    assert store.households.reviews_of(new) == [{"result": "新"}]

@@ -7,7 +7,7 @@ import builtins  # the method list() shadows the type in the annotations after i
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
@@ -188,11 +188,14 @@ class Households:
         self.replace_children_of(town=town, village=village, children=[(household_id, members, measures, reviews)])
 
     def replace_children_of(self, *, town: str, village: str,
-                            children: Sequence[tuple[int, Sequence[dict], Sequence[dict], Sequence[dict]]]) -> None:
+                            children: Sequence[tuple[int, Sequence[dict], Sequence[dict], Sequence[dict]]],
+                            created: Collection[int] = ()) -> None:
         """Many households' members, measures and reviews at once (a village file: three deletes and three
-        bulk inserts instead of six statements a household)."""
+        bulk inserts instead of six statements a household). `created`: those of the households just created in this
+        transaction, which have nothing to delete (a village's first file: no delete at all)."""
         conn = self.db.conn
-        ids = [hid for hid, *_ in children]
+        fresh = set(created)
+        ids = [hid for hid, *_ in children if hid not in fresh]
         for table in _CHILD_TABLES:
             for chunk in in_chunks(ids):
                 conn.execute(table.delete().where(table.c.household_id.in_(chunk)))
