@@ -257,7 +257,7 @@ def _apply_village(store: Store, payload: FilePayload, config: Config, village: 
     households = [(hh, hp, before) for hh, hp, before in kept if hh is not None]  # all of them, now created
     people = store.households.people_in(town, village) if any(before for _, _, before in households) else {}
     store.households.replace_children_of(town=town, village=village, children=[
-        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in households])
+        (hh.id, hp.members, hp.measures, hp.reviews) for hh, hp, _ in households], created={hh.id for hh in created})
     # the village step's moves are the last thing done to each household here: they are written together, and
     # before anything else the loop writes, so every event keeps the order it has when written one by one
     stepped: list[Move] = []

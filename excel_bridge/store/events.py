@@ -6,15 +6,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 
 from . import tables as t
+from .bulk import insert_rows
 from .db import Database, in_chunks
 from .records import Event, day
 
 _E = t.events
 _H = t.households
-_INSERT = insert(_E)
 
 
 class Events:
@@ -32,10 +32,11 @@ class Events:
                                source_sha256=source_sha256, comment=comment, effective_date=effective_date)])
 
     def record_many(self, events: Sequence[dict[str, Any]]) -> None:
-        """Append events given as record()'s keywords, in one statement (a village file's new households)."""
+        """Append events given as record()'s keywords, in one statement (a village file's new households; COPY on
+        PostgreSQL)."""
         if not events:
             return
-        self.db.conn.execute(_INSERT, [{
+        insert_rows(self.db.conn, _E, [{
             "at": e["at"], "household_id": e["household_id"], "event": e["event"],
             "action": e.get("action") or e["event"], "from_state": e.get("from_state"),
             "to_state": e.get("to_state"), "level": e["level"], "person": e.get("person"),

@@ -6,19 +6,19 @@ from __future__ import annotations
 import builtins  # the method list() shadows the type in the annotations after it
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
 
 from . import tables as t
+from .bulk import JsonText, insert_rows
 from .db import IN_LIST, Database, in_chunks
-from .records import HouseholdRow, revived
+from .records import HouseholdRow, day, revived
+from .tables import dumps
 
 _H = t.households
-_INSERT_MEMBER = insert(t.members)
-_INSERT_MEASURE = insert(t.measures)
-_INSERT_REVIEW = insert(t.reviews)
 # the statements a village file repeats for each of its households, built once (SQLAlchemy then only binds)
 _GET = select(_H).where(_H.c.id == bindparam("hid"))
 _UPDATE_FROM_FILE = update(_H).where(_H.c.id == bindparam("hid")).values(
@@ -26,7 +26,8 @@ _UPDATE_FROM_FILE = update(_H).where(_H.c.id == bindparam("hid")).values(
                                "row", "data", "assessment", "errors", "warnings", "updated_at", "identified_date")})
 # values bound per call (.values(**row) would be compiled and cache-keyed each time)
 _CREATE = insert(_H).returning(_H.c.id)
-_CREATE_MANY = insert(_H).returning(*_H.c, sort_by_parameter_order=True)
+# PostgreSQL: ids for n new households from the table's own sequence, taken before they are inserted
+_RESERVE_IDS = text("SELECT nextval(pg_get_serial_sequence('households', 'id')) FROM generate_series(1, :n)")
 _INSERT_HOUSEHOLDS = insert(_H)
 _MAX_ID = select(func.max(_H.c.id))
 _COUNT = select(func.count()).select_from(_H)
@@ -61,6 +62,20 @@ def new_household(*, head_id: str, head_name: str | None, town: str, village: st
             "data": data, "assessment": assessment, "errors": errors, "warnings": warnings, "updated_at": at}
 
 
+def _row_as_stored(household_id: int, values: dict[str, Any], data: str, assessment: str) -> HouseholdRow:
+    """The HouseholdRow a read-back of a household just inserted with these values gives (its JSON columns as the
+    text stored), without reading it back."""
+    return HouseholdRow(
+        id=household_id, household_no=values["household_no"], provisional=bool(values["provisional"]),
+        head_id=values["head_id"], head_name=values["head_name"], town=values["town"], village=values["village"],
+        state=values["state"], version=values["version"], opinion=values["opinion"], on_file=bool(values["on_file"]),
+        lead_date=day(values["lead_date"]), identified_date=day(values["identified_date"]),
+        eliminated_date=day(values["eliminated_date"]), category=values["category"],
+        submission_id=values["submission_id"], row=values["row"], data=revived(json.loads(data)),
+        assessment=json.loads(assessment), errors=values["errors"], warnings=values["warnings"],
+        updated_at=values["updated_at"])
+
+
 class Households:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -92,7 +107,16 @@ class Households:
             first = (conn.execute(_MAX_ID).scalar() or 0) + 1
             conn.execute(_INSERT_HOUSEHOLDS, [{**r, "id": first + i} for i, r in enumerate(rows)])
             return [HouseholdRow.of(r) for r in conn.execute(_FROM_ID, {"first": first})]
-        return [HouseholdRow.of(r) for r in conn.execute(_CREATE_MANY, rows)]
+        # PostgreSQL: the ids taken from the sequence first, in one statement, then the rows copied in with them, and
+        # the rows handed back built from what was sent (asking the server to return every column made it send the
+        # JSON values back for the client to decode: most of the statement's time). Every column is given, so no
+        # default of the server's fills one in; the JSON values are decoded from the very text stored.
+        ids = sorted(conn.execute(_RESERVE_IDS, {"n": len(rows)}).scalars())
+        texts = [(dumps(r["data"]), dumps(r["assessment"])) for r in rows]
+        insert_rows(conn, _H, [{**r, "id": hid, "data": JsonText(data), "assessment": JsonText(assessment)}
+                               for hid, r, (data, assessment) in zip(ids, rows, texts, strict=True)])
+        return [_row_as_stored(hid, r, data, assessment) for hid, r, (data, assessment) in zip(ids, rows, texts,
+                                                                                                 strict=True)]
 
     def update_from_file(self, household_id: int, *, household_no: str | None, provisional: bool, head_id: str,
                          head_name: str | None, submission_id: int, row: int | None, data: dict[str, Any],
@@ -164,11 +188,14 @@ class Households:
         self.replace_children_of(town=town, village=village, children=[(household_id, members, measures, reviews)])
 
     def replace_children_of(self, *, town: str, village: str,
-                            children: Sequence[tuple[int, Sequence[dict], Sequence[dict], Sequence[dict]]]) -> None:
+                            children: Sequence[tuple[int, Sequence[dict], Sequence[dict], Sequence[dict]]],
+                            created: Collection[int] = ()) -> None:
         """Many households' members, measures and reviews at once (a village file: three deletes and three
-        bulk inserts instead of six statements a household)."""
+        bulk inserts instead of six statements a household). `created`: those of the households just created in this
+        transaction, which have nothing to delete (a village's first file: no delete at all)."""
         conn = self.db.conn
-        ids = [hid for hid, *_ in children]
+        fresh = set(created)
+        ids = [hid for hid, *_ in children if hid not in fresh]
         for table in _CHILD_TABLES:
             for chunk in in_chunks(ids):
                 conn.execute(table.delete().where(table.c.household_id.in_(chunk)))
@@ -177,9 +204,8 @@ class Households:
                    for hid, ms, _, _ in children for m in ms]
         measures = [{"household_id": hid, "data": m} for hid, _, ms, _ in children for m in ms]
         reviews = [{"household_id": hid, "data": r} for hid, _, _, rs in children for r in rs]
-        for statement, rows in ((_INSERT_MEMBER, members), (_INSERT_MEASURE, measures), (_INSERT_REVIEW, reviews)):
-            if rows:
-                conn.execute(statement, rows)
+        for table, rows in ((t.members, members), (t.measures, measures), (t.reviews, reviews)):
+            insert_rows(conn, table, rows)
 
     # --- reads ---
     def get(self, household_id: int) -> HouseholdRow | None:

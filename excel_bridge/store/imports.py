@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from . import tables as t
+from .bulk import insert_rows
 from .db import Database
 from .households import new_household
 from .records import day
@@ -23,8 +24,6 @@ _S = t.submissions
 # new households in one statement, their ids handed back keyed by 户编号: RETURNING in the rows' own order would
 # make SQLite insert them one by one (SQLAlchemy's insertmanyvalues then has no order to rely on)
 _CREATE = insert(_H).returning(_H.c.id, _H.c.household_no)
-_INSERT_MEMBERS = insert(t.members)
-_INSERT_MEASURES = insert(t.measures)
 NATIONAL = "national"  # submissions.kind of an imported national export
 DIFFERENCES_KEY = "national_import.differences"  # meta: the latest import's differences (JSON)
 
@@ -117,10 +116,8 @@ class Imports:
                     "village": village, "sheet": m.get("_sheet"), "row": m.get("_row"), "data": m}
                    for hid, town, village, ms, _ in children for m in ms]
         measures = [{"household_id": hid, "data": m} for hid, _, _, _, ms in children for m in ms]
-        if members:
-            conn.execute(_INSERT_MEMBERS, members)
-        if measures:
-            conn.execute(_INSERT_MEASURES, measures)
+        insert_rows(conn, t.members, members)
+        insert_rows(conn, t.measures, measures)
 
     def set_national(self, household_id: int, *, household_no: str | None, provisional: bool,
                      identified_date: dt.date | None, eliminated_date: dt.date | None, category: str | None,

@@ -10,13 +10,13 @@ from sqlalchemy import insert, select, update
 
 from ..issues import Issue
 from . import tables as t
+from .bulk import insert_rows
 from .db import Database
 from .locks import claim_content
 from .records import Submission
 
 _S = t.submissions
 _SV = t.submission_villages
-_INSERT_ISSUE = insert(t.issues)
 
 
 class Submissions:
@@ -63,7 +63,7 @@ class Submissions:
 
     def add_issues(self, submission_id: int, issues: Sequence[Issue]) -> None:
         if issues:
-            self.db.conn.execute(_INSERT_ISSUE, [
+            insert_rows(self.db.conn, t.issues, [
                 {"submission_id": submission_id, "code": i.code, "severity": i.severity, "sheet": i.sheet,
                  "row": i.row, "column_name": i.column, "value": i.value, "message": i.message, "hint": i.hint}
                 for i in issues])
