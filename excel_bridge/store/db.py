@@ -185,16 +185,36 @@ class Database:
                 conn.rollback()
             conn.close()
 
+    @contextlib.contextmanager
+    def _one_read(self) -> Iterator[Connection]:
+        """The connection for one read statement: the open block's, or (PostgreSQL, outside one) a connection in
+        autocommit, where the statement is its own snapshot and needs no BEGIN and ROLLBACK round trips around it
+        (the city's read-only ledgers keep their READ ONLY transaction); SQLite: a snapshot of its own."""
+        if self._conn is not None or self.is_sqlite or self.read_only:
+            with self.snapshot() as conn:
+                yield conn
+            return
+        conn = self._connect(immediate=False).execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield conn
+        except DBAPIError as exc:
+            failure = self._failure(exc)
+            if isinstance(failure, LedgerUnavailable):
+                raise failure from exc
+            raise
+        finally:
+            conn.close()
+
     def rows(self, statement: Executable, params: Any = None) -> list[Any]:
-        with self.snapshot() as conn:
+        with self._one_read() as conn:
             return list(conn.execute(statement, params) if params is not None else conn.execute(statement))
 
     def first(self, statement: Executable, params: Any = None) -> Any:
-        with self.snapshot() as conn:
+        with self._one_read() as conn:
             return (conn.execute(statement, params) if params is not None else conn.execute(statement)).first()
 
     def scalar(self, statement: Executable, params: Any = None) -> Any:
-        with self.snapshot() as conn:
+        with self._one_read() as conn:
             return conn.execute(statement, params).scalar() if params is not None else conn.execute(statement).scalar()
 
     def stream(self, statement: Executable, *, batch: int = 2000) -> Iterator[Any]:
