@@ -38,7 +38,7 @@ if _DIR:
     _PARAM = r"%\([a-z_]+?_N\)s(::[A-Z]+)?"
     _FOLD = ((re.compile(r"\s+"), " "), (re.compile(r"%\(([a-z_]+?)_\d+(_\d+)?\)s"), r"%(\1_N)s"),
              (re.compile(rf"\({_PARAM}(, {_PARAM})*\)"), "(LIST)"), (re.compile(r"\(LIST\)(, \(LIST\))+"), "(LIST)"),
-             (re.compile(rf"({_PARAM})(, {_PARAM})+"), r"\1"), (re.compile(r"\b[a-z]_[0-9a-f]{10,12}\b"), "SCHEMA"),
+             (re.compile(rf"({_PARAM})(, {_PARAM})+"), r"\1"), (re.compile(r"\b[a-z]+_[0-9a-f]{10,12}\b"), "SCHEMA"),
              (re.compile(r"\b\d+\b"), "0"))
     _PRODUCT = os.environ["EB_SQL_PRODUCT"]  # statements the tests' own SQL runs are not the product's
 
