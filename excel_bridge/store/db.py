@@ -175,9 +175,7 @@ class Database:
             self._conn = conn
             yield conn
         except DBAPIError as exc:
-            failure = self._failure(exc)
-            if isinstance(failure, LedgerUnavailable):
-                raise failure from exc
+            self._raise_if_lost(exc)
             raise
         finally:
             self._conn = None
@@ -198,12 +196,17 @@ class Database:
         try:
             yield conn
         except DBAPIError as exc:
-            failure = self._failure(exc)
-            if isinstance(failure, LedgerUnavailable):
-                raise failure from exc
+            self._raise_if_lost(exc)
             raise
         finally:
             conn.close()
+
+    def _raise_if_lost(self, exc: DBAPIError) -> None:
+        """A read that failed because the ledger is gone (connection lost, disk full): said as LedgerUnavailable;
+        any other failure is the caller's to raise as it is."""
+        failure = self._failure(exc)
+        if isinstance(failure, LedgerUnavailable):
+            raise failure from exc
 
     def rows(self, statement: Executable, params: Any = None) -> list[Any]:
         with self._one_read() as conn:
