@@ -70,6 +70,12 @@ FULL_ONLY = frozenset(json.loads((Path(__file__).with_name("postgres_halves.json
                       ["full_only"])
 
 
+def pytest_terminal_summary(terminalreporter):
+    if POSTGRES and not EVERY_BACKEND:  # (xdist does not count a worker's deselected tests in its summary)
+        terminalreporter.write_line(f"PostgreSQL halves run only with EB_TEST_BACKENDS=all: the modules marked "
+                                    f"backends_full, and the {len(FULL_ONLY)} tests of tests/postgres_halves.json")
+
+
 def pytest_collection_modifyitems(config, items):
     if EVERY_BACKEND:
         return
