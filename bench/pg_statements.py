@@ -9,8 +9,10 @@ A check, not a test (it runs the PostgreSQL half of the suite twice, 10–20 min
   - modules marked `pytest.mark.backends_full`: their PostgreSQL half ran nothing the other modules' do not;
   - the tests listed in tests/postgres_halves.json (`--choose` writes it): a module's halves are chosen greedily,
     most statements not yet reached per second first, until the halves that run reach every statement the full run
-    reaches. Kept whatever the count: tests that are not a half (PostgreSQL only), and the modules of the advisory
-    locks, the migrations, the store and the workflow.
+    reaches. Kept whatever the count: tests that are not a half (PostgreSQL only), and those the file's
+    `kept_on_both` names, whose PostgreSQL half proves the server's behaviour (the advisory locks, the migrations,
+    the store, the workflow, a lost connection, the fixtures' ledgers, numbers counted in SQL, a transaction undone,
+    statements counted).
 This script shows that the claim holds: it runs the test files that reach PostgreSQL (`-k "not sqlite"`) once as
 README's test command does and once with EB_TEST_BACKENDS=all, with a logger in every Python process the tests start
 (the CLI's processes and their workers too, through a sitecustomize on PYTHONPATH), and lists each statement (its
@@ -19,7 +21,7 @@ type: PostgreSQL refuses a text where it wants a date, SQLite does not) and send
 reached and the default run did not. Exit status 1 if there is any: then run `--choose` again (or mark the module
 `backends` again). `--per-module` instead runs each file alone and lists what only it reaches.
 What it cannot see: a test that relies on a result's order or a server's behaviour that no statement shows; such a
-test belongs in a module kept on both backends. Linux (it reads /proc to tell the session's workers).
+test belongs in `kept_on_both`. Linux (it reads /proc to tell the session's workers).
 The last line is one JSON object: the counts and the seconds of the runs.
 """
 
