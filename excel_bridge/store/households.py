@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text,
 from . import tables as t
 from .bulk import JsonText, insert_rows
 from .db import IN_LIST, Database, in_chunks
-from .records import HouseholdRow, day, revived
+from .records import HouseholdRow, revived
 from .tables import dumps
 
 _H = t.households
@@ -65,15 +65,8 @@ def new_household(*, head_id: str, head_name: str | None, town: str, village: st
 def _row_as_stored(household_id: int, values: dict[str, Any], data: str, assessment: str) -> HouseholdRow:
     """The HouseholdRow a read-back of a household just inserted with these values gives (its JSON columns as the
     text stored), without reading it back."""
-    return HouseholdRow(
-        id=household_id, household_no=values["household_no"], provisional=bool(values["provisional"]),
-        head_id=values["head_id"], head_name=values["head_name"], town=values["town"], village=values["village"],
-        state=values["state"], version=values["version"], opinion=values["opinion"], on_file=bool(values["on_file"]),
-        lead_date=day(values["lead_date"]), identified_date=day(values["identified_date"]),
-        eliminated_date=day(values["eliminated_date"]), category=values["category"],
-        submission_id=values["submission_id"], row=values["row"], data=revived(json.loads(data)),
-        assessment=json.loads(assessment), errors=values["errors"], warnings=values["warnings"],
-        updated_at=values["updated_at"])
+    return HouseholdRow.of_mapping({**values, "id": household_id, "data": json.loads(data),
+                                    "assessment": json.loads(assessment)})
 
 
 class Households:

@@ -84,7 +84,11 @@ class HouseholdRow:
 
     @classmethod
     def of(cls, r: Any) -> "HouseholdRow":
-        m = r._mapping
+        return cls.of_mapping(r._mapping)
+
+    @classmethod
+    def of_mapping(cls, m: Any) -> "HouseholdRow":
+        """From a row's mapping, or the dict of values a household was inserted with (its JSON decoded)."""
         values = {f.name: m[f.name] for f in _HOUSEHOLD_FIELDS}
         values.update(provisional=bool(m["provisional"]), on_file=bool(m["on_file"]), lead_date=day(m["lead_date"]),
                       identified_date=day(m["identified_date"]), eliminated_date=day(m["eliminated_date"]),
