@@ -30,6 +30,17 @@ CORPUS = _SHARED_CORPUS if _SHARED_CORPUS.is_dir() else Path(__file__).parent / 
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _in_an_empty_folder(tmp_path_factory) -> Iterator[None]:
+    """Every test (and every CLI run it starts without a folder of its own) runs in an empty folder: a command looks
+    for the district's workspace in and beside the folder it runs in, and a checkout where README's first command
+    ran holds one (demo-district/)."""
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(here)
+
+
 @pytest.fixture(scope="session")
 def config() -> Config:
     return load_config()
