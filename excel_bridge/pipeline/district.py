@@ -4,7 +4,9 @@ the master. Drops that arrive while it writes are coalesced into the next run.
 
 A decision workbook is never overwritten unread: the writer replaces a town's workbook (or the master)
 only if it is still what the system last wrote or read (else the new one goes beside it, "(更新于…)"),
-and records what it wrote before the file takes its name, so a pass never mistakes it for an edit.
+and records what it wrote before the file takes its name, so a pass never mistakes it for an edit. A town's
+workbook still in place as written is kept when its writer, run dry, would write the same (writers.digest):
+most passes change one town's data, and the others' workbooks then cost a read of the ledger, not a build.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
     from ..departments.share_back import monthly_exports  # the writers and the exports' models: loaded by the worker
     from ..provincial.export import pass_exports  # that writes, not by every pass's main process
     from ..writers.master import write_master
-    from ..writers.town import write_town_workbook
+    from ..writers.town import town_workbook_path, write_town_workbook
 
     ws = Workspace(Path(job.root))
     result = DistrictResult()
@@ -89,7 +91,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
         sizes = Counter(c.town for c in counted)  # each workbook's size: built in memory when small
         ok = True
-        for town in config.settings.towns:
+        for town in config.settings.towns:  # each written only when it would differ from the one in place
             notes = pending_notes(store, level=TOWN, town=town)
             town_ok = _write(store, ws, result, TEXT["district.town_workbook"].format(town=town),
                              lambda record, town=town, notes=notes: (
@@ -97,7 +99,9 @@ def district_job(job: DistrictJob) -> DistrictResult:
                                     only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
                                     before_replace=record,
                                     statistics=compute(facts, as_of=job.as_of, town=town, **scope),
-                                    checks=checks, households=sizes[town])), kind="town")
+                                    checks=checks, households=sizes[town],
+                                    same_as=_digest_in_place(store, ws, town_workbook_path(ws, town)))),
+                             kind="town")
             ok &= town_ok
             if town_ok:
                 mark_notes_shown(store, level=TOWN, town=town)
@@ -158,9 +162,14 @@ def _write(store: Store, ws: Workspace, result: DistrictResult, what: str, write
             what=what, reason=os_problem(cause) if cause is not None else exc))
         log.error(TEXT["district.log.failed"], what, os_problem(cause) if cause is not None else repr(exc))
         return False
+    if placed.kept:  # what is in place is what it would have been: nothing written, nothing to report
+        return True
     if placed.locked:  # the new workbook went beside the target (open in Excel, or edited since read)
         restore(ws.key(placed.path))
         _drop_stale_side_files(store, ws, placed)
+    elif placed.digest is not None:
+        with store.atomic():
+            store.outputs.set_digest(ws.key(placed.path), placed.digest)
     result.placed.append(placed)
     return True
 
@@ -172,6 +181,15 @@ def _now() -> dt.datetime:
 def _unchanged(store: Store, ws: Workspace):
     """A decision workbook may be replaced only if it is what we wrote or last read."""
     return lambda target: store.outputs.sha_of(ws.key(target)) == sha256_of(target)
+
+
+def _digest_in_place(store: Store, ws: Workspace, target: Path) -> str | None:
+    """The digest (writers.digest) of the workbook at `target` if that file is still the one the system wrote with
+    it; None (the workbook is written anew) when it is missing, edited, replaced or of an older ledger."""
+    try:
+        return store.outputs.digest_if(ws.key(target), sha256_of(target)) if target.is_file() else None
+    except OSError:
+        return None
 
 
 def _drop_stale_side_files(store: Store, ws: Workspace, placed: Placed) -> None:

@@ -19,7 +19,7 @@ from ..messages import TEXT
 from . import tables as t
 from .db import Database
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 HEAD = f"v{SCHEMA_VERSION}"
 REVISIONS = Path(__file__).with_name("revisions")
 _LOCK_KEY = 740205  # PostgreSQL advisory lock: two programs creating or upgrading one database wait for each other

@@ -37,6 +37,14 @@ class Outputs:
     def sha_of(self, key: str) -> str | None:
         return self.db.scalar(select(_O.c.sha256).where(_O.c.path == key))
 
+    def set_digest(self, key: str, digest: str) -> None:
+        """The digest of what the writer of the workbook at `key` asked of XlsxWriter (writers.digest)."""
+        self.db.conn.execute(update(_O).where(_O.c.path == key).values(digest=digest))
+
+    def digest_if(self, key: str, sha256: str) -> str | None:
+        """The digest recorded for the workbook at `key`, if the file there is still the one it was recorded with."""
+        return self.db.scalar(select(_O.c.digest).where(_O.c.path == key, _O.c.sha256 == sha256))
+
 
 class Pending:
     """Outputs due to be written again: (kind, town, village); the district's workbooks as ("district", "", "")."""

@@ -207,6 +207,7 @@ outputs = Table(
     Column("sha256", Words, nullable=False),
     Column("kind", Words, nullable=False),
     Column("written_at", Stamp, nullable=False),
+    Column("digest", Words),                           # what its writer asked of XlsxWriter (writers.digest)
 )
 
 # Outputs that must be written again (a returned copy, a 公示名单, the district's workbooks) because writing

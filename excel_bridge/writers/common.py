@@ -109,11 +109,14 @@ def meta_rows(kind: str, version: str, **fields: object) -> list[tuple[str, str]
 @dataclass(frozen=True)
 class Placed:
     """Where a workbook ended up: the target, or a side file when the target was locked (`lock`: the office
-    lock file that said it is open, when that was the reason)."""
+    lock file that said it is open, when that was the reason). `kept`: nothing was written, the workbook in place
+    being what it would have been; `digest`: what its writer asked of XlsxWriter (writers.digest), when known."""
 
     path: Path
     locked: bool = False
     lock: Path | None = None
+    kept: bool = False
+    digest: str | None = None
 
 
 def office_lock_names(name: str) -> list[str]:

@@ -186,11 +186,17 @@ IN_MEMORY_HOUSEHOLDS = 1_000
 
 
 def new_workbook(path: str, *, households: int | None = None) -> tuple[xlsxwriter.Workbook, Formats]:
-    """A new workbook at path; `households`: how many the workbook is about (None: unknown, built on disk)."""
-    small = households is not None and households <= IN_MEMORY_HOUSEHOLDS
-    wb = xlsxwriter.Workbook(path, {"in_memory" if small else "constant_memory": True, "strings_to_numbers": False,
-                                    "strings_to_formulas": False, "strings_to_urls": False})
+    """A new workbook at path and its formats; `households`: how many the workbook is about (None: unknown, built
+    on disk)."""
+    wb = blank_workbook(path, households=households)
     return wb, Formats(wb)
+
+
+def blank_workbook(path: str, *, households: int | None = None) -> xlsxwriter.Workbook:
+    """A new workbook at path, no format made yet (see new_workbook)."""
+    small = households is not None and households <= IN_MEMORY_HOUSEHOLDS
+    return xlsxwriter.Workbook(path, {"in_memory" if small else "constant_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False})
 
 
 def write_meta(wb: xlsxwriter.Workbook, rows: Sequence[tuple[str, str]]) -> None:

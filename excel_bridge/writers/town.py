@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..alerts import Alert, Elimination
 from ..config import Config
@@ -21,9 +23,10 @@ from ..workspace import Workspace
 from .common import Placed, meta_rows, place_atomically
 from .decision_table import write_decision_sheet
 from .department_sheets import write_department_sheet, write_verified_sheet
+from .digest import Digest
 from .master_round import write_round_progress
 from .statistics_sheet import write_checks, write_tables
-from .tables import Col, Formats, new_workbook, write_meta, write_table
+from .tables import Col, Formats, blank_workbook, write_meta, write_table
 from .town_provincial import write_entry_sheet
 
 TOWN_KIND = "excel_bridge.town_review"
@@ -38,10 +41,12 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
                         only_if: Callable[[Path], bool] | None = None,
                         before_replace: Callable[[Path, Path], None] | None = None,
                         statistics: Statistics | None = None, checks: TownChecks | None = None,
-                        households: int | None = None) -> Placed:
+                        households: int | None = None, same_as: str | None = None) -> Placed:
     """The town's workbook; `alerts` and `eliminations` (the district's, this town's drawn) and `statistics` (this
     town's figures, 本镇统计) are computed by the pipeline once for all towns, as is `households` (how many the town has:
-    a small town's workbook is built in memory)."""
+    a small town's workbook is built in memory). `same_as`: the digest (writers.digest) of the workbook in place,
+    given when that file is still what the system wrote: if this one would be the same, nothing is written
+    (`Placed.kept`). The placed workbook's own digest comes back in `Placed.digest`."""
     rows = store.households.list(town=town, states=deciding(TOWN), on_file=True)
     stats = statistics or statistics_of(store, config, as_of, town=town)
     kaohe = (checks or checks_of(store, config, as_of, town=town)).for_town(town)
@@ -49,8 +54,8 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
     if households is None:  # (the pipeline counted them with the district's numbers)
         households = store.households.count_where(town=town)
 
-    def build(tmp: Path) -> None:
-        wb, fmt = new_workbook(str(tmp), households=households)
+    def content(wb: Any) -> None:  # every sheet but the meta sheet (its 生成时间 is not the town's data)
+        fmt = Formats(wb)
         write_decision_sheet(wb, fmt, store, config, level=TOWN, rows=rows, notes=notes or [],
                              instruction=TEXT["town.instruction"].format(town=town))
         _decided(wb, fmt, store.views.town_decisions(town, town_level=TOWN, district_level=DISTRICT))
@@ -65,10 +70,24 @@ def write_town_workbook(ws: Workspace, store: Store, config: Config, town: str, 
             district=stats.district, scope=town, as_of=stats.as_of)], stats.tables, one_page=True)
         write_checks(wb, fmt, TOWN_CHECKS_SHEET, [TEXT["checks.sheet_title"].format(
             district=stats.district, scope=town, as_of=as_of)], kaohe.table, kaohe.items)
+
+    if same_as is not None:  # a dry run first: the ledger read, nothing built
+        dry = Digest()
+        content(dry.workbook)
+        if dry.hexdigest() == same_as:
+            return Placed(target, kept=True, digest=same_as)
+    made: list[str] = []
+
+    def build(tmp: Path) -> None:
+        wb = blank_workbook(str(tmp), households=households)
+        digest = Digest(wb)
+        content(digest.workbook)
         write_meta(wb, meta_rows(TOWN_KIND, "1", 区=config.settings.district, 镇=town))
         wb.close()
+        made.append(digest.hexdigest())
 
-    return place_atomically(target, build, only_if=only_if, before_replace=before_replace)
+    placed = place_atomically(target, build, only_if=only_if, before_replace=before_replace)
+    return replace(placed, digest=made[-1])
 
 
 SENT_UP_SHEET = "本镇已决定"
