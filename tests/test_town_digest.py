@@ -11,6 +11,7 @@ from factory import AS_OF, write_village
 from trust_helpers import TOWN
 
 from excel_bridge.intake import sha256_of
+from excel_bridge.pipeline.district import _digest_in_place
 from excel_bridge.store import Store
 from excel_bridge.writers.digest import Digest
 
@@ -74,9 +75,11 @@ def _stat(path):
 
 
 def _digests(ws) -> dict[str, str | None]:
+    """Each town's recorded digest, if the record is of the file in place."""
     with Store.open(ws.database(None)) as store:
-        return {town: store.outputs.digest_if(ws.key(ws.town_review_path(town)),
-                                              sha256_of(ws.town_review_path(town))) for town in (TOWN, OTHER)}
+        records = {town: store.outputs.record_of(ws.key(ws.town_review_path(town))) for town in (TOWN, OTHER)}
+    return {town: r.digest if r and r.sha256 == sha256_of(ws.town_review_path(town)) else None
+            for town, r in records.items()}
 
 
 def test_only_the_town_a_file_changed_is_written_again(ws, proc, config):
@@ -114,8 +117,22 @@ def test_a_workbook_deleted_or_replaced_is_written_again(ws, proc, config):
     report = proc.run_pass(wait=0.05, force_outputs=True)
     assert ws.town_review_path(OTHER) in {p.path for p in report.outputs}
     assert ws.town_review_path(OTHER).is_file()
-    with Store.open(ws.database(None)) as store:  # a record of the file, but not of the one in place now
-        assert store.outputs.digest_if(ws.key(ws.town_review_path(OTHER)), "0" * 64) is None
+    assert _digests(ws)[OTHER] is not None  # recorded with the new file
+
+
+def test_a_town_with_a_file_received_since_is_written_without_a_dry_run(ws, proc, config):
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    proc.run_pass(wait=0.05)
+    target = ws.town_review_path(OTHER)
+    with Store.open(ws.database(None)) as store:
+        record = store.outputs.record_of(ws.key(target))
+        assert record is not None and record.digest is not None
+        assert _digest_in_place(store, ws, target, None) == record.digest
+        assert _digest_in_place(store, ws, target, record.written_at - dt.timedelta(seconds=1)) == record.digest
+        assert _digest_in_place(store, ws, target, record.written_at) is None  # the same second: no guess
+        assert store.submissions.latest_by_town().keys() == {TOWN}
+        target.write_bytes(target.read_bytes() + b"\0")  # not the file recorded
+        assert _digest_in_place(store, ws, target, None) is None
 
 
 def test_a_new_day_writes_every_town_again(ws, proc, config):

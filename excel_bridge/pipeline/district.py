@@ -90,6 +90,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
         keep_pass_snapshot(store, job.as_of, statistics.tables, config)  # the month's numbers until it is reported
         checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
         sizes = Counter(c.town for c in counted)  # each workbook's size: built in memory when small
+        received = store.submissions.latest_by_town()
         ok = True
         for town in config.settings.towns:  # each written only when it would differ from the one in place
             notes = pending_notes(store, level=TOWN, town=town)
@@ -100,7 +101,8 @@ def district_job(job: DistrictJob) -> DistrictResult:
                                     before_replace=record,
                                     statistics=compute(facts, as_of=job.as_of, town=town, **scope),
                                     checks=checks, households=sizes[town],
-                                    same_as=_digest_in_place(store, ws, town_workbook_path(ws, town)))),
+                                    same_as=_digest_in_place(store, ws, town_workbook_path(ws, town),
+                                                             received.get(town)))),
                              kind="town")
             ok &= town_ok
             if town_ok:
@@ -183,11 +185,16 @@ def _unchanged(store: Store, ws: Workspace):
     return lambda target: store.outputs.sha_of(ws.key(target)) == sha256_of(target)
 
 
-def _digest_in_place(store: Store, ws: Workspace, target: Path) -> str | None:
+def _digest_in_place(store: Store, ws: Workspace, target: Path, received: dt.datetime | None) -> str | None:
     """The digest (writers.digest) of the workbook at `target` if that file is still the one the system wrote with
-    it; None (the workbook is written anew) when it is missing, edited, replaced or of an older ledger."""
+    it. None — the workbook is written anew, without a dry run first — when it is missing, edited, replaced, of an
+    older ledger, or when a file of its town was `received` since it was written (what it shows has then almost
+    surely changed, and a dry run would only add its cost; under a stream of drops most towns have one)."""
+    record = store.outputs.record_of(ws.key(target))
+    if record is None or record.digest is None or (received is not None and received >= record.written_at):
+        return None
     try:
-        return store.outputs.digest_if(ws.key(target), sha256_of(target)) if target.is_file() else None
+        return record.digest if sha256_of(target) == record.sha256 else None
     except OSError:
         return None
 

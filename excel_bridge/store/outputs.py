@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import delete, insert, select, update
 
@@ -13,6 +14,12 @@ from .db import Database
 
 _O = t.outputs
 _N = t.decision_notes
+
+
+class OutputRecord(NamedTuple):
+    sha256: str
+    written_at: dt.datetime
+    digest: str | None
 
 
 class Outputs:
@@ -41,9 +48,10 @@ class Outputs:
         """The digest of what the writer of the workbook at `key` asked of XlsxWriter (writers.digest)."""
         self.db.conn.execute(update(_O).where(_O.c.path == key).values(digest=digest))
 
-    def digest_if(self, key: str, sha256: str) -> str | None:
-        """The digest recorded for the workbook at `key`, if the file there is still the one it was recorded with."""
-        return self.db.scalar(select(_O.c.digest).where(_O.c.path == key, _O.c.sha256 == sha256))
+    def record_of(self, key: str) -> OutputRecord | None:
+        """What is recorded of the workbook at `key`: the SHA-256 of the file, when, and its digest (if any)."""
+        rows = self.db.rows(select(_O.c.sha256, _O.c.written_at, _O.c.digest).where(_O.c.path == key))
+        return OutputRecord(*rows[0]) if rows else None
 
 
 class Pending:

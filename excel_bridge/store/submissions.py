@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from ..issues import Issue
 from . import tables as t
@@ -69,6 +69,11 @@ class Submissions:
                 for i in issues])
 
     # --- reads ---
+    def latest_by_town(self) -> dict[str, dt.datetime]:
+        """When each town last had a file received (any kind: village files, its decision workbook)."""
+        q = select(_S.c.town, func.max(_S.c.received_at)).where(_S.c.town.is_not(None)).group_by(_S.c.town)
+        return {town: at for town, at in self.db.rows(q)}
+
     def get(self, submission_id: int) -> Submission | None:
         r = self.db.first(select(_S).where(_S.c.id == submission_id))
         return self.with_villages([r])[0] if r is not None else None
