@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .decision_sheet import ANY_CHOICE, CHOICES, COLUMNS, SHEETS, TOKEN_HEADER, DecisionColumns, parse_token
 from .errors import TransitionRefused, UnreadableFile
@@ -23,8 +24,10 @@ from .ledger_tokens import current, token_ever_valid
 from .messages import TEXT
 from .normalize import clean_text, norm_header, parse_date, plain_text
 from .read import sheet_rows
-from .store import HouseholdRow, Store
 from .workflow import CLOSE, DECIDER, DISTRICT_REDUCE, REJECT, RETURN, TOWN, TOWN_REDUCE, check_move, transition
+
+if TYPE_CHECKING:  # a worker reading files loads no SQLAlchemy
+    from .store import HouseholdRow, Store
 
 log = logging.getLogger(__name__)
 

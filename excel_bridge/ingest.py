@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .check import CheckResult
 from .config import Config
@@ -26,7 +26,6 @@ from .member_changes import LEFT, member_changes
 from .messages import TEXT, show
 from .normalize import PROVISIONAL_PREFIX, is_provisional_no
 from .rules import Assessment
-from .store import HouseholdRow, Store, Submission
 from .validate import Parsed, Record
 from .village_step import lead_channel, marked_not_proposed, village_step
 from .workflow import (
@@ -56,6 +55,9 @@ from .workflow import (
     transition,
     transition_many,
 )
+
+if TYPE_CHECKING:  # a worker reading files loads no SQLAlchemy
+    from .store import HouseholdRow, Store, Submission
 
 # Issues that come from the ledger (state, other villages, the identified date, a monitored household the file
 # left out), not from checking the file alone; everything the file alone shows is found by check.check_parsed,

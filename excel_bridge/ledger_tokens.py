@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .decision_sheet import Token, issued_for, make_entry_token, make_token, make_warning_token, shown_digest
 from .follow_up import CHANGED_ON
-from .store import EntryDue, HouseholdRow, Store, WarningRow
+
+if TYPE_CHECKING:  # a worker reading files loads no SQLAlchemy
+    from .store import EntryDue, HouseholdRow, Store, WarningRow
 
 SECRET_KEY = "token_secret"  # the ledger's meta entry holding the secret, made with the ledger (store.migrations)
 _POSITIONS = ("_sheet", "_row")  # where a record stood in the file: moving rows changes nothing decided

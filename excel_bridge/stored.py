@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .store import HouseholdRow, Store
 from .validate import Household, Record
+
+if TYPE_CHECKING:
+    from .store import HouseholdRow, Store
 
 
 def household_from_ledger(store: Store, row: HouseholdRow,

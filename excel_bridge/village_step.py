@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import Config
 from .issues import Issue, make_issue
 from .messages import TEXT
 from .review_checks import NEEDED, latest_key, notice_days, passed
 from .rules import Assessor
-from .store import Event, HouseholdRow, Store
 from .stored import household_from_ledger
 from .workflow import (
     ABSENT_SINCE,
@@ -38,6 +36,10 @@ from .workflow import (
     plan_move,
     transition_many,
 )
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .store import Event, HouseholdRow, Store
 
 MATTER_FOR_STATE = {LEAD: "纳入监测", ASSISTING: "风险消除"}
 ACTION_FOR_STATE = {LEAD: "评议公示通过", ASSISTING: "风险消除评议公示通过"}

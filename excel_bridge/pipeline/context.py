@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..intake import Candidate
 from ..runner import Runner
-from ..store import Store
 from ..workspace import Workspace
 from ..writers.common import Placed
 
 if TYPE_CHECKING:
+    from ..store import Store  # a worker importing pipeline.jobs loads no SQLAlchemy
     from .jobs import Reading
 
 Place = tuple[str, str]  # (town, village)

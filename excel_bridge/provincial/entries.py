@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..decision_sheet import (
     ENTERED,
@@ -24,8 +25,10 @@ from ..decisions import DecisionRow, note_refused_row, read_table
 from ..ledger_tokens import entry_digest, ledger_secret
 from ..messages import TEXT
 from ..normalize import clean_text, is_provisional_no
-from ..store import EntryDue, Store
 from ..workflow import AGREE, ASSISTING, DISTRICT, ELIMINATED, TOWN
+
+if TYPE_CHECKING:
+    from ..store import EntryDue, Store
 
 log = logging.getLogger(__name__)
 
