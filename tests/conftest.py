@@ -155,6 +155,8 @@ class Server:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             for role in self.roles:
                 if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                    # PostgreSQL 15 does not make a role's creator its member, and DROP OWNED BY needs it
+                    conn.execute(text(f"GRANT {role} TO CURRENT_USER"))
                     conn.execute(text(f"DROP OWNED BY {role}"))
                     conn.execute(text(f"DROP ROLE {role}"))
         self.engine.dispose()
