@@ -4,6 +4,8 @@ share the block's transaction as before. Real SQLite and, where EB_TEST_POSTGRES
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import event, func, select
 
@@ -41,3 +43,37 @@ def test_a_lone_read_needs_no_transaction_on_postgresql_and_a_block_keeps_its_ow
     if store.db.dialect == "postgresql":
         assert lone == [False, False, False]
         assert seen == [True, True, True]
+
+
+def test_a_worker_keeps_its_engine_between_jobs_but_no_connection(store, tmp_path):
+    """`keep_engine` (the district job, in a worker, job after job): the same ledger opened again gets the engine of
+    the time before, with what it compiled; closing closes every connection, so a SQLite ledger replaced between
+    two jobs is read as it is now. At most KEPT_ENGINES are kept, the least recently used let go."""
+    from excel_bridge.store import Store
+    from excel_bridge.store.db import KEPT_ENGINES
+
+    target = store.db.url.render_as_string(hide_password=False)
+    with Store.open(target, keep_engine=True) as first:
+        engine = first.db.engine
+        with first.atomic():
+            first.meta.set("kept", "1")
+    assert engine.pool.checkedout() == 0
+    with Store.open(target, keep_engine=True) as second:
+        assert second.db.engine is engine
+        assert second.meta.get("kept") == "1"
+    with Store.open(target) as unkept:
+        assert unkept.db.engine is not engine
+    if not store.db.is_sqlite:
+        return
+    store.close()
+    ledger = store.db.url.database
+    with Store.open(tmp_path / "another.sqlite") as other:
+        assert other.meta.get("kept") is None
+    os.replace(tmp_path / "another.sqlite", ledger)
+    with Store.open(target, keep_engine=True) as third:
+        assert third.db.engine is engine
+        assert third.meta.get("kept") is None
+    for n in range(KEPT_ENGINES):
+        Store.open(tmp_path / f"{n}.sqlite", keep_engine=True).close()
+    with Store.open(target, keep_engine=True) as fourth:
+        assert fourth.db.engine is not engine

@@ -68,7 +68,7 @@ def district_job(job: DistrictJob) -> DistrictResult:
 
     ws = Workspace(Path(job.root))
     result = DistrictResult()
-    with FileLock(str(ws.outputs_lock_path)), Store.open(job.database) as store:
+    with FileLock(str(ws.outputs_lock_path)), Store.open(job.database, keep_engine=True) as store:
         config = workspace_config(job.root)
         _clear_spools(ws)
         assisting: list[HouseholdRow] = []

@@ -93,10 +93,13 @@ class Store:
         self.moves = Moves(self.households, self.events)  # what workflow.transition is handed
 
     @classmethod
-    def open(cls, target: str | Path, *, timeout: float = 30.0, create_schema: bool = False) -> "Store":
+    def open(cls, target: str | Path, *, timeout: float = 30.0, create_schema: bool = False,
+             keep_engine: bool = False) -> "Store":
         """Open (creating or upgrading) the ledger at a SQLite path or a database URL; a PostgreSQL URL that names a
-        schema of its own needs it made (`create_schema`: by init)."""
-        db = Database(target, timeout=timeout)
+        schema of its own needs it made (`create_schema`: by init). `keep_engine`: a worker that opens the same
+        ledger job after job reuses its engine (and the statements it compiled); closing still closes every
+        connection."""
+        db = Database(target, timeout=timeout, keep_engine=keep_engine)
         try:
             db.ensure_schema(create=create_schema)
             migrate(db)

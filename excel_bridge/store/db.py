@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +80,27 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+KEPT_ENGINES = 4  # engines a worker keeps between jobs (one per ledger; a watcher has one)
+_kept: dict[tuple[str, float], Engine] = {}
+
+
+def _kept_engine(url: URL, timeout: float, make: Callable[[], Engine]) -> Engine:
+    """The engine this process made before for the same ledger, or a new one kept for next time: a worker writing
+    the district's workbooks job after job compiles each statement once (a new engine compiles all of them again,
+    about 50 a job), and its dialect is set up once. Its connections are closed after each job all the same."""
+    key = (url.render_as_string(hide_password=False), timeout)
+    engine = _kept.pop(key, None) or make()
+    _kept[key] = engine  # the most recently used last
+    while len(_kept) > KEPT_ENGINES:
+        _kept.pop(next(iter(_kept))).dispose()
+    return engine
+
+
 class Database:
     """One database, used by one thread at a time (each process opens its own)."""
 
-    def __init__(self, target: str | Path, *, timeout: float = 30.0, read_only: bool = False) -> None:
+    def __init__(self, target: str | Path, *, timeout: float = 30.0, read_only: bool = False,
+                 keep_engine: bool = False) -> None:
         self.url = database_url(target)
         self.read_only = read_only  # PostgreSQL: every transaction READ ONLY, one snapshot each (the city's reads)
         self.dialect = self.url.get_backend_name()
@@ -93,7 +110,8 @@ class Database:
         self._writing = False
         self.grown = 0  # households added through this database since its planner statistics were looked at
         try:
-            self.engine = self._engine()
+            self.engine = _kept_engine(self.url, timeout, self._engine) if keep_engine and not read_only else \
+                self._engine()
         except (SQLAlchemyError, OSError, ValueError, ImportError) as exc:  # ImportError: its driver missing
             raise LedgerError(TEXT["ledger.cannot_open"].format(path=describe(self.url), error=exc)) from exc
 
