@@ -89,8 +89,11 @@ def test_a_workspace_run_by_relative_and_absolute_paths_and_copied_elsewhere(ws,
 
 # --- the crash test: kill -9 at random points of a cold pass, then a clean pass ---
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_killed_passes_then_a_clean_pass_equal_an_uninterrupted_run(tmp_path, seed, backend):
+def test_killed_passes_then_a_clean_pass_equal_an_uninterrupted_run(tmp_path, backend):
+    """One schedule of kills (seed 1: three in the first round, three while the towns' decisions are read); the
+    same property under other schedules is `python bench/crash.py DIR --kills N --seed S` (issue 23: it ran with a
+    second seed here, 34 s more of the suite for a second random draw of the same test)."""
+    seed = 1
     if backend is not None:
         pytest.skip("the crash test runs on the workspace's own SQLite ledger (bench/crash.py takes --database)")
     script = Path(__file__).resolve().parents[1] / "bench" / "crash.py"
