@@ -8,6 +8,10 @@ district run it: CPU seconds of one job, by what changed since the job before.
 Each kind is timed in this process (time.process_time: the job runs here, not in a worker), on a fresh workspace
 per repeat made by the tests' own factory (tests/factory.py: nine towns, two households a village). Prints a
 table, then one JSON line. Usage: python bench/district_job.py [--repeat 5]
+
+`--engine N`: N jobs after one village file on one ledger, alternating a kept engine (what the district job does in
+a worker, Store.open keep_engine) with a new one each job; the median CPU of each. Usage:
+python bench/district_job.py --engine 30
 """
 
 from __future__ import annotations
@@ -61,11 +65,52 @@ def one_repeat(base: Path) -> dict[str, list[float]]:
     return times
 
 
+def engine_ab(base: Path, jobs: int) -> dict[str, list[float]]:
+    """Jobs on one ledger, alternately with the engine kept from the job before and with a new one."""
+    from factory import AS_OF, workspace_on, write_village
+
+    from excel_bridge.pipeline import Processor
+    from excel_bridge.pipeline.district import DistrictJob, district_job
+    from excel_bridge.store import Store
+
+    ws = workspace_on(base / "ws", None)
+    write_village(ws.town_inbox("马坝镇") / "石塘村.xlsx", ws.config(), town="马坝镇", village="石塘村")
+    with Processor(ws, as_of=AS_OF, workers=1) as p:
+        p.district.request = lambda *a, **k: None
+        p.run_pass(wait=0.01)
+    job = DistrictJob(str(ws.root), ws.database(None), AS_OF)
+    opened = Store.open.__func__  # type: ignore[attr-defined]
+    times: dict[str, list[float]] = {"kept engine": [], "new engine": []}
+    try:
+        district_job(job)  # the first job makes the engine either way
+        for n in range(jobs):
+            keep = n % 2 == 0
+            Store.open = classmethod(lambda cls, *a, keep=keep, **k: opened(cls, *a, **{**k, "keep_engine": keep}))
+            started = time.process_time()
+            district_job(job)
+            times["kept engine" if keep else "new engine"].append(time.process_time() - started)
+    finally:
+        Store.open = classmethod(opened)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--engine", type=int, default=0, metavar="N", help="N jobs: kept engine against a new one")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="eb-district-job-"))
+    if args.engine:
+        try:
+            runs = engine_ab(base, args.engine)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+        medians = {kind: round(statistics.median(s), 4) for kind, s in runs.items()}
+        for kind, s in runs.items():
+            print(f"{kind:11s} {medians[kind]:.3f} s CPU, median of {len(s)}")
+        print(json.dumps({"district_job_cpu_s": medians, "jobs": {k: len(v) for k, v in runs.items()}},
+                         ensure_ascii=False))
+        return
     try:
         runs: dict[str, list[float]] = {}
         for _ in range(args.repeat):
