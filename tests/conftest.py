@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from factory import AS_OF, workspace_on  # noqa: E402
+from factory import AS_OF, SHARED_TOWNS, workspace_on  # noqa: E402
 from file_order import pytest_xdist_make_scheduler  # noqa: E402,F401 - README's --dist loadfile: longest files first
 
 from excel_bridge.config import Config, load_config  # noqa: E402
@@ -60,6 +60,7 @@ EVERY_BACKEND = os.environ.get("EB_TEST_BACKENDS", "") == "all"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "backends: run the module's ledger tests on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "all_towns: `ws` has all nine towns of 曲江区, not only 马坝镇 and 大塘镇")
     config.addinivalue_line("markers", "backends_full: run the module's ledger tests on SQLite, and on PostgreSQL "
                                        "as well when EB_TEST_BACKENDS=all")
     # the config cache (excel_bridge/config_cache.py) of this run, and of the CLI runs it starts: not the home's
@@ -204,11 +205,20 @@ def backend(request):
 # Building a ledger runs every schema revision (Alembic); copying a built one is far cheaper. A copy gets a
 # token secret of its own, as a ledger built anew would.
 
+# The tests' district is 曲江区 with two of its towns (马坝镇 and 大塘镇, SHARED_TOWNS): a district job writes
+# every town's workbook, and seven empty towns were a third of the CPU of a small workspace's first job (issue
+# 23). A test marked `all_towns` gets all nine (DistrictSettings()'s defaults, as the demo and `init` know them).
 @pytest.fixture(scope="session")
 def pristine_workspace(tmp_path_factory) -> Path:
-    """A workspace as `Workspace.init` leaves it with the defaults (its ledger on SQLite), made once per session
-    (per xdist worker). Never changed: `ws` and `store` copy it."""
-    return workspace_on(tmp_path_factory.mktemp("pristine") / "ws", None).root
+    """A workspace as `Workspace.init` leaves it with the defaults and two towns (its ledger on SQLite), made once
+    per session (per xdist worker). Never changed: `ws` and `store` copy it."""
+    return workspace_on(tmp_path_factory.mktemp("pristine") / "ws", None, towns=SHARED_TOWNS).root
+
+
+@pytest.fixture(scope="session")
+def pristine_nine_towns(tmp_path_factory) -> Path:
+    """The same with all nine towns of 曲江区: what `ws` copies for a test marked `all_towns`."""
+    return workspace_on(tmp_path_factory.mktemp("pristine9") / "ws", None).root
 
 
 def fresh_secret(ledger: Path) -> None:
@@ -284,11 +294,14 @@ def build_postgres_ledger(url: str, recipe: Recipe) -> None:
 
 @pytest.fixture
 def ws(request, tmp_path, backend, pristine_workspace) -> Workspace:
-    """A fresh district workspace (the defaults of `excel-bridge init`), its ledger on the test's backend."""
+    """A fresh district workspace (the defaults of `excel-bridge init`: 曲江区, with 马坝镇 and 大塘镇 only unless the
+    test is marked `all_towns`), its ledger on the test's backend."""
+    nine = request.node.get_closest_marker("all_towns") is not None
     if backend is None:
-        return copy_workspace(pristine_workspace, tmp_path / "ws")
+        return copy_workspace(request.getfixturevalue("pristine_nine_towns") if nine else pristine_workspace,
+                              tmp_path / "ws")
     build_postgres_ledger(backend, request.getfixturevalue("postgres_recipe"))
-    return workspace_on(tmp_path / "ws", backend)
+    return workspace_on(tmp_path / "ws", backend, **({} if nine else {"towns": SHARED_TOWNS}))
 
 
 @pytest.fixture

@@ -438,6 +438,9 @@ def member_count(ws: Any, **where: Any) -> int:
         return int(store.db.scalar(q))
 
 
+SHARED_TOWNS = {"马坝镇": [], "大塘镇": []}
+
+
 def workspace_on(root: Path, backend: str | None, **settings: Any) -> Any:
     """A fresh workspace at root whose ledger is on `backend` (None: its own SQLite file)."""
     from excel_bridge.settings import DistrictSettings

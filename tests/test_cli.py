@@ -359,6 +359,7 @@ def test_verbose_check_logs_in_chinese_with_times():
         assert proc.stdout == run(EXAMPLE, "--as-of", "2021-12-20").stdout
 
 
+@pytest.mark.all_towns
 def test_verbose_process_names_the_settings_and_every_workbook_written(ws, config):
     from factory import drop
 

@@ -29,6 +29,7 @@ def cfg(ws):
     return ws.config()
 
 
+@pytest.mark.all_towns
 def test_the_comparison_counts_lists_outcomes_leads_overdue_and_people_in_no_household(ws, cfg, proc):
     drop(ws, cfg, base_rows())
     proc.run_pass(wait=0.05)

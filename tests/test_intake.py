@@ -243,6 +243,7 @@ def test_files_in_the_inbox_root_or_an_unknown_town_folder_get_a_note_in_the_inb
     assert not any((ws.inbox_note_path(t)).exists() for t in ws.settings().towns)
 
 
+@pytest.mark.all_towns
 def test_a_file_in_a_subfolder_of_the_town_inbox_belongs_to_that_town(ws, proc, config):
     path = write_village(ws.town_inbox("枫湾镇") / "十二月" / "石塘村.xlsx", config, town="枫湾镇", village="龙岗村")
     report = proc.run_pass(wait=0.05)

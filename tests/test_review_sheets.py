@@ -118,6 +118,7 @@ def test_decision_columns_stand_beside_the_name_and_stay_in_view(ws, proc):
         3, "陈伟", "同意", "同意纳入监测", "李审核", T)
 
 
+@pytest.mark.all_towns
 def test_the_town_keeps_what_it_sent_up_and_what_came_back(ws, proc):
     cfg = ws.config()
     drop(ws, cfg, both_leads())
