@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from .. import zip_parts
 from .cells import MAC_EPOCH, WINDOWS_EPOCH, column_letter
 from .comments import CT_COMMENTS, CT_VML, REL_COMMENTS, REL_VML, check_drawing, comments_xml, read_comments, vml_xml
 from .markup import (
@@ -35,7 +36,6 @@ REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 APP_PROPS = "docProps/app.xml"
-COMPRESS_LEVEL = 1  # deflate level of the parts written (see save)
 
 _TAB_SELECTED = re.compile(rb'\stabSelected="(?:1|true)"')
 _FIT_TO_PAGE = re.compile(rb"<(?:\w+:)?pageSetUpPr\b[^>]*\bfitToPage=[\"'](?:1|true)[\"']")
@@ -324,9 +324,7 @@ class Package:
                 if local_name(child) in ("TitlesOfParts", "HeadingPairs"):
                     app.remove(child)
             self._changed[APP_PROPS] = serialize(app)
-        # level 1: a third of level 6's time (4 ms instead of 12 for a 250-household village's copy), for a
-        # file a fifth larger (166 KB instead of 136 KB)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL) as zout:
             written = set()
             for name in self._names:
                 if name in self._removed or name in written:
@@ -337,7 +335,7 @@ class Package:
                 else:
                     info = self._zin.getinfo(name)
                     zout.writestr(info, self._read(name), compress_type=zipfile.ZIP_DEFLATED,
-                                  compresslevel=COMPRESS_LEVEL)
+                                  compresslevel=zip_parts.LEVEL)
             for name, data in self._changed.items():
                 if name not in written and name not in self._removed:
                     zout.writestr(name, data)

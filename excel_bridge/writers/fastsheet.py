@@ -18,6 +18,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import zip_parts
 from .common import SPOOL_PREFIX, WrappedHeights
 
 _ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
@@ -87,11 +88,12 @@ def splice(xlsx: Path, spools: dict[str, tuple[RowSpool, int]]) -> None:
     """Put each spool's rows at the end of its sheet's <sheetData> ({part name: (spool, column count)}).
     The spools stay for the caller to discard."""
     out = xlsx.with_name(xlsx.name + ".splice")
-    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zout:
+    with zipfile.ZipFile(xlsx) as zin, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename not in spools:
-                zout.writestr(info, data)
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL)
                 continue
             spool, columns = spools[info.filename]
             spool.close()
@@ -101,9 +103,7 @@ def splice(xlsx: Path, spools: dict[str, tuple[RowSpool, int]]) -> None:
             last_row = spool.next_row - 1
             ref = f"A1:{xl_col_to_name(columns - 1)}{max(last_row, 1)}".encode()
             head = _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1)
-            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            with zout.open(entry, "w", force_zip64=True) as fh:
+            with zout.open(zip_parts.part(info.filename, info.date_time), "w", force_zip64=True) as fh:
                 fh.write(head)
                 with open(spool.path, "rb") as rows:
                     shutil.copyfileobj(rows, fh, 1 << 20)

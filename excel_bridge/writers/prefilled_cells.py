@@ -21,6 +21,8 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import zip_parts
+
 _ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what _ESCAPE changes
@@ -121,7 +123,8 @@ def splice_rows(xlsx: Path, sheets: Mapping[str, tuple[str, int, int]]) -> None:
     """Put each sheet's rows after its header row ({part name: (rows_xml, row count, column count)}), the sheet's
     dimension made to cover them; the workbook rewritten in place."""
     out = xlsx.with_name(xlsx.name + ".splice")
-    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+    with zipfile.ZipFile(xlsx) as zin, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename in sheets:
@@ -132,5 +135,5 @@ def splice_rows(xlsx: Path, sheets: Mapping[str, tuple[str, int, int]]) -> None:
                 ref = f"A1:{xl_col_to_name(columns - 1)}{count + 1}".encode()
                 head = _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1)
                 data = head + rows.encode("utf-8") + sep + tail
-            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL)
     os.replace(out, xlsx)
