@@ -41,3 +41,24 @@ def test_the_masters_spliced_sheets_and_a_returned_copy_are_deflated_at_level_1(
     assert {master[name] for name in big} == {zip_parts.LEVEL}, master
     copy = levels_of(next(ws.town_feedback(TOWN).rglob(f"*{VILLAGE}*反馈*.xlsx")))
     assert set(copy.values()) == {zip_parts.LEVEL}, copy
+
+
+def test_every_zip_the_package_writes_takes_its_level_from_zip_parts():
+    """A ZipFile opened for writing, and every compresslevel= given, name zip_parts.LEVEL: one home for the level."""
+    import ast
+
+    import excel_bridge
+
+    root = Path(excel_bridge.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            writing = (ast.unparse(node.func).endswith("ZipFile") and len(node.args) > 1
+                       and isinstance(node.args[1], ast.Constant) and node.args[1].value in ("w", "a", "x"))
+            levels = [ast.unparse(k.value) for k in node.keywords if k.arg == "compresslevel"]
+            if writing or levels:
+                found.append((path.relative_to(root).as_posix(), levels))
+    assert {rel for rel, _ in found} == {"ooxml/package.py", "writers/fastsheet.py", "writers/prefilled_cells.py"}
+    assert [(rel, levels) for rel, levels in found if levels != ["zip_parts.LEVEL"]] == []
