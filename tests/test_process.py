@@ -87,6 +87,25 @@ def _y_rows(*extra_members: dict) -> dict:
 
 # --- an exception in the middle of a file leaves the ledger exactly as before ---
 
+def test_the_district_job_is_asked_for_once_the_village_copy_is_back(ws, proc, config):
+    """The copy a clerk waits for goes first: the district's workbooks (asked for in the same pass) are started
+    only when it is written, so they neither take its worker nor share the cores with it (issue 23)."""
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    copy = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
+    asked: list[bool] = []
+    request = proc.district.request
+
+    def noted(*args, **kwargs):
+        asked.append(copy.exists())
+        request(*args, **kwargs)
+
+    proc.district.request = noted
+    report = proc.run_pass(wait=0.05)
+    assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied")]
+    assert asked == [True]
+    assert ws.master_path.exists()
+
+
 def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_path, config):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}

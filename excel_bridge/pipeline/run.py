@@ -1,8 +1,8 @@
 """One processing pass over a workspace, stage after stage:
 
     observe → archive → read (workers) → decisions → village files (applied as they are read) → department
-            lists → the day's moves → the district's workbooks (started: a background worker under watch,
-            the pass's pool otherwise) → returned copies and 公示名单 (workers) → notes
+            lists → the day's moves → returned copies (workers) and 公示名单, the district's workbooks started
+            once the first copy is back (a background worker under watch, the pass's pool otherwise) → notes
 
 One pass at a time per workspace (an OS lock that dies with its process) and per ledger (store.pass_lock: held
 at the database, so two workspace copies or machines on one ledger take turns); one bad file never stops the
@@ -147,15 +147,23 @@ class Processor:
         new_day = self.store.meta.get("outputs_day") != ctx.today.isoformat()
         if new_day:  # notices end with the date: households whose notice has ended move on now
             ctx.dirty |= advance_due(self.store, config, as_of=ctx.today, at=ctx.now())
-        # the district's workbooks are asked for first: they need nothing of the copies and notices, so in a
-        # one-off pass the job shares the pool with the copies instead of running alone after them
+        # the district's workbooks are due (recorded now: a pass killed from here on leaves them due), and asked
+        # for once the first returned copy is back (at once when no copy is due): they need nothing of the copies
+        # and notices, so the copy a clerk waits for has the cores to itself, and in a larger pass the job still
+        # shares the pool with the copies after it instead of running alone after them
         changed = bool(ctx.report.files or ctx.dirty or new_day or force)
-        if changed or (self.store.pending.of(DISTRICT_KIND) and not self.district.busy):  # due, or failed before
+        due = changed or bool(self.store.pending.of(DISTRICT_KIND) and not self.district.busy)  # or failed before
+        if due:
             with self.store.atomic():
                 self.store.pending.add(DISTRICT_KIND, [EVERYTHING], at=ctx.now())
                 self.store.meta.set("outputs_day", ctx.today.isoformat())
-            self.district.request(ctx.today, background=background)
-        outputs.returned_copies(ctx, meanwhile=lambda: outputs.notices(ctx, new_day=new_day or force))
+
+        def meanwhile() -> None:
+            if due:
+                self.district.request(ctx.today, background=background)
+            outputs.notices(ctx, new_day=new_day or force)
+
+        outputs.returned_copies(ctx, meanwhile=meanwhile)
         if not background:
             for result in self.district.wait():
                 _merge(ctx, result)
