@@ -438,7 +438,9 @@ def member_count(ws: Any, **where: Any) -> int:
         return int(store.db.scalar(q))
 
 
-SHARED_TOWNS = {"马坝镇": [], "大塘镇": []}
+# the towns of the tests' shared workspace (conftest's `ws`): the two of 曲江区 nearly every test uses; pydantic
+# copies it into each workspace's settings
+SHARED_TOWNS: dict[str, list[str]] = {"马坝镇": [], "大塘镇": []}
 
 
 def workspace_on(root: Path, backend: str | None, **settings: Any) -> Any:
