@@ -6,9 +6,28 @@ level 1. It takes about a third of level 6's time for a file about a fifth large
 
 from __future__ import annotations
 
+import contextlib
+import os
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 
 LEVEL = 1
+
+
+@contextlib.contextmanager
+def rewritten(xlsx: Path) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipFile]]:
+    """The package at xlsx to read, and its replacement to write (deflated at LEVEL) beside it, which takes its
+    place when the block ends (a block that fails leaves xlsx as it was)."""
+    out = xlsx.with_name(xlsx.name + ".splice")
+    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zout:
+        yield zin, zout
+    os.replace(out, xlsx)
+
+
+def copy(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    """A part read from another package written again under its own entry (name, date), deflated at LEVEL."""
+    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=LEVEL)
 
 
 def part(name: str, date_time: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:

@@ -333,9 +333,7 @@ class Package:
                 if name in self._changed:
                     zout.writestr(name, self._changed[name])
                 else:
-                    info = self._zin.getinfo(name)
-                    zout.writestr(info, self._read(name), compress_type=zipfile.ZIP_DEFLATED,
-                                  compresslevel=zip_parts.LEVEL)
+                    zip_parts.copy(zout, self._zin.getinfo(name), self._read(name))
             for name, data in self._changed.items():
                 if name not in written and name not in self._removed:
                     zout.writestr(name, data)

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from xlsxwriter.utility import xl_col_to_name
 from .. import zip_parts
 from .common import SPOOL_PREFIX, WrappedHeights
 
-_ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
-_ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what _ESCAPE changes
+XML_ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+XML_ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
+XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XML_ESCAPE changes
 
 
 class RowSpool:
@@ -49,7 +48,7 @@ class RowSpool:
         opens = [f'<c r="{letter}' for letter in self.letters]
         texts = [f'"{style} t="inlineStr"><is><t>' for style in self.styles]
         numbers = [f'"{style}><v>' for style in self.styles]
-        special = _SPECIAL.search
+        special = XML_SPECIAL.search
         for row in rows:
             r = str(self.next_row)
             height = heights(row) if heights is not None else None
@@ -58,14 +57,14 @@ class RowSpool:
                 if value is None or value == "":
                     continue
                 if type(value) is str:
-                    text = value.translate(_ESCAPE) if special(value) else value
+                    text = value.translate(XML_ESCAPE) if special(value) else value
                     parts.append(f"{opens[c]}{r}{texts[c]}{text}</t></is></c>")
                 elif type(value) is bool:
                     parts.append(f"{opens[c]}{r}{texts[c]}{'是' if value else '否'}</t></is></c>")
                 elif isinstance(value, (int, float)):
                     parts.append(f"{opens[c]}{r}{numbers[c]}{value!r}</v></c>")
                 else:
-                    text = str(value).translate(_ESCAPE)
+                    text = str(value).translate(XML_ESCAPE)
                     parts.append(f"{opens[c]}{r}{texts[c]}{text}</t></is></c>")
             parts.append("</row>")
             write("".join(parts))
@@ -84,28 +83,30 @@ class RowSpool:
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
+def around_rows(part: bytes, name: str, columns: int, last_row: int) -> tuple[bytes, bytes]:
+    """A sheet part cut where rows go (the end of its <sheetData>): (what comes before, with its dimension made to
+    cover `columns` columns and the rows up to last_row; what comes after)."""
+    head, sep, tail = part.partition(b"</sheetData>")
+    if not sep:
+        raise ValueError(f"{name} has no sheetData")
+    ref = f"A1:{xl_col_to_name(columns - 1)}{max(last_row, 1)}".encode()
+    return _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1), sep + tail
+
+
 def splice(xlsx: Path, spools: dict[str, tuple[RowSpool, int]]) -> None:
     """Put each spool's rows at the end of its sheet's <sheetData> ({part name: (spool, column count)}).
     The spools stay for the caller to discard."""
-    out = xlsx.with_name(xlsx.name + ".splice")
-    with zipfile.ZipFile(xlsx) as zin, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL) as zout:
+    with zip_parts.rewritten(xlsx) as (zin, zout):
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename not in spools:
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL)
+                zip_parts.copy(zout, info, data)
                 continue
             spool, columns = spools[info.filename]
             spool.close()
-            head, sep, tail = data.partition(b"</sheetData>")
-            if not sep:
-                raise ValueError(f"{info.filename} has no sheetData")
-            last_row = spool.next_row - 1
-            ref = f"A1:{xl_col_to_name(columns - 1)}{max(last_row, 1)}".encode()
-            head = _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1)
+            head, tail = around_rows(data, info.filename, columns, spool.next_row - 1)
             with zout.open(zip_parts.part(info.filename, info.date_time), "w", force_zip64=True) as fh:
                 fh.write(head)
                 with open(spool.path, "rb") as rows:
                     shutil.copyfileobj(rows, fh, 1 << 20)
-                fh.write(sep + tail)
-    os.replace(out, xlsx)
+                fh.write(tail)

@@ -11,9 +11,6 @@ serial with the date format, a marked empty cell in the to-fill colour, the syst
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +19,8 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import zip_parts
+from .fastsheet import XML_ESCAPE, XML_SPECIAL, around_rows
 
-_ESCAPE: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
-_ESCAPE.update({c: None for c in range(32) if c not in (9, 10, 13)})  # control characters are not XML
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what _ESCAPE changes
 _EPOCH = dt.datetime(1899, 12, 31)
 
 
@@ -49,7 +44,7 @@ def _serial(value: dt.datetime) -> float:
 
 
 def _text(value: str) -> str:
-    text = value.translate(_ESCAPE) if _SPECIAL.search(value) else value
+    text = value.translate(XML_ESCAPE) if XML_SPECIAL.search(value) else value
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f"<is><t{space}>{text}</t></is>"
 
@@ -116,24 +111,14 @@ def _cell(add: Any, open_: str, r: str, value: Any, text_s: str, number_s: str, 
         add(f"{open_}{r}{text_s}{_text(str(value))}</c>")
 
 
-_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
-
-
 def splice_rows(xlsx: Path, sheets: Mapping[str, tuple[str, int, int]]) -> None:
     """Put each sheet's rows after its header row ({part name: (rows_xml, row count, column count)}), the sheet's
     dimension made to cover them; the workbook rewritten in place."""
-    out = xlsx.with_name(xlsx.name + ".splice")
-    with zipfile.ZipFile(xlsx) as zin, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL) as zout:
+    with zip_parts.rewritten(xlsx) as (zin, zout):
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename in sheets:
                 rows, count, columns = sheets[info.filename]
-                head, sep, tail = data.partition(b"</sheetData>")
-                if not sep:
-                    raise ValueError(f"{info.filename} has no sheetData")
-                ref = f"A1:{xl_col_to_name(columns - 1)}{count + 1}".encode()
-                head = _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1)
-                data = head + rows.encode("utf-8") + sep + tail
-            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=zip_parts.LEVEL)
-    os.replace(out, xlsx)
+                head, tail = around_rows(data, info.filename, columns, count + 1)
+                data = head + rows.encode("utf-8") + tail
+            zip_parts.copy(zout, info, data)
