@@ -61,29 +61,31 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
         wb, fmt = new_workbook(str(tmp), households=households)
         spools: dict[str, tuple[RowSpool, int]] = {}
         titles = rule_titles(config)
+
+        def big(name: str, columns: list[Col], rows, identity: int, header_lines: int = BIG_HEADER_LINES) -> None:
+            _big_sheet(wb, fmt, name, columns, rows, spools, identity=identity, header_lines=header_lines,
+                       directory=ws.temp_dir)
+
         try:
             counts = _overview(wb, fmt, store, config, stats)
             write_tables(wb, fmt, STATS_SHEET, statistics_heading(stats), stats.tables)
             write_checks(wb, fmt, CHECKS_SHEET, [TEXT["checks.sheet_title"].format(
                 district=stats.district, scope="", as_of=as_of)], kaohe.table, kaohe.items)
-            _big_sheet(wb, fmt, "监测户台账", HOUSEHOLD_COLUMNS,
-                       (household_cells_row(r, titles) for r in store.views.master_households()), spools,
-                       identity=HOUSEHOLD_IDENTITY, directory=ws.temp_dir)
+            big("监测户台账", HOUSEHOLD_COLUMNS, (household_cells_row(r, titles) for r in store.views.master_households()),
+                HOUSEHOLD_IDENTITY)
             members = config.schemas.member
-            _big_sheet(wb, fmt, "家庭成员", member_columns(config), map(member_cells(members),
-                       store.views.master_members()), spools, identity=member_identity(members),
-                       directory=ws.temp_dir)
+            big("家庭成员", member_columns(config), map(member_cells(members), store.views.master_members()),
+                member_identity(members))
             _decisions(wb, fmt, store, config, notes or [])
             _alerts(wb, fmt, alerts)
-            _issues(wb, fmt, store)
+            _issues(store, big)
             _submissions(wb, fmt, store)
             _events(wb, fmt, changes)
             write_department_comparison(wb, fmt, store, config, as_of=as_of)
             write_entry_master(wb, fmt, store, as_of=as_of, days=config.rules.workflow.provincial_entry_days)
             write_import_differences(wb, fmt, store)
             write_round_progress(wb, fmt, store, config, as_of=as_of)
-            write_measures(wb, fmt, store, config, ws.root, lambda name, columns, rows, identity: _big_sheet(
-                wb, fmt, name, columns, rows, spools, identity=identity, directory=ws.temp_dir))
+            write_measures(wb, fmt, store, config, ws.root, big)
             write_meta(wb, meta_rows(MASTER_KIND, "1", 区=config.settings.district,
                                      区划代码=config.settings.district_code, 户数=str(counts)))
             wb.close()
@@ -96,19 +98,19 @@ def write_master(ws: Workspace, store: Store, config: Config, *, as_of: dt.date,
 
 
 def _big_sheet(wb, fmt: Formats, name: str, columns: list[Col], rows, spools: dict[str, tuple[RowSpool, int]], *,
-               identity: int, directory: Path | None = None) -> None:
-    """A table of the whole district: XlsxWriter writes the header and formats, the rows are streamed."""
+               identity: int, header_lines: int, directory: Path | None = None) -> None:
+    """A table of the whole district, printable: XlsxWriter writes the header and formats, the rows are streamed."""
     sheet = wb.add_worksheet(name)
     # the filter spans the streamed rows, set below
-    write_table(sheet, fmt, columns, [], autofilter=False, identity=identity, header_lines=BIG_HEADER_LINES)
+    write_table(sheet, fmt, columns, [], autofilter=False, identity=identity, header_lines=header_lines)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
     spool = RowSpool([xf_index(fmt.for_col(col)) for col in columns],
-                     wraps=wrap_widths(columns, header_lines=BIG_HEADER_LINES), directory=directory)
+                     wraps=wrap_widths(columns, header_lines=header_lines), directory=directory)
     spools[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (spool, len(columns))
     spool.add_rows(rows)
     sheet.autofilter(0, 0, max(spool.count, 1), len(columns) - 1)
-    print_table(sheet, columns, header_row=0, last_row=spool.count, identity=identity, header_lines=BIG_HEADER_LINES)
+    print_table(sheet, columns, header_row=0, last_row=spool.count, identity=identity, header_lines=header_lines)
 
 
 BIG_HEADER_LINES = 3  # the two big sheets' headers wrap onto three lines (the row is made tall enough)
@@ -352,9 +354,9 @@ def _alerts(wb, fmt: Formats, alerts: list[Alert]) -> None:
                                       for a in alerts), printed=True)
 
 
-def _issues(wb, fmt: Formats, store: Store) -> None:
-    """Open problems: those of each village's latest applied file (and unreadable files since)."""
-    sheet = wb.add_worksheet("问题汇总")
+def _issues(store: Store, big_sheet: Callable[..., None]) -> None:
+    """Open problems: those of each village's latest applied file (and unreadable files since); a district's
+    tens of thousands of them are streamed as the big sheets are."""
     # the problem in words, its code after them (for the district, who looks codes up)
     summary_cols = [Col("镇", 8), Col("村", 10), Col("文件", 24, "wrap"), Col("提交时间", 17), Col("错误", 4, "int"),
                     Col("提示", 4, "int"), Col("工作表", 8), Col("行", 5, "int"), Col("列", 12, "wrap"), Col("级别", 5),
@@ -366,7 +368,7 @@ def _issues(wb, fmt: Formats, store: Store) -> None:
                 yield [s.town, "、".join(s.villages), s.file_name, _stamp(s.received_at), s.errors, s.warnings,
                        i.sheet, i.row, i.column, SEVERITY_WORD.get(i.severity, i.severity), i.message, i.code]
 
-    write_table(sheet, fmt, summary_cols, cells(), header_lines=2, printed=True)
+    big_sheet("问题汇总", summary_cols, cells(), 0, 2)
 
 
 def _stamp(at: dt.datetime) -> str:
