@@ -22,7 +22,7 @@ from sqlalchemy.sql import Executable
 
 from ..errors import LedgerError, LedgerUnavailable, StoreError
 from ..messages import TEXT
-from .tables import dumps
+from .tables import dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -124,16 +124,16 @@ class Database:
             path = self.url.database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(self.url, json_serializer=dumps,
+            engine = create_engine(self.url, json_serializer=dumps, json_deserializer=loads,
                                    connect_args={"timeout": self.timeout, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         if self.read_only:
-            return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
+            return create_engine(self.url, json_serializer=dumps, json_deserializer=loads, pool_pre_ping=True,
                                  connect_args={"connect_timeout": max(1, int(self.timeout))},
                                  isolation_level="REPEATABLE READ", execution_options={"postgresql_readonly": True})
-        return create_engine(self.url, json_serializer=dumps, pool_pre_ping=True,
+        return create_engine(self.url, json_serializer=dumps, json_deserializer=loads, pool_pre_ping=True,
                              connect_args={"connect_timeout": max(1, int(self.timeout))})
 
     def close(self) -> None:

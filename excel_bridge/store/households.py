@@ -6,7 +6,6 @@ from __future__ import annotations
 import builtins  # the method list() shadows the type in the annotations after it
 import datetime as dt
 import functools
-import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from . import tables as t
 from .bulk import JsonText, insert_rows
 from .db import IN_LIST, Database, in_chunks
 from .records import HouseholdRow, revived
-from .tables import dumps
+from .tables import dumps, loads
 
 _H = t.households
 # the statements a village file repeats for each of its households, built once (SQLAlchemy then only binds)
@@ -65,8 +64,8 @@ def new_household(*, head_id: str, head_name: str | None, town: str, village: st
 def _row_as_stored(household_id: int, values: dict[str, Any], data: str, assessment: str) -> HouseholdRow:
     """The HouseholdRow a read-back of a household just inserted with these values gives (its JSON columns as the
     text stored), without reading it back."""
-    return HouseholdRow.of_mapping({**values, "id": household_id, "data": json.loads(data),
-                                    "assessment": json.loads(assessment)})
+    return HouseholdRow.of_mapping({**values, "id": household_id, "data": loads(data),
+                                    "assessment": loads(assessment)})
 
 
 class Households:
