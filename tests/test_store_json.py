@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -80,6 +81,6 @@ def test_without_orjson_the_ledger_reads_with_json(tmp_path):
             print(row.data["n"], row.data["名"], row.data["x"])
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8",
-                          timeout=120)
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "张三", "nan"]
