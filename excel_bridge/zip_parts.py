@@ -18,11 +18,15 @@ LEVEL = 1
 @contextlib.contextmanager
 def rewritten(xlsx: Path) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipFile]]:
     """The package at xlsx to read, and its replacement to write (deflated at LEVEL) beside it, which takes its
-    place when the block ends (a block that fails leaves xlsx as it was)."""
+    place when the block ends (a block that fails leaves xlsx as it was, and no replacement beside it)."""
     out = xlsx.with_name(xlsx.name + ".splice")
-    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zout:
-        yield zin, zout
-    os.replace(out, xlsx)
+    try:
+        with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
+                                                           compresslevel=LEVEL) as zout:
+            yield zin, zout
+        os.replace(out, xlsx)
+    finally:
+        out.unlink(missing_ok=True)  # (replaced: gone already; failed: no half-written package left beside it)
 
 
 def copy(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:

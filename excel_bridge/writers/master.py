@@ -368,7 +368,7 @@ def _issues(store: Store, big_sheet: Callable[..., None]) -> None:
                 yield [s.town, "、".join(s.villages), s.file_name, _stamp(s.received_at), s.errors, s.warnings,
                        i.sheet, i.row, i.column, SEVERITY_WORD.get(i.severity, i.severity), i.message, i.code]
 
-    big_sheet("问题汇总", summary_cols, cells(), 0, 2)
+    big_sheet("问题汇总", summary_cols, cells(), identity=0, header_lines=2)
 
 
 def _stamp(at: dt.datetime) -> str:
