@@ -674,6 +674,7 @@ TEXT: dict[str, str] = {
     "process.log.not_removed": "无法从收件箱移走 %s：%s",
     "process.log.not_moved": "无法把 %s 移到新的文件夹：%s",
     "runner.log.retry_alone": "%d 个任务所在的工作进程异常退出，逐个重试以找出是哪个文件",
+    "runner.log.spawned": "工作进程的启动服务在临时文件夹中无法运行（%s）：改为每个工作进程单独启动，较慢，结果相同",
     "workspace.unknown_village": "未知村",
     "district.town_workbook": "{town}镇级核查表",
     "district.master": "区级总台账",

@@ -1,16 +1,21 @@
-"""Where the work of a pass runs: a pool of worker processes (spawned, so the same on Windows), each with a
-memory cap where the system has one, and a separate single worker for the district's workbooks, written
-in the background while passes go on. A worker that dies (a file built to exhaust memory) fails only its
-own job: the jobs of a broken pool are retried one by one, so only the file that kills a worker is blamed.
+"""Where the work of a pass runs: a pool of worker processes, each with a memory cap where the system has one,
+and a separate single worker for the district's workbooks, written in the background while passes go on.
+Workers are never forked from the main process (its threads and database connections are not theirs to
+inherit): spawned where spawn is the start method (Windows, macOS), forked from a fork server elsewhere
+(Linux), which starts once and loads the code that reads a file, so each further worker starts in
+milliseconds instead of starting an interpreter and loading that code again. A worker that dies (a file built
+to exhaust memory) fails only its own job: the jobs of a broken pool are retried one by one, so only the file
+that kills a worker is blamed.
 
-Jobs are module-level functions of one picklable argument (pipeline.jobs); a runner serves any number of
-passes and workspaces (tests share one).
+Jobs are module-level functions of an importable module (never a script's __main__), taking one picklable
+argument (pipeline.jobs); a runner serves any number of passes and workspaces (tests share one).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -18,7 +23,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from typing import Any
 
 from .isolate import DEFAULT_MEMORY, cap_memory, say_uncapped
@@ -50,8 +54,35 @@ def _background_init(limit: int) -> None:
         pass
 
 
+PRELOAD = ("excel_bridge.pipeline.jobs",)  # what the fork server loads for its workers: reading a file, its copy
+
+
+_no_fork_server: list[str] = []  # why this program's fork server could not start (then workers are spawned)
+
+
+def worker_context() -> Any:
+    """The start method of workers: spawn where it is the program's start method (Windows' only one, macOS's
+    default, or set so), else a fork server that has loaded PRELOAD (Linux: forking the main process itself is
+    never done); spawn where the system has no fork server or it cannot start (its socket lives in the temp
+    folder, whose path may be too long for one: spawned workers need none)."""
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_context().get_start_method()
+    if method != "spawn" and "forkserver" in multiprocessing.get_all_start_methods() and not _no_fork_server:
+        from multiprocessing import forkserver
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))  # (read when the server starts: once per program)
+        try:
+            forkserver.ensure_running()  # started now (once), so a failure to start is seen here, not in a pool
+        except OSError as exc:
+            _no_fork_server.append(str(exc))
+            log.info(TEXT["runner.log.spawned"], exc)
+        else:
+            return context
+    return multiprocessing.get_context("spawn")
+
+
 def _executor(workers: int, memory: int, *, background: bool = False) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+    return ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
                                initializer=_background_init if background else _worker_init, initargs=(memory,))
 
 
@@ -77,9 +108,10 @@ class Runner:
         self._pool().submit(_preload, modules).result()
 
     def start_all(self) -> None:
-        """Have every worker started, without waiting: a spawned pool starts its processes only as jobs find none
-        idle, so a long first job (the national export read) would leave the others to start when the next
-        jobs (the villages' workbooks) are already waiting."""
+        """Have every worker started, without waiting: a pool starts its processes only as jobs find none idle,
+        so a long first job (the national export read) would leave the others to start when the next jobs (the
+        villages' workbooks) are already waiting. (Forked from the fork server, a worker starts in milliseconds:
+        there this has the server started, and workers that finish their first job at once are not replaced.)"""
         pool = self._pool()
         for _ in range(self.workers):
             pool.submit(_noop)

@@ -1,13 +1,21 @@
 """The worker pool itself: results in job order, a bounded number of jobs in flight (a large pass never holds
-every file's reading at once), and a worker that dies blamed only on its own job — real spawned processes."""
+every file's reading at once), a worker that dies blamed only on its own job, and how workers start (forked from a
+fork server that loaded the reading code, on Linux; spawned where spawn is the start method) — real processes."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import subprocess
+import sys
+import textwrap
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from excel_bridge.runner import Runner
+import pytest
+
+from excel_bridge.messages import TEXT
+from excel_bridge.runner import PRELOAD, Runner, worker_context
 
 
 def _square_or_die(job: tuple[str, int]) -> int:
@@ -69,16 +77,18 @@ def _pid_after_a_while(seconds: float) -> int:
 
 
 def test_start_all_starts_every_worker_while_a_first_job_keeps_one_busy():
-    """A spawned pool starts a process only when a job finds none idle: start_all has them all started at once, so
-    the jobs after a long first one (the national export read) find the others ready."""
-    import multiprocessing
-
+    """A pool starts a process only when a job finds none idle: start_all has them all started at once, so the jobs
+    after a long first one (the national export read) find the others ready. Forked from the fork server (Linux), a
+    worker that finished its first job at once is idle, so fewer may start: there one starts in milliseconds."""
     before = {p.pid for p in multiprocessing.active_children()}
     runner = Runner(3)
     try:
         runner.start_all()
         started = {p.pid for p in multiprocessing.active_children()} - before
-        assert len(started) == 3
+        if worker_context().get_start_method() == "spawn":
+            assert len(started) == 3
+        else:
+            assert 1 <= len(started) <= 3
         busy = runner.submit(_pid_after_a_while, 1.0)
         assert busy.result() in started
         assert {p.pid for p in multiprocessing.active_children()} - before == started  # no worker started late
@@ -94,15 +104,15 @@ def _loaded(name: str) -> tuple[int, bool]:
 
 def test_warm_starts_one_worker_with_the_code_it_was_asked_to_load():
     """A watcher warms its pool at start (Processor.warm): one worker is running, with the pass's jobs loaded, before
-    the first file comes, and no other is started (a watcher fed one file at a time never needs them); a worker that
-    is only started has not loaded them (its first file would wait for them)."""
-    import multiprocessing
-
+    the first file comes, and no other is started (a watcher fed one file at a time never needs them); a spawned
+    worker that is only started has not loaded them (its first file would wait for them), one forked from the fork
+    server has (the server loaded them once for all)."""
     jobs = "excel_bridge.pipeline.jobs"
+    forked = worker_context().get_start_method() == "forkserver"
     started_only = Runner(1)
     try:
         started_only.warm()
-        assert started_only.submit(_loaded, jobs).result()[1] is False
+        assert started_only.submit(_loaded, jobs).result()[1] is forked
     finally:
         started_only.close()
     before = {p.pid for p in multiprocessing.active_children()}
@@ -114,3 +124,82 @@ def test_warm_starts_one_worker_with_the_code_it_was_asked_to_load():
         assert answers == [(started, True)] * 3
     finally:
         runner.close()
+
+
+def _how_started(_: object) -> tuple[int, bool, int]:
+    """In a worker: its parent's pid, whether the reading code was loaded before any job asked for it, its pid."""
+    return os.getppid(), all(name in sys.modules for name in PRELOAD), os.getpid()
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
+def test_on_linux_workers_are_forked_from_a_server_that_loaded_the_reading_code():
+    """Not children of the main process (never forked from it), all of one server, the reading code already there."""
+    script = textwrap.dedent('''
+        import os, sys
+        from excel_bridge.runner import Runner
+        from tests.test_runner import _how_started
+        runner = Runner(2)
+        try:
+            found = runner.map(_how_started, [None] * 6) + [runner.background(_how_started, None).result()]
+        finally:
+            runner.close()
+        parents, loaded, pids = zip(*found)
+        print(len(set(parents)), os.getpid() in parents, all(loaded), len(set(pids)), "excel_bridge.pipeline.jobs" in sys.modules)
+    ''')
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    # one parent (the server), not the main process; the reading code loaded in every worker, not in the main
+    # process; the pool's two workers and the background worker: three processes
+    assert proc.stdout.split() == ["1", "False", "True", "3", "False"]
+
+
+def test_where_spawn_is_the_start_method_workers_are_spawned_children_of_the_main_process():
+    """Windows' (and macOS's) way, kept where the program sets spawn: each worker a child of the main process."""
+    script = textwrap.dedent('''
+        import multiprocessing, os, sys
+        multiprocessing.set_start_method("spawn")
+        from excel_bridge.runner import Runner
+        from tests.test_runner import _how_started
+        if __name__ == "__main__":
+            runner = Runner(2)
+            try:
+                found = runner.map(_how_started, [None] * 4)
+            finally:
+                runner.close()
+            print(sorted({parent == os.getpid() for parent, _, _ in found}))
+    ''')
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[True]"]
+
+
+def test_a_temp_folder_too_long_for_the_fork_servers_socket_means_spawned_workers(tmp_path):
+    """The fork server listens on a socket in the temp folder; a path longer than a socket's name can be (108 bytes)
+    cannot hold one: the workers are spawned instead, the jobs run, and `-v`'s log says why."""
+    long = tmp_path / ("临时文件夹" * 8)  # 120 bytes of UTF-8 on top of pytest's own folder
+    long.mkdir()
+    script = textwrap.dedent('''
+        import logging, os
+        from excel_bridge.runner import Runner
+        from tests.test_runner import _how_started
+        if __name__ == "__main__":
+            logging.basicConfig(level=logging.INFO, format="%(message)s")
+            runner = Runner(2)
+            try:
+                found = runner.map(_how_started, [None] * 4)
+            finally:
+                runner.close()
+            print(sorted({parent == os.getpid() for parent, _, _ in found}))
+    ''')
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "TMPDIR": str(long)}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[True]"]  # spawned: children of the main process
+    assert TEXT["runner.log.spawned"].split("（")[0] in proc.stderr
+    assert "AF_UNIX path too long" in proc.stderr
