@@ -131,10 +131,34 @@ def _how_started(_: object) -> tuple[int, bool, int]:
     return os.getppid(), all(name in sys.modules for name in PRELOAD), os.getpid()
 
 
+def _program(script: str, **env: str) -> subprocess.CompletedProcess:
+    """A program of its own (its start method and fork server are its own), run from the repository's root."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), **env}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, env=env,
+                          cwd=root, timeout=120)
+
+
+SPAWNED = """
+    import logging, multiprocessing, os
+    SETUP
+    from excel_bridge.runner import Runner
+    from tests.test_runner import _how_started
+    if __name__ == "__main__":
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        runner = Runner(2)
+        try:
+            found = runner.map(_how_started, [None] * 4)
+        finally:
+            runner.close()
+        print(sorted({parent == os.getpid() for parent, _, _ in found}))
+"""  # [True]: every worker a child of the main process (spawned); [False]: forked from the fork server
+
+
 @pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
 def test_on_linux_workers_are_forked_from_a_server_that_loaded_the_reading_code():
     """Not children of the main process (never forked from it), all of one server, the reading code already there."""
-    script = textwrap.dedent('''
+    proc = _program('''
         import os, sys
         from excel_bridge.runner import Runner
         from tests.test_runner import _how_started
@@ -146,9 +170,6 @@ def test_on_linux_workers_are_forked_from_a_server_that_loaded_the_reading_code(
         parents, loaded, pids = zip(*found)
         print(len(set(parents)), os.getpid() in parents, all(loaded), len(set(pids)), "excel_bridge.pipeline.jobs" in sys.modules)
     ''')
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root, timeout=120)
     assert proc.returncode == 0, proc.stderr
     # one parent (the server), not the main process; the reading code loaded in every worker, not in the main
     # process; the pool's two workers and the background worker: three processes
@@ -157,22 +178,7 @@ def test_on_linux_workers_are_forked_from_a_server_that_loaded_the_reading_code(
 
 def test_where_spawn_is_the_start_method_workers_are_spawned_children_of_the_main_process():
     """Windows' (and macOS's) way, kept where the program sets spawn: each worker a child of the main process."""
-    script = textwrap.dedent('''
-        import multiprocessing, os, sys
-        multiprocessing.set_start_method("spawn")
-        from excel_bridge.runner import Runner
-        from tests.test_runner import _how_started
-        if __name__ == "__main__":
-            runner = Runner(2)
-            try:
-                found = runner.map(_how_started, [None] * 4)
-            finally:
-                runner.close()
-            print(sorted({parent == os.getpid() for parent, _, _ in found}))
-    ''')
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    proc = _program(SPAWNED.replace("SETUP", 'multiprocessing.set_start_method("spawn")'))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["[True]"]
 
@@ -182,23 +188,7 @@ def test_a_temp_folder_too_long_for_the_fork_servers_socket_means_spawned_worker
     cannot hold one: the workers are spawned instead, the jobs run, and `-v`'s log says why."""
     long = tmp_path / ("临时文件夹" * 8)  # 120 bytes of UTF-8 on top of pytest's own folder
     long.mkdir()
-    script = textwrap.dedent('''
-        import logging, os
-        from excel_bridge.runner import Runner
-        from tests.test_runner import _how_started
-        if __name__ == "__main__":
-            logging.basicConfig(level=logging.INFO, format="%(message)s")
-            runner = Runner(2)
-            try:
-                found = runner.map(_how_started, [None] * 4)
-            finally:
-                runner.close()
-            print(sorted({parent == os.getpid() for parent, _, _ in found}))
-    ''')
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-           "TMPDIR": str(long)}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    proc = _program(SPAWNED.replace("SETUP", ""), TMPDIR=str(long))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["[True]"]  # spawned: children of the main process
     assert TEXT["runner.log.spawned"].split("（")[0] in proc.stderr
