@@ -56,6 +56,7 @@ if _DIR:
         _STALE = b"exec(eval(sys.stdin" in open(f"/proc/{os.getppid()}/cmdline", "rb").read()
     except OSError:
         _STALE = False
+    _OWNER = os.getppid()  # that xdist worker; kept by the workers a fork server it started forks (their parent: it)
     _seen = {}
     _folded = {}
 
@@ -75,11 +76,20 @@ if _DIR:
             return ",".join(type(v).__name__ for v in row)
         return ""
 
+    _EXECUTORS = os.path.join(_PRODUCT, "store", "db.py")  # the store's generic executors: anyone's SQL passes them
+
     def _site():
+        # the innermost product function that sent it; None for the tests' own SQL, even when it goes through the
+        # store's executors (`store.db.rows(text(…))`): no product function but those is on the stack
         frame = sys._getframe(2)
+        site = None
         while frame is not None:
-            if frame.f_code.co_filename.startswith(_PRODUCT):
-                return frame.f_code.co_filename[len(_PRODUCT):] + ":" + frame.f_code.co_name
+            name = frame.f_code.co_filename
+            if name.startswith(_PRODUCT):
+                if site is None:
+                    site = name[len(_PRODUCT):] + ":" + frame.f_code.co_name
+                if name != _EXECUTORS:
+                    return site
             frame = frame.f_back
         return None
 
@@ -107,9 +117,23 @@ if _DIR:
         if _seen:
             with open(os.path.join(_DIR, f"{os.getpid()}.jsonl"), "a", encoding="utf-8") as fh:
                 for who, key in _seen:
-                    fh.write(json.dumps({"ppid": os.getppid(), "stale": _STALE, "who": who, "key": key},
+                    fh.write(json.dumps({"ppid": _OWNER, "stale": _STALE, "who": who, "key": key},
                                         ensure_ascii=False) + "\n")
+            _seen.clear()
     atexit.register(_dump)
+
+    def _forked(_):
+        # a worker a fork server forked (Linux) ends with os._exit, past atexit: multiprocessing's end of a process
+        # runs its finalizers, so the worker's statements are written there (the server's own, none, are not its)
+        from multiprocessing import util
+        _seen.clear()
+        util.Finalize(None, _dump, exitpriority=0)
+
+    try:
+        from multiprocessing import util as _util
+        _util.register_after_fork(_dump, _forked)
+    except Exception:
+        pass
 """
 TIMES = r"""
 import json, os, time
