@@ -15,7 +15,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, TypeDecorator, insert
 from sqlalchemy.exc import DBAPIError
 
 from .tables import dumps
@@ -33,7 +33,8 @@ def _insert(table: Table) -> Any:
 
 @functools.cache
 def _json_columns(table: Table) -> frozenset[str]:
-    return frozenset(c.name for c in table.columns if isinstance(c.type, JSON))
+    return frozenset(c.name for c in table.columns
+                     if isinstance(c.type.impl_instance if isinstance(c.type, TypeDecorator) else c.type, JSON))
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -25,10 +25,13 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    TypeDecorator,
     event,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import DDL
+from sqlalchemy.types import TypeEngine
 
 try:  # a dependency; without it (a platform with no wheel of it) the ledger reads with json, only slower
     import orjson as _orjson
@@ -40,10 +43,28 @@ Stamp = DateTime().with_variant(
     sqlite.DATETIME(storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"),
     "sqlite")
 Day = Date()
-Doc = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class _Doc(TypeDecorator[Any]):
+    """JSON; JSONB on PostgreSQL, its dialect imported when a PostgreSQL ledger is used. (Not
+    `JSON().with_variant(postgresql.JSONB(), …)`: that imported the dialect and its drivers' modules into every
+    process that opens a ledger, a SQLite workspace's too; tests/test_imports.py checks that none does.)"""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+Doc = _Doc()
 # Text compared byte by byte on both backends: PostgreSQL's locale collation would order 镇/村 names
 # differently from SQLite (and from one server to another).
-Words = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+Words = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 def json_default(value: Any) -> Any:
