@@ -52,6 +52,7 @@ class _Doc(TypeDecorator[Any]):
 
     impl = JSON
     cache_ok = True
+    should_evaluate_none = True  # as JSON's: None is stored as JSON null, not SQL NULL
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
