@@ -59,7 +59,7 @@ class _Doc(TypeDecorator[Any]):
             from sqlalchemy.dialects.postgresql import JSONB
 
             return dialect.type_descriptor(JSONB())
-        return dialect.type_descriptor(JSON())
+        return self.impl_instance
 
 
 Doc = _Doc()
