@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .consistency import consistency_issues
 from .errors import UnreadableFile
-from .isolate import Died, run_isolated
+from .isolate import Child, Died
 from .issues import Issue, make_issue
 from .messages import TEXT, render
-from .read import read_workbook
+from .read import ReadAhead, peek_meta, read_workbook
 from .review_checks import review_issues
 from .rules import Assessment, Assessor
 from .validate import Household, Parsed, validate
@@ -187,14 +187,15 @@ def other_district_issues(parsed: Parsed, config: Config) -> list[Issue]:
 
 def check_file(path: Path, config: Config, *, as_of: dt.date | None = None, expected_town: str | None = None,
                identified: dict[str, dt.date] | None = None, max_bytes: int | None = None,
-               district: bool = False) -> CheckResult:
+               district: bool = False, ahead: ReadAhead | None = None) -> CheckResult:
     """Check one workbook. Never raises for bad input: an unusable file is a result with readable=False.
-    `district`: a file from another district (its hidden sheet says) is an error naming both (`check`)."""
+    `district`: a file from another district (its hidden sheet says) is an error naming both (`check`).
+    `ahead`: the file being read already (the `check` command's child starts reading before the settings load)."""
     now = dt.datetime.now()
     limit = max_bytes or config.settings.max_file_mb * 1024 * 1024
     with collector_paused():
         try:
-            data = read_workbook(Path(path), config.schemas, max_bytes=limit)
+            data = read_workbook(Path(path), config.schemas, max_bytes=limit, ahead=ahead)
         except UnreadableFile as exc:
             if exc.code == "FILE_NOT_MONITORING" or (exc.code == "FILE_FORMAT" and Path(path).suffix.lower() == ".csv"):
                 return neither_result(Path(path), exc, config, now=now)  # a national export (csv too)?
@@ -251,17 +252,44 @@ def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date |
                        parsed=parsed, assessments=assessments)
 
 
-def _check_positional(path: Path, config: Config, as_of: dt.date | None) -> CheckResult:
-    return check_file(path, config, as_of=as_of, district=True)
+def reading_child(path: Path) -> Child:
+    """The memory-capped child that `check` reads a file in, started reading it at once (ReadAhead) and loading
+    this module, while the caller loads the settings: its meta() tells which district the file says it is of,
+    then isolated_summary / isolated_check(…, child=) check it there. (The CLI starts it before it imports
+    anything heavy: this function is the way to start one for a caller that has this module loaded already.)"""
+    return Child(ReadAhead.start, Path(path), imports=(__name__,))
 
 
-def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None) -> CheckResult:
-    """check_file in a memory-capped child process: a file that would exhaust memory or crash the reader
-    becomes one FILE_READ_LIMIT issue instead of killing the caller."""
+def _meta_in_child(ahead: ReadAhead | None, path: Path) -> dict[str, str]:
+    return ahead.meta() if ahead is not None else peek_meta(path)
+
+
+def file_meta(child: Child, path: Path) -> dict[str, str]:
+    """The hidden 系统信息 sheet of the file a reading_child reads ({} for none, or when the child died)."""
     try:
-        return run_isolated(_check_positional, Path(path), config, as_of)
+        meta: dict[str, str] = child.call(_meta_in_child, Path(path))
     except Died:
-        return _read_limit(path)
+        return {}
+    return meta
+
+
+def _check_in_child(ahead: ReadAhead | None, path: Path, config: Config, as_of: dt.date | None) -> CheckResult:
+    return check_file(path, config, as_of=as_of, district=True, ahead=ahead)
+
+
+def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None,
+                   child: Child | None = None) -> CheckResult:
+    """check_file in a memory-capped child process (`child`, a reading_child of the file, or one started here):
+    a file that would exhaust memory or crash the reader becomes one FILE_READ_LIMIT issue instead of killing
+    the caller."""
+    with contextlib.ExitStack() as stack:
+        if child is None:
+            child = stack.enter_context(reading_child(path))
+        try:
+            result: CheckResult = child.call(_check_in_child, Path(path), config, as_of)
+        except Died:
+            return _read_limit(path)
+    return result
 
 
 def _read_limit(path: Path) -> CheckResult:
@@ -301,15 +329,20 @@ def summarize(result: CheckResult, *, shown: int, with_json: bool = False) -> Ch
         json=result.to_json() if with_json else None)
 
 
-def _summary_positional(path: Path, config: Config, as_of: dt.date | None, shown: int, with_json: bool) -> CheckSummary:
-    return summarize(check_file(path, config, as_of=as_of, district=True), shown=shown, with_json=with_json)
+def _summary_in_child(ahead: ReadAhead | None, path: Path, config: Config, as_of: dt.date | None, shown: int,
+                     with_json: bool) -> CheckSummary:
+    return summarize(_check_in_child(ahead, path, config, as_of), shown=shown, with_json=with_json)
 
 
 def isolated_summary(path: Path, config: Config, *, as_of: dt.date | None = None, shown: int,
-                     with_json: bool = False) -> CheckSummary:
+                     with_json: bool = False, child: Child | None = None) -> CheckSummary:
     """isolated_check when only its summary is wanted (`check` without --out): the file is still read in the
     memory-capped child, which sends back only the summary."""
-    try:
-        return run_isolated(_summary_positional, Path(path), config, as_of, shown, with_json)
-    except Died:
-        return summarize(_read_limit(path), shown=shown, with_json=with_json)
+    with contextlib.ExitStack() as stack:
+        if child is None:
+            child = stack.enter_context(reading_child(path))
+        try:
+            summary: CheckSummary = child.call(_summary_in_child, Path(path), config, as_of, shown, with_json)
+        except Died:
+            return summarize(_read_limit(path), shown=shown, with_json=with_json)
+    return summary

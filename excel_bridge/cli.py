@@ -32,17 +32,18 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 log = logging.getLogger("excel_bridge.cli")  # not __name__: run as `python -m excel_bridge.cli` that is __main__
 
 
-def _config(args: argparse.Namespace, file: Path | None = None):
+def _config(args: argparse.Namespace, file: Path | None = None, *, meta_of: Callable[[], dict[str, str]] | None = None):
     """The settings `check` and `template` use: --workspace; else the workspace this folder is in (or above);
-    else (check) the workspace of the district the file's hidden sheet names; else 曲江区's, said on stderr."""
+    else (check) the workspace of the district the file's hidden sheet names (`meta_of()`: that sheet, read by
+    the child reading the file); else 曲江区's, said on stderr."""
     from .config import Config, load_config
     from .ruleset import load_rules
     from .schema import load_schemas
     from .workspace import Workspace, find_workspace, workspace_of_district
 
     root = Path(args.workspace) if getattr(args, "workspace", None) else find_workspace(Path.cwd())
-    if root is None and file is not None and file.is_file():
-        district = _district_of(file)
+    if root is None and file is not None and file.is_file() and meta_of is not None:
+        district = meta_of().get("区", "")
         if district:
             root = workspace_of_district(district, [file.parent, Path.cwd()])
     if root is not None:
@@ -63,17 +64,6 @@ def _say_bundled(args: argparse.Namespace, config) -> None:
     if getattr(args, "bundled", False):
         print(TEXT["cli.settings_bundled"].format(district=config.settings.district,
                                                   towns=len(config.settings.towns)), file=sys.stderr)
-
-
-def _district_of(file: Path) -> str:
-    """The district a workbook's hidden 系统信息 sheet names ("" for none), read in a memory-capped child."""
-    from .isolate import Died, run_isolated
-    from .read import peek_meta
-
-    try:
-        return run_isolated(peek_meta, file).get("区", "")
-    except (Died, OSError):
-        return ""
 
 
 # --- check ---
@@ -100,20 +90,37 @@ def _where(issue) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import isolated_check, isolated_summary, summarize
-
     file = Path(args.file)
-    config = _config(args, file)
-    started = time.perf_counter()
-    placed = result = None
     if file.is_dir():
-        summary = summarize(_folder_result(file), shown=SUMMARY_ISSUES, with_json=args.json)
-    elif args.out is None:  # only what is printed comes back from the child that read the file, not the reading
-        summary = isolated_summary(file, config, as_of=args.as_of, shown=SUMMARY_ISSUES, with_json=args.json)
-    else:  # the returned copy is written from the reading
-        result = isolated_check(file, config, as_of=args.as_of)
-        summary = summarize(result, shown=SUMMARY_ISSUES, with_json=args.json)
+        from .check import summarize
+
+        config = _config(args, file)
+        started = time.perf_counter()
+        return _said_check(args, file, config, summarize(_folder_result(file), shown=SUMMARY_ISSUES,
+                                                           with_json=args.json), None, started)
+    from .isolate import Child
+    from .read import ReadAhead
+
+    # The child that reads the file starts first: it reads while it, and this process, load the rest of the program.
+    with Child(ReadAhead.start, file, imports=("excel_bridge.check",)) as child:
+        from .check import file_meta, isolated_check, isolated_summary, summarize
+
+        config = _config(args, file, meta_of=lambda: file_meta(child, file))
+        started = time.perf_counter()
+        result = None
+        if args.out is None:  # only what is printed comes back from the child that read the file, not the reading
+            summary = isolated_summary(file, config, as_of=args.as_of, shown=SUMMARY_ISSUES, with_json=args.json,
+                                       child=child)
+        else:  # the returned copy is written from the reading
+            result = isolated_check(file, config, as_of=args.as_of, child=child)
+            summary = summarize(result, shown=SUMMARY_ISSUES, with_json=args.json)
+    return _said_check(args, file, config, summary, result, started)
+
+
+def _said_check(args: argparse.Namespace, file: Path, config, summary, result, started: float) -> int:
+    """What `check` prints of a summary (and writes: the returned copy, with --out)."""
     seconds = time.perf_counter() - started
+    placed = None
     if result is not None and result.parsed is not None:
         from .returned import default_output, write_returned_copy  # openpyxl only when writing
 

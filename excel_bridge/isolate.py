@@ -4,6 +4,7 @@ POSIX; on Windows the child runs uncapped (a crash still costs only the child), 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 from collections.abc import Callable
@@ -56,38 +57,82 @@ def cap_memory(limit: int) -> bool:
     return True
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+def _serve(conn: Any, prepare: Callable[..., Any], args: tuple[Any, ...], imports: tuple[str, ...],
+           memory: int) -> None:
+    """The child's side of Child: cap, prepare, import, then run each call sent until told to stop."""
     cap_memory(memory)
     try:
-        conn.send((True, fn(*args)))
-    except BaseException as exc:  # noqa: BLE001 - sent to the parent, which decides
-        conn.send((False, exc))
+        prepared = prepare(*args)
+        for name in imports:  # while the parent loads what it needs to ask: it will ask soon
+            importlib.import_module(name)
+        while (call := conn.recv()) is not None:
+            fn, fn_args = call
+            try:
+                conn.send((True, fn(prepared, *fn_args)))
+            except BaseException as exc:  # noqa: BLE001 - sent to the parent, which decides
+                conn.send((False, exc))
+    except EOFError:  # the parent has gone
+        pass
     finally:
         conn.close()
 
 
-def run_isolated(fn: Callable[..., Any], *args: Any, memory: int = DEFAULT_MEMORY,
-                 timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """fn(*args) in a child process (the platform's start method: fork on Linux, spawn on Windows, so `fn`
-    must be a module-level function and `args` picklable); its exception is re-raised here; Died if the
-    child did not finish."""
-    say_uncapped()
-    ctx = multiprocessing.get_context()
-    receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, memory), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            raise Died(TEXT["isolate.timeout"].format(seconds=timeout))
-        ok, value = receive.recv()
-    except EOFError as exc:
-        raise Died(TEXT["isolate.died"].format(code=proc.exitcode)) from exc
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        receive.close()
-    if not ok:
-        raise value
-    return value
+class Child:
+    """A risky read in a memory-capped child process, started before what it is to run is known: `prepare(*args)`
+    runs there at once (`check` starts reading the file on a thread) and the `imports` are imported, while the
+    parent gets on with its own start; each call(fn, *args) then runs fn(prepared, *args) there and returns its
+    value, its exception raised here, or Died if the child died (memory cap, crash) or took longer than `timeout`.
+    The platform's start method is used (fork on Linux, spawn on Windows), so functions must be module-level and
+    arguments picklable. A context manager: leaving it ends the child."""
+
+    def __init__(self, prepare: Callable[..., Any], *args: Any, imports: tuple[str, ...] = (),
+                 memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIMEOUT) -> None:
+        say_uncapped()
+        ctx = multiprocessing.get_context()
+        self._conn, theirs = ctx.Pipe(duplex=True)
+        self._proc = ctx.Process(target=_serve, args=(theirs, prepare, args, imports, memory), daemon=True)
+        self._proc.start()
+        theirs.close()
+        self._timeout = timeout
+        self._died: Died | None = None
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._died is not None:
+            raise self._died
+        try:
+            self._conn.send((fn, args))
+            if not self._conn.poll(self._timeout):
+                self._died = Died(TEXT["isolate.timeout"].format(seconds=self._timeout))
+            else:
+                ok, value = self._conn.recv()
+        except (EOFError, OSError):  # it ended without an answer: killed by its cap, or crashed
+            self._end(wait=5.0)
+            self._died = Died(TEXT["isolate.died"].format(code=self._proc.exitcode))
+        if self._died is not None:
+            self.close()
+            raise self._died
+        if not ok:
+            raise value
+        return value
+
+    def _end(self, *, wait: float) -> None:
+        self._proc.join(wait)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
+
+    def close(self) -> None:
+        """Tell the child to stop (it ends when its call is done; killed if it does not at once)."""
+        try:
+            self._conn.send(None)
+        except OSError:
+            pass
+        self._end(wait=1.0 if self._died is None else 0.0)
+        self._conn.close()
+
+    def __enter__(self) -> Child:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._conn.closed:
+            self.close()

@@ -16,14 +16,16 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import python_calamine as pc
 
 from .errors import UnreadableFile
 from .messages import TEXT, os_reason, read_detail, render
 from .normalize import clean_text, is_blank, norm_header
-from .schema import SHEET_KINDS, Schemas, SheetSpec
+
+if TYPE_CHECKING:  # the schemas come with the configuration; reading ahead (ReadAhead) starts before it is loaded
+    from .schema import Schemas, SheetSpec
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et"})
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -551,43 +553,247 @@ class _Prefetch:
         return self._rows
 
 
+class _Opened:
+    """The file opened here when read_workbook is called: its sheets read when asked, the largest of the village
+    sheets on a second thread (_Prefetch)."""
+
+    def __init__(self, path: Path, *, max_bytes: int, max_cells: int) -> None:
+        self._book, self.format, self.raw = open_workbook(path, max_bytes=max_bytes)
+        try:
+            self.names = list(self._book.sheet_names)
+        except BaseException as exc:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+        self.max_cells = max_cells
+        self.declared = declared_sizes(self.raw, max_cells) if self.format in ("xlsx", "xlsm") else {}
+        self._merges = _OdsMerges(self.raw, max_cells) if self.format == "ods" else None
+        self._cache: dict[str, list[list[object]]] = {}
+        self._prefetch: _Prefetch | None = None
+
+    def read_ahead(self, name: str) -> None:
+        self._prefetch = _Prefetch.start(name, self.raw, max_cells=self.max_cells, declared=self.declared,
+                                         merges=self._merges)
+
+    def rows(self, name: str) -> list[list[object]]:
+        if name not in self._cache:
+            self._cache[name] = self._prefetch.rows() if self._prefetch is not None and name == self._prefetch.name \
+                else book_sheet_rows(self._book, name, max_cells=self.max_cells, declared=self.declared,
+                                     merges=self._merges)
+        return self._cache[name]
+
+    def worksheets(self) -> list[str]:
+        return worksheet_names(self._book, self.names)
+
+
+AHEAD_MAX_BYTES = MAX_FILE_BYTES  # a larger file is not read ahead: whether to read it at all is the settings' call
+
+
+class ReadAhead:
+    """A workbook read on a thread of its own from the moment its path is known, before the settings and schemas
+    that judge it are loaded: `check` starts its reading child first, and the child reads the file while it (and
+    the parent) load the rest of the program; calamine parses without the GIL, so the reading overlaps the imports.
+
+    It does to the file what read_workbook would, with the same guards and the same errors: opens it, then reads
+    the hidden 系统信息 sheet and every other sheet in the workbook's order, keeping each sheet's rows or the error
+    reading it raised. read_workbook(…, ahead=) takes them; a sheet it needs that the thread has not begun, it
+    reads itself from the same bytes (a handle of its own), so it never waits behind a sheet it does not need,
+    and closing it stops the thread after the sheet in hand. A file that is not a spreadsheet by its name, cannot
+    be looked at, or is larger than AHEAD_MAX_BYTES is left alone: read_workbook opens it itself and says why not,
+    as it always has."""
+
+    def __init__(self, path: Path, *, max_cells: int = MAX_SHEET_CELLS) -> None:
+        self.path = Path(path)
+        self.max_cells = max_cells
+        self.size: int | None = None  # bytes on disk when it was looked at; None: not read ahead
+        self._opened: tuple[str, bytes, list[str], list[str]] | None = None  # format, bytes, sheets, worksheets
+        self._declared: dict[str, tuple[int, int]] = {}
+        self._merges: _OdsMerges | None = None
+        self._error: BaseException | None = None  # what opening it raised
+        self._rows: dict[str, list[list[object]] | BaseException] = {}
+        self._taken: set[str] = set()  # sheets being read or read, by either thread
+        self._own: pc.CalamineWorkbook | None = None  # the asking thread's handle (one cannot cross threads)
+        self._finished = self._stopped = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="excel_bridge-read-file-ahead", daemon=True)
+
+    @classmethod
+    def start(cls, path: Path, *, max_cells: int = MAX_SHEET_CELLS) -> ReadAhead | None:
+        """The file being read (or left alone, see above); None when no thread can be started."""
+        ahead = cls(path, max_cells=max_cells)
+        try:
+            if ahead.path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                ahead.size = ahead.path.stat().st_size
+        except OSError:
+            pass
+        if ahead.size is None or not 0 < ahead.size <= AHEAD_MAX_BYTES:
+            ahead.size = None
+            return ahead
+        try:
+            ahead._thread.start()
+        except RuntimeError:
+            return None
+        return ahead
+
+    def _run(self) -> None:
+        try:
+            book, fmt, raw = open_workbook(self.path, max_bytes=AHEAD_MAX_BYTES)
+            try:
+                names = list(book.sheet_names)
+            except BaseException as exc:
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+            declared = declared_sizes(raw, self.max_cells) if fmt in ("xlsx", "xlsm") else {}
+            with self._changed:
+                self._declared = declared
+                self._merges = _OdsMerges(raw, self.max_cells) if fmt == "ods" else None
+                self._opened = (fmt, raw, names, worksheet_names(book, names))
+                self._changed.notify_all()
+            for name in sorted(names, key=lambda n: n != META_SHEET):  # the hidden sheet first: `check` asks for it
+                with self._changed:
+                    if self._stopped:
+                        break
+                    if name in self._taken:
+                        continue
+                    self._taken.add(name)
+                self._keep(name, self._sheet(book, name))
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            with self._changed:
+                self._finished = True
+                self._changed.notify_all()
+
+    def _sheet(self, book: pc.CalamineWorkbook, name: str) -> list[list[object]] | BaseException:
+        try:
+            return book_sheet_rows(book, name, max_cells=self.max_cells, declared=self._declared, merges=self._merges)
+        except Exception as exc:  # raised again where the sheet is asked for, as it would have been
+            return exc
+
+    def _keep(self, name: str, value: list[list[object]] | BaseException) -> None:
+        with self._changed:
+            if not self._stopped:
+                self._rows[name] = value
+            self._changed.notify_all()
+
+    def serves(self, path: Path, *, max_bytes: int, max_cells: int) -> bool:
+        """Whether read_workbook(path, max_bytes=, max_cells=) may take this reading for its own: the same file,
+        read with the same limits (a file larger than the settings allow is refused by read_workbook itself)."""
+        return (self.size is not None and Path(path) == self.path and self.size <= max_bytes
+                and max_cells == self.max_cells)
+
+    def opened(self) -> tuple[str, bytes, list[str], list[str]]:
+        """(format, the file's bytes, its sheets, its worksheets) once opened; what opening it raised, raised."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._opened is not None or self._finished)
+        if self._opened is None:
+            raise self._error if self._error is not None else _fail("FILE_CORRUPT", detail=self.path.name)
+        return self._opened
+
+    @property
+    def format(self) -> str:
+        return self.opened()[0]
+
+    @property
+    def raw(self) -> bytes:
+        return self.opened()[1]
+
+    @property
+    def names(self) -> list[str]:
+        return self.opened()[2]
+
+    @property
+    def declared(self) -> dict[str, tuple[int, int]]:
+        self.opened()
+        return self._declared
+
+    def worksheets(self) -> list[str]:
+        return self.opened()[3]
+
+    def read_ahead(self, name: str) -> None:
+        """(Every sheet is being read ahead already.)"""
+
+    def rows(self, name: str) -> list[list[object]]:
+        """A sheet's rows (its error raised): read by the thread, or here if the thread has not begun it."""
+        raw = self.raw
+        with self._changed:
+            mine = name not in self._taken
+            self._taken.add(name)
+            if not mine:
+                self._changed.wait_for(lambda: name in self._rows or self._finished)
+            value = self._rows.get(name)
+        if mine:
+            if self._own is None:
+                try:
+                    self._own = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+                except BaseException as exc:  # it opened once already; a second failure is the file's
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
+                    raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+            value = self._sheet(self._own, name)
+            self._keep(name, value)
+        if value is None:  # the thread ended before this sheet: what ended it
+            raise self._error if self._error is not None else _fail("FILE_CORRUPT", detail=name)
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    def meta(self) -> dict[str, str]:
+        """What peek_meta says of the file, from this reading (peek_meta itself for a file not read ahead)."""
+        if self.size is None:
+            return peek_meta(self.path)
+        try:
+            if META_SHEET not in self.names:
+                return {}
+            rows = self.rows(META_SHEET)
+        except UnreadableFile:
+            return {}
+        return _read_meta(rows[:50]) if rows else {}
+
+    def close(self) -> None:
+        """Done with: the thread stops after the sheet in hand, and what it read is let go."""
+        with self._changed:
+            self._stopped = True
+            self._rows.clear()
+        self._own = None
+
+
 def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYTES,
-                  max_cells: int = MAX_SHEET_CELLS) -> WorkbookData:
-    """Read the four village sheets from any supported workbook; raise UnreadableFile if unusable."""
+                  max_cells: int = MAX_SHEET_CELLS, ahead: ReadAhead | None = None) -> WorkbookData:
+    """Read the four village sheets from any supported workbook; raise UnreadableFile if unusable. `ahead`: the
+    same file being read already (ReadAhead), taken if it was read with these limits; closed when done."""
+    from .schema import SHEET_KINDS  # (loaded with the schemas given)
+
     path = Path(path)
-    book, fmt, raw = open_workbook(path, max_bytes=max_bytes)
     try:
-        names = list(book.sheet_names)
-    except BaseException as exc:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
-    declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
-    merges = _OdsMerges(raw, max_cells) if fmt == "ods" else None
-    cache: dict[str, list[list[object]]] = {}
-    prefetch: _Prefetch | None = None
+        if ahead is not None and ahead.serves(path, max_bytes=max_bytes, max_cells=max_cells):
+            source: _Opened | ReadAhead = ahead
+        else:
+            source = _Opened(path, max_bytes=max_bytes, max_cells=max_cells)
+        return _read(path, schemas, source, SHEET_KINDS)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
-    def rows_of(name: str) -> list[list[object]]:
-        if name not in cache:
-            cache[name] = prefetch.rows() if prefetch is not None and name == prefetch.name \
-                else book_sheet_rows(book, name, max_cells=max_cells, declared=declared, merges=merges)
-        return cache[name]
 
+def _read(path: Path, schemas: Schemas, source: _Opened | ReadAhead, kinds: tuple[str, ...]) -> WorkbookData:
+    names = source.names
     meta: dict[str, str] = {}
     if META_SHEET in names:
-        meta = _read_meta(rows_of(META_SHEET))
+        meta = _read_meta(source.rows(META_SHEET))
     by_name: dict[str, str] = {}
     for name in names:
-        for kind in SHEET_KINDS:
+        for kind in kinds:
             if norm_header(name) in schemas[kind].sheet_names and kind not in by_name.values():
                 by_name[name] = kind
     sheets: dict[str, SheetData] = {}
     header_problems: list[tuple[str, str]] = []
-    ahead = _largest(by_name, declared)  # read on a second thread while the others are read and built here
-    prefetch = None if ahead is None else _Prefetch.start(ahead, raw, max_cells=max_cells, declared=declared,
-                                                          merges=merges)
+    ahead = _largest(by_name, source.declared)  # read on a second thread while the others are read and built here
+    if ahead is not None:
+        source.read_ahead(ahead)
     for name, kind in sorted(by_name.items(), key=lambda item: item[0] == ahead):  # the one read ahead last
-        built = _build_sheet(schemas[kind], name, rows_of(name))
+        built = _build_sheet(schemas[kind], name, source.rows(name))
         if built is None:
             header_problems.append((kind, name))
         else:
@@ -596,13 +802,13 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
     header_problems.sort(key=lambda problem: list(by_name.values()).index(problem[0]))
     # A renamed sheet (Sheet1, 2021年台账…) is still found by its headers; chart sheets and sheets that
     # fail to read are simply not candidates.
-    leftovers = [n for n in worksheet_names(book, names) if n not in by_name and n != META_SHEET]
-    for kind in SHEET_KINDS:
+    leftovers = [n for n in source.worksheets() if n not in by_name and n != META_SHEET]
+    for kind in kinds:
         if kind in sheets or any(k == kind for k, _ in header_problems):
             continue
         for name in list(leftovers):
             try:
-                rows = rows_of(name)
+                rows = source.rows(name)
             except UnreadableFile as exc:
                 if exc.code != "FILE_CORRUPT":
                     raise
@@ -615,9 +821,9 @@ def read_workbook(path: Path, schemas: Schemas, *, max_bytes: int = MAX_FILE_BYT
                 break
     if not sheets and not header_problems:
         raise _fail("FILE_NOT_MONITORING")
-    missing = [k for k in SHEET_KINDS if k not in sheets and all(k != hk for hk, _ in header_problems)]
-    return WorkbookData(path=path, format=fmt, sheet_names=names, sheets=sheets, missing=missing,
-                        header_problems=header_problems, meta=meta, sha256=hashlib.sha256(raw).hexdigest())
+    missing = [k for k in kinds if k not in sheets and all(k != hk for hk, _ in header_problems)]
+    return WorkbookData(path=path, format=source.format, sheet_names=names, sheets=sheets, missing=missing,
+                        header_problems=header_problems, meta=meta, sha256=hashlib.sha256(source.raw).hexdigest())
 
 
 KINDS_BY_TEMPLATE = {"excel_bridge.village": "village", "excel_bridge.town_review": "town_review",
