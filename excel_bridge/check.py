@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .check_summary import CheckSummary
 from .config import Config
 from .consistency import consistency_issues
 from .errors import UnreadableFile
 from .isolate import Child, Died
 from .issues import Issue, make_issue
 from .messages import TEXT, render
-from .read import ReadAhead, peek_meta, read_workbook
+from .read import ReadAhead, read_workbook
 from .review_checks import review_issues
 from .rules import Assessment, Assessor
 from .validate import Household, Parsed, validate
@@ -253,24 +254,10 @@ def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date |
 
 
 def reading_child(path: Path) -> Child:
-    """The memory-capped child that `check` reads a file in, started reading it at once (ReadAhead) and loading
-    this module, while the caller loads the settings: its meta() tells which district the file says it is of,
-    then isolated_summary / isolated_check(…, child=) check it there. (The CLI starts it before it imports
-    anything heavy: this function is the way to start one for a caller that has this module loaded already.)"""
+    """A memory-capped child reading the file at once (ReadAhead) and loading this module, while the caller gets
+    the settings ready: isolated_summary / isolated_check(…, child=) then check the file there. (The `check`
+    command starts its own before it loads the settings, and has the child find them too.)"""
     return Child(ReadAhead.start, Path(path), imports=(__name__,))
-
-
-def _meta_in_child(ahead: ReadAhead | None, path: Path) -> dict[str, str]:
-    return ahead.meta() if ahead is not None else peek_meta(path)
-
-
-def file_meta(child: Child, path: Path) -> dict[str, str]:
-    """The hidden 系统信息 sheet of the file a reading_child reads ({} for none, or when the child died)."""
-    try:
-        meta: dict[str, str] = child.call(_meta_in_child, Path(path))
-    except Died:
-        return {}
-    return meta
 
 
 def _check_in_child(ahead: ReadAhead | None, path: Path, config: Config, as_of: dt.date | None) -> CheckResult:
@@ -296,25 +283,9 @@ def _read_limit(path: Path) -> CheckResult:
     return unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
 
 
-@dataclass(frozen=True)
-class CheckSummary:
-    """What `check` shows of a result, without the reading itself: the counts, the first `shown` issues (errors
-    first, then by sheet and row), and with `with_json` the whole JSON report. Made in the child that read the file,
-    it comes back in a few kilobytes where the full result (every cell read) is megabytes to pickle."""
-
-    path: Path
-    readable: bool
-    sha256: str | None
-    exit_code: int
-    households: int
-    members: int
-    errors: int
-    warnings: int
-    issues: list[Issue]  # the first `shown`; an unreadable file's one issue
-    more: int  # issues not among them
-    proposed: int  # households the rules propose as leads
-    parsed: bool = True  # False: read, but no village ledger (a national export: its one issue says what to do)
-    json: dict[str, object] | None = None
+def read_limit_summary(path: Path, *, shown: int, with_json: bool = False) -> CheckSummary:
+    """The summary of a file whose reading took its child down (the memory cap, a crash in the reader)."""
+    return summarize(_read_limit(path), shown=shown, with_json=with_json)
 
 
 def summarize(result: CheckResult, *, shown: int, with_json: bool = False) -> CheckSummary:
@@ -344,5 +315,5 @@ def isolated_summary(path: Path, config: Config, *, as_of: dt.date | None = None
         try:
             summary: CheckSummary = child.call(_summary_in_child, Path(path), config, as_of, shown, with_json)
         except Died:
-            return summarize(_read_limit(path), shown=shown, with_json=with_json)
+            return read_limit_summary(path, shown=shown, with_json=with_json)
     return summary

@@ -34,8 +34,8 @@ log = logging.getLogger("excel_bridge.cli")  # not __name__: run as `python -m e
 
 def _config(args: argparse.Namespace, file: Path | None = None, *, meta_of: Callable[[], dict[str, str]] | None = None):
     """The settings `check` and `template` use: --workspace; else the workspace this folder is in (or above);
-    else (check) the workspace of the district the file's hidden sheet names (`meta_of()`: that sheet, read by
-    the child reading the file); else 曲江区's, said on stderr."""
+    else (check) the workspace of the district the file's hidden sheet names (`meta_of()`: that sheet, from the
+    child reading the file); else 曲江区's, said on stderr (`args.bundled`)."""
     from .config import Config, load_config
     from .ruleset import load_rules
     from .schema import load_schemas
@@ -59,11 +59,18 @@ def _config(args: argparse.Namespace, file: Path | None = None, *, meta_of: Call
     return config
 
 
+def _bundled_note(args: argparse.Namespace, config) -> str | None:
+    """The line saying 曲江区's built-in settings were used (no workspace found), if they were."""
+    if not getattr(args, "bundled", False):
+        return None
+    return TEXT["cli.settings_bundled"].format(district=config.settings.district, towns=len(config.settings.towns))
+
+
 def _say_bundled(args: argparse.Namespace, config) -> None:
     """曲江区's built-in settings were used (no workspace found): say so, on stderr (stdout may be --json)."""
-    if getattr(args, "bundled", False):
-        print(TEXT["cli.settings_bundled"].format(district=config.settings.district,
-                                                  towns=len(config.settings.towns)), file=sys.stderr)
+    note = _bundled_note(args, config)
+    if note:
+        print(note, file=sys.stderr)
 
 
 # --- check ---
@@ -95,31 +102,51 @@ def cmd_check(args: argparse.Namespace) -> int:
         from .check import summarize
 
         config = _config(args, file)
-        started = time.perf_counter()
-        return _said_check(args, file, config, summarize(_folder_result(file), shown=SUMMARY_ISSUES,
-                                                           with_json=args.json), None, started)
-    from .isolate import Child
+        summary = summarize(_folder_result(file), shown=SUMMARY_ISSUES, with_json=args.json)
+        return _said_check(args, file, summary, None, config, _bundled_note(args, config), 0.0)
+    from .isolate import Child, Died
     from .read import ReadAhead
 
-    # The child that reads the file starts first: it reads while it, and this process, load the rest of the program.
+    # The child that reads the file starts first and reads it on a thread while it loads the checks and finds the
+    # settings; this process only prints what it sends back (it loads neither, unless --out has a copy to write).
+    options = {name: getattr(args, name, None) for name in ("workspace", "schemas", "rules", "verbose")}
     with Child(ReadAhead.start, file, imports=("excel_bridge.check",)) as child:
-        from .check import file_meta, isolated_check, isolated_summary, summarize
+        try:
+            summary, whole, note, seconds = child.call(_checked_in_child, options, file, args.as_of, SUMMARY_ISSUES,
+                                                       args.json, args.out is not None)
+        except Died:  # the file took the child down (memory cap, a crash in the reader): said as such
+            from .check import read_limit_summary
 
-        config = _config(args, file, meta_of=lambda: file_meta(child, file))
-        started = time.perf_counter()
-        result = None
-        if args.out is None:  # only what is printed comes back from the child that read the file, not the reading
-            summary = isolated_summary(file, config, as_of=args.as_of, shown=SUMMARY_ISSUES, with_json=args.json,
-                                       child=child)
-        else:  # the returned copy is written from the reading
-            result = isolated_check(file, config, as_of=args.as_of, child=child)
-            summary = summarize(result, shown=SUMMARY_ISSUES, with_json=args.json)
-    return _said_check(args, file, config, summary, result, started)
+            summary, whole, note, seconds = read_limit_summary(file, shown=SUMMARY_ISSUES, with_json=args.json), \
+                None, None, 0.0
+    result, config = whole if whole is not None else (None, None)
+    return _said_check(args, file, summary, result, config, note, seconds)
 
 
-def _said_check(args: argparse.Namespace, file: Path, config, summary, result, started: float) -> int:
-    """What `check` prints of a summary (and writes: the returned copy, with --out)."""
+def _checked_in_child(ahead, options: dict[str, object], file: Path, as_of: dt.date | None, shown: int,
+                      with_json: bool, whole: bool):
+    """`check`'s work in the child reading the file (`ahead`, a ReadAhead or None): the settings as _config finds
+    them (the hidden sheet from that reading), then the check. Returns (the summary printed, (the result, the
+    settings) when --out writes the returned copy, the line saying the bundled settings were used, the check's
+    seconds). What _config raises (a broken workspace) is raised in the command."""
+    from .check import check_file, summarize
+    from .read import peek_meta
+
+    if not logging.getLogger().handlers:  # a spawned child (Windows): -v lines as from the command
+        _configure_logging(bool(options.get("verbose")))
+    args = argparse.Namespace(**options)
+    config = _config(args, file, meta_of=lambda: ahead.meta() if ahead is not None else peek_meta(file))
+    started = time.perf_counter()
+    result = check_file(file, config, as_of=as_of, district=True, ahead=ahead)
     seconds = time.perf_counter() - started
+    return (summarize(result, shown=shown, with_json=with_json), (result, config) if whole else None,
+            _bundled_note(args, config), seconds)
+
+
+def _said_check(args: argparse.Namespace, file: Path, summary, result, config, note: str | None,
+                seconds: float) -> int:
+    """What `check` prints of a summary and writes (the returned copy of `result`, with --out); `seconds`: the
+    check's own, for the -v line."""
     placed = None
     if result is not None and result.parsed is not None:
         from .returned import default_output, write_returned_copy  # openpyxl only when writing
@@ -132,7 +159,8 @@ def _said_check(args: argparse.Namespace, file: Path, config, summary, result, s
     if summary.readable:
         log.info(TEXT["cli.log.check"], file.name, seconds, file.stat().st_size,
                  (summary.sha256 or "")[:12])
-        _say_bundled(args, config)
+        if note:
+            print(note, file=sys.stderr)
     if summary.json is not None:
         sys.stdout.write(json.dumps(summary.json, ensure_ascii=False, default=str) + "\n")
         return summary.exit_code

@@ -1,6 +1,7 @@
 """`check` without --out, as a clerk runs it: the file is still read in the memory-capped child, which sends back
 only what is printed (a summary of a few kilobytes), not the reading; and the CLI's `check` loads neither the
-ledger's library (SQLAlchemy) nor the writers' (openpyxl, XlsxWriter) nor pandas."""
+ledger's library (SQLAlchemy) nor the writers' (openpyxl, XlsxWriter) nor pandas, nor (the child finds the
+settings and checks) the settings' models (pydantic)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ import sys
 from excel_bridge import cli
 code = cli.main(sys.argv[1:])
 sys.stdout.flush()
-print('loaded:' + ','.join(m for m in ('sqlalchemy', 'openpyxl', 'xlsxwriter', 'pandas') if m in sys.modules),
+print('loaded:' + ','.join(m for m in ('sqlalchemy', 'openpyxl', 'xlsxwriter', 'pandas', 'pydantic')
+                           if m in sys.modules),
       file=sys.stderr)
 sys.exit(code)
 """

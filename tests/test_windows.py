@@ -101,6 +101,11 @@ def test_a_whole_process_pass_runs_without_resource_and_fcntl_under_spawn(window
     demo = build_demo(tmp_path / "区", villages=1, households=5, mistakes=0, towns=1, as_of=AS_OF)
     [village] = demo.files
     town = village.parent.name
+    # first `check` of the dropped file, from elsewhere: its spawned child finds the workspace by the hidden sheet's
+    # district and says so in the command's -v lines (the child sets up its own logging: spawn inherits none)
+    checked = _cli(env, "-v", "check", village, "--as-of", AS_OF.isoformat())
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr, checked.stdout + checked.stderr  # (its 公示)
+    assert TEXT["cli.log.settings_workspace"] % (demo.root, "曲江区", "440205", 1) in checked.stderr
     proc = _cli(env, "-v", "process", demo.root, "--wait", "0.05", "--as-of", AS_OF.isoformat(), "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     assert TEXT["pass.file"].format(town=town, name=village.name, status="已入账", message="").split("。")[0] \
