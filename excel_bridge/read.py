@@ -158,6 +158,16 @@ def _short(exc: BaseException) -> str:
     return read_detail(text[:120])
 
 
+def _sheet_names(book: pc.CalamineWorkbook) -> list[str]:
+    """The workbook's sheets by name; a workbook whose list of sheets cannot be read is FILE_CORRUPT."""
+    try:
+        return list(book.sheet_names)
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+
+
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 
 
@@ -559,12 +569,7 @@ class _Opened:
 
     def __init__(self, path: Path, *, max_bytes: int, max_cells: int) -> None:
         self._book, self.format, self.raw = open_workbook(path, max_bytes=max_bytes)
-        try:
-            self.names = list(self._book.sheet_names)
-        except BaseException as exc:
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+        self.names = _sheet_names(self._book)
         self.max_cells = max_cells
         self.declared = declared_sizes(self.raw, max_cells) if self.format in ("xlsx", "xlsm") else {}
         self._merges = _OdsMerges(self.raw, max_cells) if self.format == "ods" else None
@@ -638,12 +643,7 @@ class ReadAhead:
     def _run(self) -> None:
         try:
             book, fmt, raw = open_workbook(self.path, max_bytes=AHEAD_MAX_BYTES)
-            try:
-                names = list(book.sheet_names)
-            except BaseException as exc:
-                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                    raise
-                raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+            names = _sheet_names(book)
             declared = declared_sizes(raw, self.max_cells) if fmt in ("xlsx", "xlsm") else {}
             with self._changed:
                 self._declared = declared
@@ -836,12 +836,7 @@ def sheet_rows(path: Path, name: str, *, max_bytes: int = MAX_FILE_BYTES,
     a size limit, and a sheet whose declared or actual extent is absurd is refused before calamine builds
     its grid. UnreadableFile for anything that cannot be read. Run it in a worker: the bytes are untrusted."""
     book, fmt, raw = open_workbook(Path(path), max_bytes=max_bytes)
-    try:
-        names = list(book.sheet_names)
-    except BaseException as exc:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+    names = _sheet_names(book)
     if name not in names:
         return None
     declared = declared_sizes(raw, max_cells) if fmt in ("xlsx", "xlsm") else {}
