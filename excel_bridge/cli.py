@@ -13,11 +13,15 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .argparse_zh import chinese
 from .cli_parser import build_parser
 from .errors import BridgeError, LedgerBusy, UsageError
 from .messages import ARGPARSE, SEVERITY_WORD, TEXT, os_problem, render, status_word
+
+if TYPE_CHECKING:
+    from .read import ReadAhead
 
 # exit codes (README, Commands)
 EXIT_OK = 0
@@ -126,7 +130,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _said_check(args, file, summary, result, config, note, seconds)
 
 
-def _checked_in_child(ahead, options: dict[str, object], file: Path, as_of: dt.date | None, shown: int,
+def _checked_in_child(ahead: ReadAhead | None, options: dict[str, object], file: Path, as_of: dt.date | None, shown: int,
                       with_json: bool, whole: bool):
     """`check`'s work in the child reading the file (`ahead`, a ReadAhead or None): the settings as _config finds
     them (the hidden sheet from that reading), then the check. Returns (the summary printed, (the result, the

@@ -63,7 +63,7 @@ def _serve(conn: Any, prepare: Callable[..., Any], args: tuple[Any, ...], import
     cap_memory(memory)
     try:
         prepared = prepare(*args)
-        for name in imports:  # while the parent loads what it needs to ask: it will ask soon
+        for name in imports:  # before the first call comes: the parent gets ready meanwhile
             importlib.import_module(name)
         while (call := conn.recv()) is not None:
             fn, fn_args = call
