@@ -596,8 +596,8 @@ AHEAD_MAX_BYTES = MAX_FILE_BYTES  # a larger file is not read ahead: whether to 
 
 class ReadAhead:
     """A workbook read on a thread of its own from the moment its path is known, before the settings and schemas
-    that judge it are loaded: `check` starts its reading child first, and the child reads the file while it (and
-    the parent) load the rest of the program; calamine parses without the GIL, so the reading overlaps the imports.
+    that judge it are loaded: `check` starts its reading child first, and the child reads the file while it loads
+    the rest of the program; calamine parses without the GIL, so the reading overlaps the imports.
 
     It does to the file what read_workbook would, with the same guards and the same errors: opens it, then reads
     the hidden 系统信息 sheet and every other sheet in the workbook's order, keeping each sheet's rows or the error
