@@ -253,32 +253,6 @@ def check_parsed(parsed: Parsed, config: Config, *, path: Path, as_of: dt.date |
                        parsed=parsed, assessments=assessments)
 
 
-def reading_child(path: Path) -> Child:
-    """A memory-capped child reading the file at once (ReadAhead) and loading this module, while the caller gets
-    the settings ready: isolated_summary / isolated_check(…, child=) then check the file there. (The `check`
-    command starts its own before it loads the settings, and has the child find them too.)"""
-    return Child(ReadAhead.start, Path(path), imports=(__name__,))
-
-
-def _check_in_child(ahead: ReadAhead | None, path: Path, config: Config, as_of: dt.date | None) -> CheckResult:
-    return check_file(path, config, as_of=as_of, district=True, ahead=ahead)
-
-
-def isolated_check(path: Path, config: Config, *, as_of: dt.date | None = None,
-                   child: Child | None = None) -> CheckResult:
-    """check_file in a memory-capped child process (`child`, a reading_child of the file, or one started here):
-    a file that would exhaust memory or crash the reader becomes one FILE_READ_LIMIT issue instead of killing
-    the caller."""
-    with contextlib.ExitStack() as stack:
-        if child is None:
-            child = stack.enter_context(reading_child(path))
-        try:
-            result: CheckResult = child.call(_check_in_child, Path(path), config, as_of)
-        except Died:
-            return _read_limit(path)
-    return result
-
-
 def _read_limit(path: Path) -> CheckResult:
     return unreadable_result(Path(path), UnreadableFile("FILE_READ_LIMIT", *render("FILE_READ_LIMIT")))
 
@@ -302,18 +276,18 @@ def summarize(result: CheckResult, *, shown: int, with_json: bool = False) -> Ch
 
 def _summary_in_child(ahead: ReadAhead | None, path: Path, config: Config, as_of: dt.date | None, shown: int,
                      with_json: bool) -> CheckSummary:
-    return summarize(_check_in_child(ahead, path, config, as_of), shown=shown, with_json=with_json)
+    return summarize(check_file(path, config, as_of=as_of, district=True, ahead=ahead), shown=shown,
+                     with_json=with_json)
 
 
 def isolated_summary(path: Path, config: Config, *, as_of: dt.date | None = None, shown: int,
-                     with_json: bool = False, child: Child | None = None) -> CheckSummary:
-    """isolated_check when only its summary is wanted (`check` without --out): the file is still read in the
-    memory-capped child, which sends back only the summary."""
-    with contextlib.ExitStack() as stack:
-        if child is None:
-            child = stack.enter_context(reading_child(path))
-        try:
+                     with_json: bool = False) -> CheckSummary:
+    """What `check` prints of a file, checked in a memory-capped child that starts reading it at once (ReadAhead)
+    and sends back only the summary, not the reading; a file that takes the child down (memory cap, a crash in the
+    reader) is one FILE_READ_LIMIT issue. (The `check` command runs its own child, which finds the settings too.)"""
+    try:
+        with Child(ReadAhead.start, Path(path), imports=(__name__,)) as child:
             summary: CheckSummary = child.call(_summary_in_child, Path(path), config, as_of, shown, with_json)
-        except Died:
-            return read_limit_summary(path, shown=shown, with_json=with_json)
+    except Died:
+        return read_limit_summary(path, shown=shown, with_json=with_json)
     return summary

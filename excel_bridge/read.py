@@ -158,6 +158,17 @@ def _short(exc: BaseException) -> str:
     return read_detail(text[:120])
 
 
+def _second_handle(raw: bytes) -> pc.CalamineWorkbook:
+    """Another calamine handle on bytes that opened once already (a handle cannot cross threads); a failure now is
+    the file's: FILE_CORRUPT."""
+    try:
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+
+
 def _sheet_names(book: pc.CalamineWorkbook) -> list[str]:
     """The workbook's sheets by name; a workbook whose list of sheets cannot be read is FILE_CORRUPT."""
     try:
@@ -547,11 +558,8 @@ class _Prefetch:
     def _read(self, raw: bytes, max_cells: int, declared: dict[str, tuple[int, int]],
               merges: _OdsMerges | None) -> None:
         try:
-            try:
-                book = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
-            except BaseException as exc:  # it opened once already; a second failure is the file's
-                raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
-            self._rows = book_sheet_rows(book, self.name, max_cells=max_cells, declared=declared, merges=merges)
+            self._rows = book_sheet_rows(_second_handle(raw), self.name, max_cells=max_cells, declared=declared,
+                                         merges=merges)
         except BaseException as exc:
             self._error = exc
 
@@ -583,9 +591,13 @@ class _Opened:
     def rows(self, name: str) -> list[list[object]]:
         if name not in self._cache:
             self._cache[name] = self._prefetch.rows() if self._prefetch is not None and name == self._prefetch.name \
-                else book_sheet_rows(self._book, name, max_cells=self.max_cells, declared=self.declared,
-                                     merges=self._merges)
+                else self.sheet(name)
         return self._cache[name]
+
+    def sheet(self, name: str, book: pc.CalamineWorkbook | None = None) -> list[list[object]]:
+        """A sheet's rows, read now (from `book`, another handle on the same bytes, when given)."""
+        return book_sheet_rows(book or self._book, name, max_cells=self.max_cells, declared=self.declared,
+                               merges=self._merges)
 
     def worksheets(self) -> list[str]:
         return worksheet_names(self._book, self.names)
@@ -611,9 +623,8 @@ class ReadAhead:
         self.path = Path(path)
         self.max_cells = max_cells
         self.size: int | None = None  # bytes on disk when it was looked at; None: not read ahead
-        self._opened: tuple[str, bytes, list[str], list[str]] | None = None  # format, bytes, sheets, worksheets
-        self._declared: dict[str, tuple[int, int]] = {}
-        self._merges: _OdsMerges | None = None
+        self._opened: _Opened | None = None  # the file as opened on the thread
+        self._worksheets: list[str] = []
         self._error: BaseException | None = None  # what opening it raised
         self._rows: dict[str, list[list[object]] | BaseException] = {}
         self._taken: set[str] = set()  # sheets being read or read, by either thread
@@ -642,22 +653,20 @@ class ReadAhead:
 
     def _run(self) -> None:
         try:
-            book, fmt, raw = open_workbook(self.path, max_bytes=AHEAD_MAX_BYTES)
-            names = _sheet_names(book)
-            declared = declared_sizes(raw, self.max_cells) if fmt in ("xlsx", "xlsm") else {}
+            opened = _Opened(self.path, max_bytes=AHEAD_MAX_BYTES, max_cells=self.max_cells)
+            worksheets = opened.worksheets()
             with self._changed:
-                self._declared = declared
-                self._merges = _OdsMerges(raw, self.max_cells) if fmt == "ods" else None
-                self._opened = (fmt, raw, names, worksheet_names(book, names))
+                self._opened, self._worksheets = opened, worksheets
                 self._changed.notify_all()
-            for name in sorted(names, key=lambda n: n != META_SHEET):  # the hidden sheet first: `check` asks for it
+            # the hidden sheet first: `check` asks for it
+            for name in sorted(opened.names, key=lambda n: n != META_SHEET):
                 with self._changed:
                     if self._stopped:
                         break
                     if name in self._taken:
                         continue
                     self._taken.add(name)
-                self._keep(name, self._sheet(book, name))
+                self._keep(name, self._sheet(opened._book, name))
         except BaseException as exc:
             self._error = exc
         finally:
@@ -666,8 +675,10 @@ class ReadAhead:
                 self._changed.notify_all()
 
     def _sheet(self, book: pc.CalamineWorkbook, name: str) -> list[list[object]] | BaseException:
+        """A sheet's rows from `book` (the thread's handle, or the asker's), or the error reading it raised."""
+        assert self._opened is not None
         try:
-            return book_sheet_rows(book, name, max_cells=self.max_cells, declared=self._declared, merges=self._merges)
+            return self._opened.sheet(name, book)
         except Exception as exc:  # raised again where the sheet is asked for, as it would have been
             return exc
 
@@ -683,8 +694,8 @@ class ReadAhead:
         return (self.size is not None and Path(path) == self.path and self.size <= max_bytes
                 and max_cells == self.max_cells)
 
-    def opened(self) -> tuple[str, bytes, list[str], list[str]]:
-        """(format, the file's bytes, its sheets, its worksheets) once opened; what opening it raised, raised."""
+    def opened(self) -> _Opened:
+        """The file as the thread opened it, once it has; what opening it raised, raised."""
         with self._changed:
             self._changed.wait_for(lambda: self._opened is not None or self._finished)
         if self._opened is None:
@@ -693,30 +704,30 @@ class ReadAhead:
 
     @property
     def format(self) -> str:
-        return self.opened()[0]
+        return self.opened().format
 
     @property
     def raw(self) -> bytes:
-        return self.opened()[1]
+        return self.opened().raw
 
     @property
     def names(self) -> list[str]:
-        return self.opened()[2]
+        return self.opened().names
 
     @property
     def declared(self) -> dict[str, tuple[int, int]]:
-        self.opened()
-        return self._declared
+        return self.opened().declared
 
     def worksheets(self) -> list[str]:
-        return self.opened()[3]
+        self.opened()
+        return self._worksheets
 
     def read_ahead(self, name: str) -> None:
         """(Every sheet is being read ahead already.)"""
 
     def rows(self, name: str) -> list[list[object]]:
         """A sheet's rows (its error raised): read by the thread, or here if the thread has not begun it."""
-        raw = self.raw
+        opened = self.opened()
         with self._changed:
             mine = name not in self._taken
             self._taken.add(name)
@@ -725,12 +736,7 @@ class ReadAhead:
             value = self._rows.get(name)
         if mine:
             if self._own is None:
-                try:
-                    self._own = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
-                except BaseException as exc:  # it opened once already; a second failure is the file's
-                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                        raise
-                    raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
+                self._own = _second_handle(opened.raw)
             value = self._sheet(self._own, name)
             self._keep(name, value)
         if value is None:  # the thread ended before this sheet: what ended it

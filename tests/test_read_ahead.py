@@ -18,7 +18,7 @@ from conftest import CORPUS, DATA
 from factory import AS_OF, plain_village, write_plain
 
 from excel_bridge import read
-from excel_bridge.check import check_file, isolated_summary, reading_child, summarize
+from excel_bridge.check import check_file, isolated_summary, summarize
 from excel_bridge.isolate import Child, Died
 from excel_bridge.read import ReadAhead, read_workbook
 
@@ -136,8 +136,7 @@ def test_the_hidden_sheet_is_said_from_the_reading(large_village, config):
 
 
 def test_a_reading_child_checks_the_file_it_reads(large_village, config):
-    with reading_child(large_village) as child:
-        summary = isolated_summary(large_village, config, as_of=AS_OF, shown=20, child=child)
+    summary = isolated_summary(large_village, config, as_of=AS_OF, shown=20)
     assert summary == summarize(check_file(large_village, config, as_of=AS_OF, district=True), shown=20)
 
 
