@@ -130,8 +130,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _said_check(args, file, summary, result, config, note, seconds)
 
 
-def _checked_in_child(ahead: ReadAhead | None, options: dict[str, object], file: Path, as_of: dt.date | None, shown: int,
-                      with_json: bool, whole: bool):
+def _checked_in_child(ahead: ReadAhead | None, options: dict[str, object], file: Path, as_of: dt.date | None,
+                      shown: int, with_json: bool, whole: bool):
     """`check`'s work in the child reading the file (`ahead`, a ReadAhead or None): the settings as _config finds
     them (the hidden sheet from that reading), then the check. Returns (the summary printed, (the result, the
     settings) when --out writes the returned copy, the line saying the bundled settings were used, the check's
