@@ -207,7 +207,7 @@ def run(args: argparse.Namespace, schemas: list[str]) -> None:
         settings.write_text(dump_settings(DistrictSettings(
             district=district_name(d), district_code=region(d), supervision_phone="", policy_document="",
             towns={t: sorted(v for tt, v in plan if tt == t) for t in towns}, database=args.database,
-            schema=schemas[d])), encoding="utf-8")
+            ledger_schema=schemas[d])), encoding="utf-8")
         subprocess.run(cli("init", root, "--from", settings), check=True, capture_output=True)
         jobs = [(str(root), str(roots[d - 1]) if d else None, d, town, village, args.village_size, args.seed, i,
                  str(root / "收件箱" / town / f"{village}.xlsx")) for i, (town, village) in enumerate(plan)]

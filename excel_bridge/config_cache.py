@@ -1,13 +1,14 @@
 """The checked configuration kept between runs, so that a `check` on a clerk's PC does not validate the same
 schemas, rules and settings again each time.
 
-Validating them is cheap; what costs is pydantic building a validator for each of some thirty models, and
-loading its machinery to do so (about 40 ms of a `check`'s 0.4 s, bench/check_village.py). The models are
-declared with `defer_build`, so a Config read back from this cache is used without building any of them.
+Validating them is cheap; what costs is loading pydantic and building a validator for each of some thirty
+classes (about 0.1 s of a `check`'s 0.4 s, bench/check_village.py). The classes are plain dataclasses that
+pydantic only validates (config_types.py), so a Config read back from this cache is used without loading
+pydantic at all.
 
 An entry is named by a digest of everything the Config is made of: the bytes of every YAML file of the
-folders it reads (and of the settings file), where they are, the code of the models (its files' size and
-time), the Python and pydantic versions. An edited file, a moved folder or a new version of the program is a
+folders it reads (and of the settings file), where they are, the code of the classes (its files' size and
+time), the Python version (and pydantic's, for a kind still made of pydantic models). An edited file, a moved folder or a new version of the program is a
 new name, so an entry is never stale; entries are a few tens of kilobytes, the newest KEPT of them kept. Anything wrong with the cache
 (no folder, no right to write, a damaged or half-written entry) only means building the Config as before:
 the cache never changes what a run sees, nor stops one. An entry is written atomically (a temporary file
@@ -26,9 +27,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-FORMAT = b"excel_bridge config cache 1"
+FORMAT = b"excel_bridge config cache 2"  # 2: plain dataclasses, no pydantic models
 # the modules whose classes a cached Config is made of: a change to one is a change of every entry's name
-MODEL_MODULES = ("config.py", "ruleset.py", "schema.py", "settings.py", "config_cache.py", "departments/config.py")
+MODEL_MODULES = ("config.py", "ruleset.py", "schema.py", "settings.py", "config_cache.py", "config_types.py",
+                 "departments/config.py")
 KEPT = 32  # entries kept: a PC checks with one or two workspaces' settings; a test run makes hundreds
 
 
@@ -50,12 +52,12 @@ def cache_dir() -> Path | None:
 def entry_name(folders: Sequence[Path], files: Sequence[Path], kind: str = "Config") -> str | None:
     """The digest naming the entry of a `kind` (a Config, a DepartmentsConfig) made from the YAML files of `folders`
     and from `files`; None when one of them cannot be read (then the loaders say what is wrong, uncached)."""
-    import pydantic
-
     digest = hashlib.sha256(FORMAT)
-    if kind != "Config":  # (a Config's name is what it always was)
-        digest.update(f"kind\0{kind}\0".encode())
-    digest.update(f"{sys.version}\0{pydantic.VERSION}\0".encode())
+    digest.update(f"{sys.version}\0".encode())
+    if kind != "Config":  # pydantic models (DepartmentsConfig): their pickles are pydantic's own
+        import pydantic
+
+        digest.update(f"kind\0{kind}\0{pydantic.VERSION}\0".encode())
     package = Path(__file__).resolve().parent
     try:
         for name in MODEL_MODULES:

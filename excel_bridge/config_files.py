@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .messages import TEXT
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 def _loader() -> Any:
@@ -23,11 +24,12 @@ def _loader() -> Any:
 # pydantic error types → what a district clerk reads
 _PROBLEMS = {
     "missing": "缺少此项",
-    "extra_forbidden": "不认识此项（名字写错了？）",
+    "extra_forbidden": "不认识此项（名字写错了？）", "unexpected_keyword_argument": "不认识此项（名字写错了？）",
     "int_parsing": "应填整数", "int_type": "应填整数", "int_from_float": "应填整数",
     "float_parsing": "应填数字", "float_type": "应填数字", "decimal_parsing": "应填数字", "decimal_type": "应填数字",
     "bool_parsing": "应填 true 或 false", "bool_type": "应填 true 或 false",
     "string_type": "应填文字", "list_type": "应是清单（每行以“- ”开头）", "dict_type": "应是“名字: 值”的形式",
+    "dataclass_type": "应是“名字: 值”的形式", "model_type": "应是“名字: 值”的形式",
     "literal_error": "不是允许的值", "greater_than_equal": "数值太小", "less_than_equal": "数值太大",
     "greater_than": "数值太小", "less_than": "数值太大",
     "union_tag_invalid": "不是认识的种类（kind 写错了？）", "union_tag_not_found": "缺少 kind（规则种类）",

@@ -1,61 +1,60 @@
 """Load rules/*.yaml: the monitoring line by year, every rule's parameters with their plan clauses and
 sources, workflow timing.
 
-Each rule is a typed model with `extra="forbid"` (like the schemas): a misspelt parameter in a district's
+Each rule is a typed dataclass, strict (config_types.py, like the schemas): a misspelt parameter in a district's
 YAML is a Chinese configuration error naming the rule and the key, never a silently ignored setting.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import Annotated, Any
 
 from .config_files import invalid, read_yaml
+from .config_types import STRICT, After, field_names, key_of, validated
 from .errors import ConfigError
 from .messages import TEXT, render
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # a cached Config builds none (config_cache)
 _DESCRIPTIVE = ("clause", "title", "summary", "sources", "meanings")  # words about a rule, not its settings
 
 
-class Sourced(BaseModel):
+def _not_empty(v: dict[int, Decimal]) -> dict[int, Decimal]:
+    if not v:
+        raise ValueError(TEXT["config.lines_empty"])
+    return v
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sourced:
     """A YAML section whose numbers each name their source (a plan clause, or 实践) in `sources`."""
 
-    model_config = _STRICT
-    sources: dict[str, str] = Field(default_factory=dict)
+    __pydantic_config__ = STRICT
+    sources: dict[str, str] = field(default_factory=dict)
     # what a parameter means, in a few words, for the page the district signs (rules/README.md)
-    meanings: dict[str, str] = Field(default_factory=dict)
+    meanings: dict[str, str] = field(default_factory=dict)
 
     def parameters(self) -> dict[str, Any]:
         """The settings a district may change (everything but the descriptive fields)."""
-        return {name: getattr(self, name) for name in type(self).model_fields if name not in _DESCRIPTIVE}
+        return {name: getattr(self, name) for name in field_names(self) if name not in _DESCRIPTIVE}
 
-    @model_validator(mode="after")
-    def _sources_name_parameters(self) -> "Sourced":
+    def __post_init__(self) -> None:  # (pydantic runs it once the fields are valid)
         unknown = sorted((set(self.sources) | set(self.meanings)) - set(self.parameters()))
         if unknown:
             raise ValueError(TEXT["config.source_unknown"].format(names="、".join(unknown)))
-        return self
 
 
+@dataclass(frozen=True, kw_only=True)
 class MonitoringLine(Sourced):
     clause: str = "三"
     floor: Decimal
-    lines: dict[int, Decimal]
+    lines: Annotated[dict[int, Decimal], After(_not_empty)]
     # plan 三 "1.5倍以下": 以下 includes the number itself (民法典 第1259条); false reads it as "below"
     line_inclusive: bool = True
 
-    @field_validator("lines")
-    @classmethod
-    def _not_empty(cls, v: dict[int, Decimal]) -> dict[int, Decimal]:
-        if not v:
-            raise ValueError(TEXT["config.lines_empty"])
-        return v
 
-
+@dataclass(frozen=True, kw_only=True)
 class Rule(Sourced):
     """One rule's entry: its plan clause, title and one-sentence summary, then its own typed parameters."""
 
@@ -64,129 +63,149 @@ class Rule(Sourced):
     summary: str = ""  # one sentence for the page the district signs; a workspace copy written before has none
 
 
+@dataclass(frozen=True, kw_only=True)
 class IncomeRule(Rule):
     """R-INCOME: its line and line_inclusive live in monitoring_line.yaml."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class DropRule(Rule):
-    drop_ratio: Decimal = Field(gt=0, lt=1)
+    drop_ratio: Decimal = field(metadata={"gt": 0, "lt": 1})
 
 
+@dataclass(frozen=True, kw_only=True)
 class RigidRule(Rule):
     pass
 
 
+@dataclass(frozen=True, kw_only=True)
 class GuaranteeRule(Rule):
     risk_tags: dict[str, str]
 
 
+@dataclass(frozen=True, kw_only=True)
 class SpecialRule(Rule):
     serious_illness: list[str]
     chronic_illness: list[str]
-    chronic_burden_yuan: Decimal = Field(ge=0)
+    chronic_burden_yuan: Decimal = field(metadata={"ge": 0})
     severe_grades: list[str]
     mild_types: list[str]
     mild_grades: list[str]
-    care_elderly_age: int = Field(ge=0)
+    care_elderly_age: int = field(metadata={"ge": 0})
 
 
+@dataclass(frozen=True, kw_only=True)
 class CategoryRule(Rule):
     sudden_risk_types: list[str]
-    sudden_rigid_yuan: Decimal = Field(ge=0)
+    sudden_rigid_yuan: Decimal = field(metadata={"ge": 0})
 
 
+@dataclass(frozen=True, kw_only=True)
 class LabourRule(Rule):
-    min_age: int = Field(ge=0)
-    max_age: int = Field(ge=0)
+    min_age: int = field(metadata={"ge": 0})
+    max_age: int = field(metadata={"ge": 0})
     full_labour: list[str]
     partial_labour: list[str]
 
 
+@dataclass(frozen=True, kw_only=True)
 class AssistanceRule(Rule):
     development_measures: list[str]
 
 
+@dataclass(frozen=True, kw_only=True)
 class LabourRiskRule(Rule):
     risk_type: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class LabourAgeRule(Rule):
     pass
 
 
+@dataclass(frozen=True, kw_only=True)
 class SchoolAgeRule(Rule):
-    min_age: int = Field(ge=0)
-    max_age: int = Field(ge=0)
+    min_age: int = field(metadata={"ge": 0})
+    max_age: int = field(metadata={"ge": 0})
     in_school: list[str]
 
 
+@dataclass(frozen=True, kw_only=True)
 class DevMeasureRule(Rule):
-    months: int = Field(ge=0)
+    months: int = field(metadata={"ge": 0})
 
 
+@dataclass(frozen=True, kw_only=True)
 class RiskMeasureRule(Rule):
     matching_measures: dict[str, list[str]]
 
 
+@dataclass(frozen=True, kw_only=True)
 class MeasureStackRule(Rule):
-    min_measures: int = Field(ge=2)
+    min_measures: int = field(metadata={"ge": 2})
 
 
+@dataclass(frozen=True, kw_only=True)
 class EliminateRule(Rule):
-    min_months: int = Field(ge=0)
+    min_months: int = field(metadata={"ge": 0})
 
 
+@dataclass(frozen=True, kw_only=True)
 class ScaleRule(Rule):
-    period_days: int = Field(ge=1)
-    new_share: Decimal = Field(ge=0, le=1)
-    min_households: int = Field(ge=1)
-    risk_type_households: int = Field(ge=1)
+    period_days: int = field(metadata={"ge": 1})
+    new_share: Decimal = field(metadata={"ge": 0, "le": 1})
+    min_households: int = field(metadata={"ge": 1})
+    risk_type_households: int = field(metadata={"ge": 1})
     risk_types_watched: list[str]
 
 
+@dataclass(frozen=True, kw_only=True)
 class ToleranceRule(Rule):
-    yuan: Decimal = Field(ge=0)
+    yuan: Decimal = field(metadata={"ge": 0})
 
 
-class Rules(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Rules:
     """rules/assessment.yaml: every rule by its id (the id reads the same in YAML, workbooks, ledger and tests)."""
 
-    model_config = _STRICT
-    income: IncomeRule = Field(alias="R-INCOME")
-    drop: DropRule = Field(alias="R-DROP")
-    rigid: RigidRule = Field(alias="R-RIGID")
-    guarantee: GuaranteeRule = Field(alias="R-GUARANTEE")
-    special: SpecialRule = Field(alias="R-SPECIAL")
-    category: CategoryRule = Field(alias="CATEGORY")
-    labour: LabourRule = Field(alias="LABOUR")
-    assistance: AssistanceRule = Field(alias="ASSISTANCE")
-    labour_risk: LabourRiskRule = Field(alias="C-LABOUR-RISK")
-    labour_age: LabourAgeRule = Field(alias="C-LABOUR-AGE")
-    school_age: SchoolAgeRule = Field(alias="C-SCHOOL-AGE")
-    dev_measure: DevMeasureRule = Field(alias="C-DEV-MEASURE")
-    risk_measure: RiskMeasureRule = Field(alias="C-RISK-MEASURE")
-    measure_stack: MeasureStackRule = Field(alias="C-MEASURE-STACK")
-    eliminate: EliminateRule = Field(alias="R-ELIMINATE")
-    scale: ScaleRule = Field(alias="SCALE")
-    tolerance: ToleranceRule = Field(alias="INCOME-TOLERANCE")
+    __pydantic_config__ = STRICT
+    income: IncomeRule = field(metadata={"alias": "R-INCOME"})
+    drop: DropRule = field(metadata={"alias": "R-DROP"})
+    rigid: RigidRule = field(metadata={"alias": "R-RIGID"})
+    guarantee: GuaranteeRule = field(metadata={"alias": "R-GUARANTEE"})
+    special: SpecialRule = field(metadata={"alias": "R-SPECIAL"})
+    category: CategoryRule = field(metadata={"alias": "CATEGORY"})
+    labour: LabourRule = field(metadata={"alias": "LABOUR"})
+    assistance: AssistanceRule = field(metadata={"alias": "ASSISTANCE"})
+    labour_risk: LabourRiskRule = field(metadata={"alias": "C-LABOUR-RISK"})
+    labour_age: LabourAgeRule = field(metadata={"alias": "C-LABOUR-AGE"})
+    school_age: SchoolAgeRule = field(metadata={"alias": "C-SCHOOL-AGE"})
+    dev_measure: DevMeasureRule = field(metadata={"alias": "C-DEV-MEASURE"})
+    risk_measure: RiskMeasureRule = field(metadata={"alias": "C-RISK-MEASURE"})
+    measure_stack: MeasureStackRule = field(metadata={"alias": "C-MEASURE-STACK"})
+    eliminate: EliminateRule = field(metadata={"alias": "R-ELIMINATE"})
+    scale: ScaleRule = field(metadata={"alias": "SCALE"})
+    tolerance: ToleranceRule = field(metadata={"alias": "INCOME-TOLERANCE"})
 
     def by_id(self) -> dict[str, Rule]:
-        return {field.alias or name: getattr(self, name) for name, field in type(self).model_fields.items()}
+        return {key_of(f): getattr(self, f.name) for f in fields(self)}
 
 
+@dataclass(frozen=True, kw_only=True)
 class Workflow(Sourced):
     notice_min_days: int = 5
     identification_deadline_days: int = 15
     provincial_entry_days: int = 10
     # 定期信息采集 (plan 五(二)): a 帮扶中 household neither updated nor visited for this many months is a warning
-    follow_up_months: int = Field(default=6, ge=1)
+    follow_up_months: int = field(default=6, metadata={"ge": 1})
 
 
 PLAN_FLOOR = Decimal(9060)  # plan 三: the 2020 provincial relative-poverty standard; no line may be below it
 
 
-class RuleSet(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+@dataclass(kw_only=True)
+class RuleSet:
+    __pydantic_config__ = STRICT
     line: MonitoringLine
     rules: Rules
     workflow: Workflow
@@ -213,8 +232,10 @@ def load_rules(directory: Path) -> RuleSet:
     line_raw = read_yaml(directory / "monitoring_line.yaml", "规则")
     rules_raw = (read_yaml(directory / "assessment.yaml", "规则") or {}).get("rules")
     workflow_raw = read_yaml(directory / "workflow.yaml", "规则") or {}
+    from pydantic import ValidationError
+
     try:
-        ruleset = RuleSet.model_validate({"line": line_raw, "rules": rules_raw, "workflow": workflow_raw})
+        ruleset = validated(RuleSet, {"line": line_raw, "rules": rules_raw, "workflow": workflow_raw})
     except ValidationError as exc:
         raise invalid(directory, "规则", exc) from exc
     if ruleset.line.floor < PLAN_FLOOR:

@@ -7,9 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-
 from .config_files import invalid, read_yaml
+from .config_types import STRICT, validated
 from .errors import ConfigError
 from .messages import TEXT
 from .normalize import norm_header
@@ -20,8 +19,9 @@ SHEET_KINDS = ("household", "member", "measure", "review")
 GUARANTEE_KEYS = ("food_clothing", "education_secure", "medical_secure", "housing_secure", "water_secure")
 
 
-class ColumnSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see config_cache.py
+@dataclass(frozen=True, kw_only=True)
+class ColumnSpec:
+    __pydantic_config__ = STRICT  # (config_types.py)
 
     key: str
     header: str
@@ -39,22 +39,22 @@ class ColumnSpec(BaseModel):
     shared: bool = False  # member.yaml: shown in the workbook shared back with departments (plan 七(二), 民政)
     master: bool = True  # member.yaml: shown in the master's 家庭成员 (False: what a file says only about a change)
 
-    @model_validator(mode="after")
-    def _choices_need_values(self) -> "ColumnSpec":
+    def __post_init__(self) -> None:  # (pydantic runs it once the fields are valid)
         if self.type in ("choice", "multichoice") and not (self.allowed or self.allowed_from):
             raise ValueError(f"列“{self.header}”是选择类型，但没有 allowed 或 allowed_from")
-        return self
 
 
-class SystemColumn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see config_cache.py
+@dataclass(frozen=True, kw_only=True)
+class SystemColumn:
+    __pydantic_config__ = STRICT
     key: str
     header: str
     width: float = 14
 
 
-class SheetSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see config_cache.py
+@dataclass(frozen=True, kw_only=True)
+class SheetSpec:
+    __pydantic_config__ = STRICT
 
     sheet: str
     kind: Literal["household", "member", "measure", "review"]
@@ -63,8 +63,7 @@ class SheetSpec(BaseModel):
     columns: tuple[ColumnSpec, ...]
     system_columns: tuple[SystemColumn, ...] = ()
 
-    @model_validator(mode="after")
-    def _unique(self) -> "SheetSpec":
+    def __post_init__(self) -> None:  # (pydantic runs it once the fields are valid)
         keys = [c.key for c in self.columns]
         dup = {k for k in keys if keys.count(k) > 1}
         if dup:
@@ -73,7 +72,6 @@ class SheetSpec(BaseModel):
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"表“{self.sheet}”中列名或别名重复：{sorted(dup)}")
-        return self
 
     def column(self, key: str) -> ColumnSpec:
         for c in self.columns:
@@ -152,11 +150,13 @@ def load_schemas(directory: Path) -> Schemas:
         raise ConfigError(TEXT["config.lists_shape"].format(path=directory / "lists.yaml"))
     lists = {str(k): tuple(str(v) for v in vals) for k, vals in lists_raw.items()}
     sheets: dict[str, SheetSpec] = {}
+    from pydantic import ValidationError
+
     for kind in SHEET_KINDS:
         path = directory / f"{kind}.yaml"
         raw = read_yaml(path, "配置")
         try:
-            spec = SheetSpec.model_validate(raw)
+            spec = validated(SheetSpec, raw)
         except ValidationError as exc:
             raise invalid(path, "配置", exc) from exc
         if spec.kind != kind:

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
+from typing import Annotated, Any
 
 from .config_files import invalid, read_yaml
+from .config_types import STRICT, After, Before, as_yaml_dict, validated
 from .errors import ConfigError
 from .messages import TEXT
 
@@ -24,59 +23,62 @@ REQUIRED_IN_FILE = ("district", "district_code", "towns")
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL name that needs no quoting
 
 
-class DistrictSettings(BaseModel):
+def _text(v: Any) -> Any:
+    # a clerk types 440282 or 6669428 without quotes: YAML reads a number, which is still the text meant
+    if v is None:
+        return ""
+    return str(v).strip() if isinstance(v, (str, int)) and not isinstance(v, bool) else v
+
+
+def _schema(v: Any) -> Any:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if not isinstance(v, str) or not SCHEMA_NAME.fullmatch(v.strip()):
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError("schema", TEXT["settings.schema_name"], {})
+    return v.strip()
+
+
+def _six_digits(v: str) -> str:
+    if v and not (len(v) == 6 and v.isdigit()):
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError("district_code", TEXT["settings.code_digits"], {})
+    return v
+
+
+def _towns(v: Any) -> Any:
+    if v is None:  # `towns:` followed only by the commented example
+        return {}
+    if isinstance(v, dict):
+        return {str(k).strip(): [str(x).strip() for x in (vs or [])] if isinstance(vs, (list, tuple, type(None)))
+                else vs for k, vs in v.items()}
+    return v
+
+
+@dataclass(kw_only=True)
+class DistrictSettings:
     """One district's settings; unset fields in code take 曲江区's values (never when read from a file)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)  # see config_cache.py
+    __pydantic_config__ = {**STRICT, "populate_by_name": True}  # (config_types.py)
 
-    district: str = "曲江区"
-    district_code: str = "440205"
-    supervision_phone: str = QUJIANG_PHONE
-    policy_document: str = QUJIANG_POLICY  # the district's 实施方案 number; "" prints the plan without one
+    district: Annotated[str, Before(_text)] = "曲江区"
+    district_code: Annotated[str, Before(_text), After(_six_digits)] = "440205"
+    supervision_phone: Annotated[str, Before(_text)] = QUJIANG_PHONE
+    # the district's 实施方案 number; "" prints the plan without one
+    policy_document: Annotated[str, Before(_text)] = QUJIANG_POLICY
     income_year: int = 2021
-    towns: dict[str, list[str]] = Field(default_factory=lambda: {t: list[str]() for t in QUJIANG_TOWNS})
+    towns: Annotated[dict[str, list[str]], Before(_towns)] = field(
+        default_factory=lambda: {t: list[str]() for t in QUJIANG_TOWNS})
     max_file_mb: int = 64
     poll_seconds: float = 2.0
     rescan_seconds: float = 300.0
     workers: int = 0  # 0 = one per CPU core
     database: str | None = None  # a database URL (postgresql+psycopg://…); none: 系统/ledger.sqlite
     # the district's own schema on that PostgreSQL server (several districts, one server); `schema:` in the file
-    ledger_schema: str | None = Field(default=None, alias="schema")
-    approvers: dict[str, list[str]] = Field(default_factory=dict)  # 镇名 or 区级 → who may decide (optional)
-
-    @field_validator("district", "district_code", "supervision_phone", "policy_document", mode="before")
-    @classmethod
-    def _text(cls, v: Any) -> Any:
-        # a clerk types 440282 or 6669428 without quotes: YAML reads a number, which is still the text meant
-        if v is None:
-            return ""
-        return str(v).strip() if isinstance(v, (str, int)) and not isinstance(v, bool) else v
-
-    @field_validator("ledger_schema", mode="before")
-    @classmethod
-    def _schema(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return None
-        if not isinstance(v, str) or not SCHEMA_NAME.fullmatch(v.strip()):
-            raise PydanticCustomError("schema", TEXT["settings.schema_name"], {})
-        return v.strip()
-
-    @field_validator("district_code")
-    @classmethod
-    def _six_digits(cls, v: str) -> str:
-        if v and not (len(v) == 6 and v.isdigit()):
-            raise PydanticCustomError("district_code", TEXT["settings.code_digits"], {})
-        return v
-
-    @field_validator("towns", mode="before")
-    @classmethod
-    def _towns(cls, v: Any) -> Any:
-        if v is None:  # `towns:` followed only by the commented example
-            return {}
-        if isinstance(v, dict):
-            return {str(k).strip(): [str(x).strip() for x in (vs or [])] if isinstance(vs, (list, tuple, type(None)))
-                    else vs for k, vs in v.items()}
-        return v
+    ledger_schema: Annotated[str | None, Before(_schema)] = field(default=None, metadata={"alias": "schema"})
+    approvers: dict[str, list[str]] = field(default_factory=dict)  # 镇名 or 区级 → who may decide (optional)
 
     def unfinished(self) -> list[str]:
         """What a district must still fill in before files can be processed (empty when complete)."""
@@ -120,8 +122,10 @@ def load_settings(path: Path, *, complete: bool = True) -> DistrictSettings:
         raise ConfigError(TEXT["settings.keys_missing"].format(path=path, keys="、".join(missing)))
     raw.setdefault("supervision_phone", "")  # a file that names no phone prints none, never 曲江区's
     raw.setdefault("policy_document", "")  # nor 曲江区's document number
+    from pydantic import ValidationError
+
     try:
-        settings = DistrictSettings.model_validate(raw)
+        settings = validated(DistrictSettings, raw)
     except ValidationError as exc:
         raise invalid(path, "设置", exc) from exc
     todo = settings.unfinished()
@@ -169,7 +173,7 @@ def dump_settings(settings: DistrictSettings) -> str:
         "# 区级设置（excel_bridge）。用记事本编辑：冒号后留一个空格，缩进用空格，不用 Tab。",
         "# 修改后下一轮处理即生效。",
     ]
-    for key, value in settings.model_dump(by_alias=True).items():
+    for key, value in as_yaml_dict(settings).items():
         lines += ["", f"# {NOTES[key]}"]
         if key == "approvers" and not value:
             lines.append("# approvers: {马坝镇: [王核查, 张核查], 区级: [李审核]}")

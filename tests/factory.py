@@ -490,7 +490,7 @@ def district_on(server: Any, root: Path, name: str, code: str, town: str, villag
     settings = root.parent / f"{name}_设置.yaml"
     settings.write_text(dump_settings(DistrictSettings(
         district=name, district_code=code, supervision_phone="", policy_document="", towns={town: [village]},
-        database=server.url, schema=schema)), encoding="utf-8")
+        database=server.url, ledger_schema=schema)), encoding="utf-8")
     done = run_cli("init", root, "--from", settings)
     assert done.returncode == 0, done.stderr
     assert TEXT["init.schema"].format(schema=schema) in done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -358,7 +359,7 @@ def test_the_policy_document_number_is_the_districts_own_setting(tmp_path, templ
 
     assert _basis(template) == "依据《关于健全防止返贫动态监测和帮扶机制的实施方案》（韶曲农组〔2021〕6号）"  # 曲江区's
     root = tmp_path / "南雄市"
-    settings = new_district("南雄市", code="440282").model_copy(update={"towns": {"乌迳镇": []}})
+    settings = dataclasses.replace(new_district("南雄市", code="440282"), towns={"乌迳镇": []})
     Workspace.init(root, settings)
     settings_file = root / "区级设置.yaml"
     text = settings_file.read_text(encoding="utf-8")
