@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import operator
 import re
@@ -223,6 +222,8 @@ def _village_checks(households: list[Household], config: Config, sink: _Sink) ->
         town, village = hh.get("town"), hh.get("village")
         listed = config.settings.towns.get(town or "", [])
         if town and village and listed and village not in listed:
+            import difflib  # (only for a village not in the settings)
+
             close = difflib.get_close_matches(village, listed, n=1, cutoff=0.0)
             closest = TEXT["check.closest_village"].format(name=close[0]) if close else ""
             sink.add("VILLAGE_UNKNOWN", hh, col, village, town=town, closest=closest, allowed="、".join(listed))
