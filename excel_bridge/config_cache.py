@@ -31,6 +31,7 @@ FORMAT = b"excel_bridge config cache 2"  # 2: plain dataclasses, no pydantic mod
 # the modules whose classes a cached Config is made of: a change to one is a change of every entry's name
 MODEL_MODULES = ("config.py", "ruleset.py", "schema.py", "settings.py", "config_cache.py", "config_types.py",
                  "departments/config.py")
+PYDANTIC_KINDS = ("DepartmentsConfig",)  # kinds still made of pydantic models (the rest: config_types.py)
 KEPT = 32  # entries kept: a PC checks with one or two workspaces' settings; a test run makes hundreds
 
 
@@ -50,14 +51,14 @@ def cache_dir() -> Path | None:
 
 
 def entry_name(folders: Sequence[Path], files: Sequence[Path], kind: str = "Config") -> str | None:
-    """The digest naming the entry of a `kind` (a Config, a DepartmentsConfig) made from the YAML files of `folders`
+    """The digest naming the entry of a `kind` (a Config, a workspace's DistrictSettings, a DepartmentsConfig) made from the YAML files of `folders`
     and from `files`; None when one of them cannot be read (then the loaders say what is wrong, uncached)."""
     digest = hashlib.sha256(FORMAT)
-    digest.update(f"{sys.version}\0".encode())
-    if kind != "Config":  # pydantic models (DepartmentsConfig): their pickles are pydantic's own
+    digest.update(f"{sys.version}\0kind\0{kind}\0".encode())
+    if kind in PYDANTIC_KINDS:  # their pickles are pydantic's own
         import pydantic
 
-        digest.update(f"kind\0{kind}\0{pydantic.VERSION}\0".encode())
+        digest.update(f"{pydantic.VERSION}\0".encode())
     package = Path(__file__).resolve().parent
     try:
         for name in MODEL_MODULES:

@@ -128,8 +128,13 @@ def load_settings(path: Path, *, complete: bool = True) -> DistrictSettings:
         settings = validated(DistrictSettings, raw)
     except ValidationError as exc:
         raise invalid(path, "设置", exc) from exc
+    return require_complete(settings, path) if complete else settings
+
+
+def require_complete(settings: DistrictSettings, path: Path) -> DistrictSettings:
+    """The settings, or a ConfigError saying what the district must still fill in before files can be processed."""
     todo = settings.unfinished()
-    if complete and todo:
+    if todo:
         raise ConfigError(TEXT["settings.unfinished"].format(path=path, todo="；".join(todo)))
     return settings
 

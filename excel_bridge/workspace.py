@@ -14,7 +14,7 @@ from .errors import ConfigError, LedgerError, UsageError, WorkspaceError
 from .messages import TEXT
 from .ruleset import load_rules
 from .schema import load_schemas
-from .settings import DistrictSettings, dump_settings, load_settings
+from .settings import DistrictSettings, dump_settings, load_settings, require_complete
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a ledger is opened, not by `check` or `template`
     from .store import Store
@@ -131,7 +131,7 @@ class Workspace:
     def database(self, override: str | None = None) -> str:
         """Where the ledger lives: --database, else 区级设置's `database:` URL, else the SQLite file here; with
         `schema:` the district's own schema on that server (unless the URL itself names one)."""
-        settings = load_settings(self.settings_path, complete=False)
+        settings = self.settings(complete=False)
         target = override or settings.database
         if settings.ledger_schema is not None:
             if target is None:
@@ -298,8 +298,12 @@ class Workspace:
     def outputs_lock_path(self) -> Path:
         return self.root / SYSTEM / "写总台账中.lock"
 
-    def settings(self) -> DistrictSettings:
-        return load_settings(self.settings_path)
+    def settings(self, *, complete: bool = True) -> DistrictSettings:
+        """The settings file, valid and (with `complete`) finished; read back from the cache when it is unchanged,
+        so `process` and `watch` load neither PyYAML nor pydantic for it."""
+        settings = remembered([], [self.settings_path], lambda: load_settings(self.settings_path, complete=False),
+                              DistrictSettings)
+        return require_complete(settings, self.settings_path) if complete else settings
 
     def config(self) -> Config:
         """The workspace's schemas, rules and settings (read back from the cache when their files are unchanged)."""
@@ -352,7 +356,7 @@ def init_workspace(root: Path, settings: DistrictSettings, *, settings_text: str
             path=ws.settings_path if ws.settings_path.is_dir() else ws.ledger_path))
     if ws.settings_path.exists():
         try:
-            result.settings = load_settings(ws.settings_path, complete=False)
+            result.settings = ws.settings(complete=False)
         except ConfigError as exc:
             raise ConfigError(TEXT["init.settings_invalid"].format(path=root, error=exc)) from exc
     folders = [root, root / "schemas", root / "rules", ws.inbox, ws.root / FEEDBACK, ws.archive, ws.departments,

@@ -17,6 +17,7 @@ from factory import write
 
 from excel_bridge import config_cache
 from excel_bridge.config import bundled_dir, load_config
+from excel_bridge.errors import ConfigError
 from excel_bridge.settings import DistrictSettings, dump_settings
 from excel_bridge.workspace import Workspace
 
@@ -85,6 +86,41 @@ def test_a_workspace_settings_file_edited_is_read_anew(tmp_path, cache):
     assert ws.config().settings.supervision_phone == "6669428"  # read back
     ws.settings_path.write_text(dump_settings(DistrictSettings(supervision_phone="7778888")), encoding="utf-8")
     assert ws.config().settings.supervision_phone == "7778888"
+
+
+def test_a_workspace_settings_read_back_are_still_checked_for_what_is_unfinished(tmp_path, cache):
+    """One entry for the settings file as it parses; `complete` is checked on every read, cached or not."""
+    ws = Workspace.init(tmp_path / "ws", DistrictSettings())
+    ws.settings_path.write_text(dump_settings(DistrictSettings(towns={})), encoding="utf-8")
+    before = set(entries(cache))
+    for _ in range(2):  # built, then read back
+        assert ws.settings(complete=False).towns == {}
+        with pytest.raises(ConfigError) as exc:
+            ws.settings()
+        assert str(exc.value).startswith(f"设置文件 {ws.settings_path} 还没有填完")
+    assert len(set(entries(cache)) - before) == 1
+
+
+PROCESS_PROBE = """
+import sys
+from excel_bridge.cli import main
+code = main(["process", sys.argv[1]])
+print("loaded:" + ",".join(m for m in ("yaml", "pydantic") if m in sys.modules))
+sys.exit(code)
+"""
+
+
+def test_process_on_an_unchanged_workspace_reads_its_settings_and_config_back(tmp_path, cache):
+    """`process` (and `watch`) with nothing changed since the last run: the settings and the Config come from the
+    cache, so the command loads neither PyYAML nor pydantic."""
+    ws = Workspace.init(tmp_path / "ws", DistrictSettings())
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", PROCESS_PROBE, str(ws.root)], capture_output=True, text=True,
+                              encoding="utf-8", timeout=120, env={**os.environ})
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout.splitlines()[-1])
+    assert runs == ["loaded:yaml,pydantic", "loaded:"]
 
 
 def test_a_damaged_entry_is_built_again_and_rewritten(tmp_path, cache):
