@@ -96,7 +96,7 @@ def workspace_of_district(district: str, near: list[Path]) -> Path | None:
             continue
     for root in dict.fromkeys(seen):
         try:
-            if load_settings(root / SETTINGS_FILE, complete=False).district == district:
+            if Workspace(root).settings(complete=False).district == district:  # (cached: no PyYAML, no pydantic)
                 return root
         except ConfigError:
             continue

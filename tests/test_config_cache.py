@@ -123,6 +123,30 @@ def test_process_on_an_unchanged_workspace_reads_its_settings_and_config_back(tm
     assert runs == ["loaded:yaml,pydantic", "loaded:"]
 
 
+DISTRICT_PROBE = """
+import argparse, sys
+from pathlib import Path
+from excel_bridge.cli import _config
+args = argparse.Namespace(workspace=None, schemas=None, rules=None)
+config = _config(args, Path(sys.argv[1]), meta_of=lambda: {"区": "南雄市"})
+print(config.settings.district + ":" + ",".join(m for m in ("yaml", "pydantic") if m in sys.modules))
+"""
+
+
+def test_check_finds_the_workspace_the_hidden_sheet_names_without_reading_its_settings_again(tmp_path, cache):
+    """`check F` beside a district's workspace (the file's hidden sheet names 南雄市): the workspace's settings and
+    Config come from the cache the second time, as in `process`."""
+    Workspace.init(tmp_path / "南雄市", DistrictSettings(district="南雄市", district_code="440282"))
+    (tmp_path / "v.xlsx").write_bytes(b"a file")  # (only its folder matters here)
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", DISTRICT_PROBE, str(tmp_path / "v.xlsx")], capture_output=True,
+                              text=True, encoding="utf-8", timeout=120, env={**os.environ}, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout.strip())
+    assert runs[1] == "南雄市:"
+
+
 def test_a_damaged_entry_is_built_again_and_rewritten(tmp_path, cache):
     schemas, rules = copied_config(tmp_path)
     built = load_config(schemas_dir=schemas, rules_dir=rules)
