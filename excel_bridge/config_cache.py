@@ -6,10 +6,11 @@ classes (about 0.1 s of a `check`'s 0.4 s, bench/check_village.py). The classes 
 pydantic only validates (config_types.py), so a Config read back from this cache is used without loading
 pydantic at all.
 
-An entry is named by a digest of everything the Config is made of: the bytes of every YAML file of the
-folders it reads (and of the settings file), where they are, the code of the classes (its files' size and
-time), the Python version (and pydantic's, for a kind still made of pydantic models). An edited file, a moved folder or a new version of the program is a
-new name, so an entry is never stale; entries are a few tens of kilobytes, the newest KEPT of them kept. Anything wrong with the cache
+An entry is named by a digest of everything the Config is made of: the names and bytes of every YAML file of
+the folders it reads (and of the settings file), the code of the classes (its files' size and time), the Python
+version (and pydantic's, for a kind still made of pydantic models); not where the files are, which nothing kept
+depends on (a copy of the same settings elsewhere is the same entry). An edited file or a new version of the
+program is a new name, so an entry is never stale; entries are a few tens of kilobytes, the newest KEPT of them kept. Anything wrong with the cache
 (no folder, no right to write, a damaged or half-written entry) only means building the Config as before:
 the cache never changes what a run sees, nor stops one. An entry is written atomically (a temporary file
 renamed), so a run never reads another's half-written entry."""
@@ -64,14 +65,12 @@ def entry_name(folders: Sequence[Path], files: Sequence[Path], kind: str = "Conf
         for name in MODEL_MODULES:
             st = (package / name).stat()
             digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-        for folder in folders:
-            folder = Path(folder).resolve()
-            digest.update(f"folder\0{folder}\0".encode())
-            for path in sorted(folder.glob("*.yaml")):
+        for n, folder in enumerate(folders):  # what the files say, not where they are: the same settings in
+            digest.update(f"folder\0{n}\0".encode())  # another workspace (or a test's) are the same entry
+            for path in sorted(Path(folder).glob("*.yaml")):
                 digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
-        for path in files:
-            path = Path(path).resolve()
-            digest.update(f"file\0{path}\0".encode() + path.read_bytes() + b"\0")
+        for n, path in enumerate(files):
+            digest.update(f"file\0{n}\0{Path(path).name}\0".encode() + Path(path).read_bytes() + b"\0")
     except OSError:
         return None
     return digest.hexdigest()[:40]

@@ -103,7 +103,6 @@ class Schemas:
 
     sheets: dict[str, SheetSpec]
     lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    source: Path | None = None
 
     def __getitem__(self, kind: str) -> SheetSpec:
         return self.sheets[kind]
@@ -166,4 +165,4 @@ def load_schemas(directory: Path) -> Schemas:
                 raise ConfigError(TEXT["config.list_unknown"].format(path=path, header=col.header,
                                                                      name=col.allowed_from))
         sheets[kind] = spec
-    return Schemas(sheets=sheets, lists=lists, source=directory)
+    return Schemas(sheets=sheets, lists=lists)

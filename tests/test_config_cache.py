@@ -179,10 +179,25 @@ def test_a_wrong_file_is_still_a_config_error_naming_it(tmp_path, cache):
 
 def test_only_the_newest_entries_are_kept(tmp_path, cache, monkeypatch):
     monkeypatch.setattr(config_cache, "KEPT", 2)
-    for n in range(3):
+    for n in range(3):  # three districts' rules, each with its own monitoring line for 2021
         schemas, rules = copied_config(tmp_path / f"d{n}")
-        load_config(schemas_dir=schemas, rules_dir=rules)
+        line = rules / "monitoring_line.yaml"
+        line.write_text(line.read_text(encoding="utf-8").replace("2021: 9600", f"2021: {9600 + n}"), encoding="utf-8")
+        assert load_config(schemas_dir=schemas, rules_dir=rules).rules.line_for(2021) == 9600 + n
     assert len(entries(cache)) == 2
+
+
+def test_the_same_files_in_another_folder_are_the_same_entry(tmp_path, cache):
+    """Nothing a Config holds depends on where its files are: a copy elsewhere is read back, not built again."""
+    first = load_config(schemas_dir=copied_config(tmp_path / "a")[0], rules_dir=copied_config(tmp_path / "b")[1])
+    [entry] = entries(cache)
+    written = entry.stat().st_mtime_ns
+    schemas, rules = copied_config(tmp_path / "c")
+    assert load_config(schemas_dir=schemas, rules_dir=rules) == first
+    assert entries(cache) == [entry] and entry.stat().st_mtime_ns == written
+    (rules / "workflow.yaml").rename(schemas / "workflow.yaml")  # the same bytes in the other folder: another Config
+    with pytest.raises(ConfigError):
+        load_config(schemas_dir=schemas, rules_dir=rules)
 
 
 def test_check_through_the_cli_prints_everything_before_it_ends(tmp_path, config, cache):
