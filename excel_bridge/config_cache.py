@@ -10,9 +10,9 @@ An entry is named by a digest of everything the Config is made of: the names and
 the folders it reads (and of the settings file), the code of the classes (its files' size and time), the Python
 version (and pydantic's, for a kind still made of pydantic models); not where the files are, which nothing kept
 depends on (a copy of the same settings elsewhere is the same entry). An edited file or a new version of the
-program is a new name, so an entry is never stale; entries are a few tens of kilobytes, the newest KEPT of them kept. Anything wrong with the cache
-(no folder, no right to write, a damaged or half-written entry) only means building the Config as before:
-the cache never changes what a run sees, nor stops one. An entry is written atomically (a temporary file
+program is a new name, so an entry is never stale; entries are a few tens of kilobytes, the newest KEPT of them
+kept. Anything wrong with the cache (no folder, no right to write, a damaged or half-written entry) only means
+building the Config as before: the cache never changes what a run sees, nor stops one. An entry is written atomically (a temporary file
 renamed), so a run never reads another's half-written entry."""
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def cache_dir() -> Path | None:
 
 
 def entry_name(folders: Sequence[Path], files: Sequence[Path], kind: str = "Config") -> str | None:
-    """The digest naming the entry of a `kind` (a Config, a workspace's DistrictSettings, a DepartmentsConfig) made from the YAML files of `folders`
-    and from `files`; None when one of them cannot be read (then the loaders say what is wrong, uncached)."""
+    """The digest naming the entry of a `kind` (a Config, a workspace's DistrictSettings, a DepartmentsConfig) made
+    from the YAML files of `folders` and from `files`; None when one of them cannot be read (then the loaders say
+    what is wrong, uncached)."""
     digest = hashlib.sha256(FORMAT)
     digest.update(f"{sys.version}\0kind\0{kind}\0".encode())
     if kind in PYDANTIC_KINDS:  # their pickles are pydantic's own

@@ -1,5 +1,6 @@
-"""How the district's settings, schemas and rules are declared and checked: plain frozen dataclasses that
-pydantic validates when a YAML file is read, and that a run uses without pydantic loaded.
+"""How the district's settings, schemas and rules are declared and checked: plain dataclasses (frozen where the
+pydantic models they replace were) that pydantic validates when a YAML file is read, and that a run uses without
+pydantic loaded.
 
 The classes are standard `dataclasses` (keyword-only, `STRICT`: an unknown key is an error); their field
 constraints are `dataclasses.field(metadata={"ge": 0, "alias": "R-INCOME", ...})`, which pydantic reads as
