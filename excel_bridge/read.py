@@ -8,12 +8,14 @@ row and the column index of every header, so any issue can point at its cell.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import io
 import re
 import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -127,15 +129,23 @@ def open_workbook(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[pc.Ca
     except OSError as exc:
         raise _fail("FILE_CORRUPT", detail=os_reason(exc)) from exc
     fmt = sniff_format(path, data)
-    try:
+    with _calamine_failures():
         book = _calamine_open(path, fmt, data)
+    return book, fmt, data
+
+
+@contextlib.contextmanager
+def _calamine_failures() -> Iterator[None]:
+    """What calamine raises inside, said as the file's: FILE_PASSWORD for a password, else FILE_CORRUPT (calamine
+    raises several types; a Rust panic is a BaseException). An interrupt stays an interrupt."""
+    try:
+        yield
     except pc.PasswordError as exc:
         raise _fail("FILE_PASSWORD") from exc
-    except BaseException as exc:  # calamine raises several types, a Rust panic is a BaseException
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
         raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
-    return book, fmt, data
 
 
 def human_size(n: int) -> str:
@@ -161,22 +171,14 @@ def _short(exc: BaseException) -> str:
 def _second_handle(raw: bytes) -> pc.CalamineWorkbook:
     """Another calamine handle on bytes that opened once already (a handle cannot cross threads); a failure now is
     the file's: FILE_CORRUPT."""
-    try:
+    with _calamine_failures():
         return pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    except BaseException as exc:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
 
 
 def _sheet_names(book: pc.CalamineWorkbook) -> list[str]:
     """The workbook's sheets by name; a workbook whose list of sheets cannot be read is FILE_CORRUPT."""
-    try:
+    with _calamine_failures():
         return list(book.sheet_names)
-    except BaseException as exc:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise _fail("FILE_CORRUPT", detail=_short(exc)) from exc
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
