@@ -5,7 +5,8 @@ pydantic loaded.
 The classes are standard `dataclasses` (keyword-only, `STRICT`: an unknown key is an error); their field
 constraints are `dataclasses.field(metadata={"ge": 0, "alias": "R-INCOME", ...})`, which pydantic reads as
 `Field(...)` arguments, and a field's own check is `Annotated[T, Before(fn)]` or `Annotated[T, After(fn)]`.
-`validated(cls, raw)` builds pydantic's validator for a class on first use. A run whose Config comes from the
+`validated(cls, raw)` builds pydantic's validator for a class on first use (`read_as`: a misfit said as the
+ConfigError naming the file). A run whose Config comes from the
 cache (config_cache.py) imports none of pydantic: some 90 ms of every `check` on a clerk's PC
 (bench/check_village.py), and of every worker a Windows PC spawns."""
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -61,6 +63,18 @@ def validated(cls: type[T], raw: Any) -> T:
 
         adapter = _adapters[cls] = TypeAdapter(cls)
     return adapter.validate_python(raw)
+
+
+def read_as(cls: type[T], raw: Any, path: Path | str, what: str) -> T:
+    """validated(), a misfit said as the ConfigError naming the file (`what`: 设置/配置/规则, as messages call it)."""
+    from pydantic import ValidationError
+
+    from .config_files import invalid
+
+    try:
+        return validated(cls, raw)
+    except ValidationError as exc:
+        raise invalid(path, what, exc) from exc
 
 
 def field_names(obj: Any) -> list[str]:

@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from .config_files import invalid, read_yaml
-from .config_types import STRICT, After, field_names, key_of, validated
+from .config_files import read_yaml
+from .config_types import STRICT, After, field_names, key_of, read_as
 from .errors import ConfigError
 from .messages import TEXT, render
 
@@ -232,12 +232,7 @@ def load_rules(directory: Path) -> RuleSet:
     line_raw = read_yaml(directory / "monitoring_line.yaml", "规则")
     rules_raw = (read_yaml(directory / "assessment.yaml", "规则") or {}).get("rules")
     workflow_raw = read_yaml(directory / "workflow.yaml", "规则") or {}
-    from pydantic import ValidationError
-
-    try:
-        ruleset = validated(RuleSet, {"line": line_raw, "rules": rules_raw, "workflow": workflow_raw})
-    except ValidationError as exc:
-        raise invalid(directory, "规则", exc) from exc
+    ruleset = read_as(RuleSet, {"line": line_raw, "rules": rules_raw, "workflow": workflow_raw}, directory, "规则")
     if ruleset.line.floor < PLAN_FLOOR:
         raise ConfigError(TEXT["config.floor_too_low"].format(floor=ruleset.line.floor, plan=PLAN_FLOOR))
     for year, value in ruleset.line.lines.items():

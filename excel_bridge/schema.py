@@ -7,8 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from .config_files import invalid, read_yaml
-from .config_types import STRICT, validated
+from .config_files import read_yaml
+from .config_types import STRICT, read_as
 from .errors import ConfigError
 from .messages import TEXT
 from .normalize import norm_header
@@ -149,15 +149,9 @@ def load_schemas(directory: Path) -> Schemas:
         raise ConfigError(TEXT["config.lists_shape"].format(path=directory / "lists.yaml"))
     lists = {str(k): tuple(str(v) for v in vals) for k, vals in lists_raw.items()}
     sheets: dict[str, SheetSpec] = {}
-    from pydantic import ValidationError
-
     for kind in SHEET_KINDS:
         path = directory / f"{kind}.yaml"
-        raw = read_yaml(path, "配置")
-        try:
-            spec = validated(SheetSpec, raw)
-        except ValidationError as exc:
-            raise invalid(path, "配置", exc) from exc
+        spec = read_as(SheetSpec, read_yaml(path, "配置"), path, "配置")
         if spec.kind != kind:
             raise ConfigError(TEXT["config.kind"].format(path=path, kind=kind))
         for col in spec.columns:

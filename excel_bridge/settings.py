@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from .config_files import invalid, read_yaml
-from .config_types import STRICT, After, Before, as_yaml_dict, validated
+from .config_files import read_yaml
+from .config_types import STRICT, After, Before, as_yaml_dict, read_as
 from .errors import ConfigError
 from .messages import TEXT
 
@@ -122,12 +122,7 @@ def load_settings(path: Path, *, complete: bool = True) -> DistrictSettings:
         raise ConfigError(TEXT["settings.keys_missing"].format(path=path, keys="、".join(missing)))
     raw.setdefault("supervision_phone", "")  # a file that names no phone prints none, never 曲江区's
     raw.setdefault("policy_document", "")  # nor 曲江区's document number
-    from pydantic import ValidationError
-
-    try:
-        settings = validated(DistrictSettings, raw)
-    except ValidationError as exc:
-        raise invalid(path, "设置", exc) from exc
+    settings = read_as(DistrictSettings, raw, path, "设置")
     return require_complete(settings, path) if complete else settings
 
 
