@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from excel_bridge.errors import LedgerError, StoreError
 from excel_bridge.store import SCHEMA_VERSION, Store
@@ -230,6 +231,31 @@ def test_a_files_new_households_are_created_at_once_in_their_order_with_their_ev
     assert rows == [store.households.get(r.id) for r in rows]
     assert [[(e.event, e.action, e.to_state, e.effective_date) for e in store.events.of(r.id)] for r in rows] == [
         [("created", "created", state, AT.date())] for state in ("线索", "未纳入", "帮扶中")]
+
+
+def test_many_new_households_give_postgresql_statistics_of_the_keys_not_of_the_documents(store, backend):
+    """After a file that grew the ledger by a tenth or more, PostgreSQL's statistics are refreshed at once (the
+    district's workbooks are read right after): of every column a statement may filter, join or sort on, and of no
+    JSON document (sampling those was most of the ANALYZE). SQLite plans without statistics: none are made."""
+    with store.atomic():
+        sub = _submission(store)
+        rows = store.households.create_rows([
+            dict(head_id=f"44020519700101{n:04d}", head_name=f"户{n}", town="马坝镇", village="石塘村", state="线索",
+                 household_no=None, provisional=False, lead_date=None, identified_date=None, submission_id=sub,
+                 row=n + 2, data={"n": n}, assessment={"proposed": True}, errors=0, warnings=0, at=AT)
+            for n in range(30)])
+        store.households.replace_children_of(town="马坝镇", village="石塘村", created=[r.id for r in rows], children=[
+            (r.id, [{"person_id": r.head_id, "name": r.head_name, "_sheet": "家庭成员", "_row": 2, "relation": "户主"}],
+             [], []) for r in rows])
+    store.households.refresh_statistics()
+    if backend is None:
+        assert store.db.rows(text("SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'")) == []
+        return
+    analyzed = {(r.tablename, r.attname) for r in store.db.rows(text(
+        "SELECT tablename, attname FROM pg_stats WHERE schemaname = current_schema()"))}
+    assert {("households", "id"), ("households", "town"), ("households", "head_id"), ("households", "state"),
+            ("members", "household_id"), ("members", "person_id"), ("members", "village")} <= analyzed
+    assert not {(table, column) for table, column in analyzed if column in ("data", "assessment")}
 
 
 def test_households_listed_among_ids_keep_the_ledgers_order_and_filters(store):

@@ -15,10 +15,10 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, TypeDecorator, insert
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import DBAPIError
 
-from .tables import dumps
+from .tables import dumps, json_columns
 
 
 class JsonText(str):
@@ -31,12 +31,6 @@ def _insert(table: Table) -> Any:
     return insert(table)
 
 
-@functools.cache
-def _json_columns(table: Table) -> frozenset[str]:
-    return frozenset(c.name for c in table.columns
-                     if isinstance(c.type.impl_instance if isinstance(c.type, TypeDecorator) else c.type, JSON))
-
-
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys, the table's column names) into `table` in the order given (ids the
     table numbers itself are taken in that order), inside the caller's transaction."""
@@ -46,7 +40,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         conn.execute(_insert(table), rows)
         return
     columns = list(rows[0])
-    as_json = [name in _json_columns(table) for name in columns]
+    as_json = [name in json_columns(table) for name in columns]
     quote = conn.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     fairy = conn.connection

@@ -43,7 +43,7 @@ def _set_state(fields: tuple[str, ...]) -> Any:
         {c: bindparam(c) for c in ("state", "version", "updated_at", *fields)})
 
 
-_ANALYZED = tuple(table.name for table in (_H, *_CHILD_TABLES, t.events))
+_ANALYZED = (_H, *_CHILD_TABLES, t.events)
 
 
 def new_household(*, head_id: str, head_name: str | None, town: str, village: str, state: str,

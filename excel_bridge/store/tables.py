@@ -8,6 +8,7 @@ record contents (a household's typed values, its assessment, a member's row) are
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -63,6 +64,13 @@ class _Doc(TypeDecorator[Any]):
 
 
 Doc = _Doc()
+
+
+@functools.cache
+def json_columns(table: Table) -> frozenset[str]:
+    """The names of `table`'s JSON columns (the records' documents)."""
+    return frozenset(c.name for c in table.columns
+                     if isinstance(c.type.impl_instance if isinstance(c.type, TypeDecorator) else c.type, JSON))
 # Text compared byte by byte on both backends: PostgreSQL's locale collation would order 镇/村 names
 # differently from SQLite (and from one server to another).
 Words = Text().with_variant(Text(collation="C"), "postgresql")
