@@ -288,6 +288,33 @@ def test_export_for_the_provincial_system_through_the_cli(ws, cfg, proc):
     assert exported(latest) == [header, changed]
 
 
+def test_a_household_made_from_the_same_is_not_listed_again_but_a_changed_mapping_lists_it(ws, cfg, proc):
+    """Each export remembers what every identified household's rows were made from (its values, members and
+    measures, the mapping rules, the mapping's code); what is made from the same is not made again and not listed.
+    The district editing rules/import.yaml changes what B's rows say: the next export lists B as 信息变更, in the
+    new words, though nothing of B changed."""
+    from excel_bridge.provincial.export import export_provincial, last_export
+
+    identified(ws, cfg, proc)
+    with ws.open_store() as store:
+        hid = str(ledger_row(ws, HEAD_B).id)
+        before = last_export(store, TOWN)
+        assert set(before.inputs) == set(before.rows) == {hid}
+        [(nothing, placed)] = export_provincial(store, ws, cfg, town=TOWN)
+        assert (nothing.rows, placed, nothing.digests, nothing.inputs) == ([], None, before.rows, before.inputs)
+    rules = ws.root / "rules" / "import.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "  脱贫不稳定户: [脱贫不稳定户, 脱贫不稳定]\n" in text
+    rules.write_text(text.replace("  脱贫不稳定户: [脱贫不稳定户, 脱贫不稳定]\n", "  脱贫不稳定户: [脱贫不稳定, 脱贫不稳定户]\n"),
+                     encoding="utf-8")
+    with ws.open_store() as store:
+        [(changed, placed)] = export_provincial(store, ws, cfg, town=TOWN)
+        assert placed is not None and [(r.reason, r.household.head_id) for r in changed.rows] == [("信息变更", HEAD_B)]
+        assert changed.inputs[hid] != before.inputs[hid] and changed.digests[hid] != before.rows[hid]
+    [row] = exported(placed.path)[1:]
+    assert (row[27], row[28], row[-1]) == ("脱贫户", "脱贫不稳定", "信息变更")
+
+
 def test_each_district_decision_is_entered_once_the_latest_one_counts(store):
     """The read model on both backends: a household the district identified is due until the town's 已录入; its
     later elimination is due again (事项 风险消除); 暂未录入 keeps it due; a household off file is not listed."""

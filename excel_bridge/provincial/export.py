@@ -7,13 +7,19 @@ system (DOMAIN.md "The provincial system").
 The town's last export is the ledger's meta entry `provincial_export:<镇>`: when it was made, each household's
 latest district decision it carried (a decision recorded while it was being made is in the next one: ids, not
 times, say what was exported), and a digest of each identified household's rows (信息变更 is a household whose
-rows differ from it; its 户编号 aside, which the town's own 省系统录入 answer changes)."""
+rows differ from it; its 户编号 aside, which the town's own 省系统录入 answer changes). With each digest goes a
+fingerprint of what its rows were made from (the household's values, members and measures as the mapping takes
+them, the mapping rules, the mapping's code): a household whose fingerprint is unchanged keeps its digest without
+its rows being made again — every district job looks at every identified household, and making their rows was
+most of its export's time (0.25 s of CPU for 487 households, 2–3 s at a 200-village district)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +58,7 @@ class TownExport:
     rows: list[ExportRow] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # every identified household's rows as exported now
     decisions: dict[str, int] = field(default_factory=dict)  # each household's latest decision, exported now
+    inputs: dict[str, str] = field(default_factory=dict)  # what each household's digest was made from (fingerprint)
 
     @property
     def households(self) -> int:
@@ -65,6 +72,7 @@ class LastExport:
     at: dt.datetime | None = None
     rows: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, int] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # none in an export recorded before they were kept
 
 
 def last_export(store: Store, town: str) -> LastExport:
@@ -73,7 +81,7 @@ def last_export(store: Store, town: str) -> LastExport:
         return LastExport()
     data = json.loads(raw)
     return LastExport(dt.datetime.fromisoformat(data["at"]), dict(data.get("rows") or {}),
-                      {k: int(v) for k, v in (data.get("decisions") or {}).items()})
+                      {k: int(v) for k, v in (data.get("decisions") or {}).items()}, dict(data.get("inputs") or {}))
 
 
 def town_export(store: Store, config: Config, rules: ImportRules, town: str, *,
@@ -97,13 +105,21 @@ def _town_export(store: Store, config: Config, rules: ImportRules, town: str, *,
     states = (*IDENTIFIED, ELIMINATED)
     rows = store.households.list(town=town, on_file=True, states=states)
     children = store.households.children(h.id for h in rows)
+    salt = _mapping_salt(rules)
     for hh in rows:
         key = str(hh.id)
         members, measures, _ = children[hh.id]
         household = _household(hh, measures, county=config.settings.district)
-        values = [rules.national_row(household, _member(m)) for m in members or [{}]]
-        digest = _digest(values, rules)
+        made_from = _fingerprint(salt, household, members)
+        values: list[list[Any]] | None = None
+        if made_from is not None and last.inputs.get(key) == made_from and key in last.rows:
+            digest = last.rows[key]  # made from the same as last time: the same rows
+        else:
+            values = _national_rows(rules, household, members)
+            digest = _digest(values, rules)
         export.digests[key] = digest
+        if made_from is not None:
+            export.inputs[key] = made_from
         d = latest.get(hh.id)
         if d is not None and (d.at >= since if since is not None else last.decisions.get(key) != d.event_id):
             reason = REASON_OF.get(d.decided_into, NEW)
@@ -113,6 +129,8 @@ def _town_export(store: Store, config: Config, rules: ImportRules, town: str, *,
             reason = CHANGED
         else:
             continue
+        if values is None:
+            values = _national_rows(rules, household, members)
         export.rows.extend(ExportRow(reason, hh, v) for v in values)
     order = {NEW: 0, ELIMINATED_REASON: 1, CHANGED: 2}
     export.rows.sort(key=lambda r: (order[r.reason], r.household.village, r.household.id))
@@ -130,9 +148,43 @@ def _household(hh: HouseholdRow, measures: Sequence[dict[str, Any]], *, county: 
             "identified_date": hh.identified_date, "measures": list(measures)}
 
 
+def _national_rows(rules: ImportRules, household: dict[str, Any], members: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The household's rows in the national layout, one a member (one row of its own values without any)."""
+    return [rules.national_row(household, _member(m)) for m in members] or [rules.national_row(household, {})]
+
+
 def _member(m: dict[str, Any]) -> dict[str, Any]:
     """A member's values with a multiple choice (健康状况) as the text a cell holds (长期慢性病、残疾)."""
     return {k: "、".join(map(str, v)) if isinstance(v, (tuple, list)) else v for k, v in m.items()}
+
+
+@functools.cache
+def _mapping_code() -> bytes:
+    """The source of the code that makes a household's rows (a new release may make them otherwise)."""
+    from ..national import mapping
+
+    try:
+        return Path(mapping.__file__ or "").read_bytes() + Path(__file__).read_bytes()
+    except OSError:  # no source beside the program (a frozen build): its version says which code it is
+        from .. import __version__
+
+        return __version__.encode()
+
+
+def _mapping_salt(rules: ImportRules) -> bytes:
+    """What every household's rows are made with besides its own values: the mapping rules and the code."""
+    return hashlib.blake2b(rules.model_dump_json().encode() + _mapping_code(), digest_size=16).digest()
+
+
+def _fingerprint(salt: bytes, household: dict[str, Any], members: Sequence[dict[str, Any]]) -> str | None:
+    """What a household's rows are made from, as a short hash: its values as national_row takes them and its members'
+    as the ledger holds them (pickled: a date and its text, 1 and 1.0 differ), with the rules and code (`salt`).
+    None if they cannot be pickled (its rows are then always made)."""
+    try:
+        data = pickle.dumps((household, members), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return hashlib.blake2b(data, key=salt, digest_size=12).hexdigest()
 
 
 def _digest(values: list[list[Any]], rules: ImportRules) -> str:
@@ -147,7 +199,8 @@ def remember(store: Store, export: TownExport, *, at: dt.datetime) -> None:
     """The town's export made: the next one lists what is decided or changed after it."""
     with store.atomic():
         store.meta.set(_KEY.format(town=export.town), json.dumps(
-            {"at": at.isoformat(sep=" "), "rows": export.digests, "decisions": export.decisions},
+            {"at": at.isoformat(sep=" "), "rows": export.digests, "decisions": export.decisions,
+             "inputs": export.inputs},
             ensure_ascii=False, separators=(",", ":")))
 
 
