@@ -79,19 +79,24 @@ def _pid_after_a_while(seconds: float) -> int:
 def test_start_all_starts_every_worker_while_a_first_job_keeps_one_busy():
     """A pool starts a process only when a job finds none idle: start_all has them all started at once, so the jobs
     after a long first one (the national export read) find the others ready. Forked from the fork server (Linux), a
-    worker that finished its first job at once is idle, so fewer may start: there one starts in milliseconds."""
+    worker that finished its first job at once is idle, so fewer may start: there one starts in milliseconds, and
+    one more may start for the next job if the pool has not yet seen the first ones done (on a loaded machine: this
+    test once failed so in README's test command), never more than the pool's three."""
     before = {p.pid for p in multiprocessing.active_children()}
     runner = Runner(3)
     try:
         runner.start_all()
         started = {p.pid for p in multiprocessing.active_children()} - before
-        if worker_context().get_start_method() == "spawn":
+        spawn = worker_context().get_start_method() == "spawn"
+        if spawn:
             assert len(started) == 3
         else:
             assert 1 <= len(started) <= 3
         busy = runner.submit(_pid_after_a_while, 1.0)
-        assert busy.result() in started
-        assert {p.pid for p in multiprocessing.active_children()} - before == started  # no worker started late
+        now = {p.pid for p in multiprocessing.active_children()} - before
+        assert busy.result() in now and started <= now and len(now) <= 3
+        if spawn:
+            assert now == started  # every worker started by start_all: none started late
     finally:
         runner.close()
 
