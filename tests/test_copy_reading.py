@@ -30,12 +30,15 @@ def _copy(ws, src, out, *, statuses, reading: Reading | None):
 
 
 def _written(path) -> dict[str, dict[str, object]]:
-    """cell_values, the copy's own 处理时间 (回执, and each household's last-updated column) shown as "<处理时间>": two
-    copies written a second apart on a loaded machine are the same copy."""
+    """cell_values, the copy's own 处理时间 (回执, and each household's last-updated column on 户信息) shown as
+    "<处理时间>": two copies written a second apart on a loaded machine are the same copy. Only there: 系统信息's
+    生成时间 is the source's, and equals a copy's 处理时间 when the copy is written in the second the source was (a
+    loaded machine once made one copy so and the other a second later)."""
     values = cell_values(path)
     receipt = values["回执"]
     [stamp] = [receipt[f"B{k[1:]}"] for k, v in receipt.items() if k.startswith("A") and v == "处理时间"]
-    return {sheet: {k: "<处理时间>" if v == stamp else v for k, v in cells.items()} for sheet, cells in values.items()}
+    return {sheet: {k: "<处理时间>" if v == stamp and sheet in ("回执", "户信息") else v for k, v in cells.items()}
+            for sheet, cells in values.items()}
 
 
 def _problems(path) -> list[tuple[object, ...]]:
