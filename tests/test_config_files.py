@@ -4,10 +4,9 @@ entry — never a traceback and never English parser output — and `excel-bridg
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
+from cli_helpers import run_cli
 
 from excel_bridge.config import bundled_dir, load_config
 from excel_bridge.errors import ConfigError
@@ -74,8 +73,7 @@ def test_a_schema_list_that_does_not_exist(tmp_path):
 def test_the_cli_prints_the_message_and_exits_3(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     ws.settings_path.write_text("district: [曲江区\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(ws.root)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_cli("process", ws.root)
     assert proc.returncode == 3
     assert proc.stderr.startswith(f"错误：设置文件 {ws.settings_path} 格式错误（第")
     assert "Traceback" not in proc.stderr and "expected" not in proc.stderr

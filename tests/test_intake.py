@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 from factory import (
     AS_OF,
     HEAD_A,
@@ -349,8 +348,7 @@ def test_two_versions_of_a_village_in_one_pass_the_newer_one_wins(ws, proc, tmp_
 def test_process_command_reports_a_file_still_being_copied(ws, tmp_path, config):
     data = write_village(tmp_path / "src.xlsx", config).read_bytes()
     (ws.town_inbox(TOWN) / "石塘村.xlsx").write_bytes(data[: len(data) // 3])
-    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(ws.root), "--wait", "0.05",
-                           "--workers", "1"], capture_output=True, text=True, timeout=180)
+    proc = run_cli("process", ws.root, "--wait", "0.05", "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["另有 1 个文件还在复制或保存中，下一轮再处理。", "收件箱里没有新文件。"]
     assert _submissions(ws) == [] and _archived(ws) == []

@@ -7,12 +7,12 @@ import datetime as dt
 import json
 import re
 import subprocess
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 from factory import (
     AS_OF,
     HEAD_B,
@@ -332,9 +332,7 @@ def test_locked_master_is_written_beside_it_and_reported(locked_ws, config, runn
 def test_locked_master_is_reported_by_the_process_command(locked_ws, config):
     ws = locked_ws
     _drop_y(ws, config)
-    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(ws.root), "--wait", "0.05",
-                           "--as-of", AS_OF.isoformat(), "--workers", "1"], capture_output=True, text=True,
-                          timeout=180)
+    proc = run_cli("process", ws.root, "--wait", "0.05", "--as-of", AS_OF.isoformat(), "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     locked = [line for line in proc.stdout.splitlines() if "另存为" in line]
     assert len(locked) == 1, proc.stdout

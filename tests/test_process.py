@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 from factory import (
     AS_OF,
     HEAD_A,
@@ -323,9 +323,7 @@ def test_resolving_a_two_village_person_clears_the_error_in_the_other_returned_c
 # --- excel-bridge process ---
 
 def _process(root: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(root), "--wait", "0.05",
-                           "--as-of", AS_OF.isoformat(), "--workers", "1", *extra],
-                          capture_output=True, text=True, timeout=180)
+    return run_cli("process", root, "--wait", "0.05", "--as-of", AS_OF.isoformat(), "--workers", "1", *extra)
 
 
 def test_process_command_does_one_pass_with_one_line_per_file(ws, config):

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from fractions import Fraction
 
 import pytest
+from cli_helpers import run_cli
 from factory import check, household, measure, member, person, review
 
 from excel_bridge.returned.plan import assessment_text
@@ -341,8 +340,7 @@ def test_an_identified_households_inclusion_review_is_history(tmp_path, config):
 # --- the headline cases through `excel-bridge check --json --as-of 2021-12-31` ---------------------------
 
 def _check_json(path) -> tuple[int, dict]:
-    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "check", str(path), "--json", "--as-of",
-                           END.isoformat()], capture_output=True, text=True, timeout=180)
+    proc = run_cli("check", path, "--json", "--as-of", END.isoformat())
     [line] = proc.stdout.splitlines()
     return proc.returncode, json.loads(line)
 

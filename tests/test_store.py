@@ -9,10 +9,10 @@ import ast
 import datetime as dt
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 from sqlalchemy import text
 
 from excel_bridge.errors import LedgerError, StoreError
@@ -30,8 +30,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "excel_bridge"
 
 
 def _init(directory: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "excel_bridge.cli", "init", str(directory)],
-                          capture_output=True, text=True, timeout=120)
+    return run_cli("init", directory)
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -55,8 +54,7 @@ def test_workspace_open_refuses_a_folder_without_settings(tmp_path):
 
     with pytest.raises(WorkspaceError, match="不是 excel_bridge 工作目录"):
         Workspace.open(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "process", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_cli("process", tmp_path)
     assert proc.returncode == 3
     assert "excel-bridge init" in proc.stderr
 

@@ -50,8 +50,7 @@ def _allowed(col: dict) -> list[str] | None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("template") / "村级监测台账.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "excel_bridge.cli", "template", str(out), "--town", "马坝镇",
-                           "--village", "石塘村"], capture_output=True, text=True, timeout=120)
+    proc = run_cli("template", out, "--town", "马坝镇", "--village", "石塘村")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"已写出模板：{out}"
     return out
