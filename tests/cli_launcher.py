@@ -1,6 +1,6 @@
 """A test worker's `excel-bridge` launcher (issue 23): one interpreter that has imported the program once and forks
 a fresh process for every `run_cli` of its worker, instead of a new interpreter importing everything again (half a
-second of CPU a run, some 250 runs a suite).
+second of CPU a run, some 225 runs a suite).
 
 Each run is still its own process running the real command line — `excel_bridge.cli.entry()`, the function the
 installed `excel-bridge` calls — with the test's arguments, folder and environment, its own stdout and stderr and
@@ -9,10 +9,9 @@ shares with the launcher is only what importing the modules made; the launcher o
 no thread) before it forks. `run_cli` uses a fresh interpreter instead whenever the run would differ: another
 environment than the launcher's (but the test's name pytest sets), a second run at once.
 
-Protocol, one line each way per run: the request `{"args": [...], "cwd": ..., "env": {...}, "out": PATH, "err": PATH}`
-on stdin;
-`pid N` when the run has started, `exit CODE` (a negative signal number if it was killed) when it ended. The
-launcher ends when its stdin closes.
+Protocol, one line each way per run: on stdin the request `{"args": [...], "cwd": ..., "env": {...}, "out": PATH,
+"err": PATH}`; on stdout `pid N` when the run has started, `exit CODE` (a negative signal number if it was killed)
+when it ended. The launcher ends when its stdin closes.
 """
 
 from __future__ import annotations
@@ -47,10 +46,11 @@ def _run(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()  # the test's (it differs from the launcher's only in PYTEST_CURRENT_TEST)
         os.environ.update(request["env"])
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        for fd, path in ((1, request["out"]), (2, request["err"])):
-            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+        for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, request["out"], os.O_WRONLY | os.O_CREAT),
+                                (2, request["err"], os.O_WRONLY | os.O_CREAT)):
+            opened = os.open(path, flags, 0o600)
+            os.dup2(opened, fd)
+            os.close(opened)
         encoding = sys.stdout.encoding  # as the launcher's own (a pipe, in the same environment): as a fresh one's
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding=encoding)
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=encoding, errors="strict")
