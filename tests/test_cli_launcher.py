@@ -1,6 +1,6 @@
 """The tests' `excel-bridge` launcher (tests/cli_launcher.py, issue 23): a command run through it is the command a
-fresh interpreter runs — the same exit code, stdout and stderr — and a run past its timeout is killed and said as
-subprocess.run says it."""
+fresh interpreter runs — the same exit code, stdout and stderr —, a pass run through it forks its workers from the
+launcher's fork server, and a run past its timeout is killed and said as subprocess.run says it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import subprocess
 
 import pytest
 from cli_helpers import _LAUNCHER, run_cli
+from factory import write_village
 
 from excel_bridge.idcard import make_id
+from excel_bridge.messages import TEXT
 
 pytestmark = pytest.mark.skipif(_LAUNCHER.off, reason="no launcher here: EB_TEST_FRESH_CLI=1, or no fork")
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "workbooks", "示例_马坝镇石塘村监测台账.xlsx")
@@ -44,6 +46,23 @@ def test_a_ledger_command_through_the_launcher_answers_as_a_fresh_one(ws):
 
     assert launched[0] == 1  # no such household
     assert launched == fresh
+
+
+def test_a_pass_through_the_launcher_forks_its_workers_from_the_launchers_fork_server(ws):
+    """The pass's pool takes the launcher's fork server as its own; a server it could not use would make it start
+    every worker as a new interpreter and say so under -v (as where the temp folder cannot hold the server's
+    socket): here that would be `[Errno 10] No child processes`, multiprocessing waiting for a server that is not
+    its child."""
+    write_village(ws.town_inbox("马坝镇") / "石塘村.xlsx", ws.config())
+    spawned = TEXT["runner.log.spawned"].split("（")[0]
+
+    done = run_cli("process", ws.root, "--as-of", "2021-12-20", "--wait", "0.05", "-v")
+
+    assert done.returncode == 0, done.stderr
+    assert spawned not in done.stderr
+    assert "石塘村.xlsx" in done.stdout
+    assert list(ws.root.glob("反馈/马坝镇/*/石塘村*_反馈.xlsx")), "the returned copy, written by a worker"
+    assert (ws.root / "区级" / "区级总台账.xlsx").exists()  # the district job, in a worker too
 
 
 def test_a_run_past_its_timeout_is_killed_and_said_as_subprocess_run_says_it(ws):
