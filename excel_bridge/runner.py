@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -32,12 +33,35 @@ log = logging.getLogger(__name__)
 
 
 def _worker_init(limit: int) -> None:
-    """A worker's start: its memory cap (where the system has one), and Ctrl-C left to the main process."""
+    """A worker's start: its memory cap (where the system has one), Ctrl-C left to the main process, and its end
+    with the program's."""
     cap_memory(limit)
     try:  # Ctrl-C is for the main process: it stops the pool itself (no worker tracebacks on the terminal)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except (ValueError, OSError):
         pass
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """A worker whose program is gone (killed: kill -9, the Task Manager, a machine's shutdown of the watcher) ends
+    at once, as the program's other processes do: a pool's worker otherwise waits for its next job forever (it holds
+    both ends of its job queue, so it never sees the program go), a district workbook half-written goes on being
+    written by nobody's worker, and a watcher restarted after each crash would leave its workers behind each time.
+    What it was doing is redone by the next pass, as after any kill (the ledger says what is still due). The
+    program's end is seen on the parent's sentinel (a pipe from the program, or its process handle on Windows)."""
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return
+
+    def wait() -> None:
+        from multiprocessing.connection import wait as wait_for
+
+        wait_for([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=wait, name="excel_bridge-end-with-program", daemon=True).start()
 
 
 def _background_init(limit: int) -> None:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -198,3 +199,44 @@ def test_a_temp_folder_too_long_for_the_fork_servers_socket_means_spawned_worker
     assert proc.stdout.split() == ["[True]"]  # spawned: children of the main process
     assert TEXT["runner.log.spawned"].split("（")[0] in proc.stderr
     assert "AF_UNIX path too long" in proc.stderr
+
+
+def _running(pid: int) -> bool:
+    """Whether the process is still there and not only a zombie waiting to be reaped (Linux: /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks at /proc (Linux)")
+@pytest.mark.parametrize("method", ["default", "spawn"])
+def test_workers_end_when_their_program_is_killed(method):
+    """A watcher killed with kill -9 (or by the Task Manager) takes its workers with it: the pool's worker and the
+    background worker, idle in their queues, end within seconds instead of waiting forever for work."""
+    root = Path(__file__).resolve().parents[1]
+    setup = 'multiprocessing.set_start_method("spawn")' if method == "spawn" else ""
+    script = textwrap.dedent(f"""
+        import multiprocessing, os, sys, time
+        from excel_bridge.runner import Runner
+        from tests.test_runner import _how_started
+        if __name__ == "__main__":
+            {setup}
+            runner = Runner(1)
+            pids = [runner.submit(_how_started, None).result()[2], runner.background(_how_started, None).result()[2]]
+            print(*pids, flush=True)
+            time.sleep(600)
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    program = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=root)
+    try:
+        workers = [int(pid) for pid in program.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(set(workers)) == 2 and all(_running(pid) for pid in workers)
+    finally:
+        program.kill()
+        program.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in workers if _running(pid)] == []
