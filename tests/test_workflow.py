@@ -53,7 +53,6 @@ from excel_bridge.workflow import (
     check_move,
     transition,
 )
-from excel_bridge.workspace import Workspace
 
 AT = dt.datetime(2021, 12, 20, 9, 30, 0)
 DECIDED = dt.date(2021, 12, 18)
@@ -365,9 +364,9 @@ def test_the_audit_log_cannot_be_rewritten(ledger):
 class Village:
     """A ledger fed village files the way a pass feeds it (minus processes and outputs)."""
 
-    def __init__(self, tmp_path: Path, config, database: str | None = None) -> None:
+    def __init__(self, tmp_path: Path, config, ledger: Store) -> None:
         self.tmp, self.config, self.n = tmp_path, config, 0
-        self.ledger = Store.open(database or tmp_path / "village.sqlite")
+        self.ledger = ledger
 
     def submit(self, rows: dict, *, as_of: dt.date = AS_OF, at: dt.datetime = dt.datetime(2021, 12, 20, 10)):
         self.n += 1
@@ -394,10 +393,8 @@ class Village:
 
 
 @pytest.fixture
-def village(tmp_path, config, backend):
-    v = Village(tmp_path, config, backend)
-    yield v
-    v.ledger.close()
+def village(tmp_path, config, store):
+    return Village(tmp_path, config, store)  # (a copy of a built ledger: the fixture closes it)
 
 
 def lead_rows(**review_over) -> dict:
@@ -532,22 +529,18 @@ def test_no_advancing_decision_on_a_household_its_latest_file_leaves_unjudged(vi
     assert (result.applied, village.row().state) == (1, LEAD)
 
 
-def test_configured_notice_length_is_used(tmp_path, backend):
-    ws = Workspace.init(tmp_path / "区")
+def test_configured_notice_length_is_used(tmp_path, ws, store):
     (ws.root / "rules" / "workflow.yaml").write_text(
         "notice_min_days: 7\nidentification_deadline_days: 15\n", encoding="utf-8")
     config = ws.config()
     assert config.rules.workflow.notice_min_days == 7
-    v = Village(tmp_path, config, backend)
-    try:
-        payload, _ = v.submit(lead_rows())  # 5 days: now too short
-        assert codes(payload) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "5")]
-        assert payload.issues[0].message == "公示只有 5 天，少于规定的 7 天（含首尾两天）。"
-        assert v.row().state == LEAD
-        v.submit(lead_rows(notice_end=dt.date(2021, 11, 8)))  # 7 days
-        assert v.row().state == TOWN_CHECK
-    finally:
-        v.ledger.close()
+    v = Village(tmp_path, config, store)
+    payload, _ = v.submit(lead_rows())  # 5 days: now too short
+    assert codes(payload) == [("NOTICE_TOO_SHORT", "error", "评议公示", 2, "公示结束日期", "5")]
+    assert payload.issues[0].message == "公示只有 5 天，少于规定的 7 天（含首尾两天）。"
+    assert v.row().state == LEAD
+    v.submit(lead_rows(notice_end=dt.date(2021, 11, 8)))  # 7 days
+    assert v.row().state == TOWN_CHECK
 
 
 def test_returned_lead_needs_a_review_held_after_the_return(village):
