@@ -35,21 +35,21 @@ log = logging.getLogger(__name__)
 def _worker_init(limit: int) -> None:
     """A worker's start: its memory cap (where the system has one), Ctrl-C left to the main process, and its end
     with the program's."""
+    _end_with_parent()  # (its thread's stack taken before the cap, which counts it)
     cap_memory(limit)
     try:  # Ctrl-C is for the main process: it stops the pool itself (no worker tracebacks on the terminal)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except (ValueError, OSError):
         pass
-    _end_with_parent()
 
 
 def _end_with_parent() -> None:
     """A worker whose program is gone (killed: kill -9, the Task Manager, a machine's shutdown of the watcher) ends
     at once, as the program's other processes do: a pool's worker otherwise waits for its next job forever (it holds
-    both ends of its job queue, so it never sees the program go), a district workbook half-written goes on being
-    written by nobody's worker, and a watcher restarted after each crash would leave its workers behind each time.
-    What it was doing is redone by the next pass, as after any kill (the ledger says what is still due). The
-    program's end is seen on the parent's sentinel (a pipe from the program, or its process handle on Windows)."""
+    both ends of its job queue, so it never sees the program go), with its memory, and a watcher restarted after
+    each crash would leave its workers behind each time. What it was doing is redone by the next pass, as after
+    any kill (the ledger says what is still due). The program's end is seen on the parent's sentinel (a pipe from
+    the program, or its process handle on Windows)."""
     parent = multiprocessing.parent_process()
     sentinel = getattr(parent, "sentinel", None)
     if sentinel is None:
@@ -61,7 +61,10 @@ def _end_with_parent() -> None:
         wait_for([sentinel])
         os._exit(1)
 
-    threading.Thread(target=wait, name="excel_bridge-end-with-program", daemon=True).start()
+    try:
+        threading.Thread(target=wait, name="excel_bridge-end-with-program", daemon=True).start()
+    except RuntimeError:  # no thread to be had: the worker still works, and waits as before if orphaned
+        pass
 
 
 def _background_init(limit: int) -> None:
