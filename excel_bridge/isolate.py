@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -57,9 +59,36 @@ def cap_memory(limit: int) -> bool:
     return True
 
 
+def end_with_parent() -> None:
+    """A child process whose program is gone (killed: kill -9, the Task Manager, a machine's shutdown of the
+    watcher) ends at once, as the program's other processes do. A pool's worker otherwise waits for its next job
+    forever (it holds both ends of its job queue, so it never sees the program go), and so does `check`'s reading
+    child (a forked child holds both ends of its pipe), each with its memory; a watcher restarted after each crash
+    would leave its workers behind each time. What a worker was doing is redone by the next pass, as after any kill
+    (the ledger says what is still due). The program's end is seen on the parent's sentinel (a pipe from the
+    program, or its process handle on Windows), on a thread of its own."""
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return
+
+    def wait() -> None:
+        from multiprocessing.connection import wait as wait_for
+
+        wait_for([sentinel])
+        os._exit(1)
+
+    try:
+        threading.Thread(target=wait, name="excel_bridge-end-with-program", daemon=True).start()
+    except RuntimeError:  # no thread to be had: the process still works, and waits as before if orphaned
+        pass
+
+
 def _serve(conn: Any, prepare: Callable[..., Any], args: tuple[Any, ...], imports: tuple[str, ...],
            memory: int) -> None:
-    """The child's side of Child: cap, prepare, import, then run each call sent until told to stop."""
+    """The child's side of Child: cap, prepare, import, then run each call sent until told to stop (or the program
+    is gone)."""
+    end_with_parent()
     cap_memory(memory)
     try:
         prepared = prepare(*args)

@@ -19,14 +19,13 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from .isolate import DEFAULT_MEMORY, cap_memory, say_uncapped
+from .isolate import DEFAULT_MEMORY, cap_memory, end_with_parent, say_uncapped
 from .messages import TEXT
 
 log = logging.getLogger(__name__)
@@ -35,35 +34,11 @@ log = logging.getLogger(__name__)
 def _worker_init(limit: int) -> None:
     """A worker's start: its memory cap (where the system has one), Ctrl-C left to the main process, and its end
     with the program's."""
-    _end_with_parent()  # (its thread's stack taken before the cap, which counts it)
+    end_with_parent()  # (its thread's stack taken before the cap, which counts it)
     cap_memory(limit)
     try:  # Ctrl-C is for the main process: it stops the pool itself (no worker tracebacks on the terminal)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except (ValueError, OSError):
-        pass
-
-
-def _end_with_parent() -> None:
-    """A worker whose program is gone (killed: kill -9, the Task Manager, a machine's shutdown of the watcher) ends
-    at once, as the program's other processes do: a pool's worker otherwise waits for its next job forever (it holds
-    both ends of its job queue, so it never sees the program go), with its memory, and a watcher restarted after
-    each crash would leave its workers behind each time. What it was doing is redone by the next pass, as after
-    any kill (the ledger says what is still due). The program's end is seen on the parent's sentinel (a pipe from
-    the program, or its process handle on Windows)."""
-    parent = multiprocessing.parent_process()
-    sentinel = getattr(parent, "sentinel", None)
-    if sentinel is None:
-        return
-
-    def wait() -> None:
-        from multiprocessing.connection import wait as wait_for
-
-        wait_for([sentinel])
-        os._exit(1)
-
-    try:
-        threading.Thread(target=wait, name="excel_bridge-end-with-program", daemon=True).start()
-    except RuntimeError:  # no thread to be had: the worker still works, and waits as before if orphaned
         pass
 
 

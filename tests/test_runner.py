@@ -1,6 +1,7 @@
 """The worker pool itself: results in job order, a bounded number of jobs in flight (a large pass never holds
-every file's reading at once), a worker that dies blamed only on its own job, and how workers start (forked from a
-fork server that loaded the reading code, on Linux; spawned where spawn is the start method) — real processes."""
+every file's reading at once), a worker that dies blamed only on its own job, how workers start (forked from a
+fork server that loaded the reading code, on Linux; spawned where spawn is the start method), and that they (and
+`check`'s reading child) end when their program is killed — real processes."""
 
 from __future__ import annotations
 
@@ -240,3 +241,29 @@ def test_workers_end_when_their_program_is_killed(method):
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [pid for pid in workers if _running(pid)] == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks at /proc (Linux)")
+def test_checks_reading_child_ends_when_its_program_is_killed():
+    """`check` killed alone (kill -9 of the command, not its process group) takes its reading child with it."""
+    root = Path(__file__).resolve().parents[1]
+    script = textwrap.dedent("""
+        import os, time
+        from excel_bridge.isolate import Child
+        if __name__ == "__main__":
+            child = Child(os.getpid)  # prepared in the child: its own pid
+            print(child.call(str), flush=True)
+            time.sleep(600)
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    program = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=root)
+    try:
+        child = int(program.stdout.readline())  # type: ignore[union-attr]
+        assert child != program.pid and _running(child)
+    finally:
+        program.kill()
+        program.wait()
+    deadline = time.monotonic() + 60
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(child)
