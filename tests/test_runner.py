@@ -138,12 +138,18 @@ def _how_started(_: object) -> tuple[int, bool, int]:
     return os.getppid(), all(name in sys.modules for name in PRELOAD), os.getpid()
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _program_args(script: str, **env: str) -> dict:
+    """How to start a program of its own (its start method and fork server are its own) from the repository's root."""
+    return {"args": [sys.executable, "-c", textwrap.dedent(script)], "text": True, "cwd": ROOT,
+            "env": {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **env}}
+
+
 def _program(script: str, **env: str) -> subprocess.CompletedProcess:
-    """A program of its own (its start method and fork server are its own), run from the repository's root."""
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), **env}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, env=env,
-                          cwd=root, timeout=120)
+    """A program of its own, run to its end."""
+    return subprocess.run(**_program_args(script, **env), capture_output=True, timeout=120)
 
 
 SPAWNED = """
@@ -211,14 +217,29 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _left_after_kill(script: str) -> tuple[list[int], list[int]]:
+    """Start the program, read the pids of its children from its first line, kill it (SIGKILL on POSIX, alone: not
+    its process group), and wait up to a minute for those children to end. (the children, those still running)"""
+    program = subprocess.Popen(**_program_args(script), stdout=subprocess.PIPE)
+    try:
+        children = [int(pid) for pid in program.stdout.readline().split()]  # type: ignore[union-attr]
+        assert children and program.pid not in children and all(_running(pid) for pid in children)
+    finally:
+        program.kill()
+        program.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return children, [pid for pid in children if _running(pid)]
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks at /proc (Linux)")
 @pytest.mark.parametrize("method", ["default", "spawn"])
 def test_workers_end_when_their_program_is_killed(method):
     """A watcher killed with kill -9 (or by the Task Manager) takes its workers with it: the pool's worker and the
     background worker, idle in their queues, end within seconds instead of waiting forever for work."""
-    root = Path(__file__).resolve().parents[1]
     setup = 'multiprocessing.set_start_method("spawn")' if method == "spawn" else ""
-    script = textwrap.dedent(f"""
+    workers, left = _left_after_kill(f"""
         import multiprocessing, os, sys, time
         from excel_bridge.runner import Runner
         from tests.test_runner import _how_started
@@ -229,25 +250,14 @@ def test_workers_end_when_their_program_is_killed(method):
             print(*pids, flush=True)
             time.sleep(600)
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    program = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=root)
-    try:
-        workers = [int(pid) for pid in program.stdout.readline().split()]  # type: ignore[union-attr]
-        assert len(set(workers)) == 2 and all(_running(pid) for pid in workers)
-    finally:
-        program.kill()
-        program.wait()
-    deadline = time.monotonic() + 60
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [pid for pid in workers if _running(pid)] == []
+    assert len(set(workers)) == 2
+    assert left == []
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks at /proc (Linux)")
 def test_checks_reading_child_ends_when_its_program_is_killed():
     """`check` killed alone (kill -9 of the command, not its process group) takes its reading child with it."""
-    root = Path(__file__).resolve().parents[1]
-    script = textwrap.dedent("""
+    _, left = _left_after_kill("""
         import os, time
         from excel_bridge.isolate import Child
         if __name__ == "__main__":
@@ -255,15 +265,4 @@ def test_checks_reading_child_ends_when_its_program_is_killed():
             print(child.call(str), flush=True)
             time.sleep(600)
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    program = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=root)
-    try:
-        child = int(program.stdout.readline())  # type: ignore[union-attr]
-        assert child != program.pid and _running(child)
-    finally:
-        program.kill()
-        program.wait()
-    deadline = time.monotonic() + 60
-    while _running(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _running(child)
+    assert left == []
