@@ -91,17 +91,6 @@ def _run(request: dict) -> None:
         os._exit(code)
 
 
-def _fork_server() -> None:
-    """The program's fork server, started (again, if it died) by the launcher: the one every run takes as its own."""
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    from excel_bridge import runner
-
-    multiprocessing.get_context("forkserver").set_forkserver_preload([*runner.PRELOAD, *SERVER_PRELOAD])
-    forkserver.ensure_running()
-
-
 def _share_fork_server() -> None:
     """In a forked run: the launcher's fork server is the run's. (multiprocessing asks the server it started whether
     it still runs by waiting for its pid, which only the launcher, its parent, can do: the launcher checks before
@@ -115,13 +104,19 @@ def _share_fork_server() -> None:
 
 def serve() -> None:
     import importlib
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    from excel_bridge import runner
 
     for name in PRELOAD:
         importlib.import_module(name)
+    # the program's fork server, which every run takes as its own: started at the first run, again if it died
+    multiprocessing.get_context("forkserver").set_forkserver_preload([*runner.PRELOAD, *SERVER_PRELOAD])
     requests, replies = sys.stdin.buffer, sys.stdout
     for line in requests:
         request = json.loads(line)
-        _fork_server()
+        forkserver.ensure_running()
         pid = os.fork()
         if pid == 0:
             _run(request)
