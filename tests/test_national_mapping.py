@@ -117,6 +117,34 @@ def test_the_workspace_copy_overrides_the_bundled_file(tmp_path):
     assert load_import_rules(ws.root / "rules").risk_type("因学") == ("其他", "因学")
 
 
+def test_the_same_file_against_equal_schemas_is_checked_once_and_an_edit_is_seen_at_once(tmp_path):
+    """Every district job loads import.yaml (issue 23): the same bytes against equal schemas give the rules already
+    checked; an edited file, or other schemas, are read and checked anew — and a broken file is always refused."""
+    from dataclasses import replace
+
+    from excel_bridge.schema import load_schemas
+
+    ws = Workspace.init(tmp_path / "ws")
+    path = ws.root / "rules" / "import.yaml"
+    schemas = load_schemas(ws.root / "schemas")
+    first = load_import_rules(ws.root / "rules", schemas)
+    assert load_import_rules(ws.root / "rules", load_schemas(ws.root / "schemas")) is first  # equal, not the same
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  政策衔接: [政策衔接]", "  政策衔接: [政策衔接, 因学]"), encoding="utf-8")
+    edited = load_import_rules(ws.root / "rules", schemas)
+    assert edited is not first and edited.risk_type("因学") == ("政策衔接", None)
+    fewer = replace(schemas, lists={**schemas.lists, "risk_types": ("因病", "因学")})
+    with pytest.raises(ConfigError, match="risk_words”风险类型“.+”不在 schemas/lists.yaml 的 risk_types 中"):
+        load_import_rules(ws.root / "rules", fewer)
+    path.write_text(text.replace("household_key: 户编号", "househld_key: 户编号"), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="househld_key"):
+            load_import_rules(ws.root / "rules", schemas)
+    path.write_text(text, encoding="utf-8")
+    again = load_import_rules(ws.root / "rules", schemas)
+    assert again.risk_type("因学") == ("其他", "因学")
+
+
 def test_a_misspelt_key_and_a_field_we_do_not_have(tmp_path):
     rules, path = _copy(tmp_path)
     text = path.read_text(encoding="utf-8")

@@ -382,10 +382,34 @@ def import_rules_path(rules_dir: Path | None = None) -> Path:
     return bundled_dir("rules") / IMPORT_FILE
 
 
+# The rules last checked in this process, with the file's bytes and the schemas they were checked against: a district
+# job exports for the provincial system after every pass (issue 23: parsing and checking import.yaml each time was
+# ~3 ms of a job; in the tests, whose every workspace has its own copy, 6 s of CPU). What they say depends on those
+# two only (the path is only named in an error, and an error is never kept). Read-only once built, as every loaded
+# configuration is.
+_last: tuple[bytes, Schemas, ImportRules] | None = None
+
+
 def load_import_rules(rules_dir: Path | None = None, schemas: Schemas | None = None) -> ImportRules:
     """rules/import.yaml of the workspace (rules_dir), else the bundled one; the schemas it is checked against:
-    `schemas`, else the workspace's beside its rules/, else the bundled ones."""
+    `schemas`, else the workspace's beside its rules/, else the bundled ones. The same file's bytes checked against
+    equal `schemas` as the last call are not parsed and checked again."""
+    global _last
     path = import_rules_path(rules_dir)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = None  # read_yaml says what is wrong with it
+    last = _last
+    if last is not None and data is not None and last[0] == data and (last[1] is schemas or last[1] == schemas):
+        return last[2]
+    rules = _load_import_rules(path, rules_dir, schemas)
+    if data is not None and schemas is not None:
+        _last = (data, schemas, rules)
+    return rules
+
+
+def _load_import_rules(path: Path, rules_dir: Path | None, schemas: Schemas | None) -> ImportRules:
     raw = read_yaml(path, "规则")
     if raw is not None and not isinstance(raw, dict):
         raise ConfigError(TEXT["import.config_shape"].format(path=path))
