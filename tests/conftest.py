@@ -86,6 +86,8 @@ _CACHE: list[str] = []
 
 
 def pytest_unconfigure(config):
+    for engine in _ADMIN:
+        engine.dispose()
     for folder in _CACHE:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -118,20 +120,32 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True)
 
 
+_ADMIN: list[Any] = []  # the session's one engine on EB_TEST_POSTGRES for the fixtures' own statements
+
+
+def admin_engine() -> Any:
+    """One engine (one pooled connection) per session for making, filling and dropping the tests' schemas: a new
+    engine and connection for each was ~10 ms of the worker and a password check of the server per test (issue 23)."""
+    if not _ADMIN:
+        from sqlalchemy import create_engine
+
+        _ADMIN.append(create_engine(POSTGRES, pool_size=1, pool_pre_ping=True))
+    return _ADMIN[0]
+
+
 @contextlib.contextmanager
 def postgres_schema() -> Iterator[str]:
     """The URL of a new, empty schema in EB_TEST_POSTGRES's database, dropped afterwards. Its name is random
     (48 bits), so tests running at once (pytest-xdist workers, other checkouts on one server) never share one."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(POSTGRES)
+    engine = admin_engine()
     try:
         with engine.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as exc:  # noqa: BLE001 - configured but unreachable: a failure, never a skip
-        engine.dispose()
         pytest.fail(f"EB_TEST_POSTGRES is set but the server cannot be used: {exc}")
     url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
@@ -139,7 +153,6 @@ def postgres_schema() -> Iterator[str]:
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
 
 
 class Server:
@@ -273,23 +286,21 @@ def build_postgres_ledger(url: str, recipe: Recipe) -> None:
     """Replay the recipe into the schema of url, in one transaction, with a token secret of its own (a schema
     not empty — `ws` and `store` in one test — is left to Store.open, as before)."""
     import psycopg
-    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
 
     def own(params: dict[str, Any]) -> dict[str, Any]:
         return {**params, "value": secrets.token_hex(16)} if params.get("key") == SECRET_KEY else params
 
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            if conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables "
-                                    "WHERE table_schema = current_schema()").scalar():
-                return
-            raw = conn.connection.dbapi_connection
-            quoting = psycopg.ClientCursor(raw)
-            script = ";\n".join(quoting.mogrify(sql, own(params)) if params else sql for sql, params in recipe)
-            raw.cursor().execute(script)  # no parameters: several statements in one round trip
-    finally:
-        engine.dispose()
+    schema = make_url(url).query["options"].removeprefix("-csearch_path=")
+    with admin_engine().begin() as conn:
+        conn.exec_driver_sql(f"SET LOCAL search_path TO {schema}")  # (this transaction only: the engine is shared)
+        if conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables "
+                                "WHERE table_schema = current_schema()").scalar():
+            return
+        raw = conn.connection.dbapi_connection
+        quoting = psycopg.ClientCursor(raw)
+        script = ";\n".join(quoting.mogrify(sql, own(params)) if params else sql for sql, params in recipe)
+        raw.cursor().execute(script)  # no parameters: several statements in one round trip
 
 
 @pytest.fixture
