@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import source_trees
 from factory import write_village
 
 import excel_bridge
@@ -60,7 +61,7 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str) -> set[str]:
 
 def import_edges(module: str) -> tuple[set[str], set[str]]:
     """(modules imported when `module` is imported, modules imported only inside its functions)."""
-    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    tree = source_trees.tree(MODULES[module])
     top: set[str] = set()
     local: set[str] = set()
 
@@ -151,7 +152,7 @@ def test_no_module_imports_another_modules_private_names():
     (departments/tables.py once imported read's _sheet_rows, _worksheet_names and _OLE_MAGIC)."""
     private = []
     for module, path in MODULES.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in source_trees.nodes(path):
             if isinstance(node, ast.ImportFrom) and _targets(node, module):
                 private += [f"{module}: {a.name}" for a in node.names
                             if a.name.startswith("_") and not a.name.startswith("__")]

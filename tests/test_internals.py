@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import source_trees
 import xlsxwriter
 from openpyxl.styles import Protection
 from packaging.requirements import Requirement
@@ -55,7 +56,7 @@ def test_no_other_module_reaches_into_a_library():
     for path in sorted(ROOT.rglob("*.py")):
         if path.name == "internals.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in source_trees.nodes(path):
             if isinstance(node, ast.Attribute) and node.attr in attributes:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.attr}")
     assert found == []

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import source_trees
 
 import excel_bridge
 from excel_bridge.messages import CATALOGUE, TEXT
@@ -38,10 +39,9 @@ DYNAMIC_TEXT = {
 
 
 @functools.cache
-def _modules() -> list[tuple[Path, ast.Module]]:
-    """Every module of the package, parsed once for the whole file."""
-    return [(path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-            for path in sorted(PACKAGE.rglob("*.py"))]
+def _paths() -> list[Path]:
+    """Every module of the package (source_trees parses each once for the whole run)."""
+    return sorted(PACKAGE.rglob("*.py"))
 
 
 def _constants(node: ast.AST) -> list[str] | None:
@@ -95,9 +95,9 @@ def test_a_wrong_town_note_names_the_towns():
 
 def _text_lookups() -> Iterator[tuple[str, int, list[str] | None]]:
     """(module, line, keys) of every TEXT[…] and TEXT.get(…); keys None where computed."""
-    for path, tree in _modules():
+    for path in _paths():
         rel = path.relative_to(PACKAGE).as_posix()
-        for node in ast.walk(tree):
+        for node in source_trees.nodes(path):
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "TEXT":
                 yield rel, node.lineno, _constants(node.slice)
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
@@ -116,9 +116,9 @@ def test_every_text_key_used_in_the_package_exists():
 
 def test_every_issue_code_used_in_the_package_exists():
     used = []
-    for path, tree in _modules():
+    for path in _paths():
         rel = path.relative_to(PACKAGE).as_posix()
-        for node in ast.walk(tree):
+        for node in source_trees.nodes(path):
             if isinstance(node, ast.Call) and _call_name(node) in CODE_CALLS and node.args:
                 codes = _constants(node.args[0]) or []
                 used += [(rel, node.lineno, c) for c in codes if ISSUE_CODE.match(c)]
@@ -134,8 +134,8 @@ def test_every_issue_code_used_in_the_package_exists():
 def test_every_status_the_package_records_has_its_word():
     """status_word(f"status.{status}") falls back to the raw word: "refused" showed in English."""
     statuses = set()
-    for _, tree in _modules():
-        for node in ast.walk(tree):
+    for path in _paths():
+        for node in source_trees.nodes(path):
             if isinstance(node, ast.Call):
                 for kw in node.keywords:
                     if kw.arg == "status":
@@ -155,11 +155,17 @@ def test_the_template_writers_computed_keys_exist():
 
 # --- every placeholder filled ------------------------------------------------------------------------------
 
-def _format_calls() -> Iterator[tuple[str, int, str, set[str], int, bool]]:
-    """(module, line, key, keywords passed, positional count, **spread) of every TEXT["k"].format(…)."""
-    for path, tree in _modules():
+@functools.cache
+def _format_calls() -> tuple[tuple[str, int, str, set[str], int, bool], ...]:
+    """(module, line, key, keywords passed, positional count, **spread) of every TEXT["k"].format(…), found once for
+    the file (a test per log template looks for its key among them)."""
+    return tuple(_found_format_calls())
+
+
+def _found_format_calls() -> Iterator[tuple[str, int, str, set[str], int, bool]]:
+    for path in _paths():
         rel = path.relative_to(PACKAGE).as_posix()
-        for node in ast.walk(tree):
+        for node in source_trees.nodes(path):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr == "format"):
                 continue
@@ -187,9 +193,9 @@ def test_every_text_template_gets_every_field_it_names():
 
 def test_every_issue_template_gets_every_field_it_names():
     unfilled = []
-    for path, tree in _modules():
+    for path in _paths():
         rel = path.relative_to(PACKAGE).as_posix()
-        for node in ast.walk(tree):
+        for node in source_trees.nodes(path):
             name = _call_name(node) if isinstance(node, ast.Call) else None
             if name not in FILLED_BY or not node.args or any(kw.arg is None for kw in node.keywords):
                 continue
@@ -215,9 +221,9 @@ def test_log_lines_are_percent_style_with_their_arguments(key):
 
 def test_log_calls_pass_as_many_arguments_as_the_template_takes():
     wrong = []
-    for path, tree in _modules():
+    for path in _paths():
         rel = path.relative_to(PACKAGE).as_posix()
-        for node in ast.walk(tree):
+        for node in source_trees.nodes(path):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("debug", "info", "warning", "error", "exception") and node.args):
                 continue

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import source_trees
 from cli_helpers import run_cli
 from sqlalchemy import text
 
@@ -339,7 +340,7 @@ def test_no_module_outside_the_store_talks_to_the_database():
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.relative_to(PACKAGE).parts[0] == "store":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in source_trees.nodes(path):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             offenders += [f"{path.relative_to(PACKAGE)}: {n}" for n in names if n.split(".")[0] in DRIVERS]

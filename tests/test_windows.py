@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import source_trees
 from cli_helpers import BUNDLED_NOTE
 from factory import AS_OF, write
 
@@ -177,7 +178,7 @@ def test_no_posix_only_import_or_call_outside_a_guard():
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) > 50
     found = {str(m.relative_to(PACKAGE.parent)): f for m in modules
-             if (f := _findings(ast.parse(m.read_text(encoding="utf-8"), str(m))))}
+             if (f := _findings(source_trees.tree(m)))}
     assert found == {}
 
 

@@ -7,6 +7,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import source_trees
 from factory import base_rows, drop
 
 from excel_bridge import zip_parts
@@ -53,7 +54,7 @@ def test_every_zip_the_package_writes_takes_its_level_from_zip_parts():
     root = Path(excel_bridge.__file__).parent
     found = []
     for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in source_trees.nodes(path):
             if not isinstance(node, ast.Call):
                 continue
             writing = (ast.unparse(node.func).endswith("ZipFile") and len(node.args) > 1
