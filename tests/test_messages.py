@@ -71,9 +71,8 @@ def _call_name(call: ast.Call) -> str | None:
 # --- no key twice ---------------------------------------------------------------------------------------
 
 def test_no_key_is_defined_twice_in_the_catalogue():
-    tree = ast.parse(MESSAGES.read_text(encoding="utf-8"))
     twice = []
-    for node in ast.walk(tree):
+    for node in source_trees.nodes(MESSAGES):
         if isinstance(node, ast.Dict):
             seen: dict[str, int] = {}
             for key in node.keys:

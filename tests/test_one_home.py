@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import source_trees
 
 import excel_bridge
 from excel_bridge import workflow
@@ -17,9 +18,9 @@ ROOT = Path(excel_bridge.__file__).parent
 CATALOGUE = "messages.py"  # Chinese text may name anything: it is what people read, not a fact the code uses
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    """The string statements (docstrings, comments as strings): prose, not code."""
-    return {id(node.value) for node in ast.walk(tree)
+def _docstrings(path: Path) -> set[int]:
+    """The string statements (docstrings, comments as strings) of a module: prose, not code."""
+    return {id(node.value) for node in source_trees.nodes(path)
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
 
 
@@ -30,9 +31,8 @@ def literals() -> list[tuple[str, int, str]]:
         rel = path.relative_to(ROOT).as_posix()
         if rel == CATALOGUE:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        prose = _docstrings(tree)
-        out += [(rel, node.lineno, node.value) for node in ast.walk(tree)
+        prose = _docstrings(path)
+        out += [(rel, node.lineno, node.value) for node in source_trees.nodes(path)
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose]
     return out
 
