@@ -52,6 +52,7 @@ def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) 
             seen[sub.id] = {(town, village)}
             subs.append((sub, seen[sub.id]))
             yield _copy_job(ctx, sub, conflicts)
+        store.checkpoint()  # every copy asked for: the ledger's log folded in while the workers write them
 
     done_meanwhile = False
     for i, placed in enumerate(ctx.runner.imap(copy_job, jobs())):

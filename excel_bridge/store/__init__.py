@@ -152,6 +152,11 @@ class Store:
     def snapshot(self):
         return self.db.snapshot()
 
+    def checkpoint(self) -> None:
+        """SQLite: fold the write-ahead log into the database file now, waiting for nobody (a pass does it while
+        its workers write; see Database.checkpoint). PostgreSQL: nothing."""
+        self.db.checkpoint()
+
     def pass_lock(self, *, wait: bool,
                   on_wait: Callable[[str], None]) -> contextlib.AbstractContextManager[Callable[[], None]]:
         """One processing pass at a time on this ledger, whichever workspace copy or machine runs it: waits
