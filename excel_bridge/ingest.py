@@ -26,7 +26,7 @@ from .member_changes import LEFT, member_changes
 from .messages import TEXT, show
 from .normalize import PROVISIONAL_PREFIX, is_provisional_no
 from .rules import Assessment
-from .validate import Parsed, Record
+from .validate import Record
 from .village_step import lead_channel, marked_not_proposed, village_step
 from .workflow import (
     ABSENT_SINCE,
@@ -98,8 +98,6 @@ class FilePayload:
     households: list[HouseholdPayload]
     members: int
     village_hint: str | None
-    parsed: Parsed | None = None  # the worker's reading, kept when the returned copy is written in this process
-    assessments: list[Assessment | None] | None = None  # with it: its 研判, for a copy that need not judge again
 
 
 def _record_dict(rec: Record) -> dict[str, Any]:
@@ -118,7 +116,7 @@ def assessment_dict(a: Assessment | None) -> dict[str, Any]:
             "has_labour": a.has_labour, "unknown_inputs": a.unknown_inputs}
 
 
-def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -> FilePayload:
+def payload_from(result: CheckResult, town: str) -> FilePayload:
     """Reduce a CheckResult to what the ledger stores (runs in the worker process)."""
     assert result.parsed is not None and result.sha256 is not None
     counts = result.counts_by_household()
@@ -139,9 +137,7 @@ def payload_from(result: CheckResult, town: str, *, keep_parsed: bool = False) -
             errors=errors, warnings=warnings, duplicate=hh.duplicate, invalid=sorted(hh.invalid),
             departed=[_record_dict(m) for m in hh.departed]))
     return FilePayload(sha256=result.sha256, file_name=result.path.name, town=town, issues=list(result.issues),
-                       households=households, members=len(result.parsed.members), village_hint=meta_village,
-                       parsed=result.parsed if keep_parsed else None,
-                       assessments=list(result.assessments) if keep_parsed else None)
+                       households=households, members=len(result.parsed.members), village_hint=meta_village)
 
 
 def unplaced(hp: HouseholdPayload) -> bool:

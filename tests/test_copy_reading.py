@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 from xlsx_helpers import cell_values
 
 from excel_bridge.check import check_file
-from excel_bridge.pipeline.jobs import CopyJob, Reading, copy_job
+from excel_bridge.pipeline.jobs import CopyJob, Reading, ReadJob, VillageRead, copy_job, read_job
 from excel_bridge.returned import Status
 
 RECEIVED = "2021-12-20 09:00:00"
@@ -25,8 +25,9 @@ def _reading(src, config) -> Reading:
 
 
 def _copy(ws, src, out, *, statuses, reading: Reading | None):
+    packed = reading.pack() if reading is not None else None  # as a pass hands it on: packed by the reading worker
     return copy_job(CopyJob(root=str(ws.root), archived=str(src), out=str(out), town=TOWN, file_name=src.name,
-                            received=RECEIVED, statuses=statuses, extra=[], as_of=AS_OF, reading=reading)).path
+                            received=RECEIVED, statuses=statuses, extra=[], as_of=AS_OF, reading=packed)).path
 
 
 def _written(path) -> dict[str, dict[str, object]]:
@@ -87,3 +88,17 @@ def test_a_household_the_ledger_knows_as_identified_is_judged_again(ws, config, 
     assert said == [("提示", "户信息", 2.0, "识别纳入日期", "7",
                      "本户有劳动力，纳入监测已满 7 个月，但还没有开发式帮扶措施。")]
     assert _written(out) == _written(checked_again)
+
+
+def test_a_read_job_hands_back_its_reading_packed_only_when_asked(ws, config, tmp_path):
+    """The reading travels packed (the pass hands the bytes on unopened): unpacked, it is the file's reading with
+    the verdict a check gives; a read job not asked to keep it hands back none."""
+    src = write(tmp_path / "石塘村.xlsx", config, _with_a_mistake())
+    kept = read_job(ReadJob(str(ws.root), str(src), TOWN, src.name, AS_OF, keep_parsed=True))
+    plain = read_job(ReadJob(str(ws.root), str(src), TOWN, src.name, AS_OF))
+    assert isinstance(kept, VillageRead) and isinstance(plain, VillageRead)
+    assert plain.reading is None and isinstance(kept.reading, bytes)
+    reading, checked = Reading.unpack(kept.reading), _reading(src, config)
+    assert reading.parsed.data.sha256 == checked.parsed.data.sha256 == kept.payload.sha256
+    assert [(i.code, i.sheet, i.row) for i in reading.issues] == [(i.code, i.sheet, i.row) for i in checked.issues] != []
+    assert len(reading.assessments) == len(checked.assessments) == len(kept.payload.households)

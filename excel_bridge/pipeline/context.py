@@ -15,7 +15,6 @@ from ..writers.common import Placed
 
 if TYPE_CHECKING:
     from ..store import Store  # a worker importing pipeline.jobs loads no SQLAlchemy
-    from .jobs import Reading
 
 Place = tuple[str, str]  # (town, village)
 
@@ -78,7 +77,7 @@ class Pass:
     report: PassReport
     dirty: set[Place] = field(default_factory=set)  # villages whose returned copy must be written
     first: set[Place] = field(default_factory=set)  # of those, the villages whose files arrived now (first out)
-    readings: dict[str, Reading] = field(default_factory=dict)  # archived path → the reading made this pass
+    readings: dict[str, bytes] = field(default_factory=dict)  # archived path → the reading made this pass (packed)
     reissues: dict[Place, FileOutcome] = field(default_factory=dict)  # duplicates whose copy is re-issued
     homes: dict[str, str] = field(default_factory=dict)  # archived path → the village a file came from
 

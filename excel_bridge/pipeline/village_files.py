@@ -22,7 +22,7 @@ from ..store import Submission
 from ..workflow import SYSTEM
 from ..workspace import safe_component
 from .context import FileOutcome, Item, Pass, Place
-from .jobs import Crashed, Reading, Unreadable, VillageRead
+from .jobs import Crashed, Unreadable, VillageRead
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ def take(ctx: Pass, item: Item, read: object) -> FileOutcome:
     for village in {hp.village for hp in payload.households if hp.village}:
         for c in ctx.store.views.person_conflicts(town=item.town, village=village):
             ctx.dirty.add((c.other_town, c.other_village))
-    if payload.parsed is not None and payload.assessments is not None:
-        ctx.readings[ctx.key(item.archived)] = Reading(payload.parsed, list(payload.issues), payload.assessments)
+    if read.reading is not None:
+        ctx.readings[ctx.key(item.archived)] = read.reading
     # the village the file came from: a file of several villages goes back to its inbox folder's or its hidden
     # sheet's village (never by a guess from its name: the copy shows every row); a file whose rows name no
     # listed village is still that village's (or the one its name names)
