@@ -5,6 +5,7 @@ fork server that loaded the reading code, on Linux; spawned where spawn is the s
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import subprocess
@@ -26,6 +27,42 @@ def _square_or_die(job: tuple[str, int]) -> int:
     if n == 5:
         os._exit(3)  # what a reader killed by its memory cap looks like to the pool
     return n * n
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _fast_bin_bytes(_job: object) -> int:
+    """Bytes glibc holds in its fast bins after 1,000 blocks of 48 bytes were allocated and freed here."""
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
+    libc.mallinfo2.restype = _Mallinfo2
+    blocks = [libc.malloc(48) for _ in range(1000)]
+    for block in blocks:
+        libc.free(block)
+    return int(libc.mallinfo2().fsmblks)
+
+
+def _glibc_mallinfo2() -> bool:
+    try:
+        return sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "mallinfo2")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _glibc_mallinfo2(), reason="glibc 2.33 or later (mallinfo2) only")
+def test_a_worker_keeps_no_freed_blocks_in_glibcs_fast_bins():
+    """A returned copy's lxml trees, freed, are not left in fast bins for the next larger allocation to merge
+    (runner.no_fast_bins, issue 23): here, in this process, they are; in a worker, none are."""
+    assert _fast_bin_bytes(None) > 0
+    runner = Runner(1)
+    try:
+        assert runner.map(_fast_bin_bytes, [None]) == [0]
+    finally:
+        runner.close()
 
 
 def test_imap_keeps_order_reads_a_few_ahead_and_blames_only_the_job_that_kills_its_worker(tmp_path):
