@@ -52,7 +52,10 @@ def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) 
             seen[sub.id] = {(town, village)}
             subs.append((sub, seen[sub.id]))
             yield _copy_job(ctx, sub, conflicts)
-        store.checkpoint()  # every copy asked for: the ledger's log folded in while the workers write them
+        # every copy asked for: the ledger's log folded in while the workers write them (not in a pass with no
+        # copy to write: an idle watcher's pass wrote nothing to fold in)
+        if subs:
+            store.checkpoint()
 
     done_meanwhile = False
     for i, placed in enumerate(ctx.runner.imap(copy_job, jobs())):
