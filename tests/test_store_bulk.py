@@ -189,8 +189,61 @@ def test_the_children_of_households_just_created_are_inserted_without_a_delete(s
         store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
             (old, [{"person_id": ID_X, "name": "张三"}], [], [])])  # the file again: the old rows replaced
         event.remove(*listen)
-        assert [s.split()[0] for s in sent] == ["DELETE"] * 3 + ["COPY" if store.dialect == "postgresql" else "INSERT"]
+        # each table read once to compare; every table of this household differs: its rows deleted, one inserted
+        assert [s.split()[0] for s in sent] == ["SELECT", "DELETE", "COPY" if store.dialect == "postgresql" else "INSERT",
+                                                "SELECT", "DELETE", "SELECT", "DELETE"]
     assert [m["name"] for m in store.households.members_of(old)] == ["张三"]
     assert store.households.measures_of(old) == [] and store.households.reviews_of(old) == []
     assert [m["name"] for m in store.households.members_of(new)] == ["新"]
     assert store.households.reviews_of(new) == [{"result": "新"}]
+
+
+def test_a_household_whose_rows_are_unchanged_keeps_them_and_a_changed_one_is_written_again(store):
+    """A file sent again with one household changed: that household's rows of the changed table are deleted and
+    inserted in the file's order; the other households' rows, and its own rows of the other tables, stay as they
+    were (the same row ids). Dates in a document compare as the ledger stores them (ISO text)."""
+    members = {n: [{"person_id": f"44020519700101{n:04d}", "name": f"成员{n}", "_sheet": "家庭成员", "_row": n + 2,
+                    "birth": dt.date(1970, 1, 1 + n), "health": ("健康",)}] for n in range(3)}
+    with store.atomic():
+        sub = store.submissions.add(sha256="f" * 64, kind="village", status="applied", file_name="v.xlsx",
+                                    received_at=AT)
+        ids = [h.id for h in store.households.create_rows([_household(n, sub) for n in range(3)])]
+        store.households.replace_children_of(town="马坝镇", village="石塘村", created=ids, children=[
+            (hid, members[n], [{"content": "务工", "day": dt.date(2021, 5, 1)}], []) for n, hid in enumerate(ids)])
+
+    def row_ids(table: Any) -> dict[int, list[int]]:
+        with store.db.snapshot() as conn:
+            out: dict[int, list[int]] = {}
+            for hid, rid in conn.execute(select(table.c.household_id, table.c.id).order_by(table.c.id)):
+                out.setdefault(hid, []).append(rid)
+            return out
+
+    before_members, before_measures = row_ids(t.members), row_ids(t.measures)
+    changed = [{**members[1][0], "name": "改名"}, {"person_id": None, "name": "新生儿", "_sheet": "家庭成员", "_row": 9}]
+    sent: list[str] = []
+    listen = (store.db.engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
+    event.listen(*listen)
+    with store.atomic():
+        store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
+            (ids[0], members[0], [{"content": "务工", "day": dt.date(2021, 5, 1)}], []),
+            (ids[1], changed, [{"content": "务工", "day": dt.date(2021, 5, 1)}], []),
+            (ids[2], members[2], [{"content": "务工", "day": dt.date(2021, 5, 1)}], [])])
+    event.remove(*listen)
+    assert [s.split()[0] for s in sent if s.split()[0] in ("DELETE", "INSERT", "COPY")] == [
+        "DELETE", "COPY" if store.dialect == "postgresql" else "INSERT"]  # members of ids[1] only
+    after_members = row_ids(t.members)
+    assert after_members[ids[0]] == before_members[ids[0]] and after_members[ids[2]] == before_members[ids[2]]
+    assert len(after_members[ids[1]]) == 2 and min(after_members[ids[1]]) > max(before_members[ids[2]])
+    assert row_ids(t.measures) == before_measures
+    assert [m["name"] for m in store.households.members_of(ids[1])] == ["改名", "新生儿"]
+    assert [m["name"] for m in store.households.members_of(ids[0])] == ["成员0"]
+    # the order of a household's rows is part of what is compared: the same rows in another order are written
+    sent.clear()
+    event.listen(*listen)
+    with store.atomic():
+        store.households.replace_children_of(town="马坝镇", village="石塘村", children=[
+            (ids[1], list(reversed(changed)), [{"content": "务工", "day": dt.date(2021, 5, 1)}], [])])
+    event.remove(*listen)
+    assert [s.split()[0] for s in sent if s.split()[0] in ("DELETE", "INSERT", "COPY")] == [
+        "DELETE", "COPY" if store.dialect == "postgresql" else "INSERT"]
+    assert [m["name"] for m in store.households.members_of(ids[1])] == ["新生儿", "改名"]

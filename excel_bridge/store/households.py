@@ -9,7 +9,7 @@ import functools
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
+from sqlalchemy import Text, and_, bindparam, cast, exists, func, insert, or_, select, text, update
 
 from . import tables as t
 from .bulk import JsonText, insert_rows
@@ -44,6 +44,14 @@ def _set_state(fields: tuple[str, ...]) -> Any:
 
 
 _ANALYZED = (_H, *_CHILD_TABLES, t.events)
+
+
+def _same_rows(stored: Sequence[tuple[Any, ...]], wanted: Sequence[tuple[Any, ...]]) -> bool:
+    """Rows of one household in one table, each (columns…, the document's JSON text), the same in the same order."""
+    if stored == wanted:
+        return True
+    return len(stored) == len(wanted) and all(
+        a[:-1] == b[:-1] and (a[-1] == b[-1] or loads(a[-1]) == loads(b[-1])) for a, b in zip(stored, wanted, strict=True))
 
 
 def new_household(*, head_id: str, head_name: str | None, town: str, village: str, state: str,
@@ -182,22 +190,46 @@ class Households:
     def replace_children_of(self, *, town: str, village: str,
                             children: Sequence[tuple[int, Sequence[dict], Sequence[dict], Sequence[dict]]],
                             created: Collection[int] = ()) -> None:
-        """Many households' members, measures and reviews at once (a village file: three deletes and three
-        bulk inserts instead of six statements a household). `created`: those of the households just created in this
-        transaction, which have nothing to delete (a village's first file: no delete at all)."""
+        """Many households' members, measures and reviews at once (a village file: a read, a delete and a bulk
+        insert a table instead of six statements a household). Only what differs from the ledger is written: a
+        household whose rows in a table are what the ledger holds, in the same order, keeps them (a clerk's file
+        sent again with one income changed rewrites that household's rows, not the village's 900 members); the
+        others' rows of that table are deleted and inserted again in the file's order. `created`: those of the
+        households just created in this transaction, which have nothing to compare or delete (a village's first
+        file: no read and no delete at all)."""
         conn = self.db.conn
         fresh = set(created)
-        ids = [hid for hid, *_ in children if hid not in fresh]
-        for table in _CHILD_TABLES:
-            for chunk in in_chunks(ids):
-                conn.execute(table.delete().where(table.c.household_id.in_(chunk)))
+        ids = sorted({hid for hid, *_ in children if hid not in fresh})
         members = [{"household_id": hid, "person_id": m.get("person_id"), "name": m.get("name"), "town": town,
                     "village": village, "sheet": m.get("_sheet"), "row": m.get("_row"), "data": m}
                    for hid, ms, _, _ in children for m in ms]
         measures = [{"household_id": hid, "data": m} for hid, _, ms, _ in children for m in ms]
         reviews = [{"household_id": hid, "data": r} for hid, _, _, rs in children for r in rs]
         for table, rows in ((t.members, members), (t.measures, measures), (t.reviews, reviews)):
-            insert_rows(conn, table, rows)
+            stale = self._differing(table, ids, rows)
+            for chunk in in_chunks(stale):
+                conn.execute(table.delete().where(table.c.household_id.in_(chunk)))
+            written = set(stale) | fresh
+            insert_rows(conn, table, [r for r in rows if r["household_id"] in written])
+
+    def _differing(self, table: Any, ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> builtins.list[int]:
+        """Of the households `ids` (sorted), those whose rows of `table` in the ledger differ from `rows` (the new
+        rows of a table's columns, in order): other values, more or fewer rows, another order. A document is
+        compared as text first (SQLite keeps the very text written); text that differs is compared decoded
+        (PostgreSQL's JSONB gives back its own spelling; a date in a new row is its ISO text in the ledger)."""
+        if not ids:
+            return []
+        names = [c for c in rows[0] if c not in ("household_id", "data")] if rows else []
+        stored: dict[int, builtins.list[tuple[Any, ...]]] = {}
+        for chunk in in_chunks(ids):
+            q = (select(table.c.household_id, *(table.c[c] for c in names), cast(table.c.data, Text))
+                 .where(table.c.household_id.in_(chunk)).order_by(table.c.household_id, table.c.id))
+            for hid, *values in self.db.rows(q):
+                stored.setdefault(hid, []).append(tuple(values))
+        wanted: dict[int, builtins.list[tuple[Any, ...]]] = {}
+        for r in rows:
+            wanted.setdefault(r["household_id"], []).append((*(r[c] for c in names), dumps(r["data"])))
+        return [hid for hid in ids if not _same_rows(stored.get(hid, []), wanted.get(hid, []))]
 
     # --- reads ---
     def get(self, household_id: int) -> HouseholdRow | None:
