@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from excel_bridge.errors import LedgerError, LedgerUnavailable
 from excel_bridge.pipeline import Processor
-from excel_bridge.store import Store
+from excel_bridge.store import Store, db
 from excel_bridge.store.db import database_url
 
 pytestmark = pytest.mark.backends  # the connection tests run on PostgreSQL; the others need no ledger server
@@ -141,6 +141,35 @@ def test_a_connection_killed_inside_a_transaction_writes_nothing_and_says_so(bac
                                   received_at=AT)
         assert [s.file_name for s in store.submissions.all()] == ["整个.xlsx"]
 
+
+
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_if_the_server_dropped_it(backend, monkeypatch):
+    """Only a connection idle for PING_IDLE seconds is pinged when taken from the pool (a read a moment after the last
+    costs no ping); one the server dropped meanwhile is replaced and the read goes on. A connection dropped within
+    those seconds fails its statement (said as a lost connection), and the pool is replaced for the next read."""
+    if backend is None:
+        pytest.skip("a server connection: PostgreSQL only")
+    url, name = _named(backend)
+    pings: list[bool] = []
+    with Store.open(url) as store:
+        dialect = store.db.engine.dialect
+        real_ping = dialect.do_ping
+        monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(True) or real_ping(conn))
+        assert store.submissions.all() == []
+        assert store.submissions.all() == []
+        assert pings == []  # handed back a moment before: taken again without a ping
+        monkeypatch.setattr(db, "PING_IDLE", 0.0)
+        assert _terminate(name) >= 1  # the server drops the connection while it sits in the pool
+        assert store.submissions.all() == []  # pinged, found gone, replaced by a new one: the read just works
+        assert pings == [True]
+        assert store.submissions.all() == []
+        assert pings == [True, True]  # idle for PING_IDLE (0) seconds again: pinged, alive
+        monkeypatch.setattr(db, "PING_IDLE", 3600.0)
+        assert _terminate(name) >= 1
+        with pytest.raises(LedgerUnavailable, match="的连接中断了（服务器可能重启或网络断开）"):
+            store.submissions.all()  # not pinged: its statement finds the connection gone
+        assert store.submissions.all() == []  # the pool was replaced
+        assert len(pings) == 2
 
 # --- a full disk ---
 

@@ -12,13 +12,14 @@ import contextlib
 import logging
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from ..errors import LedgerError, LedgerUnavailable, StoreError
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 WAL_PAGES = 16_000  # SQLite: the write-ahead log is copied into the database once past this many pages (64 MiB
 # at 4 KiB a page; SQLite's own default is 1,000), so a village's commit does not do it; a pass does it meanwhile
+PING_IDLE = 2.0  # seconds: a PostgreSQL connection idle in the pool this long is pinged before it is used again
 NO_ROOM = 1 << 20  # bytes: less than this free beside a SQLite ledger is a full disk
 IN_LIST = 500  # ids per IN (…) list: well inside SQLite's and PostgreSQL's parameter limits
 
@@ -133,11 +135,14 @@ class Database:
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         if self.read_only:
-            return create_engine(self.url, json_serializer=dumps, json_deserializer=loads, pool_pre_ping=True,
-                                 connect_args={"connect_timeout": max(1, int(self.timeout))},
-                                 isolation_level="REPEATABLE READ", execution_options={"postgresql_readonly": True})
-        return create_engine(self.url, json_serializer=dumps, json_deserializer=loads, pool_pre_ping=True,
-                             connect_args={"connect_timeout": max(1, int(self.timeout))})
+            engine = create_engine(self.url, json_serializer=dumps, json_deserializer=loads,
+                                   connect_args={"connect_timeout": max(1, int(self.timeout))},
+                                   isolation_level="REPEATABLE READ", execution_options={"postgresql_readonly": True})
+        else:
+            engine = create_engine(self.url, json_serializer=dumps, json_deserializer=loads,
+                                   connect_args={"connect_timeout": max(1, int(self.timeout))})
+        _ping_when_idle(engine)
+        return engine
 
     def close(self) -> None:
         self.engine.dispose()
@@ -351,6 +356,33 @@ def _disk_full(exc: DBAPIError) -> bool:
 def _short(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """PostgreSQL: a pooled connection idle for PING_IDLE seconds or more is pinged as it is taken from the pool, and
+    replaced if the server has dropped it (a restart, a network cut between passes). A connection handed back a
+    moment ago is not: a pass takes one for each short read, and a ping each time (SQLAlchemy's pool_pre_ping) was
+    a round trip more for every read. A connection lost within those seconds fails its statement instead: the pass
+    stops as for any connection lost mid-pass, and every pooled connection is replaced (SQLAlchemy invalidates the
+    pool on a disconnect)."""
+    dialect = engine.dialect
+
+    def returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def taken(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError(str(exc)) from exc  # the pool connects afresh
+            raise
+
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", taken)
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
