@@ -190,8 +190,8 @@ def test_the_children_of_households_just_created_are_inserted_without_a_delete(s
             (old, [{"person_id": ID_X, "name": "张三"}], [], [])])  # the file again: the old rows replaced
         event.remove(*listen)
         # each table read once to compare; every table of this household differs: its rows deleted, one inserted
-        assert [s.split()[0] for s in sent] == ["SELECT", "DELETE", "COPY" if store.dialect == "postgresql" else "INSERT",
-                                                "SELECT", "DELETE", "SELECT", "DELETE"]
+        bulk = "COPY" if store.dialect == "postgresql" else "INSERT"
+        assert [s.split()[0] for s in sent] == ["SELECT", "DELETE", bulk, "SELECT", "DELETE", "SELECT", "DELETE"]
     assert [m["name"] for m in store.households.members_of(old)] == ["张三"]
     assert store.households.measures_of(old) == [] and store.households.reviews_of(old) == []
     assert [m["name"] for m in store.households.members_of(new)] == ["新"]
@@ -219,7 +219,8 @@ def test_a_household_whose_rows_are_unchanged_keeps_them_and_a_changed_one_is_wr
             return out
 
     before_members, before_measures = row_ids(t.members), row_ids(t.measures)
-    changed = [{**members[1][0], "name": "改名"}, {"person_id": None, "name": "新生儿", "_sheet": "家庭成员", "_row": 9}]
+    changed = [{**members[1][0], "name": "改名"},
+               {"person_id": None, "name": "新生儿", "_sheet": "家庭成员", "_row": 9}]
     sent: list[str] = []
     listen = (store.db.engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
     event.listen(*listen)

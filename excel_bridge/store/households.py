@@ -51,7 +51,8 @@ def _same_rows(stored: Sequence[tuple[Any, ...]], wanted: Sequence[tuple[Any, ..
     if stored == wanted:
         return True
     return len(stored) == len(wanted) and all(
-        a[:-1] == b[:-1] and (a[-1] == b[-1] or loads(a[-1]) == loads(b[-1])) for a, b in zip(stored, wanted, strict=True))
+        a[:-1] == b[:-1] and (a[-1] == b[-1] or loads(a[-1]) == loads(b[-1]))
+        for a, b in zip(stored, wanted, strict=True))
 
 
 def new_household(*, head_id: str, head_name: str | None, town: str, village: str, state: str,
