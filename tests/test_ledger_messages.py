@@ -142,7 +142,6 @@ def test_a_connection_killed_inside_a_transaction_writes_nothing_and_says_so(bac
         assert [s.file_name for s in store.submissions.all()] == ["整个.xlsx"]
 
 
-
 def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_if_the_server_dropped_it(backend, monkeypatch):
     """Only a connection idle for PING_IDLE seconds is pinged when taken from the pool (a read a moment after the last
     costs no ping); one the server dropped meanwhile is replaced and the read goes on. A connection dropped within
@@ -155,6 +154,7 @@ def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_if_the_server_drop
         dialect = store.db.engine.dialect
         real_ping = dialect.do_ping
         monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(True) or real_ping(conn))
+        monkeypatch.setattr(db, "PING_IDLE", 3600.0)  # however slow the machine, "a moment" here
         assert store.submissions.all() == []
         assert store.submissions.all() == []
         assert pings == []  # handed back a moment before: taken again without a ping
@@ -170,6 +170,7 @@ def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_if_the_server_drop
             store.submissions.all()  # not pinged: its statement finds the connection gone
         assert store.submissions.all() == []  # the pool was replaced
         assert len(pings) == 2
+
 
 # --- a full disk ---
 
