@@ -227,10 +227,11 @@ class Households:
                  .where(table.c.household_id.in_(chunk)).order_by(table.c.household_id, table.c.id))
             for hid, *values in self.db.rows(q):
                 stored.setdefault(hid, []).append(tuple(values))
-        wanted: dict[int, builtins.list[tuple[Any, ...]]] = {}
-        for r in rows:
-            wanted.setdefault(r["household_id"], []).append((*(r[c] for c in names), dumps(r["data"])))
-        return [hid for hid in ids if not _same_rows(stored.get(hid, []), wanted.get(hid, []))]
+        wanted: dict[int, builtins.list[tuple[Any, ...]]] = {hid: [] for hid in ids}
+        for r in rows:  # (the rows of households just created are not compared: nothing encoded for them)
+            if (mine := wanted.get(r["household_id"])) is not None:
+                mine.append((*(r[c] for c in names), dumps(r["data"])))
+        return [hid for hid in ids if not _same_rows(stored.get(hid, []), wanted[hid])]
 
     # --- reads ---
     def get(self, household_id: int) -> HouseholdRow | None:
