@@ -320,6 +320,45 @@ def test_resolving_a_two_village_person_clears_the_error_in_the_other_returned_c
     assert [p[5] for p in _problems(y_copy)] == ["本文件未发现问题。"]
 
 
+def test_the_copies_of_a_pass_read_their_villages_conflicts_and_latest_files_once(ws, proc, config):
+    """Two villages sharing a person, dropped in one pass: each is looked up before it changes (its neighbours' copies
+    may have to drop a resolved conflict), then one statement reads the conflicts of every copy due and one the latest
+    file of every village, and one marks every 公示名单 written, however many villages (each was one a village)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    x = base_rows()
+    x["household"][1]["size"] = 2
+    x["member"].append(member(HEAD_B, SHARED, "之孙子", name="李强"))
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config, x)
+    write_village(ws.town_inbox("大塘镇") / "新村.xlsx", config,
+                  _y_rows(member(HEAD_Y, SHARED, "之子", name="李强")), town="大塘镇", village="新村")
+    sent: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", listen)
+    try:
+        report = proc.run_pass(wait=0.05)
+    finally:
+        event.remove(Engine, "before_cursor_execute", listen)
+    assert _statuses(report) == {"石塘村.xlsx": "applied", "新村.xlsx": "applied"}
+    conflicts = [s for s in sent if s.startswith("SELECT members.person_id") and "JOIN members AS members_1" in s]
+    assert len(conflicts) == 3  # 石塘村 and 新村 before each is applied, then both copies' at once
+    assert "members.village IN" in conflicts[-1] and " OR " in conflicts[-1]
+    latest = [s for s in sent if "max(submissions.id)" in s and "FROM submission_villages" in s]
+    assert len(latest) == 1
+    assert not [s for s in sent if "FROM submissions JOIN submission_villages" in s and "LIMIT" in s]
+    done = [s for s in sent if s.startswith("DELETE FROM pending_outputs")]
+    assert len(done) == 4  # one as each copy is back, one for both villages' 公示名单, one as the district job ends
+    assert len([s for s in done if " OR " in s]) == 1  # the 公示名单 of the two towns' villages at once
+    x_copy = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
+    y_copy = ws.returned_copy_path("大塘镇", "新村", "新村.xlsx")
+    assert [p[:5] for p in _problems(x_copy)] == [("错误", "家庭成员", 6, "身份证号", SHARED)]
+    assert [p[:5] for p in _problems(y_copy)] == [("错误", "家庭成员", 3, "身份证号", SHARED)]
+
+
 # --- excel-bridge process ---
 
 def _process(root: Path, *extra: str) -> subprocess.CompletedProcess:

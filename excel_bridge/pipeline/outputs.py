@@ -33,15 +33,18 @@ def returned_copies(ctx: Pass, *, meanwhile: Callable[[], None] = lambda: None) 
     of alone after the last (a first copy is never kept waiting for it)."""
     store = ctx.store
     places = set(ctx.dirty) | store.pending.of(COPY)
-    conflicts = {place: store.views.person_conflicts(town=place[0], village=place[1]) for place in places}
+    conflicts: dict[Place, list[Conflict]] = {place: [] for place in places}  # one read for them all
+    for c in store.views.person_conflicts(places=places):
+        conflicts[(c.town, c.village)].append(c)
     for found in list(conflicts.values()):  # a person newly in two villages: the other village's copy says so too
         places.update((c.other_town, c.other_village) for c in found)
+    latest = store.submissions.latest_for_villages(places)  # one read for them all, not one a village
     subs: list[tuple[Submission, set[Place]]] = []
     seen: dict[int, set[Place]] = {}
 
     def jobs() -> Iterator[CopyJob]:  # made while the workers write the copies before it
         for town, village in sorted(places, key=lambda p: (p not in ctx.first, p)):
-            sub = store.submissions.latest_for_village(town, village)
+            sub = latest.get((town, village))
             if sub is None or not sub.archived_path:
                 with store.atomic():
                     store.pending.done(COPY, [(town, village)])
@@ -156,6 +159,7 @@ def notices(ctx: Pass, *, new_day: bool) -> None:
     places = set(ctx.dirty) | ctx.store.pending.of(NOTICE)
     if new_day:
         places |= notice_villages(ctx.ws, ctx.store, ctx.today)
+    written: list[Place] = []
     for town, village in sorted(places):
         try:
             placed = write_notice(ctx.ws, ctx.store, ctx.config, town, village, as_of=ctx.today)
@@ -165,7 +169,9 @@ def notices(ctx: Pass, *, new_day: bool) -> None:
             with ctx.store.atomic():
                 ctx.store.pending.add(NOTICE, [(town, village)], at=ctx.now())
             continue
-        with ctx.store.atomic():
-            ctx.store.pending.done(NOTICE, [(town, village)])
+        written.append((town, village))
         if placed is not None:
             ctx.report.outputs.append(placed)
+    if written:  # one statement, one commit (a pass stopped before it writes them again: the same notices)
+        with ctx.store.atomic():
+            ctx.store.pending.done(NOTICE, written)

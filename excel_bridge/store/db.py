@@ -13,11 +13,12 @@ import logging
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, create_engine, event, or_, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
@@ -39,6 +40,15 @@ def in_chunks(ids: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]
     """`ids` a slice at a time, for statements with an IN (…) list of them."""
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
+
+
+def in_places(town: ColumnElement, village: ColumnElement, places: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
+    """(town, village) is one of `places`: per town, its villages as one IN list (an index on (town, village) finds
+    them; a row-value IN would have SQLite scan the table)."""
+    by_town: dict[str, set[str]] = defaultdict(set)
+    for town_, village_ in places:
+        by_town[town_].add(village_)
+    return or_(False, *(and_(town == name, village.in_(sorted(villages))) for name, villages in sorted(by_town.items())))
 
 
 SUPPORTED = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql+psycopg",

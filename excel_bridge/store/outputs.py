@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, insert, select, update
 
 from . import tables as t
-from .db import Database
+from .db import Database, in_places
 
 _O = t.outputs
 _N = t.decision_notes
@@ -68,10 +68,10 @@ class Pending:
             conn.execute(insert(p).values(kind=kind, town=town, village=village, since=at))
 
     def done(self, kind: str, places: Iterable[tuple[str, str]]) -> None:
-        conn = self.db.conn
-        p = t.pending_outputs
-        for town, village in set(places):
-            conn.execute(delete(p).where(p.c.kind == kind, p.c.town == town, p.c.village == village))
+        wanted = set(places)
+        if wanted:  # one statement for them all
+            p = t.pending_outputs
+            self.db.conn.execute(delete(p).where(p.c.kind == kind, in_places(p.c.town, p.c.village, wanted)))
 
     def of(self, kind: str) -> set[tuple[str, str]]:
         p = t.pending_outputs

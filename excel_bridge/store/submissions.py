@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, update
 from ..issues import Issue
 from . import tables as t
 from .bulk import insert_rows
-from .db import Database
+from .db import Database, in_places
 from .locks import claim_content
 from .records import Submission
 
@@ -113,6 +113,20 @@ class Submissions:
              .order_by(_S.c.id.desc()).limit(1))
         r = self.db.first(q)
         return self.with_villages([r])[0] if r is not None else None
+
+    def latest_for_villages(self, places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Submission]:
+        """latest_for_village() of each of `places` that has one, in three statements whatever their number."""
+        wanted = set(places)
+        if not wanted:
+            return {}
+        q = (select(_SV.c.town, _SV.c.village, func.max(_S.c.id)).join(_S, _SV.c.submission_id == _S.c.id)
+             .where(_S.c.kind == "village", _S.c.status == "applied", in_places(_SV.c.town, _SV.c.village, wanted))
+             .group_by(_SV.c.town, _SV.c.village))
+        latest = {(town, village): sid for town, village, sid in self.db.rows(q)}
+        if not latest:
+            return {}
+        subs = {s.id: s for s in self.with_villages(self.db.rows(select(_S).where(_S.c.id.in_(set(latest.values())))))}
+        return {place: subs[sid] for place, sid in latest.items()}
 
     def issues_of(self, submission_id: int) -> list[Issue]:
         q = select(t.issues).where(t.issues.c.submission_id == submission_id).order_by(t.issues.c.id)

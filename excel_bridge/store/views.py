@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from ..issues import Issue
 from . import tables as t
-from .db import Database
+from .db import Database, in_places
 from .records import (
     Conflict,
     CountedHousehold,
@@ -140,8 +140,10 @@ class Views:
         return [VillageSummary(village=v, latest=latest[v], on_file=by_village.get(v, (0, 0))[0],
                                monitored=by_village.get(v, (0, 0))[1]) for v in sorted(latest)]
 
-    def person_conflicts(self, *, town: str | None = None, village: str | None = None) -> list[Conflict]:
-        """Members whose ID is in the current rows of another village too (both sides reported)."""
+    def person_conflicts(self, *, town: str | None = None, village: str | None = None,
+                         places: Iterable[tuple[str, str]] | None = None) -> list[Conflict]:
+        """Members whose ID is in the current rows of another village too (both sides reported); `places`: of
+        these (town, village) only, in one statement (a town's villages as one IN list, found by members_place)."""
         o = _M.alias()
         h, oh = _H.alias(), _H.alias()
         q = (select(_M.c.person_id, _M.c.name, _M.c.town, _M.c.village, _M.c.sheet, _M.c.row,
@@ -155,6 +157,8 @@ class Views:
             q = q.where(_M.c.town == town)
         if village is not None:
             q = q.where(_M.c.village == village)
+        if places is not None:
+            q = q.where(in_places(_M.c.town, _M.c.village, places))
         q = q.order_by(_M.c.town, _M.c.village, _M.c.row)
         return [Conflict(person_id=r.person_id, name=r.name, town=r.town, village=r.village, sheet=r.sheet,
                          row=r.row, other_town=r.other_town, other_village=r.other_village) for r in self.db.rows(q)]
