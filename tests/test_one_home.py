@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,10 @@ def _docstrings(path: Path) -> set[int]:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
 
 
+@functools.cache
 def literals() -> list[tuple[str, int, str]]:
-    """(module path, line, text) of every string literal in the package's code, f-strings' parts included."""
+    """(module path, line, text) of every string literal in the package's code, f-strings' parts included (read
+    once, by the worker that runs these tests: not at import, which every worker's collection pays)."""
     out = []
     for path in sorted(ROOT.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
@@ -36,8 +39,6 @@ def literals() -> list[tuple[str, int, str]]:
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose]
     return out
 
-
-LITERALS = literals()
 
 # fact → (its one home, whether a literal holds it)
 FACTS = {
@@ -52,14 +53,14 @@ FACTS = {
 @pytest.mark.parametrize("fact", sorted(FACTS))
 def test_each_fact_is_spelt_in_its_home_only(fact):
     home, holds = FACTS[fact]
-    spelt = {rel for rel, _, text in LITERALS if holds(text)}
+    spelt = {rel for rel, _, text in literals() if holds(text)}
     assert home in spelt, f"the {fact} is no longer spelt in {home}: the guard lost its fact"
-    assert [(rel, line, text) for rel, line, text in LITERALS if holds(text) and rel != home] == []
+    assert [(rel, line, text) for rel, line, text in literals() if holds(text) and rel != home] == []
 
 
 def test_the_scan_sees_literals_inside_f_strings():
-    assert ("workspace.py", "_说明") in {(rel, text) for rel, _, text in LITERALS}
-    assert any(rel == "watch.py" and text == ".txt" for rel, _, text in LITERALS)  # f"**/*{suffix}.txt"
+    assert ("workspace.py", "_说明") in {(rel, text) for rel, _, text in literals()}
+    assert any(rel == "watch.py" and text == ".txt" for rel, _, text in literals())  # f"**/*{suffix}.txt"
 
 
 LONG = "关于" + "某某村防止返贫动态监测对象信息采集表" * 12 + "（第二次修改后的最终版本）"
