@@ -351,7 +351,9 @@ def test_the_copies_of_a_pass_read_their_villages_conflicts_and_latest_files_onc
     assert len(latest) == 1
     assert not [s for s in sent if "FROM submissions JOIN submission_villages" in s and "LIMIT" in s]
     done = [s for s in sent if s.startswith("DELETE FROM pending_outputs")]
-    assert len(done) == 4  # one as each copy is back, one for both villages' 公示名单, one as the district job ends
+    # one as each copy is back, one for both villages' 公示名单, and the district's workbooks recorded as due (that
+    # record is replaced: a delete, then an insert)
+    assert len(done) == 4
     assert len([s for s in done if " OR " in s]) == 1  # the 公示名单 of the two towns' villages at once
     x_copy = ws.returned_copy_path(TOWN, "石塘村", "石塘村.xlsx")
     y_copy = ws.returned_copy_path("大塘镇", "新村", "新村.xlsx")
