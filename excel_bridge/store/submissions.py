@@ -95,10 +95,9 @@ class Submissions:
         previous = self.applied(sha256, town=town)
         if previous is None:
             return None
-        for village in previous.villages:
-            latest = self.latest_for_village(town, village)
-            if latest is None or latest.id != previous.id:
-                return None
+        latest = self.latest_for_villages((town, village) for village in previous.villages)
+        if any((s := latest.get((town, village))) is None or s.id != previous.id for village in previous.villages):
+            return None
         return previous
 
     def applied_elsewhere(self, sha256: str, town: str) -> list[Submission]:
@@ -108,14 +107,10 @@ class Submissions:
 
     def latest_for_village(self, town: str, village: str) -> Submission | None:
         """The village's latest applied file."""
-        q = (select(_S).join(_SV, _SV.c.submission_id == _S.c.id)
-             .where(_SV.c.town == town, _SV.c.village == village, _S.c.kind == "village", _S.c.status == "applied")
-             .order_by(_S.c.id.desc()).limit(1))
-        r = self.db.first(q)
-        return self.with_villages([r])[0] if r is not None else None
+        return self.latest_for_villages([(town, village)]).get((town, village))
 
     def latest_for_villages(self, places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Submission]:
-        """latest_for_village() of each of `places` that has one, in three statements whatever their number."""
+        """The latest applied file of each of `places` that has one, in three statements whatever their number."""
         wanted = set(places)
         if not wanted:
             return {}
