@@ -296,7 +296,13 @@ class Workspace:
 
     @property
     def outputs_lock_path(self) -> Path:
+        """Held while the master is written (by the district job's part that writes it)."""
         return self.root / SYSTEM / "写总台账中.lock"
+
+    @property
+    def towns_lock_path(self) -> Path:
+        """Held while the towns' workbooks and the district's exports are written (taken before the master's)."""
+        return self.root / SYSTEM / "写镇级核查表中.lock"
 
     def settings(self, *, complete: bool = True) -> DistrictSettings:
         """The settings file, valid and (with `complete`) finished; read back from the cache when it is unchanged,

@@ -25,6 +25,7 @@ from factory import (
     member,
     person,
     table_of,
+    wait_until,
     write_village,
 )
 
@@ -104,6 +105,67 @@ def test_the_district_job_is_asked_for_once_the_village_copy_is_back(ws, proc, c
     assert [(o.name, o.status) for o in report.files] == [("石塘村.xlsx", "applied")]
     assert asked == [True]
     assert ws.master_path.exists()
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    """A pass with two workers (the session's runner has one): the district job runs as its two parts."""
+    from excel_bridge.runner import Runner
+
+    shared = Runner(2)
+    yield shared
+    shared.close()
+
+
+def test_a_one_off_pass_writes_the_towns_workbooks_while_the_master_waits_for_its_lock(ws, config, two_workers):
+    """Two workers: the towns' workbooks and the master are two parts side by side, each under its own lock (the
+    master is most of the district job: on PostgreSQL ~1 s of a pass's end, issue 23). Another program writing
+    the master holds up only the master."""
+    import threading
+
+    from filelock import FileLock
+
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    master_lock = FileLock(str(ws.outputs_lock_path))
+    master_lock.acquire()  # another program writing the master
+    reports = []
+    with Processor(ws, as_of=AS_OF, runner=two_workers) as processor:
+        running = threading.Thread(target=lambda: reports.append(processor.run_pass(wait=0.05)))
+        running.start()
+        try:
+            assert wait_until(lambda: ws.town_review_path(TOWN).exists(), 120)
+            with ws.open_store() as store:  # the towns' part is done and said so; the master's is still due
+                assert wait_until(lambda: store.pending.of("district") == {("", "区级总台账")}, 120)
+            assert not ws.master_path.exists() and running.is_alive()
+        finally:
+            master_lock.release()
+        running.join(120)
+    assert not running.is_alive()
+    assert [(o.name, o.status) for o in reports[0].files] == [("石塘村.xlsx", "applied")]
+    assert reports[0].problems == []
+    assert {r["户主姓名"] for r in calamine_records(ws.master_path, "监测户台账")} == {"陈伟", "李秀英"}
+    with ws.open_store() as store:
+        assert store.pending.of("district") == set()
+
+
+def test_a_master_that_cannot_be_written_is_the_only_workbook_left_due(ws, config, two_workers):
+    """The parts fail alone: a folder in the master's place fails the master (reported), the towns' workbooks are
+    written, and only the master is due; the next pass, with nothing new, writes it."""
+    write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
+    ws.master_path.mkdir(parents=True)
+    with Processor(ws, as_of=AS_OF, runner=two_workers) as processor:
+        first = processor.run_pass(wait=0.05)
+        assert [(o.name, o.status) for o in first.files] == [("石塘村.xlsx", "applied")]
+        assert len(first.problems) == 1 and first.problems[0].startswith("区级总台账：")
+        assert ws.town_review_path(TOWN).is_file()
+        with ws.open_store() as store:
+            assert store.pending.of("district") == {("", "区级总台账")}
+        ws.master_path.rmdir()
+        second = processor.run_pass(wait=0.05)
+    assert second.files == [] and second.problems == []
+    assert ws.master_path.is_file()
+    with ws.open_store() as store:
+        assert store.pending.of("district") == set()
 
 
 def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_path, config):

@@ -207,7 +207,7 @@ def _settled(watcher: HeardWatcher, *, timeout: float = FILE_TIMEOUT) -> int:
     deadline = time.monotonic() + timeout
 
     def idle() -> bool:
-        return watcher.idle.is_set() and district.future is None and not district.wanted
+        return watcher.idle.is_set() and not district.futures and not district.wanted
 
     for round_ in range(1, 1000):
         assert wait_until(idle, max(deadline - time.monotonic(), 0)), f"never idle ({watcher.passes} passes)"

@@ -1,6 +1,8 @@
 """The district's workbooks — every town's 镇级核查表 and the 区级总台账 — written from the latest state of the
-ledger by one writer at a time, in its own process, while passes go on: a returned copy never waits for
-the master. Drops that arrive while it writes are coalesced into the next run.
+ledger by one job at a time, in worker processes, while passes go on: a returned copy never waits for
+the master. Drops that arrive while it writes are coalesced into the next run. In the watcher the job runs
+whole in the background worker; a one-off pass runs its two parts (the towns' workbooks and exports; the
+master) side by side in its two workers, each part under its own lock.
 
 A decision workbook is never overwritten unread: the writer replaces a town's workbook (or the master)
 only if it is still what the system last wrote or read (else the new one goes beside it, "(更新于…)"),
@@ -16,13 +18,16 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from xlsxwriter.exceptions import FileCreateError
 
-from ..alerts import all_alerts, elimination_candidates
+from ..alerts import Alert, Elimination, all_alerts, elimination_candidates
+from ..config import Config
 from ..decisions import mark_notes_shown, pending_notes
 from ..history import recent_changes
 from ..intake import sha256_of
@@ -30,9 +35,9 @@ from ..messages import TEXT, os_problem
 from ..report import keep_pass_snapshot
 from ..round_progress import round_alerts
 from ..runner import Runner
-from ..statistics import compute, read_facts, scope_of
+from ..statistics import Facts, Statistics, compute, read_facts, scope_of
 from ..store import CountedHousehold, HouseholdRow, Store
-from ..town_checks import check_scope, read_check_facts, town_checks
+from ..town_checks import TownChecks, check_scope, read_check_facts, town_checks
 from ..workflow import ASSISTING, DISTRICT, TOWN
 from ..workspace import Workspace
 from ..writers.common import SPOOL_PREFIX, Placed, office_lock, os_error_in
@@ -43,11 +48,17 @@ DISTRICT_KIND = "district"
 EVERYTHING = ("", "")  # the pending-outputs key of the district's workbooks
 
 
+ALL, TOWNS, MASTER = "all", "towns", "master"  # the parts of the district job
+MASTER_KEY = ("", "区级总台账")  # the master's own pending key, when its part runs beside the towns' (one-off pass)
+DISTRICT_WORKBOOKS = (EVERYTHING, MASTER_KEY)  # what a pass records as due
+
+
 @dataclass(frozen=True)
 class DistrictJob:
     root: str
     database: str
     as_of: dt.date
+    part: str = ALL  # TOWNS: the towns' workbooks and the exports; MASTER: the master; ALL: both, one after the other
 
 
 @dataclass
@@ -58,82 +69,126 @@ class DistrictResult:
     finished: dt.datetime | None = None
 
 
-def district_job(job: DistrictJob) -> DistrictResult:
-    """In the background worker: every town's workbook and the master, one after the other, each failing
-    alone; holds the workspace's outputs lock so two programs never write them at once."""
-    from ..departments.share_back import monthly_exports  # the writers and the exports' models: loaded by the worker
-    from ..provincial.export import pass_exports  # that writes, not by every pass's main process
-    from ..writers.master import write_master
-    from ..writers.town import town_workbook_path, write_town_workbook
+@dataclass
+class _Numbers:
+    """What every workbook of the district shows of the whole ledger, read once per job."""
 
+    alerts: list[Alert]
+    eliminations: list[Elimination]
+    facts: Facts
+    scope: dict[str, Any]
+    statistics: Statistics
+    checks: TownChecks
+    sizes: Counter[str]  # households per town: each workbook's size (built in memory when small)
+    households: int
+
+
+def _numbers(store: Store, config: Config, as_of: dt.date, *, eliminations: bool) -> _Numbers:
+    assisting: list[HouseholdRow] = []
+    counted: list[CountedHousehold] = []  # what the district's numbers need of each, from the same read
+
+    def households() -> Iterator[HouseholdRow]:  # streamed once, for the alerts; the 帮扶中 ones kept
+        for h in store.households.each():
+            if eliminations and h.state == ASSISTING and h.on_file:
+                assisting.append(h)
+            counted.append(CountedHousehold.of_row(h))
+            yield h
+
+    alerts = all_alerts(store, config, as_of, rows=households())  # shared by all towns
+    alerts += round_alerts(store, config, as_of)  # a yearly round past its end: villages not done
+    elim = elimination_candidates(store, config, assisting, as_of) if eliminations else []  # their elimination研判
+    assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
+    facts, scope = read_facts(store, counted), scope_of(config)  # the district's numbers, once for all
+    statistics = compute(facts, as_of=as_of, **scope)
+    checks = town_checks(facts, read_check_facts(store, as_of), as_of=as_of, **check_scope(config))
+    return _Numbers(alerts, elim, facts, scope, statistics, checks, Counter(c.town for c in counted), len(counted))
+
+
+def district_job(job: DistrictJob) -> DistrictResult:
+    """In a worker: every town's workbook and the exports (part TOWNS), the master (MASTER), or both (ALL), each
+    workbook failing alone. A part holds its lock — the towns' and the master's, both for ALL, always in that
+    order — so two programs never write the same workbooks at once; a one-off pass runs the two parts side by side
+    in its two workers (the master is most of the job: on PostgreSQL ~1 s of the pass's end, issue 23)."""
     ws = Workspace(Path(job.root))
     result = DistrictResult()
-    with FileLock(str(ws.outputs_lock_path)), Store.open(job.database, keep_engine=True) as store:
+    towns, master = job.part in (ALL, TOWNS), job.part in (ALL, MASTER)
+    with ExitStack() as held:
+        for lock in ([ws.towns_lock_path] if towns else []) + ([ws.outputs_lock_path] if master else []):
+            held.enter_context(FileLock(str(lock)))
+        store = held.enter_context(Store.open(job.database, keep_engine=True))
         config = workspace_config(job.root)
-        _clear_spools(ws)
-        assisting: list[HouseholdRow] = []
-        counted: list[CountedHousehold] = []  # what the district's numbers need of each, from the same read
-
-        def households() -> Iterator[HouseholdRow]:  # streamed once, for the alerts; the 帮扶中 ones kept
-            for h in store.households.each():
-                if h.state == ASSISTING and h.on_file:
-                    assisting.append(h)
-                counted.append(CountedHousehold.of_row(h))
-                yield h
-
-        alerts = all_alerts(store, config, job.as_of, rows=households())  # shared by all towns
-        alerts += round_alerts(store, config, job.as_of)  # a yearly round past its end: villages not done
-        eliminations = elimination_candidates(store, config, assisting, job.as_of)  # their elimination研判
-        assisting.clear()  # the rows go; the name stays bound for households() (a closure over it)
-        facts, scope = read_facts(store, counted), scope_of(config)  # the district's numbers, once for all
-        statistics = compute(facts, as_of=job.as_of, **scope)
-        keep_pass_snapshot(store, job.as_of, statistics.tables, config)  # the month's numbers until it is reported
-        checks = town_checks(facts, read_check_facts(store, job.as_of), as_of=job.as_of, **check_scope(config))
-        sizes = Counter(c.town for c in counted)  # each workbook's size: built in memory when small
-        received = store.submissions.latest_by_town()
-        ok = True
-        for town in config.settings.towns:  # each written only when it would differ from the one in place
-            notes = pending_notes(store, level=TOWN, town=town)
-            town_ok = _write(store, ws, result, TEXT["district.town_workbook"].format(town=town),
-                             lambda record, town=town, notes=notes: (
-                write_town_workbook(ws, store, config, town, as_of=job.as_of, notes=notes,
-                                    only_if=_unchanged(store, ws), alerts=alerts, eliminations=eliminations,
-                                    before_replace=record,
-                                    statistics=compute(facts, as_of=job.as_of, town=town, **scope),
-                                    checks=checks, households=sizes[town],
-                                    same_as=_digest_in_place(store, ws, town_workbook_path(ws, town),
-                                                             received.get(town)))),
-                             kind="town")
-            ok &= town_ok
-            if town_ok:
-                mark_notes_shown(store, level=TOWN, town=town)
-        notes = pending_notes(store, level=DISTRICT, town=None)
-        changes = recent_changes(store)
-        master_ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
-            ws, store, config, as_of=job.as_of, notes=notes, only_if=_unchanged(store, ws), alerts=alerts,
-            changes=changes, before_replace=record, statistics=statistics, checks=checks, households=len(counted)),
-            kind="master")
-        if master_ok:
-            mark_notes_shown(store, level=DISTRICT, town=None)
-        try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/
-            result.placed += monthly_exports(store, ws, config, job.as_of)
-        except OSError as exc:
-            ok = False
-            result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.share"],
-                                                                        reason=os_problem(exc)))
-        try:  # what the towns must enter into the provincial system, when a pass added any (反馈/<镇>/镇级/)
-            result.placed += pass_exports(store, ws, config)
-        except OSError as exc:
-            ok = False
-            result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.provincial"],
-                                                                        reason=os_problem(exc)))
+        if master:
+            _clear_spools(ws)  # the master's own: under its lock
+        numbers = _numbers(store, config, job.as_of, eliminations=towns)
+        done: list[tuple[tuple[str, str], bool]] = []
+        if towns:
+            done.append((EVERYTHING, _towns(store, ws, config, job.as_of, numbers, result)))
+        if master:
+            done.append((MASTER_KEY, _master(store, ws, config, job.as_of, numbers, result)))
+        if job.part == ALL:  # one job for both: the towns' key stands for the master's too (as before the split)
+            done = [(key, all(ok for _, ok in done)) for key in DISTRICT_WORKBOOKS]
         with store.atomic():
-            if ok and master_ok:
-                store.pending.done(DISTRICT_KIND, [EVERYTHING])
-            else:
-                store.pending.add(DISTRICT_KIND, [EVERYTHING], at=dt.datetime.now().replace(microsecond=0))
+            for key, ok in done:
+                if ok:
+                    store.pending.done(DISTRICT_KIND, [key])
+                else:
+                    store.pending.add(DISTRICT_KIND, [key], at=dt.datetime.now().replace(microsecond=0))
     result.finished = dt.datetime.now()
     return result
+
+
+def _towns(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers: _Numbers, result: DistrictResult) -> bool:
+    """Every town's workbook (each written only when it would differ from the one in place), the month's numbers
+    kept, and what goes to departments and to the provincial system: whether all of it went well."""
+    from ..departments.share_back import monthly_exports  # the writers and the exports' models: loaded by the worker
+    from ..provincial.export import pass_exports  # that writes, not by every pass's main process
+    from ..writers.town import town_workbook_path, write_town_workbook
+
+    keep_pass_snapshot(store, as_of, numbers.statistics.tables, config)  # the month's numbers until it is reported
+    received = store.submissions.latest_by_town()
+    ok = True
+    for town in config.settings.towns:
+        notes = pending_notes(store, level=TOWN, town=town)
+        town_ok = _write(store, ws, result, TEXT["district.town_workbook"].format(town=town),
+                         lambda record, town=town, notes=notes: (
+            write_town_workbook(ws, store, config, town, as_of=as_of, notes=notes,
+                                only_if=_unchanged(store, ws), alerts=numbers.alerts,
+                                eliminations=numbers.eliminations, before_replace=record,
+                                statistics=compute(numbers.facts, as_of=as_of, town=town, **numbers.scope),
+                                checks=numbers.checks, households=numbers.sizes[town],
+                                same_as=_digest_in_place(store, ws, town_workbook_path(ws, town),
+                                                         received.get(town)))),
+                         kind="town")
+        ok &= town_ok
+        if town_ok:
+            mark_notes_shown(store, level=TOWN, town=town)
+    try:  # once a month, what is shared back with departments (plan 七(二)) goes into 区级/部门共享/
+        result.placed += monthly_exports(store, ws, config, as_of)
+    except OSError as exc:
+        ok = False
+        result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.share"],
+                                                                    reason=os_problem(exc)))
+    try:  # what the towns must enter into the provincial system, when a pass added any (反馈/<镇>/镇级/)
+        result.placed += pass_exports(store, ws, config)
+    except OSError as exc:
+        ok = False
+        result.problems.append(TEXT["district.write_failed"].format(what=TEXT["district.provincial"],
+                                                                    reason=os_problem(exc)))
+    return ok
+
+
+def _master(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers: _Numbers, result: DistrictResult) -> bool:
+    from ..writers.master import write_master
+
+    notes = pending_notes(store, level=DISTRICT, town=None)
+    changes = recent_changes(store)
+    ok = _write(store, ws, result, TEXT["district.master"], lambda record: write_master(
+        ws, store, config, as_of=as_of, notes=notes, only_if=_unchanged(store, ws), alerts=numbers.alerts,
+        changes=changes, before_replace=record, statistics=numbers.statistics, checks=numbers.checks,
+        households=numbers.households), kind="master")
+    if ok:
+        mark_notes_shown(store, level=DISTRICT, town=None)
+    return ok
 
 
 def _write(store: Store, ws: Workspace, result: DistrictResult, what: str, write, *, kind: str) -> bool:
@@ -230,65 +285,89 @@ class DistrictWriter:
     def __init__(self, runner: Runner, ws: Workspace, database: str) -> None:
         self.runner = runner
         self.job = DistrictJob(str(ws.root), database, dt.date.today())
-        self.future: Future | None = None
+        self.futures: list[Future] = []  # the job's parts now running (or done and not yet collected)
         self.wanted = False
         self.background = True
         self.on_done: Callable[[], None] | None = None  # the watcher's wake-up when a job finishes
 
     @property
     def busy(self) -> bool:
-        return self.future is not None and not self.future.done()
+        return any(not f.done() for f in self.futures)
 
     def request(self, as_of: dt.date, *, background: bool = True) -> None:
         """`background`: in the background worker, at a lower priority, while passes go on (watch); otherwise
-        in one of the pass's own workers beside its returned copies (a one-off pass waits for it: no third
-        process)."""
+        in the pass's own workers beside its returned copies, the master in one and the rest in the other (a
+        one-off pass waits for it: no third process)."""
         self.wanted = True
         self.background = background
-        self.job = DistrictJob(self.job.root, self.job.database, as_of)
+        self.job = replace(self.job, as_of=as_of)
         self._start_if_idle()
 
     def _start_if_idle(self) -> None:
-        if self.busy or not self.wanted:
+        if self.futures or not self.wanted:
             return
         self.wanted = False
-        run = self.runner.background if self.background else self.runner.submit
-        self.future = run(district_job, self.job)
-        self.future.add_done_callback(lambda _: self.on_done() if self.on_done else None)
+        if self.background:
+            self.futures = [self.runner.background(district_job, self.job)]
+        elif self.runner.workers < 2:
+            self.futures = [self.runner.submit(district_job, self.job)]
+        else:  # the master first: it is the longer part
+            self.futures = [self.runner.submit(district_job, replace(self.job, part=part)) for part in (MASTER, TOWNS)]
+        for future in self.futures:
+            future.add_done_callback(self._part_done)
+
+    def _part_done(self, _: Future) -> None:
+        if self.on_done is not None and not self.busy:
+            self.on_done()
 
     def collect(self) -> DistrictResult | None:
-        """The finished job's result (once), and the next job started if one was asked for meanwhile."""
-        if self.future is None or not self.future.done():
+        """The finished job's result (once; its parts' together), and the next job started if one was asked
+        for meanwhile."""
+        if not self.futures or self.busy:
             return None
-        future, self.future = self.future, None
-        try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 - reported; the next pass asks again (pending in the ledger)
-            cause = os_error_in(exc)
-            log.error(TEXT["district.log.failed"], TEXT["district.all"],
-                      os_problem(cause) if cause is not None else repr(exc))
-            result = DistrictResult(problems=[TEXT["district.write_failed"].format(
-                what=TEXT["district.all"], reason=os_problem(cause) if cause is not None else exc)])
+        futures, self.futures = self.futures, []
+        parts = [_outcome(f) for f in futures]
+        result = DistrictResult(started=min(p.started for p in parts),
+                                finished=max((p.finished for p in parts if p.finished), default=None))
+        for part in parts:
+            result.placed += part.placed
+            result.problems += part.problems
         self._start_if_idle()
         return result
 
     def wait(self) -> list[DistrictResult]:
         """Until nothing is running and nothing is wanted (a one-off `process` ends with its workbooks written)."""
         results = []
-        while self.future is not None:
-            self.future.exception()  # blocks until done
+        while self.futures:
+            for future in self.futures:
+                future.exception()  # blocks until done
             result = self.collect()
             if result is not None:
                 results.append(result)
         return results
 
 
+def _outcome(future: Future) -> DistrictResult:
+    """A part's result; a part that failed as a whole (a bug, a worker that died) is reported as such — the next
+    pass asks again (pending in the ledger)."""
+    exc = future.exception()
+    if exc is None:
+        result = future.result()
+        assert isinstance(result, DistrictResult)
+        return result
+    cause = os_error_in(exc)
+    log.error(TEXT["district.log.failed"], TEXT["district.all"], os_problem(cause) if cause is not None else repr(exc))
+    return DistrictResult(problems=[TEXT["district.write_failed"].format(
+        what=TEXT["district.all"], reason=os_problem(cause) if cause is not None else exc)])
+
+
 def writer_running(ws: Workspace) -> bool:
     """Whether some program is writing this workspace's district workbooks right now."""
-    lock = FileLock(str(ws.outputs_lock_path))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        return True
-    lock.release()
+    for path in (ws.towns_lock_path, ws.outputs_lock_path):
+        lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
     return False

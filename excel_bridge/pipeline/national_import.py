@@ -25,7 +25,7 @@ from ..store import Store
 from ..workspace import Workspace
 from ..writers.common import TEMP_PREFIX
 from .config_cache import workspace_config
-from .district import DISTRICT_KIND, EVERYTHING
+from .district import DISTRICT_KIND, DISTRICT_WORKBOOKS
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def import_file(ws: Workspace, store: Store, path: Path, *, runner: Runner, conf
                               as_of=as_of or received.date())
     if result.status == "applied":
         with store.atomic():
-            store.pending.add(DISTRICT_KIND, [EVERYTHING], at=received)
+            store.pending.add(DISTRICT_KIND, DISTRICT_WORKBOOKS, at=received)
         result.note = write_note(ws, path.name, import_note(result, at=received))
         # every village whose ledger changed gets its 村级监测台账 pre-filled from it (nobody types it again),
         # written in the workers like the returned copies

@@ -41,7 +41,7 @@ from ..writers.common import TEMP_PREFIX
 from . import decision_files, department_files, outputs, village_files
 from .config_cache import workspace_config
 from .context import FileOutcome, Item, Pass, PassReport
-from .district import DISTRICT_KIND, EVERYTHING, DistrictResult, DistrictWriter, writer_running
+from .district import DISTRICT_KIND, DISTRICT_WORKBOOKS, DistrictResult, DistrictWriter, writer_running
 from .housekeeping import clear_leftovers, migrate_layout, remove_if_unchanged
 from .jobs import Crashed, DecisionsRead, ReadJob, died, read_job
 
@@ -155,7 +155,7 @@ class Processor:
         due = changed or bool(self.store.pending.of(DISTRICT_KIND) and not self.district.busy)  # or failed before
         if due:
             with self.store.atomic():
-                self.store.pending.add(DISTRICT_KIND, [EVERYTHING], at=ctx.now())
+                self.store.pending.add(DISTRICT_KIND, DISTRICT_WORKBOOKS, at=ctx.now())
                 self.store.meta.set("outputs_day", ctx.today.isoformat())
 
         def meanwhile() -> None:

@@ -61,11 +61,12 @@ class Pending:
         self.db = db
 
     def add(self, kind: str, places: Iterable[tuple[str, str]], *, at: dt.datetime) -> None:
-        conn = self.db.conn
-        p = t.pending_outputs
-        for town, village in sorted(set(places)):
-            conn.execute(delete(p).where(p.c.kind == kind, p.c.town == town, p.c.village == village))
-            conn.execute(insert(p).values(kind=kind, town=town, village=village, since=at))
+        wanted = sorted(set(places))
+        if wanted:  # one statement to clear them, one to insert them
+            p = t.pending_outputs
+            self.done(kind, wanted)
+            self.db.conn.execute(insert(p), [{"kind": kind, "town": town, "village": village, "since": at}
+                                             for town, village in wanted])
 
     def done(self, kind: str, places: Iterable[tuple[str, str]]) -> None:
         wanted = set(places)
