@@ -25,6 +25,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from .heap import freeze_inherited
 from .isolate import DEFAULT_MEMORY, cap_memory, end_with_parent, say_uncapped
 from .messages import TEXT
 
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 
 def _worker_init(limit: int) -> None:
     """A worker's start: its memory cap (where the system has one), Ctrl-C left to the main process, its end
-    with the program's, and no fast bins in its C library's allocator."""
+    with the program's, no fast bins in its C library's allocator, and what it inherited out of its cycle
+    collector's sight (heap)."""
     end_with_parent()  # (its thread's stack taken before the cap, which counts it)
     cap_memory(limit)
     no_fast_bins()
@@ -41,6 +43,7 @@ def _worker_init(limit: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except (ValueError, OSError):
         pass
+    freeze_inherited()  # the code the fork server loaded: never walked by this worker's cycle collector
 
 
 def no_fast_bins() -> None:

@@ -26,6 +26,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .errors import BridgeError, ConfigError
+from .heap import IdleCollector
 from .messages import TEXT
 from .pipeline import PassReport, Processor
 from .workspace import FEEDBACK, INBOX_NOTE, NOTE_SUFFIXES, SHARE, Workspace
@@ -80,6 +81,7 @@ class Watcher:
         self._dirty_at: float | None = None
         self._stop = threading.Event()
         self.idle = threading.Event()  # set while it waits with nothing to do: no news, nothing settling
+        self.collector = IdleCollector()
         self.passes = 0
         self.config_problem: str | None = None  # the settings/rules error said last (said once, until it changes)
         processor.district.on_done = self.poke_background
@@ -149,6 +151,8 @@ class Watcher:
             last_pass = time.monotonic()
             settle = self._again_soon(report)
             while not self._stop.is_set():
+                if not settle and self._dirty_at is None:  # nothing to do: the cycles the passes left go now (heap)
+                    self.collector.idle()
                 with self._cond:
                     timeout = self.poll_interval if settle else max(0.0, self.rescan - (time.monotonic() - last_pass))
                     if self._dirty_at is None:

@@ -305,6 +305,37 @@ def test_the_watcher_rescans_periodically_without_events(ws):
             running.stop()
 
 
+def test_an_idle_watcher_collects_the_cycles_its_passes_left(ws):
+    """A pass's collections do not look at what was alive before it (excel_bridge.heap): the watcher collects fully
+    once idle (at most every minute; here every time). Automatic collections are off: only its collection frees."""
+    import gc
+    import weakref
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    gc.disable()
+    try:
+        with Processor(ws, as_of=AS_OF, workers=1) as processor:
+            watcher = Watcher(ws, processor, debounce=0.2, rescan=300, poll_interval=0.3)
+            watcher.collector.every = 3600
+            running = Running(watcher)
+            try:
+                assert wait_until(lambda: watcher.passes >= 1 and watcher.idle.is_set(), FILE_TIMEOUT)
+                node = Node()
+                gone = weakref.ref(node)
+                del node
+                watcher.collector.every = 0
+                watcher.poke()  # a pass, then idle again: collected then
+                assert wait_until(lambda: gone() is None, FILE_TIMEOUT)
+                assert watcher.passes >= 2
+            finally:
+                running.stop()
+    finally:
+        gc.enable()
+
+
 def test_an_idle_watcher_with_a_note_does_not_keep_running_passes(ws):
     (ws.town_inbox(TOWN) / "说明.docx").write_bytes(b"not a spreadsheet")
     with Processor(ws, as_of=AS_OF, workers=1) as processor:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from filelock import FileLock, Timeout
 
+from ..heap import young_only
 from ..intake import (
     DEPARTMENT_ZONE,
     TOWN_ZONE,
@@ -107,7 +108,7 @@ class Processor:
         try:
             store = self.store or self.ws.open_store(self.database)
             self.store = store
-            with store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait) as held:  # at the database
+            with store.pass_lock(wait=wait_for_ledger, on_wait=self.on_wait) as held, young_only():  # at the database
                 self._held = held
                 report = self._run(wait, progress, force_outputs, background)
         finally:
