@@ -137,7 +137,8 @@ def district_job(job: DistrictJob) -> DistrictResult:
     return result
 
 
-def _towns(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers: _Numbers, result: DistrictResult) -> bool:
+def _towns(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers: _Numbers,
+           result: DistrictResult) -> bool:
     """Every town's workbook (each written only when it would differ from the one in place), the month's numbers
     kept, and what goes to departments and to the provincial system: whether all of it went well."""
     from ..departments.share_back import monthly_exports  # the writers and the exports' models: loaded by the worker
@@ -177,7 +178,9 @@ def _towns(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers:
     return ok
 
 
-def _master(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers: _Numbers, result: DistrictResult) -> bool:
+def _master(store: Store, ws: Workspace, config: Config, as_of: dt.date, numbers: _Numbers,
+            result: DistrictResult) -> bool:
+    """The master (written only when it would differ from the one in place): whether it went well."""
     from ..writers.master import write_master
 
     notes = pending_notes(store, level=DISTRICT, town=None)
