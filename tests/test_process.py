@@ -168,6 +168,26 @@ def test_a_master_that_cannot_be_written_is_the_only_workbook_left_due(ws, confi
         assert store.pending.of("district") == set()
 
 
+def test_a_district_job_asked_for_when_the_last_is_done_but_not_collected_starts_at_once(ws, runner):
+    """The watcher collects a finished job between passes; one asked for by a pass meanwhile does not wait for that
+    (each wait was up to a pass long: the master fell behind a stream of drops), and what the done one did is
+    still reported, with the next collect."""
+    from concurrent.futures import wait
+
+    from excel_bridge.pipeline.district import DistrictWriter
+
+    writer = DistrictWriter(runner, ws, ws.database(None))
+    writer.request(AS_OF)
+    first = list(writer.futures)
+    wait(first, timeout=120)
+    writer.request(AS_OF)
+    assert writer.finished == first and len(writer.futures) == 1 and writer.futures != first
+    results = writer.wait()
+    assert len(results) == 1 and results[0].problems == []
+    assert {ws.master_path, ws.town_review_path(TOWN)} <= {p.path for p in results[0].placed}  # by the first
+    assert writer.futures == [] and writer.finished == []
+
+
 def test_exception_mid_file_leaves_the_ledger_exactly_as_before(ws, proc, tmp_path, config):
     write_village(ws.town_inbox(TOWN) / "石塘村.xlsx", config)
     assert _statuses(proc.run_pass(wait=0.05)) == {"石塘村.xlsx": "applied"}

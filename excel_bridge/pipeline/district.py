@@ -288,7 +288,8 @@ class DistrictWriter:
     def __init__(self, runner: Runner, ws: Workspace, database: str) -> None:
         self.runner = runner
         self.job = DistrictJob(str(ws.root), database, dt.date.today())
-        self.futures: list[Future] = []  # the job's parts now running (or done and not yet collected)
+        self.futures: list[Future] = []  # the parts of the job started last (running, or done and not collected)
+        self.finished: list[Future] = []  # the parts of earlier jobs, done, not yet collected
         self.wanted = False
         self.background = True
         self.on_done: Callable[[], None] | None = None  # the watcher's wake-up when a job finishes
@@ -307,9 +308,11 @@ class DistrictWriter:
         self._start_if_idle()
 
     def _start_if_idle(self) -> None:
-        if self.futures or not self.wanted:
+        """The job wanted, at once unless one is running (a job done is collected later: it need not wait)."""
+        if self.busy or not self.wanted:
             return
         self.wanted = False
+        self.finished += self.futures
         if self.background:
             self.futures = [self.runner.background(district_job, self.job)]
         elif self.runner.workers < 2:
@@ -324,12 +327,15 @@ class DistrictWriter:
             self.on_done()
 
     def collect(self) -> DistrictResult | None:
-        """The finished job's result (once; its parts' together), and the next job started if one was asked
-        for meanwhile."""
-        if not self.futures or self.busy:
+        """What the jobs finished since the last collect did, together (once), and the next job started if one
+        was asked for meanwhile."""
+        done = self.finished + (self.futures if not self.busy else [])
+        if not done:
             return None
-        futures, self.futures = self.futures, []
-        parts = [_outcome(f) for f in futures]
+        self.finished = []
+        if not self.busy:
+            self.futures = []
+        parts = [_outcome(f) for f in done]
         result = DistrictResult(started=min(p.started for p in parts),
                                 finished=max((p.finished for p in parts if p.finished), default=None))
         for part in parts:
@@ -341,7 +347,7 @@ class DistrictWriter:
     def wait(self) -> list[DistrictResult]:
         """Until nothing is running and nothing is wanted (a one-off `process` ends with its workbooks written)."""
         results = []
-        while self.futures:
+        while self.futures or self.finished:
             for future in self.futures:
                 future.exception()  # blocks until done
             result = self.collect()
