@@ -155,7 +155,7 @@ class Watcher:
                     self.collector.idle()
                 with self._cond:
                     timeout = self.poll_interval if settle else max(0.0, self.rescan - (time.monotonic() - last_pass))
-                    if self._dirty_at is None:
+                    if self._dirty_at is None and not self._stop.is_set():  # (a stop() meanwhile: not waited for)
                         if not settle:
                             self.idle.set()
                         self._cond.wait(timeout=timeout)

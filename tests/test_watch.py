@@ -336,6 +336,28 @@ def test_an_idle_watcher_collects_the_cycles_its_passes_left(ws):
         gc.enable()
 
 
+def test_a_watcher_stopped_while_it_collects_stops_without_waiting_for_its_next_rescan(ws):
+    """stop() while the watcher is busy outside its wait (here: its idle collection) is not lost: it does not go on
+    to wait for the next rescan (300 s here) before it sees it."""
+    from excel_bridge.heap import IdleCollector
+
+    with Processor(ws, as_of=AS_OF, workers=1) as processor:
+        watcher = Watcher(ws, processor, debounce=0.2, rescan=300, poll_interval=0.3)
+
+        class StoppedMeanwhile(IdleCollector):
+            def idle(self) -> bool:
+                district = watcher.processor.district
+                if watcher._dirty_at is None and not district.futures and not district.wanted:  # nothing would wake it
+                    watcher.stop()  # as Ctrl-C would, from another thread, while this one collects
+                return super().idle()
+
+        watcher.collector = StoppedMeanwhile(every=0)
+        thread = threading.Thread(target=watcher.run, daemon=True)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive()
+
+
 def test_an_idle_watcher_with_a_note_does_not_keep_running_passes(ws):
     (ws.town_inbox(TOWN) / "说明.docx").write_bytes(b"not a spreadsheet")
     with Processor(ws, as_of=AS_OF, workers=1) as processor:
