@@ -329,11 +329,12 @@ class DistrictWriter:
     def collect(self) -> DistrictResult | None:
         """What the jobs finished since the last collect did, together (once), and the next job started if one
         was asked for meanwhile."""
-        done = self.finished + (self.futures if not self.busy else [])
+        running = self.busy  # asked once: a part ending between two asks would be cleared without being collected
+        done = self.finished + ([] if running else self.futures)
         if not done:
             return None
         self.finished = []
-        if not self.busy:
+        if not running:
             self.futures = []
         parts = [_outcome(f) for f in done]
         result = DistrictResult(started=min(p.started for p in parts),
