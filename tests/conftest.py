@@ -82,6 +82,19 @@ def _compile_package() -> None:
     compileall.compile_dir(Path(excel_bridge.__file__).parent, quiet=1)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    """Where PYTHONDONTWRITEBYTECODE is set, pytest rewrites the asserts of every test module again in every session
+    and every xdist worker (~4 s of each worker's collection): it reads its cached rewrite from __pycache__ whatever
+    the variable says, but writes it only where bytecode may be written. While the modules are collected, it may."""
+    kept = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = kept
+
+
 _CACHE: list[str] = []
 
 
