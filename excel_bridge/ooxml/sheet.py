@@ -26,6 +26,7 @@ from .markup import (
 )
 
 DEFAULT_WIDTH = "9.140625"  # Excel's width of a column nobody sized
+_V, _IS, _T = q("v"), q("is"), q("t")  # a value's tags, made once (a returned copy writes thousands)
 
 
 class Sheet:
@@ -91,9 +92,8 @@ class Sheet:
                 self._data.append(row_el)
             self._rows[row] = row_el
         c = etree.Element(self._c, r=cell_ref(row, col))
-        after = [n for n in cells if n > col]
-        if after:
-            cells[min(after)].addprevious(c)
+        if cells and col < max(cells):
+            cells[min(n for n in cells if n > col)].addprevious(c)
         else:
             row_el.append(c)  # the common case: a new column at the right end
         if row_el.get("spans"):  # spans is an optimisation hint; a stale one is worse than none
@@ -149,12 +149,12 @@ class Sheet:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
-            etree.SubElement(c, q("v")).text = str(date_serial(value, self.epoch))
+            etree.SubElement(c, _V).text = str(date_serial(value, self.epoch))
         elif isinstance(value, (int, float)):
-            etree.SubElement(c, q("v")).text = repr(value) if isinstance(value, float) else str(value)
+            etree.SubElement(c, _V).text = repr(value) if isinstance(value, float) else str(value)
         else:
             c.set("t", "inlineStr")
-            t = etree.SubElement(etree.SubElement(c, q("is")), q("t"))
+            t = etree.SubElement(etree.SubElement(c, _IS), _T)
             t.text = clean_text(str(value))
             if t.text != t.text.strip() or "\n" in t.text:
                 t.set(XML_SPACE, "preserve")
