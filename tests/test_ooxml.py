@@ -3,6 +3,7 @@ each edit read back by openpyxl, what it keeps, and what it refuses with Unsuppo
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -18,6 +19,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from xlsx_helpers import VILLAGE_SHEETS, billion_laughs, cell_values, rewrite_part
 
 from excel_bridge.ooxml import Comment, Look, NewSheet, Package, Unsupported, cell_ref, split_ref
+from excel_bridge.ooxml.markup import q
 
 RED, YELLOW = "FFC7CE", "FFEB9C"
 
@@ -80,6 +82,39 @@ def test_set_value_writes_text_numbers_dates_and_empties(village):
     assert ws.cell(2, 44).number_format == "yyyy-mm-dd"
     assert ws.cell(2, 6).value is None
     assert ws.cell(3, 6).value is not None  # household B's untouched
+
+
+def test_a_cell_made_left_of_a_rows_last_goes_between_its_neighbours(village):
+    """A row's cells stay in column order (Excel refuses a sheet whose cells are not): a new cell at the row's right
+    end is appended, one left of its last cell goes before the first cell right of it."""
+    package = Package(village.read_bytes())
+    sheet = package.sheet("户信息")
+    sheet.set_value(2, 44, "最右")
+    sheet.set_value(2, 42, "中间")
+    sheet.set_value(2, 43, 7)
+    sheet.set_value(2, 45, "又一列")
+    row = sheet.root.find(q("sheetData")).find(f"{q('row')}[@r='2']")
+    refs = [split_ref(c.get("r"))[1] for c in row if c.tag == q("c")]
+    assert refs == sorted(refs) and refs[-4:] == [42, 43, 44, 45]
+    ws = reopened(package)["户信息"]
+    assert [ws.cell(2, c).value for c in range(42, 46)] == ["中间", 7, "最右", "又一列"]
+
+
+def test_a_sheet_deselected_keeps_no_selected_view(village):
+    """Every view of the sheet loses its tabSelected (a sheet open in a second window has two), nothing else."""
+    package = Package(village.read_bytes())
+    sheet = package.sheet("户信息")
+    views = sheet.root.find(q("sheetViews"))
+    first = views.find(q("sheetView"))
+    first.set("tabSelected", "1")
+    second = copy.deepcopy(first)
+    second.set("workbookViewId", "1")
+    views.append(second)
+    sheet.deselect()
+    assert [(v.get("workbookViewId"), v.get("tabSelected")) for v in views] == [("0", None), ("1", None)]
+    sheet.root.remove(views)  # a sheet without views (a writer may leave them out): nothing to do
+    sheet.deselect()
+    assert sheet.root.find(q("sheetViews")) is None
 
 
 def test_dates_follow_the_workbooks_1904_date_system(tmp_path):
