@@ -5,12 +5,14 @@ a pass's main process and each of its workers would otherwise pay a fifth of the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 WINDOWS_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of the 1900 date system (Excel's 1900-02-29 included)
 MAC_EPOCH = dt.datetime(1904, 1, 1)  # day 0 of the 1904 date system (workbookPr date1904)
 MAX_COLUMN = 18_278  # XFD
 
 
+@functools.cache  # a sheet's few columns, spelt for thousands of cells (a returned copy): each spelt once
 def column_letter(index: int) -> str:
     """1 → A, 27 → AA, 18278 → ZZZ (Excel's last column is XFD, 16384)."""
     if not 1 <= index <= MAX_COLUMN:

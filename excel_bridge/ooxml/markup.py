@@ -95,15 +95,9 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(ref[len(letters):]), col
 
 
-_LETTERS: dict[int, str] = {}
-
-
 def cell_ref(row: int, col: int) -> str:
     """(12, 28) → "AB12"."""
-    letters = _LETTERS.get(col)
-    if letters is None:  # a sheet's few columns: each spelt once
-        letters = _LETTERS[col] = column_letter(col)
-    return f"{letters}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
